@@ -1,0 +1,163 @@
+import type { WatermarkStrategy } from './watermarks.js';
+import { FilterOperator, FlatMapOperator, MapOperator, type Operator, type Output, type OutputTag } from './operator.js';
+import type { KeySelector } from './keyed-operator.js';
+import type { DeadLetter, LateRecord, Sink } from './sink.js';
+import type { Source } from './source.js';
+import { WindowOperator, type WindowResultFunction } from './windows/window-operator.js';
+import type { WindowAssigner } from './windows/assigners.js';
+import type { AggregateFunction } from './windows/aggregates.js';
+
+/** Turns one raw input record into zero or more typed records, explicit watermarks, or dead letters. */
+export interface ParseContext<T> {
+  record(value: T): void;
+  /** An explicit watermark from the input (`{"$watermark": ms}` control lines). */
+  watermark(timestamp: number): void;
+  deadLetter(reason: string): void;
+}
+export type Deserializer<R, T> = (raw: R, ctx: ParseContext<T>) => void;
+
+/** Where a record's event time comes from. `extract` returns NaN when it has none; `describe` says why. */
+export interface EventTimeSpec<T> {
+  extract(value: T): number;
+  describe(value: T): string;
+}
+
+export interface SourceSpec<R, T> {
+  readonly source: Source<R>;
+  readonly deserialize: Deserializer<R, T>;
+  readonly eventTime: EventTimeSpec<T>;
+  readonly watermarks: WatermarkStrategy;
+}
+
+/** Where a node reads from: another node's main output or one of its side outputs. */
+export interface StreamRef {
+  readonly node: number;
+  readonly tag: string | null;
+}
+
+export type GraphNode =
+  | { readonly kind: 'source'; readonly id: number; readonly uid: string; readonly spec: SourceSpec<unknown, unknown> }
+  | {
+      readonly kind: 'operator';
+      readonly id: number;
+      readonly uid: string;
+      readonly input: StreamRef;
+      readonly create: () => Operator<unknown, unknown>;
+    }
+  | { readonly kind: 'sink'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly sink: Sink<unknown> };
+
+/**
+ * A job's logical plan (Kafka Streams' topology): source -> operators -> sinks, built with a fluent API.
+ * A `Task` instantiates it; the graph itself holds no runtime state, so one graph can run many tasks.
+ */
+export class JobGraph {
+  readonly nodes: GraphNode[] = [];
+  readonly deadLetterSinks: Sink<DeadLetter>[] = [];
+  readonly lateSinks: Sink<LateRecord>[] = [];
+  private readonly uids = new Set<string>();
+
+  constructor(readonly name = 'vigil') {}
+
+  source<R, T>(uid: string, spec: SourceSpec<R, T>): DataStream<T> {
+    if (this.nodes.some((n) => n.kind === 'source')) throw new Error('a job graph reads one source (one task per input)');
+    const id = this.add({ kind: 'source', id: this.nodes.length, uid: this.claim(uid), spec: spec as unknown as SourceSpec<unknown, unknown> });
+    return new DataStream<T>(this, { node: id, tag: null });
+  }
+
+  /** Every record the job could not read goes to these sinks, with its reason. */
+  deadLetters(sink: Sink<DeadLetter>): this {
+    this.deadLetterSinks.push(sink);
+    return this;
+  }
+
+  /** Every record any operator refused as late goes to these sinks. */
+  lateRecords(sink: Sink<LateRecord>): this {
+    this.lateSinks.push(sink);
+    return this;
+  }
+
+  /** @internal */
+  addOperator<IN, OUT>(input: StreamRef, uid: string, create: () => Operator<IN, OUT>): DataStream<OUT> {
+    const id = this.add({ kind: 'operator', id: this.nodes.length, uid: this.claim(uid), input, create: create as () => Operator<unknown, unknown> });
+    return new DataStream<OUT>(this, { node: id, tag: null });
+  }
+
+  /** @internal */
+  addSink<T>(input: StreamRef, uid: string, sink: Sink<T>): void {
+    this.add({ kind: 'sink', id: this.nodes.length, uid: this.claim(uid), input, sink: sink as Sink<unknown> });
+  }
+
+  private add(node: GraphNode): number {
+    this.nodes.push(node);
+    return node.id;
+  }
+
+  private claim(uid: string): string {
+    if (this.uids.has(uid)) throw new Error(`duplicate operator uid '${uid}': uids address state in checkpoints and must be unique`);
+    this.uids.add(uid);
+    return uid;
+  }
+}
+
+/** A stream in a job graph under construction. */
+export class DataStream<T> {
+  constructor(
+    readonly graph: JobGraph,
+    readonly ref: StreamRef,
+  ) {}
+
+  map<OUT>(uid: string, fn: (value: T, timestamp: number) => OUT): DataStream<OUT> {
+    return this.graph.addOperator(this.ref, uid, () => new MapOperator(uid, fn));
+  }
+
+  filter(uid: string, predicate: (value: T, timestamp: number) => boolean): DataStream<T> {
+    return this.graph.addOperator(this.ref, uid, () => new FilterOperator(uid, predicate));
+  }
+
+  flatMap<OUT>(uid: string, fn: (value: T, timestamp: number, out: Output<OUT>) => void): DataStream<OUT> {
+    return this.graph.addOperator(this.ref, uid, () => new FlatMapOperator(uid, fn));
+  }
+
+  /** Plugs in any operator (the CEP operator, say). `create` is called once per task. */
+  transform<OUT>(uid: string, create: () => Operator<T, OUT>): DataStream<OUT> {
+    return this.graph.addOperator(this.ref, uid, create);
+  }
+
+  keyBy(key: KeySelector<T>): KeyedStream<T> {
+    return new KeyedStream(this, key);
+  }
+
+  /** The records an upstream operator sent to a side output. */
+  sideOutput<S>(tag: OutputTag<S>): DataStream<S> {
+    return new DataStream<S>(this.graph, { node: this.ref.node, tag: tag.id });
+  }
+
+  to(uid: string, sink: Sink<T>): void {
+    this.graph.addSink(this.ref, uid, sink);
+  }
+}
+
+export interface WindowSpec<T, ACC, R, OUT> {
+  readonly assigner: WindowAssigner;
+  readonly aggregate: AggregateFunction<T, ACC, R>;
+  readonly result: WindowResultFunction<R, OUT>;
+  readonly allowedLateness?: number;
+  readonly lateTag?: OutputTag<T>;
+}
+
+export class KeyedStream<T> {
+  constructor(
+    readonly stream: DataStream<T>,
+    readonly key: KeySelector<T>,
+  ) {}
+
+  window<ACC, R, OUT>(uid: string, spec: WindowSpec<T, ACC, R, OUT>): DataStream<OUT> {
+    return this.stream.transform(uid, () => new WindowOperator<T, ACC, R, OUT>({ uid, key: this.key, ...spec }));
+  }
+
+  /** A keyed operator built with this stream's key selector. */
+  transform<OUT>(uid: string, create: (key: KeySelector<T>) => Operator<T, OUT>): DataStream<OUT> {
+    return this.stream.transform(uid, () => create(this.key));
+  }
+}
+

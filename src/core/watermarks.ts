@@ -1,0 +1,139 @@
+import type { Clock } from './clock.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from './time.js';
+
+export interface WatermarkStrategy {
+  /** Bounded out-of-orderness in ms: watermark = max event time seen - bound - 1, as Flink. */
+  readonly outOfOrdernessMs: number;
+  /** After this much processing time without a record, a partition stops holding the watermark back. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Watermark bookkeeping of one input partition. */
+interface PartitionClock {
+  maxTimestamp: number;
+  /** Highest explicit watermark seen (`{"$watermark": ms}` control records). */
+  explicit: number;
+  lastActivity: number;
+  idle: boolean;
+  finished: boolean;
+}
+
+export interface WatermarkTrackerSnapshot {
+  readonly partitions: ReadonlyArray<readonly [partition: number, maxTimestamp: number, explicit: number, finished: boolean]>;
+  readonly current: number;
+}
+
+/**
+ * Generates per-partition watermarks and combines them by minimum over the active partitions.
+ * The combined watermark never goes backwards, even when a partition becomes active again.
+ */
+export class WatermarkTracker {
+  private readonly partitions = new Map<number, PartitionClock>();
+  private current = MIN_WATERMARK;
+  private readonly bound: number;
+  private readonly idleTimeout: number;
+
+  constructor(
+    strategy: WatermarkStrategy,
+    private readonly clock: Clock,
+  ) {
+    if (!(strategy.outOfOrdernessMs >= 0)) throw new RangeError('out-of-orderness must be >= 0 ms');
+    this.bound = strategy.outOfOrdernessMs;
+    this.idleTimeout = strategy.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** The combined watermark: no later record is expected at or below it. */
+  get watermark(): number {
+    return this.current;
+  }
+
+  addPartition(partition: number): void {
+    if (!this.partitions.has(partition)) {
+      this.partitions.set(partition, {
+        maxTimestamp: MIN_WATERMARK,
+        explicit: MIN_WATERMARK,
+        lastActivity: this.clock.now(),
+        idle: false,
+        finished: false,
+      });
+    }
+  }
+
+  private partition(partition: number): PartitionClock {
+    let p = this.partitions.get(partition);
+    if (p === undefined) {
+      this.addPartition(partition);
+      p = this.partitions.get(partition) as PartitionClock;
+    }
+    return p;
+  }
+
+  /** Records one event of the partition. Returns the combined watermark afterwards. */
+  onEvent(partition: number, timestamp: number): number {
+    const p = this.partition(partition);
+    if (timestamp > p.maxTimestamp) p.maxTimestamp = timestamp;
+    p.lastActivity = this.clock.now();
+    p.idle = false;
+    return this.recompute();
+  }
+
+  /** An explicit watermark for one partition (control record); it only ever moves forward. */
+  onExplicitWatermark(partition: number, watermark: number): number {
+    const p = this.partition(partition);
+    if (watermark > p.explicit) p.explicit = watermark;
+    p.lastActivity = this.clock.now();
+    p.idle = false;
+    return this.recompute();
+  }
+
+  /** A bounded partition reached its end: it no longer holds the watermark back. */
+  onPartitionEnd(partition: number): number {
+    this.partition(partition).finished = true;
+    return this.recompute();
+  }
+
+  /** Marks partitions idle whose last record is older than the idle timeout; returns the combined watermark. */
+  checkIdle(): number {
+    if (this.idleTimeout === Number.POSITIVE_INFINITY) return this.current;
+    const now = this.clock.now();
+    for (const p of this.partitions.values()) {
+      if (!p.idle && !p.finished && now - p.lastActivity >= this.idleTimeout) p.idle = true;
+    }
+    return this.recompute();
+  }
+
+  private partitionWatermark(p: PartitionClock): number {
+    if (p.finished) return MAX_WATERMARK;
+    const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - this.bound - 1;
+    return generated > p.explicit ? generated : p.explicit;
+  }
+
+  private recompute(): number {
+    let min = MAX_WATERMARK;
+    let active = 0;
+    for (const p of this.partitions.values()) {
+      if (p.idle) continue;
+      active++;
+      const wm = this.partitionWatermark(p);
+      if (wm < min) min = wm;
+    }
+    // With every partition idle nothing is known about what comes next: hold, as Flink does.
+    if (active > 0 && min > this.current) this.current = min;
+    return this.current;
+  }
+
+  snapshot(): WatermarkTrackerSnapshot {
+    const partitions: Array<readonly [number, number, number, boolean]> = [];
+    for (const [id, p] of this.partitions) partitions.push([id, p.maxTimestamp, p.explicit, p.finished]);
+    return { partitions, current: this.current };
+  }
+
+  restore(snapshot: WatermarkTrackerSnapshot): void {
+    this.partitions.clear();
+    const now = this.clock.now();
+    for (const [id, maxTimestamp, explicit, finished] of snapshot.partitions) {
+      this.partitions.set(id, { maxTimestamp, explicit, lastActivity: now, idle: false, finished });
+    }
+    this.current = snapshot.current;
+  }
+}

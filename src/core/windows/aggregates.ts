@@ -1,0 +1,121 @@
+/**
+ * Incremental aggregates, as Flink's AggregateFunction with the record's event time passed to `add`
+ * (first/last are by event time). Accumulators are small mutable plain objects: one per key and window,
+ * updated in place per record, and JSON-able for checkpoints.
+ */
+export interface AggregateFunction<IN, ACC, OUT> {
+  create(): ACC;
+  add(acc: ACC, value: IN, timestamp: number): ACC;
+  merge(a: ACC, b: ACC): ACC;
+  result(acc: ACC): OUT;
+}
+
+/** Reads the aggregated value from a record. null/undefined/NaN are skipped, as SQL aggregates skip NULL. */
+export type Getter<IN> = (value: IN) => unknown;
+
+function numeric(v: unknown): number | undefined {
+  return typeof v === 'number' && v === v ? v : undefined;
+}
+
+interface CountAcc {
+  n: number;
+}
+/** count(): every record; count(getter): records whose value is not null. */
+export function count<IN>(get?: Getter<IN>): AggregateFunction<IN, CountAcc, number> {
+  return {
+    create: () => ({ n: 0 }),
+    add: get === undefined
+      ? (acc) => { acc.n++; return acc; }
+      : (acc, v) => { const x = get(v); if (x !== null && x !== undefined) acc.n++; return acc; },
+    merge: (a, b) => ({ n: a.n + b.n }),
+    result: (acc) => acc.n,
+  };
+}
+
+interface SumAcc {
+  s: number;
+  n: number;
+}
+export function sum<IN>(get: Getter<IN>): AggregateFunction<IN, SumAcc, number | null> {
+  return {
+    create: () => ({ s: 0, n: 0 }),
+    add: (acc, v) => { const x = numeric(get(v)); if (x !== undefined) { acc.s += x; acc.n++; } return acc; },
+    merge: (a, b) => ({ s: a.s + b.s, n: a.n + b.n }),
+    result: (acc) => (acc.n === 0 ? null : acc.s),
+  };
+}
+
+export function avg<IN>(get: Getter<IN>): AggregateFunction<IN, SumAcc, number | null> {
+  const s = sum(get);
+  return { ...s, result: (acc) => (acc.n === 0 ? null : acc.s / acc.n) };
+}
+
+interface ExtremeAcc {
+  v: number | null;
+}
+function extreme<IN>(get: Getter<IN>, better: (x: number, y: number) => boolean): AggregateFunction<IN, ExtremeAcc, number | null> {
+  const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : better(b, a) ? b : a);
+  return {
+    create: () => ({ v: null }),
+    add: (acc, v) => { const x = numeric(get(v)); if (x !== undefined && (acc.v === null || better(x, acc.v))) acc.v = x; return acc; },
+    merge: (a, b) => ({ v: pick(a.v, b.v) }),
+    result: (acc) => acc.v,
+  };
+}
+export const min = <IN>(get: Getter<IN>): AggregateFunction<IN, ExtremeAcc, number | null> => extreme(get, (x, y) => x < y);
+export const max = <IN>(get: Getter<IN>): AggregateFunction<IN, ExtremeAcc, number | null> => extreme(get, (x, y) => x > y);
+
+interface PickAcc {
+  v: unknown;
+  t: number | null;
+}
+/**
+ * first/last by event time, so the result does not depend on arrival order within the out-of-orderness bound.
+ * Equal timestamps keep the earliest arrival for first and the latest arrival for last.
+ */
+function byTime<IN>(get: Getter<IN>, later: boolean): AggregateFunction<IN, PickAcc, unknown> {
+  const wins = (t: number, cur: number | null): boolean => cur === null || (later ? t >= cur : t < cur);
+  return {
+    create: () => ({ v: null, t: null }),
+    add: (acc, v, ts) => { const x = get(v); if (x !== null && x !== undefined && wins(ts, acc.t)) { acc.v = x; acc.t = ts; } return acc; },
+    merge: (a, b) => (b.t !== null && wins(b.t, a.t) ? { ...b } : { ...a }),
+    result: (acc) => (acc.t === null ? null : acc.v),
+  };
+}
+export const first = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknown> => byTime(get, false);
+export const last = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknown> => byTime(get, true);
+
+/** Keeps every record: for whole-window functions that need them all. */
+export function collect<IN>(): AggregateFunction<IN, IN[], IN[]> {
+  return {
+    create: () => [],
+    add: (acc, v) => { acc.push(v); return acc; },
+    merge: (a, b) => a.concat(b),
+    result: (acc) => acc,
+  };
+}
+
+// Each part's accumulator type is erased inside a composite; the parts' own functions keep them consistent.
+type AnyAggregate<IN> = AggregateFunction<IN, unknown, unknown>;
+
+/** Several named aggregates over one window, e.g. { flow: count(), avg_speed: avg(r => r.speed) }. */
+export function composite<IN, R extends Record<string, unknown>>(
+  parts: { readonly [K in keyof R]: AggregateFunction<IN, never, R[K]> },
+): AggregateFunction<IN, unknown[], R> {
+  const names = Object.keys(parts) as Array<keyof R & string>;
+  const fns = names.map((n) => parts[n] as unknown as AnyAggregate<IN>);
+  const k = fns.length;
+  return {
+    create: () => fns.map((f) => f.create()),
+    add: (acc, v, ts) => {
+      for (let i = 0; i < k; i++) acc[i] = (fns[i] as AnyAggregate<IN>).add(acc[i], v, ts);
+      return acc;
+    },
+    merge: (a, b) => fns.map((f, i) => f.merge(a[i], b[i])),
+    result: (acc) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < k; i++) out[names[i] as string] = (fns[i] as AnyAggregate<IN>).result(acc[i]);
+      return out as R;
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { KeyedOperator, type KeyedOperatorOptions } from '../keyed-operator.js';
+import type { Key, Namespace, ValueState } from '../keyed-state.js';
+import type { OperatorContext } from '../operator.js';
+import type { TimeDomain } from '../timers.js';
+import type { AggregateFunction } from './aggregates.js';
+import { assignFixed, type TimeWindow, type WindowAssigner } from './assigners.js';
+
+/** Everything a window result function learns about one firing. */
+export interface WindowFiring<R> {
+  readonly key: Key;
+  readonly window: TimeWindow;
+  readonly result: R;
+  /** True when this window fired before: a late record within allowed lateness changed its result. */
+  readonly update: boolean;
+}
+
+export type WindowResultFunction<R, OUT> = (firing: WindowFiring<R>) => OUT;
+
+export interface WindowOperatorOptions<IN, ACC, R, OUT> extends KeyedOperatorOptions<IN> {
+  readonly assigner: WindowAssigner;
+  readonly aggregate: AggregateFunction<IN, ACC, R>;
+  readonly result: WindowResultFunction<R, OUT>;
+  /** Records may arrive this long after a window's end and still update it (re-firing it). Default 0. */
+  readonly allowedLateness?: number;
+}
+
+/** The state of one window of one key. Keyed by its start (for sessions: the start of its state window). */
+interface WindowSlot<ACC> {
+  start: number;
+  end: number;
+  acc: ACC;
+  fired: boolean;
+}
+
+/**
+ * Event-time windows with incremental aggregation, Flink's WindowOperator with the default event-time trigger:
+ * a window fires when the watermark passes its last timestamp (end - 1); a record that arrives later but within
+ * allowed lateness updates the window and re-fires it at once; state is dropped at end - 1 + allowed lateness;
+ * a record for which every window is already past that point goes to the late output.
+ */
+export class WindowOperator<IN, ACC, R, OUT> extends KeyedOperator<IN, OUT> {
+  private readonly assigner: WindowAssigner;
+  private readonly aggregate: AggregateFunction<IN, ACC, R>;
+  private readonly resultFn: WindowResultFunction<R, OUT>;
+  private readonly lateness: number;
+  private readonly windows: ValueState<WindowSlot<ACC>>;
+  /** Reused buffer of window starts for the record being processed: no allocation per record. */
+  private readonly starts: number[] = [];
+
+  constructor(options: WindowOperatorOptions<IN, ACC, R, OUT>) {
+    super(options);
+    this.assigner = options.assigner;
+    this.aggregate = options.aggregate;
+    this.resultFn = options.result;
+    this.lateness = options.allowedLateness ?? 0;
+    if (!(this.lateness >= 0)) throw new RangeError('allowed lateness must be >= 0 ms');
+    this.windows = this.backend.value<WindowSlot<ACC>>('windows');
+  }
+
+  override open(ctx: OperatorContext<OUT>): void {
+    super.open(ctx);
+    ctx.metrics.gauge('vigil_window_state_entries', { operator: this.uid }, () => this.backend.entryCount());
+  }
+
+  /** A window is late once the watermark reached its last timestamp plus the allowed lateness. */
+  private isLate(end: number): boolean {
+    return end - 1 + this.lateness <= this.currentWatermark;
+  }
+
+  processElement(value: IN, timestamp: number): void {
+    const key = this.enterKey(value);
+    const accepted =
+      this.assigner.kind === 'session' ? this.addToSession(key, value, timestamp, this.assigner.gap) : this.addToFixed(key, value, timestamp);
+    if (!accepted) this.emitLate(value, timestamp);
+  }
+
+  private addToFixed(key: Key, value: IN, timestamp: number): boolean {
+    const a = this.assigner;
+    if (a.kind === 'session') return false;
+    const n = assignFixed(a, timestamp, this.starts);
+    let accepted = false;
+    for (let i = 0; i < n; i++) {
+      const start = this.starts[i] as number;
+      const end = start + a.size;
+      if (this.isLate(end)) continue;
+      accepted = true;
+      let slot = this.windows.get(start);
+      if (slot === undefined) {
+        slot = { start, end, acc: this.aggregate.create(), fired: false };
+        this.windows.update(slot, start);
+        this.registerTimers(key, start, end);
+      }
+      slot.acc = this.aggregate.add(slot.acc, value, timestamp);
+      if (end - 1 <= this.currentWatermark) this.fire(key, slot);
+    }
+    return accepted;
+  }
+
+  /**
+   * Session windows merge in place: the new record's window [ts, ts + gap) absorbs every window it touches,
+   * keeping the earliest one's state slot (Flink's state window) so state is merged, never re-keyed.
+   */
+  private addToSession(key: Key, value: IN, timestamp: number, gap: number): boolean {
+    let start = timestamp;
+    let end = timestamp + gap;
+    let keep: WindowSlot<ACC> | undefined;
+    let absorbed: WindowSlot<ACC>[] | undefined;
+    for (const ns of this.windows.namespaces()) {
+      const w = this.windows.get(ns) as WindowSlot<ACC>;
+      if (w.start > end || w.end < start) continue; // Flink's intersects: touching windows merge too
+      if (keep === undefined || w.start < keep.start) {
+        if (keep !== undefined) (absorbed ??= []).push(keep);
+        keep = w;
+      } else {
+        (absorbed ??= []).push(w);
+      }
+    }
+    if (keep === undefined) {
+      if (this.isLate(end)) return false;
+      const slot: WindowSlot<ACC> = { start, end, acc: this.aggregate.create(), fired: false };
+      this.windows.update(slot, start);
+      this.registerTimers(key, start, end);
+      slot.acc = this.aggregate.add(slot.acc, value, timestamp);
+      if (end - 1 <= this.currentWatermark) this.fire(key, slot);
+      return true;
+    }
+    // The merged window spans the new record and everything it touched.
+    if (keep.start < start) start = keep.start;
+    if (keep.end > end) end = keep.end;
+    this.deleteTimers(key, keep.start, keep.end);
+    if (absorbed !== undefined) {
+      for (const w of absorbed) {
+        if (w.start < start) start = w.start;
+        if (w.end > end) end = w.end;
+        keep.acc = this.aggregate.merge(keep.acc, w.acc);
+        keep.fired ||= w.fired;
+        this.deleteTimers(key, w.start, w.end);
+        this.windows.clear(w.start);
+      }
+    }
+    // A slot is keyed by its window's start: when the merge moves the start earlier, move the slot with it.
+    const stateStart = keep.start;
+    keep.end = end;
+    keep.start = start;
+    if (stateStart !== start) {
+      this.windows.clear(stateStart);
+      this.windows.update(keep, start);
+    }
+    this.registerTimers(key, start, end);
+    keep.acc = this.aggregate.add(keep.acc, value, timestamp);
+    if (end - 1 <= this.currentWatermark) this.fire(key, keep);
+    return true;
+  }
+
+  private registerTimers(key: Key, start: number, end: number): void {
+    this.timers.registerEventTimer(key, start, end - 1);
+    if (this.lateness > 0) this.timers.registerEventTimer(key, start, end - 1 + this.lateness);
+  }
+
+  private deleteTimers(key: Key, start: number, end: number): void {
+    this.timers.deleteEventTimer(key, start, end - 1);
+    if (this.lateness > 0) this.timers.deleteEventTimer(key, start, end - 1 + this.lateness);
+  }
+
+  onTimer(domain: TimeDomain, key: Key, namespace: Namespace, timestamp: number): void {
+    if (domain !== 'event') return;
+    const slot = this.windows.get(namespace);
+    if (slot === undefined) return;
+    if (timestamp === slot.end - 1) this.fire(key, slot);
+    if (timestamp >= slot.end - 1 + this.lateness) this.windows.clear(namespace);
+  }
+
+  private fire(key: Key, slot: WindowSlot<ACC>): void {
+    const out = this.resultFn({
+      key,
+      window: { start: slot.start, end: slot.end },
+      result: this.aggregate.result(slot.acc),
+      update: slot.fired,
+    });
+    slot.fired = true;
+    this.output.collect(out, slot.end - 1);
+  }
+}
