@@ -155,10 +155,9 @@ export class Task {
     const polled = await this.spec.source.poll();
     const now = this.clock.now();
     for (const op of this.operators.values()) op.processProcessingTime?.(now);
-    if (polled === 'idle') {
-      this.advanceTo(this.tracker.checkIdle());
-      return 'idle';
-    }
+    // Idleness is judged on processing time, whichever partition the poll served.
+    this.advanceTo(this.tracker.checkIdle());
+    if (polled === 'idle') return 'idle';
     if (polled === 'end') {
       await this.finish();
       return 'end';

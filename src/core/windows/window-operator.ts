@@ -152,8 +152,9 @@ export class WindowOperator<IN, ACC, R, OUT> extends KeyedOperator<IN, OUT> {
     return true;
   }
 
+  /** The firing timer only while the window is still ahead of the watermark (else a record fires it at once). */
   private registerTimers(key: Key, start: number, end: number): void {
-    this.timers.registerEventTimer(key, start, end - 1);
+    if (end - 1 > this.currentWatermark) this.timers.registerEventTimer(key, start, end - 1);
     if (this.lateness > 0) this.timers.registerEventTimer(key, start, end - 1 + this.lateness);
   }
 

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, WatermarkTracker, MIN_WATERMARK, MAX_WATERMARK, count, tumbling } from '../../src/core/index.js';
+import { ev, makeJob, runJob, type Ev } from './harness.js';
+
+describe('WatermarkTracker', () => {
+  it('is maxTs - bound - 1 per partition, as Flink bounded out-of-orderness', () => {
+    const t = new WatermarkTracker({ outOfOrdernessMs: 30_000 }, new ManualClock());
+    t.addPartition(0);
+    expect(t.watermark).toBe(MIN_WATERMARK);
+    expect(t.onEvent(0, 100_000)).toBe(69_999);
+    expect(t.onEvent(0, 90_000)).toBe(69_999); // out of order: no change
+    expect(t.onEvent(0, 100_001)).toBe(70_000);
+  });
+
+  it('takes the minimum over partitions and never goes backwards', () => {
+    const t = new WatermarkTracker({ outOfOrdernessMs: 0 }, new ManualClock());
+    t.addPartition(0);
+    t.addPartition(1);
+    expect(t.onEvent(0, 100)).toBe(MIN_WATERMARK); // partition 1 has seen nothing yet
+    expect(t.onEvent(1, 50)).toBe(49);
+    expect(t.onEvent(1, 200)).toBe(99);
+    expect(t.onEvent(0, 10)).toBe(99);
+  });
+
+  it('stops an idle partition from holding the watermark back, and resumes it without regressing', () => {
+    const clock = new ManualClock(0);
+    const t = new WatermarkTracker({ outOfOrdernessMs: 0, idleTimeoutMs: 1_000 }, clock);
+    t.addPartition(0);
+    t.addPartition(1);
+    t.onEvent(0, 10);
+    t.onEvent(1, 500);
+    expect(t.watermark).toBe(9);
+    clock.advance(999);
+    t.onEvent(1, 600);
+    expect(t.checkIdle()).toBe(9);
+    clock.advance(1);
+    expect(t.checkIdle()).toBe(599); // partition 0 idle since t=0
+    t.onEvent(0, 20); // active again but far behind: the combined watermark holds, it does not go back
+    expect(t.watermark).toBe(599);
+    t.onEvent(0, 700);
+    expect(t.watermark).toBe(599);
+    t.onEvent(1, 800);
+    expect(t.watermark).toBe(699);
+  });
+
+  it('holds when every partition is idle, and finished partitions count as +inf', () => {
+    const clock = new ManualClock(0);
+    const t = new WatermarkTracker({ outOfOrdernessMs: 0, idleTimeoutMs: 10 }, clock);
+    t.onEvent(0, 100);
+    clock.advance(20);
+    expect(t.checkIdle()).toBe(99);
+    const u = new WatermarkTracker({ outOfOrdernessMs: 0 }, clock);
+    u.onEvent(0, 100);
+    u.onEvent(1, 5);
+    expect(u.onPartitionEnd(1)).toBe(99);
+    expect(u.onPartitionEnd(0)).toBe(MAX_WATERMARK);
+  });
+
+  it('takes explicit watermarks forward only', () => {
+    const t = new WatermarkTracker({ outOfOrdernessMs: 0 }, new ManualClock());
+    t.onEvent(0, 10);
+    expect(t.onExplicitWatermark(0, 500)).toBe(500);
+    expect(t.onExplicitWatermark(0, 100)).toBe(500);
+    expect(t.onEvent(0, 400)).toBe(500);
+  });
+});
+
+describe('task: watermarks, dead letters and the end of input', () => {
+  const flows = (s: import('../../src/core/index.js').DataStream<Ev>) =>
+    s.keyBy((e) => e.k).window('w', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => [f.key, f.window.start, f.result] as const });
+
+  it('advances the watermark to +inf at the end of a bounded input, firing every window', async () => {
+    const r = await runJob([ev('a', 1), ev('b', 25)], flows);
+    expect(r.out).toEqual([
+      ['a', 0, 1],
+      ['b', 20, 1],
+    ]);
+    expect(r.task.watermark).toBe(MAX_WATERMARK);
+  });
+
+  it('keeps windows open at the end of an unbounded prefix', async () => {
+    const r = await runJob([ev('a', 1), ev('b', 25)], flows, { finalWatermark: false });
+    expect(r.out).toEqual([['a', 0, 1]]);
+  });
+
+  it('applies explicit watermark control lines', async () => {
+    const r = await runJob([ev('a', 1), { wm: 9 }, ev('a', 5)], flows, { finalWatermark: false });
+    expect(r.out).toEqual([['a', 0, 1]]);
+    expect(r.late.map((l) => (l.record as Ev).ts)).toEqual([5]);
+  });
+
+  it('sends records without a valid event time and unreadable lines to the dead-letter output, with reasons', async () => {
+    const r = await runJob([ev('a', 1), { k: 'a', ts: Number.NaN, v: 1 }, { bad: 'x{' }, ev('a', 2)], flows, { batchSize: 2 });
+    expect(r.dead).toEqual([
+      { reason: 'bad ts NaN', source: 'src', partition: 0, offset: 1, raw: { k: 'a', ts: Number.NaN, v: 1 } },
+      { reason: 'bad line: "x{"', source: 'src', partition: 0, offset: 2, raw: { bad: 'x{' } },
+    ]);
+    expect(r.out).toEqual([['a', 0, 2]]);
+    expect(r.task.metrics.total('vigil_dead_letters_total')).toBe(2);
+    expect(r.task.metrics.total('vigil_records_in_total')).toBe(4);
+  });
+
+  it('combines partitions by minimum: a slow partition holds windows open until it catches up', async () => {
+    const job = makeJob([[ev('a', 1), ev('a', 50)], [ev('b', 2)]], flows, { batchSize: 1, finalWatermark: false });
+    await job.task.step(); // p0: ts 1
+    await job.task.step(); // p1: ts 2 -> wm = min(0, 1) = 0
+    await job.task.step(); // p0: ts 50 -> wm = min(49, 1) = 1
+    expect(job.out.values).toEqual([]);
+    expect(job.task.watermark).toBe(1);
+  });
+
+  it('lets an idle partition stop holding the watermark back', async () => {
+    const clock = new ManualClock(0);
+    // Partition 1 delivers one record and then nothing more for a long time.
+    const job = makeJob([[ev('a', 1), ev('a', 50), ev('a', 60), ev('a', 70)], [ev('b', 2)]], flows, {
+      batchSize: 1,
+      finalWatermark: false,
+      idleTimeoutMs: 1_000,
+      clock,
+    });
+    for (let i = 0; i < 3; i++) await job.task.step(); // p0 ts 1, p1 ts 2, p0 ts 50
+    expect(job.task.watermark).toBe(1);
+    clock.advance(1_000);
+    await job.task.step(); // p0 ts 60; p1 has been silent for the idle timeout
+    expect(job.task.watermark).toBe(59);
+    expect(job.out.values).toEqual([
+      ['a', 0, 1],
+      ['b', 0, 1],
+      ['a', 50, 1],
+    ]);
+  });
+});
