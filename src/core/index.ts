@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './watermarks.js';
 export * from './keyed-state.js';
 export * from './timers.js';
+export * from './min-heap.js';
 export * from './metrics.js';
 export * from './logger.js';
 export * from './operator.js';

@@ -73,7 +73,8 @@ export class KeyedStateBackend {
   }
 
   restore(snapshot: KeyedStateSnapshot): void {
-    this.tables.clear();
+    // State handles hold their table: empty the tables in place rather than replacing them.
+    for (const t of this.tables.values()) t.clear();
     for (const name of Object.keys(snapshot)) {
       const table = this.table<unknown>(name);
       for (const [key, ns, value] of snapshot[name] ?? []) {

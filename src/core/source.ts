@@ -31,7 +31,6 @@ export interface Source<R> {
 /** An in-memory source over fixed partitions: for tests, benchmarks and embedding. */
 export class ArraySource<R> implements Source<R> {
   private readonly next: number[];
-  private turn = 0;
 
   constructor(
     readonly name: string,
@@ -46,24 +45,33 @@ export class ArraySource<R> implements Source<R> {
     return this.data.map((_, i) => i);
   }
 
-  // Round-robin over partitions that still have records, one batch each, like a consumer fetching several partitions.
+  // Round-robin over partitions that still have records, one batch each, like a consumer fetching several
+  // partitions. The next partition is a function of the positions alone (fewest batches served, then lowest id),
+  // so a source restored from a checkpoint interleaves partitions exactly as an uninterrupted one would.
   async poll(): Promise<PollResult<R>> {
-    for (let tried = 0; tried < this.data.length; tried++) {
-      const p = this.turn;
-      this.turn = (this.turn + 1) % this.data.length;
-      const records = this.data[p] as readonly R[];
-      const from = this.next[p] as number;
-      if (from >= records.length && from > 0) continue;
-      if (from >= records.length) {
-        // An empty partition still reports its end once, so it stops holding the watermark back.
-        this.next[p] = 1;
-        return { partition: p, records: [], firstOffset: 0, endOfPartition: true };
+    let pick = -1;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (let p = 0; p < this.data.length; p++) {
+      const length = (this.data[p] as readonly R[]).length;
+      const next = this.next[p] as number;
+      if (next >= length && next > 0) continue; // done (an empty partition is marked done with offset 1)
+      const served = Math.ceil(next / this.batchSize);
+      if (served < fewest) {
+        fewest = served;
+        pick = p;
       }
-      const to = Math.min(records.length, from + this.batchSize);
-      this.next[p] = to;
-      return { partition: p, records: records.slice(from, to), firstOffset: from, endOfPartition: to === records.length };
     }
-    return 'end';
+    if (pick < 0) return 'end';
+    const records = this.data[pick] as readonly R[];
+    const from = this.next[pick] as number;
+    if (records.length === 0) {
+      // An empty partition still reports its end once, so it stops holding the watermark back.
+      this.next[pick] = 1;
+      return { partition: pick, records: [], firstOffset: 0, endOfPartition: true };
+    }
+    const to = Math.min(records.length, from + this.batchSize);
+    this.next[pick] = to;
+    return { partition: pick, records: records.slice(from, to), firstOffset: from, endOfPartition: to === records.length };
   }
 
   positions(): SourcePositions {
