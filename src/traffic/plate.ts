@@ -1,0 +1,58 @@
+/**
+ * Plate normalisation. Runs once per record, so it scans char codes instead of using regexes,
+ * and returns the input string untouched (no allocation) when it is already normal.
+ */
+
+/** Characters dropped from plates: whitespace and the separators feeds put after the region code. */
+function isDropped(c: number): boolean {
+  return (
+    c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0x3000 || // spaces
+    c === 0x2d || c === 0xb7 || c === 0x2022 || c === 0x30fb || c === 0xff65 || c === 0x2027 // - · • ・
+  );
+}
+
+/** The code a char normalises to (full-width ASCII to half-width, a-z to A-Z), or -1 to drop it. */
+function normalChar(c: number): number {
+  if (isDropped(c)) return -1;
+  if (c >= 0xff01 && c <= 0xff5e) c -= 0xfee0; // full-width ASCII block
+  if (c >= 0x61 && c <= 0x7a) c -= 0x20; // a-z
+  return c;
+}
+
+/** Normalises a plate: full-width to half-width, spaces and separators removed, upper case. */
+export function normalizePlate(plate: string): string {
+  const n = plate.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = plate.charCodeAt(i);
+    if (normalChar(c) !== c) break;
+  }
+  if (i === n) return plate;
+  let out = plate.slice(0, i);
+  for (; i < n; i++) {
+    const c = normalChar(plate.charCodeAt(i));
+    if (c >= 0) out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** True for a normalised plate that an ANPR camera reports when it could not read one. */
+export function isUnreadablePlate(normalised: string): boolean {
+  const n = normalised.length;
+  if (n === 0) return true;
+  if (normalised === 'UNKNOWN' || normalised === '无牌' || normalised === '未识别') return true;
+  for (let i = 0; i < n; i++) if (normalised.charCodeAt(i) !== 0x30) return false;
+  return true; // all zeros
+}
+
+/** Longest plate we accept after normalisation; anything longer is garbage from the feed. */
+export const MAX_PLATE_LENGTH = 12;
+
+/** Control characters in a plate mean a corrupt capture. */
+export function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+/**
+ * The traffic record: one camera capture (DESIGN.md "Data model").
+ * A validated record has `ts` as epoch ms, a normalised `plate` and `plate_color`,
+ * and `plate_readable` telling plate-keyed rules whether the plate may key them.
+ */
+export interface TrafficRecord {
+  id: string;
+  /** Normalised plate: half-width, no spaces or separators, upper case; `unknown` when unreadable. */
+  plate: string;
+  plate_color: PlateColor;
+  /** False for `unknown`, `无牌`, `未识别`, empty or all-zero plates: counted in flows, never a plate key. */
+  plate_readable: boolean;
+  checkpoint: string;
+  /** Event time, epoch milliseconds. */
+  ts: number;
+  /** km/h as measured by the camera. */
+  speed: number;
+  lane?: number;
+  direction?: Direction;
+  vehicle_type?: string;
+  /** Extra fields from the feed are kept as they came. */
+  [extra: string]: unknown;
+}
+
+export type Direction = 'in' | 'out';
+
+/** Plate colours of Chinese registrations; `unknown` is allowed for unreadable captures. */
+export const PLATE_COLORS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow_green', 'unknown'] as const;
+export type PlateColor = (typeof PLATE_COLORS)[number];
+
+/** The canonical plate text of an unreadable capture. */
+export const UNREADABLE_PLATE = 'unknown';
+
+/**
+ * A vehicle is its plate and its plate colour together: the same number with another colour
+ * is another registration. Null for unreadable plates, so no caller can key a plate rule on them.
+ */
+export function vehicleKey(record: Pick<TrafficRecord, 'plate' | 'plate_color' | 'plate_readable'>): string | null {
+  return record.plate_readable ? record.plate + '|' + record.plate_color : null;
+}
+
+/** Inverse of {@link vehicleKey}. */
+export function parseVehicleKey(key: string): { plate: string; plate_color: string } | null {
+  const bar = key.lastIndexOf('|');
+  if (bar <= 0 || bar === key.length - 1) return null;
+  return { plate: key.slice(0, bar), plate_color: key.slice(bar + 1) };
+}
