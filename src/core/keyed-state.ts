@@ -8,7 +8,41 @@ export type Key = string | number;
 export type Namespace = string | number;
 export const DEFAULT_NAMESPACE: Namespace = 0;
 
-type Table<T> = Map<Key, Map<Namespace, T>>;
+/**
+ * One key's slots in one state. Remembers the namespace used last: records of a key mostly hit the same window,
+ * and the hit skips the inner map (two dependent memory loads on a cold key) entirely.
+ */
+class KeyRow<T> {
+  lastNs: Namespace | undefined = undefined;
+  last: T | undefined = undefined;
+  readonly map = new Map<Namespace, T>();
+
+  get(ns: Namespace): T | undefined {
+    if (this.lastNs === ns) return this.last;
+    const v = this.map.get(ns);
+    if (v !== undefined) {
+      this.lastNs = ns;
+      this.last = v;
+    }
+    return v;
+  }
+
+  set(ns: Namespace, value: T): void {
+    this.map.set(ns, value);
+    this.lastNs = ns;
+    this.last = value;
+  }
+
+  delete(ns: Namespace): void {
+    this.map.delete(ns);
+    if (this.lastNs === ns) {
+      this.lastNs = undefined;
+      this.last = undefined;
+    }
+  }
+}
+
+type Table<T> = Map<Key, KeyRow<T>>;
 
 /** One row of a state snapshot: [key, namespace, value]. Values must be plain JSON-able data. */
 export type StateRow = readonly [Key, Namespace, unknown];
@@ -56,7 +90,7 @@ export class KeyedStateBackend {
   /** Number of (key, namespace) entries over all tables: a cheap size gauge for metrics. */
   entryCount(): number {
     let n = 0;
-    for (const t of this.tables.values()) for (const inner of t.values()) n += inner.size;
+    for (const t of this.tables.values()) for (const row of t.values()) n += row.map.size;
     return n;
   }
 
@@ -64,8 +98,8 @@ export class KeyedStateBackend {
     const out: Record<string, StateRow[]> = {};
     for (const [name, table] of this.tables) {
       const rows: StateRow[] = [];
-      for (const [key, inner] of table) {
-        for (const [ns, value] of inner) rows.push([key, ns, value instanceof Map ? { $map: [...value] } : value]);
+      for (const [key, row] of table) {
+        for (const [ns, value] of row.map) rows.push([key, ns, value instanceof Map ? { $map: [...value] } : value]);
       }
       out[name] = rows;
     }
@@ -78,12 +112,12 @@ export class KeyedStateBackend {
     for (const name of Object.keys(snapshot)) {
       const table = this.table<unknown>(name);
       for (const [key, ns, value] of snapshot[name] ?? []) {
-        let inner = table.get(key);
-        if (inner === undefined) {
-          inner = new Map();
-          table.set(key, inner);
+        let row = table.get(key);
+        if (row === undefined) {
+          row = new KeyRow();
+          table.set(key, row);
         }
-        inner.set(ns, isEncodedMap(value) ? new Map(value.$map) : value);
+        row.set(ns, isEncodedMap(value) ? new Map(value.$map) : value);
       }
     }
   }
@@ -105,27 +139,27 @@ abstract class ScopedState<T> {
 
   protected write(ns: Namespace, value: T): void {
     const key = this.backend.getCurrentKey();
-    let inner = this.table.get(key);
-    if (inner === undefined) {
-      inner = new Map();
-      this.table.set(key, inner);
+    let row = this.table.get(key);
+    if (row === undefined) {
+      row = new KeyRow();
+      this.table.set(key, row);
     }
-    inner.set(ns, value);
+    row.set(ns, value);
   }
 
   /** Removes the current key's value in `ns`; drops the key's row when it becomes empty so memory follows live state. */
   clear(ns: Namespace = DEFAULT_NAMESPACE): void {
     const key = this.backend.getCurrentKey();
-    const inner = this.table.get(key);
-    if (inner === undefined) return;
-    inner.delete(ns);
-    if (inner.size === 0) this.table.delete(key);
+    const row = this.table.get(key);
+    if (row === undefined) return;
+    row.delete(ns);
+    if (row.map.size === 0) this.table.delete(key);
   }
 
   /** Namespaces the current key has state in. */
   namespaces(): IterableIterator<Namespace> {
-    const inner = this.table.get(this.backend.getCurrentKey());
-    return (inner ?? EMPTY).keys();
+    const row = this.table.get(this.backend.getCurrentKey());
+    return (row === undefined ? EMPTY : row.map).keys();
   }
 }
 

@@ -179,6 +179,7 @@ export class Task {
 
   private processBatch(batch: SourceBatch<unknown>): void {
     this.partition = batch.partition;
+    this.tracker.markActive(batch.partition);
     const records = batch.records;
     const deserialize = this.spec.deserialize;
     for (let i = 0; i < records.length; i++) {

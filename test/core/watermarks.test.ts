@@ -31,6 +31,7 @@ describe('WatermarkTracker', () => {
     t.onEvent(1, 500);
     expect(t.watermark).toBe(9);
     clock.advance(999);
+    t.markActive(1);
     t.onEvent(1, 600);
     expect(t.checkIdle()).toBe(9);
     clock.advance(1);

@@ -100,7 +100,7 @@ type AnyAggregate<IN> = AggregateFunction<IN, unknown, unknown>;
 
 /** Several named aggregates over one window, e.g. { flow: count(), avg_speed: avg(r => r.speed) }. */
 export function composite<IN, R extends Record<string, unknown>>(
-  parts: { readonly [K in keyof R]: AggregateFunction<IN, never, R[K]> },
+  parts: { readonly [K in keyof R]: AggregateFunction<IN, unknown, R[K]> },
 ): AggregateFunction<IN, unknown[], R> {
   const names = Object.keys(parts) as Array<keyof R & string>;
   const fns = names.map((n) => parts[n] as unknown as AnyAggregate<IN>);
