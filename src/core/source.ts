@@ -10,7 +10,7 @@ export interface SourceBatch<R> {
 
 export type PollResult<R> = SourceBatch<R> | 'idle' | 'end';
 
-/** Source positions: partition -> offset of the next record to read. */
+/** Source positions: partition -> offset of the next record to read (a source may keep extra bookkeeping keys). */
 export type SourcePositions = Readonly<Record<string, number>>;
 
 /**
