@@ -1,0 +1,223 @@
+/**
+ * The pattern language's one AST: an immutable discriminated union on `kind`.
+ * Every node carries `pos`, the place of its first token.
+ */
+import type { DurationUnit } from './lexer.js';
+
+export interface Pos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly offset?: number;
+}
+
+/** A name as written, with its own position (declaration names, variables, aliases). */
+export interface Name {
+  readonly kind: 'name';
+  readonly name: string;
+  readonly pos: Pos;
+}
+
+// ---------------------------------------------------------------- expressions
+
+export interface NumberLit { readonly kind: 'number'; readonly value: number; readonly pos: Pos }
+export interface StringLit { readonly kind: 'string'; readonly value: string; readonly pos: Pos }
+export interface BooleanLit { readonly kind: 'boolean'; readonly value: boolean; readonly pos: Pos }
+export interface NullLit { readonly kind: 'null'; readonly pos: Pos }
+/** `5m`: `ms` is the value; `amount` and `unit` keep the spelling for printing. */
+export interface DurationLit {
+  readonly kind: 'duration';
+  readonly ms: number;
+  readonly amount: number;
+  readonly unit: DurationUnit;
+  readonly pos: Pos;
+}
+export type Literal = NumberLit | StringLit | BooleanLit | NullLit | DurationLit;
+
+/** A bare name: a field of the current record, a pattern parameter, or (in `count(w)`) a variable. */
+export interface FieldRef { readonly kind: 'field'; readonly name: string; readonly pos: Pos }
+/** `v.f`: field `f` of pattern variable `v`. */
+export interface MemberRef {
+  readonly kind: 'member';
+  readonly variable: Name;
+  readonly field: string;
+  readonly pos: Pos;
+}
+
+export type UnaryOp = '-' | 'not';
+export interface Unary { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: Expr; readonly pos: Pos }
+
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
+export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+export type LogicalOp = 'and' | 'or';
+export type BinaryOp = ArithmeticOp | ComparisonOp | LogicalOp;
+export interface Binary {
+  readonly kind: 'binary';
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  /** The operator's own place, where type errors point. */
+  readonly opPos: Pos;
+  readonly pos: Pos;
+}
+
+/** `x in [a, b]`, `x not in [...]`. */
+export interface InList {
+  readonly kind: 'in';
+  readonly negated: boolean;
+  readonly value: Expr;
+  readonly items: readonly Expr[];
+  readonly pos: Pos;
+}
+/** `x between a and b` (inclusive), `x not between a and b`. */
+export interface Between {
+  readonly kind: 'between';
+  readonly negated: boolean;
+  readonly value: Expr;
+  readonly low: Expr;
+  readonly high: Expr;
+  readonly pos: Pos;
+}
+
+/** A call of a registered function. */
+export interface Call { readonly kind: 'call'; readonly callee: Name; readonly args: readonly Expr[]; readonly pos: Pos }
+
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
+/**
+ * `count()`, `count(w)`, `sum(w.f)`, `avg(speed)`. The parser makes every call of count, sum, avg,
+ * first, last, and min/max with exactly one argument, an aggregate; the checker decides what it ranges over.
+ */
+export interface Aggregate {
+  readonly kind: 'aggregate';
+  readonly fn: AggregateFn;
+  readonly args: readonly Expr[];
+  readonly pos: Pos;
+}
+
+export interface If { readonly kind: 'if'; readonly cond: Expr; readonly then: Expr; readonly else: Expr; readonly pos: Pos }
+export interface Coalesce { readonly kind: 'coalesce'; readonly args: readonly Expr[]; readonly pos: Pos }
+
+export interface ObjectEntry { readonly kind: 'entry'; readonly key: string; readonly value: Expr; readonly pos: Pos }
+/** `{ k: v, ... }`: the payload of `emit`, possibly nested. */
+export interface ObjectLit { readonly kind: 'object'; readonly entries: readonly ObjectEntry[]; readonly pos: Pos }
+
+export type Expr =
+  | Literal
+  | FieldRef
+  | MemberRef
+  | Unary
+  | Binary
+  | InList
+  | Between
+  | Call
+  | Aggregate
+  | If
+  | Coalesce
+  | ObjectLit;
+
+// ---------------------------------------------------------------- declarations
+
+/** `source passes event time ts watermark 30s out of order idle after 1m`. */
+export interface SourceDecl {
+  readonly kind: 'source';
+  readonly name: Name;
+  readonly eventTime: Name;
+  readonly watermark: Expr | null;
+  readonly idleAfter: Expr | null;
+  readonly pos: Pos;
+}
+
+export interface Enrich { readonly kind: 'enrich'; readonly name: Name; readonly call: Call; readonly pos: Pos }
+
+export interface TumblingWindow { readonly kind: 'tumbling'; readonly size: Expr; readonly offset: Expr | null; readonly pos: Pos }
+export interface SlidingWindow {
+  readonly kind: 'sliding';
+  readonly size: Expr;
+  readonly slide: Expr;
+  readonly offset: Expr | null;
+  readonly pos: Pos;
+}
+export interface SessionWindow { readonly kind: 'session'; readonly gap: Expr; readonly pos: Pos }
+export type WindowSpec = TumblingWindow | SlidingWindow | SessionWindow;
+
+export interface SelectItem { readonly kind: 'select-item'; readonly expr: Expr; readonly alias: Name | null; readonly pos: Pos }
+/** `select *`, `select a, b as c`, `select *, x as y`. */
+export interface Select { readonly kind: 'select'; readonly star: boolean; readonly items: readonly SelectItem[]; readonly pos: Pos }
+
+/** Clauses appear in this order in the text; every clause after `from` is optional. */
+export interface StreamDecl {
+  readonly kind: 'stream';
+  readonly name: Name;
+  readonly from: Name;
+  readonly where: Expr | null;
+  readonly enrich: readonly Enrich[];
+  readonly keyBy: readonly Expr[];
+  readonly window: WindowSpec | null;
+  readonly allowedLateness: Expr | null;
+  readonly lateInto: Name | null;
+  readonly select: Select | null;
+  readonly pos: Pos;
+}
+
+export interface Param { readonly kind: 'param'; readonly name: Name; readonly default: Literal; readonly pos: Pos }
+export interface Define { readonly kind: 'define'; readonly variable: Name; readonly cond: Expr; readonly pos: Pos }
+
+export type Quantifier =
+  | { readonly kind: 'optional'; readonly pos: Pos } //                  v?
+  | { readonly kind: 'one-or-more'; readonly pos: Pos } //               v+
+  | { readonly kind: 'zero-or-more'; readonly pos: Pos } //              v*
+  /** `{n}` has max = min; `{n,}` has max = null. */
+  | { readonly kind: 'times'; readonly min: number; readonly max: number | null; readonly pos: Pos };
+
+export type Modifier =
+  | { readonly kind: 'greedy'; readonly pos: Pos }
+  | { readonly kind: 'consecutive'; readonly pos: Pos }
+  | { readonly kind: 'any'; readonly pos: Pos }
+  | { readonly kind: 'until'; readonly cond: Expr; readonly pos: Pos };
+
+/** A variable with its quantifier; `optional` is the trailing `?` of `v+?` or `v{2}?`. */
+export interface Term {
+  readonly kind: 'term';
+  readonly variable: Name;
+  readonly quantifier: Quantifier | null;
+  readonly optional: boolean;
+  readonly modifiers: readonly Modifier[];
+  readonly pos: Pos;
+}
+
+export type ConnectorKind = 'next' | 'followed-by' | 'followed-by-any' | 'not-next' | 'not-followed-by';
+export interface Connector { readonly kind: ConnectorKind; readonly pos: Pos }
+
+/** One term of `match` and the connector before it (null for the first term). */
+export interface Step { readonly kind: 'step'; readonly connector: Connector | null; readonly term: Term; readonly pos: Pos }
+
+export type AfterMatch =
+  | { readonly kind: 'no-skip'; readonly pos: Pos }
+  | { readonly kind: 'skip-to-next'; readonly pos: Pos }
+  | { readonly kind: 'skip-past-last-event'; readonly pos: Pos }
+  | { readonly kind: 'skip-to-first'; readonly variable: Name; readonly pos: Pos }
+  | { readonly kind: 'skip-to-last'; readonly variable: Name; readonly pos: Pos };
+
+export interface PatternDecl {
+  readonly kind: 'pattern';
+  readonly name: Name;
+  readonly params: readonly Param[];
+  readonly from: Name;
+  readonly keyBy: readonly Expr[];
+  readonly defines: readonly Define[];
+  readonly match: readonly Step[];
+  readonly within: Expr | null;
+  readonly afterMatch: AfterMatch | null;
+  readonly lateInto: Name | null;
+  /** Absent: a match emits an empty payload (useful with `vigil match`). */
+  readonly emit: ObjectLit | null;
+  readonly onTimeout: ObjectLit | null;
+  readonly pos: Pos;
+}
+
+export type Decl = SourceDecl | StreamDecl | PatternDecl;
+
+export interface Program { readonly kind: 'program'; readonly file: string; readonly decls: readonly Decl[] }
+
+export type Node = Expr | Decl | Program | Name | Enrich | WindowSpec | Select | SelectItem | Param | Define
+  | Quantifier | Modifier | Term | Connector | Step | AfterMatch | ObjectEntry;

@@ -1,0 +1,44 @@
+/** A compile error of the pattern language, always tied to one place in one file. */
+export class DslError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+
+  constructor(file: string, line: number, col: number, message: string) {
+    super(message);
+    this.name = 'DslError';
+    this.file = file;
+    this.line = line;
+    this.col = col;
+  }
+}
+
+/** Anything with a position: AST nodes and tokens alike. */
+export interface Located {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export function errorAt(at: Located, message: string): DslError {
+  return new DslError(at.file, at.line, at.col, message);
+}
+
+/**
+ * `file:line:col: message`, then the source line, then a caret under the column.
+ * The caret prefix copies tabs from the source line so the caret lines up in any tab width.
+ */
+export function formatDslError(error: DslError, source: string): string {
+  const lines = source.split(/\r?\n/);
+  const text = lines[error.line - 1] ?? '';
+  let prefix = '';
+  for (let i = 0; i < error.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
+  return `${error.file}:${error.line}:${error.col}: ${error.message}\n${text}\n${prefix}^`;
+}
+
+/** Errors in reading order: by file, then line, then column. */
+export function sortErrors(errors: readonly DslError[]): DslError[] {
+  return [...errors].sort(
+    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col,
+  );
+}

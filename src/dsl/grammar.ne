@@ -1,0 +1,183 @@
+# The Vigil pattern language (shared/DSL.md). Compiled by scripts/build-grammar.js to
+# src/dsl/generated/grammar.ts; the AST constructors are in build.ts.
+# Keywords are matched by their text; reserved words (lexer.ts) can never be names, the others
+# (key, by, window, first, ...) are ordinary identifiers outside the places where they are keywords.
+
+@preprocessor typescript
+
+@{%
+import { lexer } from '../lexer.js';
+import * as b from '../build.js';
+%}
+
+@lexer lexer
+
+program -> decl:*                                                   {% (d) => d[0] %}
+
+decl -> sourceDecl {% id %} | streamDecl {% id %} | patternDecl {% id %}
+
+# ------------------------------------------------------------------ source
+
+sourceDecl -> "source" %ident "event" "time" %ident watermarkClause:? idleClause:?
+                                                                    {% (d) => b.source(d[0], d[1], d[4], d[5], d[6]) %}
+watermarkClause -> "watermark" expr "out" "of" "order"              {% (d) => d[1] %}
+idleClause -> "idle" "after" expr                                   {% (d) => d[2] %}
+
+# ------------------------------------------------------------------ stream
+
+streamDecl -> "stream" %ident "=" "from" %ident whereClause:? enrichClause:* keyByClause:? windowClause:?
+              latenessClause:? lateIntoClause:? selectClause:?
+    {% (d) => b.stream(d[0], d[1], d[4], { where: d[5], enrich: d[6], keyBy: d[7], window: d[8],
+                                           allowedLateness: d[9], lateInto: d[10], select: d[11] }) %}
+
+whereClause -> "where" expr                                         {% (d) => d[1] %}
+enrichClause -> "enrich" %ident "=" %ident "(" args ")"             {% (d) => b.enrich(d[0], d[1], b.plainCall(d[3], d[5])) %}
+keyByClause -> "key" "by" exprList                                  {% (d) => d[2] %}
+latenessClause -> "allowed" "lateness" expr                         {% (d) => d[2] %}
+lateIntoClause -> "late" "into" %ident                              {% (d) => d[2] %}
+
+windowClause ->
+    "window" "tumbling" expr offsetClause:?                         {% (d) => b.tumbling(d[1], d[2], d[3]) %}
+  | "window" "sliding" expr "every" expr offsetClause:?             {% (d) => b.sliding(d[1], d[2], d[4], d[5]) %}
+  | "window" "session" "gap" expr                                   {% (d) => b.session(d[1], d[3]) %}
+offsetClause -> "offset" expr                                       {% (d) => d[1] %}
+
+selectClause ->
+    "select" "*"                                                    {% (d) => b.select(d[0], true, []) %}
+  | "select" "*" "," selectItems                                    {% (d) => b.select(d[0], true, d[3]) %}
+  | "select" selectItems                                            {% (d) => b.select(d[0], false, d[1]) %}
+selectItems -> selectItem                                           {% (d) => [d[0]] %}
+             | selectItems "," selectItem                           {% (d) => [...d[0], d[2]] %}
+selectItem -> expr                                                  {% (d) => b.selectItem(d[0], null) %}
+            | expr "as" %ident                                      {% (d) => b.selectItem(d[0], d[2]) %}
+
+# ------------------------------------------------------------------ pattern
+
+patternDecl -> "pattern" %ident paramList:? "from" %ident keyByClause:? defineClause:? matchClause
+               withinClause:? afterMatchClause:? lateIntoClause:? emitClause:? timeoutClause:?
+    {% (d) => b.pattern(d[0], d[1], d[4], { params: d[2], keyBy: d[5], defines: d[6], match: d[7], within: d[8],
+                                            afterMatch: d[9], lateInto: d[10], emit: d[11], onTimeout: d[12] }) %}
+
+paramList -> "(" ")"                                                {% () => [] %}
+           | "(" params ")"                                         {% (d) => d[1] %}
+params -> param                                                     {% (d) => [d[0]] %}
+        | params "," param                                          {% (d) => [...d[0], d[2]] %}
+param -> %ident "=" literal                                         {% (d) => b.param(d[0], d[2]) %}
+
+literal -> %number                                                  {% (d) => b.number(d[0]) %}
+         | %duration                                                {% (d) => b.duration(d[0]) %}
+         | "-" %number                                              {% (d) => b.negate(d[0], b.number(d[1])) %}
+         | "-" %duration                                            {% (d) => b.negate(d[0], b.duration(d[1])) %}
+         | %string                                                  {% (d) => b.string(d[0]) %}
+         | "true"                                                   {% (d) => b.keywordLiteral(d[0]) %}
+         | "false"                                                  {% (d) => b.keywordLiteral(d[0]) %}
+         | "null"                                                   {% (d) => b.keywordLiteral(d[0]) %}
+
+defineClause -> "define" definitions                                {% (d) => d[1] %}
+definitions -> definition                                           {% (d) => [d[0]] %}
+             | definitions definition                               {% (d) => [...d[0], d[1]] %}
+definition -> %ident "as" expr                                      {% (d) => b.define(d[0], d[2]) %}
+
+matchClause -> "match" term steps                                   {% (d) => [b.step(null, d[1]), ...d[2]] %}
+steps -> null                                                       {% () => [] %}
+       | steps connector term                                       {% (d) => [...d[0], b.step(d[1], d[2])] %}
+
+connector ->
+    "next"                                                          {% (d) => b.connector(d[0], 'next') %}
+  | "followed" "by"                                                 {% (d) => b.connector(d[0], 'followed-by') %}
+  | "followed" "by" "any"                                           {% (d) => b.connector(d[0], 'followed-by-any') %}
+  | "not" "next"                                                    {% (d) => b.connector(d[0], 'not-next') %}
+  | "not" "followed" "by"                                           {% (d) => b.connector(d[0], 'not-followed-by') %}
+
+term -> %ident quantifier modifiers                                 {% (d) => b.term(d[0], d[1][0], d[1][1], d[2]) %}
+
+# [quantifier, optional]
+quantifier -> null                                                  {% () => [null, false] %}
+            | "?"                                                   {% (d) => [b.quantifier(d[0]), false] %}
+            | "*"                                                   {% (d) => [b.quantifier(d[0]), false] %}
+            | "+" "?":?                                             {% (d) => [b.quantifier(d[0]), d[1] !== null] %}
+            | counted "?":?                                         {% (d) => [d[0], d[1] !== null] %}
+counted -> "{" %number "}"                                          {% (d) => b.times(d[0], d[1], null) %}
+         | "{" %number "," "}"                                      {% (d) => b.times(d[0], d[1], 'unbounded') %}
+         | "{" %number "," %number "}"                              {% (d) => b.times(d[0], d[1], d[3]) %}
+
+modifiers -> null                                                   {% () => [] %}
+           | modifiers modifier                                     {% (d) => [...d[0], d[1]] %}
+modifier -> "greedy"                                                {% (d) => b.modifier(d[0], null) %}
+          | "consecutive"                                           {% (d) => b.modifier(d[0], null) %}
+          | "any"                                                   {% (d) => b.modifier(d[0], null) %}
+          | "until" expr                                            {% (d) => b.modifier(d[0], d[1]) %}
+
+withinClause -> "within" expr                                       {% (d) => d[1] %}
+
+afterMatchClause ->
+    "after" "match" "no" "skip"                                     {% (d) => b.afterMatch(d[0], 'no-skip') %}
+  | "after" "match" "skip" "to" "next"                              {% (d) => b.afterMatch(d[0], 'skip-to-next') %}
+  | "after" "match" "skip" "past" "last" "event"                    {% (d) => b.afterMatch(d[0], 'skip-past-last-event') %}
+  | "after" "match" "skip" "to" "first" %ident                      {% (d) => b.skipTo(d[0], d[4], d[5]) %}
+  | "after" "match" "skip" "to" "last" %ident                       {% (d) => b.skipTo(d[0], d[4], d[5]) %}
+
+emitClause -> "emit" object                                         {% (d) => d[1] %}
+timeoutClause -> "on" "timeout" "emit" object                       {% (d) => d[3] %}
+
+# ------------------------------------------------------------------ expressions
+# Loosest first: or, and, not, comparison (non-associative), + -, * / %, unary minus, primary.
+
+expr -> orExpr                                                      {% id %}
+
+orExpr -> orExpr "or" andExpr                                       {% (d) => b.binary(d[0], d[1], d[2]) %}
+        | andExpr                                                   {% id %}
+andExpr -> andExpr "and" notExpr                                    {% (d) => b.binary(d[0], d[1], d[2]) %}
+         | notExpr                                                  {% id %}
+notExpr -> "not" notExpr                                            {% (d) => b.not(d[0], d[1]) %}
+         | compare                                                  {% id %}
+
+compare -> sum                                                      {% id %}
+         | sum compareOp sum                                        {% (d) => b.binary(d[0], d[1], d[2]) %}
+         | sum "in" list                                            {% (d) => b.inList(d[0], false, d[2]) %}
+         | sum "not" "in" list                                      {% (d) => b.inList(d[0], true, d[3]) %}
+         | sum "between" sum "and" sum                              {% (d) => b.between(d[0], false, d[2], d[4]) %}
+         | sum "not" "between" sum "and" sum                        {% (d) => b.between(d[0], true, d[3], d[5]) %}
+compareOp -> "==" {% id %} | "!=" {% id %} | "<" {% id %} | "<=" {% id %} | ">" {% id %} | ">=" {% id %}
+
+list -> "[" "]"                                                     {% () => [] %}
+      | "[" exprList "]"                                            {% (d) => d[1] %}
+
+sum -> sum "+" product                                              {% (d) => b.binary(d[0], d[1], d[2]) %}
+     | sum "-" product                                              {% (d) => b.binary(d[0], d[1], d[2]) %}
+     | product                                                      {% id %}
+product -> product "*" unary                                        {% (d) => b.binary(d[0], d[1], d[2]) %}
+         | product "/" unary                                        {% (d) => b.binary(d[0], d[1], d[2]) %}
+         | product "%" unary                                        {% (d) => b.binary(d[0], d[1], d[2]) %}
+         | unary                                                    {% id %}
+unary -> "-" unary                                                  {% (d) => b.negate(d[0], d[1]) %}
+       | primary                                                    {% id %}
+
+primary ->
+    %number                                                         {% (d) => b.number(d[0]) %}
+  | %duration                                                       {% (d) => b.duration(d[0]) %}
+  | %string                                                         {% (d) => b.string(d[0]) %}
+  | "true"                                                          {% (d) => b.keywordLiteral(d[0]) %}
+  | "false"                                                         {% (d) => b.keywordLiteral(d[0]) %}
+  | "null"                                                          {% (d) => b.keywordLiteral(d[0]) %}
+  | %ident                                                          {% (d) => b.field(d[0]) %}
+  | %ident "." word                                                 {% (d) => b.member(d[0], d[2]) %}
+  | %ident "(" args ")"                                             {% (d) => b.call(d[0], d[2]) %}
+  | "(" expr ")"                                                    {% (d) => d[1] %}
+  | object                                                          {% id %}
+
+args -> null                                                        {% () => [] %}
+      | exprList                                                    {% id %}
+exprList -> expr                                                    {% (d) => [d[0]] %}
+          | exprList "," expr                                       {% (d) => [...d[0], d[2]] %}
+
+object -> "{" "}"                                                   {% (d) => b.object(d[0], []) %}
+        | "{" entries "}"                                           {% (d) => b.object(d[0], d[1]) %}
+        | "{" entries "," "}"                                       {% (d) => b.object(d[0], d[1]) %}
+entries -> entry                                                    {% (d) => [d[0]] %}
+         | entries "," entry                                        {% (d) => [...d[0], d[2]] %}
+entry -> word ":" expr                                              {% (d) => b.entry(d[0], d[2]) %}
+       | %string ":" expr                                           {% (d) => b.entry(d[0], d[2]) %}
+
+# Field names after '.' and emit keys may be any word, reserved or not.
+word -> %ident {% id %} | %kw {% id %}

@@ -1,0 +1,103 @@
+/**
+ * Wraps the generated nearley grammar: lexes up front, parses, insists on exactly one parse, and turns
+ * nearley's failures into one-sentence DslErrors.
+ */
+import nearley from 'nearley';
+import type { Program } from './ast.js';
+import { program } from './build.js';
+import { DslError } from './errors.js';
+import { type Token, TokenStream, tokenize } from './lexer.js';
+import grammar from './generated/grammar.js';
+import { describeExpected } from './expected.js';
+
+export type ParseResult =
+  | { readonly ok: true; readonly program: Program }
+  | { readonly ok: false; readonly error: DslError };
+
+const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+
+/** Parses one `.pattern` file. Never throws a DslError; an ambiguity is an internal error and throws. */
+export function parse(source: string, file: string): ParseResult {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(source, file);
+  } catch (error) {
+    if (error instanceof DslError) return { ok: false, error };
+    throw error;
+  }
+  const parser = new nearley.Parser(compiled, { lexer: new TokenStream(tokens) });
+  try {
+    parser.feed(source);
+  } catch (error) {
+    const at = (error as { offset?: unknown }).offset;
+    if (typeof at !== 'number') throw error;
+    const token = tokens[at];
+    if (token === undefined) throw error;
+    return { ok: false, error: unexpected(parser, tokens, at, token, file) };
+  }
+  const results = parser.results as unknown[];
+  if (results.length === 0) return { ok: false, error: unexpected(parser, tokens, tokens.length, null, file) };
+  if (results.length > 1) {
+    throw new Error(`internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` +
+      `first difference at ${firstDifference(results[0], results[1])}`);
+  }
+  return { ok: true, program: program(file, results[0] as Program['decls']) };
+}
+
+/** The terminals the parser could have accepted next, read off nearley's last live column. */
+function expectedTerminals(parser: nearley.Parser, column: number): string[] {
+  const table = (parser as unknown as { table: { states: { rule: nearley.Rule; dot: number }[] }[] }).table;
+  const states = table[column]?.states ?? [];
+  const out = new Set<string>();
+  for (const state of states) {
+    const symbol: unknown = state.rule.symbols[state.dot];
+    if (symbol === undefined || typeof symbol === 'string') continue;
+    if (typeof symbol === 'object' && symbol !== null) {
+      if ('literal' in symbol) out.add(`'${String((symbol as { literal: unknown }).literal)}'`);
+      else if ('type' in symbol) out.add(`%${String((symbol as { type: unknown }).type)}`);
+    }
+  }
+  return [...out];
+}
+
+function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number, token: Token | null, file: string): DslError {
+  const expected = describeExpected(expectedTerminals(parser, at));
+  const previous = tokens[at - 1];
+  const after = previous === undefined ? '' : ` after '${previous.text}'`;
+  if (token !== null) {
+    return new DslError(file, token.line, token.col, `expected ${expected}${after}, found ${describeToken(token)}`);
+  }
+  // End of input: point just past the last token.
+  if (previous === undefined) return new DslError(file, 1, 1, `expected ${expected}, found end of input`);
+  return new DslError(file, previous.line, previous.col + previous.text.length, `expected ${expected}${after}, found end of input`);
+}
+
+function describeToken(t: Token): string {
+  switch (t.type) {
+    case 'string': return `the string ${t.text}`;
+    case 'number': return `the number ${t.text}`;
+    case 'duration': return `the duration ${t.text}`;
+    case 'ident':
+    case 'kw':
+    case 'op':
+      return `'${t.text}'`;
+  }
+}
+
+/** For the ambiguity report: the path to the first place two parses differ. */
+function firstDifference(a: unknown, b: unknown, path = 'root'): string {
+  if (a === b) return 'nowhere';
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    const x = (a as Record<string, unknown>)[key];
+    const y = (b as Record<string, unknown>)[key];
+    if (JSON.stringify(x) !== JSON.stringify(y)) {
+      const pos = (a as { pos?: { line: number; col: number } }).pos;
+      const here = pos === undefined ? path : `${path} (${pos.line}:${pos.col})`;
+      const deeper = firstDifference(x, y, `${path}.${key}`);
+      return deeper === `${path}.${key}` ? here + `.${key}` : deeper;
+    }
+  }
+  return path;
+}
