@@ -8,7 +8,7 @@
 // flattened in arrival order (which is the pattern-variable order Flink's harness produces) and
 // that order is kept in the comparison.
 import { expect } from 'vitest';
-import { compile, type Match, type Nfa, type NfaKeyState, type Pattern, type TimedOutMatch } from './contract.js';
+import { compile, type Match, type Nfa, type NfaKeyState, type Pattern, type TimedOutMatch } from '../../../src/cep/index.js';
 
 export {
   AfterMatchSkipStrategy,
@@ -21,7 +21,7 @@ export {
   type Nfa,
   type NfaKeyState,
   type TimedOutMatch,
-} from './contract.js';
+} from '../../../src/cep/index.js';
 
 /** Flink's test Event: equality is (id, name, price). */
 export interface Event {
