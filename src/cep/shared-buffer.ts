@@ -1,0 +1,125 @@
+/**
+ * The per-key shared buffer of partial matches (after Flink's SharedBuffer). Each event is stored once, in an
+ * EventEntry, however many partial matches took it. A partial match is a chain of BufferNodes from its last taken
+ * event back to its first; branches share their common prefix, so branching never copies event lists.
+ *
+ * Reference counts: a node is held by every computation state (or held-back finished match) that points at it and
+ * by every node whose `prev` it is; an entry is held by every node that took it. Releasing the last reference frees
+ * the node and walks back along `prev`, so a chain is freed as soon as no partial match needs it.
+ *
+ * Unlike Flink, a TAKE always makes a new node instead of merging nodes of the same (event, state) with
+ * Dewey-versioned edges: each node then has exactly one predecessor, extraction needs no version test, and an
+ * abandoned branch frees its own nodes at once. The event itself is still shared through the entry.
+ */
+import type { MatchTrace } from './skip/skip-policy.js';
+
+export class EventEntry<E> {
+  /** Nodes that took this event. */
+  refs = 0;
+  constructor(
+    readonly event: E,
+    readonly timestamp: number,
+    /** Per-key arrival number: orders events (Flink's EventId). */
+    readonly seq: number,
+  ) {}
+}
+
+export class BufferNode<E> {
+  refs = 0;
+  constructor(
+    readonly entry: EventEntry<E>,
+    /** Pattern variable the event was taken for. */
+    readonly variable: string,
+    readonly prev: BufferNode<E> | null,
+  ) {}
+}
+
+export type Match<E> = Record<string, E[]>;
+
+const NO_EVENTS: readonly never[] = Object.freeze([]);
+
+export class SharedBuffer<E> {
+  /** Distinct events currently held. */
+  eventCount = 0;
+  /** Nodes currently held. */
+  nodeCount = 0;
+
+  /** Records that `entry` was taken for `variable` after the chain ending at `prev`. The new node starts with no
+   *  holder: the caller locks it for each computation state that points at it. */
+  put(variable: string, entry: EventEntry<E>, prev: BufferNode<E> | null): BufferNode<E> {
+    const node = new BufferNode(entry, variable, prev);
+    if (prev !== null) prev.refs++;
+    if (entry.refs++ === 0) this.eventCount++;
+    this.nodeCount++;
+    return node;
+  }
+
+  lock(node: BufferNode<E> | null): void {
+    if (node !== null) node.refs++;
+  }
+
+  /** Drops one reference; frees the node, and then its predecessors, while nothing else holds them. */
+  release(node: BufferNode<E> | null): void {
+    let n = node;
+    while (n !== null) {
+      if (n.refs <= 0) throw new Error('shared buffer: release of a node that is not held');
+      if (--n.refs > 0) return;
+      this.nodeCount--;
+      if (--n.entry.refs === 0) this.eventCount--;
+      n = n.prev;
+    }
+  }
+
+  /** The events of the chain ending at `node`, by variable, variables in pattern order. */
+  extract(node: BufferNode<E> | null): Match<E> {
+    const out: Match<E> = {};
+    if (node === null) return out;
+    let len = 0;
+    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) len++;
+    const chain = new Array<BufferNode<E>>(len);
+    let k = len;
+    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) chain[--k] = n;
+    for (const n of chain) {
+      const list = out[n.variable];
+      if (list === undefined) out[n.variable] = [n.entry.event];
+      else list.push(n.entry.event);
+    }
+    return out;
+  }
+
+  /** Events taken for `variable` in the chain ending at `node`, oldest first. */
+  eventsOf(node: BufferNode<E> | null, variable: string): readonly E[] {
+    let count = 0;
+    for (let n = node; n !== null; n = n.prev) if (n.variable === variable) count++;
+    if (count === 0) return NO_EVENTS;
+    const out = new Array<E>(count);
+    for (let n = node; n !== null; n = n.prev) if (n.variable === variable) out[--count] = n.entry.event;
+    return out;
+  }
+
+  trace(node: BufferNode<E> | null): MatchTrace {
+    return new ChainTrace(node);
+  }
+}
+
+/** Sequence positions of one finished match, read off its chain on demand. */
+class ChainTrace<E> implements MatchTrace {
+  constructor(private readonly head: BufferNode<E> | null) {}
+  get lastSeq(): number {
+    return this.head === null ? -1 : this.head.entry.seq;
+  }
+  get firstSeq(): number {
+    let seq = -1;
+    for (let n = this.head; n !== null; n = n.prev) seq = n.entry.seq;
+    return seq;
+  }
+  firstSeqOf(variable: string): number {
+    let seq = -1;
+    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) seq = n.entry.seq;
+    return seq;
+  }
+  lastSeqOf(variable: string): number {
+    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) return n.entry.seq;
+    return -1;
+  }
+}
