@@ -1,0 +1,216 @@
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { DslError, sortErrors } from '../errors.js';
+import { DURATION_UNITS, type DurationUnit } from '../lexer.js';
+import { DEFAULT_ALERT_TOPIC, SEVERITIES, type ParamValue, type Route, type Rule, type Severity, type Suppression } from './rule.js';
+
+const RULE_ID = /^[a-z0-9][a-z0-9_-]*$/;
+const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const KNOWN_KEYS = ['id', 'pattern', 'description', 'enabled', 'severity', 'params', 'routes', 'suppress'] as const;
+
+/** Reads `30m`, `500ms`, or a number of ms. */
+export function parseDurationText(text: string): number | null {
+  const m = DURATION_TEXT.exec(text.trim());
+  if (m === null) return null;
+  return Number(m[1]) * DURATION_UNITS[m[2] as DurationUnit];
+}
+
+/**
+ * Parses and validates one rule file (YAML). Every error names file:line:col and the key path; all errors of
+ * the file are returned together. Parameters are checked against their pattern later, when rules meet patterns.
+ */
+export function parseRuleFile(source: string, file: string): { rule: Rule | null; errors: DslError[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const errors: DslError[] = [];
+  const at = (node: Node | Pair | null | undefined, path: string, message: string): void => {
+    const offset = nodeOffset(node);
+    const { line, col } = offset === null ? { line: 1, col: 1 } : lines.linePos(offset);
+    errors.push(new DslError(file, line, col, path === '' ? message : `${path}: ${message}`));
+  };
+  for (const e of doc.errors) {
+    const { line, col } = lines.linePos(e.pos[0]);
+    errors.push(new DslError(file, line, col, `invalid YAML: ${e.message.split('\n')[0] ?? e.message}`));
+  }
+  if (errors.length > 0) return { rule: null, errors };
+  const root = doc.contents;
+  if (!isMap(root)) {
+    at(root, '', 'a rule file must be a mapping with at least `id` and `pattern`');
+    return { rule: null, errors };
+  }
+
+  const entries = new Map<string, Pair>();
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+      at(pair.key as Node, key, `unknown key; a rule has ${KNOWN_KEYS.join(', ')}`);
+      continue;
+    }
+    entries.set(key, pair);
+  }
+  const value = (key: string): Node | null => (entries.get(key)?.value as Node | undefined) ?? null;
+  const scalarOf = (key: string, type: 'string' | 'boolean', required: boolean): string | boolean | undefined => {
+    const node = value(key);
+    if (node === null) {
+      if (required) at(root, '', `missing required key '${key}'`);
+      return undefined;
+    }
+    if (!isScalar(node) || typeof node.value !== type) {
+      at(node, key, `expected a ${type}`);
+      return undefined;
+    }
+    return node.value as string | boolean;
+  };
+
+  const id = scalarOf('id', 'string', true) as string | undefined;
+  if (id !== undefined && !RULE_ID.test(id)) at(value('id'), 'id', 'must be lower-case letters, digits, - and _ (it names Kafka keys and job ids)');
+  const pattern = scalarOf('pattern', 'string', true) as string | undefined;
+  const description = (scalarOf('description', 'string', false) as string | undefined) ?? '';
+  const enabled = (scalarOf('enabled', 'boolean', false) as boolean | undefined) ?? true;
+
+  let severity: Severity = 'medium';
+  const sev = scalarOf('severity', 'string', false) as string | undefined;
+  if (sev !== undefined) {
+    if ((SEVERITIES as readonly string[]).includes(sev)) severity = sev as Severity;
+    else at(value('severity'), 'severity', `must be one of ${SEVERITIES.join(', ')}`);
+  }
+
+  const params: Record<string, ParamValue> = {};
+  const paramPositions: Record<string, { line: number; col: number }> = {};
+  const paramsNode = value('params');
+  if (paramsNode !== null) {
+    if (!isMap(paramsNode)) at(paramsNode, 'params', 'expected a mapping of parameter names to values');
+    else {
+      for (const pair of paramsNode.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        const v = pair.value as Node | null;
+        if (!isScalar(v) || !['number', 'string', 'boolean'].includes(typeof v.value)) {
+          at(v ?? (pair.key as Node), `params.${name}`, 'expected a number, string, boolean or duration such as 30m');
+          continue;
+        }
+        params[name] = v.value as ParamValue;
+        const off = nodeOffset(pair.key as Node);
+        paramPositions[name] = off === null ? { line: 1, col: 1 } : lines.linePos(off);
+      }
+    }
+  }
+
+  const routes = parseRoutes(value('routes'), at);
+  const suppress = parseSuppress(value('suppress'), at);
+
+  if (errors.length > 0 || id === undefined || pattern === undefined) return { rule: null, errors: sortErrors(errors) };
+  const patternOffset = nodeOffset(value('pattern'));
+  return {
+    rule: {
+      id,
+      file,
+      pattern,
+      description,
+      enabled,
+      severity,
+      params,
+      routes: routes ?? [{ kind: 'kafka', topic: DEFAULT_ALERT_TOPIC }],
+      suppress,
+      paramPositions,
+      patternPosition: patternOffset === null ? { line: 1, col: 1 } : lines.linePos(patternOffset),
+    },
+    errors,
+  };
+}
+
+type Report = (node: Node | Pair | null | undefined, path: string, message: string) => void;
+
+function parseRoutes(node: Node | null, at: Report): Route[] | null {
+  if (node === null) return null;
+  if (!isSeq(node)) {
+    at(node, 'routes', 'expected a list of routes, e.g. `- kafka: vigil.alerts` or `- webhook: { url: ..., secret: env:NAME }`');
+    return null;
+  }
+  const routes: Route[] = [];
+  node.items.forEach((item, i) => {
+    const path = `routes[${i}]`;
+    if (!isMap(item) || item.items.length !== 1) {
+      at(item as Node, path, 'expected one of `kafka: <topic>` or `webhook: { url, secret }`');
+      return;
+    }
+    const pair = item.items[0] as Pair;
+    const kind = isScalar(pair.key) ? String(pair.key.value) : '';
+    const v = pair.value as Node | null;
+    if (kind === 'kafka') {
+      if (isScalar(v) && typeof v.value === 'string' && /^[A-Za-z0-9._-]{1,249}$/.test(v.value)) routes.push({ kind: 'kafka', topic: v.value });
+      else at(v ?? (pair.key as Node), `${path}.kafka`, 'expected a Kafka topic name (letters, digits, . _ -)');
+    } else if (kind === 'webhook') {
+      routes.push(...parseWebhook(v, `${path}.webhook`, at));
+    } else {
+      at(pair.key as Node, path, `unknown route '${kind}'; routes are kafka and webhook`);
+    }
+  });
+  return routes;
+}
+
+function parseWebhook(node: Node | null, path: string, at: Report): Route[] {
+  if (!isMap(node)) {
+    at(node, path, 'expected a mapping with `url` and optional `secret`');
+    return [];
+  }
+  let url: string | null = null;
+  let secret: string | null = null;
+  for (const pair of (node as YAMLMap).items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const v = pair.value as Node | null;
+    const text = isScalar(v) && typeof v.value === 'string' ? v.value : null;
+    if (key === 'url') {
+      if (text !== null && /^https?:\/\/\S+$/.test(text)) url = text;
+      else at(v ?? (pair.key as Node), `${path}.url`, 'expected an http(s) URL');
+    } else if (key === 'secret') {
+      if (text !== null && /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(text)) secret = text;
+      else at(v ?? (pair.key as Node), `${path}.secret`, 'expected a reference such as env:VIGIL_WEBHOOK_SECRET, never the secret itself');
+    } else {
+      at(pair.key as Node, `${path}.${key}`, 'unknown key; a webhook has url and secret');
+    }
+  }
+  if (url === null) {
+    if (!node.items.some((p) => isScalar(p.key) && p.key.value === 'url')) at(node, path, "missing required key 'url'");
+    return [];
+  }
+  return [{ kind: 'webhook', url, secret }];
+}
+
+function parseSuppress(node: Node | null, at: Report): Suppression | null {
+  if (node === null) return null;
+  if (!isMap(node)) {
+    at(node, 'suppress', 'expected a mapping with `key` and `for`');
+    return null;
+  }
+  let key: string[] | null = null;
+  let forMs: number | null = null;
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    const v = pair.value as Node | null;
+    if (name === 'key') {
+      if (isScalar(v) && typeof v.value === 'string') key = [v.value];
+      else if (isSeq(v) && v.items.length > 0 && v.items.every((x) => isScalar(x) && typeof x.value === 'string')) {
+        key = v.items.map((x) => String((x as { value: unknown }).value));
+      } else at(v ?? (pair.key as Node), 'suppress.key', 'expected a payload field name or a list of them');
+    } else if (name === 'for') {
+      const ms = isScalar(v) ? (typeof v.value === 'number' ? v.value : typeof v.value === 'string' ? parseDurationText(v.value) : null) : null;
+      if (ms !== null && ms > 0) forMs = ms;
+      else at(v ?? (pair.key as Node), 'suppress.for', 'expected a positive duration such as 30m');
+    } else {
+      at(pair.key as Node, `suppress.${name}`, 'unknown key; suppress has key and for');
+    }
+  }
+  if (key === null || forMs === null) {
+    if (key === null && !node.items.some((p) => isScalar(p.key) && p.key.value === 'key')) at(node, 'suppress', "missing required key 'key'");
+    if (forMs === null && !node.items.some((p) => isScalar(p.key) && p.key.value === 'for')) at(node, 'suppress', "missing required key 'for'");
+    return null;
+  }
+  return { key, forMs };
+}
+
+function nodeOffset(node: Node | Pair | null | undefined): number | null {
+  if (node === null || node === undefined) return null;
+  const range = (node as { range?: readonly number[] | null }).range;
+  if (Array.isArray(range) && typeof range[0] === 'number') return range[0];
+  const key = (node as Pair).key as Node | undefined;
+  return key !== undefined && key !== null ? nodeOffset(key) : null;
+}

@@ -1,0 +1,34 @@
+/** A rule: which pattern to run, with which parameters, how severe its alerts are, where they go, how often. */
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+export type ParamValue = number | string | boolean;
+
+export type Route =
+  | { readonly kind: 'kafka'; readonly topic: string }
+  /** `secret` names where the signing secret lives (`env:NAME`); the secret itself never sits in a rule file. */
+  | { readonly kind: 'webhook'; readonly url: string; readonly secret: string | null };
+
+export interface Suppression {
+  /** Payload fields that together identify "the same alert" (e.g. a plate pair). */
+  readonly key: readonly string[];
+  /** At most one alert per key within this much event time. */
+  readonly forMs: number;
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly file: string;
+  readonly pattern: string;
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly severity: Severity;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly routes: readonly Route[];
+  readonly suppress: Suppression | null;
+  /** Where each params key was written, for errors found when the rule meets its pattern. */
+  readonly paramPositions: Readonly<Record<string, { readonly line: number; readonly col: number }>>;
+  readonly patternPosition: { readonly line: number; readonly col: number };
+}
+
+export const DEFAULT_ALERT_TOPIC = 'vigil.alerts';

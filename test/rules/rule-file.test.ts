@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { parseRuleFile, parseDurationText } from '../../src/dsl/rules/rule-file.js';
+import { formatDslError } from '../../src/dsl/errors.js';
+
+const ok = `id: cloned-plate
+pattern: cloned_plate
+description: One plate at two places no car could link in time
+severity: high
+params:
+  max_speed_kmh: 160
+routes:
+  - kafka: vigil.alerts
+  - webhook: { url: "https://ops.example/hook", secret: env:OPS_HOOK_SECRET }
+suppress:
+  key: [plate, first, second]
+  for: 30m
+`;
+
+function errorsOf(source: string): string[] {
+  const r = parseRuleFile(source, 'rules/x.yaml');
+  return r.errors.map((e) => formatDslError(e, source));
+}
+
+describe('rule files', () => {
+  it('reads a complete rule', () => {
+    const { rule, errors } = parseRuleFile(ok, 'rules/cloned-plate.yaml');
+    expect(errors).toEqual([]);
+    expect(rule).toMatchObject({
+      id: 'cloned-plate',
+      pattern: 'cloned_plate',
+      enabled: true,
+      severity: 'high',
+      params: { max_speed_kmh: 160 },
+      routes: [
+        { kind: 'kafka', topic: 'vigil.alerts' },
+        { kind: 'webhook', url: 'https://ops.example/hook', secret: 'env:OPS_HOOK_SECRET' },
+      ],
+      suppress: { key: ['plate', 'first', 'second'], forMs: 1_800_000 },
+      paramPositions: { max_speed_kmh: { line: 6, col: 3 } },
+    });
+  });
+
+  it('defaults severity, routes and enabled', () => {
+    const { rule } = parseRuleFile('id: r1\npattern: p\n', 'r.yaml');
+    expect(rule).toMatchObject({ severity: 'medium', enabled: true, routes: [{ kind: 'kafka', topic: 'vigil.alerts' }], suppress: null });
+  });
+
+  it('reports an unknown key with file:line:col and a caret', () => {
+    expect(errorsOf('id: r1\npattern: p\nseverty: high\n')).toEqual([
+      "rules/x.yaml:3:1: severty: unknown key; a rule has id, pattern, description, enabled, severity, params, routes, suppress\nseverty: high\n^",
+    ]);
+  });
+
+  it('reports every error of the file at once, with key paths', () => {
+    const src = 'id: Bad:Id\nseverity: urgent\nroutes:\n  - kafka: "no spaces allowed"\n  - webhook: { url: ftp://x, secret: hunter2 }\nsuppress:\n  key: plate\n  for: soon\n';
+    expect(errorsOf(src).map((e) => e.split('\n')[0])).toEqual([
+      "rules/x.yaml:1:1: missing required key 'pattern'",
+      'rules/x.yaml:1:5: id: must be lower-case letters, digits, - and _ (it names Kafka keys and job ids)',
+      'rules/x.yaml:2:11: severity: must be one of info, low, medium, high, critical',
+      'rules/x.yaml:4:12: routes[0].kafka: expected a Kafka topic name (letters, digits, . _ -)',
+      'rules/x.yaml:5:21: routes[1].webhook.url: expected an http(s) URL',
+      'rules/x.yaml:5:38: routes[1].webhook.secret: expected a reference such as env:VIGIL_WEBHOOK_SECRET, never the secret itself',
+      'rules/x.yaml:8:8: suppress.for: expected a positive duration such as 30m',
+    ]);
+  });
+
+  it('reports invalid YAML with its position', () => {
+    const [first] = errorsOf('id: r1\npattern: [unclosed\n');
+    expect(first).toMatch(/^rules\/x\.yaml:\d+:\d+: invalid YAML: /);
+  });
+
+  it('rejects a non-mapping document and ill-typed values', () => {
+    expect(errorsOf('- a\n- b\n')[0]?.split('\n')[0]).toBe('rules/x.yaml:1:1: a rule file must be a mapping with at least `id` and `pattern`');
+    expect(errorsOf('id: r1\npattern: p\nenabled: "yes"\nparams: [1]\n').map((e) => e.split('\n')[0])).toEqual([
+      'rules/x.yaml:3:10: enabled: expected a boolean',
+      'rules/x.yaml:4:9: params: expected a mapping of parameter names to values',
+    ]);
+  });
+
+  it('parses durations', () => {
+    expect(parseDurationText('500ms')).toBe(500);
+    expect(parseDurationText('2h')).toBe(7_200_000);
+    expect(parseDurationText('1.5m')).toBe(90_000);
+    expect(parseDurationText('5 minutes')).toBeNull();
+  });
+});
