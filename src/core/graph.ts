@@ -22,11 +22,20 @@ export interface EventTimeSpec<T> {
   describe(value: T): string;
 }
 
+/**
+ * Asynchronous work on each batch's parsed records before they enter the operators, in input order: lookups
+ * such as `enrich is_new = first_seen(plate)`, one round trip per batch rather than per record.
+ */
+export interface BatchStage<T> {
+  process(records: T[], timestamps: readonly number[]): Promise<void>;
+}
+
 export interface SourceSpec<R, T> {
   readonly source: Source<R>;
   readonly deserialize: Deserializer<R, T>;
   readonly eventTime: EventTimeSpec<T>;
   readonly watermarks: WatermarkStrategy;
+  readonly stage?: BatchStage<T>;
 }
 
 /** Where a node reads from: another node's main output or one of its side outputs. */

@@ -1,6 +1,6 @@
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
-import type { GraphNode, JobGraph, ParseContext, SourceSpec } from './graph.js';
+import type { BatchStage, GraphNode, JobGraph, ParseContext, SourceSpec } from './graph.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
@@ -18,6 +18,8 @@ export interface TaskOptions {
 }
 
 export type StepResult = 'batch' | 'idle' | 'end';
+
+const WATERMARK: unique symbol = Symbol('watermark');
 
 /** Anything downstream of an output: an operator or a sink. */
 interface Consumer {
@@ -86,6 +88,14 @@ export class Task {
   private offset = 0;
   private raw: unknown = undefined;
   private readonly parseCtx: ParseContext<unknown>;
+  // With a batch stage, a batch is parsed first, staged, then replayed in order: records and explicit
+  // watermarks interleaved exactly as they came (watermark entries have record === WATERMARK).
+  private readonly staged: { records: unknown[]; stamps: number[]; order: unknown[]; orderStamps: number[] } = {
+    records: [],
+    stamps: [],
+    order: [],
+    orderStamps: [],
+  };
   private readonly recordsIn: Counter;
   private readonly deadLettersOut: Counter;
 
@@ -106,11 +116,21 @@ export class Task {
     this.recordsIn = this.metrics.counter('vigil_records_in_total', { source: this.sourceUid });
     this.deadLettersOut = this.metrics.counter('vigil_dead_letters_total', { source: this.sourceUid });
     this.root = this.wire(sourceNode.id, sourceNode.uid, graph);
-    this.parseCtx = {
-      record: (value) => this.onRecord(value),
-      watermark: (ts) => this.advanceTo(this.tracker.onExplicitWatermark(this.partition, ts)),
-      deadLetter: (reason) => this.deadLetter(reason),
-    };
+    this.parseCtx =
+      this.spec.stage === undefined
+        ? {
+            record: (value) => this.onRecord(value),
+            watermark: (ts) => this.onWatermark(ts),
+            deadLetter: (reason) => this.deadLetter(reason),
+          }
+        : {
+            record: (value) => this.stageRecord(value),
+            watermark: (ts) => {
+              this.staged.order.push(WATERMARK);
+              this.staged.orderStamps.push(ts);
+            },
+            deadLetter: (reason) => this.deadLetter(reason),
+          };
     this.metrics.gauge('vigil_watermark', { source: this.sourceUid }, () => this.emitted);
   }
 
@@ -162,7 +182,8 @@ export class Task {
       await this.finish();
       return 'end';
     }
-    this.processBatch(polled);
+    if (this.spec.stage === undefined) this.processBatch(polled);
+    else await this.processStagedBatch(polled, this.spec.stage);
     return 'batch';
   }
 
@@ -198,8 +219,45 @@ export class Task {
       this.deadLetter(this.spec.eventTime.describe(value));
       return;
     }
+    this.emitRecord(value, ts);
+  }
+
+  private emitRecord(value: unknown, ts: number): void {
     this.root.collect(value, ts);
     this.advanceTo(this.tracker.onEvent(this.partition, ts));
+  }
+
+  private onWatermark(ts: number): void {
+    this.advanceTo(this.tracker.onExplicitWatermark(this.partition, ts));
+  }
+
+  private stageRecord(value: unknown): void {
+    const ts = this.spec.eventTime.extract(value);
+    if (ts !== ts) {
+      this.deadLetter(this.spec.eventTime.describe(value));
+      return;
+    }
+    const s = this.staged;
+    s.records.push(value);
+    s.stamps.push(ts);
+    s.order.push(value);
+    s.orderStamps.push(ts);
+  }
+
+  private async processStagedBatch(batch: SourceBatch<unknown>, stage: BatchStage<unknown>): Promise<void> {
+    const s = this.staged;
+    s.records = [];
+    s.stamps = [];
+    s.order = [];
+    s.orderStamps = [];
+    this.processBatch({ ...batch, endOfPartition: false });
+    await stage.process(s.records, s.stamps);
+    for (let i = 0; i < s.order.length; i++) {
+      const v = s.order[i];
+      if (v === WATERMARK) this.onWatermark(s.orderStamps[i] as number);
+      else this.emitRecord(v, s.orderStamps[i] as number);
+    }
+    if (batch.endOfPartition && this.finalWatermark) this.advanceTo(this.tracker.onPartitionEnd(batch.partition));
   }
 
   private advanceTo(watermark: number): void {
