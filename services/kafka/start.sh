@@ -28,7 +28,9 @@ if [ ! -f "$KAFKA_LIB/.complete" ] || [ "$KAFKA_DIR/pom.xml" -nt "$KAFKA_LIB/.co
   need mvn maven
   echo "kafka: fetching broker jars from Maven Central into $KAFKA_LIB"
   rm -rf "$KAFKA_LIB"
-  mvn -B -q -Dstyle.color=never -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies
+  mkdir -p "$KAFKA_DATA_DIR"
+  mvn -B -Dstyle.color=never -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies >"$KAFKA_DATA_DIR/fetch.log" 2>&1 ||
+    { echo "kafka: fetching the jars failed. Last lines of $KAFKA_DATA_DIR/fetch.log:" >&2; tail -n 30 "$KAFKA_DATA_DIR/fetch.log" >&2; exit 1; }
   touch "$KAFKA_LIB/.complete"
 fi
 
