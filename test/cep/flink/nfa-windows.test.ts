@@ -1,0 +1,66 @@
+// Conformance cases re-expressed from Apache Flink's NFATest (flink-cep,
+// org.apache.flink.cep.nfa.NFATest): window pruning and window borders. Same inputs, same
+// expected matches.
+//
+// Flink builds this NFA by hand: a start state taking "start", an end state taking "end" and
+// ignoring every event (an always-true ignore edge), and a window. The equivalent pattern is
+// begin("start").where(start).followedByAny("end").where(end).within(window) (followedByAny
+// because the ignore edge also fires on a taken "end" event); without a window for testSimpleNFA.
+//
+// Skipped (outside the contract): testTimeoutWindowPruning2 and testNFASerialization only check
+// that Flink's Java NFA serializer round-trips.
+import { describe, it } from 'vitest';
+import { Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
+
+const startEnd = (): Pattern<Event> => Pattern.begin<Event>('start').where(byName('start')).followedByAny('end').where(byName('end'));
+
+describe('Flink NFATest', () => {
+  const start1 = ev(1, 'start', 1.0);
+  const bar = ev(2, 'bar', 2.0);
+  const start3 = ev(3, 'start', 3.0);
+  const end4 = ev(4, 'end', 4.0);
+  const inputs: Timed[] = [
+    [start1, 1],
+    [bar, 2],
+    [start3, 3],
+    [end4, 4],
+  ];
+
+  it('testSimpleNFA', () => {
+    expectMatches(feedPattern(startEnd(), inputs), [
+      [start1, end4],
+      [start3, end4],
+    ]);
+  });
+
+  it('testTimeoutWindowPruning', () => {
+    expectMatches(feedPattern(startEnd().within(2), inputs), [[start3, end4]]);
+  });
+
+  // Events whose timestamps differ by exactly the window length do not match: the window's
+  // right side is exclusive.
+  it('testWindowBorders', () => {
+    expectMatches(
+      feedPattern(startEnd().within(2), [
+        [ev(1, 'start', 1.0), 1],
+        [ev(2, 'end', 2.0), 3],
+      ]),
+      [],
+    );
+  });
+
+  // Pruning and matching use the same border semantics (left inclusive, right exclusive).
+  it('testTimeoutWindowPruningWindowBorders', () => {
+    const s2 = ev(2, 'start', 2.0);
+    const e4 = ev(4, 'end', 4.0);
+    expectMatches(
+      feedPattern(startEnd().within(2), [
+        [ev(1, 'start', 1.0), 1],
+        [s2, 2],
+        [ev(3, 'foobar', 3.0), 3],
+        [e4, 3],
+      ]),
+      [[s2, e4]],
+    );
+  });
+});
