@@ -1,0 +1,35 @@
+/** The pattern language front end: parse, check, format errors. */
+import type { Program } from './ast.js';
+import { type CheckOptions, type CheckResult, checkProgram } from './checker.js';
+import { DslError } from './errors.js';
+import { type ParseResult, parse } from './parser.js';
+
+export type * from './ast.js';
+export type * from './checked.js';
+export type { CheckOptions, CheckResult } from './checker.js';
+export type { ParseResult } from './parser.js';
+export type { Type } from './types.js';
+export type { FunctionSignature, LookupSignature, ResultType, Value, ValueObject } from './functions.js';
+export { FunctionRegistry, LookupRegistry, builtinFunctions, builtinLookups } from './functions.js';
+export { DslError, formatDslError } from './errors.js';
+export { checkProgram, constantValue, literalValue } from './checker.js';
+export { printProgram, printExpr } from './print.js';
+export { assignable, join, isNumeric } from './types.js';
+
+/** Parses one file; a syntax error comes back as `{ ok: false, error }`. */
+export function parseProgram(source: string, file: string): ParseResult {
+  return parse(source, file);
+}
+
+/** Parses and checks several files as one program; all errors, sorted, or the checked program. */
+export function compileSources(files: readonly { readonly file: string; readonly source: string }[], options: CheckOptions = {}): CheckResult {
+  const programs: Program[] = [];
+  const errors: DslError[] = [];
+  for (const f of files) {
+    const r = parse(f.source, f.file);
+    if (r.ok) programs.push(r.program);
+    else errors.push(r.error);
+  }
+  if (errors.length > 0) return { errors, program: null };
+  return checkProgram(programs, options);
+}
