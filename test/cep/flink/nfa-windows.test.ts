@@ -9,6 +9,11 @@
 //
 // Skipped (outside the contract): testTimeoutWindowPruning2 and testNFASerialization only check
 // that Flink's Java NFA serializer round-trips.
+//
+// Also here: NFACompilerTest.testWindowTimeCorrectlySet, which asserts that of several within()
+// calls the smallest window (10 s of 10 s and 20 s) is the pattern's window. The contract has no
+// window getter, so it is re-expressed by behaviour with inputs of our own: a match spanning just
+// under 10 s is found, one spanning exactly 10 s is not.
 import { describe, it } from 'vitest';
 import { Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
 
@@ -62,5 +67,26 @@ describe('Flink NFATest', () => {
       ]),
       [[s2, e4]],
     );
+  });
+});
+
+describe('Flink NFACompilerTest, window time', () => {
+  const pattern = (): Pattern<Event> =>
+    Pattern.begin<Event>('start').followedBy('middle').within(10_000).followedBy('then').within(20_000).followedBy('end');
+  const run = (lastTs: number) => {
+    const events = [ev(1, 'a', 0), ev(2, 'b', 0), ev(3, 'c', 0), ev(4, 'd', 0)];
+    const inputs: Timed[] = [
+      [events[0] as Event, 0],
+      [events[1] as Event, 1],
+      [events[2] as Event, 2],
+      [events[3] as Event, lastTs],
+    ];
+    return { events, result: feedPattern(pattern(), inputs) };
+  };
+
+  it('testWindowTimeCorrectlySet (by behaviour: the smallest window applies)', () => {
+    const inside = run(9_999);
+    expectMatches(inside.result, [inside.events]);
+    expectMatches(run(10_000).result, []);
   });
 });
