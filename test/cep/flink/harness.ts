@@ -59,17 +59,36 @@ export const byName =
 export interface FeedResult {
   readonly matches: Match<Event>[];
   readonly timedOut: TimedOutMatch<Event>[];
-  /** Arrival index of each input event (by identity), for flattening matches. */
-  readonly arrival: ReadonlyMap<Event, number>;
+  /** Arrival index of each input event (by identity, or by value for copies), for flattening matches. */
+  readonly arrival: ArrivalIndex;
+}
+
+/**
+ * Arrival index of events: by identity, falling back to the first input event equal by value
+ * (Flink's Event.equals), in case the engine hands back copies of the input events.
+ */
+export class ArrivalIndex {
+  private readonly byIdentity = new Map<Event, number>();
+  private readonly byValue = new Map<string, number>();
+
+  add(event: Event, index: number): void {
+    if (!this.byIdentity.has(event)) this.byIdentity.set(event, index);
+    const key = eventKey(event);
+    if (!this.byValue.has(key)) this.byValue.set(key, index);
+  }
+
+  get(event: Event): number | undefined {
+    return this.byIdentity.get(event) ?? this.byValue.get(eventKey(event));
+  }
 }
 
 /** Feeds records through `nfa` like Flink's NFATestHarness (advanceTime, then process). */
 export function feed(nfa: Nfa<Event>, inputs: readonly Timed[], state: NfaKeyState<Event> = nfa.createState()): FeedResult {
   const matches: Match<Event>[] = [];
   const timedOut: TimedOutMatch<Event>[] = [];
-  const arrival = new Map<Event, number>();
+  const arrival = new ArrivalIndex();
   inputs.forEach(([event, ts], i) => {
-    if (!arrival.has(event)) arrival.set(event, i);
+    arrival.add(event, i);
     const advanced = nfa.advanceTime(state, ts);
     matches.push(...advanced.matches);
     timedOut.push(...advanced.timedOut);
@@ -85,7 +104,7 @@ export function feedPattern(pattern: Pattern<Event>, inputs: readonly Timed[]): 
 }
 
 /** All events of a match, in arrival order (Flink: values of the match map, in pattern order). */
-export function flatten(match: Match<Event>, arrival: ReadonlyMap<Event, number>): Event[] {
+export function flatten(match: Match<Event>, arrival: ArrivalIndex): Event[] {
   const all: Event[] = [];
   for (const events of Object.values(match)) all.push(...events);
   const index = (e: Event): number => arrival.get(e) ?? Number.MAX_SAFE_INTEGER;
@@ -161,8 +180,9 @@ export function expectTimeouts(
 export function expectArrivalOrderPerVariable(result: FeedResult): void {
   for (const m of result.matches) {
     for (const [name, events] of Object.entries(m)) {
-      const idx = events.map((e) => result.arrival.get(e) ?? -1);
-      const sorted = [...idx].sort((a, b) => a - b);
+      const idx = events.map((e) => result.arrival.get(e));
+      expect(idx, `events of ${name} are input events`).not.toContain(undefined);
+      const sorted = [...idx].sort((a, b) => (a ?? 0) - (b ?? 0));
       expect(idx, `events of ${name} in arrival order`).toEqual(sorted);
     }
   }
