@@ -4,9 +4,10 @@
 // is processed; matches from both calls are collected.
 //
 // Matches are compared like Flink's NFATestUtilities.comparePatterns: the order of matches
-// is ignored, the number of matches counts (duplicates matter). Inside a match the events are
-// flattened in arrival order (which is the pattern-variable order Flink's harness produces) and
-// that order is kept in the comparison.
+// is ignored, the number of matches counts (duplicates matter), events are compared by value
+// (id, name, price). Flink also sorts the events inside a match before comparing; here they are
+// flattened in arrival order (the order Flink's harness gets from the pattern-variable order) and
+// that order is kept, which is stricter. Each variable's events must be in arrival order too.
 import { expect } from 'vitest';
 import { compile, type Match, type Nfa, type NfaKeyState, type Pattern, type TimedOutMatch } from '../../../src/cep/index.js';
 
