@@ -8,6 +8,7 @@ export * from './metrics.js';
 export * from './logger.js';
 export * from './operator.js';
 export * from './keyed-operator.js';
+export * from './keyed-process.js';
 export * from './source.js';
 export * from './sink.js';
 export * from './graph.js';
