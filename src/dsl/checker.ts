@@ -212,7 +212,7 @@ class Checker {
   }
 
   /** Resolves a `from`: must be a source, a stream or a late stream, and not lead back to itself. */
-  private input(from: A.Name, reader: string): Schema {
+  private input(from: A.Name, reader: string, self: Declared): Schema {
     const decl = this.decls.get(from.name);
     if (decl?.kind === 'pattern') {
       this.error(from.pos, `'${from.name}' is a pattern; 'from' takes a source or a stream`);
@@ -222,7 +222,8 @@ class Checker {
       this.error(from.pos, `unknown source or stream '${from.name}'`);
       return OPEN_EMPTY;
     }
-    if (this.readsFrom(from.name, reader, new Set())) {
+    // A duplicate declaration is reported by declare(); its `from` is not followed for cycles.
+    if (this.decls.get(reader) === self && this.readsFrom(from.name, reader, new Set())) {
       this.error(from.pos, `'${reader}' reads from itself through '${from.name}'`);
       return OPEN_EMPTY;
     }
@@ -255,7 +256,7 @@ class Checker {
 
   private checkStream(decl: A.StreamDecl): void {
     const name = decl.name.name;
-    const input = this.input(decl.from, name);
+    const input = this.input(decl.from, name, decl);
     const fields = new Map(input.fields);
     const recordOf = `records of '${decl.from.name}'`;
     const record = (): Scope => ({
@@ -355,7 +356,7 @@ class Checker {
   private checkPattern(decl: A.PatternDecl): void {
     const name = decl.name.name;
     const params = this.params(decl.params);
-    const input = this.input(decl.from, name);
+    const input = this.input(decl.from, name, decl);
     const vars = this.variables(decl);
     const recordOf = `records of '${decl.from.name}'`;
     const base: Scope = {

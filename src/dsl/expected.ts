@@ -14,9 +14,24 @@ const NAMES: Readonly<Record<string, string>> = {
 /** Comparison and arithmetic operators: listed as "an operator" rather than one by one. */
 const OPERATORS = new Set(["'+'", "'-'", "'*'", "'/'", "'%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'and'", "'or'", "'in'", "'between'", "'.'", "'('"]);
 
+/** Groups named as one phrase when at least `least` of their members are expected. */
+const GROUPS: readonly { readonly label: string; readonly members: readonly string[]; readonly least: number }[] = [
+  { label: 'a quantifier', members: ["'*'", "'+'", "'?'", "'{'"], least: 3 },
+  { label: 'a modifier', members: ["'greedy'", "'consecutive'", "'any'", "'until'"], least: 3 },
+  { label: 'a connector', members: ["'next'", "'followed'", "'not'"], least: 3 },
+  { label: 'the next clause', members: ["'within'", "'after'", "'late'", "'emit'", "'on'"], least: 3 },
+  { label: 'a new declaration', members: ["'source'", "'stream'", "'pattern'"], least: 3 },
+];
+
 export function describeExpected(terminals: readonly string[]): string {
   let set = new Set(terminals);
   const words: string[] = [];
+  for (const g of GROUPS) {
+    if (g.members.filter((m) => set.has(m)).length >= g.least) {
+      words.push(g.label);
+      set = new Set([...set].filter((t) => !g.members.includes(t)));
+    }
+  }
   if (['%number', '%string', '%ident', "'('"].every((t) => set.has(t))) {
     words.push('an expression');
     set = new Set([...set].filter((t) => !EXPRESSION_STARTS.includes(t)));
