@@ -1,0 +1,135 @@
+import { KeyedOperator, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type MapState, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
+import type { Match, Nfa, NfaOutput } from './nfa.js';
+import { NfaKeyState } from './nfa.js';
+import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
+
+/** A complete match or a timed-out partial match of one key. */
+export interface CepOutput<E> {
+  readonly kind: 'match' | 'timeout';
+  readonly key: Key;
+  readonly match: Match<E>;
+  /** Event time of the output: the match's last event, or the time the partial match expired. */
+  readonly timestamp: number;
+}
+
+export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
+  readonly nfa: Nfa<E>;
+  readonly codec?: EventCodec<E>;
+}
+
+interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
+  readonly nfa: ReadonlyArray<readonly [Key, NfaStateSnapshot]>;
+}
+
+const BUFFER_NS: Namespace = 0;
+
+/**
+ * Runs an NFA per key in event time, as Flink's CepOperator: events wait in a per-key buffer until the watermark
+ * passes them, then enter the NFA in timestamp order (arrival order breaks ties); events behind the watermark go to
+ * the late output. A timer at each buffered timestamp feeds the NFA; with `within`, one more timer per key at the
+ * earliest partial match's expiry advances the NFA's time so matches time out (and trailing `not followed by`
+ * patterns complete) as the watermark passes, with no per-watermark scan over keys.
+ */
+export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
+  private readonly nfa: Nfa<E>;
+  private readonly codec: EventCodec<E> | undefined;
+  private readonly buffer: MapState<number, E[]>;
+  private readonly states = new Map<Key, NfaKeyState<E>>();
+  private readonly windowMs: number;
+
+  constructor(options: CepOperatorOptions<E>) {
+    super(options);
+    this.nfa = options.nfa;
+    this.codec = options.codec;
+    this.windowMs = this.nfa.compiled.windowMs;
+    this.buffer = this.backend.map<number, E[]>('cep-buffer');
+  }
+
+  override open(ctx: OperatorContext<CepOutput<E>>): void {
+    super.open(ctx);
+    ctx.metrics.gauge('vigil_cep_keys', { operator: this.uid }, () => this.states.size);
+    ctx.metrics.gauge('vigil_cep_partial_matches', { operator: this.uid }, () => this.partialMatches());
+    ctx.metrics.gauge('vigil_cep_dropped_partial_matches', { operator: this.uid }, () => {
+      let n = 0;
+      for (const st of this.states.values()) n += st.droppedPartialMatches;
+      return n;
+    });
+  }
+
+  /** Partial matches alive over all keys. */
+  partialMatches(): number {
+    let n = 0;
+    for (const st of this.states.values()) n += this.nfa.partialMatchCount(st);
+    return n;
+  }
+
+  processElement(value: E, timestamp: number): void {
+    if (timestamp <= this.currentWatermark) {
+      this.emitLate(value, timestamp);
+      return;
+    }
+    const key = this.enterKey(value);
+    const list = this.buffer.get(timestamp, BUFFER_NS);
+    if (list === undefined) {
+      this.buffer.put(timestamp, [value], BUFFER_NS);
+      this.timers.registerEventTimer(key, BUFFER_NS, timestamp);
+    } else {
+      list.push(value);
+    }
+  }
+
+  onTimer(domain: TimeDomain, key: Key, _namespace: Namespace, timestamp: number): void {
+    if (domain !== 'event') return;
+    let st = this.states.get(key);
+    const events = this.buffer.get(timestamp, BUFFER_NS);
+    if (events !== undefined) {
+      this.buffer.remove(timestamp, BUFFER_NS);
+      if (st === undefined) {
+        st = this.nfa.createState(key);
+        this.states.set(key, st);
+      }
+      for (const e of events) this.emit(key, this.nfa.process(st, e, timestamp), timestamp);
+    }
+    if (st === undefined) return;
+    this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
+    this.scheduleExpiry(key, st);
+  }
+
+  /** With `within`, wake this key when its oldest partial match expires; drop the state of an idle key. */
+  private scheduleExpiry(key: Key, st: NfaKeyState<E>): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const cs of st.partials) if (cs.startSeq >= 0 && cs.startTs < earliest) earliest = cs.startTs;
+    for (const cs of st.completed) if (cs.startSeq >= 0 && cs.startTs < earliest) earliest = cs.startTs;
+    if (earliest === Number.POSITIVE_INFINITY) {
+      // Only the start state is left: nothing to remember for this key (its buffered events keep their own timers).
+      if (st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
+      return;
+    }
+    if (this.windowMs > 0) this.timers.registerEventTimer(key, BUFFER_NS, earliest + this.windowMs);
+  }
+
+  /**
+   * Outputs carry the event time at which they were found: the timestamp being processed (a match's last event,
+   * or the expiry time for a trailing `not followed by`), or the expiry time of a timed-out partial match.
+   */
+  private emit(key: Key, out: NfaOutput<E>, timestamp: number): void {
+    for (const m of out.matches) this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
+    for (const t of out.timedOut) {
+      this.output.collect({ kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
+    }
+  }
+
+  override snapshotState(): CepOperatorSnapshot {
+    const nfa: Array<readonly [Key, NfaStateSnapshot]> = [];
+    for (const [key, st] of this.states) nfa.push([key, encodeNfaState(this.nfa, st, this.codec)]);
+    return { ...super.snapshotState(), nfa };
+  }
+
+  override restoreState(state: unknown): void {
+    const s = state as CepOperatorSnapshot | null;
+    if (s === null) return;
+    super.restoreState(s);
+    this.states.clear();
+    for (const [key, snap] of s.nfa) this.states.set(key, decodeNfaState(this.nfa, snap, this.codec, key));
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Pattern, compile, type Nfa } from '../../src/cep/index.js';
+import { CepOperator, type CepOutput } from '../../src/cep/cep-operator.js';
+import { decodeCheckpoint, encodeCheckpoint, type DataStream } from '../../src/core/index.js';
+import { ev, makeJob, runJob, type Ev, type Line } from '../core/harness.js';
+
+// Events: k = key, v = kind (1 = a, 2 = b, 3 = c), ts = event time.
+const isKind = (kind: number) => (e: Ev) => e.v === kind;
+
+function cep(nfa: () => Nfa<Ev>) {
+  return (s: DataStream<Ev>) =>
+    s
+      .keyBy((e) => e.k)
+      .transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa() }))
+      .map('fmt', (o: CepOutput<Ev>) => `${o.kind}:${String(o.key)}@${o.timestamp}:${Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => e.ts).join('+')}`).join(',')}`);
+}
+
+const aThenB = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).followedBy('b').where(isKind(2)).within(100));
+
+describe('CepOperator (event time)', () => {
+  it('orders events by event time before matching, whatever the arrival order within the bound', async () => {
+    const r = await runJob([ev('x', 50, 2), ev('x', 10, 1), ev('y', 30, 2), ev('y', 20, 1)], cep(aThenB), { bound: 100 });
+    expect(r.out).toEqual(['match:y@30:a=20,b=30', 'match:x@50:a=10,b=50']);
+  });
+
+  it('breaks timestamp ties by arrival order', async () => {
+    const r = await runJob([ev('x', 10, 1), ev('x', 10, 2)], cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))));
+    expect(r.out).toEqual(['match:x@10:a=10,b=10']);
+    const swapped = await runJob([ev('x', 10, 2), ev('x', 10, 1)], cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))));
+    expect(swapped.out).toEqual([]);
+  });
+
+  it('sends events behind the watermark to the late output', async () => {
+    const r = await runJob([ev('x', 100, 1), ev('x', 50, 2), ev('x', 99, 2), ev('x', 150, 2)], cep(aThenB));
+    expect(r.late.map((l) => (l.record as Ev).ts)).toEqual([50, 99]);
+    expect(r.out).toEqual(['match:x@150:a=100,b=150']);
+  });
+
+  it('times out partial matches when the watermark passes start + within, with no further event of the key', async () => {
+    const withTimeout = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).followedBy('b').where(isKind(2)).within(100));
+    const r = await runJob([ev('x', 10, 1), ev('other', 500, 3)], cep(withTimeout), { finalWatermark: false });
+    expect(r.out).toEqual(['timeout:x@110:a=10']);
+  });
+
+  it('completes a pattern ending in not followed by when within expires', async () => {
+    const absence = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).notFollowedBy('c').where(isKind(3)).within(100));
+    const r = await runJob([ev('x', 10, 1), ev('y', 20, 1), ev('y', 50, 3), ev('z', 1_000, 2)], cep(absence), { finalWatermark: false });
+    expect(r.out).toEqual(['match:x@110:a=10']);
+  });
+
+  it('frees the state of keys with nothing pending', async () => {
+    const job = makeJob([[ev('x', 10, 1), ev('x', 20, 2), ev('y', 500, 3)]], cep(aThenB));
+    await job.task.run();
+    const snap = job.task.snapshot().operators['cep'] as { nfa: unknown[] };
+    expect(snap.nfa).toEqual([]);
+  });
+
+  it('property: snapshot at any point + restore gives the same output as one uninterrupted run', async () => {
+    const line: fc.Arbitrary<Line> = fc.record({ k: fc.constantFrom('x', 'y'), ts: fc.integer({ min: 0, max: 400 }), v: fc.integer({ min: 1, max: 3 }) });
+    const nfa = () =>
+      compile(Pattern.begin<Ev>('a').where(isKind(1)).followedBy('b').where(isKind(2)).oneOrMore().followedBy('c').where(isKind(3)).within(150));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 4 }), fc.nat(20), async (lines, bound, batchSize, cut) => {
+        const opts = { bound, batchSize };
+        const whole = await runJob(lines, cep(nfa), opts);
+        const first = makeJob([lines], cep(nfa), opts);
+        for (let i = 0; i < cut && (await first.task.step()) !== 'end'; i++);
+        const cp = decodeCheckpoint(encodeCheckpoint(first.task.snapshot()));
+        const second = makeJob([lines], cep(nfa), opts);
+        await second.task.restore(cp);
+        await second.task.run();
+        expect([...first.out.values, ...second.out.values]).toEqual(whole.out);
+        expect([...first.late.values, ...second.late.values]).toEqual(whole.late);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
