@@ -44,6 +44,13 @@ export function parse(source: string, file: string): ParseResult {
   return { ok: true, program: program(file, results[0] as Program['decls']) };
 }
 
+/** How many complete parses nearley finds (tests: must be 1 for every accepted input). Throws on a syntax error. */
+export function countParses(source: string, file: string): number {
+  const parser = new nearley.Parser(compiled, { lexer: new TokenStream(tokenize(source, file)) });
+  parser.feed(source);
+  return (parser.results as unknown[]).length;
+}
+
 /** The terminals the parser could have accepted next, read off nearley's last live column. */
 function expectedTerminals(parser: nearley.Parser, column: number): string[] {
   const table = (parser as unknown as { table: { states: { rule: nearley.Rule; dot: number }[] }[] }).table;
