@@ -59,6 +59,8 @@ export class NfaKeyState<E> {
   partials: ComputationState<E>[] = [];
   /** Finished matches held back by a skip strategy until no earlier partial match is alive. */
   completed: ComputationState<E>[] = [];
+  /** The array the next event's partial matches are built in (swapped with `partials`, so no per-event array). */
+  spare: ComputationState<E>[] = [];
   readonly buffer = new SharedBuffer<E>();
   nextSeq = 0;
   /** Partial matches dropped by the maxPartialMatchesPerKey guard. */
@@ -72,7 +74,7 @@ const EMPTY_OUTPUT: NfaOutput<never> = Object.freeze({
   timedOut: Object.freeze([]) as unknown as never[],
 });
 
-/** Output arrays are made only when something is emitted. */
+/** Collects one call's output; arrays are made only when something is emitted. One per runtime, reused. */
 class OutputBuilder<E> {
   matches: Match<E>[] | null = null;
   timedOut: TimedOutMatch<E>[] | null = null;
@@ -82,9 +84,12 @@ class OutputBuilder<E> {
   timeout(t: TimedOutMatch<E>): void {
     (this.timedOut ??= []).push(t);
   }
-  build(): NfaOutput<E> {
+  take(): NfaOutput<E> {
     if (this.matches === null && this.timedOut === null) return EMPTY_OUTPUT;
-    return { matches: this.matches ?? [], timedOut: this.timedOut ?? [] };
+    const out = { matches: this.matches ?? [], timedOut: this.timedOut ?? [] };
+    this.matches = null;
+    this.timedOut = null;
+    return out;
   }
 }
 
@@ -110,22 +115,33 @@ class StepContext<E> implements MatchContext<E> {
   }
 }
 
+const K_NORMAL = 0;
+const K_START = 1;
+const K_FINAL = 2;
+const K_STOP = 3;
+const K_PENDING = 4;
+const KIND_CODE = { normal: K_NORMAL, start: K_START, final: K_FINAL, stop: K_STOP, pending: K_PENDING } as const;
+
 export class NfaRuntime<E> implements Nfa<E> {
   private readonly states: readonly CompiledState<E>[];
+  private readonly kinds: Uint8Array;
   private readonly windowMs: number;
   private readonly maxPartials: number;
   private readonly logger: CepLogger | undefined;
   private readonly ctx = new StepContext<E>();
-  // Scratch space reused by every step, so the per-event path allocates only what it keeps.
+  private readonly out = new OutputBuilder<E>();
+  // Scratch space reused by every step (with explicit counts: resetting an array's length is not free).
   private readonly edgeScratch: CompiledEdge<E>[] = [];
   private readonly stackScratch: number[] = [];
   private readonly nextScratch: ComputationState<E>[] = [];
+  private nextCount = 0;
 
   constructor(
     readonly compiled: CompiledPattern<E>,
     options: NfaOptions = {},
   ) {
     this.states = compiled.states;
+    this.kinds = Uint8Array.from(compiled.states, (s) => KIND_CODE[s.kind]);
     this.windowMs = compiled.windowMs;
     const max = options.maxPartialMatchesPerKey ?? 10_000;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxPartialMatchesPerKey must be a positive integer, got ${max}`);
@@ -144,83 +160,86 @@ export class NfaRuntime<E> implements Nfa<E> {
   }
 
   advanceTime(st: NfaKeyState<E>, timestamp: number): NfaOutput<E> {
-    const out = new OutputBuilder<E>();
-    this.timeOut(st, timestamp, out);
-    return out.build();
+    this.timeOut(st, timestamp);
+    return this.out.take();
   }
 
   process(st: NfaKeyState<E>, event: E, timestamp: number): NfaOutput<E> {
-    const out = new OutputBuilder<E>();
-    this.timeOut(st, timestamp, out);
+    this.timeOut(st, timestamp);
     const entry = new EventEntry(event, timestamp, st.nextSeq++);
     const buffer = st.buffer;
+    const kinds = this.kinds;
     const old = st.partials;
-    const kept: ComputationState<E>[] = [];
+    const kept = st.spare;
+    let keptCount = 0;
     let finished: ComputationState<E>[] | null = null;
     const next = this.nextScratch;
     for (let i = 0; i < old.length; i++) {
       const cs = old[i]!;
-      next.length = 0;
-      this.step(st, cs, entry, next);
+      this.nextCount = 0;
+      this.step(st, cs, entry);
+      const n = this.nextCount;
       let stopped = false;
-      const keepFrom = kept.length;
-      for (let j = 0; j < next.length; j++) {
-        const n = next[j]!;
-        const kind = this.states[n.state]!.kind;
-        if (kind === 'final') (finished ??= []).push(n);
-        else if (kind === 'stop') {
+      const keepFrom = keptCount;
+      for (let j = 0; j < n; j++) {
+        const c = next[j]!;
+        const kind = kinds[c.state];
+        if (kind === K_FINAL) (finished ??= []).push(c);
+        else if (kind === K_STOP) {
           stopped = true;
-          buffer.release(n.node);
-        } else kept.push(n);
+          buffer.release(c.node);
+        } else kept[keptCount++] = c;
       }
       if (stopped) {
         // A forbidden event was seen on this branch: everything it would have continued with dies too.
-        for (let j = keepFrom; j < kept.length; j++) buffer.release(kept[j]!.node);
-        kept.length = keepFrom;
+        for (let j = keepFrom; j < keptCount; j++) buffer.release(kept[j]!.node);
+        keptCount = keepFrom;
       }
     }
-    next.length = 0;
+    if (kept.length !== keptCount) kept.length = keptCount;
     st.partials = kept;
-    if (finished !== null) this.emit(st, finished, out);
-    this.enforceCap(st);
-    return out.build();
+    old.length = 0; // drop references, so a key that goes quiet holds no stale states
+    st.spare = old;
+    if (finished !== null) this.emit(st, finished);
+    if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
+    return this.out.take();
   }
 
-  /** Flink's advanceTime: partial matches whose first event is `window` or more before `timestamp` expire. */
-  private timeOut(st: NfaKeyState<E>, timestamp: number, out: OutputBuilder<E>): void {
+  /**
+   * Flink's advanceTime: partial matches whose first event is `window` or more before `timestamp` expire. Partial
+   * matches are ordered by first event (and so by its time): the expired ones are a prefix, found from the front.
+   */
+  private timeOut(st: NfaKeyState<E>, timestamp: number): void {
     const w = this.windowMs;
     if (w <= 0) return;
     const partials = st.partials;
-    let expired = false;
-    for (let i = 0; i < partials.length; i++) {
-      const cs = partials[i]!;
-      if (cs.startSeq >= 0 && timestamp - cs.startTs >= w) {
-        expired = true;
-        break;
-      }
+    let n = 0;
+    while (n < partials.length) {
+      const cs = partials[n]!;
+      if (cs.startSeq < 0 || timestamp - cs.startTs < w) break;
+      n++;
     }
-    if (!expired) return;
-    const kept: ComputationState<E>[] = [];
+    if (n === 0) return;
     let finished: ComputationState<E>[] | null = null;
-    for (const cs of partials) {
-      if (cs.startSeq < 0 || timestamp - cs.startTs < w) {
-        kept.push(cs);
-      } else if (this.states[cs.state]!.kind === 'pending') {
+    for (let i = 0; i < n; i++) {
+      const cs = partials[i]!;
+      if (this.kinds[cs.state] === K_PENDING) {
         // A trailing notFollowedBy saw no forbidden event within the window: that is a match.
         (finished ??= []).push(cs);
       } else {
-        out.timeout({ match: st.buffer.extract(cs.node), timeoutTimestamp: cs.startTs + w });
+        this.out.timeout({ match: st.buffer.extract(cs.node), timeoutTimestamp: cs.startTs + w });
         st.buffer.release(cs.node);
       }
     }
-    st.partials = kept;
+    partials.splice(0, n);
     // Expired partial matches may have been what held finished matches back.
-    this.emit(st, finished ?? [], out);
+    if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
   }
 
-  private emit(st: NfaKeyState<E>, finished: ComputationState<E>[], out: OutputBuilder<E>): void {
+  private emit(st: NfaKeyState<E>, finished: ComputationState<E>[]): void {
     const policy = this.compiled.skip;
     const buffer = st.buffer;
+    const out = this.out;
     if (!policy.holdsMatches) {
       for (const m of finished) {
         out.match(buffer.extract(m.node));
@@ -264,8 +283,8 @@ export class NfaRuntime<E> implements Nfa<E> {
     }
   }
 
-  /** Flink's computeNextStates: all successors of `cs` for the event, appended to `out`. */
-  private step(st: NfaKeyState<E>, cs: ComputationState<E>, entry: EventEntry<E>, out: ComputationState<E>[]): void {
+  /** Flink's computeNextStates: all successors of `cs` for the event, into nextScratch[0..nextCount). */
+  private step(st: NfaKeyState<E>, cs: ComputationState<E>, entry: EventEntry<E>): void {
     const states = this.states;
     const event = entry.event;
     const ts = entry.timestamp;
@@ -275,18 +294,19 @@ export class NfaRuntime<E> implements Nfa<E> {
     // Decision graph: follow PROCEED edges (epsilon moves tested on this event), collect TAKE / IGNORE edges.
     const edges = this.edgeScratch;
     const stack = this.stackScratch;
-    edges.length = 0;
-    stack.length = 0;
+    let edgeCount = 0;
+    let sp = 0;
     let takes = 0;
     let ignores = 0;
-    stack.push(cs.state);
-    while (stack.length > 0) {
-      const s = states[stack.pop()!]!;
-      for (const e of s.edges) {
+    stack[sp++] = cs.state;
+    while (sp > 0) {
+      const outgoing = states[stack[--sp]!]!.edges;
+      for (let k = 0; k < outgoing.length; k++) {
+        const e = outgoing[k]!;
         if (e.condition !== null && !e.condition(event, ctx)) continue;
-        if (e.action === PROCEED) stack.push(e.target);
+        if (e.action === PROCEED) stack[sp++] = e.target;
         else {
-          edges.push(e);
+          edges[edgeCount++] = e;
           if (e.action === TAKE) takes++;
           else if (e.target !== cs.state) ignores++; // an IGNORE that stays put is not a new branch
         }
@@ -298,7 +318,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     let takesToVisit = Math.max(0, takes - 1);
     let ignoresToVisit = ignores;
     const takesToSkip = Math.max(0, takes - 1);
-    for (let k = 0; k < edges.length; k++) {
+    for (let k = 0; k < edgeCount; k++) {
       const e = edges[k]!;
       if (e.action === IGNORE) {
         if (isStart) continue; // the start state never waits: it is renewed below
@@ -306,12 +326,12 @@ export class NfaRuntime<E> implements Nfa<E> {
           const v = deweyIncrease(cs.version, selfIncrease(ignores, takes));
           if (v === cs.version) {
             buffer.lock(cs.node);
-            out.push(cs); // unchanged: reuse instead of copying
-          } else this.add(buffer, out, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
+            this.nextScratch[this.nextCount++] = cs; // unchanged: reuse instead of copying
+          } else this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
         } else {
           const v = deweyAddStage(deweyIncrease(cs.version, takesToSkip + ignoresToVisit));
           ignoresToVisit--;
-          this.add(buffer, out, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
+          this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
         }
       } else {
         const current = deweyIncrease(cs.version, takesToVisit);
@@ -320,21 +340,20 @@ export class NfaRuntime<E> implements Nfa<E> {
         const node = buffer.put(states[e.source]!.variable, entry, cs.node);
         const startTs = isStart ? ts : cs.startTs;
         const startSeq = isStart ? entry.seq : cs.startSeq;
-        this.add(buffer, out, e.target, node, nextVersion, startTs, startSeq, ts);
+        this.add(buffer, e.target, node, nextVersion, startTs, startSeq, ts);
         const fin = this.finalAfterProceed(e.target, event);
-        if (fin >= 0) this.add(buffer, out, fin, node, nextVersion, startTs, startSeq, ts);
+        if (fin >= 0) this.add(buffer, fin, node, nextVersion, startTs, startSeq, ts);
       }
     }
     if (isStart) {
       const v = deweyIncrease(cs.version, selfIncrease(ignores, takes));
-      out.push(v === cs.version ? cs : new ComputationState<E>(cs.state, null, v, -1, -1, -1));
+      this.nextScratch[this.nextCount++] = v === cs.version ? cs : new ComputationState<E>(cs.state, null, v, -1, -1, -1);
     }
     buffer.release(cs.node);
   }
 
   private add(
     buffer: SharedBuffer<E>,
-    out: ComputationState<E>[],
     state: number,
     node: BufferNode<E> | null,
     version: Dewey,
@@ -343,21 +362,22 @@ export class NfaRuntime<E> implements Nfa<E> {
     prevTs: number,
   ): void {
     buffer.lock(node);
-    out.push(new ComputationState<E>(state, node, version, startTs, startSeq, prevTs));
+    this.nextScratch[this.nextCount++] = new ComputationState<E>(state, node, version, startTs, startSeq, prevTs);
   }
 
   /** After a TAKE into `state`: can it reach the final state by PROCEED edges alone (everything after is optional)? */
   private finalAfterProceed(state: number, event: E): number {
     const stack = this.stackScratch;
-    stack.length = 0;
-    stack.push(state);
-    while (stack.length > 0) {
-      const s = this.states[stack.pop()!]!;
-      for (const e of s.edges) {
+    let sp = 0;
+    stack[sp++] = state;
+    while (sp > 0) {
+      const outgoing = this.states[stack[--sp]!]!.edges;
+      for (let k = 0; k < outgoing.length; k++) {
+        const e = outgoing[k]!;
         if (e.action !== PROCEED) continue;
         if (e.condition !== null && !e.condition(event, this.ctx)) continue;
-        if (this.states[e.target]!.kind === 'final') return e.target;
-        stack.push(e.target);
+        if (this.kinds[e.target] === K_FINAL) return e.target;
+        stack[sp++] = e.target;
       }
     }
     return -1;
