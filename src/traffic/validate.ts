@@ -120,7 +120,7 @@ export class RecordValidator {
     }
     const tsMs = Math.floor(ts as number);
     if (tsMs < this.minTs || tsMs > this.maxTs) return new Rejection('bad_ts', 'out of range: ' + tsMs);
-    if (tsMs > watermark + this.maxFutureMs) return new Rejection('future_ts', tsMs + ' > watermark ' + watermark);
+    if (tsMs - this.maxFutureMs > watermark && watermark !== -Infinity) return new Rejection('future_ts', tsMs + ' > watermark ' + watermark);
 
     const speed = r['speed'];
     if (typeof speed !== 'number') return missingOrBad('speed', speed);

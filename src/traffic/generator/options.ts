@@ -1,0 +1,61 @@
+import type { AnomalyType } from './truth.js';
+
+/** Rates of the dirt that real ANPR feeds carry. Rates are per capture unless said otherwise. */
+export interface NoiseOptions {
+  /** One plate character read as a look-alike. */
+  readonly misreadRate: number;
+  /** The same vehicle captured again by the neighbouring lane within ~1.5 s. */
+  readonly laneDuplicateRate: number;
+  /** The same vehicle captured by the next camera of its segment within a few seconds. */
+  readonly adjacentDuplicateRate: number;
+  /** Plate not read at all (`unknown`, `无牌`, `未识别`, empty). */
+  readonly unreadableRate: number;
+  /** Plate written untidily (lower case, a space, full-width digits): the same vehicle once normalised. */
+  readonly formatVariantRate: number;
+  /** Share of cameras whose clock is off by 10 s .. maxSkewMs (either way). */
+  readonly skewedCameraShare: number;
+  readonly maxSkewMs: number;
+  /** Camera outages per 24 h; the camera holds its records and flushes them when it comes back. */
+  readonly outagesPerDay: number;
+  /** Exact number of outages (overrides outagesPerDay). */
+  readonly outages?: number;
+  readonly outageMinMinutes: number;
+  readonly outageMaxMinutes: number;
+}
+
+export const DEFAULT_NOISE: NoiseOptions = {
+  misreadRate: 0.002,
+  laneDuplicateRate: 0.008,
+  adjacentDuplicateRate: 0.004,
+  unreadableRate: 0.006,
+  formatVariantRate: 0.003,
+  skewedCameraShare: 0.06,
+  maxSkewMs: 120_000,
+  outagesPerDay: 4,
+  outageMinMinutes: 60,
+  outageMaxMinutes: 180,
+};
+
+/** Anomalies per 24 h of generated traffic (at least one of each when anomalies are on). */
+export const DEFAULT_ANOMALIES_PER_DAY: Readonly<Record<AnomalyType, number>> = {
+  cloned_plate: 30,
+  flow_surge: 10,
+  flow_drop: 10,
+  congestion: 12,
+  first_entry: 50,
+};
+
+export interface GeneratorOptions {
+  readonly seed: string | number;
+  /** Epoch ms of the first record. */
+  readonly start: number;
+  readonly minutes: number;
+  /** Multiplies the city-wide rate (1 = a mid-size city, peak ~550 records/s). */
+  readonly scale?: number;
+  readonly anomalies?: boolean;
+  /** Exact anomaly counts for this run, overriding the per-day defaults. */
+  readonly anomalyCounts?: Partial<Record<AnomalyType, number>>;
+  readonly noise?: Partial<NoiseOptions>;
+  /** Minutes simulated before `start` and not emitted, so the run starts with traffic already on the roads. */
+  readonly prerollMinutes?: number;
+}

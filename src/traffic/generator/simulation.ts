@@ -1,0 +1,547 @@
+import { haversineKm } from '../geo.js';
+import type { PlateColor } from '../record.js';
+import type { Checkpoint } from '../registry.js';
+import { type Calibration, calibrate, drawDestination, drawHomeLocation, gridNodeWeights } from './calibrate.js';
+import { type City, type CityLink, buildCity } from './city.js';
+import { Fleet, drawColor, drawPlate, misreadPlate, vehicleTypeFor } from './fleet.js';
+import { MinHeap } from './heap.js';
+import { DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
+import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type OutagePlan, anomalyCounts, planAnomalies, planOutages, planSkew } from './plan.js';
+import { Rng } from './prng.js';
+import { DEFAULT_PEAK_RECORDS_PER_S, localHour, profileFraction, rushSpeedFactor } from './profile.js';
+import { type Route, RoutePlanner } from './routes.js';
+import type { ClonedPlateTruth, FirstEntryTruth, FlowTruth, GroundTruth, OutageNoise } from './truth.js';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+
+/** A vehicle driving a route; `next` is the true time of its next camera capture. */
+interface Trip {
+  readonly kind: 'trip';
+  readonly vehicle: number; // fleet index, or -1 for a vehicle outside the fleet (clone, newcomer)
+  readonly plate: string;
+  readonly color: PlateColor;
+  readonly type: string;
+  readonly route: Route;
+  readonly dest: number;
+  readonly speedFactor: number;
+  /** Anomaly trips carry no noise, so the truth says exactly what a detector should find. */
+  readonly clone: ClonedPlateTruth | null;
+  readonly cloneSide: 0 | 1;
+  readonly firstEntry: FirstEntryTruth | null;
+  k: number;
+  linkPos: number;
+  posKm: number;
+  t: number;
+  speed: number;
+}
+
+/** Extra vehicles passing one camera during a surge. */
+interface Surge {
+  readonly kind: 'surge';
+  readonly episode: FlowEpisode;
+  readonly truth: FlowTruth;
+  /** Extra passes per ms. */
+  readonly rate: number;
+}
+
+interface Scheduled {
+  readonly kind: 'clone' | 'first_entry';
+}
+
+type Item = Trip | Surge | Scheduled;
+
+interface Pending {
+  readonly line: string;
+}
+
+/**
+ * The synthetic city's traffic as a stream of NDJSON records in arrival order, generated in
+ * event-time order with bounded memory: active trips live in a heap keyed by their next capture,
+ * and records wait in a second heap keyed by arrival only until nothing earlier can still come
+ * (network delay is at most a few seconds; camera backlogs wait for their flush).
+ */
+export class TrafficSimulation {
+  readonly city: City;
+  private readonly opts: Required<Pick<GeneratorOptions, 'scale' | 'anomalies' | 'prerollMinutes'>> & GeneratorOptions;
+  private readonly noise: NoiseOptions;
+  private readonly start: number;
+  private readonly end: number;
+  private readonly cps: readonly Checkpoint[];
+  private readonly planner: RoutePlanner;
+  private readonly weights: Float64Array;
+  private readonly cal: Calibration;
+  private readonly fleet: Fleet;
+  /** Fleet indices below this are the everyday fleet; above are surge extras (never drive trips). */
+  private readonly fleetCore: number;
+  private readonly tripRng: Rng;
+  private readonly driveRng: Rng;
+  private readonly noiseRng: Rng;
+  private readonly anomalyRng: Rng;
+  private readonly skew: Float64Array;
+  private readonly plan: AnomalyPlan;
+  private readonly outages: OutagePlan[];
+  private readonly outageByCp = new Map<number, { plan: OutagePlan; truth: OutageNoise }>();
+  private readonly congestionByLink = new Map<number, CongestionEpisode[]>();
+  private readonly dropByCp = new Map<number, FlowEpisode>();
+  private readonly items = new MinHeap<Item>();
+  private readonly out = new MinHeap<Pending>();
+  private readonly truthData: GroundTruth;
+  private seq = 0;
+  private buf = '';
+  private finished = false;
+  private rushMinute = NaN;
+  private rushValue = 1;
+  /** Most records waiting for their arrival time at once: the memory bound of the stream. */
+  maxPending = 0;
+
+  constructor(options: GeneratorOptions) {
+    this.opts = { scale: 1, anomalies: false, prerollMinutes: 30, ...options };
+    this.noise = { ...DEFAULT_NOISE, ...options.noise };
+    if (!(options.minutes > 0)) throw new RangeError('minutes must be positive');
+    if (!(this.opts.scale > 0)) throw new RangeError('scale must be positive');
+    this.start = options.start;
+    this.end = options.start + Math.round(options.minutes * MIN);
+    this.city = buildCity();
+    this.cps = this.city.checkpoints;
+    this.planner = new RoutePlanner(this.city);
+    this.weights = gridNodeWeights(this.city);
+    const seed = String(options.seed);
+    this.cal = calibrate(this.city, this.planner, this.weights, Rng.stream(seed, 'calibrate'));
+    this.tripRng = Rng.stream(seed, 'trips');
+    this.driveRng = Rng.stream(seed, 'drive');
+    this.noiseRng = Rng.stream(seed, 'noise');
+    this.anomalyRng = Rng.stream(seed, 'anomalies');
+
+    // Enough vehicles that at the peak most of the fleet is parked.
+    const peakTripsPerS = (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale) / this.cal.capturesPerTrip;
+    const fleetSize = Math.max(300, Math.round(peakTripsPerS * 2500));
+    const fleetRng = Rng.stream(seed, 'fleet');
+    this.fleet = new Fleet(fleetSize);
+    for (let v = 0; v < fleetSize; v++) this.fleet.add(fleetRng, drawHomeLocation(this.city, this.weights, fleetRng));
+    this.fleetCore = fleetSize;
+
+    this.skew = planSkew(this.city, Rng.stream(seed, 'skew'), this.noise);
+    this.plan = this.opts.anomalies
+      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts))
+      : { flows: [], congestions: [], clones: [], firstEntries: [] };
+    const avoid = new Set<number>();
+    for (const f of this.plan.flows) avoid.add(f.cp);
+    for (const c of this.plan.congestions) for (const cp of this.city.links[c.link]!.cps) avoid.add(cp);
+    this.outages = planOutages(this.city, Rng.stream(seed, 'outages'), this.noise, this.start, this.end, avoid);
+
+    this.truthData = {
+      generator: { seed, start: this.start, end: this.end, minutes: options.minutes, scale: this.opts.scale, anomalies: this.opts.anomalies, version: 1 },
+      counts: { records: 0, misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, dropped_by_flow_drop: 0, late_backlog: 0 },
+      anomalies: [],
+      noise: {
+        skewed_cameras: [...this.skew].flatMap((s, i) => (s === 0 ? [] : [{ checkpoint: this.cps[i]!.id, skew_ms: s }])),
+        outages: [],
+        misreads: [],
+        duplicates: [],
+      },
+      known_vehicles: [],
+    };
+    for (const o of this.outages) {
+      const truth: OutageNoise = { checkpoint: this.cps[o.cp]!.id, from: o.from, to: o.to, flushed_at: o.to, records: 0 };
+      this.truthData.noise.outages.push(truth);
+      this.outageByCp.set(o.cp, { plan: o, truth });
+    }
+    this.setUpAnomalies();
+  }
+
+  private setUpAnomalies(): void {
+    for (const c of this.plan.congestions) {
+      const link = this.city.links[c.link]!;
+      const list = this.congestionByLink.get(c.link) ?? [];
+      list.push(c);
+      this.congestionByLink.set(c.link, list);
+      this.truthData.anomalies.push({
+        type: 'congestion', key: c.segment, segment: c.segment, from: c.from, to: c.to,
+        checkpoints: link.cps.map((i) => this.cps[i]!.id), speed_kmh: c.speedKmh, free_flow_kmh: link.limitKmh,
+      });
+    }
+    for (const f of this.plan.flows) {
+      const id = this.cps[f.cp]!.id;
+      const baselinePerMin = this.baseRatePerMs(f.cp, f.from) * MIN;
+      // A surge adds at least 10 passes a minute, so it shows even in a thin test file; the truth gives the real factor.
+      const extraPerMin = f.type === 'flow_surge' ? Math.max((f.factor - 1) * baselinePerMin, 10) : 0;
+      const factor = f.type === 'flow_surge' ? (baselinePerMin + extraPerMin) / Math.max(baselinePerMin, 1e-9) : f.factor;
+      const truth: FlowTruth = {
+        type: f.type, key: id, checkpoint: id, from: f.from, to: f.to,
+        factor: Math.round(Math.min(factor, 1000) * 100) / 100, baseline_per_min: Math.round(baselinePerMin * 10) / 10,
+      };
+      this.truthData.anomalies.push(truth);
+      if (f.type === 'flow_drop') this.dropByCp.set(f.cp, f);
+      else this.items.push({ kind: 'surge', episode: f, truth, rate: extraPerMin / MIN } satisfies Surge, f.from);
+    }
+    for (const t of this.plan.clones) this.items.push({ kind: 'clone' }, t);
+    for (const t of this.plan.firstEntries) this.items.push({ kind: 'first_entry' }, t);
+  }
+
+  /** Expected records per ms at a camera at time t (no anomalies). */
+  private baseRatePerMs(cp: number, t: number): number {
+    return (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale * profileFraction(localHour(t)) * this.cal.cpShare[cp]!) / 1000;
+  }
+
+  /** Trip starts per ms at time t. */
+  private tripRatePerMs(t: number): number {
+    return (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale * profileFraction(localHour(t))) / this.cal.capturesPerTrip / 1000;
+  }
+
+  /** The NDJSON output in chunks of about `chunkBytes` characters. Single use. */
+  *chunks(chunkBytes = 64 * 1024): Generator<string, void, undefined> {
+    if (this.finished) throw new Error('a TrafficSimulation runs once');
+    let nextStart = this.start - this.opts.prerollMinutes * MIN;
+    for (;;) {
+      const nextItem = this.items.peekKey();
+      const t = Math.min(nextStart, nextItem);
+      if (t >= this.end) break;
+      this.flushUntil(t);
+      if (this.buf.length >= chunkBytes) {
+        yield this.buf;
+        this.buf = '';
+      }
+      if (nextStart <= nextItem) {
+        this.startTrip(nextStart);
+        nextStart += this.tripRng.exponential(Math.max(1e-9, this.tripRatePerMs(nextStart)));
+      } else {
+        this.fire(this.items.pop()!, nextItem);
+      }
+    }
+    this.flushUntil(Infinity);
+    this.finished = true;
+    this.finishTruth();
+    if (this.buf.length > 0) yield this.buf;
+    this.buf = '';
+  }
+
+  /** The ground truth; complete once `chunks()` has been consumed. */
+  truth(): GroundTruth {
+    if (!this.finished) throw new Error('truth() is complete only after the whole output was generated');
+    return this.truthData;
+  }
+
+  private flushUntil(t: number): void {
+    const out = this.out;
+    if (out.size > this.maxPending) this.maxPending = out.size;
+    while (out.size > 0 && out.peekKey() <= t) this.buf += out.pop()!.line;
+  }
+
+  private fire(item: Item, t: number): void {
+    switch (item.kind) {
+      case 'trip':
+        this.capture(item);
+        item.k++;
+        if (this.advance(item)) this.items.push(item, item.t);
+        else this.finishTrip(item);
+        return;
+      case 'surge': {
+        if (t >= item.episode.to) return;
+        this.surgePass(item, t);
+        this.items.push(item, t + this.anomalyRng.exponential(item.rate));
+        return;
+      }
+      case 'clone':
+        this.startClone(t);
+        return;
+      case 'first_entry':
+        this.startFirstEntry(t);
+        return;
+    }
+  }
+
+  // ---- trips ----
+
+  private startTrip(t: number): void {
+    const fleet = this.fleet;
+    const rng = this.tripRng;
+    let v = -1;
+    for (let tries = 0; tries < 12; tries++) {
+      const c = rng.int(this.fleetCore);
+      if (fleet.busyUntil[c]! <= t) {
+        v = c;
+        break;
+      }
+    }
+    if (v < 0) return; // everyone busy: the trip is not made
+    const from = fleet.location[v]!;
+    const to = drawDestination(this.city, this.weights, from, rng);
+    const route = this.planner.route(from, to);
+    if (route === null) return;
+    const trip = this.newTrip(v, fleet.plates[v]!, fleet.colors[v]!, fleet.types[v]!, route, to, fleet.speedFactor[v]!, t, null, 0, null);
+    fleet.busyUntil[v] = Infinity;
+    if (this.advance(trip)) this.items.push(trip, trip.t);
+    else this.finishTrip(trip);
+  }
+
+  private newTrip(vehicle: number, plate: string, color: PlateColor, type: string, route: Route, dest: number, speedFactor: number, t: number,
+    clone: ClonedPlateTruth | null, cloneSide: 0 | 1, firstEntry: FirstEntryTruth | null): Trip {
+    return { kind: 'trip', vehicle, plate, color, type, route, dest, speedFactor, clone, cloneSide, firstEntry, k: 0, linkPos: 0, posKm: 0, t, speed: 0 };
+  }
+
+  /** Moves the trip to its next camera; false when it has passed its last one. */
+  private advance(trip: Trip): boolean {
+    const r = trip.route;
+    const k = trip.k;
+    if (k >= r.cps.length) return false;
+    const targetPos = r.cpLinkPos[k]!;
+    const targetOff = r.cpOffsetKm[k]!;
+    let t = trip.t;
+    let pos = trip.linkPos;
+    let off = trip.posKm;
+    let v = 1;
+    for (;;) {
+      const link = this.city.links[r.links[pos]!]!;
+      v = this.linkSpeed(link, t, trip.speedFactor);
+      const endOff = pos === targetPos ? targetOff : link.lengthKm;
+      t += ((endOff - off) / v) * HOUR;
+      if (pos === targetPos) break;
+      pos++;
+      off = 0;
+    }
+    trip.t = t;
+    trip.linkPos = pos;
+    trip.posKm = targetOff;
+    trip.speed = v;
+    return true;
+  }
+
+  private finishTrip(trip: Trip): void {
+    if (trip.vehicle < 0) return;
+    const r = trip.route;
+    let rest = 0;
+    for (let p = trip.linkPos; p < r.links.length; p++) rest += this.city.links[r.links[p]!]!.lengthKm;
+    rest -= trip.posKm;
+    const arrive = trip.t + (rest / Math.max(5, trip.speed || 40)) * HOUR;
+    this.fleet.location[trip.vehicle] = trip.dest;
+    // Parked a while; a cloned vehicle stays parked an hour so its clone's last sighting is not paired with its next trip.
+    this.fleet.busyUntil[trip.vehicle] = arrive + (trip.clone !== null ? HOUR : this.tripRng.exponential(1 / (5 * MIN)));
+  }
+
+  private linkSpeed(link: CityLink, t: number, factor: number): number {
+    const jams = this.congestionByLink.get(link.index);
+    if (jams !== undefined) for (const j of jams) if (t >= j.from && t < j.to) return j.speedKmh * factor;
+    const minute = Math.floor(t / MIN);
+    if (minute !== this.rushMinute) {
+      this.rushMinute = minute;
+      this.rushValue = rushSpeedFactor(localHour(t));
+    }
+    return link.limitKmh * factor * this.rushValue;
+  }
+
+  // ---- records ----
+
+  private capture(trip: Trip): void {
+    const t = trip.t;
+    if (t < this.start) return; // pre-roll: traffic already on the road when the run starts
+    const cp = trip.route.cps[trip.k]!;
+    const tagged = trip.clone !== null || trip.firstEntry !== null;
+    if (!tagged) {
+      const drop = this.dropByCp.get(cp);
+      if (drop !== undefined && t >= drop.from && t < drop.to && this.noiseRng.chance(1 - drop.factor)) {
+        this.truthData.counts.dropped_by_flow_drop++;
+        return;
+      }
+    }
+    const id = this.emit(cp, t, trip.plate, trip.color, trip.type, trip.speed, tagged);
+    if (trip.clone !== null) {
+      const c = trip.clone;
+      const ts = Math.round(t + this.skew[cp]!);
+      if (c.records[0].length + c.records[1].length === 0) ((c.from = ts), (c.to = ts));
+      else ((c.from = Math.min(c.from, ts)), (c.to = Math.max(c.to, ts)));
+      c.records[trip.cloneSide].push(id);
+    }
+    if (trip.firstEntry !== null && trip.firstEntry.record === '' && this.cps[cp]!.kind === 'entry') {
+      const ts = Math.round(t + this.skew[cp]!);
+      trip.firstEntry.from = ts;
+      trip.firstEntry.to = ts;
+      trip.firstEntry.record = id;
+    }
+    if (!tagged) this.duplicates(cp, t, trip, id);
+  }
+
+  private duplicates(cp: number, t: number, trip: Trip, of: string): void {
+    const rng = this.noiseRng;
+    if (rng.chance(this.noise.laneDuplicateRate) && (this.cps[cp]!.lanes ?? 1) > 1) {
+      const id = this.emit(cp, t + rng.range(100, 1500), trip.plate, trip.color, trip.type, trip.speed, false);
+      this.truthData.noise.duplicates.push({ id, of, kind: 'lane', checkpoint: this.cps[cp]!.id });
+      this.truthData.counts.duplicates++;
+    }
+    if (rng.chance(this.noise.adjacentDuplicateRate)) {
+      const link = this.city.links[this.city.cpLink[cp]!]!;
+      const j = link.cps.indexOf(cp);
+      const other = j + 1 < link.cps.length ? link.cps[j + 1]! : link.cps[j - 1];
+      if (other !== undefined) {
+        const id = this.emit(other, t + rng.range(800, 4000), trip.plate, trip.color, trip.type, trip.speed, false);
+        this.truthData.noise.duplicates.push({ id, of, kind: 'adjacent', checkpoint: this.cps[other]!.id });
+        this.truthData.counts.duplicates++;
+      }
+    }
+  }
+
+  private surgePass(s: Surge, t: number): void {
+    const cp = s.episode.cp;
+    const v = this.fleet.add(this.anomalyRng, this.city.links[this.city.cpLink[cp]!]!.to);
+    this.fleet.busyUntil[v] = Infinity;
+    const link = this.city.links[this.city.cpLink[cp]!]!;
+    this.emit(cp, t, this.fleet.plates[v]!, this.fleet.colors[v]!, this.fleet.types[v]!, link.limitKmh * this.anomalyRng.range(0.55, 0.85), false);
+  }
+
+  /** Writes one record (with the feed's noise unless `clean`) to the arrival heap; returns its id. */
+  private emit(cp: number, t: number, plate: string, color: PlateColor, type: string, speed: number, clean: boolean): string {
+    const c = this.cps[cp]!;
+    const id = 'r' + this.seq++;
+    const ts = Math.round(t + this.skew[cp]!);
+    const drive = this.driveRng;
+    const lane = 1 + drive.int(c.lanes ?? 1);
+    let measured = Math.round(speed * (1 + 0.04 * drive.normal()) * 10) / 10;
+    if (measured < 1) measured = 1;
+    let shown = plate;
+    if (!clean) {
+      const rng = this.noiseRng;
+      const u = rng.next();
+      const n = this.noise;
+      if (u < n.unreadableRate) {
+        shown = rng.pick(['unknown', '无牌', '未识别', '', '00000000']);
+        this.truthData.counts.unreadable++;
+      } else if (u < n.unreadableRate + n.misreadRate) {
+        const m = misreadPlate(plate, rng);
+        if (m !== null) {
+          shown = m;
+          this.truthData.noise.misreads.push({ id, plate, plate_color: color, read_as: m, checkpoint: c.id, ts, collides: this.fleet.hasKey(m, color) });
+          this.truthData.counts.misreads++;
+        }
+      } else if (u < n.unreadableRate + n.misreadRate + n.formatVariantRate) {
+        shown = formatVariant(plate, rng);
+        this.truthData.counts.format_variants++;
+      }
+    }
+    let arrival = t + 200 + drive.next() * 1800;
+    const outage = clean ? undefined : this.outageByCp.get(cp);
+    if (outage !== undefined && t >= outage.plan.from && t < outage.plan.to) {
+      // Held by the camera; flushed at ~500 records/s when it comes back.
+      arrival = outage.plan.to + outage.truth.records * 2;
+      outage.truth.records++;
+      this.truthData.counts.late_backlog++;
+    }
+    const line = `{"id":"${id}","plate":${JSON.stringify(shown)},"plate_color":"${color}","vehicle_type":"${type}","checkpoint":"${c.id}","lane":${lane},"direction":"${c.direction}","speed":${measured},"ts":${ts}}\n`;
+    this.out.push({ line }, arrival);
+    this.truthData.counts.records++;
+    return id;
+  }
+
+  // ---- anomalies ----
+
+  private startClone(t: number): void {
+    const rng = this.anomalyRng;
+    const city = this.city;
+    const near = (from: number): { to: number; route: Route } | null => {
+      for (let tries = 0; tries < 40; tries++) {
+        const to = rng.pick(city.gridNodes);
+        const a = city.nodes[from]!;
+        const b = city.nodes[to]!;
+        const d = Math.hypot(a.x - b.x, a.y - b.y);
+        if (d < 2 || d > 7) continue;
+        const route = this.planner.route(from, to);
+        if (route !== null && route.cps.length >= 2) return { to, route };
+      }
+      return null;
+    };
+    for (let attempt = 0; attempt < 400; attempt++) {
+      const v = rng.int(this.fleetCore);
+      const loc = this.fleet.location[v]!;
+      if (this.fleet.busyUntil[v]! > t - 30 * MIN || city.nodes[loc]!.external) continue;
+      const a = near(loc);
+      if (a === null) continue;
+      const bFrom = rng.pick(city.gridNodes);
+      const na = city.nodes[loc]!;
+      const nb = city.nodes[bFrom]!;
+      if (Math.hypot(na.x - nb.x, na.y - nb.y) < 11) continue;
+      const b = near(bFrom);
+      if (b === null) continue;
+      let minKm = Infinity;
+      for (const i of a.route.cps) for (const j of b.route.cps) {
+        const p = this.cps[i]!;
+        const q = this.cps[j]!;
+        minKm = Math.min(minKm, haversineKm(p.lat, p.lon, q.lat, q.lon));
+      }
+      if (minKm < 6) continue;
+      const plate = this.fleet.plates[v]!;
+      const color = this.fleet.colors[v]!;
+      const truth: ClonedPlateTruth = {
+        type: 'cloned_plate', key: plate + '|' + color, plate, plate_color: color, from: t, to: t,
+        checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id], min_distance_km: Math.round(minKm * 100) / 100, records: [[], []],
+      };
+      this.truthData.anomalies.push(truth);
+      const type = this.fleet.types[v]!;
+      const tripA = this.newTrip(v, plate, color, type, a.route, a.to, this.fleet.speedFactor[v]!, t, truth, 0, null);
+      const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t + rng.range(0, 2 * MIN), truth, 1, null);
+      this.fleet.busyUntil[v] = Infinity;
+      for (const trip of [tripA, tripB]) if (this.advance(trip)) this.items.push(trip, trip.t);
+      return;
+    }
+  }
+
+  private startFirstEntry(t: number): void {
+    const rng = this.anomalyRng;
+    const fleet = this.fleet;
+    const gate = rng.pick(this.city.externalNodes);
+    const to = this.city.gridNodes[rng.weighted(this.weights)]!;
+    const route = this.planner.route(gate, to);
+    if (route === null) return;
+    let plate: string;
+    let color: PlateColor;
+    let sameNumber = false;
+    const twin = rng.int(this.fleetCore);
+    // The same number under another colour keeps its format: blue and yellow plates share one, green ones another.
+    const otherColor = TWIN_COLOR[fleet.colors[twin]!];
+    if (rng.chance(0.25) && !fleet.hasKey(fleet.plates[twin]!, otherColor)) {
+      plate = fleet.plates[twin]!;
+      color = otherColor;
+      sameNumber = true;
+    } else {
+      color = drawColor(rng);
+      do plate = drawPlate(color, rng);
+      while (fleet.hasKey(plate, color));
+    }
+    fleet.reserve(plate, color);
+    const entryCp = route.cps.find((i) => this.cps[i]!.kind === 'entry');
+    if (entryCp === undefined) return;
+    const truth: FirstEntryTruth = {
+      type: 'first_entry', key: plate + '|' + color, plate, plate_color: color, checkpoint: this.cps[entryCp]!.id,
+      from: t, to: t, same_number_other_color: sameNumber, record: '',
+    };
+    this.truthData.anomalies.push(truth);
+    const trip = this.newTrip(-1, plate, color, vehicleTypeFor(color, rng), route, to, rng.range(0.9, 1.1), t, null, 0, truth);
+    if (this.advance(trip)) this.items.push(trip, trip.t);
+  }
+
+  private finishTruth(): void {
+    const d = this.truthData;
+    // Episodes whose records fell outside the run (or never happened) are not ground truth.
+    const kept = d.anomalies.filter((a) => (a.type === 'first_entry' ? a.record !== '' : a.type === 'cloned_plate' ? a.records[0].length > 0 && a.records[1].length > 0 : true));
+    d.anomalies.length = 0;
+    d.anomalies.push(...kept.sort((a, b) => a.from - b.from || a.type.localeCompare(b.type) || a.key.localeCompare(b.key)));
+    for (const o of d.noise.outages) if (o.records === 0) (o as { flushed_at: number }).flushed_at = o.to;
+    const fleet = this.fleet;
+    for (let v = 0; v < fleet.size; v++) d.known_vehicles.push([fleet.plates[v]!, fleet.colors[v]!]);
+  }
+}
+
+const TWIN_COLOR: Readonly<Record<PlateColor, PlateColor>> = {
+  blue: 'yellow', yellow: 'blue', green: 'yellow_green', yellow_green: 'green', white: 'blue', black: 'blue', unknown: 'blue',
+};
+
+/** The same plate written untidily, as some feeds do: a space after the region, lower case, or full-width digits. */
+function formatVariant(plate: string, rng: Rng): string {
+  const u = rng.next();
+  if (u < 0.4) return plate.slice(0, 2) + ' ' + plate.slice(2);
+  if (u < 0.7) return plate.toLowerCase();
+  let s = '';
+  for (let i = 0; i < plate.length; i++) {
+    const c = plate.charCodeAt(i);
+    s += c >= 0x30 && c <= 0x39 ? String.fromCharCode(c + 0xfee0) : plate[i];
+  }
+  return s;
+}
