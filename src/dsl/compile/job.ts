@@ -1,0 +1,403 @@
+import {
+  JobGraph,
+  KeyedProcessOperator,
+  OutputTag,
+  parseEventTime,
+  describeBadEventTime,
+  session,
+  sliding,
+  tumbling,
+  type BatchStage,
+  type Clock,
+  type DataStream,
+  type DeadLetter,
+  type Deserializer,
+  type EventTimeSpec,
+  type Key,
+  type LateRecord,
+  type Sink,
+  type Source,
+  type WindowAssigner,
+} from '../../core/index.js';
+import { CepOperator, type CepOutput } from '../../cep/cep-operator.js';
+import { compile as compileNfa, type Match } from '../../cep/index.js';
+import type * as A from '../ast.js';
+import type { CheckedProgram, CheckedStream } from '../checked.js';
+import { DslError } from '../errors.js';
+import type { Value } from '../functions.js';
+import { makeAlert, suppression, suppressionKey, type Alert } from '../rules/alert.js';
+import type { LinkedRule } from '../rules/link.js';
+import type { Route, Rule } from '../rules/rule.js';
+import { compileCondition, compileExpr, type ExprContext } from './expr.js';
+import type { BatchLookup } from './lookups.js';
+import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
+import { RecordScope, type Evaluator, type Rec } from './scope.js';
+import { compileWindowSelect, selectName } from './window-select.js';
+
+/** One line of `vigil match` output. */
+export type MatchRecord =
+  | { readonly pattern: string; readonly match: Match<Rec> }
+  | { readonly pattern: string; readonly timeout: Match<Rec> };
+
+export interface JobOutputs {
+  /** Every alert of every rule (embedded mode: --out). */
+  readonly alerts?: Sink<Alert>;
+  /** Per-route sinks (service mode); null for a route this process does not serve. */
+  readonly route?: (rule: Rule, route: Route) => Sink<Alert> | null;
+  /** Raw matches and timeouts (`vigil match`). */
+  readonly matches?: Sink<MatchRecord>;
+  /** Records of named streams (`--stream NAME`, the dashboard). */
+  readonly streams?: ReadonlyMap<string, Sink<Rec>>;
+  readonly late?: Sink<LateRecord>;
+  readonly deadLetters?: Sink<DeadLetter>;
+}
+
+export interface JobSpec {
+  readonly name?: string;
+  readonly program: CheckedProgram;
+  /** Run mode: these rules' patterns, alerts wrapped and suppressed per rule. */
+  readonly rules?: readonly LinkedRule[];
+  /** Match mode: these patterns with their default parameters, raw matches out. */
+  readonly patterns?: readonly string[];
+  readonly source: Source<string>;
+  /** Raw line -> record (JSON parsing and domain validation); rejects go to the dead-letter output. */
+  readonly parse: Deserializer<string, Record<string, unknown>>;
+  readonly lookups?: ReadonlyMap<string, BatchLookup>;
+  readonly outputs: JobOutputs;
+  /** Processing time for `detected_at`. */
+  readonly clock: Clock;
+  readonly maxPartialMatchesPerKey?: number;
+}
+
+const KEY_SEPARATOR = '\u001f';
+
+/**
+ * Compiles a checked program into a job graph: source -> parse/validate -> watermark -> (enrich) -> streams and
+ * patterns -> sinks. Operator uids are derived from declaration and rule names (`stream:flow_1m:window`,
+ * `rule:cloned-plate:cep`), so savepoints restore by name into a changed rule set.
+ */
+export function buildJob(spec: JobSpec): JobGraph {
+  return new JobCompiler(spec).build();
+}
+
+class JobCompiler {
+  private readonly graph: JobGraph;
+  private readonly built = new Map<string, DataStream<Rec>>();
+  private readonly lateTags = new Map<string, OutputTag<Rec>>();
+  private readonly program: CheckedProgram;
+  private readonly baseCx: ExprContext;
+
+  constructor(private readonly spec: JobSpec) {
+    this.graph = new JobGraph(spec.name ?? 'vigil');
+    this.program = spec.program;
+    this.baseCx = { program: spec.program, params: {} };
+  }
+
+  build(): JobGraph {
+    const { outputs } = this.spec;
+    if (outputs.late !== undefined) this.graph.lateRecords(outputs.late);
+    if (outputs.deadLetters !== undefined) this.graph.deadLetters(outputs.deadLetters);
+    // Patterns first (per rule, or per `vigil match`): a stream may read a pattern's `late into` output.
+    // Then every stream runs: they feed the dashboard and `--stream`.
+    for (const linked of this.spec.rules ?? []) this.rule(linked);
+    for (const name of this.spec.patterns ?? []) this.matchPattern(name);
+    for (const [name, stream] of this.program.streams) {
+      if (!this.readsUnrunPattern(stream)) this.stream(name);
+    }
+    for (const [name, sink] of outputs.streams ?? []) this.stream(name).to(`print:${name}`, sink);
+    return this.graph;
+  }
+
+  /** A stream over the late output of a pattern that no rule runs has no input: it is left out. */
+  private readsUnrunPattern(stream: CheckedStream): boolean {
+    const late = this.program.lateStreams.get(stream.decl.from.name);
+    if (late !== undefined) return late.producers.some((p) => p.kind === 'pattern' && !this.built.has(`$late-producer:${late.name}`));
+    const from = this.program.streams.get(stream.decl.from.name);
+    return from !== undefined && this.readsUnrunPattern(from);
+  }
+
+  private fail(pos: A.Pos, message: string): never {
+    throw new DslError(pos.file, pos.line, pos.col, message);
+  }
+
+  // ------------------------------------------------------------------ source
+
+  private sourceStream(): DataStream<Rec> {
+    const existing = this.built.get('$source');
+    if (existing !== undefined) return existing;
+    const sources = [...this.program.sources.values()];
+    if (sources.length !== 1) {
+      const at = sources[1]?.decl.pos ?? { file: '<program>', line: 1, col: 1 };
+      this.fail(at, sources.length === 0 ? 'the program declares no source' : 'a job reads one source; declare one `source` per program');
+    }
+    const decl = (sources[0] as (typeof sources)[number]).decl;
+    const field = decl.eventTime.name;
+    const eventTime: EventTimeSpec<Record<string, unknown>> = {
+      // ISO-8601 event times become epoch ms in place, so expressions always see numbers.
+      extract: (r) => {
+        const raw = r[field];
+        const t = parseEventTime(raw);
+        if (typeof raw === 'string' && t === t) r[field] = t;
+        return t;
+      },
+      describe: (r) => describeBadEventTime(field, r[field]),
+    };
+    const constant = (e: A.Expr | null, what: string, fallback: number): number =>
+      e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
+    const stage = this.enrichStage(decl.name.name);
+    const stream = this.graph.source<string, Rec>(`source:${decl.name.name}`, {
+      source: this.spec.source,
+      deserialize: this.spec.parse as Deserializer<string, Rec>,
+      eventTime: eventTime as EventTimeSpec<Rec>,
+      watermarks: {
+        outOfOrdernessMs: constant(decl.watermark, '`watermark`', 0),
+        ...(decl.idleAfter === null ? {} : { idleTimeoutMs: constant(decl.idleAfter, '`idle after`', 0) }),
+      },
+      ...(stage === null ? {} : { stage }),
+    });
+    this.built.set('$source', stream);
+    this.built.set(decl.name.name, stream);
+    return stream;
+  }
+
+  /** `enrich` lookups run per batch before the operators; only on streams read straight from the source. */
+  private enrichStage(sourceName: string): BatchStage<Rec> | null {
+    interface Step {
+      readonly where: ((s: RecordScope) => boolean) | null;
+      readonly field: string;
+      readonly args: readonly Evaluator[];
+      readonly lookup: BatchLookup;
+    }
+    const steps: Step[] = [];
+    for (const s of this.program.streams.values()) {
+      for (const e of s.decl.enrich) {
+        if (s.decl.from.name !== sourceName) this.fail(e.pos, "'enrich' is supported on streams read directly from the source");
+        const lookup = this.spec.lookups?.get(e.call.callee.name);
+        if (lookup === undefined) this.fail(e.call.pos, `no implementation of lookup '${e.call.callee.name}' is configured`);
+        steps.push({
+          where: s.decl.where === null ? null : compileCondition(s.decl.where, this.baseCx),
+          field: e.name.name,
+          args: e.call.args.map((a) => compileExpr(a, this.baseCx)),
+          lookup,
+        });
+      }
+    }
+    if (steps.length === 0) return null;
+    const scope = new RecordScope();
+    return {
+      async process(records, timestamps) {
+        for (const step of steps) {
+          const picked: Rec[] = [];
+          const stamps: number[] = [];
+          const args: Value[][] = [];
+          for (let i = 0; i < records.length; i++) {
+            const r = records[i] as Rec;
+            scope.event = r;
+            if (step.where !== null && !step.where(scope)) continue;
+            picked.push(r);
+            stamps.push(timestamps[i] as number);
+            args.push(step.args.map((a) => a(scope)));
+          }
+          if (picked.length === 0) continue;
+          const results = await step.lookup.lookup({ args, timestamps: stamps, records: picked });
+          for (let i = 0; i < picked.length; i++) (picked[i] as Record<string, Value>)[step.field] = results[i] ?? null;
+        }
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  /** The DataStream of a source, stream or late stream, built once. */
+  private stream(name: string): DataStream<Rec> {
+    const done = this.built.get(name);
+    if (done !== undefined) return done;
+    if (this.program.sources.has(name)) return this.sourceStream();
+    const late = this.program.lateStreams.get(name);
+    if (late !== undefined) {
+      if (late.producers.length !== 1) {
+        this.fail(late.producers[1]?.pos ?? { file: '<program>', line: 1, col: 1 }, `late stream '${name}' has several producers; give each its own 'late into' name`);
+      }
+      const producer = late.producers[0] as A.StreamDecl | A.PatternDecl;
+      // The producer must exist for its side output to: build it (patterns are built by their rules).
+      if (producer.kind === 'stream') this.stream(producer.name.name);
+      const producerStream = this.built.get(`$late-producer:${name}`);
+      if (producerStream === undefined) this.fail(producer.pos, `late stream '${name}' is produced by pattern '${producer.name.name}', which no enabled rule runs`);
+      const s = producerStream.sideOutput(this.lateTag(name));
+      this.built.set(name, s);
+      return s;
+    }
+    const checked = this.program.streams.get(name);
+    if (checked === undefined) throw new Error(`internal: unknown stream '${name}'`);
+    const s = this.compileStream(checked);
+    this.built.set(name, s);
+    return s;
+  }
+
+  private lateTag(name: string): OutputTag<Rec> {
+    let tag = this.lateTags.get(name);
+    if (tag === undefined) {
+      tag = new OutputTag<Rec>(`late:${name}`);
+      this.lateTags.set(name, tag);
+    }
+    return tag;
+  }
+
+  private compileStream(checked: CheckedStream): DataStream<Rec> {
+    const decl = checked.decl;
+    const name = decl.name.name;
+    const cx = this.baseCx;
+    let s = this.stream(decl.from.name);
+    if (decl.where !== null) {
+      const test = compileCondition(decl.where, cx);
+      const scope = new RecordScope();
+      s = s.filter(`stream:${name}:where`, (r) => {
+        scope.event = r;
+        return test(scope);
+      });
+    }
+    if (decl.window !== null && decl.select !== null) {
+      const windowed = compileWindowSelect(decl.select, cx);
+      const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
+      const keyed = s.keyBy(this.keySelector(decl.keyBy, cx));
+      const out = keyed.window(`stream:${name}:window`, {
+        assigner: this.assigner(decl.window),
+        aggregate: windowed.aggregate,
+        result: windowed.result,
+        allowedLateness: decl.allowedLateness === null ? 0 : constantNumberAllowZero(decl.allowedLateness, cx, '`allowed lateness`'),
+        ...(lateTag === undefined ? {} : { lateTag }),
+      });
+      if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, out);
+      return out;
+    }
+    if (decl.select !== null) return s.map(`stream:${name}:select`, projection(decl.select, cx));
+    return s;
+  }
+
+  private assigner(w: A.WindowSpec): WindowAssigner {
+    const cx = this.baseCx;
+    switch (w.kind) {
+      case 'tumbling':
+        return tumbling(constantNumber(w.size, cx, 'window size'), w.offset === null ? 0 : constantSigned(w.offset, cx));
+      case 'sliding':
+        return sliding(constantNumber(w.size, cx, 'window size'), constantNumber(w.slide, cx, 'window slide'), w.offset === null ? 0 : constantSigned(w.offset, cx));
+      case 'session':
+        return session(constantNumber(w.gap, cx, 'session gap'));
+    }
+  }
+
+  /** Keys are strings: one key expression's value, or several joined by a unit separator. Null when any is null. */
+  private keySelector(exprs: readonly A.Expr[], cx: ExprContext): (r: Rec) => Key {
+    const evals = exprs.map((e) => compileExpr(e, cx));
+    const scope = new RecordScope();
+    if (evals.length === 1) {
+      const [only] = evals as [Evaluator];
+      return (r) => {
+        scope.event = r;
+        return keyPart(only(scope));
+      };
+    }
+    return (r) => {
+      scope.event = r;
+      let key = '';
+      for (let i = 0; i < evals.length; i++) key += (i === 0 ? '' : KEY_SEPARATOR) + keyPart((evals[i] as Evaluator)(scope));
+      return key;
+    };
+  }
+
+  // ------------------------------------------------------------------ patterns
+
+  private patternStream(patternName: string, uidPrefix: string, params: Readonly<Record<string, Value>>): {
+    compiled: CompiledPattern;
+    outputs: DataStream<CepOutput<Rec>>;
+  } {
+    const checked = this.program.patterns.get(patternName);
+    if (checked === undefined) throw new Error(`internal: unknown pattern '${patternName}'`);
+    const decl = checked.decl;
+    const cx: ExprContext = { program: this.program, params };
+    const compiled = compilePattern(checked, cx);
+    const nfa = compileNfa(compiled.pattern, this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey });
+    const input = this.stream(decl.from.name);
+    const key = this.keySelector(decl.keyBy, cx);
+    // A record whose key is null (an unreadable plate, say) never keys a pattern.
+    const keyed = input.filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY).keyBy(key);
+    const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
+    const outputs = keyed.transform(`${uidPrefix}:cep`, (k) => new CepOperator<Rec>({ uid: `${uidPrefix}:cep`, key: k, nfa, ...(lateTag === undefined ? {} : { lateTag }) }));
+    if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, outputs as unknown as DataStream<Rec>);
+    return { compiled, outputs };
+  }
+
+  private matchPattern(name: string): void {
+    const sink = this.spec.outputs.matches;
+    const checked = this.program.patterns.get(name);
+    if (checked === undefined) throw new Error(`internal: unknown pattern '${name}'`);
+    const defaults: Record<string, Value> = {};
+    for (const p of checked.params) defaults[p.name] = p.default;
+    const { outputs } = this.patternStream(name, `pattern:${name}`, defaults);
+    const lines = outputs.map<MatchRecord>(`pattern:${name}:format`, (o) =>
+      o.kind === 'match' ? { pattern: name, match: o.match } : { pattern: name, timeout: o.match },
+    );
+    if (sink !== undefined) lines.to(`pattern:${name}:out`, sink);
+  }
+
+  private rule(linked: LinkedRule): void {
+    const rule = linked.rule;
+    const prefix = `rule:${rule.id}`;
+    const { compiled, outputs } = this.patternStream(rule.pattern, prefix, linked.params);
+    const clock = this.spec.clock;
+    let alerts = outputs.flatMap<Alert>(`${prefix}:alert`, (o, ts, out) => {
+      const key = String(o.key);
+      if (o.kind === 'match') out.collect(makeAlert(rule, key, ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>), ts);
+      else if (compiled.onTimeout !== null) {
+        out.collect(makeAlert(rule, key, ts, clock.now(), compiled.onTimeout(o.match), o.match as Record<string, Value[]>, true), ts);
+      }
+    });
+    const suppress = rule.suppress;
+    if (suppress !== null) {
+      alerts = alerts
+        .keyBy((a) => suppressionKey(a, suppress.key))
+        .transform(`${prefix}:suppress`, (key) => new KeyedProcessOperator<Alert, Alert>({ uid: `${prefix}:suppress`, key }, suppression(suppress.forMs)));
+    }
+    const { outputs: sinks } = this.spec;
+    if (sinks.alerts !== undefined) alerts.to(`${prefix}:out`, sinks.alerts);
+    rule.routes.forEach((route, i) => {
+      const sink = sinks.route?.(rule, route);
+      if (sink !== null && sink !== undefined) alerts.to(`${prefix}:route:${i}`, sink);
+    });
+  }
+}
+
+const NULL_KEY = '\u0000null';
+
+function keyPart(v: Value): string {
+  if (v === null) return NULL_KEY;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** A non-window select: the named items, or every field plus the items for `select *`. */
+function projection(select: A.Select, cx: ExprContext): (r: Rec) => Rec {
+  const names = select.items.map((item, i) => selectName(item, i));
+  const evals = select.items.map((item) => compileExpr(item.expr, cx));
+  const scope = new RecordScope();
+  const star = select.star;
+  return (r) => {
+    scope.event = r;
+    const out: Record<string, Value | undefined> = star ? { ...r } : {};
+    for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
+    return out;
+  };
+}
+
+function constantNumberAllowZero(e: A.Expr, cx: ExprContext, what: string): number {
+  const v = compileExpr(e, cx)(new RecordScope());
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new DslError(e.pos.file, e.pos.line, e.pos.col, `${what} must be a duration of 0 or more, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function constantSigned(e: A.Expr, cx: ExprContext): number {
+  const v = compileExpr(e, cx)(new RecordScope());
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DslError(e.pos.file, e.pos.line, e.pos.col, `window offset must be a duration, got ${JSON.stringify(v)}`);
+  return v;
+}
