@@ -116,6 +116,8 @@ class Checker {
           case 'pattern':
             this.checkPattern(decl);
             break;
+          default:
+            unreachable(decl);
         }
       }
     }
@@ -289,6 +291,8 @@ class Checker {
         case 'session':
           this.duration(window.gap, 'session gap', 'positive', NO_PARAMS);
           break;
+        default:
+          unreachable(window);
       }
     }
     if (decl.allowedLateness !== null) {
@@ -451,6 +455,11 @@ class Checker {
       const q = t.quantifier;
       const negated = step.connector?.kind === 'not-next' || step.connector?.kind === 'not-followed-by';
       const last = index === steps.length - 1;
+      const before = steps[index - 1];
+      const previous = before === undefined ? undefined : vars.get(before.term.variable.name);
+      if (negated && step.connector !== null && previous?.optional === true && !previous.negated) {
+        this.error(step.connector.pos, `a 'not' term cannot follow the optional term '${previous.name}' (as in Flink); write two patterns, one with '${previous.name}' and one without`);
+      }
       if (negated) {
         if (q !== null || t.optional) {
           this.error(q?.pos ?? t.pos, `a 'not' term cannot have a quantifier: '${t.variable.name}' must match no event at all`);
@@ -481,6 +490,8 @@ class Checker {
           case 'any':
             if (!repeated) this.error(m.pos, `'${m.kind}' needs a repeating term (v+, v*, v{n}, v{n,m}), but '${t.variable.name}' is not one`);
             break;
+          default:
+            unreachable(m);
         }
       }
       if (seen.has('consecutive') && seen.has('any')) {
@@ -875,6 +886,11 @@ class Checker {
         return t;
     }
   }
+}
+
+/** Makes a `switch` over a union fail to compile when a new kind is added and not handled. */
+function unreachable(x: never): never {
+  throw new Error(`unhandled node ${JSON.stringify(x)}`);
 }
 
 function constantScope(params: ReadonlyMap<string, ParamInfo>): Scope {

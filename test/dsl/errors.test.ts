@@ -464,7 +464,14 @@ const cases: readonly BadCase[] = [
     expected: [
       "bad.pattern:3:35: 'a' is a pattern variable; use one of its fields, e.g. a.ts, or count(a)\npattern p from passes define b as a > 1 match a followed by b\n                                  ^",
     ],
-  },];
+  },  {
+    name: "not term after an optional term",
+    source: "source passes\n  event time ts\npattern p from passes match a followed by b? not next n followed by c",
+    expected: [
+      "bad.pattern:3:46: a 'not' term cannot follow the optional term 'b' (as in Flink); write two patterns, one with 'b' and one without\npattern p from passes match a followed by b? not next n followed by c\n                                             ^",
+    ],
+  },
+];
 
 function errorsOf(c: BadCase): string[] {
   const parsed = parseProgram(c.source, 'bad.pattern');
