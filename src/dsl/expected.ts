@@ -12,7 +12,7 @@ const NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Comparison and arithmetic operators: listed as "an operator" rather than one by one. */
-const OPERATORS = new Set(["'+'", "'-'", "'*'", "'/'", "'%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'and'", "'or'", "'in'", "'between'", "'.'", "'('"]);
+const OPERATORS = new Set(["'not'", "'+'", "'-'", "'*'", "'/'", "'%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'and'", "'or'", "'in'", "'between'", "'.'", "'('"]);
 
 /** Groups named as one phrase when at least `least` of their members are expected. */
 const GROUPS: readonly { readonly label: string; readonly members: readonly string[]; readonly least: number }[] = [

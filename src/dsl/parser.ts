@@ -72,7 +72,9 @@ function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number
   const previous = tokens[at - 1];
   const after = previous === undefined ? '' : ` after '${previous.text}'`;
   if (token !== null) {
-    return new DslError(file, token.line, token.col, `expected ${expected}${after}, found ${describeToken(token)}`);
+    const terminals = expectedTerminals(parser, at);
+    const hint = token.text === '=' && terminals.includes("'=='") ? "; use '==' to compare" : '';
+    return new DslError(file, token.line, token.col, `expected ${expected}${after}, found ${describeToken(token)}${hint}`);
   }
   // End of input: point just past the last token.
   if (previous === undefined) return new DslError(file, 1, 1, `expected ${expected}, found end of input`);

@@ -471,6 +471,27 @@ const cases: readonly BadCase[] = [
       "bad.pattern:3:46: a 'not' term cannot follow the optional term 'b' (as in Flink); write two patterns, one with 'b' and one without\npattern p from passes match a followed by b? not next n followed by c\n                                             ^",
     ],
   },
+  {
+    name: "parse: '=' for '=='",
+    source: "source passes\n  event time ts\nstream s = from passes where x = 1",
+    expected: [
+      "bad.pattern:3:32: expected a new declaration, an operator, 'allowed', 'enrich', 'key', 'late', 'select' or 'window' after 'x', found '='; use '==' to compare\nstream s = from passes where x = 1\n                               ^",
+    ],
+  },
+  {
+    name: "parse: define without 'as'",
+    source: "source passes\n  event time ts\npattern p from passes define a speed > 1 match a",
+    expected: [
+      "bad.pattern:3:32: expected 'as' after 'a', found 'speed'\npattern p from passes define a speed > 1 match a\n                               ^",
+    ],
+  },
+  {
+    name: "parse: watermark without 'out of order'",
+    source: "source passes event time ts watermark 30s",
+    expected: [
+      "bad.pattern:1:42: expected an operator or 'out' after '30s', found end of input\nsource passes event time ts watermark 30s\n                                         ^",
+    ],
+  },
 ];
 
 function errorsOf(c: BadCase): string[] {
