@@ -281,12 +281,12 @@ class Checker {
       switch (window.kind) {
         case 'tumbling':
           this.duration(window.size, 'window size', 'positive', NO_PARAMS);
-          if (window.offset !== null) this.duration(window.offset, 'window offset', 'any', NO_PARAMS);
+          if (window.offset !== null) this.windowOffset(window.offset, window.size);
           break;
         case 'sliding':
           this.duration(window.size, 'window size', 'positive', NO_PARAMS);
           this.duration(window.slide, 'window slide', 'positive', NO_PARAMS);
-          if (window.offset !== null) this.duration(window.offset, 'window offset', 'any', NO_PARAMS);
+          if (window.offset !== null) this.windowOffset(window.offset, window.slide);
           break;
         case 'session':
           this.duration(window.gap, 'session gap', 'positive', NO_PARAMS);
@@ -309,6 +309,16 @@ class Checker {
       this.checkSelect(decl, select, { ...record(), aggregates: window === null ? 'none' : 'window', where: "in 'select'" });
     }
     this.streams.set(name, { decl, input, output: this.schemaOf(name) ?? OPEN_EMPTY, lookups });
+  }
+
+  /** As in Flink, a window offset must be shorter than the period it shifts (size, or slide for sliding). */
+  private windowOffset(offset: A.Expr, period: A.Expr): void {
+    this.duration(offset, 'window offset', 'any', NO_PARAMS);
+    const o = constantValue(offset, NO_PARAMS);
+    const p = constantValue(period, NO_PARAMS);
+    if (o !== null && p !== null && p > 0 && Math.abs(o) >= p) {
+      this.error(offset.pos, `the window offset (${o}ms) must be shorter than the window's period (${p}ms)`);
+    }
   }
 
   private enrich(e: A.Enrich, scope: Scope): LookupSignature | null {
