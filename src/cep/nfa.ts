@@ -39,6 +39,8 @@ export interface Nfa<E> {
   /** Prunes / times out by `within` as of `timestamp`; completes patterns ending in notFollowedBy. */
   advanceTime(state: NfaKeyState<E>, timestamp: number): NfaOutput<E>;
   partialMatchCount(state: NfaKeyState<E>): number;
+  /** Earliest time at which advanceTime would change something (a partial match expires), or +Infinity. */
+  nextTimeout(state: NfaKeyState<E>): number;
   readonly compiled: CompiledPattern<E>;
 }
 
@@ -157,6 +159,12 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   partialMatchCount(state: NfaKeyState<E>): number {
     return state.partials.length - 1;
+  }
+
+  nextTimeout(state: NfaKeyState<E>): number {
+    const oldest = state.partials[0];
+    if (this.windowMs <= 0 || oldest === undefined || oldest.startSeq < 0) return Number.POSITIVE_INFINITY;
+    return oldest.startTs + this.windowMs;
   }
 
   advanceTime(st: NfaKeyState<E>, timestamp: number): NfaOutput<E> {

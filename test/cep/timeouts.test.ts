@@ -66,3 +66,20 @@ describe('timeouts (within)', () => {
     expect(run(p, events('a b b n'), { endTime: 100 }).matches).toEqual([]);
   });
 });
+
+describe('nextTimeout', () => {
+  it('is the expiry of the oldest partial match, +Infinity without one or without within', () => {
+    const nfa = compile(ab(10));
+    const st = nfa.createState();
+    expect(nfa.nextTimeout(st)).toBe(Number.POSITIVE_INFINITY);
+    nfa.process(st, { k: 'a', i: 0 }, 100);
+    nfa.process(st, { k: 'a', i: 1 }, 104);
+    expect(nfa.nextTimeout(st)).toBe(110);
+    nfa.advanceTime(st, 110);
+    expect(nfa.nextTimeout(st)).toBe(114);
+    const noWindow = compile(Pattern.begin<Ev>('a').where(kind('a')).followedBy('b'));
+    const st2 = noWindow.createState();
+    noWindow.process(st2, { k: 'a', i: 0 }, 0);
+    expect(noWindow.nextTimeout(st2)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
