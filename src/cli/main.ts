@@ -2,13 +2,21 @@ import { type CliIo, type Command, ExitCode, UserError, processIo } from './io.j
 
 /** Subcommands are loaded lazily so `vigil check` does not pay for what `vigil serve` needs. */
 const commands: Record<string, () => Promise<Command>> = {
+  check: async () => (await import('./commands/check.js')).run,
+  match: async () => (await import('./commands/match.js')).run,
   run: async () => (await import('./commands/run.js')).run,
+  generate: async () => (await import('./commands/generate.js')).run,
 };
 
 const usage = `usage: vigil <command> [options]
 
 commands:
-  run --input <file.ndjson|->   run a bounded input to the end in embedded mode
+  check [paths...]                              compile patterns and rules; errors as file:line:col
+  match --pattern <file> --input <file.ndjson>  run one pattern file over an input, print matches
+  run --input <file.ndjson|->                   run a bounded input through every enabled rule (embedded)
+  generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
+
+Run 'vigil <command> --help' for a command's options.
 `;
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
@@ -27,7 +35,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UserError) {
-      io.stderr(`vigil ${name}: ${error.message}\n`);
+      io.stderr(error.plain ? `${error.message}\n` : `vigil ${name}: ${error.message}\n`);
       return ExitCode.userError;
     }
     io.stderr(`vigil ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

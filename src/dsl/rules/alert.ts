@@ -30,12 +30,13 @@ function eventIdentity(e: Value): string {
   return canonicalJson(e);
 }
 
-export function canonicalJson(v: Value | undefined): string {
+export function canonicalJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${(v as Value[]).map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(o).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
 export function alertId(rule: string, key: string, evidence: Evidence, timeout: boolean): string {

@@ -1,0 +1,171 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  builtinFunctions,
+  builtinLookups,
+  compileSources,
+  formatDslError,
+  type CheckedProgram,
+  type DslError,
+  type FunctionRegistry,
+  type RecordSchema,
+  type Type,
+  type Value,
+} from '../dsl/index.js';
+import { linkRules, type LinkedRule } from '../dsl/rules/link.js';
+import { parseRuleFile } from '../dsl/rules/rule-file.js';
+import type { Rule } from '../dsl/rules/rule.js';
+import { CheckpointRegistry } from '../traffic/registry.js';
+import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
+import { UserError } from './io.js';
+
+/** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/cli or dist/src/cli. */
+export const packageRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the Vigil package root');
+    dir = up;
+  }
+  return dir;
+})();
+
+export const defaultPaths = {
+  patterns: join(packageRoot, 'patterns'),
+  rules: join(packageRoot, 'rules'),
+  checkpoints: join(packageRoot, 'fixtures', 'checkpoints.json'),
+};
+
+/** The fields of a validated traffic record, for checking patterns that read traffic sources. */
+export const TRAFFIC_SCHEMA: RecordSchema = {
+  id: 'string',
+  plate: 'string',
+  plate_color: 'string',
+  plate_readable: 'boolean',
+  checkpoint: 'string',
+  lane: 'number',
+  direction: 'string',
+  speed: 'number',
+  vehicle_type: 'string',
+  ts: 'timestamp',
+};
+
+export function loadRegistry(path: string): CheckpointRegistry {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read the checkpoint registry ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return CheckpointRegistry.parse(text, path);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+}
+
+const dslType = (t: DslValueType): Type => t;
+
+/** Built-in functions plus the traffic domain's, bound to a checkpoint registry. */
+export function functionsFor(registry: CheckpointRegistry | null): FunctionRegistry {
+  const functions = builtinFunctions();
+  const domain = registry === null ? trafficFunctions(CheckpointRegistry.fromJson([])) : trafficFunctions(registry);
+  for (const f of domain) {
+    functions.register({
+      name: f.name,
+      params: f.params.map(dslType),
+      minArgs: f.params.length,
+      maxArgs: f.params.length,
+      returns: dslType(f.returns),
+      impl: (...args) => (f.impl(...args) ?? null) as Value,
+    });
+  }
+  return functions;
+}
+
+export interface SourceFile {
+  readonly file: string;
+  readonly source: string;
+}
+
+/** Files under the given paths with one of the extensions, sorted; a named file is taken whatever its extension. */
+export function collectFiles(paths: readonly string[], extensions: readonly string[], cwd: string): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    if (!existsSync(abs)) throw new UserError(`no such file or directory: ${p}`);
+    if (statSync(abs).isDirectory()) {
+      for (const name of readdirSync(abs).sort()) {
+        if (extensions.some((e) => name.endsWith(e))) out.push(join(abs, name));
+      }
+    } else {
+      out.push(abs);
+    }
+  }
+  return out;
+}
+
+export function readSources(files: readonly string[], cwd: string): SourceFile[] {
+  return files.map((f) => ({ file: displayPath(f, cwd), source: readFileSync(f, 'utf8') }));
+}
+
+/** Paths in messages: relative to the working directory when below it. */
+export function displayPath(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  return rel.startsWith('..') || rel === '' ? abs : rel;
+}
+
+export function formatErrors(errors: readonly DslError[], sources: readonly SourceFile[]): string {
+  const byFile = new Map(sources.map((s) => [s.file, s.source]));
+  return errors.map((e) => formatDslError(e, byFile.get(e.file) ?? '')).join('\n') + '\n';
+}
+
+export interface LoadedProgram {
+  readonly program: CheckedProgram;
+  readonly rules: readonly LinkedRule[];
+  readonly allRules: readonly Rule[];
+}
+
+/** Reads, checks and links pattern files and rule files; throws a ProgramErrors with every error found. */
+export function loadProgram(options: {
+  readonly patternFiles: readonly string[];
+  readonly ruleFiles: readonly string[];
+  readonly registry: CheckpointRegistry | null;
+  readonly schema?: RecordSchema;
+  readonly cwd: string;
+}): LoadedProgram {
+  const patternSources = readSources(options.patternFiles, options.cwd);
+  const ruleSources = readSources(options.ruleFiles, options.cwd);
+  const checked = compileSources(patternSources, {
+    functions: functionsFor(options.registry),
+    lookups: builtinLookups(),
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+  });
+  const errors: DslError[] = [...checked.errors];
+  const rules: Rule[] = [];
+  for (const s of ruleSources) {
+    const r = parseRuleFile(s.source, s.file);
+    errors.push(...r.errors);
+    if (r.rule !== null) rules.push(r.rule);
+  }
+  let linked: LinkedRule[] = [];
+  if (checked.program !== null) {
+    const l = linkRules(checked.program, rules);
+    errors.push(...l.errors);
+    linked = l.linked;
+  }
+  if (errors.length > 0 || checked.program === null) throw new ProgramErrors(errors, [...patternSources, ...ruleSources]);
+  return { program: checked.program, rules: linked.filter((l) => l.rule.enabled), allRules: rules };
+}
+
+/** The user's pattern or rule files have errors: each is printed as file:line:col with a caret; exit 1. */
+export class ProgramErrors extends UserError {
+  constructor(
+    readonly errors: readonly DslError[],
+    readonly sources: readonly SourceFile[],
+  ) {
+    super(formatErrors(errors, sources).trimEnd());
+  }
+  override readonly plain = true;
+}
