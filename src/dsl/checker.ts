@@ -84,6 +84,7 @@ class Checker {
   private readonly lateProducers = new Map<string, { name: A.Name; producer: A.StreamDecl | A.PatternDecl }[]>();
   private readonly schemas = new Map<string, Schema>();
   private readonly resolving = new Set<string>();
+  private readonly done = new Set<Declared>();
 
   private readonly sources = new Map<string, CheckedSource>();
   private readonly streams = new Map<string, CheckedStream>();
@@ -105,21 +106,26 @@ class Checker {
   run(): void {
     this.declare();
     for (const program of this.programs) {
-      for (const decl of program.decls) {
-        switch (decl.kind) {
-          case 'source':
-            this.checkSource(decl);
-            break;
-          case 'stream':
-            this.checkStream(decl);
-            break;
-          case 'pattern':
-            this.checkPattern(decl);
-            break;
-          default:
-            unreachable(decl);
-        }
-      }
+      for (const decl of program.decls) this.checkDecl(decl);
+    }
+  }
+
+  /** Checks a declaration once; inputs are checked first (on demand) so their output types are known. */
+  private checkDecl(decl: Declared): void {
+    if (this.done.has(decl)) return;
+    this.done.add(decl);
+    switch (decl.kind) {
+      case 'source':
+        this.checkSource(decl);
+        break;
+      case 'stream':
+        this.checkStream(decl);
+        break;
+      case 'pattern':
+        this.checkPattern(decl);
+        break;
+      default:
+        unreachable(decl);
     }
   }
 
@@ -170,21 +176,18 @@ class Checker {
   private schemaOf(name: string): Schema | null {
     const known = this.schemas.get(name);
     if (known !== undefined) return known;
-    const decl = this.decls.get(name);
-    let schema: Schema | null = null;
     if (this.resolving.has(name)) return OPEN_EMPTY; // a cycle; reported where the `from` is checked
     this.resolving.add(name);
+    const decl = this.decls.get(name);
     if (decl === undefined) {
       const late = this.lateProducers.get(name)?.[0];
-      if (late !== undefined) schema = this.schemaOf(late.producer.from.name) ?? OPEN_EMPTY;
-    } else if (decl.kind === 'source') {
-      schema = this.sourceSchema(decl);
-    } else if (decl.kind === 'stream') {
-      schema = this.streamOutput(decl, this.schemaOf(decl.from.name) ?? OPEN_EMPTY);
+      // A late stream carries its producer's refused input records.
+      if (late !== undefined) this.schemas.set(name, this.schemaOf(late.producer.from.name) ?? OPEN_EMPTY);
+    } else if (decl.kind !== 'pattern') {
+      this.checkDecl(decl);
     }
     this.resolving.delete(name);
-    if (schema !== null) this.schemas.set(name, schema);
-    return schema;
+    return this.schemas.get(name) ?? null;
   }
 
   private sourceSchema(decl: A.SourceDecl): Schema {
@@ -251,7 +254,9 @@ class Checker {
     }
     if (decl.watermark !== null) this.duration(decl.watermark, 'watermark', 'non-negative', NO_PARAMS);
     if (decl.idleAfter !== null) this.duration(decl.idleAfter, 'idle after', 'positive', NO_PARAMS);
-    this.sources.set(decl.name.name, { decl, schema: this.schemaOf(decl.name.name) ?? OPEN_EMPTY });
+    const schema = this.sourceSchema(decl);
+    if (this.decls.get(decl.name.name) === decl) this.schemas.set(decl.name.name, schema);
+    this.sources.set(decl.name.name, { decl, schema });
   }
 
   // ------------------------------------------------------------ streams
@@ -308,7 +313,9 @@ class Checker {
     } else {
       this.checkSelect(decl, select, { ...record(), aggregates: window === null ? 'none' : 'window', where: "in 'select'" });
     }
-    this.streams.set(name, { decl, input, output: this.schemaOf(name) ?? OPEN_EMPTY, lookups });
+    const output = this.streamOutput(decl, input);
+    if (this.decls.get(name) === decl) this.schemas.set(name, output);
+    this.streams.set(name, { decl, input, output, lookups });
   }
 
   /** As in Flink, a window offset must be shorter than the period it shifts (size, or slide for sliding). */

@@ -147,6 +147,14 @@ pattern p from f define a as flow > 10 and speed > 1 match a+ followed by b emit
     ]);
   });
 
+  test('output types do not depend on declaration order', () => {
+    const stream = 'stream f = from s key by k window tumbling 1m select k, count() as flow';
+    const pattern = 'pattern p from f define a as flow + "x" == "y" match a';
+    for (const source of [`source s event time ts\n${stream}\n${pattern}`, `${pattern}\n${stream}\nsource s event time ts`]) {
+      expect(check(source).errors.map((e) => e.replace(/^\d+:\d+: /, ''))).toEqual(["cannot apply '+' to a number and a string"]);
+    }
+  });
+
   test('enriched fields are typed by the lookup', () => {
     expect(check('source s event time ts\nstream a = from s enrich n = first_seen(p)\nstream b = from a where n + 1 > 0').errors).toEqual([
       "3:27: cannot apply '+' to a boolean and a number",
