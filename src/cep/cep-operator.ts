@@ -35,13 +35,11 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly codec: EventCodec<E> | undefined;
   private readonly buffer: MapState<number, E[]>;
   private readonly states = new Map<Key, NfaKeyState<E>>();
-  private readonly windowMs: number;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
     this.codec = options.codec;
-    this.windowMs = this.nfa.compiled.windowMs;
     this.buffer = this.backend.map<number, E[]>('cep-buffer');
   }
 
@@ -97,15 +95,15 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
 
   /** With `within`, wake this key when its oldest partial match expires; drop the state of an idle key. */
   private scheduleExpiry(key: Key, st: NfaKeyState<E>): void {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const cs of st.partials) if (cs.startSeq >= 0 && cs.startTs < earliest) earliest = cs.startTs;
-    for (const cs of st.completed) if (cs.startSeq >= 0 && cs.startTs < earliest) earliest = cs.startTs;
-    if (earliest === Number.POSITIVE_INFINITY) {
+    // Partial matches are kept oldest first, so the NFA knows the next expiry without a scan. Held-back finished
+    // matches (skip strategies) need no timer of their own: they are released when an older partial match ends.
+    if (this.nfa.partialMatchCount(st) === 0) {
       // Only the start state is left: nothing to remember for this key (its buffered events keep their own timers).
       if (st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
       return;
     }
-    if (this.windowMs > 0) this.timers.registerEventTimer(key, BUFFER_NS, earliest + this.windowMs);
+    const due = this.nfa.nextTimeout(st);
+    if (due !== Number.POSITIVE_INFINITY) this.timers.registerEventTimer(key, BUFFER_NS, due);
   }
 
   /**
