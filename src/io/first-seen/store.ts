@@ -1,0 +1,68 @@
+/**
+ * `first_seen(key)` from the DSL: true exactly for the record that is the earliest sighting of `key` by event time
+ * ever seen, kept without expiry. Per key a store keeps the earliest (event time, record id) pair; a record is
+ * "first" iff, after recording it, the stored pair is its own. Ties on event time go to the smaller record id
+ * (compared by Unicode code point, the same as UTF-8 bytes), so every store gives the same answer for the same
+ * sequence, and replaying a record gives the same answer as long as no earlier sighting arrived in between.
+ */
+export interface FirstSeenBatch {
+  readonly keys: readonly string[];
+  /** Event times, epoch ms (finite). */
+  readonly timestamps: readonly number[];
+  /** Record ids (the traffic record's `id`): the tie-break on equal event times. */
+  readonly ids: readonly string[];
+}
+
+export interface Sighting {
+  readonly timestamp: number;
+  readonly id: string;
+}
+
+export interface FirstSeenStore {
+  /** Records every sighting of the batch, in batch order, and answers for each whether it is the key's first. */
+  check(batch: FirstSeenBatch): Promise<boolean[]>;
+  /** Bulk warm-up, e.g. plates known from before Vigil ran: the same as check() without the answers. */
+  seed(batch: FirstSeenBatch): Promise<void>;
+  /** The stored earliest sighting of each key (null when never seen), without recording anything. */
+  earliest(keys: readonly string[]): Promise<(Sighting | null)[]>;
+  close(): Promise<void>;
+}
+
+/** Throws unless the three arrays line up and every timestamp is a finite number. */
+export function validateBatch(batch: FirstSeenBatch): void {
+  const n = batch.keys.length;
+  if (batch.timestamps.length !== n || batch.ids.length !== n) {
+    throw new RangeError(`first_seen batch: ${n} keys, ${batch.timestamps.length} timestamps, ${batch.ids.length} ids`);
+  }
+  for (let i = 0; i < n; i++) {
+    const ts = batch.timestamps[i] as number;
+    if (!Number.isFinite(ts)) throw new RangeError(`first_seen batch: timestamp ${ts} of key '${batch.keys[i]}' is not a finite number`);
+  }
+}
+
+/** Code-point order of two strings (equal to the byte order of their UTF-8 encodings, which the Redis script uses). */
+export function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800..DFFF) encode code points above U+FFFF, which sort after every BMP character.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** True when sighting (ts, id) comes strictly before (cts, cid). */
+export function sightingBefore(ts: number, id: string, cts: number, cid: string): boolean {
+  return ts < cts || (ts === cts && compareIds(id, cid) < 0);
+}
+
+/** `vigil:first_seen:<namespace>:`: the default Redis key prefix of a namespace (one per rule set or city). */
+export function firstSeenPrefix(namespace: string): string {
+  return `vigil:first_seen:${namespace}:`;
+}

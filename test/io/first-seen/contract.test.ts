@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryFirstSeenStore } from '../../../src/io/first-seen/memory-store.js';
+import { RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
+import { compareIds, type FirstSeenBatch, type FirstSeenStore } from '../../../src/io/first-seen/store.js';
+import { requireRedis, uniquePrefix } from '../redis/server.js';
+
+type Sight = readonly [key: string, ts: number, id: string];
+
+const batch = (...sights: Sight[]): FirstSeenBatch => ({
+  keys: sights.map((s) => s[0]),
+  timestamps: sights.map((s) => s[1]),
+  ids: sights.map((s) => s[2]),
+});
+
+/** The contract restated as an oracle: a sighting is first iff nothing recorded before it (or with it) is earlier. */
+function oracle(batches: readonly (readonly Sight[])[]): boolean[][] {
+  const seen: Sight[] = [];
+  return batches.map((b) =>
+    b.map((s) => {
+      seen.push(s);
+      return seen.every(([k, ts, id]) => k !== s[0] || ts > s[1] || (ts === s[1] && compareIds(id, s[2]) >= 0));
+    }),
+  );
+}
+
+let redis: Redis;
+const redisStores: RedisFirstSeenStore[] = [];
+beforeAll(async () => {
+  redis = await requireRedis('vigil-test-first-seen');
+});
+afterAll(async () => {
+  for (const s of redisStores) await s.clear();
+  await redis?.quit();
+});
+
+const implementations: ReadonlyArray<readonly [string, () => FirstSeenStore]> = [
+  ['memory', () => new MemoryFirstSeenStore()],
+  [
+    'redis',
+    () => {
+      const s = new RedisFirstSeenStore(redis, { prefix: uniquePrefix('first-seen') });
+      redisStores.push(s);
+      return s;
+    },
+  ],
+];
+
+describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
+  it('is true for the first sighting, false later, true again for an earlier sighting arriving late', async () => {
+    const s = make();
+    expect(await s.check(batch(['京A1', 1000, 'r1'], ['京A1', 2000, 'r2'], ['沪B2', 1500, 'r3']))).toEqual([true, false, true]);
+    expect(await s.check(batch(['京A1', 500, 'r0'], ['京A1', 3000, 'r4']))).toEqual([true, false]);
+    // r1 was first once; it is not any more.
+    expect(await s.check(batch(['京A1', 1000, 'r1']))).toEqual([false]);
+    expect(await s.earliest(['京A1', '沪B2', 'never'])).toEqual([{ timestamp: 500, id: 'r0' }, { timestamp: 1500, id: 'r3' }, null]);
+  });
+
+  it('answers a replayed record as before', async () => {
+    const s = make();
+    const b = batch(['k', 10, 'a'], ['k', 20, 'b'], ['j', 5, 'c']);
+    const first = await s.check(b);
+    expect(await s.check(b)).toEqual(first);
+    expect(first).toEqual([true, false, true]);
+  });
+
+  it('evaluates a batch in order', async () => {
+    const s = make();
+    expect(await s.check(batch(['k', 5, 'x'], ['k', 3, 'y'], ['k', 5, 'x'], ['k', 3, 'y']))).toEqual([true, true, false, true]);
+  });
+
+  it('breaks ties on event time by record id in code-point order', async () => {
+    const s = make();
+    expect(await s.check(batch(['k', 100, 'b'], ['k', 100, 'a'], ['k', 100, 'b'], ['k', 100, 'a']))).toEqual([true, true, false, true]);
+    // U+FFFD sorts before U+1F600 by code point (and in UTF-8), although its UTF-16 unit is larger.
+    expect(await s.check(batch(['u', 7, '😀'], ['u', 7, '\uFFFD'], ['u', 7, '😀']))).toEqual([true, true, false]);
+    // A prefix sorts first.
+    expect(await s.check(batch(['p', 7, 'ab'], ['p', 7, 'a']))).toEqual([true, true]);
+  });
+
+  it('keeps negative, fractional and far-future timestamps exactly', async () => {
+    const s = make();
+    expect(await s.check(batch(['t', 1.5, 'a'], ['t', 1.25, 'b'], ['t', -3, 'c'], ['t', 8_640_000_000_000_000, 'd'], ['t', -3, 'c']))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+    ]);
+  });
+
+  it('seeds known keys in bulk: later sightings are not first, earlier ones are', async () => {
+    const s = make();
+    const n = 2500;
+    await s.seed({
+      keys: Array.from({ length: n }, (_, i) => `seed-${i}`),
+      timestamps: Array.from({ length: n }, () => 1000),
+      ids: Array.from({ length: n }, (_, i) => `known-${i}`),
+    });
+    expect(await s.check(batch(['seed-0', 2000, 'x'], ['seed-2499', 999, 'y'], ['fresh', 2000, 'z']))).toEqual([false, true, true]);
+  });
+
+  it('refuses misaligned batches and non-finite timestamps', async () => {
+    const s = make();
+    await expect(s.check({ keys: ['a', 'b'], timestamps: [1], ids: ['x', 'y'] })).rejects.toThrow(/2 keys, 1 timestamps/);
+    await expect(s.check(batch(['a', Number.NaN, 'x']))).rejects.toThrow(/not a finite number/);
+    expect(await s.check(batch())).toEqual([]);
+  });
+
+  it('agrees with the oracle on random sequences of batches', async () => {
+    const sight = fc.tuple(
+      fc.constantFrom('A', 'B', 'C', '京A1'),
+      fc.integer({ min: 0, max: 6 }).map((t) => t * 1000),
+      fc.constantFrom('r1', 'r2', 'r10', 'é', 'z'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(sight, { maxLength: 12 }), { maxLength: 6 }), async (batches) => {
+        const s = make();
+        const got: boolean[][] = [];
+        for (const b of batches) got.push(await s.check(batch(...b)));
+        expect(got).toEqual(oracle(batches));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('memory and Redis stores', () => {
+  it('give identical answers for the same long sequence', async () => {
+    const memory = new MemoryFirstSeenStore();
+    const shared = new RedisFirstSeenStore(redis, { prefix: uniquePrefix('first-seen-same') });
+    redisStores.push(shared);
+    let seed = 42;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let b = 0; b < 20; b++) {
+      const sights: Sight[] = Array.from({ length: 250 }, () => [`P${rand(300)}`, rand(50) * 60_000, `id-${rand(1000)}`] as const);
+      const [m, r] = [await memory.check(batch(...sights)), await shared.check(batch(...sights))];
+      expect(r).toEqual(m);
+    }
+    const keys = Array.from({ length: 300 }, (_, i) => `P${i}`);
+    expect(await shared.earliest(keys)).toEqual(await memory.earliest(keys));
+  });
+});
