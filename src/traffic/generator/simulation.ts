@@ -476,9 +476,13 @@ export class TrafficSimulation {
       this.truthData.anomalies.push(truth);
       const type = this.fleet.types[v]!;
       const tripA = this.newTrip(v, plate, color, type, a.route, a.to, this.fleet.speedFactor[v]!, t, truth, 0, null);
-      const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t + rng.range(0, 2 * MIN), truth, 1, null);
+      const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t, truth, 1, null);
       this.fleet.busyUntil[v] = Infinity;
-      for (const trip of [tripA, tripB]) if (this.advance(trip)) this.items.push(trip, trip.t);
+      if (!this.advance(tripA) || !this.advance(tripB)) return;
+      // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
+      tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
+      this.items.push(tripA, tripA.t);
+      this.items.push(tripB, tripB.t);
       return;
     }
   }
