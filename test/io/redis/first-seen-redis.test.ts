@@ -1,0 +1,166 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
+import { sightingBefore, type FirstSeenBatch, type Sighting } from '../../../src/io/first-seen/store.js';
+import { connectRedis } from '../../../src/io/redis/client.js';
+import { REDIS_URL, requireRedis, uniquePrefix } from './server.js';
+
+let redis: Redis;
+const stores: RedisFirstSeenStore[] = [];
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await requireRedis('vigil-test-redis');
+});
+afterAll(async () => {
+  for (const s of stores) await s.clear();
+  for (const c of connections) c.disconnect();
+  await redis?.quit();
+});
+
+function store(client: Redis, prefix: string): RedisFirstSeenStore {
+  const s = new RedisFirstSeenStore(client, { prefix });
+  stores.push(s);
+  return s;
+}
+
+function batchOf(n: number, key: (i: number) => string, ts: (i: number) => number, id: (i: number) => string): FirstSeenBatch {
+  return {
+    keys: Array.from({ length: n }, (_, i) => key(i)),
+    timestamps: Array.from({ length: n }, (_, i) => ts(i)),
+    ids: Array.from({ length: n }, (_, i) => id(i)),
+  };
+}
+
+/**
+ * A TCP proxy in front of Redis that holds every client->server chunk for `delayMs`: a batch that took one round
+ * trip costs about one delay, one that took a round trip per record costs one delay per record.
+ */
+async function delayingProxy(delayMs: number): Promise<{ server: Server; port: number; upstreamPorts: number[] }> {
+  const target = new URL(REDIS_URL);
+  const upstreamPorts: number[] = [];
+  const server = createServer((client: Socket) => {
+    const upstream = connect({ host: target.hostname, port: Number(target.port || 6379) });
+    upstream.once('connect', () => upstreamPorts.push(upstream.localPort ?? -1));
+    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
+    upstream.pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  return { server, port: address.port, upstreamPorts };
+}
+
+describe('RedisFirstSeenStore', () => {
+  it('sends a batch as one pipeline: one round trip and one EVALSHA per record, the script loaded once', async () => {
+    const delayMs = 100;
+    const proxy = await delayingProxy(delayMs);
+    const viaProxy = await connectRedis({ url: `redis://127.0.0.1:${proxy.port}`, connectionName: 'vigil-test-proxied' });
+    connections.push(viaProxy);
+    const monitor = await redis.monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const port = Number(source.slice(source.lastIndexOf(':') + 1));
+      if (proxy.upstreamPorts.includes(port)) seen.push(args.map(String));
+    });
+    try {
+      const prefix = uniquePrefix('round-trips');
+      const s = store(viaProxy, prefix);
+      const n = 200;
+      const trips: number[] = [];
+      const elapsed: number[] = [];
+      for (let b = 0; b < 3; b++) {
+        const before = s.roundTrips;
+        const t0 = performance.now();
+        const answers = await s.check(batchOf(n, (i) => `plate-${i % 50}`, (i) => 1000 * b + i, (i) => `b${b}-${i}`));
+        elapsed.push(performance.now() - t0);
+        trips.push(s.roundTrips - before);
+        // Within batch 0, each of the 50 keys is first at its first sighting; later batches are later in time.
+        expect(answers.filter(Boolean)).toHaveLength(b === 0 ? 50 : 0);
+      }
+      expect(trips).toEqual([2, 1, 1]); // the first batch also loads the script
+      // A round trip per record would take n * delay = 20 s; allow a few round trips of slack for a busy machine.
+      expect(elapsed[1]).toBeLessThan(delayMs * 6);
+      expect(elapsed[2]).toBeLessThan(delayMs * 6);
+      await new Promise((r) => setTimeout(r, 200)); // MONITOR lines trail the replies
+      const commands = seen.map((a) => a[0]?.toLowerCase());
+      expect(commands.filter((c) => c === 'evalsha')).toHaveLength(3 * n);
+      expect(commands.filter((c) => c === 'script')).toHaveLength(1);
+      expect(seen.filter((a) => a[0]?.toLowerCase() === 'evalsha').every((a) => a[3]?.startsWith(prefix))).toBe(true);
+    } finally {
+      monitor.disconnect();
+      proxy.server.close();
+    }
+  });
+
+  it('keeps sightings without expiry under its prefix', async () => {
+    const prefix = uniquePrefix('ttl');
+    const s = store(redis, prefix);
+    await s.check(batchOf(3, (i) => `京A${i}`, () => 5, (i) => `r${i}`));
+    expect(await redis.ttl(`${prefix}京A0`)).toBe(-1);
+    expect(await redis.get(`${prefix}京A2`)).toBe('5|r2');
+    expect(await s.clear()).toBe(3);
+    expect(await redis.exists(`${prefix}京A0`)).toBe(0);
+  });
+
+  it('reloads its script when the server forgot it (SCRIPT FLUSH) and answers as before', async () => {
+    const s = store(redis, uniquePrefix('noscript'));
+    expect(await s.check(batchOf(2, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([true, true]);
+    await redis.script('FLUSH');
+    expect(await s.check(batchOf(2, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([false, true]);
+  });
+
+  it('two stores on the same keys at once never lose an earlier sighting', async () => {
+    const prefix = uniquePrefix('concurrent');
+    const other = await connectRedis({ url: REDIS_URL, connectionName: 'vigil-test-second' });
+    connections.push(other);
+    const stores2 = [store(redis, prefix), store(other, prefix)];
+    const keys = 100;
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const sightings = stores2.map((_, w) =>
+      Array.from({ length: 3000 }, (_, i) => ({ key: `P${rand(keys)}`, timestamp: rand(100_000), id: `w${w}-${i}` })),
+    );
+    const answers = await Promise.all(
+      stores2.map(async (s, w) => {
+        const mine = sightings[w] ?? [];
+        const out: boolean[] = [];
+        for (let from = 0; from < mine.length; from += 100) {
+          const part = mine.slice(from, from + 100);
+          out.push(...(await s.check({ keys: part.map((x) => x.key), timestamps: part.map((x) => x.timestamp), ids: part.map((x) => x.id) })));
+        }
+        return out;
+      }),
+    );
+    // The stored pair of every key is the earliest of everything either store sent.
+    const min = new Map<string, Sighting>();
+    for (const x of sightings.flat()) {
+      const cur = min.get(x.key);
+      if (cur === undefined || sightingBefore(x.timestamp, x.id, cur.timestamp, cur.id)) min.set(x.key, { timestamp: x.timestamp, id: x.id });
+    }
+    const names = [...min.keys()];
+    expect(await stores2[0]?.earliest(names)).toEqual(names.map((k) => min.get(k)));
+    sightings.forEach((mine, w) => {
+      const lastTrue = new Map<string, Sighting>();
+      mine.forEach((x, i) => {
+        if (answers[w]?.[i] !== true) return;
+        // Each store's "first" answers per key only ever move earlier.
+        const prev = lastTrue.get(x.key);
+        if (prev !== undefined) expect(sightingBefore(x.timestamp, x.id, prev.timestamp, prev.id)).toBe(true);
+        lastTrue.set(x.key, x);
+      });
+      // The overall earliest sighting was answered true by whichever store saw it.
+      mine.forEach((x, i) => {
+        const m = min.get(x.key);
+        if (m !== undefined && m.id === x.id) expect(answers[w]?.[i]).toBe(true);
+      });
+    });
+  });
+});
