@@ -12,7 +12,7 @@ import {
   type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, type Value,
   builtinFunctions, builtinLookups, paramType,
 } from './functions.js';
-import { printExpr } from './print.js';
+import { printExpr, printString } from './print.js';
 import { type Type, assignable, describeType, isNumeric, join } from './types.js';
 
 export interface CheckOptions {
@@ -628,7 +628,7 @@ class Checker {
         if (!scope.objects) this.error(e.pos, `an object is only allowed as the payload of 'emit'`);
         const keys = new Set<string>();
         for (const entry of e.entries) {
-          if (keys.has(entry.key)) this.error(entry.pos, `duplicate key '${entry.key}'`);
+          if (keys.has(entry.key)) this.error(entry.pos, `duplicate key ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.key) ? `'${entry.key}'` : printString(entry.key)}`);
           keys.add(entry.key);
           this.expr(entry.value, scope);
         }

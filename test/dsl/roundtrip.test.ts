@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type * as A from '../../src/dsl/ast.js';
 import { DURATION_UNITS, RESERVED } from '../../src/dsl/lexer.js';
-import { parseProgram, printProgram } from '../../src/dsl/index.js';
+import { DslError, checkProgram, parseProgram, printProgram } from '../../src/dsl/index.js';
 import { stripPositions } from './helpers.js';
 
 // Random ASTs -> print -> parse must give the same AST, up to positions.
@@ -173,6 +173,21 @@ describe('print then parse', () => {
         const parsed = parseProgram(text, 'gen.pattern');
         if (!parsed.ok) throw new Error(`${parsed.error.message}\n${text}`);
         expect(stripPositions(parsed.program)).toEqual(stripPositions(p));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('the checker never throws on any program, and every error has a place in the file', () => {
+    fc.assert(
+      fc.property(program, (p) => {
+        const r = checkProgram(p);
+        for (const e of r.errors) {
+          expect(e).toBeInstanceOf(DslError);
+          expect(e.file).toBe('gen.pattern');
+          expect(e.message.includes('\n')).toBe(false);
+        }
+        expect(r.program === null).toBe(r.errors.length > 0);
       }),
       { numRuns: 200 },
     );
