@@ -39,6 +39,9 @@ const literal: fc.Arbitrary<A.Literal> = fc.oneof(
 
 const BINARY_OPS: readonly A.BinaryOp[] = ['+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', 'and', 'or'];
 
+/** Emit keys: plain, duplicated on purpose, or needing quotes. */
+const key = fc.oneof(fc.constantFrom('k', 'a\nb', 'and'), fc.string({ maxLength: 6 }));
+
 const { expr } = fc.letrec<{ expr: A.Expr; obj: A.ObjectLit }>((tie) => {
   const e = tie('expr');
   const args = fc.array(e, { maxLength: 3 });
@@ -64,7 +67,7 @@ const { expr } = fc.letrec<{ expr: A.Expr; obj: A.ObjectLit }>((tie) => {
       args.map((a): A.Coalesce => ({ kind: 'coalesce', args: a, pos: P })),
     ),
     obj: fc
-      .array(fc.tuple(fc.string({ maxLength: 6 }), fc.oneof(e, tie('obj'))), { maxLength: 3 })
+      .array(fc.tuple(key, fc.oneof(e, tie('obj'))), { maxLength: 3 })
       .map((entries): A.ObjectLit => ({
         kind: 'object',
         entries: entries.map(([key, value]) => ({ kind: 'entry', key, value, pos: P })),
@@ -73,7 +76,7 @@ const { expr } = fc.letrec<{ expr: A.Expr; obj: A.ObjectLit }>((tie) => {
   };
 });
 const object = fc
-  .array(fc.tuple(fc.string({ maxLength: 6 }), expr), { maxLength: 3 })
+  .array(fc.tuple(key, expr), { maxLength: 3 })
   .map((entries): A.ObjectLit => ({ kind: 'object', entries: entries.map(([key, value]) => ({ kind: 'entry', key, value, pos: P })), pos: P }));
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(a, { nil: null });
