@@ -56,13 +56,14 @@ export class ComputationState<E> {
   ) {}
 }
 
+/** Shared until a key first holds a finished match back: most keys never do. Never mutated. */
+const NONE_HELD: readonly unknown[] = Object.freeze([]);
+
 export class NfaKeyState<E> {
   /** Live computation states ordered by first event; the start state is always last. */
   partials: ComputationState<E>[] = [];
   /** Finished matches held back by a skip strategy until no earlier partial match is alive. */
-  completed: ComputationState<E>[] = [];
-  /** The array the next event's partial matches are built in (swapped with `partials`, so no per-event array). */
-  spare: ComputationState<E>[] = [];
+  completed: ComputationState<E>[] = NONE_HELD as unknown as ComputationState<E>[];
   readonly buffer = new SharedBuffer<E>();
   nextSeq = 0;
   /** Partial matches dropped by the maxPartialMatchesPerKey guard. */
@@ -137,6 +138,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly stackScratch: number[] = [];
   private readonly nextScratch: ComputationState<E>[] = [];
   private nextCount = 0;
+  /** The array the next event's partial matches are built in; swapped with the key's old one (no per-event array). */
+  private spare: ComputationState<E>[] = [];
 
   constructor(
     readonly compiled: CompiledPattern<E>,
@@ -178,7 +181,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     const buffer = st.buffer;
     const kinds = this.kinds;
     const old = st.partials;
-    const kept = st.spare;
+    const kept = this.spare;
     let keptCount = 0;
     let finished: ComputationState<E>[] | null = null;
     const next = this.nextScratch;
@@ -207,7 +210,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (kept.length !== keptCount) kept.length = keptCount;
     st.partials = kept;
     old.length = 0; // drop references, so a key that goes quiet holds no stale states
-    st.spare = old;
+    this.spare = old;
     if (finished !== null) this.emit(st, finished);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
     return this.out.take();
@@ -256,6 +259,7 @@ export class NfaRuntime<E> implements Nfa<E> {
       return;
     }
     if (finished.length > 0) {
+      if ((st.completed as readonly unknown[]) === NONE_HELD) st.completed = [];
       for (const m of finished) st.completed.push(m);
       st.completed.sort(byStart);
     }
