@@ -13,6 +13,7 @@ import {
   builtinFunctions, builtinLookups, paramType,
 } from './functions.js';
 import { printExpr, printString } from './print.js';
+import { didYouMean } from './suggest.js';
 import { type Type, assignable, describeType, isNumeric, join } from './types.js';
 
 export interface CheckOptions {
@@ -224,7 +225,8 @@ class Checker {
       return OPEN_EMPTY;
     }
     if (decl === undefined && !this.lateProducers.has(from.name)) {
-      this.error(from.pos, `unknown source or stream '${from.name}'`);
+      const inputs = [...[...this.decls.values()].filter((d) => d.kind !== 'pattern').map((d) => d.name.name), ...this.lateProducers.keys()];
+      this.error(from.pos, `unknown source or stream '${from.name}'${didYouMean(from.name, inputs)}`);
       return OPEN_EMPTY;
     }
     // A duplicate declaration is reported by declare(); its `from` is not followed for cycles.
@@ -657,7 +659,7 @@ class Checker {
       return 'unknown';
     }
     if (known === undefined && !scope.record.open) {
-      this.error(e.pos, `unknown field '${e.name}' in the ${scope.recordOf}`);
+      this.error(e.pos, `unknown field '${e.name}' in the ${scope.recordOf}${didYouMean(e.name, scope.record.fields.keys())}`);
       return 'unknown';
     }
     const type = known ?? 'unknown';
@@ -678,7 +680,7 @@ class Checker {
     }
     const info = pattern.vars.get(v.name);
     if (info === undefined) {
-      this.error(v.pos, `unknown pattern variable '${v.name}': it does not appear in 'match'`);
+      this.error(v.pos, `unknown pattern variable '${v.name}': it does not appear in 'match'${didYouMean(v.name, pattern.vars.keys())}`);
       return null;
     }
     const current = pattern.current;
@@ -709,7 +711,7 @@ class Checker {
     const record = scope.pattern?.input ?? null;
     const known = record?.fields.get(e.field);
     if (known === undefined && record !== null && !record.open) {
-      this.error(e.pos, `unknown field '${e.field}' in the ${scope.recordOf}`);
+      this.error(e.pos, `unknown field '${e.field}' in the ${scope.recordOf}${didYouMean(e.field, record.fields.keys())}`);
       return 'unknown';
     }
     return known ?? 'unknown';
@@ -795,7 +797,7 @@ class Checker {
       } else if (this.lookups.has(name)) {
         this.error(e.callee.pos, `'${name}' is a lookup; use it as 'enrich <name> = ${name}(...)' in a stream`);
       } else {
-        this.error(e.callee.pos, `unknown function '${name}'`);
+        this.error(e.callee.pos, `unknown function '${name}'${didYouMean(name, this.functions.names())}`);
       }
       for (const arg of e.args) this.expr(arg, scope);
       return 'unknown';

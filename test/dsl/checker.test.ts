@@ -127,7 +127,7 @@ describe('schemas', () => {
 stream t = from s where plate * 2 > 1 and speeed > 1 and lower(speed) == "x"`, { schema });
     expect(r.errors).toEqual([
       "2:31: cannot apply '*' to a string and a number",
-      "2:43: unknown field 'speeed' in the records of 's'",
+      "2:43: unknown field 'speeed' in the records of 's'; did you mean 'speed'?",
       "2:64: argument 1 of 'lower' must be a string, got a number",
     ]);
   });

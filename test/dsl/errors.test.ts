@@ -285,7 +285,7 @@ const cases: readonly BadCase[] = [
     source: "source passes\n  event time ts\nstream s = from passes where sped > 1",
     schema: true,
     expected: [
-      "bad.pattern:3:30: unknown field 'sped' in the records of 'passes'\nstream s = from passes where sped > 1\n                             ^",
+      "bad.pattern:3:30: unknown field 'sped' in the records of 'passes'; did you mean 'speed'?\nstream s = from passes where sped > 1\n                             ^",
     ],
   },
   {
@@ -469,6 +469,20 @@ const cases: readonly BadCase[] = [
     source: "source passes\n  event time ts\npattern p from passes match a followed by b? not next n followed by c",
     expected: [
       "bad.pattern:3:46: a 'not' term cannot follow the optional term 'b' (as in Flink); write two patterns, one with 'b' and one without\npattern p from passes match a followed by b? not next n followed by c\n                                             ^",
+    ],
+  },
+  {
+    name: "misspelt function, with a suggestion",
+    source: "source passes\n  event time ts\nstream s = from passes where lowr(plate) == \"a\"",
+    expected: [
+      "bad.pattern:3:30: unknown function 'lowr'; did you mean 'lower'?\nstream s = from passes where lowr(plate) == \"a\"\n                             ^",
+    ],
+  },
+  {
+    name: "misspelt input, with a suggestion",
+    source: "source passes\n  event time ts\nstream s = from pases select *",
+    expected: [
+      "bad.pattern:3:17: unknown source or stream 'pases'; did you mean 'passes'?\nstream s = from pases select *\n                ^",
     ],
   },
   {
