@@ -124,8 +124,11 @@ export function planSkew(city: City, rng: Rng, noise: NoiseOptions): Float64Arra
   return skew;
 }
 
-/** Camera outages inside the run, on inner cameras no anomaly uses, each flushed before the run ends. */
-export function planOutages(city: City, rng: Rng, noise: NoiseOptions, start: number, end: number, avoid: ReadonlySet<number>): OutagePlan[] {
+/**
+ * Camera outages inside the run, on inner cameras no anomaly uses, each flushed before the run ends.
+ * Busier cameras are likelier to be picked, so a backlog is visible even in a thin test file.
+ */
+export function planOutages(city: City, cal: Calibration, rng: Rng, noise: NoiseOptions, start: number, end: number, avoid: ReadonlySet<number>): OutagePlan[] {
   const minutes = (end - start) / MIN;
   const count = noise.outages ?? Math.round((noise.outagesPerDay * minutes) / 1440);
   const out: OutagePlan[] = [];
@@ -134,7 +137,10 @@ export function planOutages(city: City, rng: Rng, noise: NoiseOptions, start: nu
     const dur = Math.floor(rng.range(noise.outageMinMinutes, noise.outageMaxMinutes) * MIN);
     if (dur + 10 * MIN > end - start) continue;
     const from = start + 5 * MIN + Math.floor(rng.next() * (end - start - dur - 10 * MIN));
-    const j = rng.int(free.length);
+    const cum: number[] = [];
+    let total = 0;
+    for (const i of free) cum.push((total += cal.cpShare[i]! + 1e-6));
+    const j = rng.weighted(cum);
     const cp = free[j]!;
     free.splice(j, 1);
     out.push({ cp, from, to: from + dur });

@@ -128,7 +128,7 @@ export class TrafficSimulation {
     const avoid = new Set<number>();
     for (const f of this.plan.flows) avoid.add(f.cp);
     for (const c of this.plan.congestions) for (const cp of this.city.links[c.link]!.cps) avoid.add(cp);
-    this.outages = planOutages(this.city, Rng.stream(seed, 'outages'), this.noise, this.start, this.end, avoid);
+    this.outages = planOutages(this.city, this.cal, Rng.stream(seed, 'outages'), this.noise, this.start, this.end, avoid);
 
     this.truthData = {
       generator: { seed, start: this.start, end: this.end, minutes: options.minutes, scale: this.opts.scale, anomalies: this.opts.anomalies, version: 1 },

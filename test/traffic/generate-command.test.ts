@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/commands/generate.js';
+import { type CliIo, UserError } from '../../src/cli/io.js';
+import { FIXTURES } from './helpers.js';
+
+function io(cwd = process.cwd()): CliIo & { out: string; err: string } {
+  const captured = {
+    out: '',
+    err: '',
+    cwd,
+    env: {},
+    stdout: (t: string) => void (captured.out += t),
+    stderr: (t: string) => void (captured.err += t),
+  };
+  return captured;
+}
+
+const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
+
+/** The fixture commands of fixtures/README.md, run in-process into a temp dir. */
+function fixtureArgs(readme: string, file: string): string[] {
+  const row = readme.split('\n').find((l) => l.startsWith(`| \`${file}\``));
+  const cmd = /`vigil generate ([^`]+)`/.exec(row ?? '')?.[1];
+  if (cmd === undefined) throw new Error(`no command for ${file} in fixtures/README.md`);
+  return cmd.split(' ');
+}
+
+describe('vigil generate', () => {
+  it('writes NDJSON to stdout and a summary to stderr', async () => {
+    const c = io();
+    expect(await run(['--minutes', '2', '--seed', '5', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00'], c)).toBe(0);
+    const lines = c.out.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(500);
+    for (const l of lines.slice(0, 50)) expect(Object.keys(JSON.parse(l))).toEqual(['id', 'plate', 'plate_color', 'vehicle_type', 'checkpoint', 'lane', 'direction', 'speed', 'ts']);
+    expect(c.err).toMatch(new RegExp(`^vigil generate: ${lines.length} records, 0 anomalies`));
+  });
+
+  it('writes --out and --truth files; --no-noise gives a clean feed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-'));
+    const c = io(dir);
+    expect(await run(['--minutes', '3', '--seed', 'x', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00', '--anomalies', '--no-noise', '--out', 'o.ndjson', '--truth', 't.json'], c)).toBe(0);
+    expect(c.out).toBe('');
+    const truth = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
+    expect(truth.counts.records).toBe(readFileSync(join(dir, 'o.ndjson'), 'utf8').trim().split('\n').length);
+    expect(truth.counts).toMatchObject({ misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, late_backlog: 0 });
+    expect(truth.noise.skewed_cameras).toEqual([]);
+    expect(truth.anomalies.length).toBeGreaterThan(0);
+    expect(truth.known_vehicles.length).toBeGreaterThan(100);
+  });
+
+  it('--checkpoints prints the registry fixture', async () => {
+    const c = io();
+    expect(await run(['--checkpoints'], c)).toBe(0);
+    expect(c.out).toBe(fixture('checkpoints.json'));
+  });
+
+  it.each([
+    [[], /--minutes is required/],
+    [['--minutes', '0'], /--minutes must be a positive number/],
+    [['--minutes', 'ten'], /--minutes must be a positive number/],
+    [['--minutes', '5', '--scale=-1'], /--scale must be a positive number/],
+    [['--minutes', '5', '--start', '2026-03-02T08:00:00'], /--start must be ISO-8601 with a zone/],
+    [['--minutes', '5', '--outages', '1.5'], /--outages must be a whole number/],
+    [['--minutes', '5', '--outage-minutes', '90'], /--outage-minutes must be LO-HI/],
+    [['--minutes', '5', '--bogus'], /Unknown option '--bogus'/],
+  ])('refuses %j', async (args, message) => {
+    await expect(run(args, io())).rejects.toThrow(UserError);
+    await expect(run(args, io())).rejects.toThrow(message);
+  });
+
+  it('--help prints usage', async () => {
+    const c = io();
+    expect(await run(['--help'], c)).toBe(0);
+    expect(c.out).toMatch(/^usage: vigil generate/);
+  });
+});
+
+describe('fixtures are what their documented commands generate (golden)', () => {
+  const readme = fixture('README.md');
+  it.each([
+    ['sample-traffic.ndjson', 'sample-truth.json'],
+    ['backlog-traffic.ndjson', 'backlog-truth.json'],
+  ])('%s', async (traffic, truth) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-fix-'));
+    const args = fixtureArgs(readme, traffic).map((a) => a.replace(/^fixtures\//, ''));
+    expect(await run(args, io(dir))).toBe(0);
+    expect(readFileSync(join(dir, traffic), 'utf8')).toBe(fixture(traffic));
+    expect(readFileSync(join(dir, truth), 'utf8')).toBe(fixture(truth));
+  });
+
+  it('the sample has ~2,000 records over 20 minutes with every anomaly kind and noise', () => {
+    const t = JSON.parse(fixture('sample-truth.json'));
+    expect(t.counts.records).toBeGreaterThan(1500);
+    expect(t.counts.records).toBeLessThan(2500);
+    expect(new Set(t.anomalies.map((a: { type: string }) => a.type))).toEqual(new Set(['cloned_plate', 'flow_surge', 'flow_drop', 'congestion', 'first_entry']));
+    expect(t.noise.misreads.length).toBeGreaterThan(0);
+    expect(t.noise.duplicates.length).toBeGreaterThan(0);
+    expect(t.noise.skewed_cameras.length).toBeGreaterThan(0);
+  });
+
+  it('the backlog fixture holds a camera ~3 hours behind', () => {
+    const t = JSON.parse(fixture('backlog-truth.json'));
+    const [o] = t.noise.outages;
+    expect(o.to - o.from).toBeGreaterThan(170 * 60_000);
+    expect(o.records).toBeGreaterThan(50);
+    const lines = fixture('backlog-traffic.ndjson').trim().split('\n').map((l) => JSON.parse(l) as { checkpoint: string; ts: number });
+    const late = lines.filter((r) => r.checkpoint === o.checkpoint && r.ts >= o.from && r.ts < o.to);
+    expect(late.length).toBeGreaterThanOrEqual(o.records);
+    const firstLate = lines.indexOf(late[0]!);
+    expect(Math.max(...lines.slice(0, firstLate).map((r) => r.ts))).toBeGreaterThan(o.to - 10_000);
+    expect(late[0]!.ts).toBeLessThan(o.from + 30 * 60_000);
+  });
+});
