@@ -59,14 +59,14 @@ const cases: readonly BadCase[] = [
     name: "parse: missing connector",
     source: "source passes\n  event time ts\npattern p from passes match a b",
     expected: [
-      "bad.pattern:3:31: expected a quantifier, a modifier, a connector, the next clause or a new declaration after 'a', found 'b'\npattern p from passes match a b\n                              ^",
+      "bad.pattern:3:31: expected a quantifier, a modifier, a connector, the next clause or a new declaration ('source', 'stream' or 'pattern') after 'a', found 'b'\npattern p from passes match a b\n                              ^",
     ],
   },
   {
     name: "parse: reluctant star",
     source: "source passes\n  event time ts\npattern p from passes match a*? followed by b",
     expected: [
-      "bad.pattern:3:31: expected a modifier, a connector, the next clause or a new declaration after '*', found '?'\npattern p from passes match a*? followed by b\n                              ^",
+      "bad.pattern:3:31: expected a modifier, a connector, the next clause or a new declaration ('source', 'stream' or 'pattern') after '*', found '?'\npattern p from passes match a*? followed by b\n                              ^",
     ],
   },
   {
@@ -489,7 +489,7 @@ const cases: readonly BadCase[] = [
     name: "parse: '=' for '=='",
     source: "source passes\n  event time ts\nstream s = from passes where x = 1",
     expected: [
-      "bad.pattern:3:32: expected a new declaration, an operator, 'allowed', 'enrich', 'key', 'late', 'select' or 'window' after 'x', found '='; use '==' to compare\nstream s = from passes where x = 1\n                               ^",
+      "bad.pattern:3:32: expected a new declaration ('source', 'stream' or 'pattern'), an operator, 'allowed', 'enrich', 'key', 'late', 'select' or 'window' after 'x', found '='; use '==' to compare\nstream s = from passes where x = 1\n                               ^",
     ],
   },
   {
