@@ -77,6 +77,7 @@ const DENSE_CACHE_LIMIT = 1024;
 export class CheckpointRegistry {
   private readonly list: readonly Checkpoint[];
   private readonly byId = new Map<string, number>();
+  private readonly cpById = new Map<string, Checkpoint>();
   private readonly bySegment = new Map<string, Checkpoint[]>();
   private readonly dense: Float64Array | null;
   private readonly sparse: Map<number, number> | null;
@@ -85,6 +86,7 @@ export class CheckpointRegistry {
     this.list = list;
     list.forEach((cp, i) => {
       this.byId.set(cp.id, i);
+      this.cpById.set(cp.id, cp);
       let members = this.bySegment.get(cp.segment);
       if (members === undefined) this.bySegment.set(cp.segment, (members = []));
       members.push(cp);
@@ -146,8 +148,7 @@ export class CheckpointRegistry {
   }
 
   get(id: string): Checkpoint | undefined {
-    const i = this.byId.get(id);
-    return i === undefined ? undefined : this.list[i];
+    return this.cpById.get(id);
   }
 
   has(id: string): boolean {

@@ -53,6 +53,8 @@ const COLOR_ALIASES: Readonly<Record<string, PlateColor>> = {
 };
 
 function normalizeColor(raw: string): PlateColor | undefined {
+  // Fast path: canonical names, as nearly every record carries.
+  if (raw === 'blue' || raw === 'yellow' || raw === 'green' || raw === 'white' || raw === 'black' || raw === 'yellow_green' || raw === 'unknown') return raw;
   const direct = COLOR_ALIASES[raw];
   if (direct !== undefined) return direct;
   return COLOR_ALIASES[raw.trim().toLowerCase()];
