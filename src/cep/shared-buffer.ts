@@ -13,6 +13,8 @@
  */
 import type { MatchTrace } from './skip/skip-policy.js';
 
+const NO_EVENTS: readonly never[] = Object.freeze([]);
+
 export class EventEntry<E> {
   /** Nodes that took this event. */
   refs = 0;
@@ -26,6 +28,10 @@ export class EventEntry<E> {
 
 export class BufferNode<E> {
   refs = 0;
+  /** Memo of the last eventsOf() on this chain: chains never change, and a waiting partial match is asked the
+   *  same question (e.g. `a.checkpoint`) for every later event of its key. */
+  memoName: string | null = null;
+  memoEvents: readonly E[] = NO_EVENTS;
   constructor(
     readonly entry: EventEntry<E>,
     /** Pattern variable the event was taken for. */
@@ -36,7 +42,6 @@ export class BufferNode<E> {
 
 export type Match<E> = Record<string, E[]>;
 
-const NO_EVENTS: readonly never[] = Object.freeze([]);
 
 export class SharedBuffer<E> {
   /** Distinct events currently held. */
@@ -89,12 +94,21 @@ export class SharedBuffer<E> {
 
   /** Events taken for `variable` in the chain ending at `node`, oldest first. */
   eventsOf(node: BufferNode<E> | null, variable: string): readonly E[] {
+    if (node === null) return NO_EVENTS;
+    if (node.memoName === variable) return node.memoEvents;
+    const events = this.collect(node, variable);
+    node.memoName = variable;
+    node.memoEvents = events;
+    return events;
+  }
+
+  private collect(node: BufferNode<E>, variable: string): readonly E[] {
     let count = 0;
-    for (let n = node; n !== null; n = n.prev) if (n.variable === variable) count++;
+    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) count++;
     if (count === 0) return NO_EVENTS;
     const out = new Array<E>(count);
-    for (let n = node; n !== null; n = n.prev) if (n.variable === variable) out[--count] = n.entry.event;
-    return out;
+    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) out[--count] = n.entry.event;
+    return Object.freeze(out);
   }
 
   trace(node: BufferNode<E> | null): MatchTrace {
