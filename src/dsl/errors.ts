@@ -29,7 +29,7 @@ export function errorAt(at: Located, message: string): DslError {
  * The caret prefix copies tabs from the source line so the caret lines up in any tab width.
  */
 export function formatDslError(error: DslError, source: string): string {
-  const lines = source.split(/\r?\n/);
+  const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
   const text = lines[error.line - 1] ?? '';
   let prefix = '';
   for (let i = 0; i < error.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';

@@ -78,10 +78,12 @@ function decodeString(text: string, file: string, line: number, col: number): st
 
 /** Splits a whole source text into tokens, dropping whitespace and comments. Throws DslError. */
 export function tokenize(source: string, file: string): Token[] {
-  mooLexer.reset(source);
+  // A leading byte-order mark is invisible in editors: skip it so columns match what the user sees.
+  const bom = source.startsWith('\uFEFF') ? 1 : 0;
+  mooLexer.reset(bom === 0 ? source : source.slice(1));
   const tokens: Token[] = [];
   for (let t = mooLexer.next(); t !== undefined; t = mooLexer.next()) {
-    const at = { line: t.line, col: t.col, offset: t.offset, file };
+    const at = { line: t.line, col: t.col, offset: t.offset + bom, file };
     switch (t.type) {
       case 'nl':
       case 'ws':

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type * as A from '../../src/dsl/ast.js';
 import { tokenize } from '../../src/dsl/lexer.js';
 import { countParses, parse } from '../../src/dsl/parser.js';
+import { formatDslError } from '../../src/dsl/errors.js';
 import { fixtureFiles, stripPositions } from './helpers.js';
 
 function program(source: string): A.Program {
@@ -32,6 +33,14 @@ describe('lexer', () => {
       ['number', '42'], ['number', '1e6'], ['number', '3.25'], ['string', 'a"b\n'], ['string', "c'dA"],
       ['ident', 'key'], ['kw', 'and'], ['op', '>='], ['op', '.'],
     ]);
+  });
+
+  test('a leading byte-order mark is skipped: columns are those an editor shows', () => {
+    expect(tokenize('\uFEFFsource s', 'l').map((t) => `${t.col}:${t.offset}:${t.text}`)).toEqual(['1:1:source', '8:8:s']);
+    const source = '\uFEFFsource s event time';
+    const r = parse(source, 'bom.pattern');
+    if (r.ok) throw new Error('expected an error');
+    expect(formatDslError(r.error, source)).toBe("bom.pattern:1:20: expected a name after 'time', found end of input\nsource s event time\n                        ^");
   });
 
   test('tokens carry file, line and column across newlines and comments', () => {
