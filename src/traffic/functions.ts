@@ -28,7 +28,7 @@ export function trafficFunctions(registry: CheckpointRegistry): readonly DomainF
       name: 'checkpoint_attr',
       params: ['string', 'string'],
       returns: 'unknown',
-      impl: (cp, name) => (typeof cp === 'string' && typeof name === 'string' ? (registry.attr(cp, name) ?? null) : null),
+      impl: (cp, name) => (typeof cp === 'string' && typeof name === 'string' ? (registry.checkpointAttr(cp, name) ?? null) : null),
     },
     {
       name: 'segment_of',

@@ -3,7 +3,7 @@ import { haversineKm } from './geo.js';
 
 export type CheckpointKind = 'entry' | 'inner';
 
-/** One camera site (DESIGN.md): extra fields are kept and reachable through {@link CheckpointRegistry.attr}. */
+/** One camera site (DESIGN.md): extra fields are kept and reachable through {@link CheckpointRegistry.checkpointAttr}. */
 export interface Checkpoint {
   readonly id: string;
   readonly name: string;
@@ -173,7 +173,7 @@ export class CheckpointRegistry {
   }
 
   /** Any field of a checkpoint, standard or extra; undefined for an unknown checkpoint or field. */
-  attr(id: string, name: string): unknown {
+  checkpointAttr(id: string, name: string): unknown {
     const cp = this.get(id);
     return cp === undefined || !Object.prototype.hasOwnProperty.call(cp, name) ? undefined : cp[name];
   }

@@ -68,11 +68,11 @@ describe('CheckpointRegistry lookups', () => {
     expect(reg.isEntry('A')).toBe(true);
     expect(reg.isEntry('B')).toBe(false);
     expect(reg.isEntry('Q')).toBe(false);
-    expect(reg.attr('A', 'district')).toBe('west');
-    expect(reg.attr('C', 'lanes')).toBe(2);
-    expect(reg.attr('A', 'lat')).toBe(0);
-    expect(reg.attr('A', 'toString')).toBeUndefined(); // own fields only
-    expect(reg.attr('Q', 'name')).toBeUndefined();
+    expect(reg.checkpointAttr('A', 'district')).toBe('west');
+    expect(reg.checkpointAttr('C', 'lanes')).toBe(2);
+    expect(reg.checkpointAttr('A', 'lat')).toBe(0);
+    expect(reg.checkpointAttr('A', 'toString')).toBeUndefined(); // own fields only
+    expect(reg.checkpointAttr('Q', 'name')).toBeUndefined();
   });
 
   it('distanceKm: one degree of meridian, symmetric, cached, NaN for unknown ids', () => {

@@ -50,7 +50,7 @@ export interface GeneratorOptions {
   /** Epoch ms of the first record. */
   readonly start: number;
   readonly minutes: number;
-  /** Multiplies the city-wide rate (1 = a mid-size city, peak ~550 records/s). */
+  /** Multiplies the city-wide rate (1 = a mid-size city, peak ~500 records/s). */
   readonly scale?: number;
   readonly anomalies?: boolean;
   /** Exact anomaly counts for this run, overriding the per-day defaults. */

@@ -7,7 +7,7 @@
 export const CITY_UTC_OFFSET_MIN = 480;
 
 /** City-wide records per second at the morning peak with scale 1 (a mid-size city peaks at 500-700/s). */
-export const DEFAULT_PEAK_RECORDS_PER_S = 550;
+export const DEFAULT_PEAK_RECORDS_PER_S = 500;
 
 function gauss(x: number, mu: number, sigma: number): number {
   const z = (x - mu) / sigma;
@@ -21,7 +21,8 @@ function smoothstep(edge0: number, edge1: number, x: number): number {
 
 function rawShape(h: number): number {
   const day = smoothstep(5.5, 8, h) * (1 - smoothstep(20, 23.5, h));
-  return 0.02 + 0.08 * day + 0.88 * gauss(h, 8.1, 0.55) + 0.8 * gauss(h, 17.9, 0.65);
+  // Peaks ~2 h wide: traffic ramps up over the morning, so a 10-minute step never looks like a surge (<= ~1.4x).
+  return 0.02 + 0.08 * day + 0.88 * gauss(h, 8.1, 0.85) + 0.8 * gauss(h, 17.9, 0.95);
 }
 
 const PEAK_RAW = (() => {
@@ -43,5 +44,5 @@ export function profileFraction(hour: number): number {
 
 /** Speed factor of the whole city at that hour: a mild slowdown at the peaks, never congestion. */
 export function rushSpeedFactor(hour: number): number {
-  return 1 - 0.15 * Math.max(gauss(hour, 8.1, 0.7), gauss(hour, 17.9, 0.8));
+  return 1 - 0.15 * Math.max(gauss(hour, 8.1, 0.85), gauss(hour, 17.9, 0.95));
 }
