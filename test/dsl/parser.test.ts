@@ -40,7 +40,7 @@ describe('lexer', () => {
     const source = '\uFEFFsource s event time';
     const r = parse(source, 'bom.pattern');
     if (r.ok) throw new Error('expected an error');
-    expect(formatDslError(r.error, source)).toBe("bom.pattern:1:20: expected a name after 'time', found end of input\nsource s event time\n                        ^");
+    expect(formatDslError(r.error, source)).toBe("bom.pattern:1:20: expected a name after 'time', found end of input\nsource s event time\n                   ^");
   });
 
   test('tokens carry file, line and column across newlines and comments', () => {
