@@ -15,6 +15,8 @@ export interface KafkaSinkOptions<T> {
    * covers the records is stored, or abort() to discard them (Flink's two-phase-commit Kafka sink).
    */
   readonly transaction?: { readonly transactionalId: string; readonly commit: 'on-flush' | 'explicit' };
+  /** Messages per produce request, so no partition's record batch nears the broker's 1 MB limit. Default 500. */
+  readonly maxBatchMessages?: number;
 }
 
 /**
@@ -68,20 +70,27 @@ export class KafkaSink<T> implements Sink<T> {
     const messages = this.pending;
     this.pending = [];
     if (tx === undefined) {
-      if (messages.length > 0) await producer.send({ topic: this.options.topic, messages, acks: -1 });
-      this.sent += messages.length;
+      await this.sendAll(producer, messages);
       return;
     }
     if (messages.length === 0) return;
     const txn = this.txn ?? (this.txn = await producer.transaction());
     try {
-      await txn.send({ topic: this.options.topic, messages, acks: -1 });
-      this.sent += messages.length;
+      await this.sendAll(txn, messages);
     } catch (error) {
       await this.abort();
       throw error;
     }
     if (tx.commit === 'on-flush') await this.commit();
+  }
+
+  private async sendAll(sender: Pick<Producer, 'send'>, messages: Message[]): Promise<void> {
+    const step = this.options.maxBatchMessages ?? 500;
+    for (let from = 0; from < messages.length; from += step) {
+      const part = from === 0 && messages.length <= step ? messages : messages.slice(from, from + step);
+      await sender.send({ topic: this.options.topic, messages: part, acks: -1 });
+      this.sent += part.length;
+    }
   }
 
   /**

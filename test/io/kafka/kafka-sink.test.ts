@@ -25,8 +25,11 @@ async function freshTopic(partitions: number): Promise<string> {
   return topic;
 }
 
-/** Reads a topic from the start until `done` says so; read_committed unless asked otherwise. */
-async function readUntil(topic: string, done: (got: KafkaRecord[]) => boolean, readUncommitted = false): Promise<KafkaRecord[]> {
+/**
+ * Reads a topic from the start until `done` says so, then goes on reading for `settleMs` so that records that
+ * must not be there have their chance to show up. read_committed unless asked otherwise.
+ */
+async function readUntil(topic: string, done: (got: KafkaRecord[]) => boolean, readUncommitted = false, settleMs = 300): Promise<KafkaRecord[]> {
   const src = new KafkaSource({ client, topic, groupId: uniqueName('vigil-it-reader'), readUncommitted });
   await src.start();
   const got: KafkaRecord[] = [];
@@ -36,6 +39,12 @@ async function readUntil(topic: string, done: (got: KafkaRecord[]) => boolean, r
       if (r !== 'idle' && r !== 'end') got.push(...r.records);
       return done(got);
     }, 15_000, 5);
+    const settle = Date.now() + settleMs;
+    while (Date.now() < settle) {
+      const r = await src.poll();
+      if (r !== 'idle' && r !== 'end') got.push(...r.records);
+      else await new Promise((res) => setTimeout(res, 10));
+    }
   } finally {
     await src.close();
   }
@@ -47,7 +56,7 @@ const values = (records: readonly KafkaRecord[]): number[] => records.map((r) =>
 describe('KafkaSink', () => {
   it('buffers writes and sends them keyed on flush: same key, same partition, in order, event time as timestamp', async () => {
     const topic = await freshTopic(3);
-    const sink = new KafkaSink<Alert>({ client, topic, key: (a) => a.key });
+    const sink = new KafkaSink<Alert>({ client, topic, key: (a) => a.key, maxBatchMessages: 16 });
     for (let n = 0; n < 40; n++) sink.write({ key: `plate-${n % 5}`, n }, 1_700_000_000_000 + n);
     expect(sink.buffered).toBe(40);
     expect(sink.sentCount).toBe(0);
@@ -95,7 +104,7 @@ describe('KafkaSink', () => {
     await marker.flush();
     await marker.close();
 
-    const committed = await readUntil(topic, (g) => values(g).includes(999));
+    const committed = await readUntil(topic, (g) => [999, 100, 107].every((n) => values(g).includes(n)), false, 700);
     expect(values(committed).sort((a, b) => a - b)).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 999]);
     // The aborted records did reach the broker: a read_uncommitted reader sees them.
     const all = await readUntil(topic, (g) => values(g).includes(999) && values(g).includes(4) && values(g).includes(202), true);
@@ -110,7 +119,13 @@ describe('KafkaSink', () => {
     sink.write({ key: 'a', n: 1 }, Date.now());
     await sink.commit({ groupId, topic: input, positions: { 0: 42, 1: 7 } });
     await sink.close();
-    expect(Object.fromEntries(await client.committedOffsets(groupId, input))).toEqual({ 0: 42, 1: 7 });
+    // The coordinator completes transactional offset commits after the commit returns: they show up shortly.
+    let committed: Record<string, number> = {};
+    await until('the offsets committed in the transaction', async () => {
+      committed = Object.fromEntries(await client.committedOffsets(groupId, input));
+      return Object.keys(committed).length === 2;
+    }, 10_000, 50);
+    expect(committed).toEqual({ 0: 42, 1: 7 });
     const got = await readUntil(topic, (g) => g.length >= 1);
     expect(values(got)).toEqual([1]);
   });

@@ -183,14 +183,29 @@ describe('KafkaSource', () => {
     await src.close();
   });
 
-  it('reports a rebalance to onAssignment and splits the partitions between two members', async () => {
+  it('reports a rebalance to onAssignment; with positions committed first, two members read every record once', async () => {
+    const N = 300;
     const topic = await freshTopic(3);
+    await produce(topic, 0, N);
     const groupId = uniqueName('vigil-it-group');
     const changesA: AssignmentChange[] = [];
-    const a = source(topic, groupId, { onAssignment: (c) => void changesA.push(c) });
+    const a = source(topic, groupId, { onAssignment: (c) => void changesA.push(c), maxBuffered: 60 });
     await a.start();
     expect(a.partitions()).toEqual([0, 1, 2]);
-    expect(changesA[0]).toEqual({ partitions: [0, 1, 2], assigned: [0, 1, 2], revoked: [] });
+    expect(changesA).toEqual([{ partitions: [0, 1, 2], assigned: [0, 1, 2], revoked: [] }]);
+
+    const ids = { a: [] as string[], b: [] as string[] };
+    const pollInto = async (s: KafkaSource, into: string[]): Promise<void> => {
+      const r = await s.poll();
+      if (r === 'idle' || r === 'end') return;
+      expect(s.partitions()).toContain(r.partition);
+      into.push(...r.records.map((x) => `${x.partition}:${x.offset}`));
+    };
+    await until('A to read a part', async () => {
+      await pollInto(a, ids.a);
+      return ids.a.length >= 100;
+    });
+    await a.commit(); // what A handed out is done (a checkpoint was stored)
 
     let releaseB: () => void = () => undefined;
     const bHookDone = new Promise<void>((r) => (releaseB = r));
@@ -202,31 +217,30 @@ describe('KafkaSource', () => {
       },
     });
     const bStarted = b.start();
-    await until('the rebalance to reach A', () => a.generation >= 2 && changesB.length >= 1, 25_000);
-    const union = [...a.partitions(), ...(changesB[0]?.partitions ?? [])].sort();
-    expect(union).toEqual([0, 1, 2]);
+    // A is not polled until it knows its new assignment, so it hands out nothing of what it loses.
+    await until('the rebalance to reach A and B', () => a.generation >= 2 && changesB.length >= 1, 25_000);
+    expect([...a.partitions(), ...(changesB[0]?.partitions ?? [])].sort()).toEqual([0, 1, 2]);
     expect(a.partitions().length).toBeGreaterThan(0);
     expect(changesA.at(-1)?.revoked).toEqual(changesB[0]?.partitions);
+    expect(changesA.at(-1)?.assigned).toEqual([]);
 
-    await produce(topic, 0, 90);
     // B holds its records back until its hook has finished.
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     expect(await b.poll()).toBe('idle');
     releaseB();
     await bStarted;
 
-    const got = new Map<string, number[]>([['a', []], ['b', []]]);
-    await until('all 90 records split between A and B', async () => {
-      for (const [name, s] of [['a', a], ['b', b]] as const) {
-        const r = await s.poll();
-        if (r !== 'idle' && r !== 'end') {
-          expect(s.partitions()).toContain(r.partition);
-          got.get(name)?.push(...r.records.map((x) => x.partition));
-        }
-      }
-      return (got.get('a')?.length ?? 0) + (got.get('b')?.length ?? 0) >= 90;
-    }, 15_000, 10);
-    expect((got.get('a')?.length ?? 0) + (got.get('b')?.length ?? 0)).toBe(90);
+    await until('every record, read by A or B', async () => {
+      await pollInto(a, ids.a);
+      await pollInto(b, ids.b);
+      return ids.a.length + ids.b.length >= N;
+    }, 15_000, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    await pollInto(a, ids.a);
+    await pollInto(b, ids.b);
+    const all = [...ids.a, ...ids.b];
+    expect(all).toHaveLength(N);
+    expect(new Set(all).size).toBe(N);
     await b.close();
     await a.close();
   }, 30_000);
