@@ -14,6 +14,8 @@
 import type { MatchTrace } from './skip/skip-policy.js';
 
 const NO_EVENTS: readonly never[] = Object.freeze([]);
+/** Shared by every buffer: extraction never runs re-entrantly (single-threaded, conditions cannot extract). */
+const CHAIN_SCRATCH: unknown[] = [];
 
 export class EventEntry<E> {
   /** Nodes that took this event. */
@@ -78,13 +80,13 @@ export class SharedBuffer<E> {
   /** The events of the chain ending at `node`, by variable, variables in pattern order. */
   extract(node: BufferNode<E> | null): Match<E> {
     const out: Match<E> = {};
-    if (node === null) return out;
+    // Walk back into a reused scratch array, then forward so variables come out in pattern order.
+    const chain = CHAIN_SCRATCH as BufferNode<E>[];
     let len = 0;
-    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) len++;
-    const chain = new Array<BufferNode<E>>(len);
-    let k = len;
-    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) chain[--k] = n;
-    for (const n of chain) {
+    for (let n = node; n !== null; n = n.prev) chain[len++] = n;
+    for (let k = len - 1; k >= 0; k--) {
+      const n = chain[k]!;
+      chain[k] = undefined as unknown as BufferNode<E>; // do not keep the chain alive
       const list = out[n.variable];
       if (list === undefined) out[n.variable] = [n.entry.event];
       else list.push(n.entry.event);
