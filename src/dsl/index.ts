@@ -28,7 +28,7 @@ export function compileSources(files: readonly { readonly file: string; readonly
   for (const f of files) {
     const r = parse(f.source, f.file);
     if (r.ok) programs.push(r.program);
-    else errors.push(r.error);
+    else errors.push(...r.errors);
   }
   if (errors.length > 0) return { errors, program: null };
   return checkProgram(programs, options);

@@ -12,42 +12,74 @@ import { describeExpected } from './expected.js';
 
 export type ParseResult =
   | { readonly ok: true; readonly program: Program }
-  | { readonly ok: false; readonly error: DslError };
+  /** `error` is the first syntax error; `errors` adds one for each later declaration that also fails. */
+  | { readonly ok: false; readonly error: DslError; readonly errors: readonly DslError[] };
 
 const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
 
-/** Parses one `.pattern` file. Never throws a DslError; an ambiguity is an internal error and throws. */
+const DECLARATION_STARTS = new Set(['source', 'stream', 'pattern']);
+
+/**
+ * Parses one `.pattern` file. Never throws a DslError; an ambiguity is an internal error and throws.
+ * After a syntax error it resumes at the next declaration (`source`, `stream` and `pattern` are reserved and
+ * start nothing else), so one run reports a syntax error in each broken declaration.
+ */
 export function parse(source: string, file: string): ParseResult {
   let tokens: Token[];
   try {
     tokens = tokenize(source, file);
   } catch (error) {
-    if (error instanceof DslError) return { ok: false, error };
+    if (error instanceof DslError) return { ok: false, error, errors: [error] };
     throw error;
   }
+  const first = parseTokens(tokens, file);
+  if (first.ok) return { ok: true, program: program(file, first.decls) };
+  const errors = [first.error];
+  let start = 0;
+  let failed = first.at;
+  while (failed !== null) {
+    const at = start + failed;
+    const from = at > start && DECLARATION_STARTS.has(tokens[at]?.text ?? '') ? at : at + 1;
+    const next = tokens.findIndex((t, i) => i >= from && t.type === 'kw' && DECLARATION_STARTS.has(t.text));
+    if (next < 0) break;
+    start = next;
+    const rest = parseTokens(tokens.slice(start), file);
+    if (rest.ok) break;
+    errors.push(rest.error);
+    failed = rest.at;
+  }
+  return { ok: false, error: first.error, errors };
+}
+
+type TokensResult =
+  | { readonly ok: true; readonly decls: Program['decls'] }
+  /** `at`: index of the offending token, null at the end of input. */
+  | { readonly ok: false; readonly error: DslError; readonly at: number | null };
+
+function parseTokens(tokens: readonly Token[], file: string): TokensResult {
   const parser = new nearley.Parser(compiled, { lexer: new TokenStream(tokens) });
   try {
-    parser.feed(source);
+    parser.feed('');
   } catch (error) {
     const at = (error as { offset?: unknown }).offset;
     if (typeof at !== 'number') throw error;
     const token = tokens[at];
     if (token === undefined) throw error;
-    return { ok: false, error: unexpected(parser, tokens, at, token, file) };
+    return { ok: false, error: unexpected(parser, tokens, at, token, file), at };
   }
   const results = parser.results as unknown[];
-  if (results.length === 0) return { ok: false, error: unexpected(parser, tokens, tokens.length, null, file) };
+  if (results.length === 0) return { ok: false, error: unexpected(parser, tokens, tokens.length, null, file), at: null };
   if (results.length > 1) {
     throw new Error(`internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` +
       `first difference at ${firstDifference(results[0], results[1])}`);
   }
-  return { ok: true, program: program(file, results[0] as Program['decls']) };
+  return { ok: true, decls: results[0] as Program['decls'] };
 }
 
 /** How many complete parses nearley finds (tests: must be 1 for every accepted input). Throws on a syntax error. */
 export function countParses(source: string, file: string): number {
   const parser = new nearley.Parser(compiled, { lexer: new TokenStream(tokenize(source, file)) });
-  parser.feed(source);
+  parser.feed('');
   return (parser.results as unknown[]).length;
 }
 

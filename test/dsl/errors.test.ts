@@ -547,6 +547,26 @@ describe('error reporting', () => {
     expect(errors.every((e) => e instanceof DslError && e.file === 'many.pattern')).toBe(true);
   });
 
+  test('after a syntax error the parser resumes at the next declaration and reports its error too', () => {
+    const source = [
+      'source passes',
+      '  event time',
+      'stream ok = from passes select *',
+      'stream s = from passes',
+      '  key checkpoint',
+      'pattern p from passes match a b',
+      'stream also_ok = from passes',
+    ].join('\n');
+    const parsed = parseProgram(source, 'three.pattern');
+    if (parsed.ok) throw new Error('expected syntax errors');
+    expect(parsed.errors.map((e) => `${e.line}:${e.col}: ${e.message}`)).toEqual([
+      "3:1: expected a name after 'time', found 'stream'",
+      "5:7: expected 'by' after 'key', found 'checkpoint'",
+      "6:31: expected a quantifier, a modifier, a connector, the next clause or a new declaration ('source', 'stream' or 'pattern') after 'a', found 'b'",
+    ]);
+    expect(parsed.error).toBe(parsed.errors[0]);
+  });
+
   test('errors from several files sort by file, then line, then column', () => {
     const a = parseProgram('stream s = from nowhere\nstream t = from nowhere2', 'b.pattern');
     const b = parseProgram('stream u = from gone', 'a.pattern');
