@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./commands/check.js')).run,
   match: async () => (await import('./commands/match.js')).run,
   run: async () => (await import('./commands/run.js')).run,
+  test: async () => (await import('./commands/test.js')).run,
   generate: async () => (await import('./commands/generate.js')).run,
 };
 
@@ -14,6 +15,7 @@ commands:
   check [paths...]                              compile patterns and rules; errors as file:line:col
   match --pattern <file> --input <file.ndjson>  run one pattern file over an input, print matches
   run --input <file.ndjson|->                   run a bounded input through every enabled rule (embedded)
+  test [paths...]                               run *.test.yaml rule and pattern tests on a virtual clock
   generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
 
 Run 'vigil <command> --help' for a command's options.
