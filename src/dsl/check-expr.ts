@@ -18,7 +18,6 @@ export interface PatternScope {
   readonly current: VariableInfo | null;
   /** `until`: aggregates over the current variable do not include the event under test. */
   readonly inUntil: boolean;
-  readonly inEmit: boolean;
   /** The pattern's event schema, for `v.f` (emit has no current record, but its events have fields). */
   readonly input: Schema;
 }
@@ -31,10 +30,11 @@ export interface Scope {
   readonly params: ReadonlyMap<string, ParamInfo>;
   readonly pattern: PatternScope | null;
   readonly aggregates: AggregateMode;
+  /** Object literals are allowed (the payload of `emit`). */
   readonly objects: boolean;
   /** Names the clause for messages, e.g. "in 'within'". */
   readonly where: string;
-  /** Inside `emit` a bare name must be a parameter. */
+  /** A clause fixed before the run (`within`, window sizes, ...): only literals and parameters. */
   readonly constant: boolean;
 }
 

@@ -369,11 +369,11 @@ class Checker {
       const info = vars.get(v);
       if (info === undefined) {
         this.error(d.variable.pos, `'${v}' is defined but does not appear in 'match'`);
-        const pattern: PatternScope = { vars, current: null, inUntil: false, inEmit: false, input };
+        const pattern: PatternScope = { vars, current: null, inUntil: false, input };
         this.ex.condition(d.cond, { ...base, pattern, aggregates: 'pattern', where: `in 'define ${v}'` }, `the condition of '${v}'`);
         continue;
       }
-      const pattern: PatternScope = { vars, current: info, inUntil: false, inEmit: false, input };
+      const pattern: PatternScope = { vars, current: info, inUntil: false, input };
       this.ex.condition(d.cond, { ...base, pattern, aggregates: 'pattern', where: `in 'define ${v}'` }, `the condition of '${v}'`);
     }
 
@@ -392,7 +392,7 @@ class Checker {
     }
 
     const emitScope: Scope = {
-      record: null, recordOf, params, pattern: { vars, current: null, inUntil: false, inEmit: true, input },
+      record: null, recordOf, params, pattern: { vars, current: null, inUntil: false, input },
       aggregates: 'pattern', objects: true, where: "in 'emit'", constant: false,
     };
     if (decl.emit !== null) this.ex.expr(decl.emit, emitScope);
@@ -467,7 +467,7 @@ class Checker {
           case 'until': {
             if (!looping) this.error(m.pos, `'until' needs a looping term (v+, v* or v{n,}), but '${t.variable.name}' is not one`);
             const info = vars.get(t.variable.name);
-            const pattern: PatternScope | null = info === undefined ? null : { vars, current: info, inUntil: true, inEmit: false, input };
+            const pattern: PatternScope | null = info === undefined ? null : { vars, current: info, inUntil: true, input };
             this.ex.condition(m.cond, { ...base, pattern, aggregates: 'pattern', where: "in 'until'" }, "'until'");
             break;
           }
