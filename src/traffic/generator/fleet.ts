@@ -127,3 +127,16 @@ export class Fleet {
     this.speedFactor = sf;
   }
 }
+
+/** The same plate written untidily, as some feeds do: a space after the region, lower case, or full-width digits. */
+export function formatVariant(plate: string, rng: Rng): string {
+  const u = rng.next();
+  if (u < 0.4) return plate.slice(0, 2) + ' ' + plate.slice(2);
+  if (u < 0.7) return plate.toLowerCase();
+  let s = '';
+  for (let i = 0; i < plate.length; i++) {
+    const c = plate.charCodeAt(i);
+    s += c >= 0x30 && c <= 0x39 ? String.fromCharCode(c + 0xfee0) : plate[i];
+  }
+  return s;
+}

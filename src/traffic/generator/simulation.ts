@@ -1,9 +1,9 @@
-import { haversineKm } from '../geo.js';
 import type { PlateColor } from '../record.js';
 import type { Checkpoint } from '../registry.js';
 import { type Calibration, calibrate, drawDestination, drawHomeLocation, gridNodeWeights } from './calibrate.js';
 import { type City, type CityLink, buildCity } from './city.js';
-import { Fleet, drawColor, drawPlate, misreadPlate, vehicleTypeFor } from './fleet.js';
+import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
+import { pickClone, pickNewcomer } from './episodes.js';
 import { MinHeap } from './heap.js';
 import { DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
 import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type OutagePlan, anomalyCounts, planAnomalies, planOutages, planSkew } from './plan.js';
@@ -434,82 +434,36 @@ export class TrafficSimulation {
   // ---- anomalies ----
 
   private startClone(t: number): void {
+    const pick = pickClone(this.city, this.planner, this.fleet, this.fleetCore, this.anomalyRng, t);
+    if (pick === null) return;
+    const { vehicle: v, a, b } = pick;
     const rng = this.anomalyRng;
-    const city = this.city;
-    const near = (from: number): { to: number; route: Route } | null => {
-      for (let tries = 0; tries < 40; tries++) {
-        const to = rng.pick(city.gridNodes);
-        const a = city.nodes[from]!;
-        const b = city.nodes[to]!;
-        const d = Math.hypot(a.x - b.x, a.y - b.y);
-        if (d < 2 || d > 7) continue;
-        const route = this.planner.route(from, to);
-        if (route !== null && route.cps.length >= 2) return { to, route };
-      }
-      return null;
+    const plate = this.fleet.plates[v]!;
+    const color = this.fleet.colors[v]!;
+    const truth: ClonedPlateTruth = {
+      type: 'cloned_plate', key: plate + '|' + color, plate, plate_color: color, from: t, to: t,
+      checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id], min_distance_km: Math.round(pick.minKm * 100) / 100, records: [[], []],
     };
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const v = rng.int(this.fleetCore);
-      const loc = this.fleet.location[v]!;
-      if (this.fleet.busyUntil[v]! > t - 30 * MIN || city.nodes[loc]!.external) continue;
-      const a = near(loc);
-      if (a === null) continue;
-      const bFrom = rng.pick(city.gridNodes);
-      const na = city.nodes[loc]!;
-      const nb = city.nodes[bFrom]!;
-      if (Math.hypot(na.x - nb.x, na.y - nb.y) < 11) continue;
-      const b = near(bFrom);
-      if (b === null) continue;
-      let minKm = Infinity;
-      for (const i of a.route.cps) for (const j of b.route.cps) {
-        const p = this.cps[i]!;
-        const q = this.cps[j]!;
-        minKm = Math.min(minKm, haversineKm(p.lat, p.lon, q.lat, q.lon));
-      }
-      if (minKm < 6) continue;
-      const plate = this.fleet.plates[v]!;
-      const color = this.fleet.colors[v]!;
-      const truth: ClonedPlateTruth = {
-        type: 'cloned_plate', key: plate + '|' + color, plate, plate_color: color, from: t, to: t,
-        checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id], min_distance_km: Math.round(minKm * 100) / 100, records: [[], []],
-      };
-      this.truthData.anomalies.push(truth);
-      const type = this.fleet.types[v]!;
-      const tripA = this.newTrip(v, plate, color, type, a.route, a.to, this.fleet.speedFactor[v]!, t, truth, 0, null);
-      const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t, truth, 1, null);
-      this.fleet.busyUntil[v] = Infinity;
-      if (!this.advance(tripA) || !this.advance(tripB)) return;
-      // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
-      tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
-      this.items.push(tripA, tripA.t);
-      this.items.push(tripB, tripB.t);
-      return;
-    }
+    this.truthData.anomalies.push(truth);
+    const type = this.fleet.types[v]!;
+    const tripA = this.newTrip(v, plate, color, type, a.route, a.to, this.fleet.speedFactor[v]!, t, truth, 0, null);
+    const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t, truth, 1, null);
+    this.fleet.busyUntil[v] = Infinity;
+    if (!this.advance(tripA) || !this.advance(tripB)) return; // cannot happen: both legs pass >= 2 cameras
+    // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
+    tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
+    this.items.push(tripA, tripA.t);
+    this.items.push(tripB, tripB.t);
   }
 
   private startFirstEntry(t: number): void {
     const rng = this.anomalyRng;
-    const fleet = this.fleet;
     const gate = rng.pick(this.city.externalNodes);
     const to = this.city.gridNodes[rng.weighted(this.weights)]!;
     const route = this.planner.route(gate, to);
     if (route === null) return;
-    let plate: string;
-    let color: PlateColor;
-    let sameNumber = false;
-    const twin = rng.int(this.fleetCore);
-    // The same number under another colour keeps its format: blue and yellow plates share one, green ones another.
-    const otherColor = TWIN_COLOR[fleet.colors[twin]!];
-    if (rng.chance(0.25) && !fleet.hasKey(fleet.plates[twin]!, otherColor)) {
-      plate = fleet.plates[twin]!;
-      color = otherColor;
-      sameNumber = true;
-    } else {
-      color = drawColor(rng);
-      do plate = drawPlate(color, rng);
-      while (fleet.hasKey(plate, color));
-    }
-    fleet.reserve(plate, color);
+    const { plate, color, sameNumber } = pickNewcomer(this.fleet, this.fleetCore, rng);
+    this.fleet.reserve(plate, color);
     const entryCp = route.cps.find((i) => this.cps[i]!.kind === 'entry');
     if (entryCp === undefined) return;
     const truth: FirstEntryTruth = {
@@ -531,21 +485,4 @@ export class TrafficSimulation {
     const fleet = this.fleet;
     for (let v = 0; v < fleet.size; v++) d.known_vehicles.push([fleet.plates[v]!, fleet.colors[v]!]);
   }
-}
-
-const TWIN_COLOR: Readonly<Record<PlateColor, PlateColor>> = {
-  blue: 'yellow', yellow: 'blue', green: 'yellow_green', yellow_green: 'green', white: 'blue', black: 'blue', unknown: 'blue',
-};
-
-/** The same plate written untidily, as some feeds do: a space after the region, lower case, or full-width digits. */
-function formatVariant(plate: string, rng: Rng): string {
-  const u = rng.next();
-  if (u < 0.4) return plate.slice(0, 2) + ' ' + plate.slice(2);
-  if (u < 0.7) return plate.toLowerCase();
-  let s = '';
-  for (let i = 0; i < plate.length; i++) {
-    const c = plate.charCodeAt(i);
-    s += c >= 0x30 && c <= 0x39 ? String.fromCharCode(c + 0xfee0) : plate[i];
-  }
-  return s;
 }
