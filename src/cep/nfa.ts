@@ -4,7 +4,7 @@
  * every computation state along the edges whose conditions hold; finished ones become matches, ones that reach a
  * STOP state are dropped with their whole branch, and time moving past `within` times partial matches out.
  */
-import { DEWEY_START, deweyAddStage, deweyIncrease, type Dewey } from './dewey.js';
+import { DEWEY_START, deweyAddStage, deweyCompare, deweyIncrease, type Dewey } from './dewey.js';
 import { IGNORE, PROCEED, TAKE, type CompiledEdge, type CompiledPattern, type CompiledState } from './nfa-compiler.js';
 import type { MatchContext } from './pattern.js';
 import { EventEntry, SharedBuffer, type BufferNode, type Match } from './shared-buffer.js';
@@ -349,7 +349,7 @@ export class NfaRuntime<E> implements Nfa<E> {
         const current = deweyIncrease(cs.version, takesToVisit);
         const nextVersion = deweyAddStage(current);
         takesToVisit--;
-        const node = buffer.put(states[e.source]!.variable, entry, cs.node);
+        const node = buffer.put(states[e.source]!.variable, entry, cs.node, current);
         const startTs = isStart ? ts : cs.startTs;
         const startSeq = isStart ? entry.seq : cs.startSeq;
         this.add(buffer, e.target, node, nextVersion, startTs, startSeq, ts);
@@ -400,8 +400,9 @@ function selfIncrease(ignores: number, takes: number): number {
   return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);
 }
 
+/** Held-back matches: by first event, then by branch (Dewey order), so equal starts come out deterministically. */
 function byStart<E>(a: ComputationState<E>, b: ComputationState<E>): number {
-  return a.startSeq - b.startSeq;
+  return a.startSeq - b.startSeq || deweyCompare(a.version, b.version);
 }
 
 function prune<E>(

@@ -11,6 +11,7 @@
  * Dewey-versioned edges: each node then has exactly one predecessor, extraction needs no version test, and an
  * abandoned branch frees its own nodes at once. The event itself is still shared through the entry.
  */
+import type { Dewey } from './dewey.js';
 import type { MatchTrace } from './skip/skip-policy.js';
 
 const NO_EVENTS: readonly never[] = Object.freeze([]);
@@ -39,6 +40,9 @@ export class BufferNode<E> {
     /** Pattern variable the event was taken for. */
     readonly variable: string,
     readonly prev: BufferNode<E> | null,
+    /** Dewey version of the branch that took the event (Flink's edge version): every later version of that
+     *  branch, and of branches split from it, is compatible with it. */
+    readonly version: Dewey,
   ) {}
 }
 
@@ -51,10 +55,10 @@ export class SharedBuffer<E> {
   /** Nodes currently held. */
   nodeCount = 0;
 
-  /** Records that `entry` was taken for `variable` after the chain ending at `prev`. The new node starts with no
+  /** Records that `entry` was taken for `variable` (by the branch at `version`) after the chain ending at `prev`. The new node starts with no
    *  holder: the caller locks it for each computation state that points at it. */
-  put(variable: string, entry: EventEntry<E>, prev: BufferNode<E> | null): BufferNode<E> {
-    const node = new BufferNode(entry, variable, prev);
+  put(variable: string, entry: EventEntry<E>, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
+    const node = new BufferNode(entry, variable, prev, version);
     if (prev !== null) prev.refs++;
     if (entry.refs++ === 0) this.eventCount++;
     this.nodeCount++;

@@ -18,8 +18,8 @@ export interface EventCodec<E> {
 
 /** [seq, timestamp, encoded event] */
 type EventRow = [number, number, unknown];
-/** [event row index, variable, previous node index or -1] */
-type NodeRow = [number, string, number];
+/** [event row index, variable, previous node index or -1, Dewey version] */
+type NodeRow = [number, string, number, number[]];
 /** [state index, node index or -1, version, start timestamp, start seq, previous timestamp] */
 type StateRow = [number, number, number[], number, number, number];
 
@@ -56,7 +56,7 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
         eventIndex.set(n.entry, ev);
       }
       nodeIndex.set(n, nodes.length);
-      nodes.push([ev, n.variable, n.prev === null ? -1 : nodeIndex.get(n.prev)!]);
+      nodes.push([ev, n.variable, n.prev === null ? -1 : nodeIndex.get(n.prev)!, [...n.version]]);
     }
     return nodeIndex.get(head)!;
   };
@@ -81,10 +81,10 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
   st.droppedPartialMatches = snap.droppedPartialMatches;
   const entries = snap.events.map(([seq, ts, data]) => new EventEntry<E>(codec.decode(data), ts, seq));
   const nodes: BufferNode<E>[] = [];
-  for (const [ev, variable, prev] of snap.nodes) {
+  for (const [ev, variable, prev, version] of snap.nodes) {
     const entry = entries[ev];
     if (entry === undefined || prev >= nodes.length) throw new Error('corrupt NFA snapshot: dangling reference');
-    nodes.push(st.buffer.put(variable, entry, prev < 0 ? null : nodes[prev]!));
+    nodes.push(st.buffer.put(variable, entry, prev < 0 ? null : nodes[prev]!, version as Dewey));
   }
   const stateCount = nfa.compiled.states.length;
   const restore = ([state, node, version, startTs, startSeq, prevTs]: StateRow): ComputationState<E> => {

@@ -1,9 +1,11 @@
 // Property test of the shared buffer's reference counting over random patterns (all contiguities, quantifiers,
 // not-patterns, until, greedy, every skip strategy, within): after every event the buffer holds exactly the nodes
-// and events reachable from live computation states, and once time passes every window it holds nothing.
+// and events reachable from live computation states, versions along every chain are Dewey-compatible, and once
+// time passes every window the buffer holds nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AfterMatchSkipStrategy as Skip, MalformedPatternError, Pattern, compile, type NfaKeyState } from '../../src/cep/index.js';
+import { deweyCompatible } from '../../src/cep/dewey.js';
 import type { BufferNode } from '../../src/cep/shared-buffer.js';
 import { kind, type Ev } from './helpers.js';
 
@@ -87,6 +89,11 @@ describe('shared buffer reference counts', () => {
           const r = reachable(st);
           expect(st.buffer.nodeCount).toBe(r.nodes);
           expect(st.buffer.eventCount).toBe(r.events);
+          // Dewey numbering: a branch's version descends from the version that took each event on its chain.
+          for (const cs of [...st.partials, ...st.completed]) {
+            if (cs.node !== null) expect(deweyCompatible(cs.version, cs.node.version)).toBe(true);
+            for (let n = cs.node; n !== null && n.prev !== null; n = n.prev) expect(deweyCompatible(n.version, n.prev.version)).toBe(true);
+          }
         });
         nfa.advanceTime(st, ts + 6);
         expect(nfa.partialMatchCount(st)).toBe(0);

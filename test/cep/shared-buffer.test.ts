@@ -3,16 +3,18 @@ import { EventEntry, SharedBuffer } from '../../src/cep/shared-buffer.js';
 import { Pattern, compile } from '../../src/cep/index.js';
 import { events, kind, run, type Ev } from './helpers.js';
 
+const V = [1] as const;
+
 describe('shared buffer', () => {
   it('stores an event once however many nodes take it, and frees it with the last node', () => {
     const buf = new SharedBuffer<string>();
     const e1 = new EventEntry('e1', 1, 0);
     const e2 = new EventEntry('e2', 2, 1);
-    const root = buf.put('a', e1, null);
+    const root = buf.put('a', e1, null, V);
     buf.lock(root);
     // Two branches take e2 after the same prefix: two nodes, one stored event, the prefix shared.
-    const left = buf.put('b', e2, root);
-    const right = buf.put('c', e2, root);
+    const left = buf.put('b', e2, root, V);
+    const right = buf.put('c', e2, root, V);
     buf.lock(left);
     buf.lock(right);
     expect(buf.eventCount).toBe(2);
@@ -32,9 +34,9 @@ describe('shared buffer', () => {
 
   it('eventsOf returns one variable in order, and a shared empty array when none', () => {
     const buf = new SharedBuffer<number>();
-    let n = buf.put('a', new EventEntry(1, 1, 0), null);
-    n = buf.put('b', new EventEntry(2, 2, 1), n);
-    n = buf.put('a', new EventEntry(3, 3, 2), n);
+    let n = buf.put('a', new EventEntry(1, 1, 0), null, V);
+    n = buf.put('b', new EventEntry(2, 2, 1), n, V);
+    n = buf.put('a', new EventEntry(3, 3, 2), n, V);
     expect(buf.eventsOf(n, 'a')).toEqual([1, 3]);
     expect(buf.eventsOf(n, 'x')).toHaveLength(0);
     expect(buf.eventsOf(null, 'a')).toHaveLength(0);
