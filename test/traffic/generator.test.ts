@@ -325,6 +325,36 @@ describe('noise', () => {
   });
 });
 
+describe('noise at configured rates', () => {
+  it('follows the rates it is given', () => {
+    const g = generate({
+      seed: 'rates', start: at('08:00'), minutes: 10, scale: 0.1,
+      noise: { misreadRate: 0.02, laneDuplicateRate: 0.05, adjacentDuplicateRate: 0, unreadableRate: 0.03, formatVariantRate: 0, skewedCameraShare: 0.2, outagesPerDay: 0 },
+    });
+    const n = g.truth.counts.records;
+    const captures = n - g.truth.counts.duplicates;
+    expect(g.truth.counts.misreads / n).toBeGreaterThan(0.015);
+    expect(g.truth.counts.misreads / n).toBeLessThan(0.025);
+    expect(g.truth.counts.unreadable / n).toBeGreaterThan(0.024);
+    expect(g.truth.counts.unreadable / n).toBeLessThan(0.036);
+    expect(g.truth.counts.duplicates / captures).toBeGreaterThan(0.04);
+    expect(g.truth.counts.duplicates / captures).toBeLessThan(0.06);
+    expect(g.truth.noise.duplicates.every((d) => d.kind === 'lane')).toBe(true);
+    expect(g.truth.counts.format_variants).toBe(0);
+    expect(g.truth.noise.skewed_cameras.length).toBe(Math.round(0.2 * registry.size));
+    expect(g.truth.noise.outages).toEqual([]);
+  });
+
+  it('--no-noise style settings give a clean feed', () => {
+    const g = generate({
+      seed: 'clean', start: at('08:00'), minutes: 5, scale: 0.05,
+      noise: { misreadRate: 0, laneDuplicateRate: 0, adjacentDuplicateRate: 0, unreadableRate: 0, formatVariantRate: 0, skewedCameraShare: 0, outagesPerDay: 0 },
+    });
+    expect(g.truth.counts).toMatchObject({ misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, late_backlog: 0 });
+    expect(records(g).every((r) => r.plate_readable)).toBe(true);
+  });
+});
+
 describe('streaming', () => {
   it('a whole day streams in chunks and never holds more than a sliver of its records', () => {
     const g = generate({ seed: 'day', start: at('00:00'), minutes: 1440, scale: 0.02, anomalies: true });

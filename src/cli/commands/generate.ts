@@ -13,7 +13,8 @@ const usage = `usage: vigil generate --minutes N [--seed S] [--anomalies] [--sta
        vigil generate --checkpoints [--out checkpoints.json]
 
 Synthetic checkpoint traffic of a ~200-camera city, deterministic by seed, NDJSON in arrival
-order. --scale 1 peaks at ~500 records/s around 08:00 and 18:00 (city time, UTC+8).
+order. --scale 1 peaks at ~500 records/s around 08:00 and 18:00 (city time, UTC+8); a day is
+~10M records (~1.7 GB) and takes about a minute: use --scale 0.3 for ~3M.
 --anomalies injects cloned plates, flow surges and drops, congestion and first-time entries;
 --truth writes the ground truth (anomalies, noise, known vehicles).
 `;
