@@ -60,6 +60,11 @@ else
   # setsid: the broker outlives this shell and is not in its process group.
   setsid nohup java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$CONFIG" >"$KAFKA_LOG" 2>&1 </dev/null &
   pid=$!
+  # setsid forks when it happens to lead a process group; then find the broker by its config path.
+  sleep 0.2
+  if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'; then
+    pid="$(pgrep -f -n "kafka\.Kafka $CONFIG" || echo "$pid")"
+  fi
   echo "$pid" >"$KAFKA_PID_FILE"
   echo "kafka: started broker pid $pid on 127.0.0.1:$KAFKA_PORT (log $KAFKA_LOG)"
 fi
