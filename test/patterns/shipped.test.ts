@@ -1,0 +1,41 @@
+/**
+ * The shipped rules' own tests (test/patterns/*.test.yaml), run through `vigil test` in-process so CI runs them.
+ * Each YAML test is one vitest case, so a failure names it and shows the harness's diff.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+const here = new URL('.', import.meta.url).pathname;
+const files = readdirSync(here).filter((f) => f.endsWith('.test.yaml')).sort();
+
+function capture(): CliIo & { out: string; err: string } {
+  const io = { out: '', err: '', cwd: process.cwd(), env: {}, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  return io;
+}
+
+/** Test names as written in a file (`- name: ...` lines), to give each its own vitest case. */
+function testNames(file: string): string[] {
+  return [...readFileSync(join(here, file), 'utf8').matchAll(/^ {2}- name: (.+)$/gm)].map((m) => (m[1] as string).trim());
+}
+
+describe.each(files)('%s', (file) => {
+  it.each(testNames(file))('%s', async (name) => {
+    const io = capture();
+    const code = await main(['test', join(here, file), '--filter', name, '--json'], io);
+    const results = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { test: string; status: string });
+    // --filter matches substrings: exactly this test must have run and passed.
+    const mine = results.filter((r) => r.test === name);
+    expect(mine, io.err).toHaveLength(1);
+    expect(mine[0]?.status, io.err).toBe('passed');
+    expect(code, io.err).toBe(0);
+  });
+});
+
+it('every shipped rule has tests', () => {
+  const rules = readdirSync(new URL('../../rules/', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+  const tested = files.flatMap((f) => [...readFileSync(join(here, f), 'utf8').matchAll(/^rule: (\S+)$/gm)].map((m) => m[1]));
+  for (const r of rules) expect(tested, `no test file for rules/${r}`).toContain(r.replace(/\.yaml$/, ''));
+});
