@@ -127,6 +127,9 @@ export class KafkaSource implements Source<KafkaRecord> {
         eachBatch: (payload) => this.onBatch(payload),
       });
     } catch (error) {
+      if (/does not host this topic-partition/.test((error as Error).message)) {
+        throw new Error(`Kafka source: topic '${this.topic}' does not exist (create it first: KafkaClient.ensureTopics)`);
+      }
       throw new Error(`Kafka source ${this.topic}: cannot join group '${this.options.groupId}' at ${this.client.brokers.join(',')}: ${(error as Error).message}`);
     }
     const timeoutMs = this.options.startTimeoutMs ?? 30_000;
