@@ -44,7 +44,9 @@ export function drawPlate(color: PlateColor, rng: Rng): string {
     return region + s;
   }
   let s = '';
-  const letters = rng.chance(0.5) ? 0 : rng.chance(0.7) ? 1 : 2;
+  // Busy regions ran out of all-digit numbers long ago: most plates carry one or two letters.
+  const u = rng.next();
+  const letters = u < 0.2 ? 0 : u < 0.7 ? 1 : 2;
   const letterPos = new Set<number>();
   while (letterPos.size < letters) letterPos.add(rng.int(5));
   for (let k = 0; k < 5; k++) s += letterPos.has(k) ? LETTERS[rng.int(LETTERS.length)] : DIGITS[rng.int(10)];
