@@ -9,6 +9,46 @@ export interface Timer {
   readonly timestamp: number;
 }
 
+/** The timers of one timestamp, in registration order, as parallel arrays (no object per timer). */
+class Bucket {
+  readonly keys: Key[] = [];
+  readonly namespaces: Namespace[] = [];
+  /** Timers not deleted. Deleted ones stay as holes (namespace === DELETED) so order is kept. */
+  live = 0;
+  /** Built once a bucket grows past SCAN_LIMIT (e.g. one window end shared by 10k keys): O(1) dedup. */
+  index: Map<string, number> | null = null;
+
+  find(key: Key, namespace: Namespace): number {
+    if (this.index !== null) return this.index.get(timerId(key, namespace)) ?? -1;
+    const keys = this.keys;
+    const nss = this.namespaces;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key && nss[i] === namespace) return i;
+    return -1;
+  }
+
+  add(key: Key, namespace: Namespace): void {
+    const i = this.keys.length;
+    this.keys.push(key);
+    this.namespaces.push(namespace);
+    this.live++;
+    if (this.index !== null) this.index.set(timerId(key, namespace), i);
+    else if (i + 1 > SCAN_LIMIT) {
+      this.index = new Map();
+      for (let j = 0; j <= i; j++) if (this.namespaces[j] !== DELETED) this.index.set(timerId(this.keys[j] as Key, this.namespaces[j] as Namespace), j);
+    }
+  }
+
+  remove(i: number): void {
+    this.index?.delete(timerId(this.keys[i] as Key, this.namespaces[i] as Namespace));
+    this.namespaces[i] = DELETED;
+    this.live--;
+  }
+}
+
+const SCAN_LIMIT = 8;
+/** Marks a deleted timer's slot; never a real namespace. */
+const DELETED: Namespace = '\u0000deleted';
+
 /**
  * Timers of one time domain: at most one per (key, namespace, timestamp), fired in timestamp order and,
  * within one timestamp, in registration order (deterministic replays).
@@ -16,7 +56,7 @@ export interface Timer {
  */
 export class TimerQueue {
   private readonly heap = new NumberMinHeap();
-  private readonly buckets = new Map<number, Map<string, Timer>>();
+  private readonly buckets = new Map<number, Bucket>();
   private count = 0;
 
   get size(): number {
@@ -27,22 +67,25 @@ export class TimerQueue {
   register(key: Key, namespace: Namespace, timestamp: number): boolean {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
-      bucket = new Map();
+      bucket = new Bucket();
       this.buckets.set(timestamp, bucket);
       this.heap.push(timestamp);
+    } else if (bucket.find(key, namespace) >= 0) {
+      return false;
     }
-    const id = timerId(key, namespace);
-    if (bucket.has(id)) return false;
-    bucket.set(id, { key, namespace, timestamp });
+    bucket.add(key, namespace);
     this.count++;
     return true;
   }
 
   delete(key: Key, namespace: Namespace, timestamp: number): boolean {
     const bucket = this.buckets.get(timestamp);
-    if (bucket === undefined || !bucket.delete(timerId(key, namespace))) return false;
+    if (bucket === undefined) return false;
+    const i = bucket.find(key, namespace);
+    if (i < 0) return false;
+    bucket.remove(i);
     this.count--;
-    // An emptied bucket stays in the heap until popped; firing skips it.
+    // An emptied bucket stays in the heap until popped; peekTimestamp skips it.
     return true;
   }
 
@@ -52,31 +95,44 @@ export class TimerQueue {
       const ts = this.heap.peek();
       if (ts === undefined) return undefined;
       const bucket = this.buckets.get(ts);
-      if (bucket !== undefined && bucket.size > 0) return ts;
+      if (bucket !== undefined && bucket.live > 0) return ts;
       this.heap.pop();
       this.buckets.delete(ts);
     }
   }
 
   /**
-   * Removes and returns the timers of the earliest timestamp if it is <= `upTo`, else undefined.
-   * Callers loop, so timers registered while firing (at or below `upTo`) fire in the same advance.
+   * Removes the timers of the earliest timestamp if it is <= `upTo` and calls `fire` for each, in registration
+   * order; returns false when nothing was due. Callers loop, so timers registered while firing (at or below
+   * `upTo`) fire in the same advance.
    */
-  pollUpTo(upTo: number): Iterable<Timer> | undefined {
+  fireNext(upTo: number, fire: (key: Key, namespace: Namespace, timestamp: number) => void): boolean {
     const ts = this.peekTimestamp();
-    if (ts === undefined || ts > upTo) return undefined;
+    if (ts === undefined || ts > upTo) return false;
     this.heap.pop();
-    const bucket = this.buckets.get(ts) as Map<string, Timer>;
+    const bucket = this.buckets.get(ts) as Bucket;
     this.buckets.delete(ts);
-    this.count -= bucket.size;
-    return bucket.values();
+    this.count -= bucket.live;
+    const keys = bucket.keys;
+    const nss = bucket.namespaces;
+    for (let i = 0; i < keys.length; i++) {
+      const ns = nss[i] as Namespace;
+      if (ns !== DELETED) fire(keys[i] as Key, ns, ts);
+    }
+    return true;
   }
 
   /** All timers, in firing order: for snapshots. */
   all(): Timer[] {
     const out: Timer[] = [];
     const stamps = [...this.buckets.keys()].sort((a, b) => a - b);
-    for (const ts of stamps) for (const t of (this.buckets.get(ts) as Map<string, Timer>).values()) out.push(t);
+    for (const ts of stamps) {
+      const b = this.buckets.get(ts) as Bucket;
+      for (let i = 0; i < b.keys.length; i++) {
+        const ns = b.namespaces[i] as Namespace;
+        if (ns !== DELETED) out.push({ key: b.keys[i] as Key, namespace: ns, timestamp: ts });
+      }
+    }
     return out;
   }
 
@@ -142,12 +198,12 @@ export class TimerService {
   }
 
   private fire(queue: TimerQueue, domain: TimeDomain, upTo: number, target: TimerTarget): void {
-    for (let batch = queue.pollUpTo(upTo); batch !== undefined; batch = queue.pollUpTo(upTo)) {
-      for (const t of batch) {
-        this.setCurrentKey(t.key);
-        target.onTimer(domain, t.key, t.namespace, t.timestamp);
-      }
-    }
+    const setKey = this.setCurrentKey;
+    const fire = (key: Key, namespace: Namespace, timestamp: number): void => {
+      setKey(key);
+      target.onTimer(domain, key, namespace, timestamp);
+    };
+    while (queue.fireNext(upTo, fire));
   }
 
   snapshot(): TimerSnapshot {
