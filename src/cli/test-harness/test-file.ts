@@ -126,12 +126,14 @@ export function parseTestFile(source: string, file: string, absPath: string): { 
   else {
     const names = new Map<string, Position>();
     testsNode.items.forEach((item, i) => {
+      const nameNode = isMap(item) ? item.items.find((p) => isScalar(p.key) && p.key.value === 'name')?.value : undefined;
+      if (isScalar(nameNode) && typeof nameNode.value === 'string') {
+        const dup = names.get(nameNode.value);
+        if (dup !== undefined) at(item as Node, `tests[${i}].name`, `duplicate test name '${nameNode.value}' (also at line ${dup.line})`);
+        else names.set(nameNode.value, posOf(item as Node));
+      }
       const t = reader.test(item as Node, `tests[${i}]`, { target: fileTarget, params: fileParams, validate: fileValidate, defaults: fileDefaults });
-      if (t === null) return;
-      const dup = names.get(t.name);
-      if (dup !== undefined) at(item as Node, `tests[${i}].name`, `duplicate test name '${t.name}' (also at line ${dup.line})`);
-      else names.set(t.name, t.pos);
-      tests.push(t);
+      if (t !== null) tests.push(t);
     });
   }
   if (errors.length > 0) return { testFile: null, errors: sortErrors(errors) };
@@ -152,6 +154,8 @@ interface Params {
 
 /** Typed reads of YAML nodes; each reports its own errors and returns null (or a neutral value) on a bad node. */
 class Reader {
+  /** The key node of each value node read by `entries`, so errors about a value's role point at its key. */
+  private readonly keyOf = new WeakMap<Node, Node>();
   constructor(
     private readonly doc: Document,
     private readonly at: Report,
@@ -168,7 +172,9 @@ class Reader {
         continue;
       }
       // A key with no value (`expect:`) is a null scalar, kept so it is reported as the wrong type.
-      out.set(key as K, (pair.value as Node | null) ?? (pair.key as Node));
+      const value = (pair.value as Node | null) ?? (pair.key as Node);
+      this.keyOf.set(value, pair.key as Node);
+      out.set(key as K, value);
     }
     return out;
   }
@@ -352,18 +358,19 @@ class Reader {
         }
         continue;
       }
+      const keyNode = this.keyOf.get(value) ?? value;
       if ((key === 'matches' || key === 'timeouts') && target.kind !== 'pattern') {
-        this.at(value, p, `${key} are the output of a pattern test; a ${target.kind === 'rule' ? 'rule test expects alerts' : 'test without pattern or rule expects streams'}`);
+        this.at(keyNode, p, `${key} are the output of a pattern test; a ${target.kind === 'rule' ? 'rule test expects alerts' : 'test without pattern or rule expects streams'}`);
         continue;
       }
       if (key === 'alerts' && target.kind !== 'rule') {
-        this.at(value, p, `alerts are the output of a rule test; ${target.kind === 'pattern' ? 'a pattern test expects matches and timeouts' : 'name a `rule`'}`);
+        this.at(keyNode, p, `alerts are the output of a rule test; ${target.kind === 'pattern' ? 'a pattern test expects matches and timeouts' : 'name a `rule`'}`);
         continue;
       }
       const list = this.list(value, p);
       if (list !== null) lists.set(key as Category, list);
     }
-    if (lists.size === 0) {
+    if (node.items.length === 0) {
       this.at(node, path, 'expects nothing; list at least one output (an empty list [] asserts there is none)');
       return null;
     }

@@ -73,5 +73,5 @@ function compareList(category: Category, expected: ExpectedList, actual: readonl
 }
 
 function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
+  return `${n} ${what}${n === 1 ? '' : what.endsWith('ch') ? 'es' : 's'}`;
 }
