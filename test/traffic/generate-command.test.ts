@@ -36,6 +36,9 @@ describe('vigil generate', () => {
     expect(lines.length).toBeGreaterThan(500);
     for (const l of lines.slice(0, 50)) expect(Object.keys(JSON.parse(l))).toEqual(['id', 'plate', 'plate_color', 'vehicle_type', 'checkpoint', 'lane', 'direction', 'speed', 'ts']);
     expect(c.err).toMatch(new RegExp(`^vigil generate: ${lines.length} records, 0 anomalies`));
+    const dash = io();
+    expect(await run(['--minutes', '2', '--seed', '5', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00', '--out', '-'], dash)).toBe(0);
+    expect(dash.out).toBe(c.out);
   });
 
   it('writes --out and --truth files; --no-noise gives a clean feed', async () => {

@@ -61,7 +61,7 @@ export const run: Command = async (args, io) => {
     io.stdout(usage);
     return ExitCode.ok;
   }
-  const outPath = v.out === undefined ? undefined : resolve(io.cwd, v.out);
+  const outPath = v.out === undefined || v.out === '-' ? undefined : resolve(io.cwd, v.out);
   if (v.checkpoints) {
     const json = cityRegistryJson();
     if (outPath === undefined) io.stdout(json);
