@@ -1,4 +1,4 @@
-import { KeyedOperator, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type MapState, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
+import { KeyedOperator, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
 import { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
@@ -23,6 +23,14 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
 
 const BUFFER_NS: Namespace = 0;
 
+/** One key's events waiting for the watermark, sorted by timestamp (stable: arrival order within a timestamp). */
+interface Pending<E> {
+  ts: number[];
+  events: E[];
+  /** The earliest timer registered for this buffer. */
+  timerAt: number;
+}
+
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait in a per-key buffer until the watermark
  * passes them, then enter the NFA in timestamp order (arrival order breaks ties); events behind the watermark go to
@@ -33,14 +41,14 @@ const BUFFER_NS: Namespace = 0;
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
   private readonly codec: EventCodec<E> | undefined;
-  private readonly buffer: MapState<number, E[]>;
+  private readonly buffer: ValueState<Pending<E>>;
   private readonly states = new Map<Key, NfaKeyState<E>>();
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
     this.codec = options.codec;
-    this.buffer = this.backend.map<number, E[]>('cep-buffer');
+    this.buffer = this.backend.value<Pending<E>>('cep-buffer');
   }
 
   override open(ctx: OperatorContext<CepOutput<E>>): void {
@@ -67,26 +75,52 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       return;
     }
     const key = this.enterKey(value);
-    const list = this.buffer.get(timestamp, BUFFER_NS);
-    if (list === undefined) {
-      this.buffer.put(timestamp, [value], BUFFER_NS);
+    const pending = this.buffer.get(BUFFER_NS);
+    if (pending === undefined) {
+      this.buffer.update({ ts: [timestamp], events: [value], timerAt: timestamp }, BUFFER_NS);
       this.timers.registerEventTimer(key, BUFFER_NS, timestamp);
-    } else {
-      list.push(value);
+      return;
+    }
+    // Insert after every event with the same or an earlier timestamp: arrival order breaks ties.
+    const ts = pending.ts;
+    let i = ts.length;
+    while (i > 0 && (ts[i - 1] as number) > timestamp) i--;
+    ts.splice(i, 0, timestamp);
+    pending.events.splice(i, 0, value);
+    if (timestamp < pending.timerAt) {
+      pending.timerAt = timestamp;
+      this.timers.registerEventTimer(key, BUFFER_NS, timestamp);
     }
   }
 
+  /**
+   * A key's buffer has one timer, at its earliest timestamp. When it fires, the events of that timestamp enter the
+   * NFA and a timer is set for the next buffered timestamp. Timers fire in timestamp order across keys, so matches
+   * come out in event-time order for the whole operator, not only per key.
+   */
   onTimer(domain: TimeDomain, key: Key, _namespace: Namespace, timestamp: number): void {
     if (domain !== 'event') return;
     let st = this.states.get(key);
-    const events = this.buffer.get(timestamp, BUFFER_NS);
-    if (events !== undefined) {
-      this.buffer.remove(timestamp, BUFFER_NS);
+    const pending = this.buffer.get(BUFFER_NS);
+    if (pending !== undefined && (pending.ts[0] as number) <= timestamp) {
       if (st === undefined) {
         st = this.nfa.createState(key);
         this.states.set(key, st);
       }
-      for (const e of events) this.emit(key, this.nfa.process(st, e, timestamp), timestamp);
+      const ts = pending.ts;
+      let n = 0;
+      while (n < ts.length && (ts[n] as number) <= timestamp) {
+        const t = ts[n] as number;
+        this.emit(key, this.nfa.process(st, pending.events[n] as E, t), t);
+        n++;
+      }
+      if (n === ts.length) this.buffer.clear(BUFFER_NS);
+      else {
+        ts.splice(0, n);
+        pending.events.splice(0, n);
+        pending.timerAt = ts[0] as number;
+        this.timers.registerEventTimer(key, BUFFER_NS, pending.timerAt);
+      }
     }
     if (st === undefined) return;
     this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
