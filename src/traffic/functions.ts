@@ -1,50 +1,47 @@
 import type { CheckpointRegistry } from './registry.js';
 
-/** The value types a DSL function signature can name. */
+/** The value types a DSL function signature can name (a subset of the pattern language's types). */
 export type DslValueType = 'string' | 'number' | 'boolean' | 'unknown';
+
+/** A value a domain function returns: what the pattern language can hold. */
+export type DomainValue = null | boolean | number | string;
 
 /**
  * A domain function for the pattern language, with its declared signature so the DSL checker
- * can reject wrong arity and argument types at compile time. `impl` is pure and never throws:
- * an argument of the wrong run-time type (e.g. null) yields null, which every comparison treats as false.
+ * can reject wrong arity and argument types at compile time. Shaped like the DSL's
+ * `FunctionSignature` (without importing it) so it registers as is. `impl` is pure and never
+ * throws: an argument of the wrong run-time type (e.g. null) yields null, which every comparison
+ * treats as false.
  */
 export interface DomainFunction {
   readonly name: string;
   readonly params: readonly DslValueType[];
+  readonly minArgs: number;
+  readonly maxArgs: number;
   readonly returns: DslValueType;
-  readonly impl: (...args: readonly unknown[]) => unknown;
+  readonly impl: (...args: readonly unknown[]) => DomainValue;
+}
+
+function fixed(name: string, params: readonly DslValueType[], returns: DslValueType, impl: (...args: readonly unknown[]) => DomainValue): DomainFunction {
+  return { name, params, minArgs: params.length, maxArgs: params.length, returns, impl };
+}
+
+/** Extra registry fields may hold anything; the language sees scalars only (others read as null). */
+function scalar(v: unknown): DomainValue {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
 }
 
 /** The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry. */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
-    {
-      name: 'distance_km',
-      params: ['string', 'string'],
-      returns: 'number',
-      impl: (a, b) => (typeof a === 'string' && typeof b === 'string' ? nullIfNaN(registry.distanceKm(a, b)) : null),
-    },
-    {
-      name: 'checkpoint_attr',
-      params: ['string', 'string'],
-      returns: 'unknown',
-      impl: (cp, name) => (typeof cp === 'string' && typeof name === 'string' ? (registry.checkpointAttr(cp, name) ?? null) : null),
-    },
-    {
-      name: 'segment_of',
-      params: ['string'],
-      returns: 'string',
-      impl: (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null),
-    },
-    {
-      name: 'is_entry',
-      params: ['string'],
-      returns: 'boolean',
-      impl: (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null),
-    },
+    fixed('distance_km', ['string', 'string'], 'number', (a, b) => {
+      if (typeof a !== 'string' || typeof b !== 'string') return null;
+      const d = registry.distanceKm(a, b);
+      return d === d ? d : null; // unknown checkpoint: null
+    }),
+    fixed('checkpoint_attr', ['string', 'string'], 'unknown', (cp, name) =>
+      typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null),
+    fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null)),
+    fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null)),
   ];
-}
-
-function nullIfNaN(x: number): number | null {
-  return x === x ? x : null;
 }

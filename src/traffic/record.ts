@@ -24,6 +24,23 @@ export interface TrafficRecord {
 
 export type Direction = 'in' | 'out';
 
+/**
+ * Field types of a validated record, in the pattern language's type names, for the DSL checker
+ * (`sourceSchemas`). The schema is open: extra feed fields are `unknown`.
+ */
+export const TRAFFIC_RECORD_SCHEMA = {
+  id: 'string',
+  plate: 'string',
+  plate_color: 'string',
+  plate_readable: 'boolean',
+  checkpoint: 'string',
+  ts: 'timestamp',
+  speed: 'number',
+  lane: 'number',
+  direction: 'string',
+  vehicle_type: 'string',
+} as const satisfies Readonly<Record<string, 'string' | 'number' | 'boolean' | 'timestamp'>>;
+
 /** Plate colours of Chinese registrations; `unknown` is allowed for unreadable captures. */
 export const PLATE_COLORS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow_green', 'unknown'] as const;
 export type PlateColor = (typeof PLATE_COLORS)[number];

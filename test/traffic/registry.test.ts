@@ -104,7 +104,7 @@ describe('haversineKm against known distances', () => {
 });
 
 describe('traffic DSL functions', () => {
-  const reg = CheckpointRegistry.fromJson(good);
+  const reg = CheckpointRegistry.fromJson([...good, { ...good[2], id: 'D', tags: ['a'] }]);
   const fns = new Map(trafficFunctions(reg).map((f) => [f.name, f]));
 
   it('declares their signatures', () => {
@@ -114,6 +114,7 @@ describe('traffic DSL functions', () => {
       'segment_of(string): string',
       'is_entry(string): boolean',
     ]);
+    for (const f of fns.values()) expect([f.minArgs, f.maxArgs]).toEqual([f.params.length, f.params.length]);
   });
 
   it('evaluate against the registry, and give null (never throw) for bad arguments', () => {
@@ -123,6 +124,8 @@ describe('traffic DSL functions', () => {
     expect(call('distance_km', null, 'A')).toBeNull();
     expect(call('checkpoint_attr', 'A', 'district')).toBe('west');
     expect(call('checkpoint_attr', 'B', 'district')).toBeNull();
+    expect(call('checkpoint_attr', 'D', 'tags')).toBeNull(); // non-scalar extra field
+    expect(call('checkpoint_attr', 'D', 'lanes')).toBe(2);
     expect(call('checkpoint_attr', 'A', 3)).toBeNull();
     expect(call('segment_of', 'C')).toBe('S2');
     expect(call('segment_of', 'Q')).toBeNull();
