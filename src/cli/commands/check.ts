@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Command, ExitCode, UserError } from '../io.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, loadProgram, loadRegistry } from '../environment.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, loadProgram, loadRegistry, readSources } from '../environment.js';
+import { formatWarning, lintProgram } from '../../dsl/lint.js';
 
 const usage = `usage: vigil check [paths...] [--checkpoints file]
 
@@ -28,6 +29,12 @@ export const run: Command = async (args, io) => {
     `ok: ${patterns.length} pattern file(s): ${p.sources.size} source(s), ${p.streams.size} stream(s), ${p.patterns.size} pattern(s); ` +
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,
   );
+  // Lint warnings and notes come after the summary and never change the exit code.
+  const warnings = lintProgram(p);
+  if (warnings.length > 0) {
+    const text = new Map(readSources(patterns, io.cwd).map((s) => [s.file, s.source]));
+    io.stderr(warnings.map((w) => formatWarning(w, text.get(w.file) ?? '')).join('\n') + '\n');
+  }
   return ExitCode.ok;
 };
 
