@@ -34,7 +34,8 @@ export interface NfaOptions {
 export interface Nfa<E> {
   /** One per key: computation states + that key's shared buffer. `key` only labels log lines. */
   createState(key?: unknown): NfaKeyState<E>;
-  /** Feeds one event; events must arrive in timestamp order. Times out what `timestamp` expires first. */
+  /** Feeds one event; events must arrive in timestamp order (an earlier one throws RangeError). Times out what
+   *  `timestamp` expires first. */
   process(state: NfaKeyState<E>, event: E, timestamp: number): NfaOutput<E>;
   /** Prunes / times out by `within` as of `timestamp`; completes patterns ending in notFollowedBy. */
   advanceTime(state: NfaKeyState<E>, timestamp: number): NfaOutput<E>;
@@ -66,6 +67,8 @@ export class NfaKeyState<E> {
   completed: ComputationState<E>[] = NONE_HELD as unknown as ComputationState<E>[];
   readonly buffer = new SharedBuffer<E>();
   nextSeq = 0;
+  /** Timestamp of the last event processed: events must not go back in time. */
+  lastTimestamp = Number.NEGATIVE_INFINITY;
   /** Partial matches dropped by the maxPartialMatchesPerKey guard. */
   droppedPartialMatches = 0;
   capWarned = false;
@@ -177,6 +180,9 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   process(st: NfaKeyState<E>, event: E, timestamp: number): NfaOutput<E> {
     this.timeOut(st, timestamp);
+    // Timeouts and skip strategies rely on partial matches being ordered by time: refuse, rather than mis-time.
+    if (!(timestamp >= st.lastTimestamp)) throw new RangeError(`cep: event at ${timestamp} after one at ${st.lastTimestamp}: events must arrive in timestamp order`);
+    st.lastTimestamp = timestamp;
     const entry = new EventEntry(event, timestamp, st.nextSeq++);
     const buffer = st.buffer;
     const kinds = this.kinds;

@@ -28,6 +28,8 @@ export interface NfaStateSnapshot {
   /** Identifies the compiled NFA; restoring into a different pattern is refused. */
   readonly fingerprint: string;
   readonly nextSeq: number;
+  /** null before the first event (-Infinity does not survive JSON). */
+  readonly lastTimestamp: number | null;
   readonly droppedPartialMatches: number;
   readonly events: EventRow[];
   readonly nodes: NodeRow[];
@@ -65,6 +67,7 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
     format: NFA_SNAPSHOT_FORMAT,
     fingerprint: nfa.compiled.fingerprint,
     nextSeq: st.nextSeq,
+    lastTimestamp: Number.isFinite(st.lastTimestamp) ? st.lastTimestamp : null,
     droppedPartialMatches: st.droppedPartialMatches,
     events,
     nodes,
@@ -78,6 +81,7 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
   if (snap.fingerprint !== nfa.compiled.fingerprint) throw new Error('NFA snapshot was taken from a different pattern');
   const st = new NfaKeyState<E>(key);
   st.nextSeq = snap.nextSeq;
+  st.lastTimestamp = snap.lastTimestamp ?? Number.NEGATIVE_INFINITY;
   st.droppedPartialMatches = snap.droppedPartialMatches;
   const entries = snap.events.map(([seq, ts, data]) => new EventEntry<E>(codec.decode(data), ts, seq));
   const nodes: BufferNode<E>[] = [];

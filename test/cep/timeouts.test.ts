@@ -83,3 +83,17 @@ describe('nextTimeout', () => {
     expect(noWindow.nextTimeout(st2)).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+describe('event order', () => {
+  it('accepts equal timestamps and refuses an event older than the last one (also after a snapshot)', async () => {
+    const { encodeNfaState, decodeNfaState } = await import('../../src/cep/index.js');
+    const nfa = compile(ab(10));
+    const st = nfa.createState();
+    nfa.process(st, { k: 'a', i: 0 }, 5);
+    nfa.process(st, { k: 'x', i: 1 }, 5);
+    expect(() => nfa.process(st, { k: 'b', i: 2 }, 4)).toThrow(RangeError);
+    const back = decodeNfaState(nfa, JSON.parse(JSON.stringify(encodeNfaState(nfa, st))));
+    expect(() => nfa.process(back, { k: 'b', i: 2 }, 4)).toThrow(/timestamp order/);
+    expect(nfa.process(back, { k: 'b', i: 2 }, 6).matches.map(sig)).toEqual(['a=0 b=2']);
+  });
+});
