@@ -8,7 +8,10 @@ type Kind = 'x' | 'y' | 'z';
 interface Ev {
   readonly i: number;
   readonly k: Kind;
+  /** Event time; the arrival index unless a test sets it. */
+  readonly ts?: number;
 }
+const tsOf = (e: Ev): number => e.ts ?? e.i;
 type Link = 'strict' | 'relaxed' | 'any' | 'notNext';
 type Inner = 'strict' | 'relaxed' | 'any';
 interface VarSpec {
@@ -54,7 +57,9 @@ function build(vars: readonly VarSpec[]): Pattern<Ev> {
 }
 
 /** Every assignment of increasing event indices to the variables that Flink's contiguity rules allow. */
-function bruteForce(vars: readonly VarSpec[], events: readonly Ev[]): string[] {
+/** With `within`, a match counts when the event that completes it (its last event, or for a trailing notNext the
+ *  event after it) comes less than `within` after its first event. */
+function bruteForce(vars: readonly VarSpec[], events: readonly Ev[], within = 0): string[] {
   const out: string[] = [];
   const taken: number[][] = vars.map(() => []);
   // `last` is the index of the last taken event, -1 before the first.
@@ -68,7 +73,13 @@ function bruteForce(vars: readonly VarSpec[], events: readonly Ev[]): string[] {
   };
   const visit = (vi: number, last: number): void => {
     if (vi === vars.length) {
-      if (last >= 0) out.push(signature(taken));
+      if (last < 0) return;
+      if (within > 0) {
+        const first = Math.min(...taken.filter((t) => t.length > 0).map((t) => t[0]!));
+        const completing = vars[vars.length - 1]!.link === 'notNext' ? last + 1 : last;
+        if (tsOf(events[completing]!) - tsOf(events[first]!) >= within) return;
+      }
+      out.push(signature(taken));
       return;
     }
     const v = vars[vi]!;
@@ -108,17 +119,17 @@ function signature(taken: readonly (readonly number[])[]): string {
     .join(' ');
 }
 
-function runNfa(vars: readonly VarSpec[], events: readonly Ev[]): string[] {
-  const nfa = compile(build(vars));
+function runNfa(vars: readonly VarSpec[], events: readonly Ev[], within = 0): string[] {
+  const nfa = compile(within > 0 ? build(vars).within(within) : build(vars));
   const st = nfa.createState();
   const out: string[] = [];
   for (const e of events) {
-    for (const m of nfa.process(st, e, e.i).matches) {
+    for (const m of nfa.process(st, e, tsOf(e)).matches) {
       const taken = vars.map((_, k) => (m[`v${k}`] ?? []).map((x) => x.i));
       out.push(signature(taken));
     }
   }
-  // Nothing may outlive its partial match: with all matches out and no window, only live partials hold events.
+  // Nothing may outlive its partial match: with all matches out, only live partials hold events.
   if (nfa.partialMatchCount(st) === 0) expect(st.buffer.eventCount).toBe(0);
   return out.sort();
 }
@@ -227,4 +238,19 @@ describe('NFA (noSkip) equals a brute-force subsequence enumerator', () => {
       );
     });
   }
+
+  it('agrees with `within`: a match counts only if it completes less than `within` after its first event', () => {
+    const timed = fc
+      .array(fc.tuple(kindArb, fc.integer({ min: 0, max: 3 })), { maxLength: 8 })
+      .map((rows) => {
+        let ts = 0;
+        return rows.map(([k, dt], i): Ev => ({ i, k, ts: (ts += dt) }));
+      });
+    fc.assert(
+      fc.property(fc.array(varArb, { minLength: 1, maxLength: 3 }).map(normalize), timed, fc.integer({ min: 1, max: 8 }), (vars, events, within) => {
+        expect(runNfa(vars, events, within)).toEqual(bruteForce(vars, events, within));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
