@@ -60,10 +60,21 @@ export interface Evaluation {
   readonly byType: Readonly<Record<AnomalyType, TypeScore>>;
   readonly falseAlarms: readonly FalseAlarm[];
   readonly missed: readonly AnomalyTruth[];
+  /**
+   * Flow alerts at the cameras of a congested segment, during the jam or within 20 minutes after it:
+   * a jam really does cut the flow past its cameras and releases a burst when it clears. They are
+   * neither true nor false alerts of a flow anomaly and are left out of the flow scores.
+   */
+  readonly secondary: readonly Detection[];
 }
+
+/** How long after a jam clears its released queue may still show as a flow change. */
+const JAM_AFTERMATH_MS = 20 * 60_000;
 
 export function evaluate(detections: readonly Detection[], truth: GroundTruth, tolerance: Partial<Record<AnomalyType, Tolerance>> = {}): Evaluation {
   const tol = { ...DEFAULT_TOLERANCE, ...tolerance };
+  const jams = truth.anomalies.filter((a) => a.type === 'congestion');
+  const secondary: Detection[] = [];
   const byKey = new Map<string, AnomalyTruth[]>();
   for (const a of truth.anomalies) {
     const k = a.type + '\u0000' + a.key;
@@ -77,6 +88,10 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
   const falseAlarms: FalseAlarm[] = [];
   const explain = explainer(truth);
   for (const d of detections) {
+    if ((d.type === 'flow_drop' || d.type === 'flow_surge') && jams.some((j) => j.checkpoints.includes(d.key) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
+      secondary.push(d);
+      continue;
+    }
     det.set(d.type, (det.get(d.type) ?? 0) + 1);
     const t = tol[d.type];
     const hit = (byKey.get(d.type + '\u0000' + d.key) ?? []).find((a) => d.time >= a.from - t.beforeMs && d.time <= a.to + t.afterMs);
@@ -99,7 +114,7 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
       recall: anomalies.length === 0 ? 1 : nFound / anomalies.length,
     };
   }
-  return { byType, falseAlarms, missed: truth.anomalies.filter((a) => !found.has(a)) };
+  return { byType, falseAlarms, missed: truth.anomalies.filter((a) => !found.has(a)), secondary };
 }
 
 function explainer(truth: GroundTruth): (d: Detection) => FalseAlarmCause {

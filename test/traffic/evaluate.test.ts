@@ -34,10 +34,14 @@ describe('evaluate', () => {
       { type: 'congestion', key: 'SEG1', time: 59 * MIN },
       { type: 'first_entry', key: '浙B9|green', time: 5 * MIN - 60_000 }, // skewed stamp
       { type: 'first_entry', key: '浙C1|blue', time: 5 * MIN, checkpoints: ['CP3'] },
+      { type: 'flow_drop', key: 'CP7', time: 70 * MIN }, // the jam cuts flow past its own camera
+      { type: 'flow_surge', key: 'CP6', time: 95 * MIN }, // and releases a burst when it clears
+      { type: 'flow_surge', key: 'CP6', time: 101 * MIN }, // too long after: a false alarm
     ];
     const e = evaluate(detections, truth);
     expect(e.byType.cloned_plate).toMatchObject({ detections: 4, truePositives: 2, falsePositives: 2, anomalies: 2, found: 1, precision: 0.5, recall: 0.5 });
-    expect(e.byType.flow_surge).toMatchObject({ precision: 1, recall: 1 });
+    expect(e.byType.flow_surge).toMatchObject({ detections: 2, precision: 0.5, recall: 1 });
+    expect(e.secondary.map((d) => d.key)).toEqual(['CP7', 'CP6']);
     expect(e.byType.flow_drop).toMatchObject({ detections: 1, precision: 0, recall: 1, anomalies: 0 });
     expect(e.byType.congestion).toMatchObject({ precision: 1, recall: 1 });
     expect(e.byType.first_entry).toMatchObject({ detections: 2, truePositives: 1, precision: 0.5, recall: 1 });
@@ -47,6 +51,7 @@ describe('evaluate', () => {
       ['浙A1|blue', 'misread'],
       ['CP4', 'outage'],
       ['浙C1|blue', 'skew'],
+      ['CP6', 'unexplained'],
     ]);
     expect(formatEvaluation(e)).toContain('| cloned_plate | 2 | 4 | 2 | 0.500 | 0.500 |');
   });
