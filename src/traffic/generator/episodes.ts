@@ -7,6 +7,9 @@ import type { Route, RoutePlanner } from './routes.js';
 
 const MIN = 60_000;
 
+/** Smallest distance between the cameras of a vehicle and of its clone. */
+export const MIN_CLONE_KM = 8;
+
 export interface Leg {
   readonly to: number;
   readonly route: Route;
@@ -38,8 +41,9 @@ function nearLeg(city: City, planner: RoutePlanner, from: number, rng: Rng): Leg
 
 /**
  * Chooses a cloned-plate episode: a parked fleet vehicle (idle for 30 minutes, so no earlier sighting
- * pairs with the clone) and a clone starting at least 11 km away, whose cameras are all at least 6 km
- * from the real vehicle's. Null when none fits.
+ * pairs with the clone) and a clone starting at least 12 km away, whose cameras are all at least
+ * {@link MIN_CLONE_KM} from the real vehicle's: far enough that two minutes of clock skew on each side
+ * cannot make the pair look possible for long. Null when none fits.
  */
 export function pickClone(city: City, planner: RoutePlanner, fleet: Fleet, fleetCore: number, rng: Rng, t: number): ClonePick | null {
   const cps = city.checkpoints;
@@ -52,7 +56,7 @@ export function pickClone(city: City, planner: RoutePlanner, fleet: Fleet, fleet
     const bFrom = rng.pick(city.gridNodes);
     const na = city.nodes[loc]!;
     const nb = city.nodes[bFrom]!;
-    if (Math.hypot(na.x - nb.x, na.y - nb.y) < 11) continue;
+    if (Math.hypot(na.x - nb.x, na.y - nb.y) < 12) continue;
     const b = nearLeg(city, planner, bFrom, rng);
     if (b === null) continue;
     let minKm = Infinity;
@@ -63,7 +67,7 @@ export function pickClone(city: City, planner: RoutePlanner, fleet: Fleet, fleet
         minKm = Math.min(minKm, haversineKm(p.lat, p.lon, q.lat, q.lon));
       }
     }
-    if (minKm >= 6) return { vehicle: v, a, b, minKm };
+    if (minKm >= MIN_CLONE_KM) return { vehicle: v, a, b, minKm };
   }
   return null;
 }
