@@ -1,8 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { PollResult, Source, SourcePositions } from '../core/index.js';
 
 const CHUNK = 1 << 20;
-const NEWLINE = 0x0a;
 
 export interface NdjsonSourceOptions {
   /** Lines per batch: the unit between which checkpoints may be taken. */
@@ -13,17 +13,23 @@ export interface NdjsonSourceOptions {
  * Reads an NDJSON file (or stdin when path is '-') as one partition of raw lines. Positions are byte offsets,
  * so a checkpointed file replay seeks straight back to the next unread line; stdin cannot seek.
  * Lines are handed on unparsed: JSON errors become dead letters in the job, with the line kept.
+ * Each 1 MiB chunk is decoded to text once and lines are slices of it (decoding line by line costs more than
+ * parsing them); byte positions are counted per batch, not per line.
  */
 export class NdjsonSource implements Source<string> {
   readonly name: string;
   private handle: FileHandle | undefined;
   private stdin: AsyncIterator<Buffer> | undefined;
   private readonly batchSize: number;
-  private buffer: Buffer = Buffer.alloc(0);
-  /** Byte offset in the file of buffer[0]. */
-  private bufferOffset = 0;
-  /** Byte offset of the next unread line. */
-  private position = 0;
+  private decoder = new StringDecoder('utf8');
+  /** Decoded text not yet consumed starts at text[idx]. */
+  private text = '';
+  private idx = 0;
+  /** Byte offset in the file of text[mark]; bytes between mark and idx are counted lazily. */
+  private mark = 0;
+  private markOffset = 0;
+  /** Where the next read from the file starts. */
+  private readOffset = 0;
   private lineNumber = 0;
   private eof = false;
   private ended = false;
@@ -40,32 +46,41 @@ export class NdjsonSource implements Source<string> {
     return [0];
   }
 
+  /** Byte offset of the next unread line. */
+  private bytePosition(): number {
+    if (this.idx !== this.mark) {
+      this.markOffset += Buffer.byteLength(this.text.slice(this.mark, this.idx), 'utf8');
+      this.mark = this.idx;
+    }
+    return this.markOffset;
+  }
+
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    let chunk: Buffer;
+    let chunk: Buffer | null;
     if (this.path === '-') {
       this.stdin ??= (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
       const r = await this.stdin.next();
-      if (r.done === true) {
-        this.eof = true;
-        return false;
-      }
-      chunk = r.value;
+      chunk = r.done === true ? null : r.value;
     } else {
       this.handle ??= await open(this.path, 'r');
       const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await this.handle.read(buf, 0, CHUNK, this.bufferOffset + this.buffer.length);
-      if (bytesRead === 0) {
-        this.eof = true;
-        return false;
-      }
-      chunk = buf.subarray(0, bytesRead);
+      const { bytesRead } = await this.handle.read(buf, 0, CHUNK, this.readOffset);
+      this.readOffset += bytesRead;
+      chunk = bytesRead === 0 ? null : buf.subarray(0, bytesRead);
     }
-    // Keep only the unread tail of the old buffer.
-    const consumed = this.position - this.bufferOffset;
-    this.buffer = Buffer.concat([this.buffer.subarray(consumed), chunk]);
-    this.bufferOffset = this.position;
-    return true;
+    // Keep only the unread tail, with its byte offset settled first.
+    this.bytePosition();
+    const tail = this.text.slice(this.idx);
+    if (chunk === null) {
+      this.eof = true;
+      this.text = tail + this.decoder.end();
+    } else {
+      this.text = tail + this.decoder.write(chunk);
+    }
+    this.idx = 0;
+    this.mark = 0;
+    return chunk !== null;
   }
 
   async poll(): Promise<PollResult<string>> {
@@ -73,37 +88,41 @@ export class NdjsonSource implements Source<string> {
     const lines: string[] = [];
     const firstLine = this.lineNumber;
     while (lines.length < this.batchSize) {
-      const start = this.position - this.bufferOffset;
-      const nl = this.buffer.indexOf(NEWLINE, start);
+      const nl = this.text.indexOf('\n', this.idx);
       if (nl < 0) {
         if (await this.fill()) continue;
+        if (!this.eof) continue;
         // A last line without a trailing newline still counts.
-        if (start < this.buffer.length) {
-          lines.push(this.buffer.toString('utf8', start, this.buffer.length));
-          this.position = this.bufferOffset + this.buffer.length;
+        if (this.idx < this.text.length) {
+          lines.push(this.text.slice(this.idx));
+          this.idx = this.text.length;
           this.lineNumber++;
         }
         this.ended = true;
         break;
       }
-      const end = nl > start && this.buffer[nl - 1] === 0x0d ? nl - 1 : nl;
-      lines.push(this.buffer.toString('utf8', start, end));
-      this.position = this.bufferOffset + nl + 1;
+      const end = nl > this.idx && this.text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      lines.push(this.text.slice(this.idx, end));
+      this.idx = nl + 1;
       this.lineNumber++;
     }
     return { partition: 0, records: lines, firstOffset: firstLine, endOfPartition: this.ended };
   }
 
   positions(): SourcePositions {
-    return { 0: this.position, line: this.lineNumber };
+    return { 0: this.bytePosition(), line: this.lineNumber };
   }
 
   async seek(positions: SourcePositions): Promise<void> {
     if (this.path === '-') throw new Error('stdin cannot be rewound: restore from a checkpoint needs a file or Kafka input');
-    this.position = positions[0] ?? 0;
+    const offset = positions[0] ?? 0;
+    this.readOffset = offset;
+    this.markOffset = offset;
     this.lineNumber = positions['line'] ?? 0;
-    this.bufferOffset = this.position;
-    this.buffer = Buffer.alloc(0);
+    this.text = '';
+    this.idx = 0;
+    this.mark = 0;
+    this.decoder = new StringDecoder('utf8');
     this.eof = false;
     this.ended = false;
   }

@@ -43,6 +43,20 @@ describe('NdjsonSource', () => {
     expect(lines).toEqual(['{"n":3}', '{"n":4}', '{"n":5}']);
     expect(offsets).toEqual([2, 3, 4]);
   });
+
+  it('counts positions in bytes with multi-byte text, so a restore lands on the right line', async () => {
+    const path = join(dir, 'c.ndjson');
+    const rows = Array.from({ length: 7 }, (_, i) => `{"plate":"京A${i}号牌","n":${i}}`);
+    writeFileSync(path, rows.join('\n') + '\n');
+    const first = new NdjsonSource(path, { batchSize: 3 });
+    await first.poll();
+    await first.poll();
+    const positions = first.positions();
+    expect(positions[0]).toBe(Buffer.byteLength(rows.slice(0, 6).join('\n') + '\n'));
+    const second = new NdjsonSource(path, { batchSize: 3 });
+    await second.seek(positions);
+    expect((await drain(second)).lines).toEqual([rows[6]]);
+  });
 });
 
 describe('parseNdjsonLine', () => {
