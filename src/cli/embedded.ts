@@ -70,18 +70,27 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
 
   let task: Task | undefined;
   const check = run.check;
-  const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void => {
-    if (check === undefined) return parseNdjsonLine(line, ctx);
-    parseNdjsonLine(line, {
-      record: (r) => {
-        const reason = check(r, task?.watermark ?? Number.NEGATIVE_INFINITY);
-        if (reason === null) ctx.record(r);
-        else ctx.deadLetter(reason);
-      },
-      watermark: (ts) => ctx.watermark(ts),
-      deadLetter: (reason) => ctx.deadLetter(reason),
-    });
+  // The validating context wraps the task's parse context; built once, not per record.
+  let wrapped: { inner: ParseContext<Record<string, unknown>>; outer: ParseContext<Record<string, unknown>> } | undefined;
+  const validating = (ctx: ParseContext<Record<string, unknown>>, check: RecordCheck): ParseContext<Record<string, unknown>> => {
+    if (wrapped?.inner !== ctx) {
+      wrapped = {
+        inner: ctx,
+        outer: {
+          record: (r) => {
+            const reason = check(r, task?.watermark ?? Number.NEGATIVE_INFINITY);
+            if (reason === null) ctx.record(r);
+            else ctx.deadLetter(reason);
+          },
+          watermark: (ts) => ctx.watermark(ts),
+          deadLetter: (reason) => ctx.deadLetter(reason),
+        },
+      };
+    }
+    return wrapped.outer;
   };
+  const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void =>
+    parseNdjsonLine(line, check === undefined ? ctx : validating(ctx, check));
   const outputs: JobOutputs = {
     ...(run.patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
     streams,
