@@ -319,8 +319,17 @@ class JobCompiler {
     const nfa = compileNfa(compiled.pattern, this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey });
     const input = this.stream(decl.from.name);
     const key = this.keySelector(decl.keyBy, cx);
-    // A record whose key is null (an unreadable plate, say) never keys a pattern.
-    const keyed = input.filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY).keyBy(key);
+    // A record whose key is null (an unreadable plate, say) never keys a pattern. The filter hands the key it
+    // computed to the key selector that runs right after it for the same record (one push, no re-evaluation).
+    let lastRecord: Rec | null = null;
+    let lastKey: Key = NULL_KEY;
+    const keyed = input
+      .filter(`${uidPrefix}:keyed`, (r) => {
+        lastRecord = r;
+        lastKey = key(r);
+        return lastKey !== NULL_KEY;
+      })
+      .keyBy((r) => (r === lastRecord ? lastKey : key(r)));
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const outputs = keyed.transform(`${uidPrefix}:cep`, (k) => new CepOperator<Rec>({ uid: `${uidPrefix}:cep`, key: k, nfa, ...(lateTag === undefined ? {} : { lateTag }) }));
     if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, outputs as unknown as DataStream<Rec>);
