@@ -1,4 +1,4 @@
-import { ManualClock, MetricRegistry, Task, systemClock, type Clock, type DeadLetter, type LateRecord, type ParseContext, type Sink } from '../core/index.js';
+import { ManualClock, MetricRegistry, Task, stderrLogger, systemClock, type Clock, type DeadLetter, type LateRecord, type ParseContext, type Sink } from '../core/index.js';
 import { buildJob, type JobOutputs, type MatchRecord } from '../dsl/compile/job.js';
 import type { BatchLookup } from '../dsl/compile/lookups.js';
 import type { Rec } from '../dsl/compile/scope.js';
@@ -107,6 +107,7 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     ...(run.lookups === undefined ? {} : { lookups: run.lookups }),
     outputs,
     clock,
+    log: stderrLogger(io.stderr),
   });
   const metrics = new MetricRegistry();
   task = new Task(graph, { metrics, clock: clock instanceof ManualClock ? clock : systemClock, finalWatermark: run.unbounded !== true });

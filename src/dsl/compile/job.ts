@@ -15,6 +15,7 @@ import {
   type EventTimeSpec,
   type Key,
   type LateRecord,
+  type Logger,
   type Sink,
   type Source,
   type WindowAssigner,
@@ -67,6 +68,8 @@ export interface JobSpec {
   /** Processing time for `detected_at`. */
   readonly clock: Clock;
   readonly maxPartialMatchesPerKey?: number;
+  /** Where the CEP engine reports a key hitting the partial-match cap (once per key). */
+  readonly log?: Logger;
 }
 
 const KEY_SEPARATOR = '\u001f';
@@ -316,7 +319,10 @@ class JobCompiler {
     const decl = checked.decl;
     const cx: ExprContext = { program: this.program, params };
     const compiled = compilePattern(checked, cx);
-    const nfa = compileNfa(compiled.pattern, this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey });
+    const nfa = compileNfa(compiled.pattern, {
+      ...(this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey }),
+      ...(this.spec.log === undefined ? {} : { logger: this.spec.log }),
+    });
     const input = this.stream(decl.from.name);
     const key = this.keySelector(decl.keyBy, cx);
     // A record whose key is null (an unreadable plate, say) never keys a pattern. The filter hands the key it
