@@ -175,6 +175,8 @@ describe('`define` and `match`', () => {
       ['P2', { plate: 'P2', entered: T0 + m(1) }, true],
     ]);
     expect(Object.keys((r.outputs[1] as { evidence: object }).evidence)).toEqual(['enter']);
+    // A match's event time is its last event; a timeout's is the first event + within (Flink).
+    expect(r.outputs.map((a) => a['event_time'])).toEqual([T0 + m(3), T0 + m(11)]);
   });
 });
 
