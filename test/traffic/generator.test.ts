@@ -120,7 +120,7 @@ describe('anomalies', () => {
       for (const side of sides) for (const r of side) expect(keyOf(r)).toBe(c.key);
       expect(sides[0]![0]!.checkpoint).toBe(c.checkpoints[0]);
       expect(sides[1]![0]!.checkpoint).toBe(c.checkpoints[1]);
-      // Some pair of sightings implies an impossible speed (true times: within a minute, >= 8 km apart).
+      // Some pair of sightings implies an impossible speed (true times: within a minute, >= 10 km apart).
       let best = 0;
       for (const a of sides[0]!) for (const b of sides[1]!) {
         const km = registry.distanceKm(a.checkpoint, b.checkpoint);
@@ -129,7 +129,7 @@ describe('anomalies', () => {
       }
       expect(best).toBeGreaterThan(300);
       // Outside its records the plate is driven by one vehicle only: every other record of the key is the real one's.
-      expect(c.min_distance_km).toBeGreaterThanOrEqual(8);
+      expect(c.min_distance_km).toBeGreaterThanOrEqual(10);
       const ts = [...sides[0]!, ...sides[1]!].map((r) => r.ts);
       expect(c.from).toBe(Math.min(...ts));
       expect(c.to).toBe(Math.max(...ts));

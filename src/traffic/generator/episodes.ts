@@ -8,7 +8,7 @@ import type { Route, RoutePlanner } from './routes.js';
 const MIN = 60_000;
 
 /** Smallest distance between the cameras of a vehicle and of its clone. */
-export const MIN_CLONE_KM = 8;
+export const MIN_CLONE_KM = 10;
 
 export interface Leg {
   readonly to: number;
@@ -41,7 +41,7 @@ function nearLeg(city: City, planner: RoutePlanner, from: number, rng: Rng): Leg
 
 /**
  * Chooses a cloned-plate episode: a parked fleet vehicle (idle for 30 minutes, so no earlier sighting
- * pairs with the clone) and a clone starting at least 12 km away, whose cameras are all at least
+ * pairs with the clone) and a clone starting at least 13 km away, whose cameras are all at least
  * {@link MIN_CLONE_KM} from the real vehicle's: far enough that two minutes of clock skew on each side
  * cannot make the pair look possible for long. Null when none fits.
  */
@@ -56,7 +56,7 @@ export function pickClone(city: City, planner: RoutePlanner, fleet: Fleet, fleet
     const bFrom = rng.pick(city.gridNodes);
     const na = city.nodes[loc]!;
     const nb = city.nodes[bFrom]!;
-    if (Math.hypot(na.x - nb.x, na.y - nb.y) < 12) continue;
+    if (Math.hypot(na.x - nb.x, na.y - nb.y) < 13) continue;
     const b = nearLeg(city, planner, bFrom, rng);
     if (b === null) continue;
     let minKm = Infinity;
