@@ -229,6 +229,15 @@ const cases: Case[] = [
   { name: '{n,m}', match: 'a followed by b{2,3} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2, 3).followedBy('c').where(C), inputs: ['A B B B B C'], random: 'ABC' },
   { name: 'trailing ? on {n}', match: 'a followed by b{2}? followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2).optional().followedBy('c').where(C), inputs: ['A B C A B B C A C'], random: 'ABC' },
   { name: 'trailing ? on +', match: 'a followed by b+? followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().optional().followedBy('c').where(C), inputs: ['A B C A C'], random: 'ABC' },
+  { name: '{0,m}', match: 'a followed by b{0,2} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(0, 2).followedBy('c').where(C), inputs: ['A C A B C A B B B C'], random: 'ABC' },
+  { name: '{0,}', match: 'a followed by b{0,} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).timesOrMore(0).followedBy('c').where(C), inputs: ['A C A B B C'], random: 'ABC' },
+  {
+    name: 'followed by any into a loop',
+    match: 'a followed by any b+ followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedByAny('b').where(B).oneOrMore().followedBy('c').where(C),
+    inputs: ['A B D B C'],
+    random: 'ABCD',
+  },
   // ---- modifiers
   {
     // Flink: a greedy loop never hands an event that it could take to the next state, so c is the first
@@ -277,6 +286,14 @@ const cases: Case[] = [
     inputs: ['A2 B1 B3 C1 B4 C1'],
     random: 'ABC',
   },
+  {
+    name: 'greedy * (zero or more) with consecutive',
+    match: 'a next b* consecutive greedy followed by c',
+    defines: { c: 'v > 5' },
+    build: () => Pattern.begin<Ev>('a').where(A).next('b').where(B).zeroOrMore().consecutive().greedy().followedBy('c').where((e) => e.v > 5),
+    inputs: ['A B2 B8 C9 A C7'],
+    random: 'ABC',
+  },
   // ---- skip strategies (overlapping matches so each strategy prunes something different)
   ...(
     [
@@ -285,6 +302,7 @@ const cases: Case[] = [
       ['skip past last event', 'skip past last event', () => AfterMatchSkipStrategy.skipPastLastEvent()],
       ['skip to first b', 'skip to first b', () => AfterMatchSkipStrategy.skipToFirst('b')],
       ['skip to last b', 'skip to last b', () => AfterMatchSkipStrategy.skipToLast('b')],
+      ['skip to last a', 'skip to last a', () => AfterMatchSkipStrategy.skipToLast('a')],
     ] as const
   ).map(
     ([name, after, skip]): Case => ({

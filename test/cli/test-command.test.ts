@@ -312,11 +312,17 @@ tests:
     expect(r.code).toBe(1);
     expect(r.err).toContain("s.test.yaml:8:9: expect.streams: no stream 'nosuch' in the program (streams: none)");
   });
+});
 
-  it('writes nothing to disk and leaves the test files alone', async () => {
-    const dir = project({ 'pair.test.yaml': passing });
-    await vigil(['test'], dir);
-    expect(readFileSync(join(dir, 'pair.test.yaml'), 'utf8')).toBe(passing);
-    writeFileSync(join(dir, 'pair.test.yaml'), passing);
+describe('README "Testing rules"', () => {
+  it('the example test file passes against the shipped rules', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Testing rules'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const dir = tempDir({ 'readme.test.yaml': yaml as string });
+    const r = await vigil(['test'], dir);
+    expect(r.err).toContain('1 passed, 0 failed');
+    expect(r.code).toBe(0);
   });
 });
