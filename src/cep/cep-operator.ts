@@ -1,4 +1,4 @@
-import { KeyedOperator, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
+import { KeyedOperator, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
 import { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
@@ -15,6 +15,8 @@ export interface CepOutput<E> {
 export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
   readonly nfa: Nfa<E>;
   readonly codec?: EventCodec<E>;
+  /** Where timed-out partial matches go (Flink's timeout side output); without one they are discarded. */
+  readonly timeoutTag?: OutputTag<CepOutput<E>>;
 }
 
 interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
@@ -34,20 +36,23 @@ interface Pending<E> {
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait in a per-key buffer until the watermark
  * passes them, then enter the NFA in timestamp order (arrival order breaks ties); events behind the watermark go to
- * the late output. A timer at each buffered timestamp feeds the NFA; with `within`, one more timer per key at the
- * earliest partial match's expiry advances the NFA's time so matches time out (and trailing `not followed by`
- * patterns complete) as the watermark passes, with no per-watermark scan over keys.
+ * the late output. A timer at the key's earliest buffered timestamp feeds the NFA; with `within`, one more timer per
+ * key at the earliest partial match's expiry advances the NFA's time so matches time out (and trailing `not followed
+ * by` patterns complete) as the watermark passes, with no per-watermark scan over keys. Matches go to the main
+ * output, timed-out partial matches to the timeout side output.
  */
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
   private readonly codec: EventCodec<E> | undefined;
   private readonly buffer: ValueState<Pending<E>>;
   private readonly states = new Map<Key, NfaKeyState<E>>();
+  private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
     this.codec = options.codec;
+    this.timeoutTag = options.timeoutTag;
     this.buffer = this.backend.value<Pending<E>>('cep-buffer');
   }
 
@@ -141,13 +146,16 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   }
 
   /**
-   * Outputs carry the event time at which they were found: the timestamp being processed (a match's last event,
-   * or the expiry time for a trailing `not followed by`), or the expiry time of a timed-out partial match.
+   * Matches go to the main output and timed-out partial matches to the timeout side output. Each carries the
+   * event time at which it was found: the timestamp being processed (a match's last event, or the expiry time for
+   * a trailing `not followed by`), or the expiry time of a timed-out partial match.
    */
   private emit(key: Key, out: NfaOutput<E>, timestamp: number): void {
     for (const m of out.matches) this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
+    const tag = this.timeoutTag;
+    if (tag === undefined) return;
     for (const t of out.timedOut) {
-      this.output.collect({ kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
+      this.output.side(tag, { kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
     }
   }
 

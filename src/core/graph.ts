@@ -53,7 +53,9 @@ export type GraphNode =
       readonly input: StreamRef;
       readonly create: () => Operator<unknown, unknown>;
     }
-  | { readonly kind: 'sink'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly sink: Sink<unknown> };
+  | { readonly kind: 'sink'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly sink: Sink<unknown> }
+  /** Several streams of one type merged into one; its watermark is the minimum of its inputs'. */
+  | { readonly kind: 'union'; readonly id: number; readonly uid: string; readonly inputs: readonly StreamRef[] };
 
 /**
  * A job's logical plan (Kafka Streams' topology): source -> operators -> sinks, built with a fluent API.
@@ -89,6 +91,12 @@ export class JobGraph {
   addOperator<IN, OUT>(input: StreamRef, uid: string, create: () => Operator<IN, OUT>): DataStream<OUT> {
     const id = this.add({ kind: 'operator', id: this.nodes.length, uid: this.claim(uid), input, create: create as () => Operator<unknown, unknown> });
     return new DataStream<OUT>(this, { node: id, tag: null });
+  }
+
+  /** @internal */
+  addUnion<T>(inputs: readonly StreamRef[], uid: string): DataStream<T> {
+    const id = this.add({ kind: 'union', id: this.nodes.length, uid: this.claim(uid), inputs });
+    return new DataStream<T>(this, { node: id, tag: null });
   }
 
   /** @internal */
@@ -130,6 +138,12 @@ export class DataStream<T> {
   /** Plugs in any operator (the CEP operator, say). `create` is called once per task. */
   transform<OUT>(uid: string, create: () => Operator<T, OUT>): DataStream<OUT> {
     return this.graph.addOperator(this.ref, uid, create);
+  }
+
+  /** This stream and others of the same type as one stream (Flink's union). */
+  union(uid: string, ...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) if (o.graph !== this.graph) throw new Error('union of streams from different job graphs');
+    return this.graph.addUnion<T>([this.ref, ...others.map((o) => o.ref)], uid);
   }
 
   keyBy(key: KeySelector<T>): KeyedStream<T> {

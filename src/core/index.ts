@@ -9,6 +9,7 @@ export * from './logger.js';
 export * from './operator.js';
 export * from './keyed-operator.js';
 export * from './keyed-process.js';
+export * from './union.js';
 export * from './source.js';
 export * from './sink.js';
 export * from './graph.js';

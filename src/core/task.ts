@@ -1,6 +1,7 @@
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
-import type { BatchStage, GraphNode, JobGraph, ParseContext, SourceSpec } from './graph.js';
+import type { BatchStage, GraphNode, JobGraph, ParseContext, SourceSpec, StreamRef } from './graph.js';
+import { UnionOperator } from './union.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
@@ -77,6 +78,7 @@ export class Task {
   private readonly sourceUid: string;
   private readonly tracker: WatermarkTracker;
   private readonly operators = new Map<string, Operator<unknown, unknown>>();
+  private readonly unions = new Map<number, UnionOperator>();
   private readonly root: RoutingOutput;
   private readonly sinks: Sink<unknown>[] = [];
   private readonly finalWatermark: boolean;
@@ -137,25 +139,45 @@ export class Task {
   /** Instantiates the operators and sinks downstream of `nodeId` and returns the output that feeds them. */
   private wire(nodeId: number, uid: string, graph: JobGraph): RoutingOutput {
     const output = new RoutingOutput(uid, graph.lateSinks);
-    for (const node of graph.nodes) {
-      if (node.kind === 'source' || node.input.node !== nodeId) continue;
-      let consumer: Consumer;
-      if (node.kind === 'sink') {
-        consumer = new SinkConsumer(node.sink);
-        this.sinks.push(node.sink);
-      } else {
-        const op = node.create();
-        if (op.uid !== node.uid) throw new Error(`operator built for '${node.uid}' reports uid '${op.uid}'`);
-        this.operators.set(node.uid, op);
-        op.open({ output: this.wire(node.id, node.uid, graph), clock: this.clock, metrics: this.metrics, log: this.log });
-        consumer = op;
-      }
-      const tag = node.input.tag;
-      if (tag === null) output.main.push(consumer);
+    const attach = (ref: StreamRef, consumer: Consumer): void => {
+      if (ref.tag === null) output.main.push(consumer);
       else {
-        const list = output.sides.get(tag) ?? [];
+        const list = output.sides.get(ref.tag) ?? [];
         list.push(consumer);
-        output.sides.set(tag, list);
+        output.sides.set(ref.tag, list);
+      }
+    };
+    for (const node of graph.nodes) {
+      switch (node.kind) {
+        case 'source':
+          break;
+        case 'sink':
+          if (node.input.node !== nodeId) break;
+          this.sinks.push(node.sink);
+          attach(node.input, new SinkConsumer(node.sink));
+          break;
+        case 'operator': {
+          if (node.input.node !== nodeId) break;
+          const op = node.create();
+          if (op.uid !== node.uid) throw new Error(`operator built for '${node.uid}' reports uid '${op.uid}'`);
+          this.operators.set(node.uid, op);
+          op.open({ output: this.wire(node.id, node.uid, graph), clock: this.clock, metrics: this.metrics, log: this.log });
+          attach(node.input, op);
+          break;
+        }
+        case 'union':
+          node.inputs.forEach((ref, i) => {
+            if (ref.node !== nodeId) return;
+            let union = this.unions.get(node.id);
+            if (union === undefined) {
+              union = new UnionOperator(node.uid, node.inputs.length);
+              this.unions.set(node.id, union);
+              this.operators.set(node.uid, union);
+              union.open({ output: this.wire(node.id, node.uid, graph), clock: this.clock, metrics: this.metrics, log: this.log });
+            }
+            attach(ref, union.input(i));
+          });
+          break;
       }
     }
     return output;

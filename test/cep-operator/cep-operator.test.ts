@@ -2,18 +2,22 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Pattern, compile, type Nfa } from '../../src/cep/index.js';
 import { CepOperator, type CepOutput } from '../../src/cep/cep-operator.js';
-import { decodeCheckpoint, encodeCheckpoint, type DataStream } from '../../src/core/index.js';
+import { OutputTag, decodeCheckpoint, encodeCheckpoint, type DataStream } from '../../src/core/index.js';
 import { ev, makeJob, runJob, type Ev, type Line } from '../core/harness.js';
 
 // Events: k = key, v = kind (1 = a, 2 = b, 3 = c), ts = event time.
 const isKind = (kind: number) => (e: Ev) => e.v === kind;
 
+const fmt = (o: CepOutput<Ev>): string =>
+  `${o.kind}:${String(o.key)}@${o.timestamp}:${Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => e.ts).join('+')}`).join(',')}`;
+
+/** Matches and timeouts (from the timeout side output) merged into one stream of strings. */
 function cep(nfa: () => Nfa<Ev>) {
-  return (s: DataStream<Ev>) =>
-    s
-      .keyBy((e) => e.k)
-      .transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa() }))
-      .map('fmt', (o: CepOutput<Ev>) => `${o.kind}:${String(o.key)}@${o.timestamp}:${Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => e.ts).join('+')}`).join(',')}`);
+  return (s: DataStream<Ev>) => {
+    const timeoutTag = new OutputTag<CepOutput<Ev>>('timeouts');
+    const matches = s.keyBy((e) => e.k).transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa(), timeoutTag }));
+    return matches.map('fmt', fmt).union('all', matches.sideOutput(timeoutTag).map('fmt-timeouts', fmt));
+  };
 }
 
 const aThenB = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).followedBy('b').where(isKind(2)).within(100));
@@ -47,6 +51,13 @@ describe('CepOperator (event time)', () => {
     const absence = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).notFollowedBy('c').where(isKind(3)).within(100));
     const r = await runJob([ev('x', 10, 1), ev('y', 20, 1), ev('y', 50, 3), ev('z', 1_000, 2)], cep(absence), { finalWatermark: false });
     expect(r.out).toEqual(['match:x@110:a=10']);
+  });
+
+  it('discards timeouts when no timeout side output is given', async () => {
+    const r = await runJob([ev('x', 10, 1), ev('other', 500, 3)], (s) =>
+      s.keyBy((e) => e.k).transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aThenB() })).map('fmt', fmt),
+    );
+    expect(r.out).toEqual([]);
   });
 
   it('frees the state of keys with nothing pending', async () => {

@@ -310,9 +310,15 @@ class JobCompiler {
 
   // ------------------------------------------------------------------ patterns
 
-  private patternStream(patternName: string, uidPrefix: string, params: Readonly<Record<string, Value>>): {
+  private patternStream(
+    patternName: string,
+    uidPrefix: string,
+    params: Readonly<Record<string, Value>>,
+    withTimeouts: boolean,
+  ): {
     compiled: CompiledPattern;
-    outputs: DataStream<CepOutput<Rec>>;
+    matches: DataStream<CepOutput<Rec>>;
+    timeouts: DataStream<CepOutput<Rec>> | null;
   } {
     const checked = this.program.patterns.get(patternName);
     if (checked === undefined) throw new Error(`internal: unknown pattern '${patternName}'`);
@@ -337,9 +343,20 @@ class JobCompiler {
       })
       .keyBy((r) => (r === lastRecord ? lastKey : key(r)));
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
-    const outputs = keyed.transform(`${uidPrefix}:cep`, (k) => new CepOperator<Rec>({ uid: `${uidPrefix}:cep`, key: k, nfa, ...(lateTag === undefined ? {} : { lateTag }) }));
-    if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, outputs as unknown as DataStream<Rec>);
-    return { compiled, outputs };
+    const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;
+    const matches = keyed.transform(
+      `${uidPrefix}:cep`,
+      (k) =>
+        new CepOperator<Rec>({
+          uid: `${uidPrefix}:cep`,
+          key: k,
+          nfa,
+          ...(lateTag === undefined ? {} : { lateTag }),
+          ...(timeoutTag === undefined ? {} : { timeoutTag }),
+        }),
+    );
+    if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, matches as unknown as DataStream<Rec>);
+    return { compiled, matches, timeouts: timeoutTag === undefined ? null : matches.sideOutput(timeoutTag) };
   }
 
   private matchPattern(name: string): void {
@@ -348,25 +365,29 @@ class JobCompiler {
     if (checked === undefined) throw new Error(`internal: unknown pattern '${name}'`);
     const defaults: Record<string, Value> = {};
     for (const p of checked.params) defaults[p.name] = p.default;
-    const { outputs } = this.patternStream(name, `pattern:${name}`, defaults);
-    const lines = outputs.map<MatchRecord>(`pattern:${name}:format`, (o) =>
-      o.kind === 'match' ? { pattern: name, match: o.match } : { pattern: name, timeout: o.match },
-    );
-    if (sink !== undefined) lines.to(`pattern:${name}:out`, sink);
+    const { matches, timeouts } = this.patternStream(name, `pattern:${name}`, defaults, true);
+    if (sink === undefined) return;
+    matches.map<MatchRecord>(`pattern:${name}:format`, (o) => ({ pattern: name, match: o.match })).to(`pattern:${name}:out`, sink);
+    timeouts?.map<MatchRecord>(`pattern:${name}:format-timeouts`, (o) => ({ pattern: name, timeout: o.match })).to(`pattern:${name}:out-timeouts`, sink);
   }
 
   private rule(linked: LinkedRule): void {
     const rule = linked.rule;
     const prefix = `rule:${rule.id}`;
-    const { compiled, outputs } = this.patternStream(rule.pattern, prefix, linked.params);
+    const hasTimeoutEmit = this.program.patterns.get(rule.pattern)?.decl.onTimeout != null;
+    const { compiled, matches, timeouts } = this.patternStream(rule.pattern, prefix, linked.params, hasTimeoutEmit);
     const clock = this.spec.clock;
-    let alerts = outputs.flatMap<Alert>(`${prefix}:alert`, (o, ts, out) => {
-      const key = String(o.key);
-      if (o.kind === 'match') out.collect(makeAlert(rule, key, ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>), ts);
-      else if (compiled.onTimeout !== null) {
-        out.collect(makeAlert(rule, key, ts, clock.now(), compiled.onTimeout(o.match), o.match as Record<string, Value[]>, true), ts);
-      }
-    });
+    let alerts = matches.map<Alert>(`${prefix}:alert`, (o, ts) =>
+      makeAlert(rule, String(o.key), ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>),
+    );
+    const onTimeout = compiled.onTimeout;
+    if (timeouts !== null && onTimeout !== null) {
+      // Timeout alerts join the rule's alerts downstream of the CEP operator: both feed the same suppression.
+      const timeoutAlerts = timeouts.map<Alert>(`${prefix}:timeout-alert`, (o, ts) =>
+        makeAlert(rule, String(o.key), ts, clock.now(), onTimeout(o.match), o.match as Record<string, Value[]>, true),
+      );
+      alerts = alerts.union(`${prefix}:alerts`, timeoutAlerts);
+    }
     const suppress = rule.suppress;
     if (suppress !== null) {
       alerts = alerts
