@@ -183,6 +183,18 @@ describe('vigil match input paths (known defects in src/cli/embedded.ts)', () =>
   });
 });
 
+describe('errors found while building the job (known defect in src/dsl/compile/job.ts / src/cli/main.ts)', () => {
+  // JobCompiler.fail throws a DslError (file:line:col) but nothing turns it into a UserError, so main() reports
+  // it as an internal error with a stack trace and exit 2. Here: --stream clone_late when no rule runs cloned_plate.
+  it.fails('a DslError from buildJob is the user\'s error: exit 1, file:line:col and a caret', async () => {
+    const dir = tempDir({ 'example.pattern': EXAMPLE, 'input.ndjson': ndjson(INPUT) });
+    const io = captureIo(dir);
+    const code = await main(['run', '--input', join(dir, 'input.ndjson'), '--patterns', dir, '--rules', dir, '--stream', 'clone_late'], io);
+    expect(io.err).toMatch(/^example\.pattern:\d+:\d+: late stream 'clone_late' is produced by pattern 'cloned_plate', which no enabled rule runs\n/);
+    expect(code).toBe(1);
+  });
+});
+
 describe('the fixture is the DSL.md block, verbatim', () => {
   const dslMd = '/work/shared/DSL.md';
   it.skipIf(!existsSync(dslMd))('matches the first code block of shared/DSL.md', () => {
