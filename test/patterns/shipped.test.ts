@@ -21,8 +21,16 @@ function testNames(file: string): string[] {
   return [...readFileSync(join(here, file), 'utf8').matchAll(/^ {2}- name: (.+)$/gm)].map((m) => (m[1] as string).trim());
 }
 
+/**
+ * Tests that assert the right behaviour of a shipped rule that currently behaves otherwise (see the file's header
+ * and the report to the lead). They run as expected failures: when the behaviour is fixed, vitest reports them as
+ * unexpectedly passing, and they move back to the ordinary list by deleting them here.
+ */
+const KNOWN_WRONG = new Set(['first-entry-disorder.test.yaml › a first sighting inside the city that arrives after a later entry sighting does not alert']);
+
 describe.each(files)('%s', (file) => {
   it.each(testNames(file))('%s', async (name) => {
+    if (KNOWN_WRONG.has(`${file} › ${name}`)) return expectFailure(file, name);
     const io = capture();
     const code = await main(['test', join(here, file), '--filter', name, '--json'], io);
     const results = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { test: string; status: string });
@@ -33,6 +41,17 @@ describe.each(files)('%s', (file) => {
     expect(code, io.err).toBe(0);
   });
 });
+
+/** Runs a known-wrong test and asserts it still fails with a diff (not a setup error or a crash). */
+async function expectFailure(file: string, name: string): Promise<void> {
+  const io = capture();
+  const code = await main(['test', join(here, file), '--filter', name, '--json'], io);
+  const results = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { test: string; status: string });
+  const mine = results.filter((r) => r.test === name);
+  expect(mine, io.err).toHaveLength(1);
+  expect(mine[0]?.status, `${name} now passes: remove it from KNOWN_WRONG\n${io.err}`).toBe('failed');
+  expect(code).toBe(1);
+}
 
 it('every shipped rule has tests', () => {
   const rules = readdirSync(new URL('../../rules/', import.meta.url)).filter((f) => f.endsWith('.yaml'));

@@ -51,6 +51,9 @@
  * r1"); a string where the actual value is a number is an ISO-8601 time compared in epoch ms; anything else must
  * be equal. The virtual clock starts at the timeline's first time and follows the event time of each record as it
  * is read (a feed with no lag), so `detected_at` is deterministic. Each test gets a fresh first_seen store.
+ * Entries are read one at a time, as a live feed delivers them: a validated record is checked against the watermark
+ * of the moment (more than 1 h ahead of it is a `future_ts` dead letter), so let time pass with `$watermark` lines
+ * rather than jumping hours between two records.
  */
 import { parseArgs } from 'node:util';
 import { type Command, ExitCode, UserError } from '../io.js';
