@@ -71,6 +71,25 @@ describe('window alternatives of the contract example', () => {
   });
 });
 
+describe('a window stream read by a pattern', () => {
+  it('its records carry the selected fields plus window_start and window_end; their event time is window_end - 1', async () => {
+    const text =
+      `${SOURCE}stream flow_1m = from passes\n  key by checkpoint\n  window tumbling 1m\n  select checkpoint, count() as flow\n\n` +
+      'pattern busy\n  from flow_1m\n  key by checkpoint\n  define\n    w as flow >= 2\n  match w\n' +
+      '  emit { checkpoint: w.checkpoint, flow: w.flow, from: w.window_start, to: w.window_end }\n';
+    const rec = (cp: string, ts: number) => ({ plate: 'P', checkpoint: cp, speed: 1, ts: T0 + ts });
+    const r = await runFiles({
+      patterns: { 'f.pattern': text },
+      rules: { 'busy.yaml': 'id: busy\npattern: busy\nseverity: info\n' },
+      input: [rec('CP0001', s(5)), rec('CP0002', s(6)), rec('CP0001', s(50)), rec('CP0001', m(1) + s(5)), rec('CP0002', m(2))],
+    });
+    expect(r.outputs.map((a) => [a['key'], a['event_time'], a['payload']])).toEqual([
+      ['CP0001', T0 + m(1) - 1, { checkpoint: 'CP0001', flow: 2, from: T0, to: T0 + m(1) }],
+    ]);
+    expect(r.summary.late).toBe(0);
+  });
+});
+
 describe('`stream x = from y where c select ...` and `select *`', () => {
   it('filters and projects per record; `select *` keeps every field and adds items', async () => {
     const r = await runFiles({
