@@ -5,8 +5,8 @@
  * order (the CEP operator's contract: events wait for the watermark, enter in timestamp order with arrival order
  * breaking ties, and events behind the watermark are late). The programmatic side never calls the DSL compiler.
  *
- * Outputs are compared per key (a match line carries no key; different keys' outputs may interleave differently),
- * in order within a key, matches and timeouts together.
+ * Outputs are compared per key (a match line carries no key; different keys' outputs may interleave differently):
+ * a key's matches in order, and its timeouts in order.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,9 +109,17 @@ function keyOf(m: Match<Ev>): string {
   return '?';
 }
 
-function byKey(outputs: readonly Output[]): Record<string, Output[]> {
-  const out: Record<string, Output[]> = {};
-  for (const o of outputs) (out[keyOf(o.match)] ??= []).push(o);
+/**
+ * Per key: its matches in order and its timeouts in order. The relative order of a match and a timeout found by the
+ * same event is not compared: Vigil's CepOperator writes the event's matches before the timeouts it caused, where
+ * Flink's operator (advanceTime before process) writes the timeouts first.
+ */
+function byKey(outputs: readonly Output[]): Record<string, { matches: Match<Ev>[]; timeouts: Match<Ev>[] }> {
+  const out: Record<string, { matches: Match<Ev>[]; timeouts: Match<Ev>[] }> = {};
+  for (const o of outputs) {
+    const k = (out[keyOf(o.match)] ??= { matches: [], timeouts: [] });
+    (o.kind === 'match' ? k.matches : k.timeouts).push(o.match);
+  }
   return out;
 }
 
@@ -360,6 +368,41 @@ describe('vigil match ≡ programmatic Pattern API', () => {
     expect(ids(await run('after match skip past last event'))).toEqual(['a:e1,e2 b:e3,e4 c:e5']);
     expect((await run('after match no skip')).length).toBeGreaterThan((await run('after match skip past last event')).length);
   });
+
+  // Every skip strategy against several shapes, with and without `within`, on seeded random inputs.
+  const shapes: ReadonlyArray<readonly [string, (skip: AfterMatchSkipStrategy) => Pattern<Ev>]> = [
+    ['a+ followed by b', (k) => Pattern.begin<Ev>('a', k).where(A).oneOrMore().followedBy('b').where(B)],
+    ['a followed by b{2,3} followed by c', (k) => Pattern.begin<Ev>('a', k).where(A).followedBy('b').where(B).times(2, 3).followedBy('c').where(C)],
+    ['a followed by any b+ followed by c', (k) => Pattern.begin<Ev>('a', k).where(A).followedByAny('b').where(B).oneOrMore().followedBy('c').where(C)],
+    ['a not followed by c followed by b', (k) => Pattern.begin<Ev>('a', k).where(A).notFollowedBy('c').where(C).followedBy('b').where(B)],
+    ['a next b* followed by c', (k) => Pattern.begin<Ev>('a', k).where(A).next('b').where(B).zeroOrMore().followedBy('c').where(C)],
+  ];
+  const skips: ReadonlyArray<readonly [string | undefined, () => AfterMatchSkipStrategy]> = [
+    [undefined, () => AfterMatchSkipStrategy.noSkip()],
+    ['skip to next', () => AfterMatchSkipStrategy.skipToNext()],
+    ['skip past last event', () => AfterMatchSkipStrategy.skipPastLastEvent()],
+    ['skip to first b', () => AfterMatchSkipStrategy.skipToFirst('b')],
+    ['skip to last b', () => AfterMatchSkipStrategy.skipToLast('b')],
+  ];
+  for (const [match, shape] of shapes) {
+    for (const within of [undefined, 4000]) {
+      it(`every skip strategy: ${match}${within === undefined ? '' : ` within ${within}ms`}`, async () => {
+        let outputs = 0;
+        for (const [after, skip] of skips) {
+          const c: Case = {
+            name: match,
+            match,
+            ...(after === undefined ? {} : { after }),
+            ...(within === undefined ? {} : { within: `${within}ms` }),
+            build: () => (within === undefined ? shape(skip()) : shape(skip()).within(within)),
+            inputs: [],
+          };
+          for (let seed = 11; seed <= 13; seed++) outputs += (await expectSame(c, randomEvents(seed, 'ABC', 30))).length;
+        }
+        expect(outputs).toBeGreaterThan(0);
+      });
+    }
+  }
 
   it('out-of-order input under a watermark bound, with a late event', async () => {
     const c = cases.find((x) => x.name === 'followed by') as Case;

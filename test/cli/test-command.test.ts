@@ -221,6 +221,32 @@ tests:
     expect(r.err).toContain('2 passed, 1 failed');
   });
 
+  it('unbounded keeps pending matches open; $clock sets the processing time alerts are detected at', async () => {
+    const dir = project({
+      'u.test.yaml': `patterns: pair.pattern
+rules: pair.yaml
+rule: big-buy
+validate: false
+tests:
+  - name: bounded input ends with a timeout alert, detected at the clock of the end
+    input:
+      - { id: e1, user: u1, kind: login, ts: 2026-03-02T08:00:00Z }
+      - { $clock: 2026-03-02T09:00:00Z }
+    expect:
+      alerts: [ { timeout: true, evidence: { a: [e1] }, event_time: 2026-03-02T08:10:00Z, detected_at: 2026-03-02T09:00:00Z } ]
+  - name: unbounded input leaves it pending
+    unbounded: true
+    input:
+      - { id: e1, user: u1, kind: login, ts: 2026-03-02T08:00:00Z }
+    expect:
+      alerts: []
+`,
+    });
+    const r = await vigil(['test'], dir);
+    expect(r.err).toContain('2 passed, 0 failed');
+    expect(r.code).toBe(0);
+  });
+
   it('a test that cannot run (unknown pattern, wrong parameter type) is a failure with file:line:col and a caret', async () => {
     const dir = project({
       'bad.test.yaml': `patterns: pair.pattern
