@@ -9,12 +9,16 @@ import { parseNdjsonLine } from '../io/ndjson-parse.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { CliIo } from './io.js';
+import { ProgramErrors, type SourceFile } from './environment.js';
+import { DslError } from '../dsl/errors.js';
 
 /** Domain validation of a parsed record: null to accept (normalised in place), or the reason to dead-letter it. */
 export type RecordCheck = (record: Record<string, unknown>, watermark: number) => string | null;
 
 export interface EmbeddedRun {
   readonly program: CheckedProgram;
+  /** The program's files: errors found while building the job are reported against them. */
+  readonly sources?: readonly SourceFile[];
   readonly rules?: readonly LinkedRule[];
   readonly patterns?: readonly string[];
   readonly input: string;
@@ -98,7 +102,7 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     deadLetters: dead,
   };
   const clock = run.clock ?? systemClock;
-  const graph = buildJob({
+  const graph = buildOrReport(run.sources ?? [], () => buildJob({
     program: run.program,
     ...(run.rules === undefined ? {} : { rules: run.rules }),
     ...(run.patterns === undefined ? {} : { patterns: run.patterns }),
@@ -108,7 +112,7 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     outputs,
     clock,
     log: stderrLogger(io.stderr),
-  });
+  }));
   const metrics = new MetricRegistry();
   task = new Task(graph, { metrics, clock: clock instanceof ManualClock ? clock : systemClock, finalWatermark: run.unbounded !== true });
   const started = process.hrtime.bigint();
@@ -124,6 +128,16 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     outputs: out.count,
     seconds,
   };
+}
+
+/** Errors the compiler finds in the user's files (a late stream nobody produces, say) are the user's: exit 1. */
+function buildOrReport<T>(sources: readonly SourceFile[], build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof DslError) throw new ProgramErrors([error], sources);
+    throw error;
+  }
 }
 
 function deadLetterLine(d: DeadLetter): unknown {

@@ -123,6 +123,8 @@ export function formatErrors(errors: readonly DslError[], sources: readonly Sour
 
 export interface LoadedProgram {
   readonly program: CheckedProgram;
+  /** The pattern and rule files, for errors found later (while building the job). */
+  readonly sources: readonly SourceFile[];
   readonly rules: readonly LinkedRule[];
   readonly allRules: readonly Rule[];
 }
@@ -156,7 +158,16 @@ export function loadProgram(options: {
     linked = l.linked;
   }
   if (errors.length > 0 || checked.program === null) throw new ProgramErrors(errors, [...patternSources, ...ruleSources]);
-  return { program: checked.program, rules: linked.filter((l) => l.rule.enabled), allRules: rules };
+  return { program: checked.program, sources: [...patternSources, ...ruleSources], rules: linked.filter((l) => l.rule.enabled), allRules: rules };
+}
+
+/** An input file named on the command line: '-' is stdin; others resolve against the working directory and must exist. */
+export function inputPath(path: string, cwd: string): string {
+  if (path === '-') return path;
+  const abs = resolve(cwd, path);
+  if (!existsSync(abs)) throw new UserError(`no such input file: ${path}`);
+  if (statSync(abs).isDirectory()) throw new UserError(`the input ${path} is a directory, not an NDJSON file`);
+  return abs;
 }
 
 /** The user's pattern or rule files have errors: each is printed as file:line:col with a caret; exit 1. */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type Command, ExitCode, UserError } from '../io.js';
-import { collectFiles, defaultPaths, loadProgram, loadRegistry } from '../environment.js';
+import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry } from '../environment.js';
 import { runEmbedded, summaryLine } from '../embedded.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import { firstSeenLookup } from '../lookups.js';
@@ -43,8 +43,9 @@ export const run: Command = async (args, io) => {
   const summary = await runEmbedded(
     {
       program: loaded.program,
+      sources: loaded.sources,
       patterns,
-      input: values.input,
+      input: inputPath(values.input, io.cwd),
       lookups: new Map([['first_seen', firstSeenLookup(store)]]),
       unbounded: values.unbounded === true,
     },

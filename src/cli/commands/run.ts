@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { RecordValidator, isRejection } from '../../traffic/validate.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import { type Command, ExitCode, UserError } from '../io.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, loadProgram, loadRegistry } from '../environment.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry } from '../environment.js';
 import { runEmbedded, summaryLine } from '../embedded.js';
 import { firstSeenLookup } from '../lookups.js';
 
@@ -63,8 +63,9 @@ export const run: Command = async (args, io) => {
   const summary = await runEmbedded(
     {
       program: loaded.program,
+      sources: loaded.sources,
       rules: loaded.rules,
-      input,
+      input: inputPath(input, io.cwd),
       check: (record, watermark) => {
         const r = validator.validate(record, watermark);
         return isRejection(r) ? `${r.code}: ${r.detail}` : null;

@@ -87,6 +87,8 @@ class JobCompiler {
   private readonly graph: JobGraph;
   private readonly built = new Map<string, DataStream<Rec>>();
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
+  /** Lookup results of each enriching stream, per record, until the stream copies them onto its own record. */
+  private readonly enriched = new Map<string, WeakMap<Rec, Record<string, Value>>>();
   private readonly program: CheckedProgram;
   private readonly baseCx: ExprContext;
 
@@ -163,16 +165,24 @@ class JobCompiler {
     return stream;
   }
 
-  /** `enrich` lookups run per batch before the operators; only on streams read straight from the source. */
+  /**
+   * `enrich` lookups run per batch before the operators, one call per lookup per batch; only on streams read straight
+   * from the source. Results are kept beside the records (not written onto them: the source's records are shared by
+   * every stream) until the enriching stream copies them onto its own records.
+   */
   private enrichStage(sourceName: string): BatchStage<Rec> | null {
     interface Step {
       readonly where: ((s: RecordScope) => boolean) | null;
       readonly field: string;
       readonly args: readonly Evaluator[];
       readonly lookup: BatchLookup;
+      readonly results: WeakMap<Rec, Record<string, Value>>;
     }
     const steps: Step[] = [];
     for (const s of this.program.streams.values()) {
+      if (s.decl.enrich.length === 0) continue;
+      const results = new WeakMap<Rec, Record<string, Value>>();
+      this.enriched.set(s.decl.name.name, results);
       for (const e of s.decl.enrich) {
         if (s.decl.from.name !== sourceName) this.fail(e.pos, "'enrich' is supported on streams read directly from the source");
         const lookup = this.spec.lookups?.get(e.call.callee.name);
@@ -182,6 +192,7 @@ class JobCompiler {
           field: e.name.name,
           args: e.call.args.map((a) => compileExpr(a, this.baseCx)),
           lookup,
+          results,
         });
       }
     }
@@ -202,8 +213,16 @@ class JobCompiler {
             args.push(step.args.map((a) => a(scope)));
           }
           if (picked.length === 0) continue;
-          const results = await step.lookup.lookup({ args, timestamps: stamps, records: picked });
-          for (let i = 0; i < picked.length; i++) (picked[i] as Record<string, Value>)[step.field] = results[i] ?? null;
+          const values = await step.lookup.lookup({ args, timestamps: stamps, records: picked });
+          for (let i = 0; i < picked.length; i++) {
+            const r = picked[i] as Rec;
+            let fields = step.results.get(r);
+            if (fields === undefined) {
+              fields = {};
+              step.results.set(r, fields);
+            }
+            fields[step.field] = values[i] ?? null;
+          }
         }
       },
     };
@@ -251,7 +270,14 @@ class JobCompiler {
     const name = decl.name.name;
     const cx = this.baseCx;
     let s = this.stream(decl.from.name);
-    if (decl.where !== null) {
+    const enriched = this.enriched.get(name);
+    if (enriched !== undefined) {
+      // The stage evaluated `where` already: a record has lookup results exactly when it passed.
+      s = s.flatMap<Rec>(`stream:${name}:enrich`, (r, ts, out) => {
+        const fields = enriched.get(r);
+        if (fields !== undefined) out.collect({ ...r, ...fields }, ts);
+      });
+    } else if (decl.where !== null) {
       const test = compileCondition(decl.where, cx);
       const scope = new RecordScope();
       s = s.filter(`stream:${name}:where`, (r) => {
