@@ -56,7 +56,7 @@
  * rather than jumping hours between two records.
  */
 import { parseArgs } from 'node:util';
-import { type Command, ExitCode, UserError } from '../io.js';
+import { type CliIo, type Command, ExitCode, UserError, processIo } from '../io.js';
 import { findTestFiles, runSuite, type CaseResult } from '../test-harness/suite.js';
 
 const usage = `usage: vigil test [paths...] [--filter TEXT] [--json]
@@ -85,6 +85,7 @@ export const run: Command = async (args, io) => {
     io.stdout(usage);
     return ExitCode.ok;
   }
+  const paint = painter(io);
   const files = findTestFiles(positionals.length > 0 ? positionals : ['.'], io.cwd);
   if (files.length === 0) throw new UserError(`no *.test.yaml files under ${(positionals.length > 0 ? positionals : ['.']).join(', ')}`);
   const summary = await runSuite(
@@ -93,7 +94,7 @@ export const run: Command = async (args, io) => {
     {
       fileErrors: (_file, text) => io.stderr(`${text}\n\n`),
       result: (r) => {
-        io.stderr(describe(r));
+        io.stderr(describe(r, paint));
         if (values.json === true) io.stdout(`${JSON.stringify(jsonResult(r))}\n`);
       },
     },
@@ -108,17 +109,30 @@ function where(r: CaseResult): string {
   return `${r.file}:${r.test.pos.line}:${r.test.pos.col}`;
 }
 
+interface Paint {
+  readonly ok: (s: string) => string;
+  readonly fail: (s: string) => string;
+}
+
+/** Colour only for a person at a terminal: never into a pipe, a file or a test's captured io, nor with NO_COLOR. */
+function painter(io: CliIo): Paint {
+  const on = io === processIo && process.stderr.isTTY === true && io.env['NO_COLOR'] === undefined;
+  const wrap = (code: number) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return { ok: wrap(32), fail: wrap(31) };
+}
+
 /** Human report of one test: a line for a pass; for a failure its location, name and the diff, indented. */
-function describe(r: CaseResult): string {
+function describe(r: CaseResult, paint: Paint): string {
+  const head = (status: string): string => `${status} ${where(r)} ${r.test.name}`;
   switch (r.status) {
     case 'passed':
-      return `ok   ${where(r)} ${r.test.name}\n`;
+      return `${paint.ok('ok  ')} ${where(r)} ${r.test.name}\n`;
     case 'failed':
-      return `FAIL ${where(r)} ${r.test.name}\n${r.diff.map((l) => `  ${l}\n`).join('')}\n`;
+      return `${paint.fail(head('FAIL'))}\n${r.diff.map((l) => `  ${l}\n`).join('')}\n`;
     case 'error':
-      return `FAIL ${where(r)} ${r.test.name}: the test cannot run\n${indent(r.errors)}\n`;
+      return `${paint.fail(head('FAIL'))}: the test cannot run\n${indent(r.errors)}\n`;
     case 'crashed':
-      return `FAIL ${where(r)} ${r.test.name}: internal error\n${indent(r.error)}\n`;
+      return `${paint.fail(head('FAIL'))}: internal error\n${indent(r.error)}\n`;
   }
 }
 
