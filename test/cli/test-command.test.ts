@@ -247,6 +247,37 @@ tests:
     expect(r.code).toBe(0);
   });
 
+  it('input_file reads an NDJSON timeline; {count: n} checks only the number of items', async () => {
+    const dir = project({
+      'events.ndjson': ['{"id":"e1","user":"u1","kind":"login","ts":1000}', '{"$watermark": 500000}', '', '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}'].join('\n'),
+      'f.test.yaml': `patterns: pair.pattern
+pattern: login_then_buy
+tests:
+  - name: from a file
+    input_file: events.ndjson
+    expect:
+      matches: { count: 0 }
+      late: [ { record: e2 } ]
+      timeouts: { count: 2 }
+  - name: missing file
+    input_file: nowhere.ndjson
+    expect: { matches: [] }
+`,
+    });
+    const r = await vigil(['test'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('f.test.yaml:11:17: tests[1].input_file: cannot read nowhere.ndjson: ENOENT');
+    // The file is malformed as a whole: fix it and the first test runs, and its count check fails readably.
+    const again = await vigil(['test'], project({
+      'events.ndjson': ['{"id":"e1","user":"u1","kind":"login","ts":1000}', '{"$watermark": 500000}', '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}'].join('\n'),
+      'f.test.yaml': 'patterns: pair.pattern\npattern: login_then_buy\ntests:\n  - name: from a file\n    input_file: events.ndjson\n    expect:\n      matches: { count: 0 }\n      late: [ { record: e2 } ]\n      timeouts: { count: 2 }\n',
+    }));
+    expect(again.err).toContain(['  timeouts: expected 2 timeouts, got 1', '      actual[0]: {"a":[{"id":"e1","user":"u1","kind":"login","ts":1000}]}'].join('\n'));
+    expect(again.err).not.toContain('matches:');
+    expect(again.err).not.toContain('late:');
+    expect(again.err).toContain('0 passed, 1 failed');
+  });
+
   it('a test that cannot run (unknown pattern, wrong parameter type) is a failure with file:line:col and a caret', async () => {
     const dir = project({
       'bad.test.yaml': `patterns: pair.pattern
@@ -299,9 +330,9 @@ tests:
       "m.test.yaml:11:5: tests[1].name: duplicate test name 'one' (also at line 4)",
       'm.test.yaml:12:12: tests[1].input: expected a list of records and {$watermark: t} lines (an empty list is [])',
       'm.test.yaml:13:13: tests[1].expect: expects nothing; list at least one output (an empty list [] asserts there is none)',
-      'm.test.yaml:14:5: tests[2].inputs: unknown key; a test has name, pattern, rule, params, validate, unbounded, defaults, input, expect',
+      'm.test.yaml:14:5: tests[2].inputs: unknown key; a test has name, pattern, rule, params, validate, unbounded, defaults, input, input_file, expect',
       "m.test.yaml:14:5: tests[2]: missing required key 'name'",
-      "m.test.yaml:14:5: tests[2]: missing required key 'input'",
+      "m.test.yaml:14:5: tests[2]: missing required key 'input' (or 'input_file')",
       "m.test.yaml:14:5: tests[2]: missing required key 'expect'",
     ]);
     // The caret sits under the column.

@@ -30,6 +30,7 @@
  *         - { $watermark: 2026-03-02T08:10:00Z }    # advance the watermark (never backwards)
  *         - { $clock: 1772438700000 }               # move the virtual processing-time clock (never backwards)
  *         - { $raw: 'not json' }                    # one raw input line, as is
+ *       input_file: capture.ndjson # instead of input: an NDJSON file (relative to this file), read line by line
  *       expect:                    # each listed output is compared as a whole list; unlisted outputs are not checked
  *         alerts:                  # rule tests; [] asserts "no alert"
  *           - payload: { first: CP0001, second: CP0009 }
@@ -44,6 +45,7 @@
  *         streams:                 # records of named streams (and `late into` streams)
  *           flow_15m: [ { checkpoint: CP0001, flow: 3 } ]
  *         order: strict            # strict: lists in output order (default); any: as multisets
+ *         # instead of a list: {contains: [...]} (these items are among the output) or {count: n}
  *
  * Matching rules: a mapping checks only the keys it lists (so `payload: {...}` alone, or only some variables,
  * is fine), at any depth; a missing actual field equals null or []; a list must have the same length, item by

@@ -2,6 +2,7 @@
  * Reads and validates a `*.test.yaml` file (the format is documented in src/cli/commands/test.ts). Every error names
  * file:line:col and the key path, as rule files do; all errors of a file are returned together.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseEventTime } from '../../core/time.js';
@@ -34,8 +35,12 @@ export interface ExpectedItem {
 export interface ExpectedList {
   readonly items: readonly ExpectedItem[];
   readonly pos: Position;
-  /** exact: the output is exactly these items; contains: these items are among the output (others may be too). */
-  readonly mode: 'exact' | 'contains';
+  /**
+   * exact: the output is exactly these items; contains: these items are among the output (others may be too);
+   * count: only the number of items is checked (`count`).
+   */
+  readonly mode: 'exact' | 'contains' | 'count';
+  readonly count?: number;
 }
 
 /** Output categories a test may assert; a stream's records are `stream:NAME`. */
@@ -72,7 +77,7 @@ export interface TestFile {
 }
 
 const FILE_KEYS = ['patterns', 'rules', 'checkpoints', 'pattern', 'rule', 'params', 'validate', 'defaults', 'tests'] as const;
-const TEST_KEYS = ['name', 'pattern', 'rule', 'params', 'validate', 'unbounded', 'defaults', 'input', 'expect'] as const;
+const TEST_KEYS = ['name', 'pattern', 'rule', 'params', 'validate', 'unbounded', 'defaults', 'input', 'input_file', 'expect'] as const;
 const EXPECT_KEYS = ['matches', 'timeouts', 'alerts', 'late', 'dead_letters', 'streams', 'order'] as const;
 
 type Report = (node: Node | Pair | null | undefined, path: string, message: string) => void;
@@ -100,9 +105,9 @@ export function parseTestFile(source: string, file: string, absPath: string): { 
     at(root, '', 'a test file must be a mapping with a `tests` list');
     return { testFile: null, errors };
   }
-  const reader = new Reader(doc, at, posOf);
-  const top = reader.entries(root, '', FILE_KEYS, 'a test file has');
   const dir = dirname(absPath);
+  const reader = new Reader(doc, at, posOf, dir);
+  const top = reader.entries(root, '', FILE_KEYS, 'a test file has');
 
   const paths = (key: 'patterns' | 'rules'): string[] | null => {
     const node = top.get(key);
@@ -160,6 +165,8 @@ class Reader {
     private readonly doc: Document,
     private readonly at: Report,
     private readonly posOf: (node: Node | Pair | null | undefined) => Position,
+    /** Where relative paths (input_file) start. */
+    private readonly dir: string,
   ) {}
 
   entries<K extends string>(map: YAMLMap, path: string, known: readonly K[], what: string): Map<K, Node> {
@@ -275,8 +282,11 @@ class Reader {
     const unbounded = (u === undefined ? null : this.boolean(u, `${path}.unbounded`)) ?? false;
     const defaults = { ...inherited.defaults, ...this.record(e.get('defaults'), `${path}.defaults`) };
     const inputNode = e.get('input');
+    const fileNode = e.get('input_file');
     let input: InputEntry[] = [];
-    if (inputNode === undefined) this.at(node, path, "missing required key 'input'");
+    if (inputNode !== undefined && fileNode !== undefined) this.at(this.keyOf.get(fileNode) ?? fileNode, `${path}.input_file`, 'give either `input` or `input_file`, not both');
+    else if (fileNode !== undefined) input = this.inputFile(fileNode, `${path}.input_file`);
+    else if (inputNode === undefined) this.at(node, path, "missing required key 'input' (or 'input_file')");
     else input = this.input(inputNode, `${path}.input`, defaults);
     const expectNode = e.get('expect');
     let expect: Expectations | null = null;
@@ -284,6 +294,24 @@ class Reader {
     else expect = this.expect(expectNode, `${path}.expect`, target);
     if (name === null || expect === null) return null;
     return { name, pos: this.posOf(node), target, params: params.values, paramPositions: params.positions, validate, unbounded, input, expect };
+  }
+
+  /** An NDJSON file (relative to the test file): each line is read as is, control lines included. */
+  inputFile(node: Node, path: string): InputEntry[] {
+    const name = this.string(node, path);
+    if (name === null) return [];
+    let text: string;
+    try {
+      text = readFileSync(resolve(this.dir, name), 'utf8');
+    } catch (error) {
+      this.at(node, path, `cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return [];
+    }
+    const pos = this.posOf(node);
+    return text
+      .split(/\r?\n/)
+      .filter((line) => line.trim().length > 0)
+      .map((line) => ({ kind: 'raw', line, pos }));
   }
 
   input(node: Node, path: string, defaults: Readonly<Record<string, unknown>>): InputEntry[] {
@@ -378,6 +406,14 @@ class Reader {
   }
 
   list(node: Node, path: string): ExpectedList | null {
+    if (isMap(node) && node.items.length === 1 && isScalar(node.items[0]?.key) && node.items[0]?.key.value === 'count') {
+      const v = node.items[0].value as Node | null;
+      if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 0) {
+        return { mode: 'count', count: v.value, items: [], pos: this.posOf(node) };
+      }
+      this.at(v ?? node, `${path}.count`, 'expected a whole number of items (0 or more)');
+      return null;
+    }
     let mode: 'exact' | 'contains' = 'exact';
     let seq: Node = node;
     if (isMap(node) && node.items.length === 1 && isScalar(node.items[0]?.key) && node.items[0]?.key.value === 'contains') {
@@ -385,7 +421,7 @@ class Reader {
       seq = (node.items[0].value as Node | null) ?? node;
     }
     if (!isSeq(seq)) {
-      this.at(seq, path, 'expected a list (an empty list [] asserts there is none), or {contains: [...]}');
+      this.at(seq, path, 'expected a list (an empty list [] asserts there is none), {contains: [...]} or {count: n}');
       return null;
     }
     return { mode, pos: this.posOf(node), items: seq.items.map((item) => ({ value: this.js(item as Node), pos: this.posOf(item as Node) })) };

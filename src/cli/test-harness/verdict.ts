@@ -34,6 +34,13 @@ export function judge(tc: TestCase, actual: ActualOutputs): Verdict {
 }
 
 function compareList(category: Category, expected: ExpectedList, actual: readonly unknown[], order: 'strict' | 'any'): string[] {
+  if (expected.mode === 'count') {
+    if (actual.length === expected.count) return [];
+    const lines = [`${title(category)}: expected ${count(expected.count ?? 0, label(category))}, got ${actual.length}`];
+    actual.slice(0, 5).forEach((x, j) => lines.push(`    actual[${j}]: ${show(x)}`));
+    if (actual.length > 5) lines.push(`    ... and ${actual.length - 5} more`);
+    return lines;
+  }
   const want = expected.items.map((i) => i.value);
   const a = align(want, actual, order);
   const name = title(category);
