@@ -278,6 +278,23 @@ tests:
     expect(again.err).toContain('0 passed, 1 failed');
   });
 
+  it('YAML anchors and merge keys share fields between records', async () => {
+    const dir = project({
+      'a.test.yaml': `patterns: pair.pattern
+pattern: login_then_buy
+tests:
+  - name: anchors
+    input:
+      - &u1 { id: e1, user: u1, kind: login, ts: 1000 }
+      - { <<: *u1, id: e2, kind: buy, amount: 20, ts: 2000 }
+    expect:
+      matches: [ { a: [ *u1 ], b: [ { id: e2, user: u1 } ] } ]
+`,
+    });
+    const r = await vigil(['test'], dir);
+    expect(r.err).toContain('1 passed, 0 failed');
+  });
+
   it('a test that cannot run (unknown pattern, wrong parameter type) is a failure with file:line:col and a caret', async () => {
     const dir = project({
       'bad.test.yaml': `patterns: pair.pattern

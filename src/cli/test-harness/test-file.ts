@@ -85,7 +85,8 @@ type Report = (node: Node | Pair | null | undefined, path: string, message: stri
 /** Parses one test file; `absPath` resolves the file's relative paths. */
 export function parseTestFile(source: string, file: string, absPath: string): { testFile: TestFile | null; errors: DslError[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *anchor`) let records and expectations share fields.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const errors: DslError[] = [];
   const posOf = (node: Node | Pair | null | undefined): Position => {
     const offset = nodeOffset(node);
