@@ -302,6 +302,26 @@ const cases: Case[] = [
     inputs: ['A B2 B8 C9 A C7'],
     random: 'ABC',
   },
+  {
+    // DSL.md: in `define v` the aggregates over v include the event under test; in `until` they do not.
+    name: 'aggregates over the looping variable in define (with the current event) and until (without)',
+    match: 'a followed by b+ until count(b) >= 3 or sum(b.v) > 8 followed by c',
+    defines: { b: 'kind == "B" and avg(b.v) <= 5 and first(b.v) <= v' },
+    build: () =>
+      Pattern.begin<Ev>('a')
+        .where(A)
+        .followedBy('b')
+        .where((e, ctx) => {
+          const vs = [...ctx.events('b').map((x) => x.v), e.v];
+          return B(e) && vs.reduce((s, x) => s + x, 0) / vs.length <= 5 && (vs[0] as number) <= e.v;
+        })
+        .oneOrMore()
+        .until((_e, ctx) => ctx.events('b').length >= 3 || ctx.events('b').reduce((s, x) => s + x.v, 0) > 8)
+        .followedBy('c')
+        .where(C),
+    inputs: ['A B2 B3 B4 B5 C A B6 B1 B9 C'],
+    random: 'ABC',
+  },
   // ---- skip strategies (overlapping matches so each strategy prunes something different)
   ...(
     [
