@@ -61,9 +61,9 @@ export interface Evaluation {
   readonly falseAlarms: readonly FalseAlarm[];
   readonly missed: readonly AnomalyTruth[];
   /**
-   * Flow alerts at the cameras of a congested segment, during the jam or within 20 minutes after it:
-   * a jam really does cut the flow past its cameras and releases a burst when it clears. They are
-   * neither true nor false alerts of a flow anomaly and are left out of the flow scores.
+   * Flow alerts at the cameras of a congested segment or of the roads it feeds, during the jam or
+   * within 20 minutes after it: a jam really does cut the flow past them and releases a burst when it
+   * clears. They are neither true nor false alerts of a flow anomaly and are left out of the flow scores.
    */
   readonly secondary: readonly Detection[];
 }
@@ -88,7 +88,7 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
   const falseAlarms: FalseAlarm[] = [];
   const explain = explainer(truth);
   for (const d of detections) {
-    if ((d.type === 'flow_drop' || d.type === 'flow_surge') && jams.some((j) => j.checkpoints.includes(d.key) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
+    if ((d.type === 'flow_drop' || d.type === 'flow_surge') && jams.some((j) => (j.checkpoints.includes(d.key) || (j.downstream_checkpoints ?? []).includes(d.key)) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
       secondary.push(d);
       continue;
     }

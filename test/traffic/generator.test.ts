@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_TYPES, DEFAULT_PEAK_RECORDS_PER_S, cityRegistryJson, profileFraction } from '../../src/traffic/generator/index.js';
+import { ANOMALY_TYPES, DEFAULT_PEAK_RECORDS_PER_S, buildCity, cityRegistryJson, profileFraction } from '../../src/traffic/generator/index.js';
 import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth } from '../../src/traffic/generator/index.js';
 import { FIXTURES, at, generate, keyOf, records, registry } from './helpers.js';
 
+const city = buildCity();
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const MIN = 60_000;
 
@@ -141,7 +142,7 @@ describe('anomalies', () => {
     for (const f of of<FlowTruth>('flow_surge')) {
       const minutes = (f.to - f.from) / MIN;
       const during = count(f.checkpoint, f.from, f.to);
-      expect(f.factor).toBeGreaterThanOrEqual(2.9);
+      expect(f.factor).toBeGreaterThanOrEqual(3.9);
       expect(during).toBeGreaterThan(2 * f.baseline_per_min * minutes);
       expect(count(f.checkpoint, f.from - (f.to - f.from), f.from)).toBeLessThan(during / 2);
     }
@@ -157,6 +158,12 @@ describe('anomalies', () => {
 
   it('congestion: speeds on the segment fall and stay low for the episode', () => {
     for (const c of of<CongestionTruth>('congestion')) {
+      // Downstream cameras sit on the roads that leave the jammed road's end.
+      const jam = city.links[city.segmentLink.get(c.segment)!]!;
+      for (const d of c.downstream_checkpoints) {
+        expect(c.checkpoints).not.toContain(d);
+        expect(city.links[city.segmentLink.get(registry.segmentOf(d)!)!]!.from).toBe(jam.to);
+      }
       expect(c.to - c.from).toBeGreaterThanOrEqual(10 * MIN);
       expect(c.to - c.from).toBeLessThanOrEqual(30 * MIN);
       const onSeg = rs.filter((r) => c.checkpoints.includes(r.checkpoint));

@@ -96,7 +96,8 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     used.add(cp);
     const dur = drawDuration(rng, 5, 12, start, end);
     const from = drawTime(rng, start, end, dur, true);
-    const factor = type === 'flow_surge' ? Math.round(rng.range(3, 5) * 10) / 10 : 0.15;
+    // Surges of 4-6x: well clear of the steepest rush-hour ramp (~1.8x against the previous half hour).
+    const factor = type === 'flow_surge' ? Math.round(rng.range(4, 6) * 10) / 10 : 0.15;
     flows.push({ type, cp, from, to: from + dur, factor });
   };
   for (let k = 0; k < counts.flow_surge; k++) addFlow('flow_surge', 0.5);

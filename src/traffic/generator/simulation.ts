@@ -158,7 +158,12 @@ export class TrafficSimulation {
       this.congestionByLink.set(c.link, list);
       this.truthData.anomalies.push({
         type: 'congestion', key: c.segment, segment: c.segment, from: c.from, to: c.to,
-        checkpoints: link.cps.map((i) => this.cps[i]!.id), speed_kmh: c.speedKmh, free_flow_kmh: link.limitKmh,
+        checkpoints: link.cps.map((i) => this.cps[i]!.id),
+        downstream_checkpoints: this.city.outLinks[link.to]!
+          .map((i) => this.city.links[i]!)
+          .filter((l) => l.to !== link.from)
+          .flatMap((l) => l.cps.map((i) => this.cps[i]!.id)),
+        speed_kmh: c.speedKmh, free_flow_kmh: link.limitKmh,
       });
     }
     for (const f of this.plan.flows) {

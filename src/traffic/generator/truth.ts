@@ -42,6 +42,11 @@ export interface CongestionTruth extends AnomalyBase {
   readonly type: 'congestion';
   readonly segment: string;
   readonly checkpoints: readonly string[];
+  /**
+   * Cameras on the roads the jammed one feeds: the jam cuts their flow and its release sends them a
+   * burst, so flow alerts there during the jam or shortly after are side effects, not false alarms.
+   */
+  readonly downstream_checkpoints: readonly string[];
   readonly speed_kmh: number;
   readonly free_flow_kmh: number;
 }
