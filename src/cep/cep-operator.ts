@@ -151,12 +151,14 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
    * a trailing `not followed by`), or the expiry time of a timed-out partial match.
    */
   private emit(key: Key, out: NfaOutput<E>, timestamp: number): void {
-    for (const m of out.matches) this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
+    // Timeouts first, as Flink: the NFA times partial matches out before it applies the event that found matches.
     const tag = this.timeoutTag;
-    if (tag === undefined) return;
-    for (const t of out.timedOut) {
-      this.output.side(tag, { kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
+    if (tag !== undefined) {
+      for (const t of out.timedOut) {
+        this.output.side(tag, { kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
+      }
     }
+    for (const m of out.matches) this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
   }
 
   override snapshotState(): CepOperatorSnapshot {

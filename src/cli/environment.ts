@@ -97,6 +97,8 @@ export function collectFiles(paths: readonly string[], extensions: readonly stri
     if (!existsSync(abs)) throw new UserError(`no such file or directory: ${p}`);
     if (statSync(abs).isDirectory()) {
       for (const name of readdirSync(abs).sort()) {
+        // `vigil test` files (*.test.yaml) may sit beside patterns and rules: they are neither.
+        if (name.endsWith('.test.yaml') || name.endsWith('.test.yml')) continue;
         if (extensions.some((e) => name.endsWith(e))) out.push(join(abs, name));
       }
     } else {
@@ -168,6 +170,11 @@ export function inputPath(path: string, cwd: string): string {
   if (!existsSync(abs)) throw new UserError(`no such input file: ${path}`);
   if (statSync(abs).isDirectory()) throw new UserError(`the input ${path} is a directory, not an NDJSON file`);
   return abs;
+}
+
+/** An output file named on the command line: '-' is stdout; others resolve against the working directory. */
+export function outputPath(path: string, cwd: string): string {
+  return path === '-' ? path : resolve(cwd, path);
 }
 
 /** The user's pattern or rule files have errors: each is printed as file:line:col with a caret; exit 1. */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { RecordValidator, isRejection } from '../../traffic/validate.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import { type Command, ExitCode, UserError } from '../io.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry } from '../environment.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath } from '../environment.js';
 import { runEmbedded, summaryLine } from '../embedded.js';
 import { firstSeenLookup } from '../lookups.js';
 
@@ -71,9 +71,9 @@ export const run: Command = async (args, io) => {
         return isRejection(r) ? `${r.code}: ${r.detail}` : null;
       },
       lookups: new Map([['first_seen', firstSeenLookup(store)]]),
-      ...(values.out === undefined ? {} : { out: values.out }),
-      ...(values.late === undefined ? {} : { late: values.late }),
-      ...(values['dead-letter'] === undefined ? {} : { deadLetter: values['dead-letter'] }),
+      ...(values.out === undefined ? {} : { out: outputPath(values.out, io.cwd) }),
+      ...(values.late === undefined ? {} : { late: outputPath(values.late, io.cwd) }),
+      ...(values['dead-letter'] === undefined ? {} : { deadLetter: outputPath(values['dead-letter'], io.cwd) }),
       streams: values.stream ?? [],
       unbounded: values.unbounded === true,
     },
