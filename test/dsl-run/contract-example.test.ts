@@ -32,19 +32,6 @@ const INPUT = [
 const byId = new Map(INPUT.map((r) => [r.id, r]));
 const ev = (id: string): Record<string, unknown> => ({ ...(byId.get(id) as object) });
 
-/**
- * Known defect (see the `is_new` test below): the enrich stage of `seen` writes `is_new` onto the shared
- * source records, so it shows up on records of `passes` too. Stripped here so the other assertions hold
- * the contract; the leak itself is pinned by its own test.
- */
-function stripLeak(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripLeak);
-  if (typeof v !== 'object' || v === null) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (k !== 'is_new') out[k] = stripLeak(x);
-  return out;
-}
-
 const window = (checkpoint: string, flow: number, avg: number, start: number) => ({
   checkpoint, flow, avg_speed: avg, window_start: T0 + start, window_end: T0 + start + m(1),
 });
@@ -62,7 +49,7 @@ describe('DSL.md contract example, match mode (raw matches, streams, late output
   });
 
   it('cloned_plate matches P1 only; partial matches that never complete time out under `within 1h`', () => {
-    expect(stripLeak(r.outputs)).toEqual([
+    expect(r.outputs).toEqual([
       { pattern: 'cloned_plate', match: { a: [ev('r1')], b: [ev('r6')] } },
       { pattern: 'cloned_plate', timeout: { a: [ev('r3')] } },
       { pattern: 'cloned_plate', timeout: { a: [ev('r4')] } },
@@ -90,18 +77,16 @@ describe('DSL.md contract example, match mode (raw matches, streams, late output
   });
 
   it('late records: flow_late gets r8, clone_late r8 and r9, the run late output all three refusals', () => {
-    expect(stripLeak(r.streams['flow_late'])).toEqual([ev('r8')]);
-    expect(stripLeak(r.streams['clone_late'])).toEqual([ev('r8'), ev('r9')]);
-    expect(stripLeak(r.late)).toEqual([
+    expect(r.streams['flow_late']).toEqual([ev('r8')]);
+    expect(r.streams['clone_late']).toEqual([ev('r8'), ev('r9')]);
+    expect(r.late).toEqual([
       { operator: 'pattern:cloned_plate:cep', timestamp: T0 + s(30), record: ev('r8') },
       { operator: 'stream:flow_1m:window', timestamp: T0 + s(30), record: ev('r8') },
       { operator: 'pattern:cloned_plate:cep', timestamp: T0 + m(11) + s(30), record: ev('r9') },
     ]);
   });
 
-  // Fails today: src/dsl/compile/job.ts enrichStage assigns the lookup result onto the source's record objects,
-  // which every other stream and pattern of the source shares. `cloned_plate` reads `passes`, not `seen`, so its
-  // events should not carry `is_new`. When the compiler copies records for enrichment, turn this into `it`.
+  // Regression (fixed in 7509656): enrichment used to write `is_new` onto the source's shared record objects.
   it('records of `passes` do not carry the `is_new` field that only `seen` declares', () => {
     expect(r.outputs[0]).toEqual({ pattern: 'cloned_plate', match: { a: [ev('r1')], b: [ev('r6')] } });
   });
@@ -118,7 +103,7 @@ describe('DSL.md contract example, run mode with a rule (the alert envelope and 
     const alert = first.outputs[0] as Record<string, unknown>;
     const km = registry.distanceKm('CP0042', 'CP0199');
     const hours = (m(5) + s(10) - s(10)) / 3_600_000;
-    expect(stripLeak(alert)).toEqual({
+    expect(alert).toEqual({
       id: alert['id'],
       rule: 'clone-test',
       pattern: 'cloned_plate',
@@ -164,18 +149,15 @@ describe('DSL.md contract example through `vigil match` in-process', () => {
   });
 });
 
-// Known CLI defects, pinned so they are noticed when fixed (then turn `it.fails` into `it`):
-describe('vigil match input paths (known defects in src/cli/embedded.ts)', () => {
-  // embedded.ts opens `new NdjsonSource(run.input)` relative to process.cwd(), while --pattern is resolved
-  // against io.cwd by collectFiles: in-process callers with another cwd cannot name the input relatively.
+// Regressions for CLI defects found by these tests (fixed in 7509656).
+describe('vigil match input paths', () => {
   it('a relative --input is resolved against the command\'s working directory, like --pattern', async () => {
     const dir = tempDir({ 'example.pattern': EXAMPLE, 'input.ndjson': ndjson(INPUT) });
     const io = captureIo(dir);
     expect(await main(['match', '--pattern', 'example.pattern', '--input', 'input.ndjson'], io)).toBe(0);
   });
 
-  // A missing input file is the user's error (exit 1, one line), but today it escapes from the source's
-  // first poll as ENOENT and is reported as an internal error with a stack trace (exit 2).
+  // A missing input file is the user's error (exit 1), not an internal error with a stack trace (exit 2).
   it('a missing --input file is a user error (exit 1)', async () => {
     const dir = tempDir({ 'example.pattern': EXAMPLE });
     const io = captureIo(dir);
@@ -183,9 +165,9 @@ describe('vigil match input paths (known defects in src/cli/embedded.ts)', () =>
   });
 });
 
-describe('errors found while building the job (known defect in src/dsl/compile/job.ts / src/cli/main.ts)', () => {
-  // JobCompiler.fail throws a DslError (file:line:col) but nothing turns it into a UserError, so main() reports
-  // it as an internal error with a stack trace and exit 2. Here: --stream clone_late when no rule runs cloned_plate.
+describe('errors found while building the job', () => {
+  // JobCompiler.fail throws a DslError (file:line:col): the user's error, exit 1, not an internal error.
+  // Here: --stream clone_late when no rule runs cloned_plate.
   it('a DslError from buildJob is the user\'s error: exit 1, file:line:col and a caret', async () => {
     const dir = tempDir({ 'example.pattern': EXAMPLE, 'input.ndjson': ndjson(INPUT) });
     const io = captureIo(dir);
