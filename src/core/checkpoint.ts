@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SourcePositions } from './source.js';
 import type { WatermarkTrackerSnapshot } from './watermarks.js';
+import type { HeldRecords } from './event-time-stage.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
@@ -17,6 +18,8 @@ export interface Checkpoint {
   readonly source: { readonly uid: string; readonly positions: SourcePositions };
   readonly watermarks: WatermarkTrackerSnapshot;
   readonly operators: Readonly<Record<string, unknown>>;
+  /** Records a batch stage holds for the watermark (jobs with `enrich`): [event time, record] in release order. */
+  readonly held?: HeldRecords;
 }
 
 // JSON has no infinities, and watermarks start and end at them.

@@ -10,6 +10,7 @@ export * from './operator.js';
 export * from './keyed-operator.js';
 export * from './keyed-process.js';
 export * from './union.js';
+export * from './event-time-stage.js';
 export * from './source.js';
 export * from './sink.js';
 export * from './graph.js';

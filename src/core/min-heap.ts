@@ -51,3 +51,64 @@ export class NumberMinHeap {
     this.items = [];
   }
 }
+
+/** A binary min-heap of entries ordered by a comparator (e.g. event time, then arrival sequence). */
+export class MinHeap<T> {
+  private items: T[] = [];
+
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(value: T): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(value);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] as T;
+      if (!this.before(value, p)) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = value;
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0] as T;
+    const last = a.pop() as T;
+    const n = a.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        if (r < n && this.before(a[r] as T, a[l] as T)) c = r;
+        if (!this.before(a[c] as T, last)) break;
+        a[i] = a[c] as T;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+
+  /** Every entry, in no particular order (snapshots sort them). */
+  toArray(): T[] {
+    return [...this.items];
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+}

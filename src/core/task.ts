@@ -2,6 +2,7 @@ import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
 import type { BatchStage, GraphNode, JobGraph, ParseContext, SourceSpec, StreamRef } from './graph.js';
 import { UnionOperator } from './union.js';
+import { EventTimeStage } from './event-time-stage.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
@@ -20,7 +21,6 @@ export interface TaskOptions {
 
 export type StepResult = 'batch' | 'idle' | 'end';
 
-const WATERMARK: unique symbol = Symbol('watermark');
 
 /** Anything downstream of an output: an operator or a sink. */
 interface Consumer {
@@ -90,14 +90,8 @@ export class Task {
   private offset = 0;
   private raw: unknown = undefined;
   private readonly parseCtx: ParseContext<unknown>;
-  // With a batch stage, a batch is parsed first, staged, then replayed in order: records and explicit
-  // watermarks interleaved exactly as they came (watermark entries have record === WATERMARK).
-  private readonly staged: { records: unknown[]; stamps: number[]; order: unknown[]; orderStamps: number[] } = {
-    records: [],
-    stamps: [],
-    order: [],
-    orderStamps: [],
-  };
+  /** With a batch stage (enrich): records reach the operators in event-time order as the watermark passes them. */
+  private readonly stager: EventTimeStage | null;
   private readonly recordsIn: Counter;
   private readonly deadLettersOut: Counter;
 
@@ -118,8 +112,9 @@ export class Task {
     this.recordsIn = this.metrics.counter('vigil_records_in_total', { source: this.sourceUid });
     this.deadLettersOut = this.metrics.counter('vigil_dead_letters_total', { source: this.sourceUid });
     this.root = this.wire(sourceNode.id, sourceNode.uid, graph);
+    this.stager = this.spec.stage === undefined ? null : new EventTimeStage(this.spec.stage as BatchStage<unknown>);
     this.parseCtx =
-      this.spec.stage === undefined
+      this.stager === null
         ? {
             record: (value) => this.onRecord(value),
             watermark: (ts) => this.onWatermark(ts),
@@ -127,10 +122,7 @@ export class Task {
           }
         : {
             record: (value) => this.stageRecord(value),
-            watermark: (ts) => {
-              this.staged.order.push(WATERMARK);
-              this.staged.orderStamps.push(ts);
-            },
+            watermark: (ts) => this.stager?.advance(this.tracker.onExplicitWatermark(this.partition, ts)),
             deadLetter: (reason) => this.deadLetter(reason),
           };
     this.metrics.gauge('vigil_watermark', { source: this.sourceUid }, () => this.emitted);
@@ -183,8 +175,9 @@ export class Task {
     return output;
   }
 
+  /** The watermark as of the last record read (with a batch stage, ahead of the operators until the batch is replayed). */
   get watermark(): number {
-    return this.emitted;
+    return this.stager === null ? this.emitted : this.stager.watermark;
   }
 
   get isEnded(): boolean {
@@ -198,14 +191,14 @@ export class Task {
     const now = this.clock.now();
     for (const op of this.operators.values()) op.processProcessingTime?.(now);
     // Idleness is judged on processing time, whichever partition the poll served.
-    this.advanceTo(this.tracker.checkIdle());
+    await this.advanceSource(this.tracker.checkIdle());
     if (polled === 'idle') return 'idle';
     if (polled === 'end') {
       await this.finish();
       return 'end';
     }
-    if (this.spec.stage === undefined) this.processBatch(polled);
-    else await this.processStagedBatch(polled, this.spec.stage);
+    this.processBatch(polled);
+    await this.flushStage();
     return 'batch';
   }
 
@@ -232,7 +225,11 @@ export class Task {
     }
     this.recordsIn.value += records.length;
     this.raw = undefined;
-    if (batch.endOfPartition && this.finalWatermark) this.advanceTo(this.tracker.onPartitionEnd(batch.partition));
+    if (batch.endOfPartition && this.finalWatermark) {
+      const wm = this.tracker.onPartitionEnd(batch.partition);
+      if (this.stager === null) this.advanceTo(wm);
+      else this.stager.advance(wm);
+    }
   }
 
   private onRecord(value: unknown): void {
@@ -259,27 +256,25 @@ export class Task {
       this.deadLetter(this.spec.eventTime.describe(value));
       return;
     }
-    const s = this.staged;
-    s.records.push(value);
-    s.stamps.push(ts);
-    s.order.push(value);
-    s.orderStamps.push(ts);
+    const stager = this.stager as EventTimeStage;
+    stager.add(value, ts);
+    stager.advance(this.tracker.onEvent(this.partition, ts));
   }
 
-  private async processStagedBatch(batch: SourceBatch<unknown>, stage: BatchStage<unknown>): Promise<void> {
-    const s = this.staged;
-    s.records = [];
-    s.stamps = [];
-    s.order = [];
-    s.orderStamps = [];
-    this.processBatch({ ...batch, endOfPartition: false });
-    await stage.process(s.records, s.stamps);
-    for (let i = 0; i < s.order.length; i++) {
-      const v = s.order[i];
-      if (v === WATERMARK) this.onWatermark(s.orderStamps[i] as number);
-      else this.emitRecord(v, s.orderStamps[i] as number);
+  /** Moves the source watermark: directly, or through the stage's release plan. */
+  private async advanceSource(watermark: number): Promise<void> {
+    if (this.stager === null) this.advanceTo(watermark);
+    else {
+      this.stager.advance(watermark);
+      await this.flushStage();
     }
-    if (batch.endOfPartition && this.finalWatermark) this.advanceTo(this.tracker.onPartitionEnd(batch.partition));
+  }
+
+  private async flushStage(): Promise<void> {
+    await this.stager?.flush(
+      (value, ts) => this.root.collect(value, ts),
+      (wm) => this.advanceTo(wm),
+    );
   }
 
   private advanceTo(watermark: number): void {
@@ -296,7 +291,7 @@ export class Task {
 
   private async finish(): Promise<void> {
     if (this.finalWatermark) {
-      for (const p of this.spec.source.partitions()) this.advanceTo(this.tracker.onPartitionEnd(p));
+      for (const p of this.spec.source.partitions()) await this.advanceSource(this.tracker.onPartitionEnd(p));
     }
     this.ended = true;
     await this.flush();
@@ -323,6 +318,7 @@ export class Task {
       source: { uid: this.sourceUid, positions: this.spec.source.positions() },
       watermarks: this.tracker.snapshot(),
       operators,
+      ...(this.stager === null ? {} : { held: this.stager.snapshot() }),
     };
   }
 
@@ -339,6 +335,7 @@ export class Task {
     for (const [uid, op] of this.operators) if (uid in cp.operators) op.restoreState(cp.operators[uid]);
     this.tracker.restore(cp.watermarks);
     this.emitted = cp.watermarks.current;
+    this.stager?.restore(cp.held ?? [], cp.watermarks.current);
     this.checkpointId = cp.id;
     await this.spec.source.seek(cp.source.positions);
   }

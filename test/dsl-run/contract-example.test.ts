@@ -73,7 +73,12 @@ describe('DSL.md contract example, match mode (raw matches, streams, late output
 
   it('seen: every record enriched with is_new = first_seen(plate)', () => {
     const firstOfPlate = new Set(['r1', 'r2', 'r3', 'r5', 'r8', 'r9']);
-    expect(r.streams['seen']).toEqual(INPUT.map((x) => ({ ...x, is_new: firstOfPlate.has(x.id) })));
+    const byId = (a: { id: unknown }, b: { id: unknown }): number => String(a.id).localeCompare(String(b.id));
+    const seen = (r.streams['seen'] ?? []) as Array<{ id: string; ts: number }>;
+    expect([...seen].sort(byId)).toEqual(INPUT.map((x) => ({ ...x, is_new: firstOfPlate.has(x.id) })).sort(byId));
+    // Lookups run as the watermark passes the records, in event-time order; late ones (r8, r9) pass at once.
+    const onTime = seen.filter((x) => x.id !== 'r8' && x.id !== 'r9').map((x) => x.ts);
+    expect(onTime).toEqual([...onTime].sort((a, b) => a - b));
   });
 
   it('late records: flow_late gets r8, clone_late r8 and r9, the run late output all three refusals', () => {
