@@ -131,7 +131,7 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
 }
 
 /** Errors the compiler finds in the user's files (a late stream nobody produces, say) are the user's: exit 1. */
-function buildOrReport<T>(sources: readonly SourceFile[], build: () => T): T {
+export function buildOrReport<T>(sources: readonly SourceFile[], build: () => T): T {
   try {
     return build();
   } catch (error) {

@@ -145,3 +145,12 @@ describe('vigil run', () => {
     expect(io.err()).toMatch(/--stream nope: no such stream \(streams: .*flow_1m/);
   });
 });
+
+describe('vigil check (job-level errors)', () => {
+  it('reports what only the job compiler sees, such as two sources, as file:line:col with exit 1', async () => {
+    const p = write('two.pattern', 'source a\n  event time ts\n\nsource b\n  event time ts\n');
+    const io = captureIo(dir);
+    expect(await main(['check', p], io)).toBe(1);
+    expect(io.err()).toBe('two.pattern:4:1: a job reads one source; declare one `source` per program\nsource b\n^\n');
+  });
+});
