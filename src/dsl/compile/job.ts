@@ -102,6 +102,7 @@ class JobCompiler {
     const { outputs } = this.spec;
     if (outputs.late !== undefined) this.graph.lateRecords(outputs.late);
     if (outputs.deadLetters !== undefined) this.graph.deadLetters(outputs.deadLetters);
+    this.sourceStream();
     // Patterns first (per rule, or per `vigil match`): a stream may read a pattern's `late into` output.
     // Then every stream runs: they feed the dashboard and `--stream`.
     for (const linked of this.spec.rules ?? []) this.rule(linked);
