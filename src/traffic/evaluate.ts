@@ -62,14 +62,14 @@ export interface Evaluation {
   readonly missed: readonly AnomalyTruth[];
   /**
    * Flow alerts at the cameras of a congested segment or of the roads it feeds, during the jam or
-   * within 20 minutes after it: a jam really does cut the flow past them and releases a burst when it
+   * within 30 minutes after it: a jam really does cut the flow past them and releases a burst when it
    * clears. They are neither true nor false alerts of a flow anomaly and are left out of the flow scores.
    */
   readonly secondary: readonly Detection[];
 }
 
 /** How long after a jam clears its released queue may still show as a flow change. */
-const JAM_AFTERMATH_MS = 20 * 60_000;
+const JAM_AFTERMATH_MS = 30 * 60_000;
 
 export function evaluate(detections: readonly Detection[], truth: GroundTruth, tolerance: Partial<Record<AnomalyType, Tolerance>> = {}): Evaluation {
   const tol = { ...DEFAULT_TOLERANCE, ...tolerance };

@@ -36,7 +36,7 @@ describe('evaluate', () => {
       { type: 'first_entry', key: '浙C1|blue', time: 5 * MIN, checkpoints: ['CP3'] },
       { type: 'flow_drop', key: 'CP7', time: 70 * MIN }, // the jam cuts flow past its own camera
       { type: 'flow_surge', key: 'CP6', time: 95 * MIN }, // and releases a burst when it clears
-      { type: 'flow_surge', key: 'CP6', time: 101 * MIN }, // too long after: a false alarm
+      { type: 'flow_surge', key: 'CP6', time: 111 * MIN }, // too long after: a false alarm
       { type: 'flow_surge', key: 'CP8', time: 82 * MIN }, // the released queue reaches the next road
     ];
     const e = evaluate(detections, truth);

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_TYPES, DEFAULT_PEAK_RECORDS_PER_S, buildCity, cityRegistryJson, profileFraction } from '../../src/traffic/generator/index.js';
+import { ANOMALY_TYPES, DEFAULT_PEAK_RECORDS_PER_S, cityRegistryJson, profileFraction } from '../../src/traffic/generator/index.js';
 import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth } from '../../src/traffic/generator/index.js';
 import { FIXTURES, at, generate, keyOf, records, registry } from './helpers.js';
 
-const city = buildCity();
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const MIN = 60_000;
 
@@ -158,11 +157,12 @@ describe('anomalies', () => {
 
   it('congestion: speeds on the segment fall and stay low for the episode', () => {
     for (const c of of<CongestionTruth>('congestion')) {
-      // Downstream cameras sit on the roads that leave the jammed road's end.
-      const jam = city.links[city.segmentLink.get(c.segment)!]!;
+      // Downstream cameras (measured by the generator) see many of the vehicles the jam held up.
+      const held = new Set(rs.filter((r) => c.checkpoints.includes(r.checkpoint) && trueTs(r) >= c.from && trueTs(r) < c.to).map(keyOf));
       for (const d of c.downstream_checkpoints) {
         expect(c.checkpoints).not.toContain(d);
-        expect(city.links[city.segmentLink.get(registry.segmentOf(d)!)!]!.from).toBe(jam.to);
+        const after = new Set(rs.filter((r) => r.checkpoint === d && trueTs(r) >= c.from && trueTs(r) <= c.to + 30 * MIN).map(keyOf));
+        expect([...held].filter((k) => after.has(k)).length).toBeGreaterThan(0.1 * held.size);
       }
       expect(c.to - c.from).toBeGreaterThanOrEqual(10 * MIN);
       expect(c.to - c.from).toBeLessThanOrEqual(30 * MIN);

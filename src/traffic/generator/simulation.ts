@@ -10,7 +10,7 @@ import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type Outage
 import { Rng } from './prng.js';
 import { DEFAULT_PEAK_RECORDS_PER_S, localHour, profileFraction, rushSpeedFactor } from './profile.js';
 import { type Route, RoutePlanner } from './routes.js';
-import type { ClonedPlateTruth, FirstEntryTruth, FlowTruth, GroundTruth, OutageNoise } from './truth.js';
+import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth, GroundTruth, OutageNoise } from './truth.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -29,6 +29,8 @@ interface Trip {
   readonly clone: ClonedPlateTruth | null;
   readonly cloneSide: 0 | 1;
   readonly firstEntry: FirstEntryTruth | null;
+  /** The jam this vehicle drove through, if any: its later captures show the jam's wake downstream. */
+  jam: JamWake | null;
   k: number;
   linkPos: number;
   posKm: number;
@@ -44,6 +46,19 @@ interface Surge {
   /** Extra passes per ms. */
   readonly rate: number;
 }
+
+/** Where the vehicles held up by one jam are seen afterwards. */
+interface JamWake {
+  readonly episode: CongestionEpisode;
+  readonly truth: CongestionTruth;
+  trips: number;
+  readonly seenAt: Map<number, number>;
+}
+
+/** How long after a jam clears its released queue is followed downstream. */
+const WAKE_MS = 30 * MIN;
+/** A camera is downstream of a jam when at least this share of the held-up vehicles pass it afterwards. */
+const WAKE_SHARE = 0.2;
 
 interface Scheduled {
   readonly kind: 'clone' | 'first_entry';
@@ -82,7 +97,7 @@ export class TrafficSimulation {
   private readonly plan: AnomalyPlan;
   private readonly outages: OutagePlan[];
   private readonly outageByCp = new Map<number, { plan: OutagePlan; truth: OutageNoise }>();
-  private readonly congestionByLink = new Map<number, CongestionEpisode[]>();
+  private readonly congestionByLink = new Map<number, JamWake[]>();
   private readonly dropByCp = new Map<number, FlowEpisode>();
   private readonly items = new MinHeap<Item>();
   private readonly out = new MinHeap<Pending>();
@@ -153,18 +168,16 @@ export class TrafficSimulation {
   private setUpAnomalies(): void {
     for (const c of this.plan.congestions) {
       const link = this.city.links[c.link]!;
-      const list = this.congestionByLink.get(c.link) ?? [];
-      list.push(c);
-      this.congestionByLink.set(c.link, list);
-      this.truthData.anomalies.push({
+      const truth: CongestionTruth = {
         type: 'congestion', key: c.segment, segment: c.segment, from: c.from, to: c.to,
         checkpoints: link.cps.map((i) => this.cps[i]!.id),
-        downstream_checkpoints: this.city.outLinks[link.to]!
-          .map((i) => this.city.links[i]!)
-          .filter((l) => l.to !== link.from)
-          .flatMap((l) => l.cps.map((i) => this.cps[i]!.id)),
+        downstream_checkpoints: [], // measured: see finishTruth
         speed_kmh: c.speedKmh, free_flow_kmh: link.limitKmh,
-      });
+      };
+      this.truthData.anomalies.push(truth);
+      const list = this.congestionByLink.get(c.link) ?? [];
+      list.push({ episode: c, truth, trips: 0, seenAt: new Map() });
+      this.congestionByLink.set(c.link, list);
     }
     for (const f of this.plan.flows) {
       const id = this.cps[f.cp]!.id;
@@ -282,7 +295,7 @@ export class TrafficSimulation {
 
   private newTrip(vehicle: number, plate: string, color: PlateColor, type: string, route: Route, dest: number, speedFactor: number, t: number,
     clone: ClonedPlateTruth | null, cloneSide: 0 | 1, firstEntry: FirstEntryTruth | null): Trip {
-    return { kind: 'trip', vehicle, plate, color, type, route, dest, speedFactor, clone, cloneSide, firstEntry, k: 0, linkPos: 0, posKm: 0, t, speed: 0 };
+    return { kind: 'trip', vehicle, plate, color, type, route, dest, speedFactor, clone, cloneSide, firstEntry, jam: null, k: 0, linkPos: 0, posKm: 0, t, speed: 0 };
   }
 
   /** Moves the trip to its next camera; false when it has passed its last one. */
@@ -298,7 +311,13 @@ export class TrafficSimulation {
     let v = 1;
     for (;;) {
       const link = this.city.links[r.links[pos]!]!;
-      v = this.linkSpeed(link, t, trip.speedFactor);
+      const jam = this.jamAt(link, t);
+      if (jam !== null) {
+        v = jam.episode.speedKmh * trip.speedFactor;
+        if (trip.jam !== jam) ((trip.jam = jam), jam.trips++);
+      } else {
+        v = this.linkSpeed(link, t, trip.speedFactor);
+      }
       const endOff = pos === targetPos ? targetOff : link.lengthKm;
       t += ((endOff - off) / v) * HOUR;
       if (pos === targetPos) break;
@@ -324,9 +343,14 @@ export class TrafficSimulation {
     this.fleet.busyUntil[trip.vehicle] = arrive + (trip.clone !== null ? HOUR : this.tripRng.exponential(1 / (5 * MIN)));
   }
 
-  private linkSpeed(link: CityLink, t: number, factor: number): number {
+  private jamAt(link: CityLink, t: number): JamWake | null {
     const jams = this.congestionByLink.get(link.index);
-    if (jams !== undefined) for (const j of jams) if (t >= j.from && t < j.to) return j.speedKmh * factor;
+    if (jams !== undefined) for (const j of jams) if (t >= j.episode.from && t < j.episode.to) return j;
+    return null;
+  }
+
+  /** Free-flow speed with the rush-hour slowdown (jams are handled by the caller). */
+  private linkSpeed(link: CityLink, t: number, factor: number): number {
     const minute = Math.floor(t / MIN);
     if (minute !== this.rushMinute) {
       this.rushMinute = minute;
@@ -350,6 +374,8 @@ export class TrafficSimulation {
       }
     }
     const id = this.emit(cp, t, trip.plate, trip.color, trip.type, trip.speed, tagged);
+    const wake = trip.jam;
+    if (wake !== null && t <= wake.episode.to + WAKE_MS && this.city.cpLink[cp] !== wake.episode.link) wake.seenAt.set(cp, (wake.seenAt.get(cp) ?? 0) + 1);
     if (trip.clone !== null) {
       const c = trip.clone;
       const ts = Math.round(t + this.skew[cp]!);
@@ -487,6 +513,12 @@ export class TrafficSimulation {
     d.anomalies.length = 0;
     d.anomalies.push(...kept.sort((a, b) => a.from - b.from || a.type.localeCompare(b.type) || a.key.localeCompare(b.key)));
     for (const o of d.noise.outages) if (o.records === 0) (o as { flushed_at: number }).flushed_at = o.to;
+    for (const wakes of this.congestionByLink.values()) {
+      for (const w of wakes) {
+        const ids = [...w.seenAt].filter(([, n]) => n >= WAKE_SHARE * w.trips).map(([cp]) => this.cps[cp]!.id);
+        (w.truth as { downstream_checkpoints: readonly string[] }).downstream_checkpoints = ids.sort();
+      }
+    }
     const fleet = this.fleet;
     for (let v = 0; v < fleet.size; v++) d.known_vehicles.push([fleet.plates[v]!, fleet.colors[v]!]);
   }

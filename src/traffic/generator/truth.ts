@@ -43,8 +43,9 @@ export interface CongestionTruth extends AnomalyBase {
   readonly segment: string;
   readonly checkpoints: readonly string[];
   /**
-   * Cameras on the roads the jammed one feeds: the jam cuts their flow and its release sends them a
-   * burst, so flow alerts there during the jam or shortly after are side effects, not false alarms.
+   * Cameras downstream of the jam, measured: at least a fifth of the vehicles it held up pass them
+   * within 30 minutes of its end. The jam cuts their flow and its release sends them a burst, so flow
+   * alerts there during the jam or shortly after are side effects, not false alarms.
    */
   readonly downstream_checkpoints: readonly string[];
   readonly speed_kmh: number;
