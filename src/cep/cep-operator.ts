@@ -1,4 +1,4 @@
-import { KeyedOperator, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
+import { KeyedOperator, MinHeap, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
 import { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
@@ -21,30 +21,36 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
 
 interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly nfa: ReadonlyArray<readonly [Key, NfaStateSnapshot]>;
+  /** Events waiting for the watermark, in the order they will be processed: [key, timestamp, event]. */
+  readonly waiting: ReadonlyArray<readonly [Key, number, unknown]>;
 }
 
-const BUFFER_NS: Namespace = 0;
+const EXPIRY_NS: Namespace = 0;
 
-/** One key's events waiting for the watermark, sorted by timestamp (stable: arrival order within a timestamp). */
-interface Pending<E> {
-  ts: number[];
-  events: E[];
-  /** The earliest timer registered for this buffer. */
-  timerAt: number;
+/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps. */
+interface Waiting<E> {
+  readonly ts: number;
+  readonly seq: number;
+  readonly key: Key;
+  readonly value: E;
 }
 
 /**
- * Runs an NFA per key in event time, as Flink's CepOperator: events wait in a per-key buffer until the watermark
- * passes them, then enter the NFA in timestamp order (arrival order breaks ties); events behind the watermark go to
- * the late output. A timer at the key's earliest buffered timestamp feeds the NFA; with `within`, one more timer per
- * key at the earliest partial match's expiry advances the NFA's time so matches time out (and trailing `not followed
- * by` patterns complete) as the watermark passes, with no per-watermark scan over keys. Matches go to the main
- * output, timed-out partial matches to the timeout side output.
+ * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
+ * enter their key's NFA in timestamp order (arrival order breaks ties); events behind the watermark go to the late
+ * output. Waiting events sit in one operator-wide heap (not a timer per event): when the watermark advances they
+ * are taken in time order, interleaved with the keys' expiry timers. With `within`, each key has at most one
+ * expiry timer, at its oldest partial match's expiry, so matches time out (and trailing `not followed by`
+ * patterns complete) as the watermark passes, with no scan over keys. Matches go to the main output, timed-out
+ * partial matches to the timeout side output.
  */
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
   private readonly codec: EventCodec<E> | undefined;
-  private readonly buffer: ValueState<Pending<E>>;
+  private readonly waiting = new MinHeap<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
+  private seq = 0;
+  /** The expiry timer a key has pending, if any. */
+  private readonly expiry: ValueState<number>;
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
 
@@ -53,13 +59,14 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.nfa = options.nfa;
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
-    this.buffer = this.backend.value<Pending<E>>('cep-buffer');
+    this.expiry = this.backend.value<number>('cep-expiry');
   }
 
   override open(ctx: OperatorContext<CepOutput<E>>): void {
     super.open(ctx);
     ctx.metrics.gauge('vigil_cep_keys', { operator: this.uid }, () => this.states.size);
     ctx.metrics.gauge('vigil_cep_partial_matches', { operator: this.uid }, () => this.partialMatches());
+    ctx.metrics.gauge('vigil_cep_waiting_events', { operator: this.uid }, () => this.waiting.size);
     ctx.metrics.gauge('vigil_cep_dropped_partial_matches', { operator: this.uid }, () => {
       let n = 0;
       for (const st of this.states.values()) n += st.droppedPartialMatches;
@@ -79,70 +86,55 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       this.emitLate(value, timestamp);
       return;
     }
-    const key = this.enterKey(value);
-    const pending = this.buffer.get(BUFFER_NS);
-    if (pending === undefined) {
-      this.buffer.update({ ts: [timestamp], events: [value], timerAt: timestamp }, BUFFER_NS);
-      this.timers.registerEventTimer(key, BUFFER_NS, timestamp);
-      return;
-    }
-    // Insert after every event with the same or an earlier timestamp: arrival order breaks ties.
-    const ts = pending.ts;
-    let i = ts.length;
-    while (i > 0 && (ts[i - 1] as number) > timestamp) i--;
-    ts.splice(i, 0, timestamp);
-    pending.events.splice(i, 0, value);
-    if (timestamp < pending.timerAt) {
-      pending.timerAt = timestamp;
-      this.timers.registerEventTimer(key, BUFFER_NS, timestamp);
-    }
+    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value });
   }
 
-  /**
-   * A key's buffer has one timer, at its earliest timestamp. When it fires, the events of that timestamp enter the
-   * NFA and a timer is set for the next buffered timestamp. Timers fire in timestamp order across keys, so matches
-   * come out in event-time order for the whole operator, not only per key.
-   */
+  /** Waiting events the watermark passed enter the NFA in time order; expiry timers due before each fire first. */
+  override processWatermark(watermark: number): void {
+    if (watermark <= this.currentWatermark) return;
+    const waiting = this.waiting;
+    for (let top = waiting.peek(); top !== undefined && top.ts <= watermark; top = waiting.peek()) {
+      if (top.ts - 1 > this.currentWatermark) this.timers.advanceWatermark(top.ts - 1, this);
+      waiting.pop();
+      this.backend.setCurrentKey(top.key);
+      let st = this.states.get(top.key);
+      if (st === undefined) {
+        st = this.nfa.createState(top.key);
+        this.states.set(top.key, st);
+      }
+      this.emit(top.key, this.nfa.process(st, top.value, top.ts), top.ts);
+      this.scheduleExpiry(top.key, st);
+    }
+    this.timers.advanceWatermark(watermark, this);
+    this.output.emitWatermark(watermark);
+  }
+
+  /** A key's expiry timer: time its partial matches out and set the next one. */
   onTimer(domain: TimeDomain, key: Key, _namespace: Namespace, timestamp: number): void {
     if (domain !== 'event') return;
-    let st = this.states.get(key);
-    const pending = this.buffer.get(BUFFER_NS);
-    if (pending !== undefined && (pending.ts[0] as number) <= timestamp) {
-      if (st === undefined) {
-        st = this.nfa.createState(key);
-        this.states.set(key, st);
-      }
-      const ts = pending.ts;
-      let n = 0;
-      while (n < ts.length && (ts[n] as number) <= timestamp) {
-        const t = ts[n] as number;
-        this.emit(key, this.nfa.process(st, pending.events[n] as E, t), t);
-        n++;
-      }
-      if (n === ts.length) this.buffer.clear(BUFFER_NS);
-      else {
-        ts.splice(0, n);
-        pending.events.splice(0, n);
-        pending.timerAt = ts[0] as number;
-        this.timers.registerEventTimer(key, BUFFER_NS, pending.timerAt);
-      }
-    }
+    if (this.expiry.get(EXPIRY_NS) === timestamp) this.expiry.clear(EXPIRY_NS);
+    const st = this.states.get(key);
     if (st === undefined) return;
     this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
     this.scheduleExpiry(key, st);
   }
 
-  /** With `within`, wake this key when its oldest partial match expires; drop the state of an idle key. */
+  /** With `within`, make sure the key wakes when its oldest partial match expires; drop the state of an idle key. */
   private scheduleExpiry(key: Key, st: NfaKeyState<E>): void {
     // Partial matches are kept oldest first, so the NFA knows the next expiry without a scan. Held-back finished
     // matches (skip strategies) need no timer of their own: they are released when an older partial match ends.
     if (this.nfa.partialMatchCount(st) === 0) {
-      // Only the start state is left: nothing to remember for this key (its buffered events keep their own timers).
+      // Only the start state is left: nothing to remember for this key.
       if (st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
       return;
     }
     const due = this.nfa.nextTimeout(st);
-    if (due !== Number.POSITIVE_INFINITY) this.timers.registerEventTimer(key, BUFFER_NS, due);
+    if (due === Number.POSITIVE_INFINITY) return;
+    // One pending timer per key: an earlier one, when it fires, sets the next.
+    const pending = this.expiry.get(EXPIRY_NS);
+    if (pending !== undefined && pending <= due) return;
+    this.expiry.update(due, EXPIRY_NS);
+    this.timers.registerEventTimer(key, EXPIRY_NS, due);
   }
 
   /**
@@ -164,7 +156,12 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   override snapshotState(): CepOperatorSnapshot {
     const nfa: Array<readonly [Key, NfaStateSnapshot]> = [];
     for (const [key, st] of this.states) nfa.push([key, encodeNfaState(this.nfa, st, this.codec)]);
-    return { ...super.snapshotState(), nfa };
+    const encode = this.codec === undefined ? (e: E): unknown => e : (e: E): unknown => this.codec?.encode(e);
+    const waiting = this.waiting
+      .toArray()
+      .sort((a, b) => a.ts - b.ts || a.seq - b.seq)
+      .map((w) => [w.key, w.ts, encode(w.value)] as const);
+    return { ...super.snapshotState(), nfa, waiting };
   }
 
   override restoreState(state: unknown): void {
@@ -173,5 +170,9 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     super.restoreState(s);
     this.states.clear();
     for (const [key, snap] of s.nfa) this.states.set(key, decodeNfaState(this.nfa, snap, this.codec, key));
+    this.waiting.clear();
+    this.seq = 0;
+    const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
+    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
   }
 }

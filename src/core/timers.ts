@@ -197,13 +197,24 @@ export class TimerService {
     this.fire(this.processingTimers, 'processing', now, target);
   }
 
+  // The firing callback is made once; target and domain are set per advance, so advancing allocates nothing.
+  private firingTarget: TimerTarget | null = null;
+  private firingDomain: TimeDomain = 'event';
+  private readonly fireOne = (key: Key, namespace: Namespace, timestamp: number): void => {
+    this.setCurrentKey(key);
+    (this.firingTarget as TimerTarget).onTimer(this.firingDomain, key, namespace, timestamp);
+  };
+
   private fire(queue: TimerQueue, domain: TimeDomain, upTo: number, target: TimerTarget): void {
-    const setKey = this.setCurrentKey;
-    const fire = (key: Key, namespace: Namespace, timestamp: number): void => {
-      setKey(key);
-      target.onTimer(domain, key, namespace, timestamp);
-    };
-    while (queue.fireNext(upTo, fire));
+    const ts = queue.peekTimestamp();
+    if (ts === undefined || ts > upTo) return;
+    const outerTarget = this.firingTarget;
+    const outerDomain = this.firingDomain;
+    this.firingTarget = target;
+    this.firingDomain = domain;
+    while (queue.fireNext(upTo, this.fireOne));
+    this.firingTarget = outerTarget;
+    this.firingDomain = outerDomain;
   }
 
   snapshot(): TimerSnapshot {
