@@ -37,6 +37,7 @@ export const run: Command = async (args, io) => {
       program: p,
       rules: loaded.rules,
       patterns: [...p.patterns.keys()],
+      allStreams: true,
       source: new ArraySource<string>('check', [[]]),
       parse: () => {},
       lookups: new Map([['first_seen', firstSeenLookup(new MemoryFirstSeenStore())]]),

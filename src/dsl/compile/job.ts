@@ -68,6 +68,8 @@ export interface JobSpec {
   /** Processing time for `detected_at`. */
   readonly clock: Clock;
   readonly maxPartialMatchesPerKey?: number;
+  /** Build every stream, read or not (the service, whose dashboard shows them all). Default: only those read. */
+  readonly allStreams?: boolean;
   /** Where the CEP engine reports a key hitting the partial-match cap (once per key). */
   readonly log?: Logger;
 }
@@ -104,11 +106,14 @@ class JobCompiler {
     if (outputs.deadLetters !== undefined) this.graph.deadLetters(outputs.deadLetters);
     this.sourceStream();
     // Patterns first (per rule, or per `vigil match`): a stream may read a pattern's `late into` output.
-    // Then every stream runs: they feed the dashboard and `--stream`.
     for (const linked of this.spec.rules ?? []) this.rule(linked);
     for (const name of this.spec.patterns ?? []) this.matchPattern(name);
-    for (const [name, stream] of this.program.streams) {
-      if (!this.readsUnrunPattern(stream)) this.stream(name);
+    // Streams run when something reads them (a rule's pattern, `--stream`), or all of them when the job feeds a
+    // dashboard: a batch replay does not pay for analytics nobody looks at.
+    if (this.spec.allStreams === true) {
+      for (const [name, stream] of this.program.streams) {
+        if (!this.readsUnrunPattern(stream)) this.stream(name);
+      }
     }
     for (const [name, sink] of outputs.streams ?? []) this.stream(name).to(`print:${name}`, sink);
     return this.graph;
