@@ -88,13 +88,16 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
   const falseAlarms: FalseAlarm[] = [];
   const explain = explainer(truth);
   for (const d of detections) {
-    if ((d.type === 'flow_drop' || d.type === 'flow_surge') && jams.some((j) => (j.checkpoints.includes(d.key) || (j.downstream_checkpoints ?? []).includes(d.key)) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
+    const t = tol[d.type];
+    const hit = (byKey.get(d.type + '\u0000' + d.key) ?? []).find((a) => d.time >= a.from - t.beforeMs && d.time <= a.to + t.afterMs);
+    // A flow alert that finds no flow anomaly may still be a jam's side effect (checked after matching,
+    // so a real flow anomaly downstream of a jam is still found).
+    if (hit === undefined && (d.type === 'flow_drop' || d.type === 'flow_surge') &&
+      jams.some((j) => (j.checkpoints.includes(d.key) || (j.downstream_checkpoints ?? []).includes(d.key)) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
       secondary.push(d);
       continue;
     }
     det.set(d.type, (det.get(d.type) ?? 0) + 1);
-    const t = tol[d.type];
-    const hit = (byKey.get(d.type + '\u0000' + d.key) ?? []).find((a) => d.time >= a.from - t.beforeMs && d.time <= a.to + t.afterMs);
     if (hit !== undefined) {
       found.add(hit);
       tp.set(d.type, (tp.get(d.type) ?? 0) + 1);

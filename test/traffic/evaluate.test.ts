@@ -10,6 +10,7 @@ const truth: GroundTruth = {
     { type: 'cloned_plate', key: '浙A1|blue', plate: '浙A1', plate_color: 'blue', from: 10 * MIN, to: 15 * MIN, checkpoints: ['CP1', 'CP9'], min_distance_km: 8, records: [['r1'], ['r2']] },
     { type: 'cloned_plate', key: '浙A2|blue', plate: '浙A2', plate_color: 'blue', from: 50 * MIN, to: 52 * MIN, checkpoints: ['CP2', 'CP8'], min_distance_km: 9, records: [['r3'], ['r4']] },
     { type: 'flow_surge', key: 'CP5', checkpoint: 'CP5', from: 30 * MIN, to: 40 * MIN, factor: 4, baseline_per_min: 50 },
+    { type: 'flow_drop', key: 'CP8', checkpoint: 'CP8', from: 70 * MIN, to: 75 * MIN, factor: 0.15, baseline_per_min: 50 },
     { type: 'congestion', key: 'SEG1', segment: 'SEG1', checkpoints: ['CP6', 'CP7'], downstream_checkpoints: ['CP8'], from: 60 * MIN, to: 80 * MIN, speed_kmh: 10, free_flow_kmh: 60 },
     { type: 'first_entry', key: '浙B9|green', plate: '浙B9', plate_color: 'green', checkpoint: 'CP1', from: 5 * MIN, to: 5 * MIN, same_number_other_color: false, record: 'r0' },
   ],
@@ -38,12 +39,13 @@ describe('evaluate', () => {
       { type: 'flow_surge', key: 'CP6', time: 95 * MIN }, // and releases a burst when it clears
       { type: 'flow_surge', key: 'CP6', time: 111 * MIN }, // too long after: a false alarm
       { type: 'flow_surge', key: 'CP8', time: 82 * MIN }, // the released queue reaches the next road
+      { type: 'flow_drop', key: 'CP8', time: 74 * MIN }, // a real drop downstream of the jam is still found
     ];
     const e = evaluate(detections, truth);
     expect(e.byType.cloned_plate).toMatchObject({ detections: 4, truePositives: 2, falsePositives: 2, anomalies: 2, found: 1, precision: 0.5, recall: 0.5 });
     expect(e.byType.flow_surge).toMatchObject({ detections: 2, precision: 0.5, recall: 1 });
     expect(e.secondary.map((d) => d.key)).toEqual(['CP7', 'CP6', 'CP8']);
-    expect(e.byType.flow_drop).toMatchObject({ detections: 1, precision: 0, recall: 1, anomalies: 0 });
+    expect(e.byType.flow_drop).toMatchObject({ detections: 2, truePositives: 1, precision: 0.5, recall: 1, anomalies: 1 });
     expect(e.byType.congestion).toMatchObject({ precision: 1, recall: 1 });
     expect(e.byType.first_entry).toMatchObject({ detections: 2, truePositives: 1, precision: 0.5, recall: 1 });
     expect(e.missed.map((a) => a.key)).toEqual(['浙A2|blue']);
@@ -66,6 +68,6 @@ describe('evaluate', () => {
   it('with no detections precision is 1 and recall 0', () => {
     const e = evaluate([], truth);
     expect(e.byType.cloned_plate).toMatchObject({ precision: 1, recall: 0 });
-    expect(e.missed).toHaveLength(5);
+    expect(e.missed).toHaveLength(6);
   });
 });
