@@ -1,0 +1,93 @@
+/**
+ * End-to-end throughput of `vigil run` (issue 5's speed target: 1M records at >= 200,000 records/s on one core):
+ * the embedded job with every shipped pattern and rule, run in-process N times over one generated file; prints
+ * records/s per run, best and median, and the peak heap seen during each run.
+ *
+ *   npm run build && node --expose-gc dist/bench/run.js [--input FILE] [--records 1000000] [--runs 3]
+ *
+ * Without --input it generates (once, cached) the morning peak of a synthetic city with anomalies,
+ * `vigil generate --minutes 120 --seed 3 --start 2026-03-02T07:00:00+08:00 --anomalies`, and keeps the first
+ * --records lines in $TMPDIR/vigil-bench/run-<records>.ndjson. Alerts go to /dev/null.
+ * The machine is shared: compare medians across commits, and look at the best as the noise floor.
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/cli/commands/run.js';
+import type { CliIo } from '../src/cli/io.js';
+import { HeapPeak, argNumber, gc, mib } from './util.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const records = argNumber('records', 1_000_000);
+const runs = argNumber('runs', 3);
+const inputArg = process.argv.indexOf('--input');
+
+async function generated(count: number): Promise<string> {
+  const dir = join(tmpdir(), 'vigil-bench');
+  const file = join(dir, `run-${count}.ndjson`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const full = join(dir, 'morning-120m.ndjson');
+  if (!existsSync(full)) {
+    process.stderr.write('generating input (about 30 s)...\n');
+    execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', '120', '--seed', '3',
+      '--start', '2026-03-02T07:00:00+08:00', '--anomalies', '--out', full], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const out = createWriteStream(file + '.part');
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(full), crlfDelay: Infinity })) {
+    if (n++ >= count) break;
+    if (!out.write(line + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(r));
+  if (n < count) throw new Error(`the generated file has only ${n} records`);
+  execFileSync('mv', [file + '.part', file]);
+  return file;
+}
+
+interface RunResult {
+  readonly records: number;
+  readonly seconds: number;
+  /** user + system CPU of the process (GC helper threads included): steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
+  readonly peakHeap: number;
+  readonly summary: string;
+}
+
+async function once(input: string): Promise<RunResult> {
+  gc();
+  const heap = new HeapPeak();
+  const sampler = setInterval(() => heap.sample(), 20);
+  let summary = '';
+  const io: CliIo = { stdout: () => {}, stderr: (t) => { summary += t; }, cwd: repo, env: {} };
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const code = await run(['--input', input, '--out', '/dev/null'], io);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  clearInterval(sampler);
+  heap.sample();
+  if (code !== 0) throw new Error(`vigil run exited ${code}: ${summary}`);
+  const m = /^vigil run: ([\d,]+) records/m.exec(summary);
+  if (m === null) throw new Error(`unexpected summary: ${summary}`);
+  return { records: Number(m[1]!.replace(/,/g, '')), seconds, cpuSeconds, peakHeap: heap.peak, summary: summary.trim() };
+}
+
+const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generated(records);
+const results: RunResult[] = [];
+for (let i = 0; i < runs; i++) {
+  const r = await once(input);
+  results.push(r);
+  const rate = Math.round(r.records / r.seconds);
+  console.log(`run ${i + 1}: ${rate.toLocaleString('en')} records/s (${r.seconds.toFixed(2)} s; ${Math.round(r.records / r.cpuSeconds).toLocaleString('en')} per CPU-second; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
+}
+const rates = results.map((r) => r.records / r.seconds).sort((a, b) => a - b);
+const median = (rates: number[]): number => rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
+const cpuRates = results.map((r) => r.records / r.cpuSeconds).sort((a, b) => a - b);
+const fmt = (x: number): string => Math.round(x).toLocaleString('en');
+console.log(`vigil run, ${results[0]!.records.toLocaleString('en')} records, ${runs} runs: best ${fmt(rates[rates.length - 1]!)} records/s, ` +
+  `median ${fmt(median(rates))} records/s (per CPU-second: best ${fmt(cpuRates[cpuRates.length - 1]!)}, median ${fmt(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
