@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { captureIo } from './io.js';
+import { captureIo } from '../cli/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
 const write = (name: string, text: string): string => {
@@ -17,10 +17,10 @@ describe('vigil (dispatcher)', () => {
   it('prints usage, and exits 1 on an unknown command', async () => {
     const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
-    expect(io.out()).toMatch(/usage: vigil <command>/);
+    expect(io.out).toMatch(/usage: vigil <command>/);
     const bad = captureIo();
     expect(await main(['frobnicate'], bad)).toBe(1);
-    expect(bad.err()).toMatch(/unknown command 'frobnicate'/);
+    expect(bad.err).toMatch(/unknown command 'frobnicate'/);
   });
 });
 
@@ -28,14 +28,14 @@ describe('vigil check', () => {
   it('is clean on the shipped patterns and rules', async () => {
     const io = captureIo();
     expect(await main(['check'], io)).toBe(0);
-    expect(io.err()).toMatch(/^ok: /);
+    expect(io.err).toMatch(/^ok: /);
   });
 
   it('exits 1 with file:line:col, the line and a caret for a bad pattern file', async () => {
     const p = write('bad.pattern', 'source s\n  event time ts\n\nstream x = from s\n  key by\n');
     const io = captureIo(dir);
     expect(await main(['check', p], io)).toBe(1);
-    const [first, line, caret] = io.err().split('\n');
+    const [first, line, caret] = io.err.split('\n');
     expect(first).toMatch(/^bad\.pattern:\d+:\d+: /);
     expect(line).toBeDefined();
     expect(caret).toMatch(/^\s*\^$/);
@@ -45,7 +45,7 @@ describe('vigil check', () => {
     const r = write('r.yaml', 'id: r1\npattern: cloned_plate\nparams:\n  max_speed: 100\n');
     const io = captureIo(dir);
     expect(await main(['check', r], io)).toBe(1);
-    expect(io.err()).toMatch(/^r\.yaml:4:3: params\.max_speed: unknown parameter of pattern 'cloned_plate'/);
+    expect(io.err).toMatch(/^r\.yaml:4:3: params\.max_speed: unknown parameter of pattern 'cloned_plate'/);
   });
 });
 
@@ -83,24 +83,24 @@ pattern ab
     );
     const io = captureIo(dir);
     expect(await main(['match', '--pattern', pattern, '--input', input], io)).toBe(0);
-    expect(lines(io.out())).toEqual([
+    expect(lines(io.out)).toEqual([
       { pattern: 'ab', match: { a: [{ k: 'x', kind: 'a', v: 1, ts: 1000 }], b: [{ k: 'x', kind: 'b', v: 3, ts: 3000 }] } },
       { pattern: 'ab', timeout: { a: [{ k: 'y', kind: 'a', v: 1, ts: 4000 }] } },
     ]);
-    expect(io.err()).toMatch(/7 records \(1 dead letters, 1 late\)/);
+    expect(io.err).toMatch(/7 records \(1 dead letters, 1 late\)/);
   });
 
   it('keeps partial matches open at the end of an --unbounded input', async () => {
     const input = write('open.ndjson', JSON.stringify({ k: 'y', kind: 'a', v: 1, ts: 4000 }) + '\n');
     const io = captureIo(dir);
     expect(await main(['match', '--pattern', pattern, '--input', input, '--unbounded'], io)).toBe(0);
-    expect(io.out()).toBe('');
+    expect(io.out).toBe('');
   });
 
   it('exits 1 with a usage message when flags are missing', async () => {
     const io = captureIo(dir);
     expect(await main(['match', '--pattern', pattern], io)).toBe(1);
-    expect(io.err()).toMatch(/--pattern and --input are required/);
+    expect(io.err).toMatch(/--pattern and --input are required/);
   });
 });
 
@@ -127,7 +127,7 @@ describe('vigil run', () => {
       [2, 'unknown_checkpoint'],
       [4, 'invalid JSON'],
     ]);
-    const printed = lines(io.out()) as Array<{ stream: string; checkpoint: string; flow: number }>;
+    const printed = lines(io.out) as Array<{ stream: string; checkpoint: string; flow: number }>;
     expect(printed.map((p) => [p.stream, p.checkpoint, p.flow])).toEqual([
       ['flow_1m', 'CP0001', 1],
       ['flow_1m', 'CP0002', 1],
@@ -135,14 +135,14 @@ describe('vigil run', () => {
     // A plate never seen before at an entry checkpoint: first-entry alerts only when the checkpoint is an entry.
     const alerts = lines(readFileSync(out, 'utf8')) as Array<{ rule: string; id: string }>;
     for (const a of alerts) expect(a.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(io.err()).toMatch(/vigil run: 4 records \(2 dead letters, 0 late\)/);
+    expect(io.err).toMatch(/vigil run: 4 records \(2 dead letters, 0 late\)/);
   });
 
   it('refuses an unknown --stream with the list of streams', async () => {
     const input = write('empty.ndjson', '');
     const io = captureIo(dir);
     expect(await main(['run', '--input', input, '--stream', 'nope'], io)).toBe(1);
-    expect(io.err()).toMatch(/--stream nope: no such stream \(streams: .*flow_1m/);
+    expect(io.err).toMatch(/--stream nope: no such stream \(streams: .*flow_1m/);
   });
 });
 
@@ -151,6 +151,6 @@ describe('vigil check (job-level errors)', () => {
     const p = write('two.pattern', 'source a\n  event time ts\n\nsource b\n  event time ts\n');
     const io = captureIo(dir);
     expect(await main(['check', p], io)).toBe(1);
-    expect(io.err()).toBe('two.pattern:4:1: a job reads one source; declare one `source` per program\nsource b\n^\n');
+    expect(io.err).toBe('two.pattern:4:1: a job reads one source; declare one `source` per program\nsource b\n^\n');
   });
 });

@@ -1,10 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.js';
 import { runEmbedded, type EmbeddedSummary } from '../../src/cli/embedded.js';
 import { TRAFFIC_SCHEMA, defaultPaths, loadProgram, loadRegistry } from '../../src/cli/environment.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { firstSeenLookup } from '../../src/cli/lookups.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 
@@ -16,28 +14,10 @@ export const T0 = Date.UTC(2026, 2, 2);
 export const s = (n: number): number => n * 1000;
 export const m = (n: number): number => n * 60_000;
 
-export interface CapturedIo extends CliIo {
-  out: string;
-  err: string;
-}
-
-export function captureIo(cwd: string): CapturedIo {
-  const io: CapturedIo = {
-    out: '',
-    err: '',
-    cwd,
-    env: {},
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-  };
-  return io;
-}
-
-export function tempDir(files: Readonly<Record<string, string>>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-dsl-run-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+// One in-process CLI io and temp-dir helper for all CLI tests.
+import { captureIo, tempDir } from '../cli/helpers.js';
+export { captureIo, tempDir };
+export type { CapturedIo } from '../cli/helpers.js';
 
 export const ndjson = (records: readonly unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 export const parseLines = (text: string): Record<string, unknown>[] =>

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
 import { type Command, ExitCode, UserError } from '../io.js';
+import { HELP, withUsage } from '../flags.js';
+import { parseArgs } from 'node:util';
 import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, loadProgram, loadRegistry, readSources } from '../environment.js';
 import { formatWarning, lintProgram } from '../../dsl/lint.js';
 import { ArraySource, systemClock } from '../../core/index.js';
@@ -15,7 +16,9 @@ and reports every error as file:line:col with the line and a caret. Exit 0 when 
 `;
 
 export const run: Command = async (args, io) => {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = withUsage(usage, () =>
+    parseArgs({ args: [...args], options: { checkpoints: { type: 'string' }, ...HELP }, allowPositionals: true, strict: true }),
+  );
   if (values.help === true) {
     io.stdout(usage);
     return ExitCode.ok;
@@ -60,17 +63,4 @@ export const run: Command = async (args, io) => {
 
 function isRuleFile(f: string): boolean {
   return f.endsWith('.yaml') || f.endsWith('.yml');
-}
-
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: { checkpoints: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n${usage}`);
-  }
 }

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
 import { type Command, ExitCode, UserError } from '../io.js';
+import { HELP, withUsage } from '../flags.js';
+import { parseArgs } from 'node:util';
 import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry } from '../environment.js';
 import { runEmbedded, summaryLine } from '../embedded.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -13,22 +14,9 @@ Input lines may be {"$watermark": ms} control lines. --unbounded: no final water
 `;
 
 export const run: Command = async (args, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        pattern: { type: 'string' },
-        input: { type: 'string' },
-        unbounded: { type: 'boolean' },
-        checkpoints: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n${usage}`);
-  }
+  const { values } = withUsage(usage, () =>
+    parseArgs({ args: [...args], options: { pattern: { type: 'string' }, input: { type: 'string' }, unbounded: { type: 'boolean' }, checkpoints: { type: 'string' }, ...HELP }, allowPositionals: false, strict: true }),
+  );
   if (values.help === true) {
     io.stdout(usage);
     return ExitCode.ok;

@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
 import { RecordValidator, isRejection } from '../../traffic/validate.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import { type Command, ExitCode, UserError } from '../io.js';
+import { HELP, withUsage } from '../flags.js';
+import { parseArgs } from 'node:util';
 import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath } from '../environment.js';
 import { runEmbedded, summaryLine } from '../embedded.js';
 import { firstSeenLookup } from '../lookups.js';
@@ -17,9 +18,8 @@ records refused as late go to --late. Each --stream NAME prints that stream's re
 `;
 
 export const run: Command = async (args, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = withUsage(usage, () =>
+    parseArgs({
       args: [...args],
       options: {
         input: { type: 'string' },
@@ -31,13 +31,9 @@ export const run: Command = async (args, io) => {
         'dead-letter': { type: 'string' },
         stream: { type: 'string', multiple: true },
         unbounded: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n${usage}`);
-  }
+        ...HELP,
+      }, allowPositionals: false, strict: true }),
+  );
   if (values.help === true) {
     io.stdout(usage);
     return ExitCode.ok;

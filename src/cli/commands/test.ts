@@ -57,6 +57,7 @@
  * of the moment (more than 1 h ahead of it is a `future_ts` dead letter), so let time pass with `$watermark` lines
  * rather than jumping hours between two records.
  */
+import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
 import { type CliIo, type Command, ExitCode, UserError, processIo } from '../io.js';
 import { findTestFiles, runSuite, type CaseResult } from '../test-harness/suite.js';
@@ -71,17 +72,9 @@ The file format is described in README.md ("Testing rules").
 `;
 
 export const run: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { filter: { type: 'string', short: 't' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n${usage}`);
-  }
+  const parsed = withUsage(usage, () =>
+    parseArgs({ args: [...args], options: { filter: { type: 'string', short: 't' }, json: { type: 'boolean' }, ...HELP }, allowPositionals: true, strict: true }),
+  );
   const { values, positionals } = parsed;
   if (values.help === true) {
     io.stdout(usage);

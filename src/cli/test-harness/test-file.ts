@@ -4,15 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseYamlFile, type Position, type Report } from '../../dsl/yaml-file.js';
 import { parseEventTime } from '../../core/time.js';
 import { DslError, sortErrors } from '../../dsl/errors.js';
 import type { ParamValue } from '../../dsl/rules/rule.js';
 
-export interface Position {
-  readonly line: number;
-  readonly col: number;
-}
+export type { Position };
 
 /** What a test runs: one pattern (raw matches and timeouts), one rule (alerts), or only the program's streams. */
 export type Target =
@@ -80,26 +78,10 @@ const FILE_KEYS = ['patterns', 'rules', 'checkpoints', 'pattern', 'rule', 'param
 const TEST_KEYS = ['name', 'pattern', 'rule', 'params', 'validate', 'unbounded', 'defaults', 'input', 'input_file', 'expect'] as const;
 const EXPECT_KEYS = ['matches', 'timeouts', 'alerts', 'late', 'dead_letters', 'streams', 'order'] as const;
 
-type Report = (node: Node | Pair | null | undefined, path: string, message: string) => void;
 
 /** Parses one test file; `absPath` resolves the file's relative paths. */
 export function parseTestFile(source: string, file: string, absPath: string): { testFile: TestFile | null; errors: DslError[] } {
-  const lines = new LineCounter();
-  // Merge keys (`<<: *anchor`) let records and expectations share fields.
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  const errors: DslError[] = [];
-  const posOf = (node: Node | Pair | null | undefined): Position => {
-    const offset = nodeOffset(node);
-    return offset === null ? { line: 1, col: 1 } : lines.linePos(offset);
-  };
-  const at: Report = (node, path, message) => {
-    const { line, col } = posOf(node);
-    errors.push(new DslError(file, line, col, path === '' ? message : `${path}: ${message}`));
-  };
-  for (const e of doc.errors) {
-    const { line, col } = lines.linePos(e.pos[0]);
-    errors.push(new DslError(file, line, col, `invalid YAML: ${e.message.split('\n')[0] ?? e.message}`));
-  }
+  const { doc, errors, at, posOf } = parseYamlFile(source, file, { merge: true });
   if (errors.length > 0) return { testFile: null, errors };
   const root = doc.contents;
   if (!isMap(root)) {
@@ -429,10 +411,3 @@ class Reader {
   }
 }
 
-function nodeOffset(node: Node | Pair | null | undefined): number | null {
-  if (node === null || node === undefined) return null;
-  const range = (node as { range?: readonly number[] | null }).range;
-  if (Array.isArray(range) && typeof range[0] === 'number') return range[0];
-  const key = (node as Pair).key as Node | undefined;
-  return key !== undefined && key !== null ? nodeOffset(key) : null;
-}

@@ -1,5 +1,6 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { DslError, sortErrors } from '../errors.js';
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseYamlFile, type Report } from '../yaml-file.js';
+import { type DslError, sortErrors } from '../errors.js';
 import { DURATION_UNITS, type DurationUnit } from '../lexer.js';
 import { DEFAULT_ALERT_TOPIC, SEVERITIES, type ParamValue, type Route, type Rule, type Severity, type Suppression } from './rule.js';
 
@@ -19,18 +20,7 @@ export function parseDurationText(text: string): number | null {
  * the file are returned together. Parameters are checked against their pattern later, when rules meet patterns.
  */
 export function parseRuleFile(source: string, file: string): { rule: Rule | null; errors: DslError[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const errors: DslError[] = [];
-  const at = (node: Node | Pair | null | undefined, path: string, message: string): void => {
-    const offset = nodeOffset(node);
-    const { line, col } = offset === null ? { line: 1, col: 1 } : lines.linePos(offset);
-    errors.push(new DslError(file, line, col, path === '' ? message : `${path}: ${message}`));
-  };
-  for (const e of doc.errors) {
-    const { line, col } = lines.linePos(e.pos[0]);
-    errors.push(new DslError(file, line, col, `invalid YAML: ${e.message.split('\n')[0] ?? e.message}`));
-  }
+  const { doc, errors, at, posOf } = parseYamlFile(source, file);
   if (errors.length > 0) return { rule: null, errors };
   const root = doc.contents;
   if (!isMap(root)) {
@@ -88,8 +78,7 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
           continue;
         }
         params[name] = v.value as ParamValue;
-        const off = nodeOffset(pair.key as Node);
-        paramPositions[name] = off === null ? { line: 1, col: 1 } : lines.linePos(off);
+        paramPositions[name] = posOf(pair.key as Node);
       }
     }
   }
@@ -98,7 +87,6 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
   const suppress = parseSuppress(value('suppress'), at);
 
   if (errors.length > 0 || id === undefined || pattern === undefined) return { rule: null, errors: sortErrors(errors) };
-  const patternOffset = nodeOffset(value('pattern'));
   return {
     rule: {
       id,
@@ -111,13 +99,12 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
       routes: routes ?? [{ kind: 'kafka', topic: DEFAULT_ALERT_TOPIC }],
       suppress,
       paramPositions,
-      patternPosition: patternOffset === null ? { line: 1, col: 1 } : lines.linePos(patternOffset),
+      patternPosition: posOf(value('pattern')),
     },
     errors,
   };
 }
 
-type Report = (node: Node | Pair | null | undefined, path: string, message: string) => void;
 
 function parseRoutes(node: Node | null, at: Report): Route[] | null {
   if (node === null) return null;
@@ -205,12 +192,4 @@ function parseSuppress(node: Node | null, at: Report): Suppression | null {
     return null;
   }
   return { key, forMs };
-}
-
-function nodeOffset(node: Node | Pair | null | undefined): number | null {
-  if (node === null || node === undefined) return null;
-  const range = (node as { range?: readonly number[] | null }).range;
-  if (Array.isArray(range) && typeof range[0] === 'number') return range[0];
-  const key = (node as Pair).key as Node | undefined;
-  return key !== undefined && key !== null ? nodeOffset(key) : null;
 }
