@@ -9,38 +9,69 @@ export interface Timer {
   readonly timestamp: number;
 }
 
-/** The timers of one timestamp, in registration order, as parallel arrays (no object per timer). */
+/**
+ * The timers of one timestamp, in registration order. Timestamps are in milliseconds, so most buckets hold one
+ * timer: that one lives in fields (one object per bucket), and only the rest go to arrays made on demand.
+ */
 class Bucket {
-  readonly keys: Key[] = [];
-  readonly namespaces: Namespace[] = [];
   /** Timers not deleted. Deleted ones stay as holes (namespace === DELETED) so order is kept. */
-  live = 0;
+  live = 1;
+  ns0: Namespace;
+  moreKeys: Key[] | null = null;
+  moreNamespaces: Namespace[] | null = null;
   /** Built once a bucket grows past SCAN_LIMIT (e.g. one window end shared by 10k keys): O(1) dedup. */
   index: Map<string, number> | null = null;
 
+  constructor(
+    readonly key0: Key,
+    ns0: Namespace,
+  ) {
+    this.ns0 = ns0;
+  }
+
+  get length(): number {
+    return this.moreKeys === null ? 1 : this.moreKeys.length + 1;
+  }
+
+  keyAt(i: number): Key {
+    return i === 0 ? this.key0 : (this.moreKeys as Key[])[i - 1] as Key;
+  }
+
+  namespaceAt(i: number): Namespace {
+    return i === 0 ? this.ns0 : (this.moreNamespaces as Namespace[])[i - 1] as Namespace;
+  }
+
   find(key: Key, namespace: Namespace): number {
     if (this.index !== null) return this.index.get(timerId(key, namespace)) ?? -1;
-    const keys = this.keys;
-    const nss = this.namespaces;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key && nss[i] === namespace) return i;
+    const n = this.length;
+    for (let i = 0; i < n; i++) if (this.keyAt(i) === key && this.namespaceAt(i) === namespace) return i;
     return -1;
   }
 
+  /** Adds a timer after the first. */
   add(key: Key, namespace: Namespace): void {
-    const i = this.keys.length;
-    this.keys.push(key);
-    this.namespaces.push(namespace);
+    const i = this.length;
+    if (this.moreKeys === null) {
+      this.moreKeys = [];
+      this.moreNamespaces = [];
+    }
+    this.moreKeys.push(key);
+    (this.moreNamespaces as Namespace[]).push(namespace);
     this.live++;
     if (this.index !== null) this.index.set(timerId(key, namespace), i);
     else if (i + 1 > SCAN_LIMIT) {
       this.index = new Map();
-      for (let j = 0; j <= i; j++) if (this.namespaces[j] !== DELETED) this.index.set(timerId(this.keys[j] as Key, this.namespaces[j] as Namespace), j);
+      for (let j = 0; j <= i; j++) {
+        const ns = this.namespaceAt(j);
+        if (ns !== DELETED) this.index.set(timerId(this.keyAt(j), ns), j);
+      }
     }
   }
 
   remove(i: number): void {
-    this.index?.delete(timerId(this.keys[i] as Key, this.namespaces[i] as Namespace));
-    this.namespaces[i] = DELETED;
+    this.index?.delete(timerId(this.keyAt(i), this.namespaceAt(i)));
+    if (i === 0) this.ns0 = DELETED;
+    else (this.moreNamespaces as Namespace[])[i - 1] = DELETED;
     this.live--;
   }
 }
@@ -67,13 +98,11 @@ export class TimerQueue {
   register(key: Key, namespace: Namespace, timestamp: number): boolean {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
-      bucket = new Bucket();
-      this.buckets.set(timestamp, bucket);
+      this.buckets.set(timestamp, new Bucket(key, namespace));
       this.heap.push(timestamp);
     } else if (bucket.find(key, namespace) >= 0) {
       return false;
-    }
-    bucket.add(key, namespace);
+    } else bucket.add(key, namespace);
     this.count++;
     return true;
   }
@@ -113,11 +142,14 @@ export class TimerQueue {
     const bucket = this.buckets.get(ts) as Bucket;
     this.buckets.delete(ts);
     this.count -= bucket.live;
-    const keys = bucket.keys;
-    const nss = bucket.namespaces;
-    for (let i = 0; i < keys.length; i++) {
-      const ns = nss[i] as Namespace;
-      if (ns !== DELETED) fire(keys[i] as Key, ns, ts);
+    if (bucket.ns0 !== DELETED) fire(bucket.key0, bucket.ns0, ts);
+    const keys = bucket.moreKeys;
+    if (keys !== null) {
+      const nss = bucket.moreNamespaces as Namespace[];
+      for (let i = 0; i < keys.length; i++) {
+        const ns = nss[i] as Namespace;
+        if (ns !== DELETED) fire(keys[i] as Key, ns, ts);
+      }
     }
     return true;
   }
@@ -128,9 +160,9 @@ export class TimerQueue {
     const stamps = [...this.buckets.keys()].sort((a, b) => a - b);
     for (const ts of stamps) {
       const b = this.buckets.get(ts) as Bucket;
-      for (let i = 0; i < b.keys.length; i++) {
-        const ns = b.namespaces[i] as Namespace;
-        if (ns !== DELETED) out.push({ key: b.keys[i] as Key, namespace: ns, timestamp: ts });
+      for (let i = 0; i < b.length; i++) {
+        const ns = b.namespaceAt(i);
+        if (ns !== DELETED) out.push({ key: b.keyAt(i), namespace: ns, timestamp: ts });
       }
     }
     return out;
