@@ -1,4 +1,4 @@
-import { KeyedOperator, MinHeap, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type ValueState, type OperatorContext, type TimeDomain } from '../core/index.js';
+import { KeyedOperator, MinHeap, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
 import { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
@@ -23,6 +23,8 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly nfa: ReadonlyArray<readonly [Key, NfaStateSnapshot]>;
   /** Events waiting for the watermark, in the order they will be processed: [key, timestamp, event]. */
   readonly waiting: ReadonlyArray<readonly [Key, number, unknown]>;
+  /** The expiry timer each key has pending: [key, timestamp]. */
+  readonly expiry?: ReadonlyArray<readonly [Key, number]>;
 }
 
 const EXPIRY_NS: Namespace = 0;
@@ -49,8 +51,10 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly codec: EventCodec<E> | undefined;
   private readonly waiting = new MinHeap<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
   private seq = 0;
-  /** The expiry timer a key has pending, if any. */
-  private readonly expiry: ValueState<number>;
+  /** The expiry timer a key has pending, if any. A plain map, not keyed state: a keyed ValueState keeps a row and
+   *  an inner Map per key, rebuilt every time the timer fires (most of this operator's garbage). Outlives the key's
+   *  NFA state, so a key whose state was dropped still has its one pending timer. */
+  private readonly expiry = new Map<Key, number>();
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
 
@@ -59,7 +63,6 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.nfa = options.nfa;
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
-    this.expiry = this.backend.value<number>('cep-expiry');
   }
 
   override open(ctx: OperatorContext<CepOutput<E>>): void {
@@ -112,7 +115,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   /** A key's expiry timer: time its partial matches out and set the next one. */
   onTimer(domain: TimeDomain, key: Key, _namespace: Namespace, timestamp: number): void {
     if (domain !== 'event') return;
-    if (this.expiry.get(EXPIRY_NS) === timestamp) this.expiry.clear(EXPIRY_NS);
+    if (this.expiry.get(key) === timestamp) this.expiry.delete(key);
     const st = this.states.get(key);
     if (st === undefined) return;
     this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
@@ -131,9 +134,9 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     const due = this.nfa.nextTimeout(st);
     if (due === Number.POSITIVE_INFINITY) return;
     // One pending timer per key: an earlier one, when it fires, sets the next.
-    const pending = this.expiry.get(EXPIRY_NS);
+    const pending = this.expiry.get(key);
     if (pending !== undefined && pending <= due) return;
-    this.expiry.update(due, EXPIRY_NS);
+    this.expiry.set(key, due);
     this.timers.registerEventTimer(key, EXPIRY_NS, due);
   }
 
@@ -161,7 +164,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       .toArray()
       .sort((a, b) => a.ts - b.ts || a.seq - b.seq)
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
-    return { ...super.snapshotState(), nfa, waiting };
+    return { ...super.snapshotState(), nfa, waiting, expiry: [...this.expiry] };
   }
 
   override restoreState(state: unknown): void {
@@ -172,6 +175,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     for (const [key, snap] of s.nfa) this.states.set(key, decodeNfaState(this.nfa, snap, this.codec, key));
     this.waiting.clear();
     this.seq = 0;
+    this.expiry.clear();
+    for (const [key, ts] of s.expiry ?? []) this.expiry.set(key, ts);
     const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
     for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
   }

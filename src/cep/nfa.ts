@@ -29,6 +29,9 @@ export interface NfaOptions {
   /** Partial matches kept per key; beyond it the oldest are dropped and counted. Default 10000. */
   maxPartialMatchesPerKey?: number;
   logger?: CepLogger;
+  /** Build timed-out partial matches for the output (default true). False when nobody reads them: expiring
+   *  partial matches are then only released, not extracted into match objects. */
+  timeouts?: boolean;
 }
 
 export interface Nfa<E> {
@@ -134,6 +137,7 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly windowMs: number;
   private readonly maxPartials: number;
   private readonly logger: CepLogger | undefined;
+  private readonly timeouts: boolean;
   private readonly ctx = new StepContext<E>();
   private readonly out = new OutputBuilder<E>();
   // Scratch space reused by every step (with explicit counts: resetting an array's length is not free).
@@ -155,6 +159,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxPartialMatchesPerKey must be a positive integer, got ${max}`);
     this.maxPartials = max;
     this.logger = options.logger;
+    this.timeouts = options.timeouts ?? true;
   }
 
   createState(key?: unknown): NfaKeyState<E> {
@@ -244,7 +249,7 @@ export class NfaRuntime<E> implements Nfa<E> {
         // A trailing notFollowedBy saw no forbidden event within the window: that is a match.
         (finished ??= []).push(cs);
       } else {
-        this.out.timeout({ match: st.buffer.extract(cs.node), timeoutTimestamp: cs.startTs + w });
+        if (this.timeouts) this.out.timeout({ match: st.buffer.extract(cs.node), timeoutTimestamp: cs.startTs + w });
         st.buffer.release(cs.node);
       }
     }

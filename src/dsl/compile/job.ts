@@ -360,6 +360,7 @@ class JobCompiler {
     const nfa = compileNfa(compiled.pattern, {
       ...(this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey }),
       ...(this.spec.log === undefined ? {} : { logger: this.spec.log }),
+      timeouts: withTimeouts,
     });
     const input = this.stream(decl.from.name);
     const key = this.keySelector(decl.keyBy, cx);
