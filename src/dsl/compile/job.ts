@@ -89,8 +89,12 @@ class JobCompiler {
   private readonly graph: JobGraph;
   private readonly built = new Map<string, DataStream<Rec>>();
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
-  /** Lookup results of each enriching stream, per record, until the stream copies them onto its own record. */
-  private readonly enriched = new Map<string, WeakMap<Rec, Record<string, Value>>>();
+  /**
+   * Lookup results of each enriching stream, per record of the batch the stage last ran on: the stage runs on a
+   * batch, then that batch is replayed through the operators (where the stream copies them onto its own record)
+   * before the stage runs again, so each run starts from empty maps. Not WeakMaps: ephemerons cost the GC dearly.
+   */
+  private readonly enriched = new Map<string, Map<Rec, Record<string, Value>>>();
   private readonly program: CheckedProgram;
   private readonly baseCx: ExprContext;
 
@@ -182,12 +186,12 @@ class JobCompiler {
       readonly field: string;
       readonly args: readonly Evaluator[];
       readonly lookup: BatchLookup;
-      readonly results: WeakMap<Rec, Record<string, Value>>;
+      readonly results: Map<Rec, Record<string, Value>>;
     }
     const steps: Step[] = [];
     for (const s of this.program.streams.values()) {
       if (s.decl.enrich.length === 0) continue;
-      const results = new WeakMap<Rec, Record<string, Value>>();
+      const results = new Map<Rec, Record<string, Value>>();
       this.enriched.set(s.decl.name.name, results);
       for (const e of s.decl.enrich) {
         if (s.decl.from.name !== sourceName) this.fail(e.pos, "'enrich' is supported on streams read directly from the source");
@@ -204,8 +208,10 @@ class JobCompiler {
     }
     if (steps.length === 0) return null;
     const scope = new RecordScope();
+    const resultMaps = [...this.enriched.values()];
     return {
       async process(records, timestamps) {
+        for (const results of resultMaps) results.clear();
         for (const step of steps) {
           const picked: Rec[] = [];
           const stamps: number[] = [];
