@@ -1,4 +1,4 @@
-import { KeyedOperator, RunQueue, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
+import { KeyedOperator, SortedRuns, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
 import { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
@@ -40,8 +40,8 @@ interface Waiting<E> {
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
  * enter their key's NFA in timestamp order (arrival order breaks ties); events behind the watermark go to the late
- * output. Waiting events sit in one operator-wide queue (not a timer per event; a heap only for events that come
- * out of order, most come sorted from the event-time stage or a window): when the watermark advances they
+ * output. Waiting events sit in one operator-wide queue of sorted runs (not a timer per event; they mostly come
+ * sorted, from the event-time stage or a window): when the watermark advances they
  * are taken in time order, interleaved with the keys' expiry timers. With `within`, each key has at most one
  * expiry timer, at its oldest partial match's expiry, so matches time out (and trailing `not followed by`
  * patterns complete) as the watermark passes, with no scan over keys. Matches go to the main output, timed-out
@@ -50,7 +50,7 @@ interface Waiting<E> {
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
   private readonly codec: EventCodec<E> | undefined;
-  private readonly waiting = new RunQueue<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
+  private readonly waiting = new SortedRuns<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
   private seq = 0;
   /** The expiry timer a key has pending, if any. A plain map, not keyed state: a keyed ValueState keeps a row and
    *  an inner Map per key, rebuilt every time the timer fires (most of this operator's garbage). Outlives the key's

@@ -1,5 +1,5 @@
 import type { BatchStage } from './graph.js';
-import { MinHeap } from './min-heap.js';
+import { SortedRuns } from './sorted-runs.js';
 import { MIN_WATERMARK } from './time.js';
 
 interface Held {
@@ -24,7 +24,9 @@ export type HeldRecords = ReadonlyArray<readonly [number, unknown]>;
  * kept exactly), and the stage then runs once for everything the batch released: one round trip per batch.
  */
 export class EventTimeStage {
-  private readonly held = new MinHeap<Held>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
+  /** Sorted runs, not one heap: the stage holds the whole disorder bound (minutes of records), which arrives as a few
+   *  dozen interleaved ordered streams (cameras and their clock skews). */
+  private readonly held = new SortedRuns<Held>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
   private seq = 0;
   /** The watermark as of the records planned so far (ahead of what operators saw until the plan is replayed). */
   private plannedWatermark = MIN_WATERMARK;

@@ -4,7 +4,7 @@ export * from './watermarks.js';
 export * from './keyed-state.js';
 export * from './timers.js';
 export * from './min-heap.js';
-export * from './run-queue.js';
+export * from './sorted-runs.js';
 export * from './metrics.js';
 export * from './logger.js';
 export * from './operator.js';

@@ -103,6 +103,26 @@ export class MinHeap<T> {
     return top;
   }
 
+  /** Restores the order after the top entry changed in place (became later): one sift instead of pop + push. */
+  topChanged(): void {
+    const a = this.items;
+    const n = a.length;
+    if (n < 2) return;
+    const moved = a[0] as T;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.before(a[r] as T, a[l] as T)) c = r;
+      if (!this.before(a[c] as T, moved)) break;
+      a[i] = a[c] as T;
+      i = c;
+    }
+    a[i] = moved;
+  }
+
   /** Every entry, in no particular order (snapshots sort them). */
   toArray(): T[] {
     return [...this.items];
