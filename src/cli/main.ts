@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).run,
   test: async () => (await import('./commands/test.js')).run,
   generate: async () => (await import('./commands/generate.js')).run,
+  eval: async () => (await import('./commands/eval.js')).run,
 };
 
 const usage = `usage: vigil <command> [options]
@@ -17,6 +18,7 @@ commands:
   run --input <file.ndjson|->                   run a bounded input through every enabled rule (embedded)
   test [paths...]                               run *.test.yaml rule and pattern tests on a virtual clock
   generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
+  eval [--scale F] [--seed S]                   detection quality of the rules on a generated day (gate 0.95)
 
 Run 'vigil <command> --help' for a command's options.
 `;
