@@ -4,10 +4,12 @@
  * records/s per run, best and median, and the peak heap seen during each run.
  *
  *   npm run build && node --expose-gc dist/bench/run.js [--input FILE] [--records 1000000] [--runs 3]
+ *                                                       [--patterns DIR] [--rules DIR]
  *
  * Without --input it generates (once, cached) the morning peak of a synthetic city with anomalies,
  * `vigil generate --minutes 120 --seed 3 --start 2026-03-02T07:00:00+08:00 --anomalies`, and keeps the first
- * --records lines in $TMPDIR/vigil-bench/run-<records>.ndjson. Alerts go to /dev/null.
+ * --records lines in $TMPDIR/vigil-bench/run-<records>.ndjson. Alerts go to /dev/null. The shipped patterns/ and
+ * rules/ are read again for each run: to compare builds while the rules change, pass a copy with --patterns/--rules.
  * The machine is shared: compare medians across commits, and look at the best as the noise floor.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +26,10 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const records = argNumber('records', 1_000_000);
 const runs = argNumber('runs', 3);
 const inputArg = process.argv.indexOf('--input');
+const dirArgs = ['patterns', 'rules'].flatMap((name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? [`--${name}`, resolve(process.argv[i + 1]!)] : [];
+});
 
 async function generated(count: number): Promise<string> {
   const dir = join(tmpdir(), 'vigil-bench');
@@ -65,7 +71,7 @@ async function once(input: string): Promise<RunResult> {
   const io: CliIo = { stdout: () => {}, stderr: (t) => { summary += t; }, cwd: repo, env: {} };
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const code = await run(['--input', input, '--out', '/dev/null'], io);
+  const code = await run(['--input', input, '--out', '/dev/null', ...dirArgs], io);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
