@@ -145,8 +145,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly stackScratch: number[] = [];
   private readonly nextScratch: ComputationState<E>[] = [];
   private nextCount = 0;
-  /** The array the next event's partial matches are built in; swapped with the key's old one (no per-event array). */
-  private spare: ComputationState<E>[] = [];
+  /** Where the next event's partial matches are built before the key gets an exact-size copy. */
+  private readonly keptScratch: ComputationState<E>[] = [];
 
   constructor(
     readonly compiled: CompiledPattern<E>,
@@ -192,7 +192,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     const buffer = st.buffer;
     const kinds = this.kinds;
     const old = st.partials;
-    const kept = this.spare;
+    const kept = this.keptScratch;
     let keptCount = 0;
     let finished: ComputationState<E>[] | null = null;
     const next = this.nextScratch;
@@ -218,10 +218,10 @@ export class NfaRuntime<E> implements Nfa<E> {
         keptCount = keepFrom;
       }
     }
-    if (kept.length !== keptCount) kept.length = keptCount;
-    st.partials = kept;
-    old.length = 0; // drop references, so a key that goes quiet holds no stale states
-    this.spare = old;
+    // A key keeps its partial matches for up to `within` (every vehicle, for cloned_plate): an exact-size array,
+    // not one grown by appends (17 slots for 2 entries), so live state stays small for the GC.
+    st.partials = kept.slice(0, keptCount);
+    kept.fill(undefined as unknown as ComputationState<E>, 0, keptCount); // hold no stale states
     if (finished !== null) this.emit(st, finished);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
     return this.out.take();
