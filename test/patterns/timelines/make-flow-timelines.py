@@ -1,0 +1,20 @@
+# Writes the NDJSON timelines of sudden-flow.test.yaml: records per minute at CP0042, spread evenly
+# over each minute from 2026-03-02T08:00:00Z. Run from this directory: python3 make-flow-timelines.py
+import json
+T0 = 1772438400000  # 2026-03-02T08:00:00Z
+
+def write(name, per_minute):
+    n = 0
+    with open(name, 'w') as f:
+        for m, k in enumerate(per_minute):
+            for j in range(k):
+                n += 1
+                ts = T0 + m * 60000 + (j * 60000) // k + 500
+                f.write(json.dumps({'id': f'r{n}', 'plate': f'浙B{n:05d}', 'plate_color': 'blue', 'vehicle_type': 'car',
+                                    'speed': 60, 'checkpoint': 'CP0042', 'ts': ts}, ensure_ascii=False) + '\n')
+
+write('flow-surge.ndjson', [11] * 25 + [60] * 6 + [11] * 3)
+write('flow-drop.ndjson', [11] * 25 + [2] * 6 + [11] * 3)
+write('flow-dark.ndjson', [11] * 25 + [0] * 20 + [11] * 10)
+write('flow-thin.ndjson', [3] * 25 + [15] * 6 + [3] * 3)
+write('flow-ramp.ndjson', [11 + (9 * m) // 30 for m in range(34)])
