@@ -222,7 +222,9 @@ export class NfaRuntime<E> implements Nfa<E> {
     // not one grown by appends (17 slots for 2 entries), so live state stays small for the GC.
     st.partials = kept.slice(0, keptCount);
     kept.fill(undefined as unknown as ComputationState<E>, 0, keptCount); // hold no stale states
-    if (finished !== null) this.emit(st, finished);
+    // Held-back matches are re-checked even when nothing finished: the partial matches that held them may have
+    // died on this event (strict contiguity, `until`, a forbidden event).
+    if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
     return this.out.take();
   }
