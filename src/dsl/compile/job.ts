@@ -123,6 +123,29 @@ class JobCompiler {
     return this.graph;
   }
 
+  /** The streams the job will build: what the rules' and matched patterns read, `--stream` outputs, and what those read. */
+  private neededStreams(): Set<string> {
+    if (this.spec.allStreams === true) return new Set(this.program.streams.keys());
+    const needed = new Set<string>();
+    const visit = (name: string): void => {
+      if (needed.has(name)) return;
+      const stream = this.program.streams.get(name);
+      if (stream !== undefined) {
+        needed.add(name);
+        visit(stream.decl.from.name);
+        return;
+      }
+      for (const p of this.program.lateStreams.get(name)?.producers ?? []) if (p.kind === 'stream') visit(p.name.name);
+    };
+    const patterns = [...(this.spec.rules ?? []).map((r) => r.rule.pattern), ...(this.spec.patterns ?? [])];
+    for (const p of patterns) {
+      const from = this.program.patterns.get(p)?.decl.from.name;
+      if (from !== undefined) visit(from);
+    }
+    for (const name of this.spec.outputs.streams?.keys() ?? []) visit(name);
+    return needed;
+  }
+
   /** A stream over the late output of a pattern that no rule runs has no input: it is left out. */
   private readsUnrunPattern(stream: CheckedStream): boolean {
     const late = this.program.lateStreams.get(stream.decl.from.name);
@@ -189,8 +212,10 @@ class JobCompiler {
       readonly results: Map<Rec, Record<string, Value>>;
     }
     const steps: Step[] = [];
+    const needed = this.neededStreams();
     for (const s of this.program.streams.values()) {
-      if (s.decl.enrich.length === 0) continue;
+      // Lookups only for streams the job will build: a replay without the first-entry rule pays nothing for them.
+      if (s.decl.enrich.length === 0 || !needed.has(s.decl.name.name)) continue;
       const results = new Map<Rec, Record<string, Value>>();
       this.enriched.set(s.decl.name.name, results);
       for (const e of s.decl.enrich) {
