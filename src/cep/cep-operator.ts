@@ -103,6 +103,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       this.backend.setCurrentKey(top.key);
       let st = this.states.get(top.key);
       if (st === undefined) {
+        // Most events of a key with no partial match cannot start one: no state is made and dropped for them.
+        if (!this.nfa.couldStart(top.value, top.ts)) continue;
         st = this.nfa.createState(top.key);
         this.states.set(top.key, st);
       }

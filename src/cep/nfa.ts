@@ -6,7 +6,7 @@
  */
 import { DEWEY_START, deweyAddStage, deweyCompare, deweyIncrease, type Dewey } from './dewey.js';
 import { IGNORE, PROCEED, TAKE, type CompiledEdge, type CompiledPattern, type CompiledState } from './nfa-compiler.js';
-import type { MatchContext } from './pattern.js';
+import type { Condition, MatchContext } from './pattern.js';
 import { EventEntry, SharedBuffer, type BufferNode, type Match } from './shared-buffer.js';
 
 export type { Match } from './shared-buffer.js';
@@ -45,6 +45,8 @@ export interface Nfa<E> {
   partialMatchCount(state: NfaKeyState<E>): number;
   /** Earliest time at which advanceTime would change something (a partial match expires), or +Infinity. */
   nextTimeout(state: NfaKeyState<E>): number;
+  /** False when the event cannot start a partial match on a key with no state (so none need be made). */
+  couldStart(event: E, timestamp: number): boolean;
   readonly compiled: CompiledPattern<E>;
 }
 
@@ -147,6 +149,9 @@ export class NfaRuntime<E> implements Nfa<E> {
   private nextCount = 0;
   /** Where the next event's partial matches are built before the key gets an exact-size copy. */
   private readonly keptScratch: ComputationState<E>[] = [];
+  /** Conditions under which an event can start a partial match of a fresh key; null when that cannot be told. */
+  private readonly startTakes: readonly Condition<E>[] | null;
+  private readonly emptyCtx = { timestamp: 0, events: (): readonly E[] => [] };
 
   constructor(
     readonly compiled: CompiledPattern<E>,
@@ -160,6 +165,21 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.maxPartials = max;
     this.logger = options.logger;
     this.timeouts = options.timeouts ?? true;
+    this.startTakes = startTakeConditions(compiled);
+  }
+
+  /**
+   * False when `event` cannot start a partial match on a key with no state: none of the take edges reachable from
+   * the start state (through proceed edges) accepts it. Lets an operator skip creating and dropping state for the
+   * many events of keys that never begin a match (first-entry's non-entries, say). Conservative: true when unsure.
+   */
+  couldStart(event: E, timestamp: number): boolean {
+    const takes = this.startTakes;
+    if (takes === null) return true;
+    const ctx = this.emptyCtx;
+    ctx.timestamp = timestamp;
+    for (let i = 0; i < takes.length; i++) if ((takes[i] as Condition<E>)(event, ctx)) return true;
+    return false;
   }
 
   createState(key?: unknown): NfaKeyState<E> {
@@ -433,4 +453,32 @@ function prune<E>(
     else kept.push(cs);
   }
   return kept;
+}
+
+/**
+ * The take conditions an event meets to start a partial match, following proceed edges from the start state
+ * (their own conditions ignored, so the set is a superset). Null when a fresh state could change without a take
+ * (an unconditional take, or a final or pending state reachable without one).
+ */
+function startTakeConditions<E>(compiled: CompiledPattern<E>): Condition<E>[] | null {
+  const takes: Condition<E>[] = [];
+  const seen = new Set<number>();
+  const stack = [compiled.start];
+  while (stack.length > 0) {
+    const index = stack.pop() as number;
+    if (seen.has(index)) continue;
+    seen.add(index);
+    const state = compiled.states[index];
+    if (state === undefined) return null;
+    if (index !== compiled.start && (state.kind === 'final' || state.kind === 'pending')) return null;
+    for (const edge of state.edges) {
+      if (edge.action === TAKE) {
+        if (edge.condition === null) return null;
+        takes.push(edge.condition);
+      } else if (edge.action === PROCEED) {
+        stack.push(edge.target);
+      }
+    }
+  }
+  return takes;
 }

@@ -104,3 +104,32 @@ describe('shared buffer reference counts', () => {
     );
   });
 });
+
+describe('couldStart', () => {
+  it('is false only for events that leave a fresh key state unchanged and produce nothing', () => {
+    const eventsArb = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'x'), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(letter, fc.array(stepArb, { maxLength: 6 }), skipArb, eventsArb, (first, steps, skip, input) => {
+        const pattern = build(first, steps, skip());
+        if (pattern === undefined) return;
+        let nfa;
+        try {
+          nfa = compile(pattern);
+        } catch (e) {
+          if (e instanceof MalformedPatternError) return;
+          throw e;
+        }
+        let ts = 0;
+        input.forEach(([k, dt], i) => {
+          ts += dt;
+          const event = { k, i };
+          if (nfa.couldStart(event, ts)) return;
+          const st = nfa.createState();
+          const out = nfa.process(st, event, ts);
+          expect([out.matches.length, out.timedOut.length, nfa.partialMatchCount(st), st.completed.length]).toEqual([0, 0, 0, 0]);
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
