@@ -442,13 +442,13 @@ class JobCompiler {
     const { compiled, matches, timeouts } = this.patternStream(rule.pattern, prefix, linked.params, hasTimeoutEmit);
     const clock = this.spec.clock;
     let alerts = matches.map<Alert>(`${prefix}:alert`, (o, ts) =>
-      makeAlert(rule, String(o.key), ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>),
+      makeAlert(rule, alertKey(o.key), ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>),
     );
     const onTimeout = compiled.onTimeout;
     if (timeouts !== null && onTimeout !== null) {
       // Timeout alerts join the rule's alerts downstream of the CEP operator: both feed the same suppression.
       const timeoutAlerts = timeouts.map<Alert>(`${prefix}:timeout-alert`, (o, ts) =>
-        makeAlert(rule, String(o.key), ts, clock.now(), onTimeout(o.match), o.match as Record<string, Value[]>, true),
+        makeAlert(rule, alertKey(o.key), ts, clock.now(), onTimeout(o.match), o.match as Record<string, Value[]>, true),
       );
       alerts = alerts.union(`${prefix}:alerts`, timeoutAlerts);
     }
@@ -468,6 +468,11 @@ class JobCompiler {
 }
 
 const NULL_KEY = '\u0000null';
+
+/** An alert's key as people read it (and Kafka partitions by it): the key's parts joined by `|`, e.g. `浙A12345|blue`. */
+function alertKey(key: Key): string {
+  return typeof key === 'string' ? key.replaceAll(KEY_SEPARATOR, '|') : String(key);
+}
 
 function keyPart(v: Value): string {
   if (v === null) return NULL_KEY;
