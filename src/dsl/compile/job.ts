@@ -312,7 +312,8 @@ class JobCompiler {
       // The stage evaluated `where` already: a record has lookup results exactly when it passed.
       s = s.flatMap<Rec>(`stream:${name}:enrich`, (r, ts, out) => {
         const fields = enriched.get(r);
-        if (fields !== undefined) out.collect({ ...r, ...fields }, ts);
+        // Object.assign copies a parsed record several times faster than spread syntax does on V8.
+        if (fields !== undefined) out.collect(Object.assign({}, r, fields), ts);
       });
     } else if (decl.where !== null) {
       const test = compileCondition(decl.where, cx);
@@ -487,7 +488,7 @@ function projection(select: A.Select, cx: ExprContext): (r: Rec) => Rec {
   const star = select.star;
   return (r) => {
     scope.event = r;
-    const out: Record<string, Value | undefined> = star ? { ...r } : {};
+    const out: Record<string, Value | undefined> = star ? Object.assign({}, r) : {};
     for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
     return out;
   };
