@@ -2,32 +2,8 @@
 // org.apache.flink.cep.nfa.TimesRangeITCase): same inputs, same expected matches.
 // Nothing skipped: every case uses only times(from, to) with the contract's modifiers.
 import { describe, it } from 'vitest';
-import { Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
-
-/** Flink's ConsecutiveData fixture of TimesRangeITCase. */
-const s = ev(40, 'c', 1.0);
-const m1 = ev(41, 'a', 2.0);
-const m2 = ev(42, 'a', 3.0);
-const m3 = ev(43, 'a', 4.0);
-const end = ev(44, 'b', 5.0);
-
-/** c f a1 f a2 a3 b */
-const withGaps = (): Timed[] => [
-  [s, 1],
-  [ev(23, 'f', 1.0), 2],
-  [m1, 3],
-  [ev(23, 'f', 1.0), 4],
-  [m2, 5],
-  [m3, 6],
-  [end, 7],
-];
-
-const cThen = (contiguity: 'next' | 'followedBy' | 'followedByAny'): Pattern<Event> => {
-  const start = Pattern.begin<Event>('start').where(byName('c'));
-  const p = contiguity === 'next' ? start.next('middle') : contiguity === 'followedBy' ? start.followedBy('middle') : start.followedByAny('middle');
-  return p.where(byName('a'));
-};
-const thenB = (p: Pattern<Event>): Pattern<Event> => p.followedBy('end1').where(byName('b'));
+import { ev, expectMatches, feedPattern, type Timed } from './harness.js';
+import { cThen, end, m1, m2, m3, s, thenB, withGaps } from './consecutive-data.js';
 
 describe('Flink TimesRangeITCase', () => {
   it('testTimesRange', () => {
