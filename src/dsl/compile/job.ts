@@ -7,7 +7,6 @@ import {
   session,
   sliding,
   tumbling,
-  type BatchStage,
   type Clock,
   type DataStream,
   type DeadLetter,
@@ -30,6 +29,7 @@ import { makeAlert, suppression, suppressionKey, type Alert } from '../rules/ale
 import type { LinkedRule } from '../rules/link.js';
 import type { Route, Rule } from '../rules/rule.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
+import { EnrichPlan } from './enrich.js';
 import type { BatchLookup } from './lookups.js';
 import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
@@ -89,12 +89,8 @@ class JobCompiler {
   private readonly graph: JobGraph;
   private readonly built = new Map<string, DataStream<Rec>>();
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
-  /**
-   * Lookup results of each enriching stream, per record of the batch the stage last ran on: the stage runs on a
-   * batch, then that batch is replayed through the operators (where the stream copies them onto its own record)
-   * before the stage runs again, so each run starts from empty maps. Not WeakMaps: ephemerons cost the GC dearly.
-   */
-  private readonly enriched = new Map<string, Map<Rec, Record<string, Value>>>();
+  /** Set once the source is built (the enrich stage runs in the source). */
+  private enrich: EnrichPlan | null = null;
   private readonly program: CheckedProgram;
   private readonly baseCx: ExprContext;
 
@@ -182,7 +178,7 @@ class JobCompiler {
     };
     const constant = (e: A.Expr | null, what: string, fallback: number): number =>
       e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
-    const stage = this.enrichStage(decl.name.name);
+    const stage = this.enrichPlan(decl.name.name).stage;
     const stream = this.graph.source<string, Rec>(`source:${decl.name.name}`, {
       source: this.spec.source,
       deserialize: this.spec.parse as Deserializer<string, Rec>,
@@ -198,71 +194,12 @@ class JobCompiler {
     return stream;
   }
 
-  /**
-   * `enrich` lookups run per batch before the operators, one call per lookup per batch; only on streams read straight
-   * from the source. Results are kept beside the records (not written onto them: the source's records are shared by
-   * every stream) until the enriching stream copies them onto its own records.
-   */
-  private enrichStage(sourceName: string): BatchStage<Rec> | null {
-    interface Step {
-      readonly where: ((s: RecordScope) => boolean) | null;
-      readonly field: string;
-      readonly args: readonly Evaluator[];
-      readonly lookup: BatchLookup;
-      readonly results: Map<Rec, Record<string, Value>>;
-    }
-    const steps: Step[] = [];
+  /** `enrich` lookups, only for streams the job will build: a replay without the first-entry rule pays nothing. */
+  private enrichPlan(sourceName: string): EnrichPlan {
     const needed = this.neededStreams();
-    for (const s of this.program.streams.values()) {
-      // Lookups only for streams the job will build: a replay without the first-entry rule pays nothing for them.
-      if (s.decl.enrich.length === 0 || !needed.has(s.decl.name.name)) continue;
-      const results = new Map<Rec, Record<string, Value>>();
-      this.enriched.set(s.decl.name.name, results);
-      for (const e of s.decl.enrich) {
-        if (s.decl.from.name !== sourceName) this.fail(e.pos, "'enrich' is supported on streams read directly from the source");
-        const lookup = this.spec.lookups?.get(e.call.callee.name);
-        if (lookup === undefined) this.fail(e.call.pos, `no implementation of lookup '${e.call.callee.name}' is configured`);
-        steps.push({
-          where: s.decl.where === null ? null : compileCondition(s.decl.where, this.baseCx),
-          field: e.name.name,
-          args: e.call.args.map((a) => compileExpr(a, this.baseCx)),
-          lookup,
-          results,
-        });
-      }
-    }
-    if (steps.length === 0) return null;
-    const scope = new RecordScope();
-    const resultMaps = [...this.enriched.values()];
-    return {
-      async process(records, timestamps) {
-        for (const results of resultMaps) results.clear();
-        for (const step of steps) {
-          const picked: Rec[] = [];
-          const stamps: number[] = [];
-          const args: Value[][] = [];
-          for (let i = 0; i < records.length; i++) {
-            const r = records[i] as Rec;
-            scope.event = r;
-            if (step.where !== null && !step.where(scope)) continue;
-            picked.push(r);
-            stamps.push(timestamps[i] as number);
-            args.push(step.args.map((a) => a(scope)));
-          }
-          if (picked.length === 0) continue;
-          const values = await step.lookup.lookup({ args, timestamps: stamps, records: picked });
-          for (let i = 0; i < picked.length; i++) {
-            const r = picked[i] as Rec;
-            let fields = step.results.get(r);
-            if (fields === undefined) {
-              fields = {};
-              step.results.set(r, fields);
-            }
-            fields[step.field] = values[i] ?? null;
-          }
-        }
-      },
-    };
+    const streams = [...this.program.streams.values()].filter((s) => needed.has(s.decl.name.name));
+    this.enrich = new EnrichPlan(streams, sourceName, this.spec.lookups, this.baseCx, (pos, message) => this.fail(pos, message));
+    return this.enrich;
   }
 
   // ------------------------------------------------------------------ streams
@@ -307,14 +244,10 @@ class JobCompiler {
     const name = decl.name.name;
     const cx = this.baseCx;
     let s = this.stream(decl.from.name);
-    const enriched = this.enriched.get(name);
-    if (enriched !== undefined) {
+    const copyEnriched = this.enrich?.copyStep(name);
+    if (copyEnriched !== undefined) {
       // The stage evaluated `where` already: a record has lookup results exactly when it passed.
-      s = s.flatMap<Rec>(`stream:${name}:enrich`, (r, ts, out) => {
-        const fields = enriched.get(r);
-        // Object.assign copies a parsed record several times faster than spread syntax does on V8.
-        if (fields !== undefined) out.collect(Object.assign({}, r, fields), ts);
-      });
+      s = s.flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
     } else if (decl.where !== null) {
       const test = compileCondition(decl.where, cx);
       const scope = new RecordScope();
