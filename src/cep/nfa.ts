@@ -152,6 +152,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   /** Conditions under which an event can start a partial match of a fresh key; null when that cannot be told. */
   private readonly startTakes: readonly Condition<E>[] | null;
   private readonly emptyCtx = { timestamp: 0, events: (): readonly E[] => [] };
+  /** The start state of every key: immutable, so one object serves all keys (most keys hold little else). */
+  private readonly startState: ComputationState<E>;
 
   constructor(
     readonly compiled: CompiledPattern<E>,
@@ -166,6 +168,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.logger = options.logger;
     this.timeouts = options.timeouts ?? true;
     this.startTakes = startTakeConditions(compiled);
+    this.startState = new ComputationState<E>(compiled.start, null, DEWEY_START, -1, -1, -1);
   }
 
   /**
@@ -184,7 +187,7 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   createState(key?: unknown): NfaKeyState<E> {
     const st = new NfaKeyState<E>(key);
-    st.partials.push(new ComputationState<E>(this.compiled.start, null, DEWEY_START, -1, -1, -1));
+    st.partials.push(this.startState);
     return st;
   }
 
@@ -239,8 +242,11 @@ export class NfaRuntime<E> implements Nfa<E> {
       }
     }
     // A key keeps its partial matches for up to `within` (every vehicle, for cloned_plate): an exact-size array,
-    // not one grown by appends (17 slots for 2 entries), so live state stays small for the GC.
-    st.partials = kept.slice(0, keptCount);
+    // not one grown by appends (17 slots for 2 entries), so live state stays small for the GC. Most events leave
+    // as many as they found (a partial match replaced by its successor): then the key's array is reused.
+    if (keptCount === old.length) {
+      for (let i = 0; i < keptCount; i++) old[i] = kept[i]!;
+    } else st.partials = kept.slice(0, keptCount);
     kept.fill(undefined as unknown as ComputationState<E>, 0, keptCount); // hold no stale states
     // Held-back matches are re-checked even when nothing finished: the partial matches that held them may have
     // died on this event (strict contiguity, `until`, a forbidden event).
@@ -380,7 +386,7 @@ export class NfaRuntime<E> implements Nfa<E> {
         }
       } else {
         const current = deweyIncrease(cs.version, takesToVisit);
-        const nextVersion = deweyAddStage(current);
+        const nextVersion = current === DEWEY_START ? DEWEY_START_STAGE : deweyAddStage(current);
         takesToVisit--;
         const node = buffer.put(states[e.source]!.variable, entry, cs.node, current);
         const startTs = isStart ? ts : cs.startTs;
@@ -390,10 +396,10 @@ export class NfaRuntime<E> implements Nfa<E> {
         if (fin >= 0) this.add(buffer, fin, node, nextVersion, startTs, startSeq, ts);
       }
     }
-    if (isStart) {
-      const v = deweyIncrease(cs.version, selfIncrease(ignores, takes));
-      this.nextScratch[this.nextCount++] = v === cs.version ? cs : new ComputationState<E>(cs.state, null, v, -1, -1, -1);
-    }
+    // The start state is renewed as it is. Flink bumps its version per event so each partial match it starts gets
+    // its own; here versions only order held-back matches that began with the same event (byStart compares
+    // startSeq first), which share the start's version whatever it is: a constant one costs nothing per event.
+    if (isStart) this.nextScratch[this.nextCount++] = cs;
     buffer.release(cs.node);
   }
 
@@ -428,6 +434,9 @@ export class NfaRuntime<E> implements Nfa<E> {
     return -1;
   }
 }
+
+/** The version of a partial match just started: shared, as Dewey versions are never mutated. */
+const DEWEY_START_STAGE: Dewey = Object.freeze(deweyAddStage(DEWEY_START)) as Dewey;
 
 function selfIncrease(ignores: number, takes: number): number {
   return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);
