@@ -52,10 +52,6 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly codec: EventCodec<E> | undefined;
   private readonly waiting = new SortedRuns<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
   private seq = 0;
-  /** The expiry timer a key has pending, if any. A plain map, not keyed state: a keyed ValueState keeps a row and
-   *  an inner Map per key, rebuilt every time the timer fires (most of this operator's garbage). Outlives the key's
-   *  NFA state, so a key whose state was dropped still has its one pending timer. */
-  private readonly expiry = new Map<Key, number>();
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
 
@@ -118,9 +114,10 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   /** A key's expiry timer: time its partial matches out and set the next one. */
   onTimer(domain: TimeDomain, key: Key, _namespace: Namespace, timestamp: number): void {
     if (domain !== 'event') return;
-    if (this.expiry.get(key) === timestamp) this.expiry.delete(key);
+    // A key whose state was dropped may still have a timer pending (and, if it came back, a newer one): harmless.
     const st = this.states.get(key);
     if (st === undefined) return;
+    if (st.pendingExpiry === timestamp) st.pendingExpiry = Number.POSITIVE_INFINITY;
     this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
     this.scheduleExpiry(key, st);
   }
@@ -137,9 +134,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     const due = this.nfa.nextTimeout(st);
     if (due === Number.POSITIVE_INFINITY) return;
     // One pending timer per key: an earlier one, when it fires, sets the next.
-    const pending = this.expiry.get(key);
-    if (pending !== undefined && pending <= due) return;
-    this.expiry.set(key, due);
+    if (st.pendingExpiry <= due) return;
+    st.pendingExpiry = due;
     this.timers.registerEventTimer(key, EXPIRY_NS, due);
   }
 
@@ -167,7 +163,9 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       .toArray()
       .sort((a, b) => a.ts - b.ts || a.seq - b.seq)
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
-    return { ...super.snapshotState(), nfa, waiting, expiry: [...this.expiry] };
+    const expiry: Array<readonly [Key, number]> = [];
+    for (const [key, st] of this.states) if (st.pendingExpiry !== Number.POSITIVE_INFINITY) expiry.push([key, st.pendingExpiry]);
+    return { ...super.snapshotState(), nfa, waiting, expiry };
   }
 
   override restoreState(state: unknown): void {
@@ -178,8 +176,10 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     for (const [key, snap] of s.nfa) this.states.set(key, decodeNfaState(this.nfa, snap, this.codec, key));
     this.waiting.clear();
     this.seq = 0;
-    this.expiry.clear();
-    for (const [key, ts] of s.expiry ?? []) this.expiry.set(key, ts);
+    for (const [key, ts] of s.expiry ?? []) {
+      const st = this.states.get(key);
+      if (st !== undefined) st.pendingExpiry = ts;
+    }
     const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
     for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
   }

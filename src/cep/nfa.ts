@@ -77,6 +77,9 @@ export class NfaKeyState<E> {
   /** Partial matches dropped by the maxPartialMatchesPerKey guard. */
   droppedPartialMatches = 0;
   capWarned = false;
+  /** The expiry timer the owning operator has pending for this key (+Infinity: none). Kept here, not in a map of
+   *  its own, so scheduling it costs no extra lookup per event. */
+  pendingExpiry = Number.POSITIVE_INFINITY;
   constructor(readonly key: unknown) {}
 }
 
