@@ -4,7 +4,7 @@
  * records/s per run, best and median, and the peak heap seen during each run.
  *
  *   npm run build && node --expose-gc dist/bench/run.js [--input FILE] [--records 1000000] [--runs 3]
- *                                                       [--patterns DIR] [--rules DIR]
+ *                                                       [--patterns DIR] [--rules DIR] [--cold | --known-vehicles TRUTH]
  *
  * Without --input it generates (once, cached) the morning peak of a synthetic city with anomalies,
  * `vigil generate --minutes 120 --seed 3 --start 2026-03-02T07:00:00+08:00 --anomalies`, and keeps the first
@@ -26,22 +26,30 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const records = argNumber('records', 1_000_000);
 const runs = argNumber('runs', 3);
 const inputArg = process.argv.indexOf('--input');
+/** A deployed city's first_seen store already knows its vehicles: by default it is seeded with the generator's
+ *  known vehicles (as `vigil eval` does). --cold starts from an empty store: every vehicle's first sighting at an
+ *  entry then alerts (thousands of first-entry alerts), the cost of a city's first hour. */
+const cold = process.argv.includes('--cold');
+const truthArg = process.argv.indexOf('--known-vehicles');
 const dirArgs = ['patterns', 'rules'].flatMap((name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? [`--${name}`, resolve(process.argv[i + 1]!)] : [];
 });
 
+const benchDir = join(tmpdir(), 'vigil-bench');
+const generatedTruth = join(benchDir, 'morning-120m.truth.json');
+
 async function generated(count: number): Promise<string> {
-  const dir = join(tmpdir(), 'vigil-bench');
+  const dir = benchDir;
   const file = join(dir, `run-${count}.ndjson`);
-  if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const full = join(dir, 'morning-120m.ndjson');
-  if (!existsSync(full)) {
+  if (!existsSync(full) || !existsSync(generatedTruth)) {
     process.stderr.write('generating input (about 30 s)...\n');
     execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', '120', '--seed', '3',
-      '--start', '2026-03-02T07:00:00+08:00', '--anomalies', '--out', full], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '--start', '2026-03-02T07:00:00+08:00', '--anomalies', '--out', full, '--truth', generatedTruth], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
+  if (existsSync(file)) return file;
   const out = createWriteStream(file + '.part');
   let n = 0;
   for await (const line of createInterface({ input: createReadStream(full), crlfDelay: Infinity })) {
@@ -71,7 +79,7 @@ async function once(input: string): Promise<RunResult> {
   const io: CliIo = { stdout: () => {}, stderr: (t) => { summary += t; }, cwd: repo, env: {} };
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const code = await run(['--input', input, '--out', '/dev/null', ...dirArgs], io);
+  const code = await run(['--input', input, '--out', '/dev/null', ...dirArgs, ...knownArgs], io);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
@@ -84,6 +92,9 @@ async function once(input: string): Promise<RunResult> {
 }
 
 const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generated(records);
+const knownFile = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedTruth;
+const knownArgs = cold || knownFile === null ? [] : ['--known-vehicles', knownFile];
+console.log(`first_seen: ${knownArgs.length === 0 ? 'cold (empty store)' : `seeded with the known vehicles of ${knownFile}`}`);
 const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
