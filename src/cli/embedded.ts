@@ -5,7 +5,7 @@ import type { Rec } from '../dsl/compile/scope.js';
 import type { CheckedProgram } from '../dsl/index.js';
 import type { Alert } from '../dsl/rules/alert.js';
 import type { LinkedRule } from '../dsl/rules/link.js';
-import { parseNdjsonLine } from '../io/ndjson-parse.js';
+import { decodeByteLine, parseNdjsonBytes } from '../io/ndjson-bytes.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { CliIo } from './io.js';
@@ -93,8 +93,9 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     }
     return wrapped.outer;
   };
+  // The source hands on byte lines (no text decoding); dead letters keep them decoded.
   const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void =>
-    parseNdjsonLine(line, check === undefined ? ctx : validating(ctx, check));
+    parseNdjsonBytes(line, check === undefined ? ctx : validating(ctx, check));
   const outputs: JobOutputs = {
     ...(run.patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
     streams,
@@ -106,7 +107,7 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     program: run.program,
     ...(run.rules === undefined ? {} : { rules: run.rules }),
     ...(run.patterns === undefined ? {} : { patterns: run.patterns }),
-    source: new NdjsonSource(run.input === '-' ? '-' : run.input),
+    source: new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' }),
     parse,
     ...(run.lookups === undefined ? {} : { lookups: run.lookups }),
     outputs,
@@ -114,7 +115,12 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     log: stderrLogger(io.stderr),
   }));
   const metrics = new MetricRegistry();
-  task = new Task(graph, { metrics, clock: clock instanceof ManualClock ? clock : systemClock, finalWatermark: run.unbounded !== true });
+  task = new Task(graph, {
+    metrics,
+    clock: clock instanceof ManualClock ? clock : systemClock,
+    finalWatermark: run.unbounded !== true,
+    deadLetterRaw: (raw) => decodeByteLine(raw as string),
+  });
   const started = process.hrtime.bigint();
   // Flush outputs between batches so a long replay streams its results instead of holding them.
   await task.run({ afterBatch: (t) => t.flush() });

@@ -17,6 +17,8 @@ export interface TaskOptions {
   readonly log?: Logger;
   /** false: the input is the prefix of an endless stream, so its end does not advance the watermark (--unbounded). */
   readonly finalWatermark?: boolean;
+  /** How a dead letter keeps the raw record, when not as it came (a byte line from the source, decoded to text). */
+  readonly deadLetterRaw?: (raw: unknown) => unknown;
 }
 
 export type StepResult = 'batch' | 'idle' | 'end';
@@ -82,6 +84,7 @@ export class Task {
   private readonly root: RoutingOutput;
   private readonly sinks: Sink<unknown>[] = [];
   private readonly finalWatermark: boolean;
+  private readonly deadLetterRaw: ((raw: unknown) => unknown) | undefined;
   private emitted = MIN_WATERMARK;
   private checkpointId = 0;
   private ended = false;
@@ -103,6 +106,7 @@ export class Task {
     this.metrics = options.metrics ?? new MetricRegistry();
     this.log = options.log ?? silentLogger;
     this.finalWatermark = options.finalWatermark ?? true;
+    this.deadLetterRaw = options.deadLetterRaw;
     const sourceNode = graph.nodes.find((n): n is Extract<GraphNode, { kind: 'source' }> => n.kind === 'source');
     if (sourceNode === undefined) throw new Error(`job '${graph.name}' has no source`);
     this.spec = sourceNode.spec;
@@ -285,7 +289,8 @@ export class Task {
 
   private deadLetter(reason: string): void {
     this.deadLettersOut.value++;
-    const letter: DeadLetter = { reason, source: this.sourceUid, partition: this.partition, offset: this.offset, raw: this.raw };
+    const raw = this.deadLetterRaw === undefined ? this.raw : this.deadLetterRaw(this.raw);
+    const letter: DeadLetter = { reason, source: this.sourceUid, partition: this.partition, offset: this.offset, raw };
     for (const s of this.graph.deadLetterSinks) s.write(letter, this.clock.now());
   }
 

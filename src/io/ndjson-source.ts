@@ -7,6 +7,11 @@ const CHUNK = 1 << 20;
 export interface NdjsonSourceOptions {
   /** Lines per batch: the unit between which checkpoints may be taken. */
   readonly batchSize?: number;
+  /**
+   * 'utf8' (default): lines are text. 'latin1': lines are byte strings, one char per byte, for
+   * {@link parseNdjsonBytes} (io/ndjson-bytes.ts), which decodes what it needs; no text decoding at all here.
+   */
+  readonly encoding?: 'utf8' | 'latin1';
 }
 
 /**
@@ -21,6 +26,7 @@ export class NdjsonSource implements Source<string> {
   private handle: FileHandle | undefined;
   private stdin: AsyncIterator<Buffer> | undefined;
   private readonly batchSize: number;
+  private readonly latin1: boolean;
   private decoder = new StringDecoder('utf8');
   /** Decoded text not yet consumed starts at text[idx]. */
   private text = '';
@@ -40,6 +46,7 @@ export class NdjsonSource implements Source<string> {
   ) {
     this.name = path === '-' ? 'stdin' : path;
     this.batchSize = options.batchSize ?? 2048;
+    this.latin1 = options.encoding === 'latin1';
   }
 
   partitions(): readonly number[] {
@@ -49,7 +56,7 @@ export class NdjsonSource implements Source<string> {
   /** Byte offset of the next unread line. */
   private bytePosition(): number {
     if (this.idx !== this.mark) {
-      this.markOffset += Buffer.byteLength(this.text.slice(this.mark, this.idx), 'utf8');
+      this.markOffset += this.latin1 ? this.idx - this.mark : Buffer.byteLength(this.text.slice(this.mark, this.idx), 'utf8');
       this.mark = this.idx;
     }
     return this.markOffset;
@@ -74,9 +81,9 @@ export class NdjsonSource implements Source<string> {
     const tail = this.text.slice(this.idx);
     if (chunk === null) {
       this.eof = true;
-      this.text = tail + this.decoder.end();
+      this.text = this.latin1 ? tail : tail + this.decoder.end();
     } else {
-      this.text = tail + this.decoder.write(chunk);
+      this.text = tail + (this.latin1 ? chunk.toString('latin1') : this.decoder.write(chunk));
     }
     this.idx = 0;
     this.mark = 0;
