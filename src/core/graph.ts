@@ -3,7 +3,7 @@ import { FilterOperator, FlatMapOperator, MapOperator, type Operator, type Outpu
 import type { KeySelector } from './keyed-operator.js';
 import type { DeadLetter, LateRecord, Sink } from './sink.js';
 import type { Source } from './source.js';
-import { WindowOperator, type WindowResultFunction } from './windows/window-operator.js';
+import { windowOperator, type WindowResultFunction } from './windows/window-operator.js';
 import type { WindowAssigner } from './windows/assigners.js';
 import type { AggregateFunction } from './windows/aggregates.js';
 
@@ -175,7 +175,7 @@ export class KeyedStream<T> {
   ) {}
 
   window<ACC, R, OUT>(uid: string, spec: WindowSpec<T, ACC, R, OUT>): DataStream<OUT> {
-    return this.stream.transform(uid, () => new WindowOperator<T, ACC, R, OUT>({ uid, key: this.key, ...spec }));
+    return this.stream.transform(uid, () => windowOperator<T, ACC, R, OUT>({ uid, key: this.key, ...spec }));
   }
 
   /** A keyed operator built with this stream's key selector. */

@@ -21,22 +21,30 @@ import { makeJob, runJob, type Ev, type Line } from './harness.js';
 const assigners: Record<string, WindowAssigner> = {
   tumbling: tumbling(100),
   sliding: sliding(100, 25),
+  // No sum: every part merges exactly, so sliding windows run as panes (one accumulator per slide).
+  'sliding (panes)': sliding(100, 25),
   session: session(40),
 };
 
-function windowJob(assigner: WindowAssigner, lateness = 0) {
+/** Every aggregate whose accumulators merge exactly, with (`sum`: true) or without a float-unsafe sum. */
+function aggregates(withSum: boolean) {
+  return composite<Ev, Record<string, unknown>>({
+    n: count(),
+    ...(withSum ? { s: sum((e: Ev) => e.v) } : {}),
+    lo: min((e: Ev) => e.v),
+    hi: max((e: Ev) => e.v),
+    first: first((e: Ev) => e.v),
+    last: last((e: Ev) => e.v),
+  });
+}
+
+function windowJob(assigner: WindowAssigner, lateness = 0, name = '') {
+  const aggregate = aggregates(!name.includes('panes'));
   return (s: DataStream<Ev>) =>
     s.keyBy((e) => e.k).window('w', {
       assigner,
       allowedLateness: lateness,
-      aggregate: composite<Ev, Record<string, unknown>>({
-        n: count(),
-        s: sum((e: Ev) => e.v),
-        lo: min((e: Ev) => e.v),
-        hi: max((e: Ev) => e.v),
-        first: first((e: Ev) => e.v),
-        last: last((e: Ev) => e.v),
-      }),
+      aggregate,
       result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
     });
 }
@@ -56,14 +64,14 @@ describe('property: order within the out-of-orderness bound does not change resu
     it(`${name} windows give the same results for any arrival order whose delays stay within the bound`, async () => {
       await fc.assert(
         fc.asyncProperty(events, fc.integer({ min: 0, max: 300 }), fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), async (evs, bound, rnd) => {
-          const inOrder = await runJob(evs, windowJob(assigner), { bound });
+          const inOrder = await runJob(evs, windowJob(assigner, 0, name), { bound });
           // Each record is delayed by at most `bound`: it then never arrives behind the watermark.
           const it = rnd[Symbol.iterator]();
           const arrival = evs
             .map((e, i) => ({ e, at: e.ts + Math.floor((it.next().value as number) * bound), i }))
             .sort((x, y) => x.at - y.at || x.i - y.i)
             .map((x) => x.e);
-          const shuffled = await runJob(arrival, windowJob(assigner), { bound });
+          const shuffled = await runJob(arrival, windowJob(assigner, 0, name), { bound });
           expect(shuffled.late).toEqual([]);
           expect([...shuffled.out].sort()).toEqual([...inOrder.out].sort());
         }),
@@ -90,13 +98,13 @@ describe('property: snapshot at any point, restore, continue = one uninterrupted
           fc.nat(40),
           async (partitions, bound, batchSize, cut) => {
             const opts = { bound, batchSize };
-            const whole = await runJob(partitions, windowJob(assigner, 150), opts);
+            const whole = await runJob(partitions, windowJob(assigner, 150, name), opts);
 
-            const first = makeJob(partitions, windowJob(assigner, 150), opts);
+            const first = makeJob(partitions, windowJob(assigner, 150, name), opts);
             for (let i = 0; i < cut && (await first.task.step()) !== 'end'; i++);
             const cp = decodeCheckpoint(encodeCheckpoint(first.task.snapshot()));
 
-            const second = makeJob(partitions, windowJob(assigner, 150), opts);
+            const second = makeJob(partitions, windowJob(assigner, 150, name), opts);
             await second.task.restore(cp);
             await second.task.run();
 
@@ -109,4 +117,43 @@ describe('property: snapshot at any point, restore, continue = one uninterrupted
       );
     });
   }
+});
+
+describe('property: sliding windows as panes give exactly what adding each record to each window gives', () => {
+  const line: fc.Arbitrary<Line> = fc.oneof(
+    { weight: 9, arbitrary: fc.record({ k: fc.constantFrom('a', 'b', 'c'), ts: fc.integer({ min: 0, max: 1_500 }), v: fc.integer({ min: -9, max: 9 }) }) },
+    { weight: 1, arbitrary: fc.record({ wm: fc.integer({ min: 0, max: 1_500 }) }) },
+  );
+  it('same outputs, in the same order, with the same late records, for any slide dividing the size and any lateness', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(line, { maxLength: 40 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: -100, max: 100 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 150 }),
+        async (partitions, slide, panes, offset, lateness, bound) => {
+          const assigner = sliding(slide * panes, slide, offset);
+          const exact = aggregates(false);
+          expect(exact.exactMerge).toBe(true);
+          // The same aggregate without the flag: each record goes to each of its windows.
+          const perWindow = { ...exact, exactMerge: false };
+          const job = (aggregate: typeof exact) => (s: DataStream<Ev>) =>
+            s.keyBy((e) => e.k).window('w', {
+              assigner,
+              allowedLateness: lateness,
+              aggregate,
+              result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
+            });
+          const viaPanes = await runJob(partitions, job(exact), { bound });
+          const viaWindows = await runJob(partitions, job(perWindow), { bound });
+          expect(viaPanes.out).toEqual(viaWindows.out);
+          expect(viaPanes.outTs).toEqual(viaWindows.outTs);
+          expect(viaPanes.late).toEqual(viaWindows.late);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -8,6 +8,12 @@ export interface AggregateFunction<IN, ACC, OUT> {
   add(acc: ACC, value: IN, timestamp: number): ACC;
   merge(a: ACC, b: ACC): ACC;
   result(acc: ACC): OUT;
+  /**
+   * True when merging the accumulators of disjoint time ranges gives exactly what adding their records one by one
+   * would (counts, extremes, first/last by time; not float sums, whose rounding depends on the order of addition).
+   * Sliding windows then keep one accumulator per slide and merge them as a window fires.
+   */
+  readonly exactMerge?: boolean;
 }
 
 /** Reads the aggregated value from a record. null/undefined/NaN are skipped, as SQL aggregates skip NULL. */
@@ -29,6 +35,7 @@ export function count<IN>(get?: Getter<IN>): AggregateFunction<IN, CountAcc, num
       : (acc, v) => { const x = get(v); if (x !== null && x !== undefined) acc.n++; return acc; },
     merge: (a, b) => ({ n: a.n + b.n }),
     result: (acc) => acc.n,
+    exactMerge: true,
   };
 }
 
@@ -60,6 +67,7 @@ function extreme<IN>(get: Getter<IN>, better: (x: number, y: number) => boolean)
     add: (acc, v) => { const x = numeric(get(v)); if (x !== undefined && (acc.v === null || better(x, acc.v))) acc.v = x; return acc; },
     merge: (a, b) => ({ v: pick(a.v, b.v) }),
     result: (acc) => acc.v,
+    exactMerge: true,
   };
 }
 export const min = <IN>(get: Getter<IN>): AggregateFunction<IN, ExtremeAcc, number | null> => extreme(get, (x, y) => x < y);
@@ -80,6 +88,7 @@ function byTime<IN>(get: Getter<IN>, later: boolean): AggregateFunction<IN, Pick
     add: (acc, v, ts) => { const x = get(v); if (x !== null && x !== undefined && wins(ts, acc.t)) { acc.v = x; acc.t = ts; } return acc; },
     merge: (a, b) => (b.t !== null && wins(b.t, a.t) ? { ...b } : { ...a }),
     result: (acc) => (acc.t === null ? null : acc.v),
+    exactMerge: true,
   };
 }
 export const first = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknown> => byTime(get, false);
@@ -117,5 +126,6 @@ export function composite<IN, R extends Record<string, unknown>>(
       for (let i = 0; i < k; i++) out[names[i] as string] = (fns[i] as AnyAggregate<IN>).result(acc[i]);
       return out as R;
     },
+    exactMerge: fns.every((f) => f.exactMerge === true),
   };
 }

@@ -1,9 +1,11 @@
-import { KeyedOperator, type KeyedOperatorOptions } from '../keyed-operator.js';
-import type { Key, Namespace, ValueState } from '../keyed-state.js';
-import type { OperatorContext } from '../operator.js';
+import { KeyedOperator, type KeyedOperatorOptions, type KeyedOperatorSnapshot } from '../keyed-operator.js';
+import type { Key, Namespace } from '../keyed-state.js';
+import { NumberMinHeap } from '../min-heap.js';
+import type { Operator, OperatorContext } from '../operator.js';
 import type { TimeDomain } from '../timers.js';
 import type { AggregateFunction } from './aggregates.js';
-import { assignFixed, type TimeWindow, type WindowAssigner } from './assigners.js';
+import { windowStart, type FixedWindows, type TimeWindow, type WindowAssigner } from './assigners.js';
+import { SessionWindowOperator } from './session-operator.js';
 
 /** Everything a window result function learns about one firing. */
 export interface WindowFiring<R> {
@@ -24,161 +26,326 @@ export interface WindowOperatorOptions<IN, ACC, R, OUT> extends KeyedOperatorOpt
   readonly allowedLateness?: number;
 }
 
-/** The state of one window of one key. Keyed by its start (for sessions: the start of its state window). */
-interface WindowSlot<ACC> {
-  start: number;
-  end: number;
-  acc: ACC;
-  fired: boolean;
+/**
+ * The window operator for an assigner: sessions merge and keep per-window timers; fixed windows (tumbling and
+ * sliding) fire by window end. Sliding windows whose aggregate merges exactly keep one accumulator per slide.
+ */
+export function windowOperator<IN, ACC, R, OUT>(options: WindowOperatorOptions<IN, ACC, R, OUT>): Operator<IN, OUT> {
+  const a = options.assigner;
+  if (a.kind === 'session') return new SessionWindowOperator(options);
+  if (a.kind === 'sliding' && a.size % a.slide === 0 && options.aggregate.exactMerge === true) return new PanedWindowOperator(options, a);
+  return new WindowOperator(options, a);
+}
+
+/** One window of one key. `acc` is null where panes hold the records. */
+class Win<A> {
+  fired = false;
+  constructor(
+    readonly key: Key,
+    readonly start: number,
+    readonly end: number,
+    public acc: A,
+  ) {}
 }
 
 /**
- * Event-time windows with incremental aggregation, Flink's WindowOperator with the default event-time trigger:
+ * The windows of one end, by key. A Map iterates in insertion order: the order keys opened their windows, in
+ * which they fire together. Dropping the end drops them all at once, with no per-key bookkeeping.
+ */
+class EndBucket<W> {
+  readonly byKey = new Map<Key, W>();
+  constructor(public fired: boolean) {}
+}
+
+/** Snapshot of a fixed-window operator (its keyed state and timers stay empty): windows in firing order (end, then registration), and panes. */
+interface FixedWindowSnapshot extends KeyedOperatorSnapshot {
+  /** [key, start, fired, accumulator (null with panes)] */
+  readonly windows: ReadonlyArray<readonly [Key, number, boolean, unknown]>;
+  /** [key, pane start, accumulator] */
+  readonly panes: ReadonlyArray<readonly [Key, number, unknown]>;
+}
+
+/**
+ * Event-time fixed windows with incremental aggregation, Flink's WindowOperator with the default event-time trigger:
  * a window fires when the watermark passes its last timestamp (end - 1); a record that arrives later but within
  * allowed lateness updates the window and re-fires it at once; state is dropped at end - 1 + allowed lateness;
  * a record for which every window is already past that point goes to the late output.
+ *
+ * Instead of a timer per (key, window), windows are kept in one bucket per window end, in the order keys opened
+ * them (the order per-key timers of one timestamp would fire in), and a heap holds each end once.
  */
-export class WindowOperator<IN, ACC, R, OUT> extends KeyedOperator<IN, OUT> {
-  private readonly assigner: WindowAssigner;
-  private readonly aggregate: AggregateFunction<IN, ACC, R>;
+abstract class FixedWindowOperator<IN, ACC, R, OUT, A> extends KeyedOperator<IN, OUT> {
+  protected readonly size: number;
+  protected readonly slide: number;
+  protected readonly offset: number;
+  protected readonly lateness: number;
+  protected readonly aggregate: AggregateFunction<IN, ACC, R>;
   private readonly resultFn: WindowResultFunction<R, OUT>;
-  private readonly lateness: number;
-  private readonly windows: ValueState<WindowSlot<ACC>>;
-  /** Reused buffer of window starts for the record being processed: no allocation per record. */
-  private readonly starts: number[] = [];
+  private readonly buckets = new Map<number, EndBucket<Win<A>>>();
+  /** The bucket used last: in-order records of every key share one or a few ends. */
+  private lastEnd = Number.NaN;
+  private lastBucket: EndBucket<Win<A>> | undefined = undefined;
+  /** Ends whose windows have yet to fire. */
+  private readonly fireEnds = new NumberMinHeap();
+  /** Ends whose windows have yet to be dropped (only with allowed lateness; else they go as they fire). */
+  private readonly dropEnds = new NumberMinHeap();
+  /** Windows and panes held: the state-size gauge. */
+  protected entries = 0;
 
-  constructor(options: WindowOperatorOptions<IN, ACC, R, OUT>) {
+  constructor(options: WindowOperatorOptions<IN, ACC, R, OUT>, assigner: FixedWindows) {
     super(options);
-    this.assigner = options.assigner;
+    this.size = assigner.size;
+    this.slide = assigner.slide;
+    this.offset = assigner.offset;
     this.aggregate = options.aggregate;
     this.resultFn = options.result;
     this.lateness = options.allowedLateness ?? 0;
     if (!(this.lateness >= 0)) throw new RangeError('allowed lateness must be >= 0 ms');
-    this.windows = this.backend.value<WindowSlot<ACC>>('windows');
   }
 
   override open(ctx: OperatorContext<OUT>): void {
     super.open(ctx);
-    ctx.metrics.gauge('vigil_window_state_entries', { operator: this.uid }, () => this.backend.entryCount());
+    ctx.metrics.gauge('vigil_window_state_entries', { operator: this.uid }, () => this.entries);
   }
 
-  /** A window is late once the watermark reached its last timestamp plus the allowed lateness. */
-  private isLate(end: number): boolean {
-    return end - 1 + this.lateness <= this.currentWatermark;
+  /** The windows ending at `end`; a new end not yet due fires when the watermark reaches end - 1. */
+  protected bucket(end: number): EndBucket<Win<A>> {
+    if (end === this.lastEnd) return this.lastBucket as EndBucket<Win<A>>;
+    let b = this.buckets.get(end);
+    if (b === undefined) {
+      const due = end - 1 > this.currentWatermark;
+      b = new EndBucket<Win<A>>(!due);
+      this.buckets.set(end, b);
+      if (due) this.fireEnds.push(end);
+      if (this.lateness > 0) this.dropEnds.push(end);
+    }
+    this.lastEnd = end;
+    this.lastBucket = b;
+    return b;
+  }
+
+  protected override onWatermarkAdvanced(watermark: number): void {
+    for (let end = this.fireEnds.peek(); end !== undefined && end - 1 <= watermark; end = this.fireEnds.peek()) {
+      this.fireEnds.pop();
+      const b = this.buckets.get(end) as EndBucket<Win<A>>;
+      b.fired = true;
+      for (const w of b.byKey.values()) this.fire(w);
+      if (this.lateness === 0) this.dropBucket(end, b);
+    }
+    if (this.lateness === 0) return;
+    for (let end = this.dropEnds.peek(); end !== undefined && end - 1 + this.lateness <= watermark; end = this.dropEnds.peek()) {
+      this.dropEnds.pop();
+      this.dropBucket(end, this.buckets.get(end) as EndBucket<Win<A>>);
+    }
+  }
+
+  private dropBucket(end: number, b: EndBucket<Win<A>>): void {
+    this.buckets.delete(end);
+    if (end === this.lastEnd) {
+      this.lastEnd = Number.NaN;
+      this.lastBucket = undefined;
+    }
+    this.entries -= b.byKey.size;
+    this.dropped(end);
+  }
+
+  /** The windows ending at `end` are gone: drop what only they used. */
+  protected dropped(_end: number): void {}
+
+  /** The window's aggregate result now. */
+  protected abstract resultOf(w: Win<A>): R;
+
+  protected fire(w: Win<A>): void {
+    const out = this.resultFn({ key: w.key, window: { start: w.start, end: w.end }, result: this.resultOf(w), update: w.fired });
+    w.fired = true;
+    this.output.collect(out, w.end - 1);
+  }
+
+  /** Fixed windows keep no per-key timers. */
+  onTimer(_domain: TimeDomain, _key: Key, _namespace: Namespace, _timestamp: number): void {}
+
+  protected snapshotPanes(): Array<readonly [Key, number, unknown]> {
+    return [];
+  }
+
+  protected restorePane(_key: Key, _start: number, _acc: unknown): void {
+    throw new Error('internal: panes in the snapshot of a window operator that keeps none');
+  }
+
+  protected clearPanes(): void {}
+
+  override snapshotState(): FixedWindowSnapshot {
+    const windows: Array<readonly [Key, number, boolean, unknown]> = [];
+    const ends = [...this.buckets.keys()].sort((x, y) => x - y);
+    for (const end of ends) {
+      for (const w of (this.buckets.get(end) as EndBucket<Win<A>>).byKey.values()) windows.push([w.key, w.start, w.fired, w.acc]);
+    }
+    return { ...super.snapshotState(), windows, panes: this.snapshotPanes() };
+  }
+
+  override restoreState(state: unknown): void {
+    const s = state as FixedWindowSnapshot | null;
+    if (s === null) return;
+    super.restoreState(s);
+    this.buckets.clear();
+    this.lastEnd = Number.NaN;
+    this.lastBucket = undefined;
+    this.fireEnds.clear();
+    this.dropEnds.clear();
+    this.clearPanes();
+    this.entries = 0;
+    for (const [key, start, fired, acc] of s.windows) {
+      const w = new Win<A>(key, start, start + this.size, acc as A);
+      w.fired = fired;
+      this.bucket(w.end).byKey.set(key, w);
+      this.entries++;
+    }
+    for (const [key, start, acc] of s.panes) {
+      this.restorePane(key, start, acc);
+      this.entries++;
+    }
+  }
+}
+
+/** Tumbling windows, and sliding windows that add each record to each of its windows' accumulators. */
+export class WindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, R, OUT, ACC> {
+  constructor(options: WindowOperatorOptions<IN, ACC, R, OUT>, assigner: FixedWindows) {
+    super(options, assigner);
   }
 
   processElement(value: IN, timestamp: number): void {
-    const key = this.enterKey(value);
-    const accepted =
-      this.assigner.kind === 'session' ? this.addToSession(key, value, timestamp, this.assigner.gap) : this.addToFixed(key, value, timestamp);
+    const key = this.keyOf(value);
+    const wm = this.currentWatermark;
+    const size = this.size;
+    const slide = this.slide;
+    let accepted = false;
+    // Latest start first, as Flink's SlidingEventTimeWindows; a tumbling window is the one pass.
+    for (let start = windowStart(timestamp, this.offset, slide); start > timestamp - size; start -= slide) {
+      const end = start + size;
+      if (end - 1 + this.lateness <= wm) continue;
+      accepted = true;
+      const b = this.bucket(end);
+      let w = b.byKey.get(key);
+      if (w === undefined) {
+        w = new Win<ACC>(key, start, end, this.aggregate.create());
+        b.byKey.set(key, w);
+        this.entries++;
+      }
+      w.acc = this.aggregate.add(w.acc, value, timestamp);
+      if (end - 1 <= wm) this.fire(w);
+    }
     if (!accepted) this.emitLate(value, timestamp);
   }
 
-  private addToFixed(key: Key, value: IN, timestamp: number): boolean {
-    const a = this.assigner;
-    if (a.kind === 'session') return false;
-    const n = assignFixed(a, timestamp, this.starts);
-    let accepted = false;
-    for (let i = 0; i < n; i++) {
-      const start = this.starts[i] as number;
-      const end = start + a.size;
-      if (this.isLate(end)) continue;
-      accepted = true;
-      let slot = this.windows.get(start);
-      if (slot === undefined) {
-        slot = { start, end, acc: this.aggregate.create(), fired: false };
-        this.windows.update(slot, start);
-        this.registerTimers(key, start, end);
-      }
-      slot.acc = this.aggregate.add(slot.acc, value, timestamp);
-      if (end - 1 <= this.currentWatermark) this.fire(key, slot);
-    }
-    return accepted;
+  protected resultOf(w: Win<ACC>): R {
+    return this.aggregate.result(w.acc);
+  }
+}
+
+/**
+ * Sliding windows as panes (one accumulator per key and slide, Flink SQL's slicing): a record updates one pane,
+ * not size/slide windows, and a window's result merges its panes when it fires. Only for aggregates whose merge
+ * is exact (counts, extremes, first/last by time), so results equal adding every record to every window.
+ * Windows still exist per key, for their firing order and their `update` flag.
+ */
+class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, R, OUT, null> {
+  /** Pane start -> key -> accumulator. */
+  private readonly panes = new Map<number, Map<Key, ACC>>();
+  private lastPane = Number.NaN;
+  private lastPaneKeys: Map<Key, ACC> | undefined = undefined;
+
+  constructor(options: WindowOperatorOptions<IN, ACC, R, OUT>, assigner: FixedWindows) {
+    super(options, assigner);
   }
 
-  /**
-   * Session windows merge in place: the new record's window [ts, ts + gap) absorbs every window it touches,
-   * keeping the earliest one's state slot (Flink's state window) so state is merged, never re-keyed.
-   */
-  private addToSession(key: Key, value: IN, timestamp: number, gap: number): boolean {
-    let start = timestamp;
-    let end = timestamp + gap;
-    let keep: WindowSlot<ACC> | undefined;
-    let absorbed: WindowSlot<ACC>[] | undefined;
-    for (const ns of this.windows.namespaces()) {
-      const w = this.windows.get(ns) as WindowSlot<ACC>;
-      if (w.start > end || w.end < start) continue; // Flink's intersects: touching windows merge too
-      if (keep === undefined || w.start < keep.start) {
-        if (keep !== undefined) (absorbed ??= []).push(keep);
-        keep = w;
-      } else {
-        (absorbed ??= []).push(w);
-      }
+  private paneKeys(start: number): Map<Key, ACC> {
+    if (start === this.lastPane) return this.lastPaneKeys as Map<Key, ACC>;
+    let m = this.panes.get(start);
+    if (m === undefined) {
+      m = new Map();
+      this.panes.set(start, m);
     }
-    if (keep === undefined) {
-      if (this.isLate(end)) return false;
-      const slot: WindowSlot<ACC> = { start, end, acc: this.aggregate.create(), fired: false };
-      this.windows.update(slot, start);
-      this.registerTimers(key, start, end);
-      slot.acc = this.aggregate.add(slot.acc, value, timestamp);
-      if (end - 1 <= this.currentWatermark) this.fire(key, slot);
-      return true;
+    this.lastPane = start;
+    this.lastPaneKeys = m;
+    return m;
+  }
+
+  processElement(value: IN, timestamp: number): void {
+    const key = this.keyOf(value);
+    const wm = this.currentWatermark;
+    const p = windowStart(timestamp, this.offset, this.slide);
+    // The pane's latest window ends last: when even that one is past lateness, so is every other.
+    if (p + this.size - 1 + this.lateness <= wm) {
+      this.emitLate(value, timestamp);
+      return;
     }
-    // The merged window spans the new record and everything it touched.
-    if (keep.start < start) start = keep.start;
-    if (keep.end > end) end = keep.end;
-    this.deleteTimers(key, keep.start, keep.end);
-    if (absorbed !== undefined) {
-      for (const w of absorbed) {
-        if (w.start < start) start = w.start;
-        if (w.end > end) end = w.end;
-        keep.acc = this.aggregate.merge(keep.acc, w.acc);
-        keep.fired ||= w.fired;
-        this.deleteTimers(key, w.start, w.end);
-        this.windows.clear(w.start);
+    const keys = this.paneKeys(p);
+    const acc = keys.get(key);
+    if (acc === undefined) {
+      keys.set(key, this.aggregate.add(this.aggregate.create(), value, timestamp));
+      this.entries++;
+      this.openWindows(key, p, wm);
+    } else {
+      const added = this.aggregate.add(acc, value, timestamp);
+      if (added !== acc) keys.set(key, added);
+    }
+    // Windows the watermark already passed (within lateness) fire at once, latest start first.
+    if (p + this.slide - 1 <= wm) {
+      for (let s = p; s > p - this.size; s -= this.slide) {
+        const end = s + this.size;
+        if (end - 1 + this.lateness <= wm) break;
+        if (end - 1 <= wm) this.fire(this.bucket(end).byKey.get(key) as Win<null>);
       }
     }
-    // A slot is keyed by its window's start: when the merge moves the start earlier, move the slot with it.
-    const stateStart = keep.start;
-    keep.end = end;
-    keep.start = start;
-    if (stateStart !== start) {
-      this.windows.clear(stateStart);
-      this.windows.update(keep, start);
+  }
+
+  /** Opens the windows over a new pane that the key does not have yet, latest start first. */
+  private openWindows(key: Key, p: number, wm: number): void {
+    for (let s = p; s > p - this.size; s -= this.slide) {
+      const end = s + this.size;
+      if (end - 1 + this.lateness <= wm) break;
+      const b = this.bucket(end);
+      if (b.byKey.has(key)) continue;
+      b.byKey.set(key, new Win<null>(key, s, end, null));
+      this.entries++;
     }
-    this.registerTimers(key, start, end);
-    keep.acc = this.aggregate.add(keep.acc, value, timestamp);
-    if (end - 1 <= this.currentWatermark) this.fire(key, keep);
-    return true;
   }
 
-  /** The firing timer only while the window is still ahead of the watermark (else a record fires it at once). */
-  private registerTimers(key: Key, start: number, end: number): void {
-    if (end - 1 > this.currentWatermark) this.timers.registerEventTimer(key, start, end - 1);
-    if (this.lateness > 0) this.timers.registerEventTimer(key, start, end - 1 + this.lateness);
+  protected resultOf(w: Win<null>): R {
+    let acc = this.aggregate.create();
+    for (let p = w.start; p < w.end; p += this.slide) {
+      const a = this.panes.get(p)?.get(w.key);
+      if (a !== undefined) acc = this.aggregate.merge(acc, a);
+    }
+    return this.aggregate.result(acc);
   }
 
-  private deleteTimers(key: Key, start: number, end: number): void {
-    this.timers.deleteEventTimer(key, start, end - 1);
-    if (this.lateness > 0) this.timers.deleteEventTimer(key, start, end - 1 + this.lateness);
+  /** A window's start is also the start of the last pane no later window covers: that pane goes with it. */
+  protected override dropped(end: number): void {
+    const start = end - this.size;
+    const m = this.panes.get(start);
+    if (m === undefined) return;
+    this.panes.delete(start);
+    this.entries -= m.size;
+    if (start === this.lastPane) {
+      this.lastPane = Number.NaN;
+      this.lastPaneKeys = undefined;
+    }
   }
 
-  onTimer(domain: TimeDomain, key: Key, namespace: Namespace, timestamp: number): void {
-    if (domain !== 'event') return;
-    const slot = this.windows.get(namespace);
-    if (slot === undefined) return;
-    if (timestamp === slot.end - 1) this.fire(key, slot);
-    if (timestamp >= slot.end - 1 + this.lateness) this.windows.clear(namespace);
+  protected override snapshotPanes(): Array<readonly [Key, number, unknown]> {
+    const out: Array<readonly [Key, number, unknown]> = [];
+    for (const [start, m] of this.panes) for (const [key, acc] of m) out.push([key, start, acc]);
+    return out;
   }
 
-  private fire(key: Key, slot: WindowSlot<ACC>): void {
-    const out = this.resultFn({
-      key,
-      window: { start: slot.start, end: slot.end },
-      result: this.aggregate.result(slot.acc),
-      update: slot.fired,
-    });
-    slot.fired = true;
-    this.output.collect(out, slot.end - 1);
+  protected override clearPanes(): void {
+    this.panes.clear();
+    this.lastPane = Number.NaN;
+    this.lastPaneKeys = undefined;
+  }
+
+  protected override restorePane(key: Key, start: number, acc: unknown): void {
+    this.paneKeys(start).set(key, acc as ACC);
   }
 }
