@@ -1,8 +1,23 @@
-import { sightingBefore, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
+import { KEY_SEPARATOR, compareIds, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
 
-/** The embedded default: the earliest sighting per key in a Map, for the life of the process. */
+/**
+ * The embedded default: the earliest sighting per key, for the life of the process.
+ *
+ * A key is found by its head (the text before the first separator: the plate) in one map, then its rest (the
+ * colour) is compared with the rest stored for that head; the rare other keys of a head (a plate seen with two
+ * colours) live in a second map by their whole string. So the usual lookup is one map probe with the parsed plate
+ * string (short JSON strings come interned, hashed already) and builds no key string. Per key a slot in columns
+ * (event time, record id): nothing is allocated for a key after its first sighting.
+ */
 export class MemoryFirstSeenStore implements FirstSeenStore {
-  private readonly earliestByKey = new Map<string, Sighting>();
+  /** Head -> the slot of the first key seen with that head. */
+  private readonly byHead = new Map<string, number>();
+  /** Whole key -> slot, for keys whose head's slot holds another rest. */
+  private readonly others = new Map<string, number>();
+  /** Per slot: the key's rest (null: the key has no separator), earliest event time and id. */
+  private readonly rests: (string | null)[] = [];
+  private readonly times: number[] = [];
+  private readonly ids: string[] = [];
 
   async check(batch: FirstSeenBatch): Promise<boolean[]> {
     return this.checkSync(batch);
@@ -12,18 +27,69 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
   checkSync(batch: FirstSeenBatch): boolean[] {
     validateBatch(batch);
     const { keys, timestamps, ids } = batch;
-    const out = new Array<boolean>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = this.record(keys[i] as string, timestamps[i] as number, ids[i] as string);
+    const n = timestamps.length;
+    const out = new Array<boolean>(n);
+    const first = keys[0] as readonly string[];
+    const second = keys.length === 2 ? (keys[1] as readonly string[]) : null;
+    for (let i = 0; i < n; i++) {
+      const a = first[i] as string;
+      let slot: number;
+      if (second !== null && !a.includes(KEY_SEPARATOR)) slot = this.slot(a, second[i] as string);
+      else slot = this.slotOf(keys, i);
+      out[i] = slot < 0 ? this.add(-slot - 1, timestamps[i] as number, ids[i] as string) : this.record(slot, timestamps[i] as number, ids[i] as string);
+    }
     return out;
   }
 
-  private record(key: string, ts: number, id: string): boolean {
-    const cur = this.earliestByKey.get(key);
-    if (cur === undefined || sightingBefore(ts, id, cur.timestamp, cur.id)) {
-      this.earliestByKey.set(key, { timestamp: ts, id });
+  /** Key i split at its first separator, whatever its columns. */
+  private slotOf(keys: FirstSeenBatch['keys'], i: number): number {
+    let key = (keys[0] as readonly string[])[i] as string;
+    for (let j = 1; j < keys.length; j++) key += KEY_SEPARATOR + ((keys[j] as readonly string[])[i] as string);
+    const sep = key.indexOf(KEY_SEPARATOR);
+    return sep < 0 ? this.slot(key, null) : this.slot(key.slice(0, sep), key.slice(sep + 1));
+  }
+
+  /** The slot of (head, rest), or -(new slot) - 1 when the key is new (its slot is reserved). */
+  private slot(head: string, rest: string | null): number {
+    const s = this.byHead.get(head);
+    if (s === undefined) {
+      const fresh = this.reserve(rest);
+      this.byHead.set(head, fresh);
+      return -fresh - 1;
+    }
+    if (this.rests[s] === rest) return s;
+    const key = rest === null ? head : head + KEY_SEPARATOR + rest;
+    const other = this.others.get(key);
+    if (other !== undefined) return other;
+    const fresh = this.reserve(rest);
+    this.others.set(key, fresh);
+    return -fresh - 1;
+  }
+
+  private reserve(rest: string | null): number {
+    this.rests.push(rest);
+    this.times.push(0);
+    this.ids.push('');
+    return this.rests.length - 1;
+  }
+
+  private add(slot: number, ts: number, id: string): boolean {
+    this.times[slot] = ts;
+    this.ids[slot] = id;
+    return true;
+  }
+
+  /** Records a sighting of a known key: true when it is (now) the key's earliest. */
+  private record(slot: number, ts: number, id: string): boolean {
+    const cts = this.times[slot] as number;
+    if (ts > cts) return false; // the usual answer: a later sighting of a known key
+    const cid = this.ids[slot] as string;
+    if (ts < cts || compareIds(id, cid) < 0) {
+      this.times[slot] = ts;
+      this.ids[slot] = id;
       return true;
     }
-    return cur.timestamp === ts && cur.id === id;
+    return id === cid;
   }
 
   async seed(batch: FirstSeenBatch): Promise<void> {
@@ -31,12 +97,19 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
   }
 
   async earliest(keys: readonly string[]): Promise<(Sighting | null)[]> {
-    return keys.map((k) => this.earliestByKey.get(k) ?? null);
+    return keys.map((key) => {
+      const sep = key.indexOf(KEY_SEPARATOR);
+      const head = sep < 0 ? key : key.slice(0, sep);
+      const rest = sep < 0 ? null : key.slice(sep + 1);
+      let slot = this.byHead.get(head);
+      if (slot !== undefined && this.rests[slot] !== rest) slot = this.others.get(key);
+      return slot === undefined ? null : { timestamp: this.times[slot] as number, id: this.ids[slot] as string };
+    });
   }
 
   /** Keys with a sighting. */
   get size(): number {
-    return this.earliestByKey.size;
+    return this.rests.length;
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { firstSeenPrefix, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
+import { firstSeenPrefix, keyAt, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
 
 /**
  * Per key one string `<prefix><key>` = `<event time>|<record id>`, the earliest sighting, with no expiry.
@@ -90,16 +90,17 @@ export class RedisFirstSeenStore implements FirstSeenStore {
 
   async check(batch: FirstSeenBatch): Promise<boolean[]> {
     validateBatch(batch);
-    if (batch.keys.length === 0) return [];
-    let replies = await this.run(batch, 0, batch.keys.length, await this.scriptSha());
+    const n = batch.timestamps.length;
+    if (n === 0) return [];
+    let replies = await this.run(batch, 0, n, await this.scriptSha());
     // The server lost its script cache (restart, SCRIPT FLUSH): nothing in the pipeline ran. Load and resend once.
     if (replies.some(([err]) => err !== null && /NOSCRIPT/.test(err.message))) {
-      replies = await this.run(batch, 0, batch.keys.length, await this.scriptSha(true));
+      replies = await this.run(batch, 0, n, await this.scriptSha(true));
     }
     const out = new Array<boolean>(replies.length);
     for (let i = 0; i < replies.length; i++) {
       const [err, value] = replies[i] as [Error | null, unknown];
-      if (err !== null) throw new Error(`first_seen: Redis refused the sighting of '${batch.keys[i]}': ${err.message}`);
+      if (err !== null) throw new Error(`first_seen: Redis refused the sighting of '${keyAt(batch.keys, i)}': ${err.message}`);
       out[i] = value === 1;
     }
     return out;
@@ -109,7 +110,7 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     const pipeline = this.redis.pipeline();
     const { keys, timestamps, ids } = batch;
     for (let i = from; i < to; i++) {
-      pipeline.evalsha(sha, 1, this.prefix + (keys[i] as string), String(timestamps[i] as number), ids[i] as string);
+      pipeline.evalsha(sha, 1, this.prefix + keyAt(keys, i), String(timestamps[i] as number), ids[i] as string);
     }
     this.trips++;
     const replies = await pipeline.exec();
@@ -119,9 +120,10 @@ export class RedisFirstSeenStore implements FirstSeenStore {
 
   async seed(batch: FirstSeenBatch): Promise<void> {
     validateBatch(batch);
-    for (let from = 0; from < batch.keys.length; from += this.seedChunk) {
-      const to = Math.min(batch.keys.length, from + this.seedChunk);
-      const part: FirstSeenBatch = { keys: batch.keys.slice(from, to), timestamps: batch.timestamps.slice(from, to), ids: batch.ids.slice(from, to) };
+    const n = batch.timestamps.length;
+    for (let from = 0; from < n; from += this.seedChunk) {
+      const to = Math.min(n, from + this.seedChunk);
+      const part: FirstSeenBatch = { keys: batch.keys.map((column) => column.slice(from, to)), timestamps: batch.timestamps.slice(from, to), ids: batch.ids.slice(from, to) };
       await this.check(part);
     }
   }

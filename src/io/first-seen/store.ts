@@ -1,3 +1,6 @@
+/** Joins the parts of a key (the lookup's arguments: plate, colour). */
+export const KEY_SEPARATOR = '\u001f';
+
 /**
  * `first_seen(key)` from the DSL: true exactly for the record that is the earliest sighting of `key` by event time
  * ever seen, kept without expiry. Per key a store keeps the earliest (event time, record id) pair; a record is
@@ -6,11 +9,28 @@
  * sequence, and replaying a record gives the same answer as long as no earlier sighting arrived in between.
  */
 export interface FirstSeenBatch {
-  readonly keys: readonly string[];
+  /**
+   * The keys, as columns of parts: key i is `keys[0][i]`, `keys[1][i]`, ... joined by KEY_SEPARATOR, so ['a', 'b']
+   * and 'a\u001fb' are one key. A caller with whole keys passes one column; parts let a store find a key without
+   * building its string.
+   */
+  readonly keys: readonly (readonly string[])[];
   /** Event times, epoch ms (finite). */
   readonly timestamps: readonly number[];
   /** Record ids (the traffic record's `id`): the tie-break on equal event times. */
   readonly ids: readonly string[];
+}
+
+/** A batch of whole keys (one column). */
+export function sightings(keys: readonly string[], timestamps: readonly number[], ids: readonly string[]): FirstSeenBatch {
+  return { keys: [keys], timestamps, ids };
+}
+
+/** Key i of a batch, joined. */
+export function keyAt(keys: FirstSeenBatch['keys'], i: number): string {
+  let key = (keys[0] as readonly string[])[i] as string;
+  for (let j = 1; j < keys.length; j++) key += KEY_SEPARATOR + ((keys[j] as readonly string[])[i] as string);
+  return key;
 }
 
 export interface Sighting {
@@ -28,15 +48,16 @@ export interface FirstSeenStore {
   close(): Promise<void>;
 }
 
-/** Throws unless the three arrays line up and every timestamp is a finite number. */
+/** Throws unless the key columns, timestamps and ids line up and every timestamp is a finite number. */
 export function validateBatch(batch: FirstSeenBatch): void {
-  const n = batch.keys.length;
-  if (batch.timestamps.length !== n || batch.ids.length !== n) {
-    throw new RangeError(`first_seen batch: ${n} keys, ${batch.timestamps.length} timestamps, ${batch.ids.length} ids`);
+  const n = batch.timestamps.length;
+  if (batch.ids.length !== n || (batch.keys.length === 0 && n > 0) || batch.keys.some((column) => column.length !== n)) {
+    const keys = batch.keys.map((column) => column.length).join('/');
+    throw new RangeError(`first_seen batch: ${keys || 'no'} keys, ${n} timestamps, ${batch.ids.length} ids`);
   }
   for (let i = 0; i < n; i++) {
     const ts = batch.timestamps[i] as number;
-    if (!Number.isFinite(ts)) throw new RangeError(`first_seen batch: timestamp ${ts} of key '${batch.keys[i]}' is not a finite number`);
+    if (!Number.isFinite(ts)) throw new RangeError(`first_seen batch: timestamp ${ts} of key '${keyAt(batch.keys, i)}' is not a finite number`);
   }
 }
 

@@ -9,7 +9,7 @@ import { requireRedis, uniquePrefix } from '../redis/server.js';
 type Sight = readonly [key: string, ts: number, id: string];
 
 const batch = (...sights: Sight[]): FirstSeenBatch => ({
-  keys: sights.map((s) => s[0]),
+  keys: [sights.map((s) => s[0])],
   timestamps: sights.map((s) => s[1]),
   ids: sights.map((s) => s[2]),
 });
@@ -94,7 +94,7 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     const s = make();
     const n = 2500;
     await s.seed({
-      keys: Array.from({ length: n }, (_, i) => `seed-${i}`),
+      keys: [Array.from({ length: n }, (_, i) => `seed-${i}`)],
       timestamps: Array.from({ length: n }, () => 1000),
       ids: Array.from({ length: n }, (_, i) => `known-${i}`),
     });
@@ -103,9 +103,58 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
 
   it('refuses misaligned batches and non-finite timestamps', async () => {
     const s = make();
-    await expect(s.check({ keys: ['a', 'b'], timestamps: [1], ids: ['x', 'y'] })).rejects.toThrow(/2 keys, 1 timestamps/);
+    await expect(s.check({ keys: [['a', 'b']], timestamps: [1], ids: ['x', 'y'] })).rejects.toThrow(/2 keys, 1 timestamps/);
     await expect(s.check(batch(['a', Number.NaN, 'x']))).rejects.toThrow(/not a finite number/);
+    await expect(s.check({ keys: [['a'], ['b', 'c']], timestamps: [1], ids: ['x'] })).rejects.toThrow(/1\/2 keys/);
     expect(await s.check(batch())).toEqual([]);
+  });
+
+  it('takes keys as columns of parts: the parts joined by U+001F are the key', async () => {
+    const s = make();
+    const parts = (plates: string[], colors: string[], ts: number[], ids: string[]): FirstSeenBatch => ({ keys: [plates, colors], timestamps: ts, ids });
+    expect(await s.check(parts(['京A1', '京A1', '京A1'], ['blue', 'yellow', 'blue'], [10, 20, 30], ['a', 'b', 'c']))).toEqual([true, true, false]);
+    // The same keys given whole, as a seed of known vehicles does.
+    expect(await s.check(batch(['京A1\u001fblue', 5, 'd'], ['京A1\u001fyellow', 25, 'e'], ['京A1', 1, 'f']))).toEqual([true, false, true]);
+    expect(await s.check(parts(['京A1', '京A1', '京A1'], ['blue', 'yellow', 'green'], [5, 20, 40], ['d', 'b', 'g']))).toEqual([true, true, true]);
+    // A separator inside a part: still the joined string that counts.
+    expect(await s.check({ keys: [['x\u001fy'], ['z']], timestamps: [7], ids: ['h'] })).toEqual([true]);
+    expect(await s.check({ keys: [['x'], ['y\u001fz']], timestamps: [8], ids: ['i'] })).toEqual([false]);
+    expect(await s.check({ keys: [['x'], ['y'], ['z']], timestamps: [6], ids: ['j'] })).toEqual([true]);
+    expect(await s.earliest(['京A1\u001fblue', '京A1\u001fyellow', '京A1\u001fgreen', '京A1', 'x\u001fy\u001fz', 'x'])).toEqual([
+      { timestamp: 5, id: 'd' },
+      { timestamp: 20, id: 'b' },
+      { timestamp: 40, id: 'g' },
+      { timestamp: 1, id: 'f' },
+      { timestamp: 6, id: 'j' },
+      null,
+    ]);
+  });
+
+  it('agrees with the oracle when keys come split into parts anywhere', async () => {
+    // Keys over a tiny alphabet with separators, each batch split into a random number of columns at separators
+    // (or given whole): any split of the same joined string is the same key.
+    const key = fc.array(fc.constantFrom('a', 'b', '\u001f'), { minLength: 0, maxLength: 4 }).map((cs) => cs.join(''));
+    const sight = fc.tuple(key, fc.integer({ min: 0, max: 4 }), fc.constantFrom('r1', 'r2', 'r3'));
+    const split = (k: string, columns: number): string[] | null => {
+      if (columns === 1) return [k];
+      const parts = k.split('\u001f');
+      if (parts.length < columns) return null;
+      return [...parts.slice(0, columns - 1), parts.slice(columns - 1).join('\u001f')];
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.array(sight, { maxLength: 10 }), fc.integer({ min: 1, max: 3 })), { maxLength: 6 }), async (batches) => {
+        const s = make();
+        const got: boolean[][] = [];
+        for (const [b, columns] of batches) {
+          const splits = b.map((x) => split(x[0], columns));
+          const ok = splits.every((p) => p !== null);
+          const keys = ok ? Array.from({ length: columns }, (_, j) => splits.map((p) => (p as string[])[j] as string)) : [b.map((x) => x[0])];
+          got.push(await s.check({ keys, timestamps: b.map((x) => x[1]), ids: b.map((x) => x[2]) }));
+        }
+        expect(got).toEqual(oracle(batches.map(([b]) => b)));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('agrees with the oracle on random sequences of batches', async () => {

@@ -27,7 +27,7 @@ function store(client: Redis, prefix: string): RedisFirstSeenStore {
 
 function batchOf(n: number, key: (i: number) => string, ts: (i: number) => number, id: (i: number) => string): FirstSeenBatch {
   return {
-    keys: Array.from({ length: n }, (_, i) => key(i)),
+    keys: [Array.from({ length: n }, (_, i) => key(i))],
     timestamps: Array.from({ length: n }, (_, i) => ts(i)),
     ids: Array.from({ length: n }, (_, i) => id(i)),
   };
@@ -134,7 +134,7 @@ describe('RedisFirstSeenStore', () => {
         const out: boolean[] = [];
         for (let from = 0; from < mine.length; from += 100) {
           const part = mine.slice(from, from + 100);
-          out.push(...(await s.check({ keys: part.map((x) => x.key), timestamps: part.map((x) => x.timestamp), ids: part.map((x) => x.id) })));
+          out.push(...(await s.check({ keys: [part.map((x) => x.key)], timestamps: part.map((x) => x.timestamp), ids: part.map((x) => x.id) })));
         }
         return out;
       }),
