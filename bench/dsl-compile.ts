@@ -154,7 +154,7 @@ function generate(lines: number): string {
 const registry = loadRegistry(defaultPaths.checkpoints);
 const functions = functionsFor(registry);
 const lookups = builtinLookups();
-const noLookup: BatchLookup = { lookup: async ({ args }) => args.map(() => false) };
+const noLookup: BatchLookup = { lookup: async ({ records }) => records.map(() => false) };
 
 interface Times {
   parse: number;

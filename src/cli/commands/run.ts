@@ -125,5 +125,5 @@ async function seedKnownVehicles(store: FirstSeenStore, path: string): Promise<v
     if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw new UserError(`--known-vehicles ${path}: entries must be [plate, plate_color]`);
     keys.push(v[0] + '\u001f' + v[1]);
   }
-  await store.seed({ keys, timestamps: keys.map(() => 0), ids: keys.map(() => 'known') });
+  await store.seed({ keys: [keys], timestamps: keys.map(() => 0), ids: keys.map(() => 'known') });
 }
