@@ -7,7 +7,7 @@
 import { DEWEY_START, deweyAddStage, deweyCompare, deweyIncrease, type Dewey } from './dewey.js';
 import { IGNORE, PROCEED, TAKE, type CompiledEdge, type CompiledPattern, type CompiledState } from './nfa-compiler.js';
 import type { Condition, MatchContext } from './pattern.js';
-import { EventEntry, SharedBuffer, type BufferNode, type Match } from './shared-buffer.js';
+import { SharedBuffer, type BufferNode, type EventEntry, type Match } from './shared-buffer.js';
 
 export type { Match } from './shared-buffer.js';
 
@@ -65,12 +65,15 @@ export class ComputationState<E> {
 /** Shared until a key first holds a finished match back: most keys never do. Never mutated. */
 const NONE_HELD: readonly unknown[] = Object.freeze([]);
 
-export class NfaKeyState<E> {
+/**
+ * One key's NFA state. It is its own shared buffer (a subclass, not a field): every key of a pattern like
+ * cloned_plate holds state for as long as `within`, so one object less per key is memory the GC never copies.
+ */
+export class NfaKeyState<E> extends SharedBuffer<E> {
   /** Live computation states ordered by first event; the start state is always last. */
   partials: ComputationState<E>[] = [];
   /** Finished matches held back by a skip strategy until no earlier partial match is alive. */
   completed: ComputationState<E>[] = NONE_HELD as unknown as ComputationState<E>[];
-  readonly buffer = new SharedBuffer<E>();
   nextSeq = 0;
   /** Timestamp of the last event processed: events must not go back in time. */
   lastTimestamp = Number.NEGATIVE_INFINITY;
@@ -80,7 +83,13 @@ export class NfaKeyState<E> {
   /** The expiry timer the owning operator has pending for this key (+Infinity: none). Kept here, not in a map of
    *  its own, so scheduling it costs no extra lookup per event. */
   pendingExpiry = Number.POSITIVE_INFINITY;
-  constructor(readonly key: unknown) {}
+  constructor(readonly key: unknown) {
+    super();
+  }
+  /** The key's shared buffer: the state itself. */
+  get buffer(): SharedBuffer<E> {
+    return this;
+  }
 }
 
 const EMPTY_OUTPUT: NfaOutput<never> = Object.freeze({
@@ -150,6 +159,11 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly stackScratch: number[] = [];
   private readonly nextScratch: ComputationState<E>[] = [];
   private nextCount = 0;
+  /** The event being processed; `entry` is its buffer entry once a branch took it (one per event, not per branch). */
+  private event: E | undefined = undefined;
+  private eventTs = 0;
+  private eventSeq = 0;
+  private entry: EventEntry<E> | null = null;
   /** Where the next event's partial matches are built before the key gets an exact-size copy. */
   private readonly keptScratch: ComputationState<E>[] = [];
   /** Conditions under which an event can start a partial match of a fresh key; null when that cannot be told. */
@@ -214,7 +228,10 @@ export class NfaRuntime<E> implements Nfa<E> {
     // Timeouts and skip strategies rely on partial matches being ordered by time: refuse, rather than mis-time.
     if (!(timestamp >= st.lastTimestamp)) throw new RangeError(`cep: event at ${timestamp} after one at ${st.lastTimestamp}: events must arrive in timestamp order`);
     st.lastTimestamp = timestamp;
-    const entry = new EventEntry(event, timestamp, st.nextSeq++);
+    this.event = event;
+    this.eventTs = timestamp;
+    this.eventSeq = st.nextSeq++;
+    this.entry = null;
     const buffer = st.buffer;
     const kinds = this.kinds;
     const old = st.partials;
@@ -225,7 +242,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     for (let i = 0; i < old.length; i++) {
       const cs = old[i]!;
       this.nextCount = 0;
-      this.step(st, cs, entry);
+      this.step(st, cs);
       const n = this.nextCount;
       let stopped = false;
       const keepFrom = keptCount;
@@ -255,6 +272,8 @@ export class NfaRuntime<E> implements Nfa<E> {
     // died on this event (strict contiguity, `until`, a forbidden event).
     if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
+    this.event = undefined; // do not keep the last event alive
+    this.entry = null;
     return this.out.take();
   }
 
@@ -338,10 +357,10 @@ export class NfaRuntime<E> implements Nfa<E> {
   }
 
   /** Flink's computeNextStates: all successors of `cs` for the event, into nextScratch[0..nextCount). */
-  private step(st: NfaKeyState<E>, cs: ComputationState<E>, entry: EventEntry<E>): void {
+  private step(st: NfaKeyState<E>, cs: ComputationState<E>): void {
     const states = this.states;
-    const event = entry.event;
-    const ts = entry.timestamp;
+    const event = this.event as E;
+    const ts = this.eventTs;
     const ctx = this.ctx;
     ctx.reset(st.buffer, cs.node, ts);
 
@@ -391,9 +410,10 @@ export class NfaRuntime<E> implements Nfa<E> {
         const current = deweyIncrease(cs.version, takesToVisit);
         const nextVersion = current === DEWEY_START ? DEWEY_START_STAGE : deweyAddStage(current);
         takesToVisit--;
-        const node = buffer.put(states[e.source]!.variable, entry, cs.node, current);
+        const node = buffer.put(states[e.source]!.variable, this.entry, event, ts, this.eventSeq, cs.node, current);
+        this.entry = node.entry;
         const startTs = isStart ? ts : cs.startTs;
-        const startSeq = isStart ? entry.seq : cs.startSeq;
+        const startSeq = isStart ? this.eventSeq : cs.startSeq;
         this.add(buffer, e.target, node, nextVersion, startTs, startSeq, ts);
         const fin = this.finalAfterProceed(e.target, event);
         if (fin >= 0) this.add(buffer, fin, node, nextVersion, startTs, startSeq, ts);

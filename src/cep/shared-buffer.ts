@@ -4,7 +4,7 @@
  * event back to its first; branches share their common prefix, so branching never copies event lists.
  *
  * Reference counts: a node is held by every computation state (or held-back finished match) that points at it and
- * by every node whose `prev` it is; an entry is held by every node that took it. Releasing the last reference frees
+ * by every node whose `prev` it is; an event's entry (its first node) counts every node that took it. Releasing the last reference frees
  * the node and walks back along `prev`, so a chain is freed as soon as no partial match needs it.
  *
  * Unlike Flink, a TAKE always makes a new node instead of merging nodes of the same (event, state) with
@@ -18,9 +18,10 @@ const NO_EVENTS: readonly never[] = Object.freeze([]);
 /** Shared by every buffer: extraction never runs re-entrantly (single-threaded, conditions cannot extract). */
 const CHAIN_SCRATCH: unknown[] = [];
 
+/** One event as the buffer holds it: shared by every node that took it, counted by `eventRefs`. */
 export class EventEntry<E> {
   /** Nodes that took this event. */
-  refs = 0;
+  eventRefs = 0;
   constructor(
     readonly event: E,
     readonly timestamp: number,
@@ -29,21 +30,35 @@ export class EventEntry<E> {
   ) {}
 }
 
-export class BufferNode<E> {
+/**
+ * A node of a partial match's chain. The first node that takes an event is also that event's entry (one object
+ * per event, not two: a key holds its last event for as long as `within`, for every vehicle). When a second node
+ * takes the same event (a branch), the event gets an entry of its own that both point at: a node must never be
+ * kept alive as another's entry, or it would keep its freed chain alive with it.
+ */
+export class BufferNode<E> extends EventEntry<E> {
   refs = 0;
   /** Memo of the last eventsOf() on this chain: chains never change, and a waiting partial match is asked the
    *  same question (e.g. `a.checkpoint`) for every later event of its key. */
   memoName: string | null = null;
   memoEvents: readonly E[] = NO_EVENTS;
+  /** The entry counting the nodes that took this event: this node, or an entry shared with other nodes. */
+  entry: EventEntry<E>;
   constructor(
-    readonly entry: EventEntry<E>,
+    entry: EventEntry<E> | null,
+    event: E,
+    timestamp: number,
+    seq: number,
     /** Pattern variable the event was taken for. */
     readonly variable: string,
     readonly prev: BufferNode<E> | null,
     /** Dewey version of the branch that took the event (Flink's edge version): every later version of that
      *  branch, and of branches split from it, is compatible with it. */
     readonly version: Dewey,
-  ) {}
+  ) {
+    super(event, timestamp, seq);
+    this.entry = entry ?? this;
+  }
 }
 
 export type Match<E> = Record<string, E[]>;
@@ -55,12 +70,24 @@ export class SharedBuffer<E> {
   /** Nodes currently held. */
   nodeCount = 0;
 
-  /** Records that `entry` was taken for `variable` (by the branch at `version`) after the chain ending at `prev`. The new node starts with no
-   *  holder: the caller locks it for each computation state that points at it. */
-  put(variable: string, entry: EventEntry<E>, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
-    const node = new BufferNode(entry, variable, prev, version);
+  /**
+   * Records that an event was taken for `variable` (by the branch at `version`) after the chain ending at `prev`.
+   * `entry` is the event's entry when another node took it already (pass null for its first node, which then
+   * becomes the entry). The new node starts with no holder: the caller locks it for each computation state that
+   * points at it.
+   */
+  put(variable: string, entry: EventEntry<E> | null, event: E, timestamp: number, seq: number, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
+    let shared = entry;
+    if (shared instanceof BufferNode) {
+      // A second node takes the event: move its count from the first node to an entry of its own.
+      const own = new EventEntry<E>(event, timestamp, seq);
+      own.eventRefs = shared.eventRefs;
+      shared.entry = own;
+      shared = own;
+    }
+    const node = new BufferNode(shared, event, timestamp, seq, variable, prev, version);
     if (prev !== null) prev.refs++;
-    if (entry.refs++ === 0) this.eventCount++;
+    if (node.entry.eventRefs++ === 0) this.eventCount++;
     this.nodeCount++;
     return node;
   }
@@ -76,7 +103,7 @@ export class SharedBuffer<E> {
       if (n.refs <= 0) throw new Error('shared buffer: release of a node that is not held');
       if (--n.refs > 0) return;
       this.nodeCount--;
-      if (--n.entry.refs === 0) this.eventCount--;
+      if (--n.entry.eventRefs === 0) this.eventCount--;
       n = n.prev;
     }
   }
@@ -92,8 +119,8 @@ export class SharedBuffer<E> {
       const n = chain[k]!;
       chain[k] = undefined as unknown as BufferNode<E>; // do not keep the chain alive
       const list = out[n.variable];
-      if (list === undefined) out[n.variable] = [n.entry.event];
-      else list.push(n.entry.event);
+      if (list === undefined) out[n.variable] = [n.event];
+      else list.push(n.event);
     }
     return out;
   }
@@ -113,7 +140,7 @@ export class SharedBuffer<E> {
     for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) count++;
     if (count === 0) return NO_EVENTS;
     const out = new Array<E>(count);
-    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) out[--count] = n.entry.event;
+    for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) out[--count] = n.event;
     return Object.freeze(out);
   }
 
@@ -126,20 +153,20 @@ export class SharedBuffer<E> {
 class ChainTrace<E> implements MatchTrace {
   constructor(private readonly head: BufferNode<E> | null) {}
   get lastSeq(): number {
-    return this.head === null ? -1 : this.head.entry.seq;
+    return this.head === null ? -1 : this.head.seq;
   }
   get firstSeq(): number {
     let seq = -1;
-    for (let n = this.head; n !== null; n = n.prev) seq = n.entry.seq;
+    for (let n = this.head; n !== null; n = n.prev) seq = n.seq;
     return seq;
   }
   firstSeqOf(variable: string): number {
     let seq = -1;
-    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) seq = n.entry.seq;
+    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) seq = n.seq;
     return seq;
   }
   lastSeqOf(variable: string): number {
-    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) return n.entry.seq;
+    for (let n = this.head; n !== null; n = n.prev) if (n.variable === variable) return n.seq;
     return -1;
   }
 }

@@ -54,7 +54,7 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
       let ev = eventIndex.get(n.entry);
       if (ev === undefined) {
         ev = events.length;
-        events.push([n.entry.seq, n.entry.timestamp, codec.encode(n.entry.event)]);
+        events.push([n.seq, n.timestamp, codec.encode(n.event)]);
         eventIndex.set(n.entry, ev);
       }
       nodeIndex.set(n, nodes.length);
@@ -83,12 +83,16 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
   st.nextSeq = snap.nextSeq;
   st.lastTimestamp = snap.lastTimestamp ?? Number.NEGATIVE_INFINITY;
   st.droppedPartialMatches = snap.droppedPartialMatches;
-  const entries = snap.events.map(([seq, ts, data]) => new EventEntry<E>(codec.decode(data), ts, seq));
+  const events = snap.events.map(([seq, ts, data]) => ({ seq, ts, event: codec.decode(data) }));
+  // The first node restored for an event becomes its entry, as at run time.
+  const entries: (EventEntry<E> | null)[] = events.map(() => null);
   const nodes: BufferNode<E>[] = [];
   for (const [ev, variable, prev, version] of snap.nodes) {
-    const entry = entries[ev];
-    if (entry === undefined || prev >= nodes.length) throw new Error('corrupt NFA snapshot: dangling reference');
-    nodes.push(st.buffer.put(variable, entry, prev < 0 ? null : nodes[prev]!, version as Dewey));
+    const e = events[ev];
+    if (e === undefined || prev >= nodes.length) throw new Error('corrupt NFA snapshot: dangling reference');
+    const node = st.buffer.put(variable, entries[ev] ?? null, e.event, e.ts, e.seq, prev < 0 ? null : nodes[prev]!, version as Dewey);
+    entries[ev] = node.entry;
+    nodes.push(node);
   }
   const stateCount = nfa.compiled.states.length;
   const restore = ([state, node, version, startTs, startSeq, prevTs]: StateRow): ComputationState<E> => {

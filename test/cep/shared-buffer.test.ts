@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventEntry, SharedBuffer } from '../../src/cep/shared-buffer.js';
+import { SharedBuffer } from '../../src/cep/shared-buffer.js';
 import { Pattern, compile } from '../../src/cep/index.js';
 import { events, kind, run, type Ev } from './helpers.js';
 
@@ -8,13 +8,15 @@ const V = [1] as const;
 describe('shared buffer', () => {
   it('stores an event once however many nodes take it, and frees it with the last node', () => {
     const buf = new SharedBuffer<string>();
-    const e1 = new EventEntry('e1', 1, 0);
-    const e2 = new EventEntry('e2', 2, 1);
-    const root = buf.put('a', e1, null, V);
+    const root = buf.put('a', null, 'e1', 1, 0, null, V);
     buf.lock(root);
-    // Two branches take e2 after the same prefix: two nodes, one stored event, the prefix shared.
-    const left = buf.put('b', e2, root, V);
-    const right = buf.put('c', e2, root, V);
+    // Two branches take e2 after the same prefix: two nodes, one stored event (its entry is the first node that
+    // took it), the prefix shared.
+    const left = buf.put('b', null, 'e2', 2, 1, root, V);
+    const right = buf.put('c', left.entry, 'e2', 2, 1, root, V);
+    // The event now has an entry of its own (a node never keeps another node alive as its entry).
+    expect(right.entry).toBe(left.entry);
+    expect(right.entry).not.toBe(left);
     buf.lock(left);
     buf.lock(right);
     expect(buf.eventCount).toBe(2);
@@ -25,7 +27,7 @@ describe('shared buffer', () => {
 
     buf.release(root); // the partial match at `root` moved on; its branches still hold it
     expect(buf.nodeCount).toBe(3);
-    buf.release(left);
+    buf.release(left); // the event's entry node is freed, but the event is still held by `right`
     expect([buf.nodeCount, buf.eventCount]).toEqual([2, 2]);
     buf.release(right); // last holder: the chain is freed back to its first event
     expect([buf.nodeCount, buf.eventCount]).toEqual([0, 0]);
@@ -34,9 +36,9 @@ describe('shared buffer', () => {
 
   it('eventsOf returns one variable in order, and a shared empty array when none', () => {
     const buf = new SharedBuffer<number>();
-    let n = buf.put('a', new EventEntry(1, 1, 0), null, V);
-    n = buf.put('b', new EventEntry(2, 2, 1), n, V);
-    n = buf.put('a', new EventEntry(3, 3, 2), n, V);
+    let n = buf.put('a', null, 1, 1, 0, null, V);
+    n = buf.put('b', null, 2, 2, 1, n, V);
+    n = buf.put('a', null, 3, 3, 2, n, V);
     expect(buf.eventsOf(n, 'a')).toEqual([1, 3]);
     expect(buf.eventsOf(n, 'x')).toHaveLength(0);
     expect(buf.eventsOf(null, 'a')).toHaveLength(0);
