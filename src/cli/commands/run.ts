@@ -110,7 +110,7 @@ export const run: Command = async (args, io) => {
 /**
  * Vehicles known before the run (a generator truth file's `known_vehicles`, [plate, colour] pairs) become
  * sightings at the epoch, so first_seen(plate, plate_color) is false for them. The key is the one the lookup
- * builds for those two arguments (joined with U+001F).
+ * builds for those two arguments (one key column per argument).
  */
 async function seedKnownVehicles(store: FirstSeenStore, path: string): Promise<void> {
   let known: unknown;
@@ -120,10 +120,13 @@ async function seedKnownVehicles(store: FirstSeenStore, path: string): Promise<v
     throw new UserError(`--known-vehicles ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!Array.isArray(known)) throw new UserError(`--known-vehicles ${path}: no known_vehicles list`);
-  const keys: string[] = [];
+  // The key columns first_seen(plate, plate_color) passes: one per argument.
+  const plates: string[] = [];
+  const colours: string[] = [];
   for (const v of known) {
     if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw new UserError(`--known-vehicles ${path}: entries must be [plate, plate_color]`);
-    keys.push(v[0] + '\u001f' + v[1]);
+    plates.push(v[0]);
+    colours.push(v[1]);
   }
-  await store.seed({ keys: [keys], timestamps: keys.map(() => 0), ids: keys.map(() => 'known') });
+  await store.seed({ keys: [plates, colours], timestamps: plates.map(() => 0), ids: plates.map(() => 'known') });
 }
