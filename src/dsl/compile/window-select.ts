@@ -17,7 +17,11 @@ import type { Value } from '../functions.js';
 import { compileExpr, type ExprContext } from './expr.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
 
-/** The hidden first aggregate: the window's earliest record, against which plain (key) select items are evaluated. */
+/**
+ * The hidden first aggregate: the window's earliest record by event time, against which plain (key) select items
+ * are evaluated. When no item mixes aggregates with the record's fields, it keeps only the plain items' values on
+ * that record, not the record: a window then holds a few values, not a whole record, until it is dropped.
+ */
 const FIRST_RECORD = '$first';
 
 /**
@@ -31,9 +35,7 @@ export interface CompiledWindowSelect {
 }
 
 export function compileWindowSelect(select: A.Select, cx: ExprContext): CompiledWindowSelect {
-  const parts: Record<string, AggregateFunction<Rec, unknown, unknown>> = {
-    [FIRST_RECORD]: first<Rec>((r) => r) as AggregateFunction<Rec, unknown, unknown>,
-  };
+  const parts: Record<string, AggregateFunction<Rec, unknown, unknown>> = {};
   // At firing, `results` holds the aggregate results; each aggregate evaluator reads its slot.
   let results: Record<string, unknown> = {};
   const scope = new RecordScope();
@@ -47,24 +49,117 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext): Compiled
   const itemCx: ExprContext = { ...cx, windowAggregate };
   const names: string[] = [];
   const evals: Evaluator[] = [];
-  select.items.forEach((item, i) => {
+  const plain: boolean[] = [];
+  for (let i = 0; i < select.items.length; i++) {
+    const item = select.items[i] as A.SelectItem;
     names.push(selectName(item, i));
     evals.push(compileExpr(item.expr, itemCx));
-  });
-  const aggregate = composite<Rec, Record<string, unknown>>(parts as { [k: string]: AggregateFunction<Rec, unknown, unknown> });
+    plain.push(!hasAggregate(item.expr));
+  }
+  const keepRecord = select.items.some((item, i) => !plain[i] && readsRecord(item.expr));
+  // Plain items' values on the first record, in item order (undefined for aggregate items).
+  const project = (r: Rec): Value[] => {
+    scope.event = r;
+    const values: Value[] = new Array(names.length).fill(null);
+    for (let i = 0; i < names.length; i++) if (plain[i] === true) values[i] = (evals[i] as Evaluator)(scope);
+    return values;
+  };
+  // The first record part goes first, as it always has (snapshots list parts in this order).
+  const allParts: Record<string, AggregateFunction<Rec, unknown, unknown>> = {
+    [FIRST_RECORD]: (keepRecord ? first<Rec>((r) => r) : firstProjected(project)) as AggregateFunction<Rec, unknown, unknown>,
+    ...parts,
+  };
+  const aggregate = composite<Rec, Record<string, unknown>>(allParts as { [k: string]: AggregateFunction<Rec, unknown, unknown> });
   return {
     aggregate,
     result: (firing) => {
       results = firing.result;
-      scope.event = (results[FIRST_RECORD] ?? null) as Rec | null;
       const out: Record<string, Value> = {};
-      for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
+      if (keepRecord) {
+        scope.event = (results[FIRST_RECORD] ?? null) as Rec | null;
+        for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
+      } else {
+        const values = (results[FIRST_RECORD] ?? null) as Value[] | null;
+        scope.event = null;
+        for (let i = 0; i < names.length; i++) {
+          out[names[i] as string] = plain[i] === true ? (values === null ? null : (values[i] as Value)) : (evals[i] as Evaluator)(scope);
+        }
+      }
       out['window_start'] = firing.window.start;
       out['window_end'] = firing.window.end;
       if (firing.update) out['update'] = true;
       return out;
     },
   };
+}
+
+interface ProjectedAcc {
+  v: Value[] | null;
+  t: number | null;
+}
+
+/**
+ * first() by event time of a projection of the record (earliest arrival on ties, as first()), projecting only
+ * when the record becomes the first: once per window for in-order records, not once per record.
+ */
+function firstProjected(project: (r: Rec) => Value[]): AggregateFunction<Rec, ProjectedAcc, Value[] | null> {
+  return {
+    create: () => ({ v: null, t: null }),
+    add: (acc, r, ts) => {
+      if (acc.t === null || ts < acc.t) {
+        acc.v = project(r);
+        acc.t = ts;
+      }
+      return acc;
+    },
+    merge: (a, b) => (b.t !== null && (a.t === null || b.t < a.t) ? { ...b } : { ...a }),
+    result: (acc) => (acc.t === null ? null : acc.v),
+    exactMerge: true,
+  };
+}
+
+/** Whether an expression contains an aggregate call. */
+function hasAggregate(e: A.Expr): boolean {
+  return someNode(e, (x) => x.kind === 'aggregate', false);
+}
+
+/** Whether an expression reads the record outside its aggregates' arguments (conservatively: any name). */
+function readsRecord(e: A.Expr): boolean {
+  return someNode(e, (x) => x.kind === 'field' || x.kind === 'member', true);
+}
+
+/** True when `test` holds for `e` or a node below it; `skipAggregates` does not look inside aggregate calls. */
+function someNode(e: A.Expr, test: (x: A.Expr) => boolean, skipAggregates: boolean): boolean {
+  if (test(e)) return true;
+  const any = (xs: readonly A.Expr[]): boolean => xs.some((x) => someNode(x, test, skipAggregates));
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'null':
+    case 'duration':
+    case 'field':
+    case 'member':
+      return false;
+    case 'unary':
+      return any([e.operand]);
+    case 'binary':
+      return any([e.left, e.right]);
+    case 'in':
+      return any([e.value, ...e.items]);
+    case 'between':
+      return any([e.value, e.low, e.high]);
+    case 'call':
+      return any(e.args);
+    case 'aggregate':
+      return skipAggregates ? false : any(e.args);
+    case 'if':
+      return any([e.cond, e.then, e.else]);
+    case 'coalesce':
+      return any(e.args);
+    case 'object':
+      return any(e.entries.map((x) => x.value));
+  }
 }
 
 /** The output field name of a select item: its alias, a bare field's name, or the aggregate's name. */
@@ -81,12 +176,19 @@ export function selectName(item: A.SelectItem, index: number): string {
 function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext): AggregateFunction<Rec, unknown, unknown> {
   let get: Getter<Rec> | undefined;
   if (arg !== null) {
-    const e = compileExpr(arg, cx);
-    const scope = new RecordScope();
-    get = (r) => {
-      scope.event = r;
-      return e(scope);
-    };
+    const b = arg.kind === 'field' ? cx.program.bindings.get(arg) : undefined;
+    if (b !== undefined && b.kind === 'field') {
+      // A record field: read it directly (a missing field reads undefined, which every aggregate skips as null).
+      const f = b.field;
+      get = (r) => r[f];
+    } else {
+      const e = compileExpr(arg, cx);
+      const scope = new RecordScope();
+      get = (r) => {
+        scope.event = r;
+        return e(scope);
+      };
+    }
   }
   const need = (): Getter<Rec> => {
     if (get === undefined) throw new Error(`internal: ${fn}() needs an argument`);
