@@ -87,8 +87,8 @@ export class SortedRuns<T> {
       return value;
     }
     if (run.head >= 1024 && run.head * 2 >= items.length) {
-      items.copyWithin(0, run.head);
-      items.length -= run.head;
+      // slice copies a packed array in one block; copyWithin goes element by element.
+      run.items = items.slice(run.head);
       run.head = 0;
     }
     this.byFirst.topChanged();

@@ -31,19 +31,28 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
     const out = new Array<boolean>(n);
     const first = keys[0] as readonly string[];
     const second = keys.length === 2 ? (keys[1] as readonly string[]) : null;
+    const simple = keys.length <= 2;
+    const byHead = this.byHead;
+    const rests = this.rests;
     for (let i = 0; i < n; i++) {
-      const a = first[i] as string;
-      let slot: number;
-      if (second !== null && !a.includes(KEY_SEPARATOR)) slot = this.slot(a, second[i] as string);
-      else slot = this.slotOf(keys, i);
+      // The usual case inline: a known head (stored heads never hold a separator, so a first part that does is
+      // not found here) with the same rest. Anything else, new keys included, takes slotOf.
+      let slot = -1;
+      if (simple) {
+        const s = byHead.get(first[i] as string);
+        if (s !== undefined && rests[s] === (second === null ? null : (second[i] as string))) slot = s;
+      }
+      if (slot < 0) slot = this.slotOf(keys, i);
       out[i] = slot < 0 ? this.add(-slot - 1, timestamps[i] as number, ids[i] as string) : this.record(slot, timestamps[i] as number, ids[i] as string);
     }
     return out;
   }
 
-  /** Key i split at its first separator, whatever its columns. */
+  /** The slot of key i, split at its first separator whatever its columns (see slot()). */
   private slotOf(keys: FirstSeenBatch['keys'], i: number): number {
-    let key = (keys[0] as readonly string[])[i] as string;
+    const a = (keys[0] as readonly string[])[i] as string;
+    if (keys.length === 2 && !a.includes(KEY_SEPARATOR)) return this.slot(a, (keys[1] as readonly string[])[i] as string);
+    let key = a;
     for (let j = 1; j < keys.length; j++) key += KEY_SEPARATOR + ((keys[j] as readonly string[])[i] as string);
     const sep = key.indexOf(KEY_SEPARATOR);
     return sep < 0 ? this.slot(key, null) : this.slot(key.slice(0, sep), key.slice(sep + 1));
