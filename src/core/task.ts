@@ -42,11 +42,25 @@ class SinkConsumer implements Consumer {
 class RoutingOutput implements Output<unknown> {
   readonly main: Consumer[] = [];
   readonly sides = new Map<string, Consumer[]>();
+  /** Main then side consumers, flat: a watermark goes to all of them, after nearly every record. */
+  private readonly everyone: Consumer[] = [];
 
   constructor(
     private readonly uid: string,
     private readonly lateSinks: readonly Sink<LateRecord>[],
   ) {}
+
+  attach(tag: string | null, consumer: Consumer): void {
+    if (tag === null) this.main.push(consumer);
+    else {
+      const list = this.sides.get(tag) ?? [];
+      list.push(consumer);
+      this.sides.set(tag, list);
+    }
+    this.everyone.length = 0;
+    this.everyone.push(...this.main);
+    for (const cs of this.sides.values()) this.everyone.push(...cs);
+  }
 
   collect(value: unknown, timestamp: number): void {
     const m = this.main;
@@ -62,8 +76,8 @@ class RoutingOutput implements Output<unknown> {
   }
 
   emitWatermark(watermark: number): void {
-    for (const c of this.main) c.processWatermark(watermark);
-    for (const cs of this.sides.values()) for (const c of cs) c.processWatermark(watermark);
+    const all = this.everyone;
+    for (let i = 0; i < all.length; i++) (all[i] as Consumer).processWatermark(watermark);
   }
 }
 
@@ -135,14 +149,7 @@ export class Task {
   /** Instantiates the operators and sinks downstream of `nodeId` and returns the output that feeds them. */
   private wire(nodeId: number, uid: string, graph: JobGraph): RoutingOutput {
     const output = new RoutingOutput(uid, graph.lateSinks);
-    const attach = (ref: StreamRef, consumer: Consumer): void => {
-      if (ref.tag === null) output.main.push(consumer);
-      else {
-        const list = output.sides.get(ref.tag) ?? [];
-        list.push(consumer);
-        output.sides.set(ref.tag, list);
-      }
-    };
+    const attach = (ref: StreamRef, consumer: Consumer): void => output.attach(ref.tag, consumer);
     for (const node of graph.nodes) {
       switch (node.kind) {
         case 'source':

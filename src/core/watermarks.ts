@@ -57,6 +57,17 @@ export class WatermarkTracker {
     }
   }
 
+  /** The partition of the last event, so the per-record path does no map lookup. */
+  private lastId = -1;
+  private last: PartitionClock | null = null;
+
+  private remember(partition: number): PartitionClock {
+    const p = this.partition(partition);
+    this.lastId = partition;
+    this.last = p;
+    return p;
+  }
+
   private partition(partition: number): PartitionClock {
     let p = this.partitions.get(partition);
     if (p === undefined) {
@@ -78,7 +89,7 @@ export class WatermarkTracker {
 
   /** Records one event of the partition. Returns the combined watermark afterwards. */
   onEvent(partition: number, timestamp: number): number {
-    const p = this.partition(partition);
+    const p = partition === this.lastId && this.last !== null ? this.last : this.remember(partition);
     if (timestamp <= p.maxTimestamp && !p.idle) return this.current;
     if (timestamp > p.maxTimestamp) p.maxTimestamp = timestamp;
     p.idle = false;
@@ -140,6 +151,7 @@ export class WatermarkTracker {
 
   restore(snapshot: WatermarkTrackerSnapshot): void {
     this.partitions.clear();
+    this.last = null;
     this.clocks = [];
     const now = this.clock.now();
     for (const [id, maxTimestamp, explicit, finished] of snapshot.partitions) {

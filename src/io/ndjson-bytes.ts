@@ -31,10 +31,29 @@ interface Shape {
   /** Matches a line with exactly these keys in this order and captures their values. */
   readonly pattern: RegExp;
   readonly make: (values: unknown[]) => Record<string, unknown>;
+  /** Learned from the first line of this shape read with `pattern`: its value kinds, without whitespace. */
+  compact: Compact | null;
 }
+
+/**
+ * Compact JSON with known value kinds: one capture-free regular expression checks the line (several times cheaper
+ * than capturing), and the values are then cut out where that check guarantees they are.
+ */
+interface Compact {
+  readonly test: RegExp;
+  readonly kinds: Uint8Array;
+}
+
+const STRING = 0;
+const NUMBER = 1;
+const TRUE = 2;
+const FALSE = 3;
+const NULL = 4;
+const KIND_PATTERNS = ['"[^"\\\\\\x00-\\x1f]*"', '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?', 'true', 'false', 'null'];
 
 const MAX_KEYS = 64;
 const MAX_SHAPES = 256;
+const kinds = new Uint8Array(MAX_KEYS);
 const shapes = new Map<string, Shape>();
 /** The last record's shape: feeds send every record with the same keys in the same order. */
 let guess: Shape | null = null;
@@ -49,7 +68,7 @@ function shapeOf(count: number): Shape | undefined {
     if (shapes.size >= MAX_SHAPES) return undefined;
     // Keys are plain ASCII without quotes or backslashes, never __proto__: JSON.stringify quotes them for JS too.
     const body = 'return {' + ks.map((k, i) => JSON.stringify(k) + ':v[' + i + ']').join(',') + '};';
-    shape = { keys: ks, pattern: shapePattern(ks), make: new Function('v', body) as Shape['make'] };
+    shape = { keys: ks, pattern: shapePattern(ks), make: new Function('v', body) as Shape['make'], compact: null };
     shapes.set(id, shape);
   }
   return shape;
@@ -76,6 +95,8 @@ let pos = 0;
  */
 export function parseFlatObject(s: string): Record<string, unknown> | undefined {
   if (guess !== null) {
+    const compact = guess.compact;
+    if (compact !== null && compact.test.test(s)) return readCompact(s, guess, compact);
     const record = parseShaped(s, guess);
     if (record !== undefined) return record;
   }
@@ -100,15 +121,71 @@ function parseShaped(s: string, shape: Shape): Record<string, unknown> | undefin
       const v = ascii ? own(str) : decodeString(str);
       if (v === undefined) return undefined;
       values[k] = v;
+      kinds[k] = STRING;
     } else {
       const token = m[2 * k + 2] as string;
       const c = token.charCodeAt(0);
-      values[k] = c === 0x74 ? true : c === 0x66 ? false : c === 0x6e ? null : Number(token);
+      const kind = c === 0x74 ? TRUE : c === 0x66 ? FALSE : c === 0x6e ? NULL : NUMBER;
+      values[k] = kind === TRUE ? true : kind === FALSE ? false : kind === NULL ? null : Number(token);
+      kinds[k] = kind;
     }
   }
+  shape.compact ??= compactOf(shape.keys, kinds);
   const record = shape.make(values);
   values.fill(undefined, 0, count);
   return record;
+}
+
+function compactOf(ks: readonly string[], lineKinds: Uint8Array): Compact {
+  const shapeKinds = lineKinds.slice(0, ks.length);
+  const body = ks.map((k, i) => (i === 0 ? '' : ',') + '"' + escapeRegExp(k) + '":' + (KIND_PATTERNS[shapeKinds[i] as number] as string)).join('');
+  return { test: new RegExp('^\\{' + body + '\\}$'), kinds: shapeKinds };
+}
+
+/** A line that matched `compact.test`: every value sits right after its `"key":` and is well formed. */
+function readCompact(s: string, shape: Shape, compact: Compact): Record<string, unknown> | undefined {
+  const ascii = !HAS_NON_ASCII.test(s);
+  const ks = shape.keys;
+  const valueKinds = compact.kinds;
+  const last = ks.length - 1;
+  let i = 0;
+  for (let k = 0; k <= last; k++) {
+    i += (ks[k] as string).length + 4; // {"key": or ,"key":
+    switch (valueKinds[k]) {
+      case STRING: {
+        const end = s.indexOf('"', i + 1);
+        const v = ascii ? copy(s, i + 1, end) : decodeString(s.slice(i + 1, end));
+        if (v === undefined) return undefined;
+        values[k] = v;
+        i = end + 1;
+        break;
+      }
+      case NUMBER: {
+        const end = k === last ? s.length - 1 : s.indexOf(',', i);
+        values[k] = Number(s.slice(i, end));
+        i = end;
+        break;
+      }
+      case TRUE:
+        values[k] = true;
+        i += 4;
+        break;
+      case FALSE:
+        values[k] = false;
+        i += 5;
+        break;
+      default:
+        values[k] = null;
+        i += 4;
+    }
+  }
+  const record = shape.make(values);
+  values.fill(undefined, 0, ks.length);
+  return record;
+}
+
+function escapeRegExp(k: string): string {
+  return k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 const HAS_NON_ASCII = /[\x80-\xff]/;
@@ -116,7 +193,7 @@ const WS = '[ \\t\\r\\n]*';
 const VALUE = '(?:"([^"\\\\\\x00-\\x1f]*)"|(-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null))';
 
 function shapePattern(ks: readonly string[]): RegExp {
-  const key = (k: string): string => '"' + k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&') + '"' + WS + ':' + WS + VALUE + WS;
+  const key = (k: string): string => '"' + escapeRegExp(k) + '"' + WS + ':' + WS + VALUE + WS;
   return new RegExp('^' + WS + '\\{' + WS + ks.map(key).join(',' + WS) + '\\}' + WS + '$');
 }
 
