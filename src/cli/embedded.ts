@@ -5,7 +5,7 @@ import type { Rec } from '../dsl/compile/scope.js';
 import type { CheckedProgram } from '../dsl/index.js';
 import type { Alert } from '../dsl/rules/alert.js';
 import type { LinkedRule } from '../dsl/rules/link.js';
-import { decodeByteLine, parseNdjsonBytes } from '../io/ndjson-bytes.js';
+import { decodeByteLine, parseDecoded, parseFlatObject, parseNdjsonBytes } from '../io/ndjson-bytes.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { CliIo } from './io.js';
@@ -93,9 +93,16 @@ export async function runEmbedded(run: EmbeddedRun, io: CliIo): Promise<Embedded
     }
     return wrapped.outer;
   };
-  // The source hands on byte lines (no text decoding); dead letters keep them decoded.
-  const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void =>
-    parseNdjsonBytes(line, check === undefined ? ctx : validating(ctx, check));
+  // The source hands on byte lines (no text decoding); dead letters keep them decoded. A flat record, nearly every
+  // line, goes straight to the check; anything else takes the general parser.
+  const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void => {
+    if (check === undefined) return parseNdjsonBytes(line, ctx);
+    const record = parseFlatObject(line);
+    if (record === undefined) return parseDecoded(line, validating(ctx, check));
+    const reason = check(record, (task as Task).watermark);
+    if (reason === null) ctx.record(record);
+    else ctx.deadLetter(reason);
+  };
   const outputs: JobOutputs = {
     ...(run.patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
     streams,

@@ -18,10 +18,12 @@ export function decodeByteLine(line: string): string {
 
 export function parseNdjsonBytes(line: string, ctx: ParseContext<Record<string, unknown>>): void {
   const record = parseFlatObject(line);
-  if (record !== undefined) {
-    ctx.record(record);
-    return;
-  }
+  if (record !== undefined) ctx.record(record);
+  else parseDecoded(line, ctx);
+}
+
+/** The slow way for a line {@link parseFlatObject} did not take: decoded, then {@link parseNdjsonLine}. */
+export function parseDecoded(line: string, ctx: ParseContext<Record<string, unknown>>): void {
   parseNdjsonLine(decodeByteLine(line), ctx);
 }
 
