@@ -148,7 +148,10 @@ export interface Select { readonly kind: 'select'; readonly star: boolean; reado
 export interface StreamDecl {
   readonly kind: 'stream';
   readonly name: Name;
+  /** A source, a stream, a late stream, or a pattern (the records its `emit` builds, one per match). */
   readonly from: Name;
+  /** `from a union b union c`: the further inputs (`b`, `c`); empty for a single input. */
+  readonly union: readonly Name[];
   readonly where: Expr | null;
   readonly enrich: readonly Enrich[];
   readonly keyBy: readonly Expr[];

@@ -99,6 +99,7 @@ export function source(kw: Token, n: Token, eventTime: Token, watermark: A.Expr 
 }
 
 export interface StreamClauses {
+  readonly union: readonly Token[];
   readonly where: A.Expr | null;
   readonly enrich: readonly A.Enrich[];
   readonly keyBy: readonly A.Expr[] | null;
@@ -113,6 +114,7 @@ export function stream(kw: Token, n: Token, from: Token, c: StreamClauses): A.St
     kind: 'stream',
     name: name(n),
     from: name(from),
+    union: c.union.map(name),
     where: c.where,
     enrich: c.enrich,
     keyBy: c.keyBy ?? [],

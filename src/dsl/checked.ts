@@ -71,7 +71,7 @@ export interface CheckedSource {
 
 export interface CheckedStream {
   readonly decl: A.StreamDecl;
-  /** Schema of the records the stream reads. */
+  /** Schema of the records the stream reads (for `from a union b`, the inputs' common schema). */
   readonly input: Schema;
   /** Schema of the records it produces. */
   readonly output: Schema;
@@ -84,6 +84,8 @@ export interface CheckedPattern {
   readonly params: readonly ParamInfo[];
   /** In match order. */
   readonly variables: readonly VariableInfo[];
+  /** Schema of its records when read as a stream: the keys of `emit`, closed (none without an emit). */
+  readonly output: Schema;
 }
 
 /** A stream named only by `late into`: it carries the refused input records of its producers. */

@@ -12,7 +12,7 @@ import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
 import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
 import { didYouMean } from './suggest.js';
-import { type Type, assignable, describeType } from './types.js';
+import { type Type, assignable, describeType, join } from './types.js';
 
 export { constantValue, literalValue, sameExpr } from './constants.js';
 
@@ -153,8 +153,8 @@ class Checker {
     if (decl === undefined) {
       const late = this.lateProducers.get(name)?.[0];
       // A late stream carries its producer's refused input records.
-      if (late !== undefined) this.schemas.set(name, this.schemaOf(late.producer.from.name) ?? OPEN_EMPTY);
-    } else if (decl.kind !== 'pattern') {
+      if (late !== undefined) this.schemas.set(name, this.producerInput(late.producer));
+    } else {
       this.checkDecl(decl);
     }
     this.resolving.delete(name);
@@ -187,16 +187,22 @@ class Checker {
     return { open: select.star && input.open, fields: out };
   }
 
-  /** Resolves a `from`: must be a source, a stream or a late stream, and not lead back to itself. */
+  /** The records a stream or pattern reads (for a union, the merged schema), as its `late into` stream carries them. */
+  private producerInput(producer: A.StreamDecl | A.PatternDecl): Schema {
+    this.checkDecl(producer);
+    const checked = producer.kind === 'stream' ? this.streams.get(producer.name.name) : this.patterns.get(producer.name.name);
+    return checked?.decl === producer ? checked.input : OPEN_EMPTY;
+  }
+
+  /**
+   * Resolves a `from`: must be a source, a stream, a late stream or a pattern (its matches, as the records its
+   * `emit` builds), and not lead back to itself.
+   */
   private input(from: A.Name, reader: string, self: Declared): Schema {
     const decl = this.decls.get(from.name);
-    if (decl?.kind === 'pattern') {
-      this.error(from.pos, `'${from.name}' is a pattern; 'from' takes a source or a stream`);
-      return OPEN_EMPTY;
-    }
     if (decl === undefined && !this.lateProducers.has(from.name)) {
-      const inputs = [...[...this.decls.values()].filter((d) => d.kind !== 'pattern').map((d) => d.name.name), ...this.lateProducers.keys()];
-      this.error(from.pos, `unknown source or stream '${from.name}'${didYouMean(from.name, inputs)}`);
+      const inputs = [...this.decls.values()].map((d) => d.name.name);
+      this.error(from.pos, `unknown source, stream or pattern '${from.name}'${didYouMean(from.name, [...inputs, ...this.lateProducers.keys()])}`);
       return OPEN_EMPTY;
     }
     // A duplicate declaration is reported by declare(); its `from` is not followed for cycles.
@@ -213,7 +219,11 @@ class Checker {
     if (seen.has(name)) return false;
     seen.add(name);
     const decl = this.decls.get(name);
-    if (decl !== undefined) return decl.kind === 'stream' && this.readsFrom(decl.from.name, target, seen);
+    if (decl !== undefined) {
+      if (decl.kind === 'source') return false;
+      const inputs = decl.kind === 'stream' ? [decl.from, ...decl.union] : [decl.from];
+      return inputs.some((i) => this.readsFrom(i.name, target, seen));
+    }
     return (this.lateProducers.get(name) ?? []).some((p) => this.readsFrom(p.producer.name.name, target, seen));
   }
 
@@ -235,15 +245,19 @@ class Checker {
 
   private checkStream(decl: A.StreamDecl): void {
     const name = decl.name.name;
-    const input = this.input(decl.from, name, decl);
+    const input = decl.union.length === 0 ? this.input(decl.from, name, decl) : this.unionInput(decl);
     const fields = new Map(input.fields);
-    const recordOf = `records of '${decl.from.name}'`;
+    const recordOf = decl.union.length === 0 ? `records of '${decl.from.name}'` : `records of the union of ${[decl.from, ...decl.union].map((n) => `'${n.name}'`).join(', ')}`;
     const record = (): Scope => ({
       record: { open: input.open, fields }, recordOf, params: NO_PARAMS, pattern: null, aggregates: 'none',
       objects: false, where: '', constant: false,
     });
     if (decl.where !== null) this.ex.condition(decl.where, { ...record(), where: "in 'where'" }, "'where'");
     const lookups = new Map<A.Enrich, LookupSignature>();
+    const firstEnrich = decl.enrich[0];
+    if (firstEnrich !== undefined && decl.union.length > 0) {
+      this.error(firstEnrich.pos, "'enrich' cannot be used on a union; enrich the input stream that needs it");
+    }
     for (const e of decl.enrich) {
       const sig = this.enrich(e, { ...record(), where: "in 'enrich'" });
       if (sig !== null) lookups.set(e, sig);
@@ -288,6 +302,51 @@ class Checker {
     const output = this.streamOutput(decl, input);
     if (this.decls.get(name) === decl) this.schemas.set(name, output);
     this.streams.set(name, { decl, input, output, lookups });
+  }
+
+  /**
+   * `from a union b ...` (SQL UNION ALL, Flink's union): every input must carry the same fields, with types that
+   * mix (numbers with durations and timestamps, anything with null); a field a closed input lacks is an error
+   * (select it, e.g. `null as f`). An open input (no schema) is taken to have the others' fields.
+   */
+  private unionInput(decl: A.StreamDecl): Schema {
+    const reader = decl.name.name;
+    const inputs: { name: A.Name; schema: Schema }[] = [];
+    for (const n of [decl.from, ...decl.union]) {
+      const dup = inputs.find((i) => i.name.name === n.name);
+      if (dup !== undefined) {
+        this.error(n.pos, `'${n.name}' is already an input of this union (at column ${dup.name.pos.col}); read it once`);
+        continue;
+      }
+      inputs.push({ name: n, schema: this.input(n, reader, decl) });
+    }
+    const fields = new Map<string, Type>();
+    const bad = new Set<string>();
+    for (const { name, schema } of inputs) {
+      for (const [f, t] of schema.fields) {
+        const before = fields.get(f);
+        if (before === undefined) {
+          fields.set(f, t);
+          continue;
+        }
+        const mixed = join(before, t);
+        if (mixed === null) {
+          if (!bad.has(f)) this.error(name.pos, `the union's inputs disagree on '${f}': ${describeType(before)} in one, ${describeType(t)} in '${name.name}'`);
+          bad.add(f);
+          continue;
+        }
+        fields.set(f, mixed);
+      }
+    }
+    for (const { name, schema } of inputs) {
+      if (schema.open) continue;
+      const missing = [...fields.keys()].filter((f) => !schema.fields.has(f));
+      if (missing.length > 0) {
+        const first = missing[0] as string;
+        this.error(name.pos, `every input of a union needs the same fields, but '${name.name}' has no ${missing.map((f) => `'${f}'`).join(', ')} (select ${missing.length === 1 ? 'it' : 'them'} there, e.g. 'null as ${first}')`);
+      }
+    }
+    return { open: inputs.every((i) => i.schema.open), fields };
   }
 
   /** As in Flink, a window offset must be shorter than the period it shifts (size, or slide for sliding). */
@@ -402,7 +461,10 @@ class Checker {
     }
 
     const variables = [...vars.values()].map((v) => ({ ...v, condition: defined.get(v.name)?.cond ?? null }));
-    this.patterns.set(name, { decl, input, params: [...params.values()], variables });
+    // Read as a stream (`stream s = from <pattern>`), a pattern's records are its emit payloads.
+    const output: Schema = { open: false, fields: new Map((decl.emit?.entries ?? []).map((e) => [e.key, this.tables.types.get(e.value) ?? 'unknown'])) };
+    if (this.decls.get(name) === decl) this.schemas.set(name, output);
+    this.patterns.set(name, { decl, input, params: [...params.values()], variables, output });
   }
 
   private params(list: readonly A.Param[]): Map<string, ParamInfo> {

@@ -25,10 +25,12 @@ idleClause -> "idle" "after" expr                                   {% (d) => d[
 
 # ------------------------------------------------------------------ stream
 
-streamDecl -> "stream" %ident "=" "from" %ident whereClause:? enrichClause:* keyByClause:? windowClause:?
+streamDecl -> "stream" %ident "=" "from" %ident unionClause:* whereClause:? enrichClause:* keyByClause:? windowClause:?
               latenessClause:? lateIntoClause:? selectClause:?
-    {% (d) => b.stream(d[0], d[1], d[4], { where: d[5], enrich: d[6], keyBy: d[7], window: d[8],
-                                           allowedLateness: d[9], lateInto: d[10], select: d[11] }) %}
+    {% (d) => b.stream(d[0], d[1], d[4], { union: d[5], where: d[6], enrich: d[7], keyBy: d[8], window: d[9],
+                                           allowedLateness: d[10], lateInto: d[11], select: d[12] }) %}
+
+unionClause -> "union" %ident                                       {% (d) => d[1] %}
 
 whereClause -> "where" expr                                         {% (d) => d[1] %}
 enrichClause -> "enrich" %ident "=" %ident "(" args ")"             {% (d) => b.enrich(d[0], d[1], b.plainCall(d[3], d[5])) %}

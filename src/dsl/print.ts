@@ -193,7 +193,7 @@ export function printDecl(d: A.Decl): string {
       if (d.idleAfter !== null) lines.push(`  idle after ${printExpr(d.idleAfter)}`);
       break;
     case 'stream':
-      lines.push(`stream ${d.name.name} = from ${d.from.name}`);
+      lines.push(`stream ${d.name.name} = from ${[d.from, ...d.union].map((n) => n.name).join(' union ')}`);
       if (d.where !== null) lines.push(`  where ${printExpr(d.where)}`);
       for (const e of d.enrich) lines.push(`  enrich ${e.name.name} = ${printExpr(e.call)}`);
       if (d.keyBy.length > 0) lines.push(`  key by ${list(d.keyBy)}`);

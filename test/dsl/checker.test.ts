@@ -228,3 +228,38 @@ stream t = from s key by k window tumbling speed select k`).errors).toEqual([
     ]);
   });
 });
+
+describe('a pattern read as a stream, and a union', () => {
+  const SRC = 'source passes\n  event time ts\n';
+  const HOP = 'pattern hop\n  from passes\n  key by plate\n  match a next b\n' +
+    '  emit { plate: a.plate, gap: b.ts - a.ts, at: b.ts, km: distance_km(a.checkpoint, b.checkpoint), far: distance_km(a.checkpoint, b.checkpoint) > 1, pair: { a: a.checkpoint } }\n';
+  const schema = { ts: 'number', plate: 'string', checkpoint: 'string', speed: 'number' } as const;
+
+  test("its records have the emit's keys, typed from the emit's expressions, in a closed schema", () => {
+    const p = clean(SRC + HOP + 'stream far_hops = from hop where far\n', { schema });
+    const hop = p.patterns.get('hop');
+    expect(hop?.output.open).toBe(false);
+    expect([...(hop?.output.fields ?? [])]).toEqual([
+      ['plate', 'string'], ['gap', 'duration'], ['at', 'timestamp'], ['km', 'number'], ['far', 'boolean'], ['pair', 'object'],
+    ]);
+    expect(p.streams.get('far_hops')?.output).toEqual(hop?.output);
+  });
+
+  test('a union has the common schema of its inputs, types mixed as in `if`', () => {
+    const p = clean(
+      SRC + HOP +
+        'stream spot = from passes select plate, speed as v, null as gap\n' +
+        'stream hop_gaps = from hop select plate, null as v, gap\n' +
+        'stream both = from spot union hop_gaps\n  key by plate\n  window tumbling 1m\n  select plate, avg(v) as v, max(gap) as gap\n',
+      { schema },
+    );
+    expect([...(p.streams.get('both')?.input.fields ?? [])]).toEqual([['plate', 'string'], ['v', 'number'], ['gap', 'duration']]);
+    expect(p.streams.get('both')?.input.open).toBe(false);
+  });
+
+  test('a pattern may read another pattern directly, and a pattern with no emit gives empty records', () => {
+    const r = check(SRC + HOP + 'pattern long\n  from hop\n  define\n    h as gap > 10m\n  match h\n  emit { plate: h.plate }\n' +
+      'pattern bare\n  from passes\n  match x\nstream s = from bare select nope\n', { schema });
+    expect(r.errors).toEqual(["17:29: unknown field 'nope' in the records of 'bare'"]);
+  });
+});

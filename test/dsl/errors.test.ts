@@ -87,14 +87,69 @@ const cases: readonly BadCase[] = [
     name: "unknown input",
     source: "stream s = from nowhere select *",
     expected: [
-      "bad.pattern:1:17: unknown source or stream 'nowhere'\nstream s = from nowhere select *\n                ^",
+      "bad.pattern:1:17: unknown source, stream or pattern 'nowhere'\nstream s = from nowhere select *\n                ^",
     ],
   },
   {
-    name: "from a pattern",
-    source: "source passes\n  event time ts\npattern p from passes match a\nstream s = from p",
+    name: "pattern-to-stream cycle",
+    source: "source passes\n  event time ts\npattern p from s match a emit { n: 1 }\nstream s = from p",
     expected: [
-      "bad.pattern:4:17: 'p' is a pattern; 'from' takes a source or a stream\nstream s = from p\n                ^",
+      "bad.pattern:3:16: 'p' reads from itself through 's'\npattern p from s match a emit { n: 1 }\n               ^",
+      "bad.pattern:4:17: 's' reads from itself through 'p'\nstream s = from p\n                ^",
+    ],
+  },
+  {
+    name: "pattern-to-stream cycle through a union",
+    source: "source passes\n  event time ts\nstream both = from passes union p\npattern p from both match a",
+    expected: [
+      "bad.pattern:3:33: 'both' reads from itself through 'p'\nstream both = from passes union p\n                                ^",
+      "bad.pattern:4:16: 'p' reads from itself through 'both'\npattern p from both match a\n               ^",
+    ],
+  },
+  {
+    name: "unknown field of a pattern read as a stream",
+    source: "source passes\n  event time ts\npattern p from passes match a emit { who: a.plate }\nstream s = from p where plate == \"x\"",
+    expected: [
+      "bad.pattern:4:25: unknown field 'plate' in the records of 'p'\nstream s = from p where plate == \"x\"\n                        ^",
+    ],
+  },
+  {
+    name: "type error on a field of a pattern read as a stream",
+    source: "source passes\n  event time ts\npattern p from passes match a next b emit { gap: b.ts - a.ts, who: a.plate }\nstream s = from p\n  where gap > who",
+    schema: true,
+    expected: [
+      "bad.pattern:5:13: cannot order a duration and a string with '>'\n  where gap > who\n            ^",
+    ],
+  },
+  {
+    name: "union inputs with different fields",
+    source: "source passes\n  event time ts\nstream a = from passes select plate\nstream b = from passes select plate, speed\nstream u = from a union b",
+    schema: true,
+    expected: [
+      "bad.pattern:5:17: every input of a union needs the same fields, but 'a' has no 'speed' (select it there, e.g. 'null as speed')\nstream u = from a union b\n                ^",
+    ],
+  },
+  {
+    name: "union inputs disagree on a type",
+    source: "source passes\n  event time ts\nstream a = from passes select plate as x\nstream b = from passes select speed as x\nstream u = from a union b",
+    schema: true,
+    expected: [
+      "bad.pattern:5:25: the union's inputs disagree on 'x': a string in one, a number in 'b'\nstream u = from a union b\n                        ^",
+    ],
+  },
+  {
+    name: "union reads an input twice",
+    source: "source passes\n  event time ts\nstream u = from passes union passes",
+    expected: [
+      "bad.pattern:3:30: 'passes' is already an input of this union (at column 17); read it once\nstream u = from passes union passes\n                             ^",
+    ],
+  },
+  {
+    name: "enrich on a union",
+    source: "source passes\n  event time ts\nstream a = from passes select plate\nstream u = from a union a2\n  enrich n = first_seen(plate)\nstream a2 = from passes select plate",
+    schema: true,
+    expected: [
+      "bad.pattern:5:3: 'enrich' cannot be used on a union; enrich the input stream that needs it\n  enrich n = first_seen(plate)\n  ^",
     ],
   },
   {
@@ -482,7 +537,7 @@ const cases: readonly BadCase[] = [
     name: "misspelt input, with a suggestion",
     source: "source passes\n  event time ts\nstream s = from pases select *",
     expected: [
-      "bad.pattern:3:17: unknown source or stream 'pases'; did you mean 'passes'?\nstream s = from pases select *\n                ^",
+      "bad.pattern:3:17: unknown source, stream or pattern 'pases'; did you mean 'passes'?\nstream s = from pases select *\n                ^",
     ],
   },
   {

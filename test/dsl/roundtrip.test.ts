@@ -101,7 +101,7 @@ const call = fc.tuple(ident, fc.array(expr, { maxLength: 2 })).map(
 );
 const stream = fc
   .record({
-    name, from: name, where: opt(expr),
+    name, from: name, union: fc.array(name, { maxLength: 2 }), where: opt(expr),
     enrich: fc.array(fc.tuple(name, call).map(([n, c]): A.Enrich => ({ kind: 'enrich', name: n, call: c, pos: P })), { maxLength: 2 }),
     keyBy: fc.array(expr, { maxLength: 2 }), window: opt(windowSpec), allowedLateness: opt(expr), lateInto: opt(name), select: opt(select),
   })
@@ -157,7 +157,7 @@ describe('print then parse', () => {
         // An expression travels inside a stream's where clause.
         const p: A.Program = {
           kind: 'program', file: 'gen.pattern',
-          decls: [{ kind: 'stream', name: { kind: 'name', name: 's', pos: P }, from: { kind: 'name', name: 'x', pos: P }, where: e,
+          decls: [{ kind: 'stream', name: { kind: 'name', name: 's', pos: P }, from: { kind: 'name', name: 'x', pos: P }, union: [], where: e,
             enrich: [], keyBy: [], window: null, allowedLateness: null, lateInto: null, select: null, pos: P }],
         };
         const text = printProgram(p);

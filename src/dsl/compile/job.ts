@@ -89,6 +89,7 @@ class JobCompiler {
   private readonly graph: JobGraph;
   private readonly built = new Map<string, DataStream<Rec>>();
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
+  private readonly defaultPatterns = new Map<string, ReturnType<JobCompiler['patternStream']>>();
   /** Set once the source is built (the enrich stage runs in the source). */
   private enrich: EnrichPlan | null = null;
   private readonly program: CheckedProgram;
@@ -119,16 +120,29 @@ class JobCompiler {
     return this.graph;
   }
 
-  /** The streams the job will build: what the rules' and matched patterns read, `--stream` outputs, and what those read. */
+  /**
+   * The streams the job will build: what the rules' and matched patterns read, `--stream` outputs, and what those
+   * read, through the patterns read as streams (a pattern no rule names runs when a needed stream reads it).
+   */
   private neededStreams(): Set<string> {
     if (this.spec.allStreams === true) return new Set(this.program.streams.keys());
     const needed = new Set<string>();
+    const visitedPatterns = new Set<string>();
     const visit = (name: string): void => {
       if (needed.has(name)) return;
       const stream = this.program.streams.get(name);
       if (stream !== undefined) {
         needed.add(name);
         visit(stream.decl.from.name);
+        for (const u of stream.decl.union) visit(u.name);
+        return;
+      }
+      const pattern = this.program.patterns.get(name);
+      if (pattern !== undefined) {
+        if (!visitedPatterns.has(name)) {
+          visitedPatterns.add(name);
+          visit(pattern.decl.from.name);
+        }
         return;
       }
       for (const p of this.program.lateStreams.get(name)?.producers ?? []) if (p.kind === 'stream') visit(p.name.name);
@@ -144,10 +158,12 @@ class JobCompiler {
 
   /** A stream over the late output of a pattern that no rule runs has no input: it is left out. */
   private readsUnrunPattern(stream: CheckedStream): boolean {
-    const late = this.program.lateStreams.get(stream.decl.from.name);
-    if (late !== undefined) return late.producers.some((p) => p.kind === 'pattern' && !this.built.has(`$late-producer:${late.name}`));
-    const from = this.program.streams.get(stream.decl.from.name);
-    return from !== undefined && this.readsUnrunPattern(from);
+    return [stream.decl.from, ...stream.decl.union].some((input) => {
+      const late = this.program.lateStreams.get(input.name);
+      if (late !== undefined) return late.producers.some((p) => p.kind === 'pattern' && !this.built.has(`$late-producer:${late.name}`));
+      const from = this.program.streams.get(input.name);
+      return from !== undefined && this.readsUnrunPattern(from);
+    });
   }
 
   private fail(pos: A.Pos, message: string): never {
@@ -223,6 +239,7 @@ class JobCompiler {
       this.built.set(name, s);
       return s;
     }
+    if (this.program.patterns.has(name)) return this.patternRecords(name);
     const checked = this.program.streams.get(name);
     if (checked === undefined) throw new Error(`internal: unknown stream '${name}'`);
     const s = this.compileStream(checked);
@@ -244,6 +261,8 @@ class JobCompiler {
     const name = decl.name.name;
     const cx = this.baseCx;
     let s = this.stream(decl.from.name);
+    // A union is one operator whose watermark is the minimum of its inputs' (Flink's union).
+    if (decl.union.length > 0) s = s.union(`stream:${name}:union`, ...decl.union.map((u) => this.stream(u.name)));
     const copyEnriched = this.enrich?.copyStep(name);
     if (copyEnriched !== undefined) {
       // The stage evaluated `where` already: a record has lookup results exactly when it passed.
@@ -353,17 +372,43 @@ class JobCompiler {
           ...(timeoutTag === undefined ? {} : { timeoutTag }),
         }),
     );
-    if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, matches as unknown as DataStream<Rec>);
+    // The first operator of a pattern provides its `late into` stream (a rule's, or else the one read as a stream).
+    const producer = decl.lateInto === null ? null : `$late-producer:${decl.lateInto.name}`;
+    if (producer !== null && !this.built.has(producer)) this.built.set(producer, matches as unknown as DataStream<Rec>);
     return { compiled, matches, timeouts: timeoutTag === undefined ? null : matches.sideOutput(timeoutTag) };
   }
 
-  private matchPattern(name: string): void {
-    const sink = this.spec.outputs.matches;
+  /**
+   * A pattern with its default parameters, one operator (uid `pattern:<name>:cep`) shared by `vigil match` and the
+   * streams that read the pattern; with timeouts only when `vigil match` prints them.
+   */
+  private defaultPattern(name: string): ReturnType<JobCompiler['patternStream']> {
+    const done = this.defaultPatterns.get(name);
+    if (done !== undefined) return done;
     const checked = this.program.patterns.get(name);
     if (checked === undefined) throw new Error(`internal: unknown pattern '${name}'`);
     const defaults: Record<string, Value> = {};
     for (const p of checked.params) defaults[p.name] = p.default;
-    const { matches, timeouts } = this.patternStream(name, `pattern:${name}`, defaults, true);
+    const built = this.patternStream(name, `pattern:${name}`, defaults, (this.spec.patterns ?? []).includes(name));
+    this.defaultPatterns.set(name, built);
+    return built;
+  }
+
+  /**
+   * A pattern read as a stream: one record per match, the payload its `emit` builds, at the match's event time
+   * (its last event). The CEP operator emits a match when the watermark passes that event, before it forwards the
+   * watermark, so the records are never behind the watermark of the stream that reads them.
+   */
+  private patternRecords(name: string): DataStream<Rec> {
+    const { compiled, matches } = this.defaultPattern(name);
+    const s = matches.map<Rec>(`pattern:${name}:records`, (o) => compiled.emit(o.match) as Rec);
+    this.built.set(name, s);
+    return s;
+  }
+
+  private matchPattern(name: string): void {
+    const sink = this.spec.outputs.matches;
+    const { matches, timeouts } = this.defaultPattern(name);
     if (sink === undefined) return;
     matches.map<MatchRecord>(`pattern:${name}:format`, (o) => ({ pattern: name, match: o.match })).to(`pattern:${name}:out`, sink);
     timeouts?.map<MatchRecord>(`pattern:${name}:format-timeouts`, (o) => ({ pattern: name, timeout: o.match })).to(`pattern:${name}:out-timeouts`, sink);

@@ -70,18 +70,25 @@ export class KeyBounds {
     if (this.program.sources.has(from)) return this.boundedFields.has(field);
     const late = this.program.lateStreams.get(from);
     if (late !== undefined) return late.producers.every((p) => this.boundedField(p.from.name, field));
+    const pattern = this.program.patterns.get(from);
+    if (pattern !== undefined) {
+      // A pattern read as a stream: its records are its emit payloads, computed from the events it read.
+      const entry = pattern.decl.emit?.entries.find((e) => e.key === field);
+      return entry !== undefined && this.bounded(entry.value, pattern.decl.from.name);
+    }
     const stream = this.program.streams.get(from);
     if (stream === undefined) return false;
     if (stream.output.fields.get(field) === 'boolean') return true;
     const decl = stream.decl;
+    const inputs = [decl.from, ...decl.union].map((n) => n.name);
     if (decl.enrich.some((e) => e.name.name === field)) return false;
     if (decl.select !== null) {
       const item = decl.select.items.find((it, i) => selectItemName(it, i) === field);
-      if (item !== undefined) return this.bounded(item.expr, decl.from.name);
+      if (item !== undefined) return inputs.every((input) => this.bounded(item.expr, input));
       // window_start, window_end and anything not selected.
       if (!decl.select.star || decl.window !== null) return false;
     }
-    return this.boundedField(decl.from.name, field);
+    return inputs.every((input) => this.boundedField(input, field));
   }
 }
 
