@@ -1,7 +1,8 @@
 /**
  * End-to-end throughput of `vigil run` (issue 5's speed target: 1M records at >= 200,000 records/s on one core):
  * the embedded job with every shipped pattern and rule, run in-process N times over one generated file; prints
- * records/s per run, best and median, and the peak heap seen during each run.
+ * records/s of the job per run (as `vigil run` reports it: after loading rules and seeding first_seen), best and
+ * median, the whole command per CPU-second, and the peak heap seen during each run.
  *
  *   npm run build && node --expose-gc dist/bench/run.js [--input FILE] [--records 1000000] [--runs 3]
  *                                                       [--patterns DIR] [--rules DIR] [--cold | --known-vehicles TRUTH]
@@ -64,7 +65,10 @@ async function generated(count: number): Promise<string> {
 
 interface RunResult {
   readonly records: number;
+  /** The whole command: loading the program, seeding first_seen, the job. */
   readonly seconds: number;
+  /** The job alone, as `vigil run` reports it (records in, alerts out): the throughput figure. */
+  readonly jobSeconds: number;
   /** user + system CPU of the process (GC helper threads included): steadier than wall time on a shared machine. */
   readonly cpuSeconds: number;
   readonly peakHeap: number;
@@ -86,9 +90,9 @@ async function once(input: string): Promise<RunResult> {
   clearInterval(sampler);
   heap.sample();
   if (code !== 0) throw new Error(`vigil run exited ${code}: ${summary}`);
-  const m = /^vigil run: ([\d,]+) records/m.exec(summary);
+  const m = /^vigil run: ([\d,]+) records.* in ([\d.]+) s /m.exec(summary);
   if (m === null) throw new Error(`unexpected summary: ${summary}`);
-  return { records: Number(m[1]!.replace(/,/g, '')), seconds, cpuSeconds, peakHeap: heap.peak, summary: summary.trim() };
+  return { records: Number(m[1]!.replace(/,/g, '')), seconds, jobSeconds: Number(m[2]), cpuSeconds, peakHeap: heap.peak, summary: summary.trim() };
 }
 
 const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generated(records);
@@ -99,12 +103,13 @@ const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
   results.push(r);
-  const rate = Math.round(r.records / r.seconds);
-  console.log(`run ${i + 1}: ${rate.toLocaleString('en')} records/s (${r.seconds.toFixed(2)} s; ${Math.round(r.records / r.cpuSeconds).toLocaleString('en')} per CPU-second; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
+  const rate = Math.round(r.records / r.jobSeconds);
+  console.log(`run ${i + 1}: ${rate.toLocaleString('en')} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
+    `${Math.round(r.records / r.cpuSeconds).toLocaleString('en')} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
 }
-const rates = results.map((r) => r.records / r.seconds).sort((a, b) => a - b);
+const rates = results.map((r) => r.records / r.jobSeconds).sort((a, b) => a - b);
 const median = (rates: number[]): number => rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
 const cpuRates = results.map((r) => r.records / r.cpuSeconds).sort((a, b) => a - b);
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 console.log(`vigil run, ${results[0]!.records.toLocaleString('en')} records, ${runs} runs: best ${fmt(rates[rates.length - 1]!)} records/s, ` +
-  `median ${fmt(median(rates))} records/s (per CPU-second: best ${fmt(cpuRates[cpuRates.length - 1]!)}, median ${fmt(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
+  `median ${fmt(median(rates))} records/s in the job (whole command per CPU-second: best ${fmt(cpuRates[cpuRates.length - 1]!)}, median ${fmt(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
