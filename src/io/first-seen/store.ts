@@ -51,7 +51,9 @@ export interface FirstSeenStore {
 /** Throws unless the key columns, timestamps and ids line up and every timestamp is a finite number. */
 export function validateBatch(batch: FirstSeenBatch): void {
   const n = batch.timestamps.length;
-  if (batch.ids.length !== n || (batch.keys.length === 0 && n > 0) || batch.keys.some((column) => column.length !== n)) {
+  let aligned = batch.ids.length === n && (batch.keys.length > 0 || n === 0);
+  for (let j = 0; j < batch.keys.length; j++) if ((batch.keys[j] as readonly string[]).length !== n) aligned = false;
+  if (!aligned) {
     const keys = batch.keys.map((column) => column.length).join('/');
     throw new RangeError(`first_seen batch: ${keys || 'no'} keys, ${n} timestamps, ${batch.ids.length} ids`);
   }
