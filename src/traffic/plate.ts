@@ -25,6 +25,8 @@ export function normalizePlate(plate: string): string {
   let i = 0;
   for (; i < n; i++) {
     const c = plate.charCodeAt(i);
+    // Digits, A-Z and CJK ideographs (region characters) are normal: most plates are only these.
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x4e00 && c <= 0x9fff)) continue;
     if (normalChar(c) !== c) break;
   }
   if (i === n) return plate;
