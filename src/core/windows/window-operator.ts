@@ -258,12 +258,17 @@ class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, 
     super(options, assigner);
   }
 
+  /** The pane maps of the windows ending at `firingEnd` (all keys' windows of one end share them). */
+  private firingEnd = Number.NaN;
+  private firingPanes: Array<Map<Key, ACC> | undefined> = [];
+
   private paneKeys(start: number): Map<Key, ACC> {
     if (start === this.lastPane) return this.lastPaneKeys as Map<Key, ACC>;
     let m = this.panes.get(start);
     if (m === undefined) {
       m = new Map();
       this.panes.set(start, m);
+      this.firingEnd = Number.NaN;
     }
     this.lastPane = start;
     this.lastPaneKeys = m;
@@ -299,9 +304,13 @@ class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, 
     }
   }
 
-  /** Opens the windows over a new pane that the key does not have yet, latest start first. */
+  /**
+   * Opens the windows over a new pane that the key does not have yet, latest start first. When the key has the
+   * pane before, every window over both is open already (or late, as it was then): only the one starting here is new.
+   */
   private openWindows(key: Key, p: number, wm: number): void {
-    for (let s = p; s > p - this.size; s -= this.slide) {
+    const last = this.panes.get(p - this.slide)?.has(key) === true ? p - this.slide : p - this.size;
+    for (let s = p; s > last; s -= this.slide) {
       const end = s + this.size;
       if (end - 1 + this.lateness <= wm) break;
       const b = this.bucket(end);
@@ -312,9 +321,15 @@ class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, 
   }
 
   protected resultOf(w: Win<null>): R {
+    if (w.end !== this.firingEnd) {
+      this.firingEnd = w.end;
+      this.firingPanes.length = 0;
+      for (let p = w.start; p < w.end; p += this.slide) this.firingPanes.push(this.panes.get(p));
+    }
     let acc = this.aggregate.create();
-    for (let p = w.start; p < w.end; p += this.slide) {
-      const a = this.panes.get(p)?.get(w.key);
+    const maps = this.firingPanes;
+    for (let i = 0; i < maps.length; i++) {
+      const a = maps[i]?.get(w.key);
       if (a !== undefined) acc = this.aggregate.merge(acc, a);
     }
     return this.aggregate.result(acc);
@@ -326,6 +341,7 @@ class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, 
     const m = this.panes.get(start);
     if (m === undefined) return;
     this.panes.delete(start);
+    this.firingEnd = Number.NaN;
     this.entries -= m.size;
     if (start === this.lastPane) {
       this.lastPane = Number.NaN;
@@ -341,6 +357,7 @@ class PanedWindowOperator<IN, ACC, R, OUT> extends FixedWindowOperator<IN, ACC, 
 
   protected override clearPanes(): void {
     this.panes.clear();
+    this.firingEnd = Number.NaN;
     this.lastPane = Number.NaN;
     this.lastPaneKeys = undefined;
   }
