@@ -42,10 +42,11 @@ interface Waiting<E> {
  * enter their key's NFA in timestamp order (arrival order breaks ties); events behind the watermark go to the late
  * output. Waiting events sit in one operator-wide queue of sorted runs (not a timer per event; they mostly come
  * sorted, from the event-time stage or a window): when the watermark advances they
- * are taken in time order, interleaved with the keys' expiry timers. With `within`, each key has at most one
- * expiry timer, at its oldest partial match's expiry, so matches time out (and trailing `not followed by`
- * patterns complete) as the watermark passes, with no scan over keys. Matches go to the main output, timed-out
- * partial matches to the timeout side output.
+ * are taken in time order, interleaved with the keys' expiry timers. With `within`, a key whose expiry can emit
+ * something (timeouts are wanted, a trailing `not followed by`, a held-back match) has one expiry timer, at its
+ * oldest partial match's expiry, so matches time out and complete exactly as the watermark passes. Other keys (most
+ * of cloned_plate's vehicles) have none: a sweep every quarter of `within` forgets their expired partial matches.
+ * Matches go to the main output, timed-out partial matches to the timeout side output.
  */
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
@@ -54,12 +55,17 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private seq = 0;
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
+  /** Keys whose expiry can emit nothing get no timer: a sweep over the keys prunes them once the watermark has moved
+   *  this far (a quarter of `within`), so their expired partial matches linger at most that long. */
+  private readonly sweepEveryMs: number;
+  private nextSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
+    this.sweepEveryMs = Math.max(1, Math.floor(this.nfa.compiled.windowMs / 4));
   }
 
   override open(ctx: OperatorContext<CepOutput<E>>): void {
@@ -108,7 +114,19 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       this.scheduleExpiry(top.key, st);
     }
     this.timers.advanceWatermark(watermark, this);
+    if (watermark >= this.nextSweep) this.sweep(watermark);
     this.output.emitWatermark(watermark);
+  }
+
+  /** Prunes the expired partial matches of keys that have no expiry timer, and drops keys left with nothing. */
+  private sweep(watermark: number): void {
+    this.nextSweep = watermark + this.sweepEveryMs;
+    for (const [key, st] of this.states) {
+      if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) continue;
+      this.backend.setCurrentKey(key);
+      this.emit(key, this.nfa.advanceTime(st, watermark), watermark); // emits nothing: kept for safety
+      if (this.nfa.partialMatchCount(st) === 0 && st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
+    }
   }
 
   /** A key's expiry timer: time its partial matches out and set the next one. */
@@ -133,6 +151,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     }
     const due = this.nfa.nextTimeout(st);
     if (due === Number.POSITIVE_INFINITY) return;
+    // Expiring would only forget partial matches (nothing to emit): the sweep does that, with no timer per key.
+    if (!this.nfa.expiryMayEmit(st)) return;
     // One pending timer per key: an earlier one, when it fires, sets the next.
     if (st.pendingExpiry <= due) return;
     st.pendingExpiry = due;

@@ -47,6 +47,12 @@ export interface Nfa<E> {
   nextTimeout(state: NfaKeyState<E>): number;
   /** False when the event cannot start a partial match on a key with no state (so none need be made). */
   couldStart(event: E, timestamp: number): boolean;
+  /**
+   * False when advanceTime on this key could only forget partial matches, never emit: no timed-out partial match
+   * is wanted, the pattern has no trailing notFollowedBy, and no finished match is held back. Such a key needs no
+   * exact wake-up when its partial matches expire; pruning it later changes no output.
+   */
+  expiryMayEmit(state: NfaKeyState<E>): boolean;
   readonly compiled: CompiledPattern<E>;
 }
 
@@ -152,6 +158,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly maxPartials: number;
   private readonly logger: CepLogger | undefined;
   private readonly timeouts: boolean;
+  /** A trailing notFollowedBy: partial matches completing at their expiry. */
+  private readonly hasPending: boolean;
   private readonly ctx = new StepContext<E>();
   private readonly out = new OutputBuilder<E>();
   // Scratch space reused by every step (with explicit counts: resetting an array's length is not free).
@@ -184,6 +192,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.maxPartials = max;
     this.logger = options.logger;
     this.timeouts = options.timeouts ?? true;
+    this.hasPending = this.kinds.includes(K_PENDING);
     this.startTakes = startTakeConditions(compiled);
     this.startState = new ComputationState<E>(compiled.start, null, DEWEY_START, -1, -1, -1);
   }
@@ -200,6 +209,10 @@ export class NfaRuntime<E> implements Nfa<E> {
     ctx.timestamp = timestamp;
     for (let i = 0; i < takes.length; i++) if ((takes[i] as Condition<E>)(event, ctx)) return true;
     return false;
+  }
+
+  expiryMayEmit(st: NfaKeyState<E>): boolean {
+    return this.timeouts || this.hasPending || st.completed.length > 0;
   }
 
   createState(key?: unknown): NfaKeyState<E> {

@@ -47,6 +47,20 @@ describe('CepOperator (event time)', () => {
     expect(r.out).toEqual(['timeout:x@110:a=10']);
   });
 
+  it('forgets expired partial matches of keys whose expiry emits nothing (no timeout output), with no timer per key', async () => {
+    // No timeout side output: expiring only forgets. The sweep (every quarter of `within`) drops those keys.
+    let op: CepOperator<Ev> | undefined;
+    const nfa = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)).within(100));
+    const build = (s: DataStream<Ev>) =>
+      s.keyBy((e) => e.k).transform('cep', (key) => (op = new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa() }))).map('fmt', fmt);
+    const keys = ['k1', 'k2', 'k3', 'k4'];
+    const lines = [...keys.map((k, i) => ev(k, 10 + i, 1)), ev('k1', 20, 2), ev('other', 400, 3)];
+    const r = await runJob(lines, build, { finalWatermark: false });
+    expect(r.out).toEqual(['match:k1@20:a=10,b=20']);
+    expect(op?.partialMatches()).toBe(0);
+    expect(op?.snapshotState().nfa).toEqual([]);
+  });
+
   it('completes a pattern ending in not followed by when within expires', async () => {
     const absence = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).notFollowedBy('c').where(isKind(3)).within(100));
     const r = await runJob([ev('x', 10, 1), ev('y', 20, 1), ev('y', 50, 3), ev('z', 1_000, 2)], cep(absence), { finalWatermark: false });
