@@ -176,7 +176,9 @@ function build(): City {
       link.cps.push(checkpoints.length);
       link.cpOffsetKm.push(along);
       cpLink.push(link.index);
-      checkpoints.push({ id, name, ...toLatLon(x, y), segment, direction: link.direction, kind, lanes, road: link.road, speed_limit: link.limitKmh });
+      // The next camera downstream on the same segment ("" for the last): where a vehicle seen here is seen next.
+      const next = k + 1 < fractions.length ? `CP${String(checkpoints.length + 2).padStart(4, '0')}` : '';
+      checkpoints.push({ id, name, ...toLatLon(x, y), segment, direction: link.direction, kind, lanes, road: link.road, speed_limit: link.limitKmh, next_on_segment: next });
     });
   };
   for (const g of gateways) place(g.inbound, [0.7, 0.93], true);
