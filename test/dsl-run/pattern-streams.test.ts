@@ -54,6 +54,15 @@ describe('a pattern read as a stream', () => {
     expect(r.summary.late).toBe(0);
   });
 
+  it('a pattern may read another pattern directly; a pattern no rule names runs because a rule\'s pattern reads it', async () => {
+    const text = SOURCE + HOP + 'pattern long\n  from hop\n  define\n    h as secs >= 40\n  match h\n  emit { plate: h.plate, secs: h.secs }\n';
+    const r = await runFiles({ patterns: { 'f.pattern': text }, rules: { 'long.yaml': 'id: long\npattern: long\nseverity: info\n' }, input: INPUT });
+    expect(r.outputs.map((a) => [a['event_time'], a['payload']])).toEqual([
+      [T0 + s(70), { plate: 'A', secs: 40 }],
+      [T0 + s(100), { plate: 'B', secs: 90 }],
+    ]);
+  });
+
   it('`from a union b` interleaves records of different producers; null fields are skipped by the aggregates', async () => {
     const text =
       SOURCE + HOP +
