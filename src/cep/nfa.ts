@@ -421,7 +421,7 @@ export class NfaRuntime<E> implements Nfa<E> {
         }
       } else {
         const current = deweyIncrease(cs.version, takesToVisit);
-        const nextVersion = current === DEWEY_START ? DEWEY_START_STAGE : deweyAddStage(current);
+        const nextVersion = addStage(current);
         takesToVisit--;
         const node = buffer.put(states[e.source]!.variable, this.entry, event, ts, this.eventSeq, cs.node, current);
         this.entry = node.entry;
@@ -471,8 +471,16 @@ export class NfaRuntime<E> implements Nfa<E> {
   }
 }
 
-/** The version of a partial match just started: shared, as Dewey versions are never mutated. */
+/** The versions of a partial match just started and after its second take: shared (Dewey versions are never
+ *  mutated), so the common linear patterns allocate no version per event. */
 const DEWEY_START_STAGE: Dewey = Object.freeze(deweyAddStage(DEWEY_START)) as Dewey;
+const DEWEY_SECOND_STAGE: Dewey = Object.freeze(deweyAddStage(DEWEY_START_STAGE)) as Dewey;
+
+function addStage(v: Dewey): Dewey {
+  if (v === DEWEY_START) return DEWEY_START_STAGE;
+  if (v === DEWEY_START_STAGE) return DEWEY_SECOND_STAGE;
+  return deweyAddStage(v);
+}
 
 function selfIncrease(ignores: number, takes: number): number {
   return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);
