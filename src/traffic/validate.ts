@@ -160,6 +160,9 @@ export class RecordValidator {
     }
 
     // Everything is checked: normalise in place, always writing the same fields in the same order.
+    // The registry's own id string replaces the parsed copy: hashed once, so every map keyed by checkpoint downstream
+    // (windows, lookups) finds it without hashing a fresh string per record.
+    r['checkpoint'] = cp.id;
     r['plate'] = plate;
     r['plate_color'] = color;
     r['plate_readable'] = readable;
