@@ -29,6 +29,7 @@ import { makeAlert, suppression, suppressionKey, type Alert } from '../rules/ale
 import type { LinkedRule } from '../rules/link.js';
 import type { Route, Rule } from '../rules/rule.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
+import { printExpr } from '../print.js';
 import { EnrichPlan } from './enrich.js';
 import type { BatchLookup } from './lookups.js';
 import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
@@ -89,6 +90,8 @@ class JobCompiler {
   private readonly graph: JobGraph;
   private readonly built = new Map<string, DataStream<Rec>>();
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
+  /** Key selectors by their expressions (and parameters): patterns keyed alike share one, and with it its cache. */
+  private readonly keySelectors = new Map<string, (r: Rec) => Key>();
   private readonly defaultPatterns = new Map<string, ReturnType<JobCompiler['patternStream']>>();
   /** Set once the source is built (the enrich stage runs in the source). */
   private enrich: EnrichPlan | null = null;
@@ -305,23 +308,27 @@ class JobCompiler {
     }
   }
 
-  /** Keys are strings: one key expression's value, or several joined by a unit separator. Null when any is null. */
+  /**
+   * Keys are strings: one key expression's value, or several joined by a unit separator. Null when any is null.
+   * Selectors of the same expressions are one function that remembers the last record's key: cloned_plate and hop
+   * both key every sighting by plate and colour, and then build, flatten and hash one key string, not two.
+   */
   private keySelector(exprs: readonly A.Expr[], cx: ExprContext): (r: Rec) => Key {
-    const evals = exprs.map((e) => compileExpr(e, cx));
-    const scope = new RecordScope();
-    if (evals.length === 1) {
-      const [only] = evals as [Evaluator];
-      return (r) => {
-        scope.event = r;
-        return keyPart(only(scope));
-      };
-    }
-    return (r) => {
-      scope.event = r;
-      let key = '';
-      for (let i = 0; i < evals.length; i++) key += (i === 0 ? '' : KEY_SEPARATOR) + keyPart((evals[i] as Evaluator)(scope));
-      return key;
+    const id = `${exprs.map((e) => printExpr(e)).join('\u0000')}\u0000${JSON.stringify(cx.params)}`;
+    const known = this.keySelectors.get(id);
+    if (known !== undefined) return known;
+    const select = keySelectorOf(exprs, cx);
+    let lastRecord: Rec | null = null;
+    let lastKey: Key = NULL_KEY;
+    const cached = (r: Rec): Key => {
+      if (r !== lastRecord) {
+        lastKey = select(r);
+        lastRecord = r;
+      }
+      return lastKey;
     };
+    this.keySelectors.set(id, cached);
+    return cached;
   }
 
   // ------------------------------------------------------------------ patterns
@@ -451,6 +458,24 @@ const NULL_KEY = '\u0000null';
 /** An alert's key as people read it (and Kafka partitions by it): the key's parts joined by `|`, e.g. `浙A12345|blue`. */
 function alertKey(key: Key): string {
   return typeof key === 'string' ? key.replaceAll(KEY_SEPARATOR, '|') : String(key);
+}
+
+function keySelectorOf(exprs: readonly A.Expr[], cx: ExprContext): (r: Rec) => Key {
+  const evals = exprs.map((e) => compileExpr(e, cx));
+  const scope = new RecordScope();
+  if (evals.length === 1) {
+    const [only] = evals as [Evaluator];
+    return (r) => {
+      scope.event = r;
+      return keyPart(only(scope));
+    };
+  }
+  return (r) => {
+    scope.event = r;
+    let key = '';
+    for (let i = 0; i < evals.length; i++) key += (i === 0 ? '' : KEY_SEPARATOR) + keyPart((evals[i] as Evaluator)(scope));
+    return key;
+  };
 }
 
 function keyPart(v: Value): string {
