@@ -64,7 +64,6 @@ export class ComputationState<E> {
     readonly version: Dewey,
     readonly startTs: number,
     readonly startSeq: number,
-    readonly prevTs: number,
   ) {}
 }
 
@@ -194,7 +193,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.timeouts = options.timeouts ?? true;
     this.hasPending = this.kinds.includes(K_PENDING);
     this.startTakes = startTakeConditions(compiled);
-    this.startState = new ComputationState<E>(compiled.start, null, DEWEY_START, -1, -1, -1);
+    this.startState = new ComputationState<E>(compiled.start, null, DEWEY_START, -1, -1);
   }
 
   /**
@@ -413,11 +412,11 @@ export class NfaRuntime<E> implements Nfa<E> {
           if (v === cs.version) {
             buffer.lock(cs.node);
             this.nextScratch[this.nextCount++] = cs; // unchanged: reuse instead of copying
-          } else this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
+          } else this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq);
         } else {
           const v = deweyAddStage(deweyIncrease(cs.version, takesToSkip + ignoresToVisit));
           ignoresToVisit--;
-          this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq, cs.prevTs);
+          this.add(buffer, e.target, cs.node, v, cs.startTs, cs.startSeq);
         }
       } else {
         const current = deweyIncrease(cs.version, takesToVisit);
@@ -427,9 +426,9 @@ export class NfaRuntime<E> implements Nfa<E> {
         this.entry = node.entry;
         const startTs = isStart ? ts : cs.startTs;
         const startSeq = isStart ? this.eventSeq : cs.startSeq;
-        this.add(buffer, e.target, node, nextVersion, startTs, startSeq, ts);
+        this.add(buffer, e.target, node, nextVersion, startTs, startSeq);
         const fin = this.finalAfterProceed(e.target, event);
-        if (fin >= 0) this.add(buffer, fin, node, nextVersion, startTs, startSeq, ts);
+        if (fin >= 0) this.add(buffer, fin, node, nextVersion, startTs, startSeq);
       }
     }
     // The start state is renewed as it is. Flink bumps its version per event so each partial match it starts gets
@@ -446,10 +445,9 @@ export class NfaRuntime<E> implements Nfa<E> {
     version: Dewey,
     startTs: number,
     startSeq: number,
-    prevTs: number,
   ): void {
     buffer.lock(node);
-    this.nextScratch[this.nextCount++] = new ComputationState<E>(state, node, version, startTs, startSeq, prevTs);
+    this.nextScratch[this.nextCount++] = new ComputationState<E>(state, node, version, startTs, startSeq);
   }
 
   /** After a TAKE into `state`: can it reach the final state by PROCEED edges alone (everything after is optional)? */

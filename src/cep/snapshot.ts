@@ -20,7 +20,8 @@ export interface EventCodec<E> {
 type EventRow = [number, number, unknown];
 /** [event row index, variable, previous node index or -1, Dewey version] */
 type NodeRow = [number, string, number, number[]];
-/** [state index, node index or -1, version, start timestamp, start seq, previous timestamp] */
+/** [state index, node index or -1, version, start timestamp, start seq, last event's timestamp (informational: the
+ *  runtime no longer keeps it; written for readers of format 1, ignored on restore)] */
 type StateRow = [number, number, number[], number, number, number];
 
 export interface NfaStateSnapshot {
@@ -62,7 +63,7 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
     }
     return nodeIndex.get(head)!;
   };
-  const row = (cs: ComputationState<E>): StateRow => [cs.state, indexNode(cs.node), [...cs.version], cs.startTs, cs.startSeq, cs.prevTs];
+  const row = (cs: ComputationState<E>): StateRow => [cs.state, indexNode(cs.node), [...cs.version], cs.startTs, cs.startSeq, cs.node === null ? -1 : cs.node.timestamp];
   return {
     format: NFA_SNAPSHOT_FORMAT,
     fingerprint: nfa.compiled.fingerprint,
@@ -95,11 +96,11 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
     nodes.push(node);
   }
   const stateCount = nfa.compiled.states.length;
-  const restore = ([state, node, version, startTs, startSeq, prevTs]: StateRow): ComputationState<E> => {
+  const restore = ([state, node, version, startTs, startSeq]: StateRow): ComputationState<E> => {
     if (state < 0 || state >= stateCount || node >= nodes.length) throw new Error('corrupt NFA snapshot: bad computation state');
     const n = node < 0 ? null : nodes[node]!;
     st.buffer.lock(n);
-    return new ComputationState<E>(state, n, version as Dewey, startTs, startSeq, prevTs);
+    return new ComputationState<E>(state, n, version as Dewey, startTs, startSeq);
   };
   st.partials = snap.partials.map(restore);
   st.completed = snap.completed.map(restore);
