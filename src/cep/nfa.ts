@@ -134,6 +134,9 @@ class StepContext<E> implements MatchContext<E> {
     this.timestamp = timestamp;
     this.cachedName = null;
   }
+  last(name: string): E | undefined {
+    return this.buffer === null ? undefined : this.buffer.lastOf(this.node, name);
+  }
   events(name: string): readonly E[] {
     if (this.cachedName === name) return this.cachedEvents;
     const events = this.buffer === null ? [] : this.buffer.eventsOf(this.node, name);
@@ -175,7 +178,7 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly keptScratch: ComputationState<E>[] = [];
   /** Conditions under which an event can start a partial match of a fresh key; null when that cannot be told. */
   private readonly startTakes: readonly Condition<E>[] | null;
-  private readonly emptyCtx = { timestamp: 0, events: (): readonly E[] => [] };
+  private readonly emptyCtx = { timestamp: 0, events: (): readonly E[] => [], last: (): E | undefined => undefined };
   /** The start state of every key: immutable, so one object serves all keys (most keys hold little else). */
   private readonly startState: ComputationState<E>;
 

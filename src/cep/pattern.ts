@@ -17,6 +17,8 @@ export interface MatchContext<E> {
   /** Events already accepted for variable `name` in this partial match, in order (Flink getEventsForPattern);
    *  never includes the event currently being tested. Empty array when none. */
   events(name: string): readonly E[];
+  /** The last event accepted for `name` so far, or undefined: `events(name)`'s last, found without building it. */
+  last(name: string): E | undefined;
   /** Event time of the event currently being tested. */
   readonly timestamp: number;
 }

@@ -135,6 +135,12 @@ export class SharedBuffer<E> {
     return events;
   }
 
+  /** The last event taken for `variable` in the chain ending at `node`: a walk back, no array. */
+  lastOf(node: BufferNode<E> | null, variable: string): E | undefined {
+    for (let n = node; n !== null; n = n.prev) if (n.variable === variable) return n.event;
+    return undefined;
+  }
+
   private collect(node: BufferNode<E>, variable: string): readonly E[] {
     let count = 0;
     for (let n: BufferNode<E> | null = node; n !== null; n = n.prev) if (n.variable === variable) count++;

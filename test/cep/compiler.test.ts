@@ -25,7 +25,7 @@ describe('NFA compiler', () => {
     expect(shape(strict)[1]).toBe('b(normal): take>$endState$');
     const any = compilePattern(Pattern.begin<Ev>('a').where(kind('a')).followedByAny('b').where(kind('b')));
     const ignore = any.states[1]!.edges.find((e) => e.action === IGNORE)!;
-    expect(ignore.condition!({ k: 'b', i: 0 }, { events: () => [], timestamp: 0 })).toBe(true);
+    expect(ignore.condition!({ k: 'b', i: 0 }, { events: () => [], last: () => undefined, timestamp: 0 })).toBe(true);
   });
 
   it('oneOrMore: an entry state, a looping state that proceeds on, and an ignore state for relaxed inner contiguity', () => {

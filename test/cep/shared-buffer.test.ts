@@ -42,6 +42,8 @@ describe('shared buffer', () => {
     expect(buf.eventsOf(n, 'a')).toEqual([1, 3]);
     expect(buf.eventsOf(n, 'x')).toHaveLength(0);
     expect(buf.eventsOf(null, 'a')).toHaveLength(0);
+    // lastOf is eventsOf's last element, found by walking back.
+    expect([buf.lastOf(n, 'a'), buf.lastOf(n, 'b'), buf.lastOf(n, 'x'), buf.lastOf(null, 'a')]).toEqual([3, 2, undefined, undefined]);
     const t = buf.trace(n);
     expect([t.firstSeq, t.lastSeq, t.firstSeqOf('a'), t.lastSeqOf('a'), t.firstSeqOf('b'), t.lastSeqOf('x')]).toEqual([0, 2, 0, 2, 1, -1]);
   });

@@ -136,8 +136,7 @@ function compileRef(node: A.FieldRef | A.MemberRef, cx: ExprContext): Evaluator 
       const variable = b.variable;
       const f = b.field;
       return (s) => {
-        const evs = s.events(variable);
-        const last = evs[evs.length - 1];
+        const last = s.last(variable);
         return last === undefined ? null : norm(last[f]);
       };
     }

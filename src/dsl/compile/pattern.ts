@@ -24,6 +24,9 @@ class ConditionScope implements Scope {
   events(variable: string): readonly Rec[] {
     return this.ctx === null ? NO_EVENTS : this.ctx.events(variable);
   }
+  last(variable: string): Rec | undefined {
+    return this.ctx === null ? undefined : this.ctx.last(variable);
+  }
 }
 
 /** Scope of an emit: the whole match, no current event. */
@@ -32,6 +35,10 @@ class MatchScope implements Scope {
   match: Match<Rec> = {};
   events(variable: string): readonly Rec[] {
     return this.match[variable] ?? NO_EVENTS;
+  }
+  last(variable: string): Rec | undefined {
+    const evs = this.match[variable];
+    return evs === undefined ? undefined : evs[evs.length - 1];
   }
 }
 

@@ -12,6 +12,8 @@ export type Rec = Readonly<Record<string, Value | undefined>>;
 export interface Scope {
   event: Rec | null;
   events(variable: string): readonly Rec[];
+  /** `events(variable)`'s last event, without building the list (what `v.f` reads in a condition). */
+  last(variable: string): Rec | undefined;
 }
 
 export type Evaluator = (scope: Scope) => Value;
@@ -21,6 +23,9 @@ export class RecordScope implements Scope {
   event: Rec | null = null;
   events(): readonly Rec[] {
     return NO_EVENTS;
+  }
+  last(): Rec | undefined {
+    return undefined;
   }
 }
 
