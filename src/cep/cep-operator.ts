@@ -121,12 +121,13 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   /** Prunes the expired partial matches of keys that have no expiry timer, and drops keys left with nothing. */
   private sweep(watermark: number): void {
     this.nextSweep = watermark + this.sweepEveryMs;
-    for (const [key, st] of this.states) {
-      if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) continue;
+    // forEach, not for-of: no [key, value] pair allocated per key (a sweep visits every key).
+    this.states.forEach((st, key) => {
+      if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) return;
       this.backend.setCurrentKey(key);
       this.emit(key, this.nfa.advanceTime(st, watermark), watermark); // emits nothing: kept for safety
       if (this.nfa.partialMatchCount(st) === 0 && st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
-    }
+    });
   }
 
   /** A key's expiry timer: time its partial matches out and set the next one. */
