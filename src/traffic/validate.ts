@@ -53,8 +53,17 @@ const COLOR_ALIASES: Readonly<Record<string, PlateColor>> = {
 };
 
 function normalizeColor(raw: string): PlateColor | undefined {
-  // Fast path: canonical names, as nearly every record carries.
-  if (raw === 'blue' || raw === 'yellow' || raw === 'green' || raw === 'white' || raw === 'black' || raw === 'yellow_green' || raw === 'unknown') return raw;
+  // Fast path: canonical names, as nearly every record carries. The literal is returned, not the parsed copy: one
+  // shared string instead of one per record (records live for minutes in windows and partial matches).
+  switch (raw) {
+    case 'blue': return 'blue';
+    case 'yellow': return 'yellow';
+    case 'green': return 'green';
+    case 'white': return 'white';
+    case 'black': return 'black';
+    case 'yellow_green': return 'yellow_green';
+    case 'unknown': return 'unknown';
+  }
   const direct = COLOR_ALIASES[raw];
   if (direct !== undefined) return direct;
   return COLOR_ALIASES[raw.trim().toLowerCase()];
@@ -138,10 +147,12 @@ export class RecordValidator {
     let direction = r['direction'];
     if (direction !== undefined && direction !== null) {
       if (typeof direction !== 'string') return new Rejection('bad_type', 'direction: ' + typeName(direction));
-      if (direction !== 'in' && direction !== 'out') {
+      if (direction === 'in') direction = 'in'; // the shared literal, not the parsed copy
+      else if (direction === 'out') direction = 'out';
+      else {
         const lower = direction.trim().toLowerCase();
         if (lower !== 'in' && lower !== 'out') return new Rejection('bad_direction', direction);
-        direction = lower;
+        direction = lower === 'in' ? 'in' : 'out';
       }
       const expected = cp.direction;
       if ((expected === 'in' || expected === 'out') && direction !== expected)
