@@ -282,7 +282,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (keptCount === old.length) {
       for (let i = 0; i < keptCount; i++) old[i] = kept[i]!;
     } else st.partials = kept.slice(0, keptCount);
-    kept.fill(undefined as unknown as ComputationState<E>, 0, keptCount); // hold no stale states
+    for (let i = 0; i < keptCount; i++) kept[i] = undefined as unknown as ComputationState<E>; // hold no stale states (a loop: fill() is a call for one or two slots)
     // Held-back matches are re-checked even when nothing finished: the partial matches that held them may have
     // died on this event (strict contiguity, `until`, a forbidden event).
     if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
