@@ -60,7 +60,7 @@ export class EventTimeStage {
   /** Live runs by last event time, ascending. */
   private readonly byLast: Run[] = [];
   /** Live runs as a binary heap by first record. */
-  private readonly heap: Run[] = [];
+  private readonly heap = new MinHeap<Run>(headBefore);
   private readonly stragglers = new MinHeap<Straggler>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
   private seq = 0;
   /** The watermark as of the records planned so far (ahead of what operators saw until the plan is replayed). */
@@ -106,7 +106,7 @@ export class EventTimeStage {
     else {
       const run = new Run(ts, seq, value);
       runs.unshift(run);
-      this.heapPush(run);
+      this.heap.push(run);
     }
   }
 
@@ -115,7 +115,7 @@ export class EventTimeStage {
     if (wm <= this.plannedWatermark) return;
     const heap = this.heap;
     for (;;) {
-      const run = heap[0];
+      const run = heap.peek();
       const straggler = this.stragglers.peek();
       if (straggler !== undefined && (run === undefined || straggler.ts < (run.ts[run.head] as number) || (straggler.ts === run.ts[run.head] && straggler.seq < (run.seq[run.head] as number)))) {
         if (straggler.ts > wm) break;
@@ -133,7 +133,7 @@ export class EventTimeStage {
       if (run.head === run.ts.length) this.dropTop(run);
       else {
         if (run.head >= 1024 && run.head * 2 >= run.ts.length) compact(run);
-        this.siftDown(0);
+        heap.topChanged();
       }
     }
     this.wmAt.push(this.planRecords.length);
@@ -177,7 +177,7 @@ export class EventTimeStage {
 
   restore(held: HeldRecords, watermark: number): void {
     this.byLast.length = 0;
-    this.heap.length = 0;
+    this.heap.clear();
     this.stragglers.clear();
     this.seq = 0;
     for (const [ts, value] of held) this.hold(ts, this.seq++, value);
@@ -188,46 +188,9 @@ export class EventTimeStage {
     this.wmValues = [];
   }
 
-  // ------------------------------------------------------------------ the heap of runs
-
-  private heapPush(run: Run): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(run);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent] as Run;
-      if (!headBefore(run, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = run;
-  }
-
-  private siftDown(i: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const run = heap[i] as Run;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && headBefore(heap[child + 1] as Run, heap[child] as Run)) child++;
-      const c = heap[child] as Run;
-      if (!headBefore(c, run)) break;
-      heap[i] = c;
-      i = child;
-    }
-    heap[i] = run;
-  }
-
   /** Removes the emptied run at the top of the heap. */
   private dropTop(run: Run): void {
-    const heap = this.heap;
-    const last = heap.pop() as Run;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.siftDown(0);
-    }
+    this.heap.pop();
     const runs = this.byLast;
     runs.splice(runs.lastIndexOf(run), 1);
   }
