@@ -68,12 +68,20 @@ function shapeOf(count: number): Shape | undefined {
   let shape = shapes.get(id);
   if (shape === undefined) {
     if (shapes.size >= MAX_SHAPES) return undefined;
-    // Keys are plain ASCII without quotes or backslashes, never __proto__: JSON.stringify quotes them for JS too.
-    const body = 'return {' + ks.map((k, i) => JSON.stringify(k) + ':v[' + i + ']').join(',') + '};';
-    shape = { keys: ks, pattern: shapePattern(ks), make: new Function('v', body) as Shape['make'], compact: null };
+    // Keys are plain ASCII without quotes or backslashes, never __proto__ (so a plain store never sets a prototype).
+    // The object is built by a loop, not by a function compiled from the keys: they come from the input, and input
+    // never becomes code (a compiled object literal was ~170 ns faster per record).
+    shape = { keys: ks, pattern: shapePattern(ks), make: (v) => makeRecord(ks, v), compact: null };
     shapes.set(id, shape);
   }
   return shape;
+}
+
+/** A record of `keys` with `values` in order; the same keys in the same order give every record one hidden class. */
+function makeRecord(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) o[keys[i] as string] = values[i];
+  return o;
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];

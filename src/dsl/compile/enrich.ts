@@ -90,65 +90,21 @@ export class EnrichPlan {
   }
 }
 
-/** Copies a record with its lookup results added: result column s, entry p, as field s (null when absent). */
-type Copy = (r: Rec, results: readonly ArrayLike<Value>[], p: number) => Rec;
-
-/** Shapes (key lists) a copier keeps a compiled copy for; a stream's records nearly always have one. */
-const MAX_SHAPES = 4;
-
 /**
- * Copies records onto new objects with the enrich fields added. Records of a shape seen before (the same own keys
- * in the same order; a for-in pass over a fast object checks it cheaply) are copied by a function compiled for that
- * shape: one object literal holding every field, allocated at its final size and hidden class. That is several times
- * faster than Object.assign, which adds the fields one at a time (measured on validated traffic records: 60 ns
- * against 220 ns, and the copy's fields stay in-object). Keys are embedded as JSON string literals, so any key is
- * safe; a shape with `__proto__` (a setter in both forms) is never compiled. Other records take Object.assign.
+ * Copies records onto new objects with the enrich fields added (result column s, entry p, as field s; null when
+ * absent). Object.assign copies a parsed record several times faster than spread syntax does on V8. A copy
+ * compiled per record shape was faster still (60 ns against 220 ns), but it turned the record's field names, which
+ * come from the input, into code: not done.
  */
 class RecordCopier {
-  private readonly shapes: { readonly keys: readonly string[]; readonly copy: Copy }[] = [];
-
   constructor(private readonly fields: readonly string[]) {}
 
   copy(r: Rec, results: readonly ArrayLike<Value>[], p: number): Rec {
-    const shapes = this.shapes;
-    for (let s = 0; s < shapes.length; s++) {
-      const shape = shapes[s] as (typeof shapes)[number];
-      if (hasKeys(r, shape.keys)) return shape.copy(r, results, p);
-    }
-    return this.learn(r)(r, results, p);
-  }
-
-  private learn(r: Rec): Copy {
-    const keys = Object.keys(r);
-    const copy = keys.includes('__proto__') ? this.assign : this.compile(keys);
-    if (this.shapes.length >= MAX_SHAPES) this.shapes.pop();
-    this.shapes.unshift({ keys, copy });
-    return copy;
-  }
-
-  private readonly assign: Copy = (r, results, p) => {
-    // Object.assign copies a parsed record several times faster than spread syntax does on V8.
     const o: Record<string, Value | undefined> = Object.assign({}, r);
-    for (let s = 0; s < this.fields.length; s++) o[this.fields[s] as string] = (results[s] as ArrayLike<Value>)[p] ?? null;
+    const fields = this.fields;
+    for (let s = 0; s < fields.length; s++) o[fields[s] as string] = (results[s] as ArrayLike<Value>)[p] ?? null;
     return o;
-  };
-
-  private compile(keys: readonly string[]): Copy {
-    const q = (k: string): string => JSON.stringify(k);
-    const values = this.fields.map((_, s) => `const v${s} = results[${s}][p];`).join(' ');
-    const entries = [...keys.map((k) => `${q(k)}: r[${q(k)}]`), ...this.fields.map((f, s) => `${q(f)}: v${s} === undefined ? null : v${s}`)];
-    return new Function(`'use strict'; return function copy(r, results, p) { ${values} return { ${entries.join(', ')} }; };`)() as Copy;
   }
-}
-
-/** True when the record's enumerable keys (own and inherited, as for-in lists them) are exactly `keys`, in order. */
-function hasKeys(r: Rec, keys: readonly string[]): boolean {
-  let i = 0;
-  for (const k in r) {
-    if (k !== keys[i]) return false;
-    i++;
-  }
-  return i === keys.length;
 }
 
 function enrichStage(streams: readonly EnrichedStream[]): BatchStage<Rec> {
