@@ -355,17 +355,9 @@ class JobCompiler {
     });
     const input = this.stream(decl.from.name);
     const key = this.keySelector(decl.keyBy, cx);
-    // A record whose key is null (an unreadable plate, say) never keys a pattern. The filter hands the key it
-    // computed to the key selector that runs right after it for the same record (one push, no re-evaluation).
-    let lastRecord: Rec | null = null;
-    let lastKey: Key = NULL_KEY;
-    const keyed = input
-      .filter(`${uidPrefix}:keyed`, (r) => {
-        lastRecord = r;
-        lastKey = key(r);
-        return lastKey !== NULL_KEY;
-      })
-      .keyBy((r) => (r === lastRecord ? lastKey : key(r)));
+    // A record whose key is null (an unreadable plate, say) never keys a pattern. The key selector remembers the
+    // last record's key, so keyBy right after the filter does not evaluate it again.
+    const keyed = input.filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY).keyBy(key);
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;
     const matches = keyed.transform(
