@@ -1,4 +1,4 @@
-import type { ParseContext } from '../core/index.js';
+import { plainRecordFactory, type ParseContext, type PlainRecordFactory } from '../core/index.js';
 import { parseNdjsonLine } from './ndjson-parse.js';
 
 /**
@@ -71,15 +71,17 @@ function shapeOf(count: number): Shape | undefined {
     // Keys are plain ASCII without quotes or backslashes, never __proto__ (so a plain store never sets a prototype).
     // The object is built by a loop, not by a function compiled from the keys: they come from the input, and input
     // never becomes code (a compiled object literal was ~170 ns faster per record).
-    shape = { keys: ks, pattern: shapePattern(ks), make: (v) => makeRecord(ks, v), compact: null };
+    const plain = plainRecordFactory();
+    shape = { keys: ks, pattern: shapePattern(ks), make: (v) => makeRecord(plain, ks, v), compact: null };
     shapes.set(id, shape);
   }
   return shape;
 }
 
-/** A record of `keys` with `values` in order; the same keys in the same order give every record one hidden class. */
-function makeRecord(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
+/** A record of `keys` with `values` in order; the same keys in the same order give every record one hidden class,
+ *  its fields inside the object (the shape's own factory). */
+function makeRecord(plain: PlainRecordFactory, keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const o = plain();
   for (let i = 0; i < keys.length; i++) o[keys[i] as string] = values[i];
   return o;
 }

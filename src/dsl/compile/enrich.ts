@@ -1,4 +1,4 @@
-import type { BatchStage, Output } from '../../core/index.js';
+import { plainRecordFactory, type BatchStage, type Output } from '../../core/index.js';
 import type { CheckedStream } from '../checked.js';
 import type { Value } from '../functions.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
@@ -97,10 +97,12 @@ export class EnrichPlan {
  * come from the input, into code: not done.
  */
 class RecordCopier {
+  /** Copies keep every field inside the object (see plainRecordFactory). */
+  private readonly plain = plainRecordFactory();
   constructor(private readonly fields: readonly string[]) {}
 
   copy(r: Rec, results: readonly ArrayLike<Value>[], p: number): Rec {
-    const o: Record<string, Value | undefined> = Object.assign({}, r);
+    const o = Object.assign(this.plain(), r) as Record<string, Value | undefined>;
     const fields = this.fields;
     for (let s = 0; s < fields.length; s++) o[fields[s] as string] = (results[s] as ArrayLike<Value>)[p] ?? null;
     return o;

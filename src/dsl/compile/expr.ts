@@ -1,3 +1,4 @@
+import { plainRecordFactory } from '../../core/index.js';
 import type * as A from '../ast.js';
 import type { AggregateBinding, Binding, CheckedProgram } from '../checked.js';
 import type { Value } from '../functions.js';
@@ -91,8 +92,9 @@ export function compileExpr(node: A.Expr, cx: ExprContext): Evaluator {
     case 'object': {
       const keys = node.entries.map((e) => e.key);
       const values = node.entries.map((e) => compileExpr(e.value, cx));
+      const plain = plainRecordFactory();
       return (s) => {
-        const out: Record<string, Value> = {};
+        const out = plain() as Record<string, Value>;
         for (let i = 0; i < keys.length; i++) out[keys[i] as string] = (values[i] as Evaluator)(s);
         return out;
       };

@@ -3,6 +3,7 @@ import {
   KeyedProcessOperator,
   OutputTag,
   parseEventTime,
+  plainRecordFactory,
   describeBadEventTime,
   session,
   sliding,
@@ -481,9 +482,10 @@ function projection(select: A.Select, cx: ExprContext): (r: Rec) => Rec {
   const evals = select.items.map((item) => compileExpr(item.expr, cx));
   const scope = new RecordScope();
   const star = select.star;
+  const plain = plainRecordFactory();
   return (r) => {
     scope.event = r;
-    const out: Record<string, Value | undefined> = star ? Object.assign({}, r) : {};
+    const out = (star ? Object.assign(plain(), r) : plain()) as Record<string, Value | undefined>;
     for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
     return out;
   };

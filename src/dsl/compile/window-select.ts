@@ -6,6 +6,7 @@ import {
   last,
   max,
   min,
+  plainRecordFactory,
   sum,
   type AggregateFunction,
   type Getter,
@@ -39,6 +40,8 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext): Compiled
   // At firing, `results` holds the aggregate results; each aggregate evaluator reads its slot.
   let results: Record<string, unknown> = {};
   const scope = new RecordScope();
+  /** Window results stay in the window's output for as long as readers hold them: fields inside the object. */
+  const makeOut = plainRecordFactory();
   let n = 0;
   const windowAggregate = (node: A.Aggregate, b: Extract<AggregateBinding, { kind: 'window' }>): Evaluator => {
     const slot = `$${n++}`;
@@ -74,7 +77,7 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext): Compiled
     aggregate,
     result: (firing) => {
       results = firing.result;
-      const out: Record<string, Value> = {};
+      const out = makeOut() as Record<string, Value>;
       if (keepRecord) {
         scope.event = (results[FIRST_RECORD] ?? null) as Rec | null;
         for (let i = 0; i < names.length; i++) out[names[i] as string] = (evals[i] as Evaluator)(scope);
