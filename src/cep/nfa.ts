@@ -219,7 +219,8 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   createState(key?: unknown): NfaKeyState<E> {
     const st = new NfaKeyState<E>(key);
-    st.partials.push(this.startState);
+    // An exact-size array: a push onto [] would reserve 17 slots for the one state most keys hold.
+    st.partials = [this.startState];
     return st;
   }
 
@@ -472,15 +473,23 @@ export class NfaRuntime<E> implements Nfa<E> {
   }
 }
 
-/** The versions of a partial match just started and after its second take: shared (Dewey versions are never
- *  mutated), so the common linear patterns allocate no version per event. */
-const DEWEY_START_STAGE: Dewey = Object.freeze(deweyAddStage(DEWEY_START)) as Dewey;
-const DEWEY_SECOND_STAGE: Dewey = Object.freeze(deweyAddStage(DEWEY_START_STAGE)) as Dewey;
+/**
+ * The versions of a linear partial match after each take, [1], [1, 0], [1, 0, 0], ...: shared (Dewey versions are
+ * never mutated), so a pattern that does not branch allocates no version per event. sudden_flow's 23 strict stages
+ * would otherwise make a fresh array per stage for every window it reads, each held for 22 minutes.
+ */
+const LINEAR_STAGES: Dewey[] = [DEWEY_START];
 
 function addStage(v: Dewey): Dewey {
-  if (v === DEWEY_START) return DEWEY_START_STAGE;
-  if (v === DEWEY_START_STAGE) return DEWEY_SECOND_STAGE;
-  return deweyAddStage(v);
+  // LINEAR_STAGES[k] has k + 1 digits: one index and one identity test tell a linear version from a branched one.
+  const k = v.length;
+  if (v !== LINEAR_STAGES[k - 1]) return deweyAddStage(v);
+  let next = LINEAR_STAGES[k];
+  if (next === undefined) {
+    next = Object.freeze(deweyAddStage(v)) as Dewey;
+    LINEAR_STAGES[k] = next;
+  }
+  return next;
 }
 
 function selfIncrease(ignores: number, takes: number): number {
