@@ -45,6 +45,15 @@ const implementations: ReadonlyArray<readonly [string, () => FirstSeenStore]> = 
       return s;
     },
   ],
+  [
+    // Batches span several script calls: each call's run of sightings must continue where the last one stopped.
+    'redis, 3 sightings per script call',
+    () => {
+      const s = new RedisFirstSeenStore(redis, { prefix: uniquePrefix('first-seen-chunked'), scriptChunk: 3 });
+      redisStores.push(s);
+      return s;
+    },
+  ],
 ];
 
 describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {

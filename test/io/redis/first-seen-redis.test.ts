@@ -19,8 +19,8 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-function store(client: Redis, prefix: string): RedisFirstSeenStore {
-  const s = new RedisFirstSeenStore(client, { prefix });
+function store(client: Redis, prefix: string, scriptChunk?: number): RedisFirstSeenStore {
+  const s = new RedisFirstSeenStore(client, scriptChunk === undefined ? { prefix } : { prefix, scriptChunk });
   stores.push(s);
   return s;
 }
@@ -59,7 +59,7 @@ async function delayingProxy(delayMs: number): Promise<{ server: Server; port: n
 }
 
 describe('RedisFirstSeenStore', () => {
-  it('sends a batch as one pipeline: one round trip and one EVALSHA per record, the script loaded once', async () => {
+  it('sends a batch as one pipeline: one round trip, one EVALSHA per chunk of sightings, the script loaded once', async () => {
     const delayMs = 100;
     const proxy = await delayingProxy(delayMs);
     const viaProxy = await connectRedis({ url: `redis://127.0.0.1:${proxy.port}`, connectionName: 'vigil-test-proxied' });
@@ -72,7 +72,8 @@ describe('RedisFirstSeenStore', () => {
     });
     try {
       const prefix = uniquePrefix('round-trips');
-      const s = store(viaProxy, prefix);
+      const chunk = 64;
+      const s = store(viaProxy, prefix, chunk);
       const n = 200;
       const trips: number[] = [];
       const elapsed: number[] = [];
@@ -91,9 +92,11 @@ describe('RedisFirstSeenStore', () => {
       expect(elapsed[2]).toBeLessThan(delayMs * 6);
       await new Promise((r) => setTimeout(r, 200)); // MONITOR lines trail the replies
       const commands = seen.map((a) => a[0]?.toLowerCase());
-      expect(commands.filter((c) => c === 'evalsha')).toHaveLength(3 * n);
+      // 200 sightings in chunks of 64: calls of 64, 64, 64 and 8 keys, each key followed by its time and id.
+      const calls = seen.filter((a) => a[0]?.toLowerCase() === 'evalsha');
+      expect(calls.map((a) => Number(a[2]))).toEqual([64, 64, 64, 8, 64, 64, 64, 8, 64, 64, 64, 8]);
+      expect(calls.every((a) => a.length === 3 + 3 * Number(a[2]) && a.slice(3, 3 + Number(a[2])).every((k) => k.startsWith(prefix)))).toBe(true);
       expect(commands.filter((c) => c === 'script')).toHaveLength(1);
-      expect(seen.filter((a) => a[0]?.toLowerCase() === 'evalsha').every((a) => a[3]?.startsWith(prefix))).toBe(true);
     } finally {
       monitor.disconnect();
       proxy.server.close();
