@@ -12,9 +12,13 @@
  * --records lines in $TMPDIR/vigil-bench/run-<records>.ndjson. Alerts go to /dev/null. The shipped patterns/ and
  * rules/ are read again for each run: to compare builds while the rules change, pass a copy with --patterns/--rules.
  * The machine is shared: compare medians across commits, and look at the best as the noise floor.
+ *
+ * --breakdown: what each rule costs. One run with every rule, then one per rule with that rule's file left out
+ * (the streams and patterns only it needs go with it); prints each rule's marginal CPU per record (user + system
+ * of the process, which is steadier than wall time on a shared machine) and the job's records/s without it.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +36,7 @@ const inputArg = process.argv.indexOf('--input');
  *  entry then alerts (thousands of first-entry alerts), the cost of a city's first hour. */
 const cold = process.argv.includes('--cold');
 const truthArg = process.argv.indexOf('--known-vehicles');
+const breakdown = process.argv.includes('--breakdown');
 const dirArgs = ['patterns', 'rules'].flatMap((name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? [`--${name}`, resolve(process.argv[i + 1]!)] : [];
@@ -75,7 +80,7 @@ interface RunResult {
   readonly summary: string;
 }
 
-async function once(input: string): Promise<RunResult> {
+async function once(input: string, rulesDir?: string): Promise<RunResult> {
   gc();
   const heap = new HeapPeak();
   const sampler = setInterval(() => heap.sample(), 20);
@@ -83,7 +88,8 @@ async function once(input: string): Promise<RunResult> {
   const io: CliIo = { stdout: () => {}, stderr: (t) => { summary += t; }, cwd: repo, env: {} };
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const code = await run(['--input', input, '--out', '/dev/null', ...dirArgs, ...knownArgs], io);
+  const dirs = rulesDir === undefined ? dirArgs : [...withoutFlag(dirArgs, '--rules'), '--rules', rulesDir];
+  const code = await run(['--input', input, '--out', '/dev/null', ...dirs, ...knownArgs], io);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
@@ -95,10 +101,42 @@ async function once(input: string): Promise<RunResult> {
   return { records: Number(m[1]!.replace(/,/g, '')), seconds, jobSeconds: Number(m[2]), cpuSeconds, peakHeap: heap.peak, summary: summary.trim() };
 }
 
+function withoutFlag(args: readonly string[], flag: string): string[] {
+  const i = args.indexOf(flag);
+  return i < 0 ? [...args] : [...args.slice(0, i), ...args.slice(i + 2)];
+}
+
+/** Each rule's marginal cost: the run with every rule against runs each leaving one rule file out. */
+async function breakdownRules(input: string): Promise<void> {
+  const rulesDir = dirArgs.includes('--rules') ? dirArgs[dirArgs.indexOf('--rules') + 1]! : join(repo, 'rules');
+  const files = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
+  const jobRate = (r: RunResult): string => Math.round(r.records / r.jobSeconds).toLocaleString('en');
+  await once(input); // warms the JIT up: the first run of a process pays for compiling
+  const all = await once(input);
+  console.log(`every rule: ${perRecordUs(all).toFixed(2)} µs CPU per record, ${jobRate(all)} records/s in the job`);
+  const scratch = mkdtempSync(join(tmpdir(), 'vigil-breakdown-'));
+  try {
+    for (const left of files) {
+      const dir = join(scratch, left.replace(/\.ya?ml$/, ''));
+      mkdirSync(dir);
+      for (const f of files) if (f !== left) copyFileSync(join(rulesDir, f), join(dir, f));
+      const r = await once(input, dir);
+      console.log(`without ${left.padEnd(26)} ${perRecordUs(r).toFixed(2)} µs CPU per record (the rule costs ${(perRecordUs(all) - perRecordUs(r)).toFixed(2)}), ${jobRate(r)} records/s in the job`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generated(records);
 const knownFile = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedTruth;
 const knownArgs = cold || knownFile === null ? [] : ['--known-vehicles', knownFile];
 console.log(`first_seen: ${knownArgs.length === 0 ? 'cold (empty store)' : `seeded with the known vehicles of ${knownFile}`}`);
+if (breakdown) {
+  await breakdownRules(input);
+  process.exit(0);
+}
 const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
