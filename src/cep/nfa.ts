@@ -57,14 +57,17 @@ export interface Nfa<E> {
 }
 
 /** A partial match (or the start state, which has no events and startSeq -1). */
-export class ComputationState<E> {
-  constructor(
-    readonly state: number,
-    readonly node: BufferNode<E> | null,
-    readonly version: Dewey,
-    readonly startTs: number,
-    readonly startSeq: number,
-  ) {}
+export interface ComputationState<E> {
+  readonly state: number;
+  readonly node: BufferNode<E> | null;
+  readonly version: Dewey;
+  readonly startTs: number;
+  readonly startSeq: number;
+}
+
+/** An object literal, not a class instance: V8 can pretenure it (see shared-buffer.ts), and most live for minutes. */
+export function computationState<E>(state: number, node: BufferNode<E> | null, version: Dewey, startTs: number, startSeq: number): ComputationState<E> {
+  return { state, node, version, startTs, startSeq };
 }
 
 /** Shared until a key first holds a finished match back: most keys never do. Never mutated. */
@@ -196,7 +199,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.timeouts = options.timeouts ?? true;
     this.hasPending = this.kinds.includes(K_PENDING);
     this.startTakes = startTakeConditions(compiled);
-    this.startState = new ComputationState<E>(compiled.start, null, DEWEY_START, -1, -1);
+    this.startState = computationState<E>(compiled.start, null, DEWEY_START, -1, -1);
   }
 
   /**
@@ -451,7 +454,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     startSeq: number,
   ): void {
     buffer.lock(node);
-    this.nextScratch[this.nextCount++] = new ComputationState<E>(state, node, version, startTs, startSeq);
+    this.nextScratch[this.nextCount++] = computationState<E>(state, node, version, startTs, startSeq);
   }
 
   /** After a TAKE into `state`: can it reach the final state by PROCEED edges alone (everything after is optional)? */

@@ -18,16 +18,24 @@ const NO_EVENTS: readonly never[] = Object.freeze([]);
 /** Shared by every buffer: extraction never runs re-entrantly (single-threaded, conditions cannot extract). */
 const CHAIN_SCRATCH: unknown[] = [];
 
+/*
+ * Entries, nodes (and nfa.ts's computation states) are made by object literals in one factory each, not by `new`
+ * on a class. Most of them live for minutes (a key's last event waits for its next one): V8 pretenures an object
+ * literal's allocation site once it sees most of its objects survive, so they are born in the old generation
+ * instead of being copied out of the young one, twice, by scavenges (class instances never are). On the 1M-record
+ * run: scavenges 6.2 s -> 4.4 s, mark-compact 0.4 s -> 0.9 s, about 8% less CPU in all.
+ */
+
 /** One event as the buffer holds it: shared by every node that took it, counted by `eventRefs`. */
-export class EventEntry<E> {
+export interface EventEntry<E> {
   /** Nodes that took this event. */
-  eventRefs = 0;
-  constructor(
-    readonly event: E,
-    readonly timestamp: number,
-    /** Per-key arrival number: orders events (Flink's EventId). */
-    readonly seq: number,
-  ) {}
+  eventRefs: number;
+  readonly event: E;
+  readonly timestamp: number;
+  /** Per-key arrival number: orders events (Flink's EventId). */
+  readonly seq: number;
+  /** False for an entry of its own, true for a node that is also its event's entry. */
+  readonly isNode: boolean;
 }
 
 /**
@@ -36,29 +44,43 @@ export class EventEntry<E> {
  * takes the same event (a branch), the event gets an entry of its own that both point at: a node must never be
  * kept alive as another's entry, or it would keep its freed chain alive with it.
  */
-export class BufferNode<E> extends EventEntry<E> {
-  refs = 0;
+export interface BufferNode<E> extends EventEntry<E> {
+  refs: number;
   /** Memo of the last eventsOf() on this chain: chains never change, and a waiting partial match is asked the
    *  same question (e.g. `a.checkpoint`) for every later event of its key. */
-  memoName: string | null = null;
-  memoEvents: readonly E[] = NO_EVENTS;
+  memoName: string | null;
+  memoEvents: readonly E[];
   /** The entry counting the nodes that took this event: this node, or an entry shared with other nodes. */
   entry: EventEntry<E>;
-  constructor(
-    entry: EventEntry<E> | null,
-    event: E,
-    timestamp: number,
-    seq: number,
-    /** Pattern variable the event was taken for. */
-    readonly variable: string,
-    readonly prev: BufferNode<E> | null,
-    /** Dewey version of the branch that took the event (Flink's edge version): every later version of that
-     *  branch, and of branches split from it, is compatible with it. */
-    readonly version: Dewey,
-  ) {
-    super(event, timestamp, seq);
-    this.entry = entry ?? this;
-  }
+  /** Pattern variable the event was taken for. */
+  readonly variable: string;
+  readonly prev: BufferNode<E> | null;
+  /** Dewey version of the branch that took the event (Flink's edge version): every later version of that
+   *  branch, and of branches split from it, is compatible with it. */
+  readonly version: Dewey;
+}
+
+function eventEntry<E>(event: E, timestamp: number, seq: number, eventRefs: number): EventEntry<E> {
+  return { eventRefs, event, timestamp, seq, isNode: false };
+}
+
+function bufferNode<E>(entry: EventEntry<E> | null, event: E, timestamp: number, seq: number, variable: string, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
+  const node: BufferNode<E> = {
+    eventRefs: 0,
+    event,
+    timestamp,
+    seq,
+    isNode: true,
+    refs: 0,
+    memoName: null,
+    memoEvents: NO_EVENTS,
+    entry: entry as EventEntry<E>,
+    variable,
+    prev,
+    version,
+  };
+  if (entry === null) node.entry = node;
+  return node;
 }
 
 export type Match<E> = Record<string, E[]>;
@@ -78,14 +100,13 @@ export class SharedBuffer<E> {
    */
   put(variable: string, entry: EventEntry<E> | null, event: E, timestamp: number, seq: number, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
     let shared = entry;
-    if (shared instanceof BufferNode) {
+    if (shared !== null && shared.isNode) {
       // A second node takes the event: move its count from the first node to an entry of its own.
-      const own = new EventEntry<E>(event, timestamp, seq);
-      own.eventRefs = shared.eventRefs;
-      shared.entry = own;
+      const own = eventEntry<E>(event, timestamp, seq, shared.eventRefs);
+      (shared as BufferNode<E>).entry = own;
       shared = own;
     }
-    const node = new BufferNode(shared, event, timestamp, seq, variable, prev, version);
+    const node = bufferNode(shared, event, timestamp, seq, variable, prev, version);
     if (prev !== null) prev.refs++;
     if (node.entry.eventRefs++ === 0) this.eventCount++;
     this.nodeCount++;

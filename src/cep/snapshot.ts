@@ -5,8 +5,8 @@
  * state frees its buffer exactly as the original would.
  */
 import type { Dewey } from './dewey.js';
-import { ComputationState, NfaKeyState, type Nfa } from './nfa.js';
-import { EventEntry, type BufferNode } from './shared-buffer.js';
+import { NfaKeyState, computationState, type ComputationState, type Nfa } from './nfa.js';
+import type { BufferNode, EventEntry } from './shared-buffer.js';
 
 export const NFA_SNAPSHOT_FORMAT = 'vigil-cep-nfa/1';
 
@@ -100,7 +100,7 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
     if (state < 0 || state >= stateCount || node >= nodes.length) throw new Error('corrupt NFA snapshot: bad computation state');
     const n = node < 0 ? null : nodes[node]!;
     st.buffer.lock(n);
-    return new ComputationState<E>(state, n, version as Dewey, startTs, startSeq);
+    return computationState<E>(state, n, version as Dewey, startTs, startSeq);
   };
   st.partials = snap.partials.map(restore);
   st.completed = snap.completed.map(restore);
