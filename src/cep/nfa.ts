@@ -285,7 +285,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     // as many as they found (a partial match replaced by its successor): then the key's array is reused.
     if (keptCount === old.length) {
       for (let i = 0; i < keptCount; i++) old[i] = kept[i]!;
-    } else st.partials = kept.slice(0, keptCount);
+    } else st.partials = exactCopy(kept, keptCount);
     for (let i = 0; i < keptCount; i++) kept[i] = undefined as unknown as ComputationState<E>; // hold no stale states (a loop: fill() is a call for one or two slots)
     // Held-back matches are re-checked even when nothing finished: the partial matches that held them may have
     // died on this event (strict contiguity, `until`, a forbidden event).
@@ -497,6 +497,23 @@ function addStage(v: Dewey): Dewey {
 
 function selfIncrease(ignores: number, takes: number): number {
   return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);
+}
+
+/**
+ * kept[0..count) as an exact-size array. The usual sizes are array literals: allocation sites V8 can pretenure
+ * (see shared-buffer.ts), as a key's array lives as long as its partial matches; slice() is a builtin's allocation.
+ */
+function exactCopy<T>(kept: readonly T[], count: number): T[] {
+  switch (count) {
+    case 1:
+      return [kept[0]!];
+    case 2:
+      return [kept[0]!, kept[1]!];
+    case 3:
+      return [kept[0]!, kept[1]!, kept[2]!];
+    default:
+      return kept.slice(0, count);
+  }
 }
 
 /** Held-back matches: by first event, then by branch (Dewey order), so equal starts come out deterministically. */
