@@ -157,12 +157,12 @@ describe('anomalies', () => {
 
   it('congestion: speeds on the segment fall and stay low for the episode', () => {
     for (const c of of<CongestionTruth>('congestion')) {
-      // Downstream cameras (measured by the generator) see many of the vehicles the jam held up.
+      // Downstream cameras (measured by the generator): the vehicles the jam held up are a good part of their traffic.
       const held = new Set(rs.filter((r) => c.checkpoints.includes(r.checkpoint) && trueTs(r) >= c.from && trueTs(r) < c.to).map(keyOf));
       for (const d of c.downstream_checkpoints) {
         expect(c.checkpoints).not.toContain(d);
-        const after = new Set(rs.filter((r) => r.checkpoint === d && trueTs(r) >= c.from && trueTs(r) <= c.to + 30 * MIN).map(keyOf));
-        expect([...held].filter((k) => after.has(k)).length).toBeGreaterThan(0.1 * held.size);
+        const after = rs.filter((r) => r.checkpoint === d && trueTs(r) >= c.from && trueTs(r) <= c.to + 30 * MIN);
+        expect(after.filter((r) => held.has(keyOf(r))).length).toBeGreaterThan(0.1 * after.length);
       }
       expect(c.to - c.from).toBeGreaterThanOrEqual(10 * MIN);
       expect(c.to - c.from).toBeLessThanOrEqual(30 * MIN);

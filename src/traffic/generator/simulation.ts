@@ -52,12 +52,20 @@ interface JamWake {
   readonly episode: CongestionEpisode;
   readonly truth: CongestionTruth;
   trips: number;
+  /** Captures of held-up vehicles per camera off the jam's link, until WAKE_MS after the jam. */
   readonly seenAt: Map<number, number>;
+  /** All captures per camera off the jam's link from the jam's start until WAKE_MS after it. */
+  readonly passes: Map<number, number>;
 }
 
 /** How long after a jam clears its released queue is followed downstream. */
 const WAKE_MS = 30 * MIN;
-/** A camera is downstream of a jam when at least this share of the held-up vehicles pass it afterwards. */
+/**
+ * A camera is downstream of a jam when the held-up vehicles are at least this share of its own traffic from the
+ * jam's start until WAKE_MS after it: the jam then visibly cuts that camera's flow and its release sends it a
+ * burst. (A share of the held-up vehicles instead would miss a quiet camera that a small part of a big queue
+ * floods, and count a busy one that a large part hardly changes.)
+ */
 const WAKE_SHARE = 0.2;
 
 interface Scheduled {
@@ -98,6 +106,7 @@ export class TrafficSimulation {
   private readonly outages: OutagePlan[];
   private readonly outageByCp = new Map<number, { plan: OutagePlan; truth: OutageNoise }>();
   private readonly congestionByLink = new Map<number, JamWake[]>();
+  private readonly wakes: JamWake[] = [];
   private readonly dropByCp = new Map<number, FlowEpisode>();
   private readonly items = new MinHeap<Item>();
   private readonly out = new MinHeap<Pending>();
@@ -176,7 +185,9 @@ export class TrafficSimulation {
       };
       this.truthData.anomalies.push(truth);
       const list = this.congestionByLink.get(c.link) ?? [];
-      list.push({ episode: c, truth, trips: 0, seenAt: new Map() });
+      const wake: JamWake = { episode: c, truth, trips: 0, seenAt: new Map(), passes: new Map() };
+      list.push(wake);
+      this.wakes.push(wake);
       this.congestionByLink.set(c.link, list);
     }
     for (const f of this.plan.flows) {
@@ -374,8 +385,12 @@ export class TrafficSimulation {
       }
     }
     const id = this.emit(cp, t, trip.plate, trip.color, trip.type, trip.speed, tagged);
+    const link = this.city.cpLink[cp];
+    for (const w of this.wakes) {
+      if (t >= w.episode.from && t <= w.episode.to + WAKE_MS && link !== w.episode.link) w.passes.set(cp, (w.passes.get(cp) ?? 0) + 1);
+    }
     const wake = trip.jam;
-    if (wake !== null && t <= wake.episode.to + WAKE_MS && this.city.cpLink[cp] !== wake.episode.link) wake.seenAt.set(cp, (wake.seenAt.get(cp) ?? 0) + 1);
+    if (wake !== null && t <= wake.episode.to + WAKE_MS && link !== wake.episode.link) wake.seenAt.set(cp, (wake.seenAt.get(cp) ?? 0) + 1);
     if (trip.clone !== null) {
       const c = trip.clone;
       const ts = Math.round(t + this.skew[cp]!);
@@ -515,7 +530,7 @@ export class TrafficSimulation {
     for (const o of d.noise.outages) if (o.records === 0) (o as { flushed_at: number }).flushed_at = o.to;
     for (const wakes of this.congestionByLink.values()) {
       for (const w of wakes) {
-        const ids = [...w.seenAt].filter(([, n]) => n >= WAKE_SHARE * w.trips).map(([cp]) => this.cps[cp]!.id);
+        const ids = [...w.seenAt].filter(([cp, n]) => n >= WAKE_SHARE * (w.passes.get(cp) ?? 0)).map(([cp]) => this.cps[cp]!.id);
         (w.truth as { downstream_checkpoints: readonly string[] }).downstream_checkpoints = ids.sort();
       }
     }

@@ -43,9 +43,9 @@ export interface CongestionTruth extends AnomalyBase {
   readonly segment: string;
   readonly checkpoints: readonly string[];
   /**
-   * Cameras downstream of the jam, measured: at least a fifth of the vehicles it held up pass them
-   * within 30 minutes of its end. The jam cuts their flow and its release sends them a burst, so flow
-   * alerts there during the jam or shortly after are side effects, not false alarms.
+   * Cameras downstream of the jam, measured: the vehicles it held up are at least a fifth of their traffic
+   * from the jam's start until 30 minutes after its end. The jam cuts their flow and its release sends them
+   * a burst, so flow alerts there during the jam or shortly after are side effects, not false alarms.
    */
   readonly downstream_checkpoints: readonly string[];
   readonly speed_kmh: number;
