@@ -7,7 +7,7 @@
 import { DEWEY_START, deweyAddStage, deweyCompare, deweyIncrease, type Dewey } from './dewey.js';
 import { IGNORE, PROCEED, TAKE, type CompiledEdge, type CompiledPattern, type CompiledState } from './nfa-compiler.js';
 import type { Condition, MatchContext } from './pattern.js';
-import { SharedBuffer, type BufferNode, type EventEntry, type Match } from './shared-buffer.js';
+import { SharedBuffer, heldEvents, type BufferNode, type Match } from './shared-buffer.js';
 
 export type { Match } from './shared-buffer.js';
 
@@ -95,8 +95,12 @@ export class NfaKeyState<E> extends SharedBuffer<E> {
     super();
   }
   /** The key's shared buffer: the state itself. */
-  get buffer(): SharedBuffer<E> {
+  get buffer(): this {
     return this;
+  }
+  /** Distinct events held by this key's partial and held-back matches (a walk: for tests and diagnostics). */
+  get eventCount(): number {
+    return heldEvents([...this.partials, ...this.completed].map((cs) => cs.node));
   }
 }
 
@@ -172,11 +176,10 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly stackScratch: number[] = [];
   private readonly nextScratch: ComputationState<E>[] = [];
   private nextCount = 0;
-  /** The event being processed; `entry` is its buffer entry once a branch took it (one per event, not per branch). */
+  /** The event being processed. */
   private event: E | undefined = undefined;
   private eventTs = 0;
   private eventSeq = 0;
-  private entry: EventEntry<E> | null = null;
   /** Where the next event's partial matches are built before the key gets an exact-size copy. */
   private readonly keptScratch: ComputationState<E>[] = [];
   /** Conditions under which an event can start a partial match of a fresh key; null when that cannot be told. */
@@ -250,7 +253,6 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.event = event;
     this.eventTs = timestamp;
     this.eventSeq = st.nextSeq++;
-    this.entry = null;
     const buffer = st.buffer;
     const kinds = this.kinds;
     const old = st.partials;
@@ -292,7 +294,6 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
     this.event = undefined; // do not keep the last event alive
-    this.entry = null;
     return this.out.take();
   }
 
@@ -429,8 +430,7 @@ export class NfaRuntime<E> implements Nfa<E> {
         const current = deweyIncrease(cs.version, takesToVisit);
         const nextVersion = addStage(current);
         takesToVisit--;
-        const node = buffer.put(states[e.source]!.variable, this.entry, event, ts, this.eventSeq, cs.node, current);
-        this.entry = node.entry;
+        const node = buffer.put(states[e.source]!.variable, event, ts, this.eventSeq, cs.node, current);
         const startTs = isStart ? ts : cs.startTs;
         const startSeq = isStart ? this.eventSeq : cs.startSeq;
         this.add(buffer, e.target, node, nextVersion, startTs, startSeq);

@@ -1,15 +1,17 @@
 /**
- * The per-key shared buffer of partial matches (after Flink's SharedBuffer). Each event is stored once, in an
- * EventEntry, however many partial matches took it. A partial match is a chain of BufferNodes from its last taken
- * event back to its first; branches share their common prefix, so branching never copies event lists.
+ * The per-key shared buffer of partial matches (after Flink's SharedBuffer). A partial match is a chain of
+ * BufferNodes from its last taken event back to its first; branches share their common prefix, so branching never
+ * copies event lists. An event taken by several branches is one object that their nodes point at (a reference,
+ * not a copy: Flink stores events once because its state is serialized; on the JS heap sharing is free, so no
+ * separate per-event record with its own count is kept).
  *
  * Reference counts: a node is held by every computation state (or held-back finished match) that points at it and
- * by every node whose `prev` it is; an event's entry (its first node) counts every node that took it. Releasing the last reference frees
- * the node and walks back along `prev`, so a chain is freed as soon as no partial match needs it.
+ * by every node whose `prev` it is. Releasing the last reference frees the node and walks back along `prev`, so a
+ * chain is freed as soon as no partial match needs it.
  *
  * Unlike Flink, a TAKE always makes a new node instead of merging nodes of the same (event, state) with
  * Dewey-versioned edges: each node then has exactly one predecessor, extraction needs no version test, and an
- * abandoned branch frees its own nodes at once. The event itself is still shared through the entry.
+ * abandoned branch frees its own nodes at once.
  */
 import type { Dewey } from './dewey.js';
 import type { MatchTrace } from './skip/skip-policy.js';
@@ -19,96 +21,57 @@ const NO_EVENTS: readonly never[] = Object.freeze([]);
 const CHAIN_SCRATCH: unknown[] = [];
 
 /*
- * Entries, nodes (and nfa.ts's computation states) are made by object literals in one factory each, not by `new`
- * on a class. Most of them live for minutes (a key's last event waits for its next one): V8 pretenures an object
+ * Nodes (and nfa.ts's computation states) are made by object literals in one factory each, not by `new` on a
+ * class. Most of them live for minutes (a key's last event waits for its next one): V8 pretenures an object
  * literal's allocation site once it sees most of its objects survive, so they are born in the old generation
  * instead of being copied out of the young one, twice, by scavenges (class instances never are). On the 1M-record
  * run: scavenges 6.2 s -> 4.4 s, mark-compact 0.4 s -> 0.9 s, about 8% less CPU in all.
  */
 
-/** One event as the buffer holds it: shared by every node that took it, counted by `eventRefs`. */
-export interface EventEntry<E> {
-  /** Nodes that took this event. */
-  eventRefs: number;
+/** A node of a partial match's chain: one taken event. */
+export interface BufferNode<E> {
+  refs: number;
   readonly event: E;
   readonly timestamp: number;
-  /** Per-key arrival number: orders events (Flink's EventId). */
+  /** Per-key arrival number of the event: orders events (Flink's EventId); nodes of one event share it. */
   readonly seq: number;
-  /** False for an entry of its own, true for a node that is also its event's entry. */
-  readonly isNode: boolean;
-}
-
-/**
- * A node of a partial match's chain. The first node that takes an event is also that event's entry (one object
- * per event, not two: a key holds its last event for as long as `within`, for every vehicle). When a second node
- * takes the same event (a branch), the event gets an entry of its own that both point at: a node must never be
- * kept alive as another's entry, or it would keep its freed chain alive with it.
- */
-export interface BufferNode<E> extends EventEntry<E> {
-  refs: number;
-  /** Memo of the last eventsOf() on this chain: chains never change, and a waiting partial match is asked the
-   *  same question (e.g. `a.checkpoint`) for every later event of its key. */
-  memoName: string | null;
-  memoEvents: readonly E[];
-  /** The entry counting the nodes that took this event: this node, or an entry shared with other nodes. */
-  entry: EventEntry<E>;
   /** Pattern variable the event was taken for. */
   readonly variable: string;
   readonly prev: BufferNode<E> | null;
   /** Dewey version of the branch that took the event (Flink's edge version): every later version of that
    *  branch, and of branches split from it, is compatible with it. */
   readonly version: Dewey;
+  /** Memo of the last eventsOf() on this chain: chains never change, and a waiting partial match is asked the
+   *  same question (e.g. `a.checkpoint`) for every later event of its key. */
+  memoName: string | null;
+  memoEvents: readonly E[];
 }
 
-function eventEntry<E>(event: E, timestamp: number, seq: number, eventRefs: number): EventEntry<E> {
-  return { eventRefs, event, timestamp, seq, isNode: false };
+function bufferNode<E>(event: E, timestamp: number, seq: number, variable: string, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
+  return { refs: 0, event, timestamp, seq, variable, prev, version, memoName: null, memoEvents: NO_EVENTS };
 }
 
-function bufferNode<E>(entry: EventEntry<E> | null, event: E, timestamp: number, seq: number, variable: string, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
-  const node: BufferNode<E> = {
-    eventRefs: 0,
-    event,
-    timestamp,
-    seq,
-    isNode: true,
-    refs: 0,
-    memoName: null,
-    memoEvents: NO_EVENTS,
-    entry: entry as EventEntry<E>,
-    variable,
-    prev,
-    version,
-  };
-  if (entry === null) node.entry = node;
-  return node;
+/** Distinct events held by the chains ending at `heads` (nodes of one event share its seq). */
+export function heldEvents<E>(heads: Iterable<BufferNode<E> | null>): number {
+  const seen = new Set<number>();
+  for (const head of heads) for (let n = head; n !== null; n = n.prev) seen.add(n.seq);
+  return seen.size;
 }
 
 export type Match<E> = Record<string, E[]>;
 
 
 export class SharedBuffer<E> {
-  /** Distinct events currently held. */
-  eventCount = 0;
   /** Nodes currently held. */
   nodeCount = 0;
 
   /**
    * Records that an event was taken for `variable` (by the branch at `version`) after the chain ending at `prev`.
-   * `entry` is the event's entry when another node took it already (pass null for its first node, which then
-   * becomes the entry). The new node starts with no holder: the caller locks it for each computation state that
-   * points at it.
+   * The new node starts with no holder: the caller locks it for each computation state that points at it.
    */
-  put(variable: string, entry: EventEntry<E> | null, event: E, timestamp: number, seq: number, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
-    let shared = entry;
-    if (shared !== null && shared.isNode) {
-      // A second node takes the event: move its count from the first node to an entry of its own.
-      const own = eventEntry<E>(event, timestamp, seq, shared.eventRefs);
-      (shared as BufferNode<E>).entry = own;
-      shared = own;
-    }
-    const node = bufferNode(shared, event, timestamp, seq, variable, prev, version);
+  put(variable: string, event: E, timestamp: number, seq: number, prev: BufferNode<E> | null, version: Dewey): BufferNode<E> {
+    const node = bufferNode(event, timestamp, seq, variable, prev, version);
     if (prev !== null) prev.refs++;
-    if (node.entry.eventRefs++ === 0) this.eventCount++;
     this.nodeCount++;
     return node;
   }
@@ -124,7 +87,6 @@ export class SharedBuffer<E> {
       if (n.refs <= 0) throw new Error('shared buffer: release of a node that is not held');
       if (--n.refs > 0) return;
       this.nodeCount--;
-      if (--n.entry.eventRefs === 0) this.eventCount--;
       n = n.prev;
     }
   }

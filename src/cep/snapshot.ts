@@ -6,7 +6,7 @@
  */
 import type { Dewey } from './dewey.js';
 import { NfaKeyState, computationState, type ComputationState, type Nfa } from './nfa.js';
-import type { BufferNode, EventEntry } from './shared-buffer.js';
+import type { BufferNode } from './shared-buffer.js';
 
 export const NFA_SNAPSHOT_FORMAT = 'vigil-cep-nfa/1';
 
@@ -43,7 +43,8 @@ const identity: EventCodec<never> = { encode: (e) => e, decode: (d) => d as neve
 export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventCodec<E> = identity): NfaStateSnapshot {
   const events: EventRow[] = [];
   const nodes: NodeRow[] = [];
-  const eventIndex = new Map<EventEntry<E>, number>();
+  /** By the event's per-key arrival number: the nodes that took one event share it. */
+  const eventIndex = new Map<number, number>();
   const nodeIndex = new Map<BufferNode<E>, number>();
   const indexNode = (head: BufferNode<E> | null): number => {
     if (head === null) return -1;
@@ -52,11 +53,11 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
     for (let n: BufferNode<E> | null = head; n !== null && !nodeIndex.has(n); n = n.prev) pending.push(n);
     for (let k = pending.length - 1; k >= 0; k--) {
       const n = pending[k]!;
-      let ev = eventIndex.get(n.entry);
+      let ev = eventIndex.get(n.seq);
       if (ev === undefined) {
         ev = events.length;
         events.push([n.seq, n.timestamp, codec.encode(n.event)]);
-        eventIndex.set(n.entry, ev);
+        eventIndex.set(n.seq, ev);
       }
       nodeIndex.set(n, nodes.length);
       nodes.push([ev, n.variable, n.prev === null ? -1 : nodeIndex.get(n.prev)!, [...n.version]]);
@@ -85,14 +86,11 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
   st.lastTimestamp = snap.lastTimestamp ?? Number.NEGATIVE_INFINITY;
   st.droppedPartialMatches = snap.droppedPartialMatches;
   const events = snap.events.map(([seq, ts, data]) => ({ seq, ts, event: codec.decode(data) }));
-  // The first node restored for an event becomes its entry, as at run time.
-  const entries: (EventEntry<E> | null)[] = events.map(() => null);
   const nodes: BufferNode<E>[] = [];
   for (const [ev, variable, prev, version] of snap.nodes) {
     const e = events[ev];
     if (e === undefined || prev >= nodes.length) throw new Error('corrupt NFA snapshot: dangling reference');
-    const node = st.buffer.put(variable, entries[ev] ?? null, e.event, e.ts, e.seq, prev < 0 ? null : nodes[prev]!, version as Dewey);
-    entries[ev] = node.entry;
+    const node = st.buffer.put(variable, e.event, e.ts, e.seq, prev < 0 ? null : nodes[prev]!, version as Dewey);
     nodes.push(node);
   }
   const stateCount = nfa.compiled.states.length;

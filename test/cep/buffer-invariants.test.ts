@@ -64,7 +64,7 @@ function build(first: string, steps: readonly Step[], skip: Skip): Pattern<Ev> |
 function reachable(st: NfaKeyState<Ev>): { nodes: number; events: number } {
   const nodes = new Set<BufferNode<Ev>>();
   for (const cs of [...st.partials, ...st.completed]) for (let n = cs.node; n !== null && !nodes.has(n); n = n.prev) nodes.add(n);
-  return { nodes: nodes.size, events: new Set([...nodes].map((n) => n.entry)).size };
+  return { nodes: nodes.size, events: new Set([...nodes].map((n) => n.event)).size };
 }
 
 describe('shared buffer reference counts', () => {
