@@ -121,7 +121,7 @@ class OutputBuilder<E> {
   }
   take(): NfaOutput<E> {
     if (this.matches === null && this.timedOut === null) return EMPTY_OUTPUT;
-    const out = { matches: this.matches ?? [], timedOut: this.timedOut ?? [] };
+    const out = { matches: this.matches ?? EMPTY_OUTPUT.matches, timedOut: this.timedOut ?? EMPTY_OUTPUT.timedOut };
     this.matches = null;
     this.timedOut = null;
     return out;
