@@ -13,42 +13,33 @@ local out = {}
 for i = 1, #KEYS do
   local key, ts_text, id = KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]
   local cur = redis.call('GET', key)
-  local answer = '0'
-  if not cur then
-    redis.call('SET', key, ts_text .. '|' .. id)
-    answer = '1'
-  else
+  -- write: this sighting is earlier than the stored one (or there is none); same: it is the stored one
+  local write, same = not cur, false
+  if cur then
     local sep = string.find(cur, '|', 1, true)
     local ts = tonumber(ts_text)
     local cts = tonumber(string.sub(cur, 1, sep - 1))
     local cid = string.sub(cur, sep + 1)
-    local before = ts < cts
-    local same = false
-    if ts == cts then
-      if id == cid then
-        same = true
-      else
-        local n = math.min(#id, #cid)
-        local decided = false
-        for j = 1, n do
-          local a, b = string.byte(id, j), string.byte(cid, j)
-          if a ~= b then
-            before = a < b
-            decided = true
-            break
-          end
+    if ts ~= cts then
+      write = ts < cts
+    elseif id == cid then
+      same = true
+    else
+      local n = math.min(#id, #cid)
+      local decided = false
+      for j = 1, n do
+        local a, b = string.byte(id, j), string.byte(cid, j)
+        if a ~= b then
+          write = a < b
+          decided = true
+          break
         end
-        if not decided then before = #id < #cid end
       end
-    end
-    if same then
-      answer = '1'
-    elseif before then
-      redis.call('SET', key, ts_text .. '|' .. id)
-      answer = '1'
+      if not decided then write = #id < #cid end
     end
   end
-  out[i] = answer
+  if write then redis.call('SET', key, ts_text .. '|' .. id) end
+  out[i] = (write or same) and '1' or '0'
 end
 return table.concat(out)
 `;
@@ -137,14 +128,15 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     const { keys, timestamps, ids } = batch;
     const n = timestamps.length;
     for (let from = 0; from < n; from += this.scriptChunk) {
-      const to = Math.min(n, from + this.scriptChunk);
-      const args: string[] = new Array<string>(3 * (to - from));
-      for (let i = from, k = 0; i < to; i++, k++) {
-        args[k] = this.prefix + keyAt(keys, i);
-        args[to - from + 2 * k] = String(timestamps[i] as number);
-        args[to - from + 2 * k + 1] = ids[i] as string;
+      const count = Math.min(n, from + this.scriptChunk) - from;
+      // KEYS: the sightings' keys; ARGV: event time and id of each, in the same order.
+      const args: string[] = new Array<string>(3 * count);
+      for (let k = 0; k < count; k++) {
+        args[k] = this.prefix + keyAt(keys, from + k);
+        args[count + 2 * k] = String(timestamps[from + k] as number);
+        args[count + 2 * k + 1] = ids[from + k] as string;
       }
-      pipeline.evalsha(sha, to - from, ...args);
+      pipeline.evalsha(sha, count, ...args);
     }
     this.trips++;
     const replies = await pipeline.exec();
