@@ -91,6 +91,9 @@ export class NfaKeyState<E> extends SharedBuffer<E> {
   /** The expiry timer the owning operator has pending for this key (+Infinity: none). Kept here, not in a map of
    *  its own, so scheduling it costs no extra lookup per event. */
   pendingExpiry = Number.POSITIVE_INFINITY;
+  /** When the oldest partial match expires, as of the last process/advanceTime (NaN: not known, e.g. just
+   *  restored). The operator's sweep reads it for every key: the state alone, not its partial matches. */
+  expiresAt = Number.NaN;
   constructor(readonly key: unknown) {
     super();
   }
@@ -235,6 +238,11 @@ export class NfaRuntime<E> implements Nfa<E> {
   }
 
   nextTimeout(state: NfaKeyState<E>): number {
+    const known = state.expiresAt;
+    return known === known ? known : this.oldestExpiry(state);
+  }
+
+  private oldestExpiry(state: NfaKeyState<E>): number {
     const oldest = state.partials[0];
     if (this.windowMs <= 0 || oldest === undefined || oldest.startSeq < 0) return Number.POSITIVE_INFINITY;
     return oldest.startTs + this.windowMs;
@@ -242,6 +250,7 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   advanceTime(st: NfaKeyState<E>, timestamp: number): NfaOutput<E> {
     this.timeOut(st, timestamp);
+    st.expiresAt = this.oldestExpiry(st);
     return this.out.take();
   }
 
@@ -294,6 +303,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
     if (keptCount - 1 > this.maxPartials) this.enforceCap(st);
     this.event = undefined; // do not keep the last event alive
+    st.expiresAt = this.oldestExpiry(st); // the partial matches were just touched: no cache miss here, one less in the sweep
     return this.out.take();
   }
 
