@@ -29,6 +29,12 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
 
 const EXPIRY_NS: Namespace = 0;
 
+/** Besides its partial matches, a key's state remembers held-back matches and its dropped-match count: with
+ *  neither, a key left with only the start state can be forgotten. */
+function holdsNothing<E>(st: NfaKeyState<E>): boolean {
+  return st.completed.length === 0 && st.droppedPartialMatches === 0;
+}
+
 /** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps. */
 interface Waiting<E> {
   readonly ts: number;
@@ -126,7 +132,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) return;
       this.backend.setCurrentKey(key);
       this.emit(key, this.nfa.advanceTime(st, watermark), watermark); // emits nothing: kept for safety
-      if (this.nfa.partialMatchCount(st) === 0 && st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
+      if (this.nfa.partialMatchCount(st) === 0 && holdsNothing(st)) this.states.delete(key);
     });
   }
 
@@ -147,7 +153,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     // matches (skip strategies) need no timer of their own: they are released when an older partial match ends.
     if (this.nfa.partialMatchCount(st) === 0) {
       // Only the start state is left: nothing to remember for this key.
-      if (st.completed.length === 0 && st.droppedPartialMatches === 0) this.states.delete(key);
+      if (holdsNothing(st)) this.states.delete(key);
       return;
     }
     const due = this.nfa.nextTimeout(st);
