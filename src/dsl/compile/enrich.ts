@@ -63,8 +63,7 @@ export class EnrichPlan {
       const steps: Step[] = [];
       for (const e of s.decl.enrich) {
         // The copy step walks the source's records in order: a stream that also reads others (a union) cannot enrich.
-        const union = (s.decl as { readonly union?: readonly unknown[] }).union ?? [];
-        if (s.decl.from.name !== sourceName || union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
+        if (s.decl.from.name !== sourceName || s.decl.union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
         const lookup = lookups?.get(e.call.callee.name);
         if (lookup === undefined) fail(e.call.pos, `no implementation of lookup '${e.call.callee.name}' is configured`);
         steps.push({ field: e.name.name, args: e.call.args.map((a) => compileExpr(a, cx)), lookup });
