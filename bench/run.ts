@@ -13,9 +13,10 @@
  * rules/ are read again for each run: to compare builds while the rules change, pass a copy with --patterns/--rules.
  * The machine is shared: compare medians across commits, and look at the best as the noise floor.
  *
- * --breakdown: what each rule costs. One run with every rule, then one per rule with that rule's file left out
- * (the streams and patterns only it needs go with it); prints each rule's marginal CPU per record (user + system
- * of the process, which is steadier than wall time on a shared machine) and the job's records/s without it.
+ * --breakdown: what each rule costs. One run with every rule, one with none (the floor: reading, parsing and
+ * validating), then per rule one with that rule's file left out (the streams and patterns only it needs go with it)
+ * and one with that rule alone; prints CPU per record (user + system of the process, which is steadier than wall
+ * time on a shared machine), each rule's marginal cost, and the job's records/s.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -106,23 +107,40 @@ function withoutFlag(args: readonly string[], flag: string): string[] {
   return i < 0 ? [...args] : [...args.slice(0, i), ...args.slice(i + 2)];
 }
 
-/** Each rule's marginal cost: the run with every rule against runs each leaving one rule file out. */
+const fmt = (x: number): string => Math.round(x).toLocaleString('en');
+/** Records per second of the job, as `vigil run` reports it. */
+const jobRate = (r: RunResult): number => r.records / r.jobSeconds;
+const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
+
+/**
+ * What each rule costs, two ways: its marginal cost (the run with every rule against one leaving that rule file out)
+ * and its cost alone (only that rule file), next to the floor every run pays (no rule: reading, parsing, validating).
+ */
 async function breakdownRules(input: string): Promise<void> {
   const rulesDir = dirArgs.includes('--rules') ? dirArgs[dirArgs.indexOf('--rules') + 1]! : join(repo, 'rules');
   const files = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
-  const jobRate = (r: RunResult): string => Math.round(r.records / r.jobSeconds).toLocaleString('en');
-  await once(input); // warms the JIT up: the first run of a process pays for compiling
-  const all = await once(input);
-  console.log(`every rule: ${perRecordUs(all).toFixed(2)} µs CPU per record, ${jobRate(all)} records/s in the job`);
+  const line = (r: RunResult): string => `${perRecordUs(r).toFixed(2)} µs CPU per record, ${fmt(jobRate(r))} records/s in the job`;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-breakdown-'));
+  /** A run over a rules directory holding just `keep`. */
+  const withRules = async (name: string, keep: readonly string[]): Promise<RunResult> => {
+    const dir = join(scratch, name);
+    mkdirSync(dir);
+    for (const f of keep) copyFileSync(join(rulesDir, f), join(dir, f));
+    return once(input, dir);
+  };
   try {
-    for (const left of files) {
-      const dir = join(scratch, left.replace(/\.ya?ml$/, ''));
-      mkdirSync(dir);
-      for (const f of files) if (f !== left) copyFileSync(join(rulesDir, f), join(dir, f));
-      const r = await once(input, dir);
-      console.log(`without ${left.padEnd(26)} ${perRecordUs(r).toFixed(2)} µs CPU per record (the rule costs ${(perRecordUs(all) - perRecordUs(r)).toFixed(2)}), ${jobRate(r)} records/s in the job`);
+    await once(input); // warms the JIT up: the first run of a process pays for compiling
+    const all = await once(input);
+    console.log(`every rule: ${line(all)}`);
+    const none = await withRules('none', []);
+    console.log(`no rule (read, parse, validate): ${line(none)}`);
+    for (const rule of files) {
+      const without = await withRules(`without-${rule}`, files.filter((f) => f !== rule));
+      console.log(`without ${rule.padEnd(26)} ${line(without)} (the rule costs ${(perRecordUs(all) - perRecordUs(without)).toFixed(2)})`);
+    }
+    for (const rule of files) {
+      const alone = await withRules(`alone-${rule}`, [rule]);
+      console.log(`${rule.padEnd(26)} alone ${line(alone)} (${(perRecordUs(alone) - perRecordUs(none)).toFixed(2)} above no rule)`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -141,13 +159,11 @@ const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
   results.push(r);
-  const rate = Math.round(r.records / r.jobSeconds);
-  console.log(`run ${i + 1}: ${rate.toLocaleString('en')} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
-    `${Math.round(r.records / r.cpuSeconds).toLocaleString('en')} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
+  console.log(`run ${i + 1}: ${fmt(jobRate(r))} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
+    `${fmt(r.records / r.cpuSeconds)} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
 }
-const rates = results.map((r) => r.records / r.jobSeconds).sort((a, b) => a - b);
+const rates = results.map(jobRate).sort((a, b) => a - b);
 const median = (rates: number[]): number => rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
 const cpuRates = results.map((r) => r.records / r.cpuSeconds).sort((a, b) => a - b);
-const fmt = (x: number): string => Math.round(x).toLocaleString('en');
-console.log(`vigil run, ${results[0]!.records.toLocaleString('en')} records, ${runs} runs: best ${fmt(rates[rates.length - 1]!)} records/s, ` +
+console.log(`vigil run, ${fmt(results[0]!.records)} records, ${runs} runs: best ${fmt(rates[rates.length - 1]!)} records/s, ` +
   `median ${fmt(median(rates))} records/s in the job (whole command per CPU-second: best ${fmt(cpuRates[cpuRates.length - 1]!)}, median ${fmt(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
