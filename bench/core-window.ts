@@ -5,7 +5,7 @@
  * Run: npm run bench:core [-- --sliding]
  */
 import { ArraySource, JobGraph, Task, avg, composite, count, max, sliding, tumbling, type ParseContext, type PollResult, type Sink } from '../src/core/index.js';
-import { HeapPeak, argNumber, gc, mib, mulberry32 } from './util.js';
+import { HeapPeak, argNumber, gc, grouped, mib, mulberry32 } from './util.js';
 
 interface Pass {
   readonly k: string;
@@ -107,12 +107,12 @@ for (let i = 0; i < runs; i++) results.push(await runOnce());
 const bySpeed = [...results].sort((a, b) => a.seconds - b.seconds);
 const best = bySpeed[0] as RunResult;
 const median = bySpeed[Math.floor(bySpeed.length / 2)] as RunResult;
-const rate = (r: RunResult): string => Math.round(records / r.seconds).toLocaleString('en');
+const rate = (r: RunResult): string => grouped(records / r.seconds);
 
 const what = slidingWindows ? 'sliding 5m every 1m count+max' : 'tumbling 1m count+avg';
-console.log(`core-window: ${records.toLocaleString('en')} records, ${keys.toLocaleString('en')} keys, ${what}, out-of-order <= ${bound} ms, ${runs} runs`);
+console.log(`core-window: ${grouped(records)} records, ${grouped(keys)} keys, ${what}, out-of-order <= ${bound} ms, ${runs} runs`);
 console.log(`  throughput    best ${rate(best)} records/s, median ${rate(median)} records/s (${best.seconds.toFixed(2)} s best)`);
-console.log(`  windows out   ${best.windows.toLocaleString('en')} (records counted ${best.counted.toLocaleString('en')}, late ${best.late})`);
+console.log(`  windows out   ${grouped(best.windows)} (records counted ${grouped(best.counted)}, late ${best.late})`);
 console.log(`  heap          before run ${mib(best.heapBefore)}, peak ${mib(Math.max(...results.map((r) => r.heapPeak)))}`);
 if (results.some((r) => r.counted + r.late * (slidingWindows ? 5 : 1) !== records * (slidingWindows ? 5 : 1))) {
   console.error('checksum mismatch: records were lost');

@@ -17,7 +17,7 @@ import { builtinLookups, checkProgram, parseProgram, type CheckedProgram, type P
 import { lintProgram } from '../src/dsl/lint.js';
 import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { parseNdjsonLine } from '../src/io/ndjson-parse.js';
-import { argNumber } from './util.js';
+import { argNumber, grouped } from './util.js';
 
 const targetLines = argNumber('lines', 1000);
 const runs = argNumber('runs', 7);
@@ -216,5 +216,5 @@ const total = median(samples.map((s) => s.parse + s.check + s.lint + s.compile))
 
 console.log(`dsl-compile: ${lineCount} lines, ${shape.streams} streams, ${shape.patterns} patterns, ${shape.warnings} lint notes; median of ${runs} runs after ${warmup} warm-up`);
 for (const p of phases) console.log(`  ${p.padEnd(8)} ${med[p].toFixed(1).padStart(8)} ms`);
-console.log(`  ${'total'.padEnd(8)} ${total.toFixed(1).padStart(8)} ms  (${Math.round(lineCount / (total / 1000)).toLocaleString('en')} lines/s; budget 1000 ms: ${total < 1000 ? 'ok' : 'OVER'})`);
+console.log(`  ${'total'.padEnd(8)} ${total.toFixed(1).padStart(8)} ms  (${grouped(lineCount / (total / 1000))} lines/s; budget 1000 ms: ${total < 1000 ? 'ok' : 'OVER'})`);
 console.log(`  ${'cold'.padEnd(8)} ${coldTotal.toFixed(1).padStart(8)} ms  (first run: parse ${cold.parse.toFixed(1)}, check ${cold.check.toFixed(1)}, lint ${cold.lint.toFixed(1)}, compile ${cold.compile.toFixed(1)})`);

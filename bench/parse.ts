@@ -1,21 +1,23 @@
 /**
  * The base path every record takes, piece by piece: reading an NDJSON file into lines (text vs byte lines),
  * parsing them (JSON.parse vs the byte parser), and validating. CPU ms per phase, best of --rounds, for the
- * records of --input (default: a generated morning peak of --records records).
+ * records of --input (default: the first --records records, 300,000 unless given, of the generated morning peak
+ * that bench:run uses).
  *
- *   npm run bench:parse -- --input /tmp/vigil-bench/r300k.ndjson
+ *   npm run bench:parse [-- --input FILE | --records N] [--rounds 5]
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseFlatObject } from '../src/io/ndjson-bytes.js';
 import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { loadRegistry } from '../src/cli/environment.js';
 import { RecordValidator } from '../src/traffic/validate.js';
-import { argNumber } from './util.js';
+import { argNumber, generatedMorning, grouped, repo } from './util.js';
 
 const inputAt = process.argv.indexOf('--input');
-const input = inputAt >= 0 ? (process.argv[inputAt + 1] as string) : '/tmp/vigil-bench/r300k.ndjson';
+const input = inputAt >= 0 ? (process.argv[inputAt + 1] as string) : await generatedMorning(argNumber('records', 300_000));
 const rounds = argNumber('rounds', 5);
-const registry = loadRegistry('fixtures/checkpoints.json');
+const registry = loadRegistry(join(repo, 'fixtures', 'checkpoints.json'));
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -70,5 +72,5 @@ for (let round = 0; round < rounds; round++) {
   });
   if (sink === 0) console.log(sink);
 }
-console.log(`${count.toLocaleString('en')} lines, ${(size / 1024 / 1024).toFixed(1)} MiB; CPU ms, best of ${rounds}`);
+console.log(`${grouped(count)} lines, ${(size / 1024 / 1024).toFixed(1)} MiB; CPU ms, best of ${rounds}`);
 for (const [name, ms] of best) console.log(`${name.padEnd(32)} ${ms.toFixed(0).padStart(6)} ms  ${((ms * 1e6) / count).toFixed(0).padStart(5)} ns/record`);

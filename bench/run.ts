@@ -18,17 +18,13 @@
  * and one with that rule alone; prints CPU per record (user + system of the process, which is steadier than wall
  * time on a shared machine), each rule's marginal cost, and the job's records/s.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { run } from '../src/cli/commands/run.js';
 import type { CliIo } from '../src/cli/io.js';
-import { HeapPeak, argNumber, gc, mib } from './util.js';
+import { HeapPeak, argNumber, gc, generatedMorning, generatedMorningTruth, grouped, mib, repo } from './util.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const records = argNumber('records', 1_000_000);
 const runs = argNumber('runs', 3);
 const inputArg = process.argv.indexOf('--input');
@@ -42,32 +38,6 @@ const dirArgs = ['patterns', 'rules'].flatMap((name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? [`--${name}`, resolve(process.argv[i + 1]!)] : [];
 });
-
-const benchDir = join(tmpdir(), 'vigil-bench');
-const generatedTruth = join(benchDir, 'morning-120m.truth.json');
-
-async function generated(count: number): Promise<string> {
-  const dir = benchDir;
-  const file = join(dir, `run-${count}.ndjson`);
-  mkdirSync(dir, { recursive: true });
-  const full = join(dir, 'morning-120m.ndjson');
-  if (!existsSync(full) || !existsSync(generatedTruth)) {
-    process.stderr.write('generating input (about 30 s)...\n');
-    execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', '120', '--seed', '3',
-      '--start', '2026-03-02T07:00:00+08:00', '--anomalies', '--out', full, '--truth', generatedTruth], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  if (existsSync(file)) return file;
-  const out = createWriteStream(file + '.part');
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(full), crlfDelay: Infinity })) {
-    if (n++ >= count) break;
-    if (!out.write(line + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => out.end(r));
-  if (n < count) throw new Error(`the generated file has only ${n} records`);
-  execFileSync('mv', [file + '.part', file]);
-  return file;
-}
 
 interface RunResult {
   readonly records: number;
@@ -107,9 +77,10 @@ function withoutFlag(args: readonly string[], flag: string): string[] {
   return i < 0 ? [...args] : [...args.slice(0, i), ...args.slice(i + 2)];
 }
 
-const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 /** Records per second of the job, as `vigil run` reports it. */
 const jobRate = (r: RunResult): number => r.records / r.jobSeconds;
+/** Records per CPU-second of the whole command. */
+const cpuRate = (r: RunResult): number => r.records / r.cpuSeconds;
 const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
 
 /**
@@ -119,7 +90,7 @@ const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
 async function breakdownRules(input: string): Promise<void> {
   const rulesDir = dirArgs.includes('--rules') ? dirArgs[dirArgs.indexOf('--rules') + 1]! : join(repo, 'rules');
   const files = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const line = (r: RunResult): string => `${perRecordUs(r).toFixed(2)} µs CPU per record, ${fmt(jobRate(r))} records/s in the job`;
+  const line = (r: RunResult): string => `${perRecordUs(r).toFixed(2)} µs CPU per record, ${grouped(jobRate(r))} records/s in the job`;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-breakdown-'));
   /** A run over a rules directory holding just `keep`. */
   const withRules = async (name: string, keep: readonly string[]): Promise<RunResult> => {
@@ -147,8 +118,8 @@ async function breakdownRules(input: string): Promise<void> {
   }
 }
 
-const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generated(records);
-const knownFile = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedTruth;
+const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generatedMorning(records);
+const knownFile = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedMorningTruth;
 const knownArgs = cold || knownFile === null ? [] : ['--known-vehicles', knownFile];
 console.log(`first_seen: ${knownArgs.length === 0 ? 'cold (empty store)' : `seeded with the known vehicles of ${knownFile}`}`);
 if (breakdown) {
@@ -159,11 +130,11 @@ const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
   results.push(r);
-  console.log(`run ${i + 1}: ${fmt(jobRate(r))} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
-    `${fmt(r.records / r.cpuSeconds)} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
+  console.log(`run ${i + 1}: ${grouped(jobRate(r))} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
+    `${grouped(cpuRate(r))} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
 }
 const rates = results.map(jobRate).sort((a, b) => a - b);
 const median = (rates: number[]): number => rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
-const cpuRates = results.map((r) => r.records / r.cpuSeconds).sort((a, b) => a - b);
-console.log(`vigil run, ${fmt(results[0]!.records)} records, ${runs} runs: best ${fmt(rates[rates.length - 1]!)} records/s, ` +
-  `median ${fmt(median(rates))} records/s in the job (whole command per CPU-second: best ${fmt(cpuRates[cpuRates.length - 1]!)}, median ${fmt(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
+const cpuRates = results.map(cpuRate).sort((a, b) => a - b);
+console.log(`vigil run, ${grouped(results[0]!.records)} records, ${runs} runs: best ${grouped(rates[rates.length - 1]!)} records/s, ` +
+  `median ${grouped(median(rates))} records/s in the job (whole command per CPU-second: best ${grouped(cpuRates[cpuRates.length - 1]!)}, median ${grouped(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
