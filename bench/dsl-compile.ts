@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CollectSink } from '../src/core/index.js';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/cli/environment.js';
+import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
 import { builtinLookups, checkProgram, parseProgram, type CheckedProgram, type Program } from '../src/dsl/index.js';

@@ -14,8 +14,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstSeenLookup } from '../src/cli/lookups.js';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/cli/environment.js';
+import { firstSeenLookup } from '../src/app/index.js';
+import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
 import { Task, type ParseContext, type Sink, type Source } from '../src/core/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import { builtinLookups, checkProgram, parseProgram } from '../src/dsl/index.js';

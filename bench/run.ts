@@ -21,8 +21,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { run } from '../src/cli/commands/run.js';
-import type { CliIo } from '../src/cli/io.js';
+import { runTraffic } from '../src/app/index.js';
 import { HeapPeak, argNumber, gc, generatedMorning, generatedMorningTruth, grouped, mib, repo } from './util.js';
 
 const records = argNumber('records', 1_000_000);
@@ -34,10 +33,12 @@ const inputArg = process.argv.indexOf('--input');
 const cold = process.argv.includes('--cold');
 const truthArg = process.argv.indexOf('--known-vehicles');
 const breakdown = process.argv.includes('--breakdown');
-const dirArgs = ['patterns', 'rules'].flatMap((name) => {
+const dirArg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? [`--${name}`, resolve(process.argv[i + 1]!)] : [];
-});
+  return i >= 0 ? resolve(process.argv[i + 1]!) : undefined;
+};
+const patternsDir = dirArg('patterns');
+const rulesDirArg = dirArg('rules');
 
 interface RunResult {
   readonly records: number;
@@ -55,27 +56,21 @@ async function once(input: string, rulesDir?: string): Promise<RunResult> {
   gc();
   const heap = new HeapPeak();
   const sampler = setInterval(() => heap.sample(), 20);
-  let summary = '';
-  const io: CliIo = { stdout: () => {}, stderr: (t) => { summary += t; }, cwd: repo, env: {} };
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const dirs = rulesDir === undefined ? dirArgs : [...withoutFlag(dirArgs, '--rules'), '--rules', rulesDir];
-  const code = await run(['--input', input, '--out', '/dev/null', ...dirs, ...knownArgs], io);
+  const summary = await runTraffic(
+    { cwd: repo, input, out: '/dev/null', patterns: patternsDir, rules: rulesDir ?? rulesDirArg, knownVehicles: knownFile ?? undefined },
+    { stdout: () => {}, stderr: (t) => process.stderr.write(t) },
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   clearInterval(sampler);
   heap.sample();
-  if (code !== 0) throw new Error(`vigil run exited ${code}: ${summary}`);
-  const m = /^vigil run: ([\d,]+) records.* in ([\d.]+) s /m.exec(summary);
-  if (m === null) throw new Error(`unexpected summary: ${summary}`);
-  return { records: Number(m[1]!.replace(/,/g, '')), seconds, jobSeconds: Number(m[2]), cpuSeconds, peakHeap: heap.peak, summary: summary.trim() };
+  const text = `${grouped(summary.records)} records (${summary.deadLetters} dead letters, ${summary.late} late) -> ${grouped(summary.outputs)} alerts`;
+  return { records: summary.records, seconds, jobSeconds: summary.seconds, cpuSeconds, peakHeap: heap.peak, summary: text };
 }
 
-function withoutFlag(args: readonly string[], flag: string): string[] {
-  const i = args.indexOf(flag);
-  return i < 0 ? [...args] : [...args.slice(0, i), ...args.slice(i + 2)];
-}
 
 /** Records per second of the job, as `vigil run` reports it. */
 const jobRate = (r: RunResult): number => r.records / r.jobSeconds;
@@ -88,7 +83,7 @@ const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
  * and its cost alone (only that rule file), next to the floor every run pays (no rule: reading, parsing, validating).
  */
 async function breakdownRules(input: string): Promise<void> {
-  const rulesDir = dirArgs.includes('--rules') ? dirArgs[dirArgs.indexOf('--rules') + 1]! : join(repo, 'rules');
+  const rulesDir = rulesDirArg ?? join(repo, 'rules');
   const files = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
   const line = (r: RunResult): string => `${perRecordUs(r).toFixed(2)} µs CPU per record, ${grouped(jobRate(r))} records/s in the job`;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-breakdown-'));
@@ -119,9 +114,9 @@ async function breakdownRules(input: string): Promise<void> {
 }
 
 const input = inputArg >= 0 ? resolve(process.argv[inputArg + 1]!) : await generatedMorning(records);
-const knownFile = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedMorningTruth;
-const knownArgs = cold || knownFile === null ? [] : ['--known-vehicles', knownFile];
-console.log(`first_seen: ${knownArgs.length === 0 ? 'cold (empty store)' : `seeded with the known vehicles of ${knownFile}`}`);
+const knownTruth = truthArg >= 0 ? resolve(process.argv[truthArg + 1]!) : inputArg >= 0 ? null : generatedMorningTruth;
+const knownFile = cold || knownTruth === null ? null : knownTruth;
+console.log(`first_seen: ${knownFile === null ? 'cold (empty store)' : `seeded with the known vehicles of ${knownFile}`}`);
 if (breakdown) {
   await breakdownRules(input);
   process.exit(0);

@@ -21,11 +21,6 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** An error the user caused (bad flag, bad file): reported without a stack trace, exit 1. */
-export class UserError extends Error {
-  override readonly name = 'UserError';
-  /** Printed as is (already `file:line:col: ...` lines), without the `vigil <command>:` prefix. */
-  readonly plain: boolean = false;
-}
+export { UserError } from '../app/errors.js';
 
 export type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;

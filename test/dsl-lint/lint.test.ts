@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../../src/cli/environment.js';
+import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { compileSources, formatDslError, type CheckedProgram } from '../../src/dsl/index.js';

@@ -4,7 +4,7 @@
  * builds from its arguments (the same store key whether the arguments are strings, numbers, nulls or objects).
  */
 import { describe, expect, it } from 'vitest';
-import { firstSeenLookup } from '../../src/cli/lookups.js';
+import { firstSeenLookup } from '../../src/app/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 import { T0, m, runFiles } from './helpers.js';
 

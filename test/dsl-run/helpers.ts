@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.js';
-import { runEmbedded, type EmbeddedSummary } from '../../src/cli/embedded.js';
-import { TRAFFIC_SCHEMA, defaultPaths, loadProgram, loadRegistry } from '../../src/cli/environment.js';
-import { firstSeenLookup } from '../../src/cli/lookups.js';
+import { runEmbedded, type EmbeddedSummary } from '../../src/app/index.js';
+import { TRAFFIC_SCHEMA, defaultPaths, loadProgram, loadRegistry } from '../../src/app/index.js';
+import { firstSeenLookup } from '../../src/app/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');

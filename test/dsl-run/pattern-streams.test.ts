@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { ArraySource, CollectSink, ManualClock, Task, type ParseContext } from '../../src/core/index.js';
-import { loadProgram, TRAFFIC_SCHEMA } from '../../src/cli/environment.js';
+import { loadProgram, TRAFFIC_SCHEMA } from '../../src/app/index.js';
 import { buildJob } from '../../src/dsl/compile/job.js';
 import type { Alert } from '../../src/dsl/rules/alert.js';
 import { T0, m, registry, runFiles, s, tempDir } from './helpers.js';

@@ -1,13 +1,10 @@
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, loadProgram, loadRegistry, readSources } from '../environment.js';
+import { TRAFFIC_SCHEMA, collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources } from '../../app/index.js';
 import { formatWarning, lintProgram } from '../../dsl/lint.js';
-import { ArraySource, systemClock } from '../../core/index.js';
-import { buildJob } from '../../dsl/compile/job.js';
+import { ArraySource } from '../../core/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
-import { buildOrReport } from '../embedded.js';
-import { firstSeenLookup } from '../lookups.js';
 
 const usage = `usage: vigil check [paths...] [--checkpoints file]
 
@@ -35,19 +32,17 @@ export const run: Command = async (args, io) => {
   const p = loaded.program;
   // Build the job once, reading nothing: what only the compiler can see (one source per job, enrich on streams
   // read from the source, late streams with a producer) is reported here, not first at run time.
-  buildOrReport(loaded.sources, () =>
-    buildJob({
-      program: p,
-      rules: loaded.rules,
-      patterns: [...p.patterns.keys()],
-      allStreams: true,
-      source: new ArraySource<string>('check', [[]]),
-      parse: () => {},
-      lookups: new Map([['first_seen', firstSeenLookup(new MemoryFirstSeenStore())]]),
-      outputs: {},
-      clock: systemClock,
-    }),
-  );
+  const task = createTask({
+    program: p,
+    sources: loaded.sources,
+    rules: loaded.rules,
+    patterns: [...p.patterns.keys()],
+    allStreams: true,
+    source: new ArraySource<string>('check', [[]]),
+    lookups: lookupsFor(new MemoryFirstSeenStore()),
+    outputs: {},
+  });
+  await task.close();
   io.stderr(
     `ok: ${patterns.length} pattern file(s): ${p.sources.size} source(s), ${p.streams.size} stream(s), ${p.patterns.size} pattern(s); ` +
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,

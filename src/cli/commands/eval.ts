@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Detection, type Evaluation, type FalseAlarmCause, evaluate } from '../../traffic/evaluate.js';
-import { ANOMALY_TYPES, type AnomalyType, type GroundTruth } from '../../traffic/generator/truth.js';
-import { type CliIo, type Command, ExitCode, UserError } from '../io.js';
+import { ANOMALY_TYPES, type AnomalyType } from '../../traffic/generator/truth.js';
+import { runTraffic } from '../../app/index.js';
+import { simulation, writeSimulation } from '../../app/generate.js';
+import { parseIsoTimestamp } from '../../traffic/timestamp.js';
+import { type Command, ExitCode, UserError } from '../io.js';
+import { thousands } from '../summary.js';
 import { HELP, withUsage } from '../flags.js';
 import { DEFAULT_START } from './generate.js';
 
@@ -82,15 +86,6 @@ export function passes(e: Evaluation, min: number): boolean {
   return ANOMALY_TYPES.every((t: AnomalyType) => e.byType[t].precision >= min && e.byType[t].recall >= min);
 }
 
-/** Calls another vigil command in-process, keeping what it writes to stderr. */
-async function call(name: string, args: string[], io: CliIo): Promise<string> {
-  const { main } = await import('../main.js');
-  let err = '';
-  const code = await main([name, ...args], { ...io, stdout: io.stdout, stderr: (t) => void (err += t) });
-  if (code !== ExitCode.ok) throw new UserError(`vigil ${name} failed (exit ${code}):\n${err}`);
-  return err;
-}
-
 export const run: Command = async (args, io) => {
   const { values } = withUsage(usage, () =>
     parseArgs({
@@ -121,14 +116,26 @@ export const run: Command = async (args, io) => {
   const alerts = join(dir, 'alerts.ndjson');
   try {
     io.stderr(`vigil eval: generating ${values.minutes} minutes at scale ${values.scale}, seed ${values.seed} ...\n`);
-    await call('generate', ['--minutes', values.minutes, '--seed', values.seed, '--scale', values.scale, '--start', values.start,
-      '--anomalies', '--out', traffic, '--truth', truthFile], io);
+    const start = parseIsoTimestamp(values.start);
+    if (Number.isNaN(start)) throw new UserError(`--start must be ISO-8601 with a zone, got '${values.start}'`);
+    const [minutes, scale] = [Number(values.minutes), Number(values.scale)];
+    if (!(minutes > 0) || !(scale > 0)) throw new UserError(`--minutes and --scale must be positive numbers, got '${values.minutes}' and '${values.scale}'`);
+    const sim = simulation({ seed: values.seed, start, minutes, scale, anomalies: true });
+    const truth = await writeSimulation(sim, traffic, truthFile);
     io.stderr(`vigil eval: running the rules ...\n`);
-    const passThrough = (['patterns', 'rules', 'checkpoints'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, resolve(io.cwd, values[k])]));
-    const summary = await call('run', ['--input', traffic, '--out', alerts, '--known-vehicles', truthFile, ...passThrough], io);
-    const m = /([\d,]+) records .* in ([\d.]+) s \(([\d,]+|-) records\/s\)/.exec(summary);
-    const runStats = m === null ? { records: NaN, seconds: NaN, rate: '?' } : { records: Number(m[1]!.replace(/,/g, '')), seconds: Number(m[2]), rate: m[3]! };
-    const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as GroundTruth;
+    const summary = await runTraffic(
+      {
+        cwd: io.cwd,
+        input: traffic,
+        out: alerts,
+        knownVehicles: truthFile,
+        patterns: values.patterns === undefined ? undefined : resolve(io.cwd, values.patterns),
+        rules: values.rules === undefined ? undefined : resolve(io.cwd, values.rules),
+        checkpoints: values.checkpoints === undefined ? undefined : resolve(io.cwd, values.checkpoints),
+      },
+      { stdout: io.stdout, stderr: () => {} },
+    );
+    const runStats = { records: summary.records, seconds: summary.seconds, rate: summary.seconds > 0 ? thousands(Math.round(summary.records / summary.seconds)) : '-' };
     const detections: Detection[] = [];
     for (const line of readFileSync(alerts, 'utf8').split('\n')) {
       if (line === '') continue;

@@ -1,10 +1,10 @@
-import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
-import { TrafficSimulation, cityRegistryJson, formatTruth, type NoiseOptions } from '../../traffic/generator/index.js';
+import { simulation, writeSimulation } from '../../app/generate.js';
+import { cityRegistryJson, formatTruth, type GroundTruth, type NoiseOptions } from '../../traffic/generator/index.js';
 import { type Command, ExitCode, UserError, processIo } from '../io.js';
 
 const usage = `usage: vigil generate --minutes N [--seed S] [--anomalies] [--start ISO] [--scale F]
@@ -88,30 +88,20 @@ export const run: Command = async (args, io) => {
     noise.outageMaxMinutes = Number(m[2]);
   }
 
-  let sim: TrafficSimulation;
-  try {
-    sim = new TrafficSimulation({ seed: v.seed, start, minutes, scale, anomalies: v.anomalies, noise });
-  } catch (error) {
-    throw new UserError(error instanceof Error ? error.message : String(error));
+  const sim = simulation({ seed: v.seed, start, minutes, scale, anomalies: v.anomalies, noise });
+  const truthPath = v.truth === undefined ? undefined : resolve(io.cwd, v.truth);
+  let truth: GroundTruth;
+  if (outPath !== undefined) truth = await writeSimulation(sim, outPath, truthPath);
+  else {
+    if (io.stdout === processIo.stdout) {
+      // Real stdout: honour back-pressure so a slow reader does not make us buffer the whole day.
+      for (const chunk of sim.chunks()) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    } else {
+      for (const chunk of sim.chunks()) io.stdout(chunk);
+    }
+    truth = sim.truth();
+    if (truthPath !== undefined) await writeFile(truthPath, formatTruth(truth));
   }
-
-  if (outPath !== undefined) {
-    const out = createWriteStream(outPath);
-    const failed = once(out, 'error').then(([e]) => {
-      throw new UserError(`cannot write ${outPath}: ${e instanceof Error ? e.message : String(e)}`);
-    });
-    failed.catch(() => undefined);
-    for (const chunk of sim.chunks()) if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
-    out.end();
-    await Promise.race([once(out, 'finish'), failed]);
-  } else if (io.stdout === processIo.stdout) {
-    // Real stdout: honour back-pressure so a slow reader does not make us buffer the whole day.
-    for (const chunk of sim.chunks()) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-  } else {
-    for (const chunk of sim.chunks()) io.stdout(chunk);
-  }
-  const truth = sim.truth();
-  if (v.truth !== undefined) await writeFile(resolve(io.cwd, v.truth), formatTruth(truth));
   io.stderr(`vigil generate: ${truth.counts.records} records, ${truth.anomalies.length} anomalies, ${truth.noise.outages.length} camera outages\n`);
   return ExitCode.ok;
 };

@@ -1,10 +1,9 @@
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
-import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry } from '../environment.js';
-import { runEmbedded, summaryLine } from '../embedded.js';
+import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, lookupsFor, runEmbedded } from '../../app/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
-import { firstSeenLookup } from '../lookups.js';
+import { summaryLine } from '../summary.js';
 
 const usage = `usage: vigil match --pattern <file.pattern> --input <file.ndjson|-> [--unbounded] [--checkpoints file]
 
@@ -34,7 +33,7 @@ export const run: Command = async (args, io) => {
       sources: loaded.sources,
       patterns,
       input: inputPath(values.input, io.cwd),
-      lookups: new Map([['first_seen', firstSeenLookup(store)]]),
+      lookups: lookupsFor(store),
       unbounded: values.unbounded === true,
     },
     io,

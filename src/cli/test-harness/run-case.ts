@@ -2,9 +2,10 @@
  * Runs one test case in-process: the same job graph `vigil run` / `vigil match` build, over the test's timeline as
  * an in-memory source, on a virtual clock, with every output collected in memory.
  */
-import { ArraySource, CollectSink, ManualClock, MetricRegistry, Task, type DeadLetter, type LateRecord, type ParseContext, type Sink } from '../../core/index.js';
+import { createTask, lookupsFor, trafficCheck, type LoadedProgram, type RecordCheck } from '../../app/index.js';
+import { ArraySource, CollectSink, ManualClock, type DeadLetter, type LateRecord, type Sink } from '../../core/index.js';
 import { parseEventTime } from '../../core/time.js';
-import { buildJob, type MatchRecord } from '../../dsl/compile/job.js';
+import type { MatchRecord } from '../../dsl/compile/job.js';
 import type { Rec } from '../../dsl/compile/scope.js';
 import { DslError } from '../../dsl/errors.js';
 import type { CheckedProgram, Value } from '../../dsl/index.js';
@@ -12,11 +13,7 @@ import type { Alert } from '../../dsl/rules/alert.js';
 import { linkRules, type LinkedRule } from '../../dsl/rules/link.js';
 import type { Rule } from '../../dsl/rules/rule.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
-import { parseNdjsonLine } from '../../io/ndjson-parse.js';
-import { RecordValidator, isRejection } from '../../traffic/validate.js';
 import type { CheckpointRegistry } from '../../traffic/registry.js';
-import { firstSeenLookup } from '../lookups.js';
-import type { LoadedProgram } from '../environment.js';
 import type { Category, InputEntry, TestCase, TestFile } from './test-file.js';
 
 /** What a run produced, per output category, as plain JSON data (what `vigil match` / `vigil run` would print). */
@@ -88,45 +85,31 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
 
   const clock = new ManualClock(firstTime(tc.input, eventTimeField(program)));
   const field = eventTimeField(program);
-  const validator = tc.validate ? new RecordValidator(env.registry) : null;
-  let task: Task | undefined;
-  const parse = (line: string, ctx: ParseContext<Record<string, unknown>>): void => {
-    if (line.startsWith(CLOCK_LINE)) {
-      advance(clock, (JSON.parse(line) as { $clock: number }).$clock);
-      return;
-    }
-    parseNdjsonLine(line, {
-      record: (r) => {
-        if (validator !== null) {
-          const v = validator.validate(r, task?.watermark ?? Number.NEGATIVE_INFINITY);
-          if (isRejection(v)) {
-            ctx.deadLetter(`${v.code}: ${v.detail}`);
-            return;
-          }
-        }
-        // Processing time follows the feed: reading a record moves the clock to its event time (a feed with no lag).
-        if (field !== null) advance(clock, parseEventTime(r[field]));
-        ctx.record(r);
-      },
-      watermark: (ts) => ctx.watermark(ts),
-      deadLetter: (reason) => ctx.deadLetter(reason),
-    });
+  const validate = tc.validate ? trafficCheck(env.registry) : null;
+  // Every record passes here, validated or not: processing time follows the feed, so reading a record moves the
+  // clock to its event time (a feed with no lag).
+  const check: RecordCheck = (r, watermark) => {
+    const reason = validate === null ? null : validate(r, watermark);
+    if (reason === null && field !== null) advance(clock, parseEventTime(r[field]));
+    return reason;
   };
 
   const out = new CollectSink<Alert | MatchRecord>();
   const late = new CollectSink<LateRecord>();
   const dead = new CollectSink<DeadLetter>();
   const store = new MemoryFirstSeenStore();
-  const lines = tc.input.map(toLine);
-  const graph = buildJob({
+  // The job reads byte lines, as from a file or Kafka.
+  const lines = tc.input.map((e) => Buffer.from(toLine(e), 'utf8').toString('latin1'));
+  const task = createTask({
     name: `test:${tc.name}`,
     program: runProgram,
-    ...(rules === undefined ? {} : { rules }),
-    ...(patterns === undefined ? {} : { patterns }),
+    rules,
+    patterns,
     // One entry per batch: idleness and the clock are judged between entries, as in a live feed.
     source: new ArraySource<string>(file.file, [lines], 1),
-    parse,
-    lookups: new Map([['first_seen', firstSeenLookup(store)]]),
+    check,
+    control: { prefix: CLOCK_LINE, handle: (line) => advance(clock, (JSON.parse(line) as { $clock: number }).$clock) },
+    lookups: lookupsFor(store),
     outputs: {
       ...(patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
       streams: streamSinks,
@@ -134,8 +117,8 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
       deadLetters: dead,
     },
     clock,
+    unbounded: tc.unbounded,
   });
-  task = new Task(graph, { clock, metrics: new MetricRegistry(), finalWatermark: !tc.unbounded });
   try {
     await task.run();
   } finally {

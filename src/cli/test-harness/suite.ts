@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatDslError, type DslError } from '../../dsl/index.js';
 import { UserError } from '../io.js';
-import { ProgramErrors, TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry } from '../environment.js';
+import { ProgramErrors, TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry } from '../../app/index.js';
 import { TestSetupError, runCase, type TestProgram } from './run-case.js';
 import { parseTestFile, type TestCase, type TestFile } from './test-file.js';
 import { judge } from './verdict.js';

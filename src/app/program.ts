@@ -5,7 +5,6 @@ import {
   builtinFunctions,
   builtinLookups,
   compileSources,
-  formatDslError,
   type CheckedProgram,
   type DslError,
   type FunctionRegistry,
@@ -18,9 +17,10 @@ import { parseRuleFile } from '../dsl/rules/rule-file.js';
 import type { Rule } from '../dsl/rules/rule.js';
 import { CheckpointRegistry } from '../traffic/registry.js';
 import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
-import { UserError } from './io.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../traffic/record.js';
+import { ProgramErrors, UserError, type SourceFile } from './errors.js';
 
-/** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/cli or dist/src/cli. */
+/** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/app or dist/src/app. */
 export const packageRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
@@ -38,18 +38,7 @@ export const defaultPaths = {
 };
 
 /** The fields of a validated traffic record, for checking patterns that read traffic sources. */
-export const TRAFFIC_SCHEMA: RecordSchema = {
-  id: 'string',
-  plate: 'string',
-  plate_color: 'string',
-  plate_readable: 'boolean',
-  checkpoint: 'string',
-  lane: 'number',
-  direction: 'string',
-  speed: 'number',
-  vehicle_type: 'string',
-  ts: 'timestamp',
-};
+export const TRAFFIC_SCHEMA: RecordSchema = TRAFFIC_RECORD_SCHEMA;
 
 export function loadRegistry(path: string): CheckpointRegistry {
   let text: string;
@@ -84,11 +73,6 @@ export function functionsFor(registry: CheckpointRegistry | null): FunctionRegis
   return functions;
 }
 
-export interface SourceFile {
-  readonly file: string;
-  readonly source: string;
-}
-
 /** Files under the given paths with one of the extensions, sorted; a named file is taken whatever its extension. */
 export function collectFiles(paths: readonly string[], extensions: readonly string[], cwd: string): string[] {
   const out: string[] = [];
@@ -116,11 +100,6 @@ export function readSources(files: readonly string[], cwd: string): SourceFile[]
 export function displayPath(abs: string, cwd: string): string {
   const rel = relative(cwd, abs);
   return rel.startsWith('..') || rel === '' ? abs : rel;
-}
-
-export function formatErrors(errors: readonly DslError[], sources: readonly SourceFile[]): string {
-  const byFile = new Map(sources.map((s) => [s.file, s.source]));
-  return errors.map((e) => formatDslError(e, byFile.get(e.file) ?? '')).join('\n') + '\n';
 }
 
 export interface LoadedProgram {
@@ -175,15 +154,4 @@ export function inputPath(path: string, cwd: string): string {
 /** An output file named on the command line: '-' is stdout; others resolve against the working directory. */
 export function outputPath(path: string, cwd: string): string {
   return path === '-' ? path : resolve(cwd, path);
-}
-
-/** The user's pattern or rule files have errors: each is printed as file:line:col with a caret; exit 1. */
-export class ProgramErrors extends UserError {
-  constructor(
-    readonly errors: readonly DslError[],
-    readonly sources: readonly SourceFile[],
-  ) {
-    super(formatErrors(errors, sources).trimEnd());
-  }
-  override readonly plain = true;
 }

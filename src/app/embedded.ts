@@ -1,0 +1,99 @@
+import { stderrLogger, type Clock, type DeadLetter, type LateRecord, type Sink } from '../core/index.js';
+import type { JobOutputs, MatchRecord } from '../dsl/compile/job.js';
+import type { BatchLookup } from '../dsl/compile/lookups.js';
+import type { Rec } from '../dsl/compile/scope.js';
+import type { CheckedProgram } from '../dsl/index.js';
+import type { Alert } from '../dsl/rules/alert.js';
+import type { LinkedRule } from '../dsl/rules/link.js';
+import { NdjsonSink } from '../io/ndjson-sink.js';
+import { NdjsonSource } from '../io/ndjson-source.js';
+import type { SourceFile } from './errors.js';
+import { runJob, type JobSummary } from './job.js';
+import type { RecordCheck } from './record-parser.js';
+
+/** Where an embedded run prints: results on stdout, messages on stderr (the CLI's io fits). */
+export interface Terminal {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export interface EmbeddedRun {
+  readonly program: CheckedProgram;
+  /** The program's files: errors found while building the job are reported against them. */
+  readonly sources?: readonly SourceFile[];
+  readonly rules?: readonly LinkedRule[];
+  readonly patterns?: readonly string[];
+  /** An NDJSON file, or '-' for stdin. */
+  readonly input: string;
+  readonly check?: RecordCheck;
+  readonly lookups?: ReadonlyMap<string, BatchLookup>;
+  /** '-' for stdout. */
+  readonly out?: string;
+  readonly late?: string;
+  readonly deadLetter?: string;
+  readonly streams?: readonly string[];
+  readonly unbounded?: boolean;
+  /** A virtual clock (tests): detected_at becomes deterministic. */
+  readonly clock?: Clock;
+}
+
+export interface EmbeddedSummary extends JobSummary {
+  readonly late: number;
+  readonly outputs: number;
+}
+
+class CountingSink<T> implements Sink<T> {
+  count = 0;
+  constructor(private readonly inner: Sink<T> | null) {}
+  write(value: T, timestamp: number): void {
+    this.count++;
+    this.inner?.write(value, timestamp);
+  }
+  async flush(): Promise<void> {
+    await this.inner?.flush?.();
+  }
+  async close(): Promise<void> {
+    await this.inner?.close?.();
+  }
+}
+
+/**
+ * Runs a bounded NDJSON input to its end in embedded mode (no Kafka, no Redis): alerts or matches as NDJSON,
+ * optional late and dead-letter files, and `--stream` records on stdout as {"stream": NAME, ...record}.
+ */
+export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise<EmbeddedSummary> {
+  const stdoutSink = <T>(format: (v: T) => unknown): NdjsonSink<T> => new NdjsonSink<T>('-', format, terminal.stdout);
+  const fileOrStdout = <T>(path: string | undefined, format: (v: T) => unknown = (v) => v): NdjsonSink<T> | null =>
+    path === undefined ? null : path === '-' ? stdoutSink(format) : new NdjsonSink<T>(path, format);
+
+  const out = new CountingSink<Alert | MatchRecord>(fileOrStdout(run.out ?? '-'));
+  const late = new CountingSink<LateRecord>(fileOrStdout<LateRecord>(run.late));
+  const dead = new CountingSink<DeadLetter>(fileOrStdout<DeadLetter>(run.deadLetter, deadLetterLine));
+  const streams = new Map<string, Sink<Rec>>();
+  for (const name of run.streams ?? []) streams.set(name, stdoutSink<Rec>((r) => ({ stream: name, ...r })));
+  const outputs: JobOutputs = {
+    ...(run.patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
+    streams,
+    late,
+    deadLetters: dead,
+  };
+  const summary = await runJob({
+    program: run.program,
+    sources: run.sources,
+    rules: run.rules,
+    patterns: run.patterns,
+    source: new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' }),
+    check: run.check,
+    lookups: run.lookups,
+    outputs,
+    clock: run.clock,
+    unbounded: run.unbounded,
+    log: stderrLogger(terminal.stderr),
+  });
+  return { ...summary, deadLetters: dead.count, late: late.count, outputs: out.count };
+}
+
+function deadLetterLine(d: DeadLetter): unknown {
+  // The raw line is kept as text: it may not be JSON at all.
+  return { reason: d.reason, source: d.source, line: d.offset + 1, raw: d.raw };
+}

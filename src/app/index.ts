@@ -1,0 +1,21 @@
+/** The application layer: one way to load a program and run a job, used by the CLI, the server and the benches. */
+export { UserError, ProgramErrors, formatErrors, type SourceFile } from './errors.js';
+export {
+  packageRoot,
+  defaultPaths,
+  TRAFFIC_SCHEMA,
+  loadRegistry,
+  functionsFor,
+  collectFiles,
+  readSources,
+  displayPath,
+  loadProgram,
+  inputPath,
+  outputPath,
+  type LoadedProgram,
+} from './program.js';
+export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
+export { createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
+export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
+export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
+export { loadTrafficProgram, checkStreamNames, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions } from './traffic.js';

@@ -1,0 +1,108 @@
+import { MetricRegistry, Task, systemClock, type Clock, type Logger, type Source } from '../core/index.js';
+import { DslError } from '../dsl/errors.js';
+import { buildJob, type JobOutputs } from '../dsl/compile/job.js';
+import type { BatchLookup } from '../dsl/compile/lookups.js';
+import type { CheckedProgram } from '../dsl/index.js';
+import type { LinkedRule } from '../dsl/rules/link.js';
+import { decodeByteLine } from '../io/ndjson-bytes.js';
+import { ProgramErrors, type SourceFile } from './errors.js';
+import { recordParser, type RecordCheck } from './record-parser.js';
+
+/**
+ * Everything one job needs, whoever runs it (`vigil run`, `match`, `test`, `eval`, `serve`, the benches): the
+ * program and what of it runs, a source of byte lines, the record check, lookups, sinks and a clock.
+ */
+export interface JobSetup {
+  readonly name?: string;
+  readonly program: CheckedProgram;
+  /** The program's files: errors found while building the job are reported against them. */
+  readonly sources?: readonly SourceFile[];
+  /** Run mode: these rules. */
+  readonly rules?: readonly LinkedRule[];
+  /** Match mode: these patterns with their defaults, raw matches out. */
+  readonly patterns?: readonly string[];
+  /** Byte lines (latin1 strings: one char per byte), from a file, stdin, Kafka or memory. */
+  readonly source: Source<string>;
+  /** Traffic validation (run mode); without it every JSON object is a record. */
+  readonly check?: RecordCheck;
+  /** Non-record lines the runner handles itself (the test harness's `$clock`). */
+  readonly control?: { readonly prefix: string; readonly handle: (line: string) => void };
+  readonly lookups?: ReadonlyMap<string, BatchLookup>;
+  readonly outputs: JobOutputs;
+  /** Processing time: `detected_at`, idleness. A ManualClock makes runs deterministic. */
+  readonly clock?: Clock;
+  /** The input is the prefix of an endless stream: its end does not advance the watermark. */
+  readonly unbounded?: boolean;
+  /** Build every stream, read or not (the service's dashboard shows them all). */
+  readonly allStreams?: boolean;
+  readonly metrics?: MetricRegistry;
+  readonly log?: Logger;
+}
+
+/** What a job did. */
+export interface JobSummary {
+  readonly records: number;
+  readonly deadLetters: number;
+  readonly seconds: number;
+}
+
+/** Errors the compiler finds in the user's files (a late stream nobody produces, say) are the user's: exit 1. */
+export function buildOrReport<T>(sources: readonly SourceFile[], build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof DslError) throw new ProgramErrors([error], sources);
+    throw error;
+  }
+}
+
+/** Compiles the job and instantiates its one task (the records of every partition the source serves). */
+export function createTask(setup: JobSetup): Task {
+  const clock = setup.clock ?? systemClock;
+  let task: Task | undefined;
+  const parse = recordParser({
+    check: setup.check,
+    control: setup.control,
+    watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY,
+  });
+  const graph = buildOrReport(setup.sources ?? [], () =>
+    buildJob({
+      name: setup.name,
+      program: setup.program,
+      rules: setup.rules,
+      patterns: setup.patterns,
+      source: setup.source,
+      parse,
+      lookups: setup.lookups,
+      outputs: setup.outputs,
+      clock,
+      allStreams: setup.allStreams,
+      log: setup.log,
+    }),
+  );
+  task = new Task(graph, {
+    metrics: setup.metrics ?? new MetricRegistry(),
+    clock,
+    finalWatermark: setup.unbounded !== true,
+    // Dead letters keep the line as text, decoded from its bytes.
+    deadLetterRaw: (raw) => decodeByteLine(raw as string),
+  });
+  return task;
+}
+
+/** Runs a bounded source to its end, flushing the sinks between batches so a long replay streams its results. */
+export async function runJob(setup: JobSetup): Promise<JobSummary> {
+  const task = createTask(setup);
+  const started = process.hrtime.bigint();
+  try {
+    await task.run({ afterBatch: (t) => t.flush() });
+    await task.flush();
+  } finally {
+    await task.close();
+  }
+  return {
+    records: task.metrics.total('vigil_records_in_total'),
+    deadLetters: task.metrics.total('vigil_dead_letters_total'),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+}

@@ -1,0 +1,91 @@
+import type { CheckpointRegistry } from '../traffic/registry.js';
+import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
+import { UserError } from './errors.js';
+import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { trafficCheck } from './record-parser.js';
+
+/** Where a traffic program comes from; each defaults to what ships with Vigil. */
+export interface ProgramPaths {
+  readonly patterns?: string;
+  readonly rules?: string;
+  readonly checkpoints?: string;
+}
+
+export interface TrafficProgram {
+  readonly registry: CheckpointRegistry;
+  readonly loaded: LoadedProgram;
+}
+
+/** The registry, then every pattern and rule file, checked against the traffic record schema. */
+export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficProgram {
+  const registry = loadRegistry(paths.checkpoints ?? defaultPaths.checkpoints);
+  const loaded = loadProgram({
+    patternFiles: collectFiles([paths.patterns ?? defaultPaths.patterns], ['.pattern'], cwd),
+    ruleFiles: collectFiles([paths.rules ?? defaultPaths.rules], ['.yaml', '.yml'], cwd),
+    registry,
+    schema: TRAFFIC_SCHEMA,
+    cwd,
+  });
+  return { registry, loaded };
+}
+
+/** `--stream NAME` must name a stream of the program. */
+export function checkStreamNames(loaded: LoadedProgram, names: readonly string[], flag = '--stream'): void {
+  const { streams, lateStreams } = loaded.program;
+  for (const name of names) {
+    if (!streams.has(name) && !lateStreams.has(name)) {
+      throw new UserError(`${flag} ${name}: no such stream (streams: ${[...streams.keys()].sort().join(', ')})`);
+    }
+  }
+}
+
+export interface TrafficRunOptions extends ProgramPaths {
+  readonly cwd: string;
+  /** An NDJSON file or '-' (stdin). */
+  readonly input: string;
+  readonly out?: string;
+  readonly late?: string;
+  readonly deadLetter?: string;
+  readonly streams?: readonly string[];
+  readonly unbounded?: boolean;
+  /** first_seen in Redis at this URL; in memory without. */
+  readonly redis?: string;
+  readonly firstSeenPrefix?: string;
+  /** A generator truth file whose known vehicles seed first_seen. */
+  readonly knownVehicles?: string;
+}
+
+/** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
+export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<EmbeddedSummary> {
+  const { cwd } = options;
+  const { registry, loaded } = loadTrafficProgram(options, cwd);
+  checkStreamNames(loaded, options.streams ?? []);
+  const input = inputPath(options.input, cwd);
+  const store = await openFirstSeenStore({
+    redis: options.redis,
+    prefix: options.firstSeenPrefix,
+    connectionName: 'vigil-run',
+  });
+  try {
+    if (options.knownVehicles !== undefined) await seedKnownVehicles(store, inputPath(options.knownVehicles, cwd));
+    return await runEmbedded(
+      {
+        program: loaded.program,
+        sources: loaded.sources,
+        rules: loaded.rules,
+        input,
+        check: trafficCheck(registry),
+        lookups: lookupsFor(store),
+        out: options.out === undefined ? undefined : outputPath(options.out, cwd),
+        late: options.late === undefined ? undefined : outputPath(options.late, cwd),
+        deadLetter: options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd),
+        streams: options.streams ?? [],
+        unbounded: options.unbounded === true,
+      },
+      terminal,
+    );
+  } finally {
+    await store.close();
+  }
+}
