@@ -2,16 +2,10 @@
 # Starts redis-server on 127.0.0.1:${REDIS_PORT:-6379} with no persistence, unless something already answers there
 # (on the project's machines Redis usually runs as a machine service). Idempotent.
 # redis-server is the Debian package redis-server (installed here when missing and we are root).
-# Env: REDIS_PORT (6379), REDIS_DATA_DIR (services/redis/data: its log and pid file).
+# Env: REDIS_PORT (6379), REDIS_DATA_DIR (its log and pid file: services/redis/data, or data/port-N on another port).
+# Stop it with stop.sh (same env).
 set -euo pipefail
-REDIS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REDIS_PORT="${REDIS_PORT:-6379}"
-REDIS_DATA_DIR="${REDIS_DATA_DIR:-$REDIS_DIR/data}"
-
-# True when a Redis server answers PING on 127.0.0.1:$REDIS_PORT.
-answers() {
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$REDIS_PORT && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG" 2>/dev/null
-}
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 if answers; then
   echo "redis: already answering on 127.0.0.1:$REDIS_PORT"
@@ -29,7 +23,7 @@ fi
 mkdir -p "$REDIS_DATA_DIR"
 # No RDB snapshots, no AOF: the tests and the embedded service keep nothing across restarts.
 redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-  --dir "$REDIS_DATA_DIR" --logfile "$REDIS_DATA_DIR/redis.log" --pidfile "$REDIS_DATA_DIR/redis.pid"
+  --dir "$REDIS_DATA_DIR" --logfile "$REDIS_LOG" --pidfile "$REDIS_PID_FILE"
 
 for _ in $(seq 1 40); do
   if answers; then
@@ -38,6 +32,6 @@ for _ in $(seq 1 40); do
   fi
   sleep 0.25
 done
-echo "redis: no answer on 127.0.0.1:$REDIS_PORT after 10s. Last lines of $REDIS_DATA_DIR/redis.log:" >&2
-tail -n 20 "$REDIS_DATA_DIR/redis.log" >&2 || true
+echo "redis: no answer on 127.0.0.1:$REDIS_PORT after 10s. Last lines of $REDIS_LOG:" >&2
+tail -n 20 "$REDIS_LOG" >&2 || true
 exit 1
