@@ -37,6 +37,8 @@ export interface JobSetup {
   readonly allStreams?: boolean;
   readonly metrics?: MetricRegistry;
   readonly log?: Logger;
+  /** How a dead letter keeps its line. Default: the bytes decoded as UTF-8 text (NDJSON output). */
+  readonly deadLetterRaw?: (line: string) => unknown;
 }
 
 /** What a job did. */
@@ -84,8 +86,7 @@ export function createTask(setup: JobSetup): Task {
     metrics: setup.metrics ?? new MetricRegistry(),
     clock,
     finalWatermark: setup.unbounded !== true,
-    // Dead letters keep the line as text, decoded from its bytes.
-    deadLetterRaw: (raw) => decodeByteLine(raw as string),
+    deadLetterRaw: (raw) => (setup.deadLetterRaw ?? decodeByteLine)(raw as string),
   });
   return task;
 }

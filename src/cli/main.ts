@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   test: async () => (await import('./commands/test.js')).run,
   generate: async () => (await import('./commands/generate.js')).run,
   eval: async () => (await import('./commands/eval.js')).run,
+  serve: async () => (await import('./commands/serve.js')).run,
 };
 
 const usage = `usage: vigil <command> [options]
@@ -19,6 +20,7 @@ commands:
   test [paths...]                               run *.test.yaml rule and pattern tests on a virtual clock
   generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
   eval [--scale F] [--seed S]                   detection quality of the rules on a generated day (gate 0.95)
+  serve [--kafka host:port] [--redis URL]       the always-on service: Kafka in, alerts to each rule's routes
 
 Run 'vigil <command> --help' for a command's options.
 `;

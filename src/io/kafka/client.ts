@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, PartitionAssigners, logLevel, type Admin, type Consumer, type LogEntry, type PartitionAssigner, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/index.js';
 
 /**
@@ -94,6 +94,7 @@ export class KafkaClient {
     heartbeatIntervalMs?: number;
     maxWaitTimeMs?: number;
     maxBytesPerPartition?: number;
+    assigner?: PartitionAssigner;
   }): Consumer {
     return this.kafka.consumer({
       groupId: options.groupId,
@@ -103,6 +104,7 @@ export class KafkaClient {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
       allowAutoTopicCreation: false,
+      partitionAssigners: [options.assigner ?? PartitionAssigners.roundRobin],
       retry: { retries: 5 },
     });
   }

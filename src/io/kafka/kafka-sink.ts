@@ -7,8 +7,10 @@ export interface KafkaSinkOptions<T> {
   readonly topic: string;
   /** The message key (an alert's key, say): equal keys land in the same partition, in order. null: no key. */
   readonly key: (value: T) => string | null;
-  /** The message value text. Default JSON.stringify. */
-  readonly format?: (value: T) => string;
+  /** The message value: text, or bytes (a dead letter keeps the record's original bytes). Default JSON.stringify. */
+  readonly format?: (value: T) => string | Buffer;
+  /** Message headers (an alert's rule and severity, a dead letter's reason), so consumers route without parsing. */
+  readonly headers?: (value: T) => Readonly<Record<string, string>>;
   /**
    * Transactions (exactly-once towards read_committed consumers). 'on-flush': every flush is one transaction.
    * 'explicit': flush() sends into an open transaction and the service calls commit() once the checkpoint that
@@ -28,7 +30,7 @@ export class KafkaSink<T> implements Sink<T> {
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
   private txn: Transaction | undefined;
-  private readonly format: (value: T) => string;
+  private readonly format: (value: T) => string | Buffer;
   private sent = 0;
 
   constructor(private readonly options: KafkaSinkOptions<T>) {
@@ -37,6 +39,7 @@ export class KafkaSink<T> implements Sink<T> {
 
   write(value: T, timestamp: number): void {
     const message: Message = { key: this.options.key(value), value: this.format(value) };
+    if (this.options.headers !== undefined) message.headers = { ...this.options.headers(value) };
     if (Number.isFinite(timestamp) && timestamp >= 0) message.timestamp = String(Math.trunc(timestamp));
     this.pending.push(message);
   }

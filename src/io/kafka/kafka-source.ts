@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import type { Deserializer, ParseContext, PollResult, Source, SourceBatch, SourcePositions } from '../../core/index.js';
 import type { KafkaClient } from './client.js';
 
@@ -41,6 +41,13 @@ export interface KafkaSourceOptions {
   readonly heartbeatIntervalMs?: number;
   /** Wait for the first assignment in start(). Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * How message values become text. 'utf8' (default) decodes; 'latin1' keeps one char per byte, the byte lines
+   * Vigil's record parser reads (decoding is deferred to the fields that need it, and dead letters keep the bytes).
+   */
+  readonly valueEncoding?: 'utf8' | 'latin1';
+  /** How the group splits partitions among its members. Default kafkajs' round robin. */
+  readonly assigner?: PartitionAssigner;
 }
 
 interface Chunk {
@@ -111,6 +118,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       ...(this.options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
       ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
       ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
+      ...(this.options.assigner !== undefined ? { assigner: this.options.assigner } : {}),
     });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => (this.firstJoin = resolve));
@@ -199,6 +207,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       resolveOffset(batch.lastOffset());
       return;
     }
+    const encoding = this.options.valueEncoding ?? 'utf8';
     let expected = this.fetched.get(partition);
     let chunk: Chunk | undefined;
     for (let i = 0; i < messages.length; i++) {
@@ -214,7 +223,7 @@ export class KafkaSource implements Source<KafkaRecord> {
         partition,
         offset,
         key: m.key === null ? null : m.key.toString('utf8'),
-        value: m.value === null ? '' : m.value.toString('utf8'),
+        value: m.value === null ? '' : m.value.toString(encoding),
         timestamp: Number(m.timestamp),
       });
       expected = offset + 1;

@@ -1,0 +1,113 @@
+/** Helpers for `vigil serve` against the real broker and Redis: topics, a producer of NDJSON, child processes. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KafkaClient } from '../../src/io/kafka/client.js';
+import { BROKERS, uniqueName, until } from '../io/kafka/broker.js';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const REDIS = process.env['VIGIL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
+export { BROKERS, uniqueName, until };
+
+/** A copy of the shipped rules whose Kafka routes go to `topic` (tests must not share vigil.alerts). */
+export function rulesRoutedTo(topic: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-rules-'));
+  for (const f of readdirSync(join(REPO, 'rules'))) {
+    writeFileSync(join(dir, f), readFileSync(join(REPO, 'rules', f), 'utf8').replace(/kafka: vigil\.alerts/g, `kafka: ${topic}`));
+  }
+  return dir;
+}
+
+export function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The checkpoint of an NDJSON line (the camera feed's partition key), null when the line has none. */
+function checkpointOf(line: string): string | null {
+  const m = /"checkpoint"\s*:\s*"([^"]*)"/.exec(line);
+  return m === null ? null : (m[1] as string);
+}
+
+/** Produces lines keyed by checkpoint, as a camera feed partitioned by checkpoint would. */
+export async function produceLines(client: KafkaClient, topic: string, lines: readonly string[]): Promise<void> {
+  const producer = client.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    for (let from = 0; from < lines.length; from += 2000) {
+      const messages = lines.slice(from, from + 2000).map((value) => ({ key: checkpointOf(value), value }));
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** One `{"$watermark": ms}` line to every partition: a feed's end, so a live run fires what a file run fires at its end. */
+export async function produceFinalWatermark(client: KafkaClient, topic: string, partitions: number, ms: number): Promise<void> {
+  const producer = client.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    const value = JSON.stringify({ $watermark: ms });
+    await producer.send({ topic, messages: Array.from({ length: partitions }, (_, partition) => ({ partition, key: null, value })), acks: -1 });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Every message of a topic read so far, from the beginning, as parsed JSON with its headers. */
+export class TopicReader {
+  readonly values: { value: Record<string, unknown>; headers: Record<string, string>; raw: Buffer }[] = [];
+  private consumer: ReturnType<KafkaClient['consumer']> | undefined;
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly topic: string,
+  ) {}
+  async start(): Promise<void> {
+    const consumer = this.client.consumer({ groupId: uniqueName('vigil-it-reader') });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const raw = message.value ?? Buffer.alloc(0);
+        let value: Record<string, unknown> = {};
+        try {
+          value = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+        } catch {
+          value = {};
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        this.values.push({ value, headers, raw });
+      },
+    });
+  }
+  ids(): Set<string> {
+    return new Set(this.values.map((v) => String(v.value['id'])));
+  }
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** A `vigil serve` child process (the built CLI), its stderr kept for assertions and failure messages. */
+export class ServeProcess {
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'serve', '--kafka', BROKERS, '--redis', REDIS, ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, VIGIL_KAFKA: undefined, VIGIL_REDIS: undefined },
+    });
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
