@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import {
   MetricRegistry,
@@ -27,7 +28,11 @@ import { lookupsFor } from '../lookups.js';
 import { trafficCheck } from '../record-parser.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from './control.js';
 import { KafkaLines } from './kafka-lines.js';
+
+/** The file of one task's state inside a savepoint folder. */
+const SAVEPOINT_TASK_FILE = 'task.json';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -88,7 +93,7 @@ class Exclusive {
  * One task runs every partition of the input topic (one process active per group, the others standing by; see
  * singleActiveAssigner), because the shipped rules key by vehicle while cameras partition by checkpoint.
  */
-export class VigilService {
+export class VigilService implements ServiceControl {
   readonly metrics = new MetricRegistry();
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -108,6 +113,8 @@ export class VigilService {
   private readonly exclusive = new Exclusive();
   private savepointPending: string | undefined;
   private lastCheckpoint = 0;
+  private lastCheckpointInfo: { id: number; at: number; bytes: number; durationMs: number } | null = null;
+  private state: ServiceState = 'starting';
   private stopping = false;
   private loop: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -202,6 +209,7 @@ export class VigilService {
       this.task = undefined;
     }
     if (change.partitions.length === 0) {
+      this.state = 'standby';
       this.log.info('vigil serve: standing by (another member of the group runs the partitions)');
       return;
     }
@@ -218,13 +226,14 @@ export class VigilService {
     }
     this.savepointPending = undefined;
     this.task = task;
+    this.state = 'running';
     this.lastCheckpoint = this.clock.now();
   }
 
   private async restorePoint(): Promise<Checkpoint | null> {
     if (this.savepointPending !== undefined) {
       try {
-        return await readSavepoint(this.savepointPending);
+        return await readSavepoint(join(this.savepointPending, SAVEPOINT_TASK_FILE));
       } catch (error) {
         throw new UserError(`--from-savepoint ${this.savepointPending}: ${(error as Error).message}`);
       }
@@ -329,17 +338,41 @@ export class VigilService {
     this.checkpointsTaken.value++;
     this.lastCheckpointBytes = bytes;
     this.lastCheckpointMs = Date.now() - started;
+    this.lastCheckpointInfo = { id: cp.id, at: cp.takenAt, bytes, durationMs: this.lastCheckpointMs };
     return cp;
   }
 
-  /** A savepoint: a checkpoint written to `path` and kept until deleted. Refused while standing by. */
-  async savepoint(path: string): Promise<Checkpoint> {
+  /** A savepoint: a checkpoint of every task, written into `dir` and kept until deleted. Refused while standing by. */
+  async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
       const cp = await this.checkpoint();
-      if (cp === null) throw new UserError('this process stands by: take the savepoint on the group\'s active member');
-      await writeSavepoint(path, cp);
-      return cp;
+      if (cp === null) throw new UserError("this process stands by: take the savepoint on the group's active member");
+      await writeSavepoint(join(dir, `${SAVEPOINT_TASK_FILE}`), cp);
+      return { path: dir, takenAt: cp.takenAt, tasks: [this.job] };
     });
+  }
+
+  status(): ServiceStatus {
+    const task = this.task;
+    const tasks = task === undefined ? [] : [{
+      id: this.job,
+      topic: this.inputTopic,
+      partitions: this.source?.partitions() ?? [],
+      watermark: Number.isFinite(task.watermark) ? task.watermark : null,
+      lastCheckpoint: this.lastCheckpointInfo,
+    }];
+    return {
+      state: this.failure !== undefined ? 'failed' : this.stopping ? (this.loop === undefined ? 'stopped' : 'stopping') : this.state,
+      group: this.group,
+      inputTopic: this.inputTopic,
+      tasks,
+      rules: this.program.loaded.rules.map((r) => r.rule.id),
+      ...(this.failure === undefined ? {} : { error: this.failure.message }),
+    };
+  }
+
+  ready(): boolean {
+    return this.failure === undefined && !this.stopping && this.state === 'running' && this.task !== undefined;
   }
 
   /** Graceful stop (SIGTERM): stop consuming, drain, checkpoint, commit, close. */

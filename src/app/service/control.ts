@@ -1,0 +1,45 @@
+import type { MetricRegistry } from '../../core/index.js';
+
+/** One running task of the service: the partitions it reads, how far event time got, its last checkpoint. */
+export interface TaskStatus {
+  readonly id: string;
+  readonly topic: string;
+  readonly partitions: readonly number[];
+  /** Epoch ms; null before the first watermark. */
+  readonly watermark: number | null;
+  readonly lastCheckpoint: { readonly id: number; readonly at: number; readonly bytes: number; readonly durationMs: number } | null;
+}
+
+export type ServiceState = 'starting' | 'running' | 'standby' | 'stopping' | 'stopped' | 'failed';
+
+export interface ServiceStatus {
+  readonly state: ServiceState;
+  readonly group: string;
+  readonly inputTopic: string;
+  readonly tasks: readonly TaskStatus[];
+  /** Enabled rule ids. */
+  readonly rules: readonly string[];
+  readonly error?: string;
+}
+
+export interface SavepointInfo {
+  /** The savepoint's folder (or file): what `vigil serve --from-savepoint` takes. */
+  readonly path: string;
+  readonly takenAt: number;
+  readonly tasks: readonly string[];
+}
+
+/**
+ * What the HTTP server and the `vigil savepoint/list/cancel` commands may ask of a running service. The server
+ * depends on this interface only, never on how the service runs its tasks.
+ */
+export interface ServiceControl {
+  readonly metrics: MetricRegistry;
+  status(): ServiceStatus;
+  /** Partitions assigned and restored, Kafka and Redis reachable: ready to take traffic. */
+  ready(): boolean;
+  /** Takes a savepoint of every task this process runs into `dir` (created), kept until deleted. */
+  savepoint(dir: string): Promise<SavepointInfo>;
+  /** Graceful stop: drain, checkpoint, commit, close (`vigil cancel`). */
+  stop(): Promise<void>;
+}
