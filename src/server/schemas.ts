@@ -1,0 +1,77 @@
+/** JSON schemas of the API's bodies (the service's status, savepoints), shared by routes and the OpenAPI document. */
+
+const nullable = <T extends string>(type: T) => [type, 'null'] as const;
+
+export const statusSchema = {
+  $id: 'JobStatus',
+  type: 'object',
+  description: "The service's state, its running tasks and the enabled rules.",
+  required: ['state', 'group', 'inputTopic', 'tasks', 'rules'],
+  properties: {
+    state: { type: 'string', enum: ['starting', 'running', 'standby', 'stopping', 'stopped', 'failed'] },
+    group: { type: 'string', description: 'The Kafka consumer group.' },
+    inputTopic: { type: 'string' },
+    tasks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'topic', 'partitions', 'watermark', 'lastCheckpoint'],
+        properties: {
+          id: { type: 'string' },
+          topic: { type: 'string' },
+          partitions: { type: 'array', items: { type: 'integer' } },
+          watermark: { type: nullable('number'), description: 'Epoch ms; null before the first watermark.' },
+          lastCheckpoint: {
+            type: nullable('object'),
+            required: ['id', 'at', 'bytes', 'durationMs'],
+            properties: {
+              id: { type: 'integer' },
+              at: { type: 'number', description: 'Epoch ms.' },
+              bytes: { type: 'integer' },
+              durationMs: { type: 'number' },
+            },
+          },
+        },
+      },
+    },
+    rules: { type: 'array', items: { type: 'string' }, description: 'Enabled rule ids.' },
+    error: { type: 'string', description: 'Why the service failed (state failed).' },
+  },
+} as const;
+
+export const savepointTakenSchema = {
+  $id: 'SavepointTaken',
+  type: 'object',
+  required: ['name', 'path', 'takenAt', 'tasks'],
+  properties: {
+    name: { type: 'string' },
+    path: { type: 'string', description: 'The folder: what `vigil serve --from-savepoint` takes.' },
+    takenAt: { type: 'number', description: 'Epoch ms.' },
+    tasks: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+export const savepointFolderSchema = {
+  $id: 'SavepointFolder',
+  type: 'object',
+  required: ['name', 'path', 'takenAt', 'tasks', 'files'],
+  properties: {
+    name: { type: 'string' },
+    path: { type: 'string' },
+    takenAt: { type: 'number', description: 'Epoch ms, from the files (else the folder time).' },
+    tasks: { type: 'array', items: { type: 'string' } },
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'bytes'],
+        properties: { name: { type: 'string' }, bytes: { type: 'integer' } },
+      },
+    },
+  },
+} as const;
+
+/** Every shared schema, added to the root instance before the routes that `$ref` them. */
+export const sharedSchemas = [statusSchema, savepointTakenSchema, savepointFolderSchema] as const;
+
+export const ref = (id: (typeof sharedSchemas)[number]['$id'] | 'ApiError') => ({ $ref: `${id}#` }) as const;

@@ -1,0 +1,100 @@
+/**
+ * The HTTP server of `vigil serve`: one fastify instance, one encapsulated plugin per concern (probes, metrics,
+ * job, savepoints, docs), all against a ServiceControl and nothing else of the service.
+ */
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServiceControl } from '../app/service/control.js';
+import { UserError } from '../app/errors.js';
+import { silentLogger, type Logger } from '../core/index.js';
+import { errorSchema, installErrorHandlers } from './api-error.js';
+import { guards } from './auth.js';
+import { sharedSchemas } from './schemas.js';
+import { docsPlugin, registerOpenApi } from './plugins/docs.js';
+import { healthPlugin } from './plugins/health.js';
+import { jobPlugin } from './plugins/job.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { savepointsPlugin } from './plugins/savepoints.js';
+
+/** Bodies larger than this are refused (413): the API takes a savepoint name at most. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface ServerOptions {
+  readonly control: ServiceControl;
+  /** The bearer token (VIGIL_TOKEN); undefined leaves the API open, and the server then listens on loopback only. */
+  readonly token: string | undefined;
+  /** Let /api reads through without the token (writes always want it). */
+  readonly publicRead: boolean;
+  /** Where savepoints are written, listed and deleted. */
+  readonly savepointDir: string;
+  readonly log?: Logger;
+  /** The clock of default savepoint names. */
+  readonly now?: () => number;
+}
+
+export type VigilServer = FastifyInstance;
+
+/** Whether a server was built with a token, for `listen`'s loopback rule. */
+const hasToken = new WeakMap<FastifyInstance, boolean>();
+
+export async function buildServer(options: ServerOptions): Promise<VigilServer> {
+  const log = options.log ?? silentLogger;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Unknown body fields and wrong types are refused rather than silently dropped or coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    return503OnClosing: true,
+  });
+  hasToken.set(app, options.token !== undefined);
+  installErrorHandlers(app, log);
+  app.addSchema(errorSchema);
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await registerOpenApi(app);
+
+  const guard = guards(options.token, options.publicRead);
+  const { control } = options;
+  await app.register(healthPlugin, { control });
+  await app.register(metricsPlugin, { control });
+  await app.register(jobPlugin, { control, guards: guard, log });
+  await app.register(savepointsPlugin, { control, guards: guard, savepointDir: options.savepointDir, ...(options.now === undefined ? {} : { now: options.now }) });
+  await app.register(docsPlugin);
+  await app.ready();
+  return app;
+}
+
+/** Loopback: 127.0.0.0/8, ::1 (also as ::ffff:127.x) and `localhost`. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^(0:){7}1$/.test(h) || /^::ffff:127\./.test(h);
+  return false;
+}
+
+export interface ListenOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+/**
+ * Listens and returns the address (`http://HOST:PORT`, the real port when `port` was 0). Refuses a host other
+ * than loopback when the server has no token: the API would let anyone on the network stop the service.
+ */
+export async function listen(app: VigilServer, { host, port }: ListenOptions): Promise<string> {
+  if (!isLoopback(host) && hasToken.get(app) !== true) {
+    throw new UserError(`refusing to serve the API on ${host} without a token: set VIGIL_TOKEN, or listen on 127.0.0.1 (--host)`);
+  }
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`cannot listen on ${host}:${port}: the address is in use (--port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new UserError(`cannot listen on ${host}:${port}: ${code} (--host, --port)`);
+    throw error;
+  }
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address !== null ? address.port : port;
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${actual}`;
+}
