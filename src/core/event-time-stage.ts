@@ -6,8 +6,9 @@ import { MIN_WATERMARK } from './time.js';
 export type HeldRecords = ReadonlyArray<readonly [number, unknown]>;
 
 /**
- * Held records in ascending (event time, arrival) order, as columns; the front ones are taken from `head`, so taking
- * one moves nothing. Arrival numbers only grow, so appending a record at or after the last event time keeps the order.
+ * Held records in ascending (event time, tie order, arrival) order, as columns; the front ones are taken from `head`,
+ * so taking one moves nothing. Arrival numbers only grow, so appending a record that the tie order does not put
+ * before the last one (at a later event time, or at the same one) keeps the order.
  */
 class Run {
   ts: number[];
@@ -22,6 +23,9 @@ class Run {
   get lastTs(): number {
     return this.ts[this.ts.length - 1] as number;
   }
+  get lastValue(): unknown {
+    return this.values[this.values.length - 1];
+  }
 }
 
 interface Straggler {
@@ -33,35 +37,39 @@ interface Straggler {
 /** Beyond this many runs, records that fit none wait in a plain heap: bounded work per record on any input. */
 const MAX_RUNS = 64;
 
-/** True when run a's first record comes before run b's. */
-function headBefore(a: Run, b: Run): boolean {
-  const at = a.ts[a.head] as number;
-  const bt = b.ts[b.head] as number;
-  return at < bt || (at === bt && (a.seq[a.head] as number) < (b.seq[b.head] as number));
-}
+/**
+ * Orders records of equal event time (Flink CEP's EventComparator): negative when `a` goes first. 0 leaves them in
+ * arrival order.
+ */
+export type TieOrder = (a: unknown, b: unknown) => number;
+
+/** Arrival order alone. */
+const ARRIVAL: TieOrder = () => 0;
 
 /**
  * Runs a batch stage (asynchronous lookups such as first_seen) on records in event-time order, as the watermark
- * passes them: "source -> watermark -> (enrich)". Records are held ordered by (event time, arrival); when the
- * watermark advances they are released in that order, then the watermark follows. A record that arrives behind the
+ * passes them: "source -> watermark -> (enrich)". Records are held ordered by event time, records of equal event
+ * time by the tie order (the job's: record ids) and then by arrival; when the watermark advances they are released
+ * in that order, then the watermark follows. With a tie order, what the stage and the operators after it see does
+ * not depend on how records of one millisecond interleaved on arrival (a duplicate capture by two lanes, say). A record that arrives behind the
  * watermark is already late and is released at once. So a lookup sees every earlier record of the bounded disorder
  * before it, and `first_seen` answers by event time, not by arrival.
  *
  * The stage holds the whole disorder bound (minutes of records), which arrives as a few dozen interleaved ordered
  * streams (cameras and their clock skews): records are kept in sorted runs (patience sorting: a record joins the run
- * whose last event time is the latest not after its own), released through a binary heap of the runs' first records.
+ * whose last record is the latest not after it), released through a binary heap of the runs' first records.
  * Both cost O(log runs) per record, not O(log held). The runs are columns (event times, arrival numbers, records)
- * compared inline: no object per held record and no comparator call, as a generic SortedRuns would need.
+ * compared by event time first: no object per held record, and the tie order is called only on equal event times.
  *
  * The release plan is computed record by record while a batch is parsed (the per-record watermark semantics are
  * kept exactly), and the stage then runs once for everything the batch released: one round trip per batch.
  */
 export class EventTimeStage {
-  /** Live runs by last event time, ascending. */
+  /** Live runs by last record, ascending. */
   private readonly byLast: Run[] = [];
   /** Live runs as a binary heap by first record. */
-  private readonly heap = new MinHeap<Run>(headBefore);
-  private readonly stragglers = new MinHeap<Straggler>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
+  private readonly heap: MinHeap<Run>;
+  private readonly stragglers: MinHeap<Straggler>;
   private seq = 0;
   /** The watermark as of the records planned so far (ahead of what operators saw until the plan is replayed). */
   private plannedWatermark = MIN_WATERMARK;
@@ -71,7 +79,27 @@ export class EventTimeStage {
   private wmAt: number[] = [];
   private wmValues: number[] = [];
 
-  constructor(private readonly stage: BatchStage<unknown>) {}
+  /** The tie order is called only for records of equal event time: in-order records never reach it. */
+  constructor(
+    private readonly stage: BatchStage<unknown>,
+    private readonly tie: TieOrder = ARRIVAL,
+  ) {
+    this.heap = new MinHeap<Run>((a, b) => this.before(a.ts[a.head] as number, a.seq[a.head] as number, a.values[a.head], b.ts[b.head] as number, b.seq[b.head] as number, b.values[b.head]));
+    this.stragglers = new MinHeap<Straggler>((a, b) => this.before(a.ts, a.seq, a.value, b.ts, b.seq, b.value));
+  }
+
+  /** True when record (ts, seq, value) goes before (ots, oseq, other). */
+  private before(ts: number, seq: number, value: unknown, ots: number, oseq: number, other: unknown): boolean {
+    if (ts !== ots) return ts < ots;
+    const c = this.tie(value, other);
+    return c < 0 || (c === 0 && seq < oseq);
+  }
+
+  /** True when a record at `ts` may follow the run's last record (it is not before it). */
+  private fits(run: Run, ts: number, value: unknown): boolean {
+    const last = run.lastTs;
+    return last < ts || (last === ts && this.tie(value, run.lastValue) >= 0);
+  }
 
   get watermark(): number {
     return this.plannedWatermark;
@@ -87,16 +115,17 @@ export class EventTimeStage {
     const runs = this.byLast;
     let lo = 0;
     let hi = runs.length;
-    // Fast path: at or after the latest run's end, as an in-order camera's records are.
-    if (hi > 0 && (runs[hi - 1] as Run).lastTs <= ts) lo = hi;
+    // Fast path: at or after the latest run's end, as an in-order camera's records are. (The tie order is asked only
+    // at an equal event time; a later arrival never goes before an earlier one of its tie rank.)
+    if (hi > 0 && this.fits(runs[hi - 1] as Run, ts, value)) lo = hi;
     else {
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (ts < (runs[mid] as Run).lastTs) hi = mid;
-        else lo = mid + 1;
+        if (this.fits(runs[mid] as Run, ts, value)) lo = mid + 1;
+        else hi = mid;
       }
     }
-    // runs[lo - 1] ends at or before ts and runs[lo] after it: appending keeps byLast ascending.
+    // runs[lo - 1] ends at or before the record and runs[lo] after it: appending keeps byLast ascending.
     if (lo > 0) {
       const run = runs[lo - 1] as Run;
       run.ts.push(ts);
@@ -117,7 +146,7 @@ export class EventTimeStage {
     for (;;) {
       const run = heap.peek();
       const straggler = this.stragglers.peek();
-      if (straggler !== undefined && (run === undefined || straggler.ts < (run.ts[run.head] as number) || (straggler.ts === run.ts[run.head] && straggler.seq < (run.seq[run.head] as number)))) {
+      if (straggler !== undefined && (run === undefined || this.before(straggler.ts, straggler.seq, straggler.value, run.ts[run.head] as number, run.seq[run.head] as number, run.values[run.head]))) {
         if (straggler.ts > wm) break;
         this.stragglers.pop();
         this.plan(straggler.value, straggler.ts);
@@ -172,7 +201,7 @@ export class EventTimeStage {
     for (const run of this.byLast) {
       for (let i = run.head; i < run.ts.length; i++) all.push({ ts: run.ts[i] as number, seq: run.seq[i] as number, value: run.values[i] });
     }
-    return all.sort((a, b) => a.ts - b.ts || a.seq - b.seq).map((h) => [h.ts, h.value] as const);
+    return all.sort((a, b) => a.ts - b.ts || this.tie(a.value, b.value) || a.seq - b.seq).map((h) => [h.ts, h.value] as const);
   }
 
   restore(held: HeldRecords, watermark: number): void {

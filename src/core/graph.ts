@@ -20,6 +20,12 @@ export type Deserializer<R, T> = (raw: R, ctx: ParseContext<T>) => void;
 export interface EventTimeSpec<T> {
   extract(value: T): number;
   describe(value: T): string;
+  /**
+   * Orders records of equal event time where the source's records are put in event-time order (the batch stage):
+   * negative when `a` goes first, 0 for arrival order (the default). A stable key such as the record id makes the
+   * order, and so what lookups answer, independent of how records of one millisecond arrived.
+   */
+  compareTies?(a: T, b: T): number;
 }
 
 /**

@@ -12,6 +12,7 @@ export * from './keyed-operator.js';
 export * from './keyed-process.js';
 export * from './union.js';
 export * from './plain-records.js';
+export * from './strings.js';
 export * from './event-time-stage.js';
 export * from './source.js';
 export * from './sink.js';

@@ -130,7 +130,11 @@ export class Task {
     this.recordsIn = this.metrics.counter('vigil_records_in_total', { source: this.sourceUid });
     this.deadLettersOut = this.metrics.counter('vigil_dead_letters_total', { source: this.sourceUid });
     this.root = this.wire(sourceNode.id, sourceNode.uid, graph);
-    this.stager = this.spec.stage === undefined ? null : new EventTimeStage(this.spec.stage as BatchStage<unknown>);
+    const ties = this.spec.eventTime.compareTies;
+    this.stager =
+      this.spec.stage === undefined
+        ? null
+        : new EventTimeStage(this.spec.stage as BatchStage<unknown>, ties === undefined ? undefined : (a, b) => ties.call(this.spec.eventTime, a, b));
     this.parseCtx =
       this.stager === null
         ? {
