@@ -17,6 +17,11 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
   readonly codec?: EventCodec<E>;
   /** Where timed-out partial matches go (Flink's timeout side output); without one they are discarded. */
   readonly timeoutTag?: OutputTag<CepOutput<E>>;
+  /**
+   * Orders events of equal timestamp before they enter the NFA (Flink's `CEP.pattern(input, pattern, comparator)`):
+   * negative when `a` goes first; 0, or no comparator, keeps arrival order. Called only on equal timestamps.
+   */
+  readonly compareTies?: (a: E, b: E) => number;
 }
 
 interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
@@ -35,7 +40,7 @@ function holdsNothing<E>(st: NfaKeyState<E>): boolean {
   return st.completed.length === 0 && st.droppedPartialMatches === 0;
 }
 
-/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps. */
+/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps the comparator leaves tied. */
 interface Waiting<E> {
   readonly ts: number;
   readonly seq: number;
@@ -45,7 +50,8 @@ interface Waiting<E> {
 
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
- * enter their key's NFA in timestamp order (arrival order breaks ties); events behind the watermark go to the late
+ * enter their key's NFA in timestamp order (equal timestamps by the comparator, if any, then in arrival order, as
+ * Flink sorts a timestamp's events with its EventComparator); events behind the watermark go to the late
  * output. Waiting events sit in one operator-wide queue of sorted runs (not a timer per event; they mostly come
  * sorted, from the event-time stage or a window): when the watermark advances they
  * are taken in time order, interleaved with the keys' expiry timers. With `within`, a key whose expiry can emit
@@ -57,7 +63,9 @@ interface Waiting<E> {
 export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly nfa: Nfa<E>;
   private readonly codec: EventCodec<E> | undefined;
-  private readonly waiting = new SortedRuns<Waiting<E>>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq));
+  private readonly waiting: SortedRuns<Waiting<E>>;
+  /** Waiting events' order: timestamp, comparator, arrival. */
+  private readonly order: (a: Waiting<E>, b: Waiting<E>) => number;
   private seq = 0;
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
@@ -71,6 +79,13 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.nfa = options.nfa;
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
+    const ties = options.compareTies;
+    this.order =
+      ties === undefined
+        ? (a, b) => a.ts - b.ts || a.seq - b.seq
+        : (a, b) => a.ts - b.ts || ties(a.value, b.value) || a.seq - b.seq;
+    const order = this.order;
+    this.waiting = new SortedRuns<Waiting<E>>(ties === undefined ? (a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq) : (a, b) => order(a, b) < 0);
     this.sweepEveryMs = Math.max(1, Math.floor(this.nfa.compiled.windowMs / 4));
   }
 
@@ -188,7 +203,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     const encode = this.codec === undefined ? (e: E): unknown => e : (e: E): unknown => this.codec?.encode(e);
     const waiting = this.waiting
       .toArray()
-      .sort((a, b) => a.ts - b.ts || a.seq - b.seq)
+      .sort(this.order)
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
     const expiry: Array<readonly [Key, number]> = [];
     for (const [key, st] of this.states) if (st.pendingExpiry !== Number.POSITIVE_INFINITY) expiry.push([key, st.pendingExpiry]);

@@ -35,6 +35,34 @@ describe('CepOperator (event time)', () => {
     expect(swapped.out).toEqual([]);
   });
 
+  it('with a comparator, breaks timestamp ties by it whatever the arrival order (Flink: CEP.pattern(input, pattern, comparator))', async () => {
+    // Two events of one timestamp that either could start the match (a duplicate capture): the comparator (by id)
+    // decides which enters the NFA first, so the match takes the same one in either arrival order.
+    type Idd = Ev & { readonly id: string };
+    const byId = (a: Ev, b: Ev): number => ((a as Idd).id < (b as Idd).id ? -1 : (a as Idd).id > (b as Idd).id ? 1 : 0);
+    const aNextB = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)).within(100));
+    const ids = (o: CepOutput<Ev>): string => Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => (e as Idd).id).join('+')}`).join(',');
+    const build = (s: DataStream<Ev>) =>
+      s.keyBy((e) => e.k).transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aNextB(), compareTies: byId })).map('ids', ids);
+    const lane1: Idd = { ...ev('x', 10, 1), id: 'r1' };
+    const lane2: Idd = { ...ev('x', 10, 1), id: 'r2' };
+    const b: Idd = { ...ev('x', 20, 2), id: 'r3' };
+    const inOrder = await runJob([lane1, lane2, b], build, { bound: 50 });
+    const swapped = await runJob([lane2, lane1, b], build, { bound: 50 });
+    const late = await runJob([b, lane2, lane1], build, { bound: 50 });
+    expect(inOrder.out).toEqual(['a=r2,b=r3']);
+    expect(swapped.out).toEqual(inOrder.out);
+    expect(late.out).toEqual(inOrder.out);
+    // Across a checkpoint taken while both wait for the watermark.
+    const opts = { bound: 50, batchSize: 1 };
+    const first = makeJob([[lane2, lane1, b]], build, opts);
+    for (let i = 0; i < 2; i++) await first.task.step();
+    const second = makeJob([[lane2, lane1, b]], build, opts);
+    await second.task.restore(decodeCheckpoint(encodeCheckpoint(first.task.snapshot())));
+    await second.task.run();
+    expect([...first.out.values, ...second.out.values]).toEqual(inOrder.out);
+  });
+
   it('sends events behind the watermark to the late output', async () => {
     const r = await runJob([ev('x', 100, 1), ev('x', 50, 2), ev('x', 99, 2), ev('x', 150, 2)], cep(aThenB));
     expect(r.late.map((l) => (l.record as Ev).ts)).toEqual([50, 99]);
