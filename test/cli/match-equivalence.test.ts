@@ -2,8 +2,9 @@
  * `vigil match` ≡ the programmatic CEP API. Each case writes a small .pattern file and NDJSON inputs, runs
  * `main(['match', ...])` in-process, and compares the printed matches and timeouts with what an independently built
  * `Pattern.begin(...)` chain, compiled with `compile`, produces when the same events go through the NFA in event-time
- * order (the CEP operator's contract: events wait for the watermark, enter in timestamp order with arrival order
- * breaking ties, and events behind the watermark are late). The programmatic side never calls the DSL compiler.
+ * order (the CEP operator's contract: events wait for the watermark, enter in timestamp order with the record id
+ * breaking ties, in code-point order, as Flink's EventComparator would, and events behind the watermark are late).
+ * The programmatic side never calls the DSL compiler.
  *
  * Outputs are compared per key (a match line carries no key; different keys' outputs may interleave differently):
  * a key's matches in order, and its timeouts in order.
@@ -12,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AfterMatchSkipStrategy, Pattern, compile, type Match } from '../../src/cep/index.js';
+import { compareCodePoints } from '../../src/core/index.js';
 import { tempDir, vigil } from './helpers.js';
 
 interface Ev {
@@ -74,7 +76,7 @@ function randomEvents(seed: number, kinds: string, n: number): Ev[] {
   const out: Ev[] = [];
   let ts = 1000;
   for (let i = 0; i < n; i++) {
-    ts += Math.floor(next() * 3) * 500; // repeated timestamps on purpose: arrival order breaks ties
+    ts += Math.floor(next() * 3) * 500; // repeated timestamps on purpose: ids break ties ('r10' before 'r9')
     out.push({ id: `r${i + 1}`, k: `k${1 + Math.floor(next() * 2)}`, kind: kinds[Math.floor(next() * kinds.length)] as string, v: 1 + Math.floor(next() * 9), ts });
   }
   return out;
@@ -141,7 +143,7 @@ function programmatic(build: () => Pattern<Ev>, lines: readonly Line[], bound: n
   }
   // Only what the watermark has passed enters the NFA (all of it, once a bounded input ends).
   const due = unbounded ? accepted.filter((e) => e.ts <= watermark) : accepted;
-  const ordered = due.map((e, i) => ({ e, i })).sort((x, y) => x.e.ts - y.e.ts || x.i - y.i);
+  const ordered = due.map((e, i) => ({ e, i })).sort((x, y) => x.e.ts - y.e.ts || compareCodePoints(x.e.id, y.e.id) || x.i - y.i);
   const states = new Map<string, ReturnType<typeof nfa.createState>>();
   const out: Output[] = [];
   const collect = (r: { matches: Match<Ev>[]; timedOut: { match: Match<Ev> }[] }): void => {

@@ -32,6 +32,7 @@ import type { Route, Rule } from '../rules/rule.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
 import { printExpr } from '../print.js';
 import { EnrichPlan } from './enrich.js';
+import { compareTies, identityCodec } from './identity.js';
 import type { BatchLookup } from './lookups.js';
 import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
@@ -195,6 +196,8 @@ class JobCompiler {
         return t;
       },
       describe: (r) => describeBadEventTime(field, r[field]),
+      // Records of one millisecond go through lookups in id order, whatever order they arrived in.
+      compareTies: compareTies as (a: Record<string, unknown>, b: Record<string, unknown>) => number,
     };
     const constant = (e: A.Expr | null, what: string, fallback: number): number =>
       e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
@@ -280,7 +283,7 @@ class JobCompiler {
       });
     }
     if (decl.window !== null && decl.select !== null) {
-      const windowed = compileWindowSelect(decl.select, cx);
+      const windowed = compileWindowSelect(decl.select, cx, name);
       const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
       const keyed = s.keyBy(this.keySelector(decl.keyBy, cx));
       const out = keyed.window(`stream:${name}:window`, {
@@ -368,6 +371,11 @@ class JobCompiler {
           uid: `${uidPrefix}:cep`,
           key: k,
           nfa,
+          // Events of one timestamp enter the NFA in id order (Flink's EventComparator), so which of two
+          // simultaneous records a match takes does not depend on their arrival; window results keep their
+          // identity through snapshots.
+          compareTies,
+          codec: identityCodec,
           ...(lateTag === undefined ? {} : { lateTag }),
           ...(timeoutTag === undefined ? {} : { timeoutTag }),
         }),

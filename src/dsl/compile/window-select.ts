@@ -16,6 +16,7 @@ import type * as A from '../ast.js';
 import type { AggregateBinding } from '../checked.js';
 import type { Value } from '../functions.js';
 import { compileExpr, type ExprContext } from './expr.js';
+import { setIdentity, windowIdentity } from './identity.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
 
 /**
@@ -28,14 +29,15 @@ const FIRST_RECORD = '$first';
 /**
  * A windowed `select` compiled to one composite incremental aggregate (one accumulator part per aggregate call in
  * the select list, plus the window's first record) and a function that builds the output record on firing:
- * the selected items, then window_start, window_end, and `update: true` on a re-firing.
+ * the selected items, then window_start, window_end, and `update: true` on a re-firing. Each output record is
+ * identified by its window (stream, key, start, end; see identity.ts), which alert ids use instead of its values.
  */
 export interface CompiledWindowSelect {
   readonly aggregate: AggregateFunction<Rec, unknown[], Record<string, unknown>>;
   readonly result: (firing: WindowFiring<Record<string, unknown>>) => Rec;
 }
 
-export function compileWindowSelect(select: A.Select, cx: ExprContext): CompiledWindowSelect {
+export function compileWindowSelect(select: A.Select, cx: ExprContext, stream: string): CompiledWindowSelect {
   const parts: Record<string, AggregateFunction<Rec, unknown, unknown>> = {};
   // At firing, `results` holds the aggregate results; each aggregate evaluator reads its slot.
   let results: Record<string, unknown> = {};
@@ -91,6 +93,7 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext): Compiled
       out['window_start'] = firing.window.start;
       out['window_end'] = firing.window.end;
       if (firing.update) out['update'] = true;
+      setIdentity(out, windowIdentity(stream, firing.key, firing.window.start, firing.window.end));
       return out;
     },
   };

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { KeyedProcessFunction, KeyedStateBackend, ValueState } from '../../core/index.js';
 import type { Value } from '../functions.js';
+import { assignedIdentity } from '../compile/identity.js';
+import type { Rec } from '../compile/scope.js';
 import type { Rule, Severity } from './rule.js';
 
 /** The alert envelope around a pattern's emit payload (DSL.md "Emits and alerts"). */
 export interface Alert {
-  /** Deterministic: the same rule, key and matched events always give the same id (replays, restarts). */
+  /**
+   * Deterministic: the same rule, key and matched events always give the same id (replays, restarts, another arrival
+   * interleaving within the watermark bound). Events count by identity (eventIdentity), not by value.
+   */
   readonly id: string;
   readonly rule: string;
   readonly pattern: string;
@@ -24,9 +29,18 @@ export interface Alert {
 
 type Evidence = Readonly<Record<string, readonly Value[]>>;
 
-/** A record's identity for alert ids: its `id` field when it has one, else its canonical JSON. */
-function eventIdentity(e: Value): string {
-  if (typeof e === 'object' && e !== null && typeof e['id'] === 'string') return `#${e['id']}`;
+/**
+ * A record's identity for alert ids: its `id` field when it has one; for a window result, its window (stream, key,
+ * start, end), never its aggregates, whose last bits depend on the order records were summed in; else its canonical
+ * JSON (a record the job made some other way).
+ */
+export function eventIdentity(e: Value): string {
+  if (typeof e === 'object' && e !== null && !Array.isArray(e)) {
+    const r = e as Rec;
+    if (typeof r['id'] === 'string') return `#${r['id']}`;
+    const window = assignedIdentity(r);
+    if (window !== undefined) return `@${window}`;
+  }
   return canonicalJson(e);
 }
 
