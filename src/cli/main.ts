@@ -9,6 +9,9 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.js')).run,
   eval: async () => (await import('./commands/eval.js')).run,
   serve: async () => (await import('./commands/serve.js')).run,
+  savepoint: async () => (await import('./commands/savepoint.js')).run,
+  list: async () => (await import('./commands/list.js')).run,
+  cancel: async () => (await import('./commands/cancel.js')).run,
 };
 
 const usage = `usage: vigil <command> [options]
@@ -21,6 +24,9 @@ commands:
   generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
   eval [--scale F] [--seed S]                   detection quality of the rules on a generated day (gate 0.95)
   serve [--kafka host:port] [--redis URL]       the always-on service: Kafka in, alerts to each rule's routes
+  savepoint [--name N] [--url URL]              ask a running service for a savepoint (token: VIGIL_TOKEN)
+  list [--url URL]                              a running service's savepoints, one JSON line each
+  cancel [--url URL]                            stop a running service gracefully (drain, checkpoint, exit 0)
 
 Run 'vigil <command> --help' for a command's options.
 `;

@@ -7,7 +7,9 @@ import { KEY_SEPARATOR, compareIds, validateBatch, type FirstSeenBatch, type Fir
  * colour) is compared with the rest stored for that head; the rare other keys of a head (a plate seen with two
  * colours) live in a second map by their whole string. So the usual lookup is one map probe with the parsed plate
  * string (short JSON strings come interned, hashed already) and builds no key string. Per key a slot in columns
- * (event time, record id): nothing is allocated for a key after its first sighting.
+ * (event time, record id): nothing is allocated for a key after its first sighting. The ids of records answered
+ * true and displaced since by an earlier sighting (see FirstSeenStore) are kept by slot in a map that is empty
+ * unless that happened: a later sighting costs one size test then.
  */
 export class MemoryFirstSeenStore implements FirstSeenStore {
   /** Head -> the slot of the first key seen with that head. */
@@ -18,6 +20,8 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
   private readonly rests: (string | null)[] = [];
   private readonly times: number[] = [];
   private readonly ids: string[] = [];
+  /** Per slot, the ids once answered true that an earlier sighting displaced (only slots that have any). */
+  private readonly displaced = new Map<number, string[]>();
 
   async check(batch: FirstSeenBatch): Promise<boolean[]> {
     return this.checkSync(batch);
@@ -88,17 +92,32 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
     return true;
   }
 
-  /** Records a sighting of a known key: true when it is (now) the key's earliest. */
+  /** Records a sighting of a known key: true when it is (now) the key's earliest, or was answered true before. */
   private record(slot: number, ts: number, id: string): boolean {
     const cts = this.times[slot] as number;
-    if (ts > cts) return false; // the usual answer: a later sighting of a known key
+    // The usual answer: a later sighting of a known key is false, unless it is a record answered true before.
+    if (ts > cts) return this.answeredBefore(slot, id);
     const cid = this.ids[slot] as string;
     if (ts < cts || compareIds(id, cid) < 0) {
       this.times[slot] = ts;
       this.ids[slot] = id;
+      // cid was answered true when it became the earliest: remember it for its replays.
+      if (cid !== id) {
+        const list = this.displaced.get(slot);
+        if (list === undefined) this.displaced.set(slot, [cid]);
+        else if (!list.includes(cid)) list.push(cid);
+      }
       return true;
     }
-    return id === cid;
+    return this.answeredBefore(slot, id);
+  }
+
+  /** Whether `id` was answered true for the key before: its earliest, or a record an earlier one displaced. */
+  private answeredBefore(slot: number, id: string): boolean {
+    if (id === this.ids[slot]) return true;
+    if (this.displaced.size === 0) return false;
+    const list = this.displaced.get(slot);
+    return list !== undefined && list.includes(id);
   }
 
   async seed(batch: FirstSeenBatch): Promise<void> {

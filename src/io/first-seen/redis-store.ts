@@ -2,19 +2,40 @@ import type { Redis } from 'ioredis';
 import { firstSeenPrefix, keyAt, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
 
 /**
- * Per key one string `<prefix><key>` = `<event time>|<record id>`, the earliest sighting, with no expiry.
- * One call records a run of sightings in order, atomically: KEYS[i] is sighting i's key, ARGV[2i-1] and ARGV[2i]
- * its event time and record id. The reply has one character per sighting, '1' when the stored pair is the
- * sighting's own afterwards (it is the earliest so far), else '0'. Ids on equal event times compare byte by byte:
- * Lua's `<` on strings follows the server's collation locale.
+ * Stored layout. Stored keys outlive the process that wrote them (and the version of Vigil that wrote them), so the
+ * layout only ever grows; the decision, kept for whoever changes this next:
+ *
+ * - Per key one string `<prefix><key>` = `<event time>|<record id>`, the earliest sighting, with no expiry: exactly
+ *   as every earlier version wrote and read it. It is neither renamed nor re-encoded, so a store written before
+ *   needs no migration, and processes of the previous version sharing the store during a rolling upgrade keep
+ *   reading and writing it correctly.
+ * - What is new lives beside it: per key that ever had a record answered true displaced by an earlier sighting, a
+ *   string `<displaced prefix><key>` listing those records' ids, each as `<byte length>:<id>` (ids may hold any
+ *   byte, `|` and `:` included). Keys without one (nearly all) cost nothing more to store, and a store written
+ *   before this existed reads as one where nothing was displaced. The displaced prefix is the prefix with its last
+ *   character changed (`vigil:first_seen:<ns>:` -> `vigil:first_seen:<ns>#displaced:`, displacedPrefix()): the two
+ *   names differ before either key starts, so no key of one family can ever be a key of the other, whatever the keys
+ *   hold, while a hash tag in the prefix still puts both on one cluster slot.
+ * - A previous-version process answers as it always did (false for a displaced record's replay) and does not add
+ *   to the lists when it displaces a record: during a rolling upgrade, a replay is exact for the displacements the
+ *   new processes recorded, and answers as the previous version did for the few an old process made.
+ *
+ * One call records a run of n sightings in order, atomically: KEYS[i] is sighting i's key and KEYS[n + i] its
+ * displaced list, ARGV[2i-1] and ARGV[2i] its event time and record id. Both keys are read with one MGET (the list is
+ * read on every sighting, but no extra call is made for it). The reply has one character per sighting: '1' when the
+ * stored pair is the sighting's own afterwards (it is the earliest so far) or its id was answered '1' before (the
+ * stored id, or one in the list), else '0'. Ids on equal event times compare byte by byte: Lua's `<` on strings
+ * follows the server's collation locale.
  */
 export const FIRST_SEEN_LUA = `
+local n = #KEYS / 2
 local out = {}
-for i = 1, #KEYS do
-  local key, ts_text, id = KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]
-  local cur = redis.call('GET', key)
-  -- write: this sighting is earlier than the stored one (or there is none); same: it is the stored one
-  local write, same = not cur, false
+for i = 1, n do
+  local key, listkey, ts_text, id = KEYS[i], KEYS[n + i], ARGV[2 * i - 1], ARGV[2 * i]
+  local got = redis.call('MGET', key, listkey)
+  local cur, list = got[1], got[2]
+  -- write: this sighting is earlier than the stored one (or there is none); first: the answer
+  local write, first = not cur, not cur
   if cur then
     local sep = string.find(cur, '|', 1, true)
     local ts = tonumber(ts_text)
@@ -22,12 +43,10 @@ for i = 1, #KEYS do
     local cid = string.sub(cur, sep + 1)
     if ts ~= cts then
       write = ts < cts
-    elseif id == cid then
-      same = true
-    else
-      local n = math.min(#id, #cid)
+    elseif id ~= cid then
+      local m = math.min(#id, #cid)
       local decided = false
-      for j = 1, n do
+      for j = 1, m do
         local a, b = string.byte(id, j), string.byte(cid, j)
         if a ~= b then
           write = a < b
@@ -37,16 +56,49 @@ for i = 1, #KEYS do
       end
       if not decided then write = #id < #cid end
     end
+    if write then
+      -- cid was answered '1' when it became the earliest: remember it for its replays
+      if cid ~= id then redis.call('APPEND', listkey, #cid .. ':' .. cid) end
+      first = true
+    elseif id == cid then
+      first = true
+    elseif list then
+      local p = 1
+      while p <= #list do
+        local colon = string.find(list, ':', p, true)
+        local len = tonumber(string.sub(list, p, colon - 1))
+        if len == #id and string.sub(list, colon + 1, colon + len) == id then
+          first = true
+          break
+        end
+        p = colon + len + 1
+      end
+    end
   end
   if write then redis.call('SET', key, ts_text .. '|' .. id) end
-  out[i] = (write or same) and '1' or '0'
+  out[i] = first and '1' or '0'
 end
 return table.concat(out)
 `;
 
+/**
+ * Where a store keeps the displaced ids of the keys under `prefix` (see FIRST_SEEN_LUA): the prefix with its last
+ * character replaced by `#` (`%` when it is `#`), then `displaced:`.
+ */
+export function displacedPrefix(prefix: string): string {
+  if (prefix.length === 0) throw new RangeError('a first_seen prefix must not be empty');
+  const last = prefix[prefix.length - 1];
+  return `${prefix.slice(0, -1)}${last === '#' ? '%' : '#'}displaced:`;
+}
+
 export interface RedisFirstSeenStoreOptions {
   /** Key prefix; default `vigil:first_seen:default:` (see firstSeenPrefix). */
   readonly prefix?: string;
+  /**
+   * Prefix of the displaced-id lists; default displacedPrefix(prefix). Give one when the prefix ends in a cluster
+   * hash tag (`...{tag}`), whose last character the default would change.
+   */
+  readonly displacedPrefix?: string;
   /** seed() sends this many sightings per pipeline. Default 5000. */
   readonly seedChunk?: number;
   /** Sightings per script call (the server runs one call at a time: this bounds how long one blocks it). Default 500. */
@@ -65,6 +117,7 @@ export interface RedisFirstSeenStoreOptions {
  */
 export class RedisFirstSeenStore implements FirstSeenStore {
   readonly prefix: string;
+  readonly displacedPrefix: string;
   private sha: string | undefined;
   private loading: Promise<string> | undefined;
   private trips = 0;
@@ -76,6 +129,10 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     private readonly options: RedisFirstSeenStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? firstSeenPrefix('default');
+    this.displacedPrefix = options.displacedPrefix ?? displacedPrefix(this.prefix);
+    if (this.displacedPrefix.startsWith(this.prefix) || this.prefix.startsWith(this.displacedPrefix)) {
+      throw new RangeError(`first_seen: the displaced prefix '${this.displacedPrefix}' and the prefix '${this.prefix}' overlap: their keys could collide`);
+    }
     this.seedChunk = options.seedChunk ?? 5000;
     this.scriptChunk = options.scriptChunk ?? 500;
     if (!Number.isInteger(this.scriptChunk) || this.scriptChunk < 1) throw new RangeError(`scriptChunk must be a positive integer, got ${this.scriptChunk}`);
@@ -129,14 +186,16 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     const n = timestamps.length;
     for (let from = 0; from < n; from += this.scriptChunk) {
       const count = Math.min(n, from + this.scriptChunk) - from;
-      // KEYS: the sightings' keys; ARGV: event time and id of each, in the same order.
-      const args: string[] = new Array<string>(3 * count);
+      // KEYS: the sightings' keys, then their displaced lists; ARGV: event time and id of each, in the same order.
+      const args: string[] = new Array<string>(4 * count);
       for (let k = 0; k < count; k++) {
-        args[k] = this.prefix + keyAt(keys, from + k);
-        args[count + 2 * k] = String(timestamps[from + k] as number);
-        args[count + 2 * k + 1] = ids[from + k] as string;
+        const key = keyAt(keys, from + k);
+        args[k] = this.prefix + key;
+        args[count + k] = this.displacedPrefix + key;
+        args[2 * count + 2 * k] = String(timestamps[from + k] as number);
+        args[2 * count + 2 * k + 1] = ids[from + k] as string;
       }
-      pipeline.evalsha(sha, count, ...args);
+      pipeline.evalsha(sha, 2 * count, ...args);
     }
     this.trips++;
     const replies = await pipeline.exec();
@@ -165,15 +224,24 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     });
   }
 
-  /** Deletes every key under this store's prefix (SCAN + UNLINK): for tests and resetting a namespace. */
+  /**
+   * Deletes every key under this store's prefix and its displaced lists (SCAN + UNLINK): for tests and resetting a
+   * namespace. One scan covers both: it matches what the two prefixes share and keeps the keys of either. Returns
+   * the number of sightings' keys removed.
+   */
   async clear(): Promise<number> {
+    let shared = 0;
+    while (shared < this.prefix.length && this.prefix[shared] === this.displacedPrefix[shared]) shared++;
+    const pattern = this.prefix.slice(0, shared).replace(/[*?[\]\\]/g, '\\$&') + '*';
     let cursor = '0';
     let removed = 0;
-    const pattern = this.prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
     do {
       const [next, found] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (found.length > 0) removed += await this.redis.unlink(...found);
+      const sightings = found.filter((k) => k.startsWith(this.prefix));
+      const lists = found.filter((k) => k.startsWith(this.displacedPrefix));
+      if (sightings.length > 0) removed += await this.redis.unlink(...sightings);
+      if (lists.length > 0) await this.redis.unlink(...lists);
     } while (cursor !== '0');
     return removed;
   }

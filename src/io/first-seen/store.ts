@@ -1,12 +1,21 @@
+import { compareCodePoints } from '../../core/strings.js';
+
 /** Joins the parts of a key (the lookup's arguments: plate, colour). */
 export const KEY_SEPARATOR = '\u001f';
 
 /**
- * `first_seen(key)` from the DSL: true exactly for the record that is the earliest sighting of `key` by event time
- * ever seen, kept without expiry. Per key a store keeps the earliest (event time, record id) pair; a record is
- * "first" iff, after recording it, the stored pair is its own. Ties on event time go to the smaller record id
- * (compared by Unicode code point, the same as UTF-8 bytes), so every store gives the same answer for the same
- * sequence, and replaying a record gives the same answer as long as no earlier sighting arrived in between.
+ * `first_seen(key)` from the DSL: true for the record that is the earliest sighting of `key` by event time ever
+ * seen, kept without expiry. Per key a store keeps the earliest (event time, record id) pair; a record is "first"
+ * iff, after recording it, the stored pair is its own. Ties on event time go to the smaller record id (compared by
+ * Unicode code point, the same as UTF-8 bytes), so every store gives the same answer for the same sequence.
+ *
+ * A record once answered true stays true: the service replays its input after a crash, and downstream
+ * de-duplicates alerts by id, so a replayed record must get the answer it got the first time, also when an earlier
+ * sighting of its key (a camera's backlog, another process) reached the store in between. So per key a store also
+ * remembers the ids of the records it answered true that an earlier sighting has since displaced, and answers true
+ * again for those ids (and for the stored earliest id); every other record after the earliest is false, as before.
+ * A displaced record is remembered by id alone: the id names the record. The list grows by one only when a
+ * sighting earlier than every one before it arrives, which a city's feed does rarely (a backlog flush).
  */
 export interface FirstSeenBatch {
   /**
@@ -63,22 +72,11 @@ export function validateBatch(batch: FirstSeenBatch): void {
   }
 }
 
-/** Code-point order of two strings (equal to the byte order of their UTF-8 encodings, which the Redis script uses). */
-export function compareIds(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800..DFFF) encode code points above U+FFFF, which sort after every BMP character.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/**
+ * Code-point order of two strings (equal to the byte order of their UTF-8 encodings, which the Redis script uses;
+ * also the order in which a job puts records of one event time before they are looked up).
+ */
+export const compareIds: (a: string, b: string) => number = compareCodePoints;
 
 /** True when sighting (ts, id) comes strictly before (cts, cid). */
 export function sightingBefore(ts: number, id: string, cts: number, cid: string): boolean {

@@ -14,13 +14,20 @@ const batch = (...sights: Sight[]): FirstSeenBatch => ({
   ids: sights.map((s) => s[2]),
 });
 
-/** The contract restated as an oracle: a sighting is first iff nothing recorded before it (or with it) is earlier. */
+/**
+ * The contract restated as an oracle: a sighting is first iff nothing recorded before it (or with it) is earlier,
+ * or a sighting of its key with its id was answered first before (a replay gets the answer it got).
+ */
 function oracle(batches: readonly (readonly Sight[])[]): boolean[][] {
   const seen: Sight[] = [];
+  const answeredTrue = new Set<string>();
   return batches.map((b) =>
     b.map((s) => {
       seen.push(s);
-      return seen.every(([k, ts, id]) => k !== s[0] || ts > s[1] || (ts === s[1] && compareIds(id, s[2]) >= 0));
+      const earliest = seen.every(([k, ts, id]) => k !== s[0] || ts > s[1] || (ts === s[1] && compareIds(id, s[2]) >= 0));
+      const again = answeredTrue.has(`${s[0]}\u0000${s[2]}`);
+      if (earliest) answeredTrue.add(`${s[0]}\u0000${s[2]}`);
+      return earliest || again;
     }),
   );
 }
@@ -61,8 +68,8 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     const s = make();
     expect(await s.check(batch(['京A1', 1000, 'r1'], ['京A1', 2000, 'r2'], ['沪B2', 1500, 'r3']))).toEqual([true, false, true]);
     expect(await s.check(batch(['京A1', 500, 'r0'], ['京A1', 3000, 'r4']))).toEqual([true, false]);
-    // r1 was first once; it is not any more.
-    expect(await s.check(batch(['京A1', 1000, 'r1']))).toEqual([false]);
+    // r0 is the earliest now; r1 was answered first once, and a replay of it still is; r2 never was.
+    expect(await s.check(batch(['京A1', 1000, 'r1'], ['京A1', 2000, 'r2'], ['京A1', 1000, 'r5']))).toEqual([true, false, false]);
     expect(await s.earliest(['京A1', '沪B2', 'never'])).toEqual([{ timestamp: 500, id: 'r0' }, { timestamp: 1500, id: 'r3' }, null]);
   });
 
@@ -74,18 +81,42 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     expect(first).toEqual([true, false, true]);
   });
 
+  it('answers a replayed record as before also when an earlier sighting of its key arrived in between (a backlog)', async () => {
+    // A run, a camera's backlog with earlier sightings of the same vehicles, then the run replayed after a crash.
+    const s = make();
+    const run = batch(['京A1', 1000, 'r1'], ['京A1', 2000, 'r2'], ['沪B2', 1500, 'r3'], ['沪B2', 1600, 'r4']);
+    const first = await s.check(run);
+    expect(first).toEqual([true, false, true, false]);
+    expect(await s.check(batch(['京A1', 900, 'old1'], ['沪B2', 700, 'old2'], ['沪B2', 600, 'old3']))).toEqual([true, true, true]);
+    expect(await s.check(run)).toEqual(first);
+    // Every record displaced so far still answers as it did; a sighting never answered true stays false.
+    expect(await s.check(batch(['沪B2', 700, 'old2'], ['京A1', 950, 'new'], ['京A1', 900, 'old1'], ['沪B2', 1500, 'r4']))).toEqual([true, false, true, false]);
+    expect(await s.earliest(['京A1', '沪B2'])).toEqual([{ timestamp: 900, id: 'old1' }, { timestamp: 600, id: 'old3' }]);
+  });
+
   it('evaluates a batch in order', async () => {
     const s = make();
-    expect(await s.check(batch(['k', 5, 'x'], ['k', 3, 'y'], ['k', 5, 'x'], ['k', 3, 'y']))).toEqual([true, true, false, true]);
+    expect(await s.check(batch(['k', 5, 'x'], ['k', 3, 'y'], ['k', 4, 'z'], ['k', 5, 'x'], ['k', 3, 'y']))).toEqual([true, true, false, true, true]);
   });
 
   it('breaks ties on event time by record id in code-point order', async () => {
     const s = make();
-    expect(await s.check(batch(['k', 100, 'b'], ['k', 100, 'a'], ['k', 100, 'b'], ['k', 100, 'a']))).toEqual([true, true, false, true]);
+    expect(await s.check(batch(['k', 100, 'b'], ['k', 100, 'a'], ['k', 100, 'c'], ['k', 100, 'a']))).toEqual([true, true, false, true]);
     // U+FFFD sorts before U+1F600 by code point (and in UTF-8), although its UTF-16 unit is larger.
-    expect(await s.check(batch(['u', 7, '😀'], ['u', 7, '\uFFFD'], ['u', 7, '😀']))).toEqual([true, true, false]);
+    expect(await s.check(batch(['u', 7, '😀'], ['u', 7, '\uFFFD'], ['u', 7, '\uFFFE']))).toEqual([true, true, false]);
+    expect(await s.earliest(['u'])).toEqual([{ timestamp: 7, id: '\uFFFD' }]);
     // A prefix sorts first.
     expect(await s.check(batch(['p', 7, 'ab'], ['p', 7, 'a']))).toEqual([true, true]);
+  });
+
+  it('remembers displaced ids with any bytes in them, exactly', async () => {
+    // Ids holding the separators of the stored formats, a length-like prefix, and a prefix of another id.
+    const s = make();
+    const ids = ['a|b', '3:abc', ':', '1:', 'é|:', 'x'];
+    // Each one earlier than the last: each displaces the one before.
+    expect(await s.check(batch(...ids.map((id, i): Sight => ['k', 100 - i, id])))).toEqual(ids.map(() => true));
+    expect(await s.check(batch(...ids.map((id, i): Sight => ['k', 100 - i, id])))).toEqual(ids.map(() => true));
+    expect(await s.check(batch(['k', 200, 'a'], ['k', 200, '3'], ['k', 200, 'abc'], ['k', 200, '1'], ['k', 200, '3:ab'], ['k', 200, 'é']))).toEqual([false, false, false, false, false, false]);
   });
 
   it('keeps negative, fractional and far-future timestamps exactly', async () => {

@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
+import { RedisFirstSeenStore, displacedPrefix } from '../../../src/io/first-seen/redis-store.js';
 import { sightingBefore, type FirstSeenBatch, type Sighting } from '../../../src/io/first-seen/store.js';
 import { connectRedis } from '../../../src/io/redis/client.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from './server.js';
@@ -120,10 +120,17 @@ describe('RedisFirstSeenStore', () => {
       expect(elapsed[2]).toBeLessThan(delayMs * 6);
       const seen = proxy.sent();
       const commands = seen.map((a) => a[0]?.toLowerCase());
-      // 200 sightings in chunks of 64: calls of 64, 64, 64 and 8 keys, each key followed by its time and id.
+      // 200 sightings in chunks of 64: calls of 64, 64, 64 and 8 sightings, each with two keys (its sighting and its
+      // displaced list), then its time and id.
       const calls = seen.filter((a) => a[0]?.toLowerCase() === 'evalsha');
-      expect(calls.map((a) => Number(a[2]))).toEqual([64, 64, 64, 8, 64, 64, 64, 8, 64, 64, 64, 8]);
-      expect(calls.every((a) => a.length === 3 + 3 * Number(a[2]) && a.slice(3, 3 + Number(a[2])).every((k) => k.startsWith(prefix)))).toBe(true);
+      expect(calls.map((a) => Number(a[2]) / 2)).toEqual([64, 64, 64, 8, 64, 64, 64, 8, 64, 64, 64, 8]);
+      expect(
+        calls.every((a) => {
+          const n = Number(a[2]) / 2;
+          const keys = a.slice(3, 3 + 2 * n);
+          return a.length === 3 + 4 * n && keys.slice(0, n).every((k) => k.startsWith(prefix)) && keys.slice(n).every((k) => k.startsWith(s.displacedPrefix));
+        }),
+      ).toBe(true);
       expect(commands.filter((c) => c === 'script')).toHaveLength(1);
     } finally {
       proxy.server.close();
@@ -144,7 +151,52 @@ describe('RedisFirstSeenStore', () => {
     const s = store(redis, uniquePrefix('noscript'));
     expect(await s.check(batchOf(2, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([true, true]);
     await redis.script('FLUSH');
-    expect(await s.check(batchOf(2, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([false, true]);
+    expect(await s.check(batchOf(3, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([true, true, true]);
+    expect(await s.check(batchOf(1, () => 'k', () => 11, () => 'r9'))).toEqual([false]);
+  });
+
+  it('keeps the stored layout of earlier versions: sightings as `ts|id` under the prefix, displaced ids beside them', async () => {
+    const prefix = uniquePrefix('layout');
+    const s = store(redis, prefix);
+    expect(s.displacedPrefix).toBe(`${prefix.slice(0, -1)}#displaced:`);
+    // A store an earlier version wrote: read as it was meant, with nothing displaced.
+    await redis.set(`${prefix}京A1`, '1000|r1');
+    expect(await s.check(batchOf(3, () => '京A1', (i) => [2000, 1000, 900][i] as number, (i) => ['r2', 'r1', 'r|0'][i] as string))).toEqual([false, true, true]);
+    expect(await redis.get(`${prefix}京A1`)).toBe('900|r|0');
+    // r1 was displaced: its id, by byte length, under the displaced prefix; nothing else was written.
+    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('2:r1');
+    expect(await s.check(batchOf(1, () => '京A1', () => 800, () => 'é'))).toEqual([true]);
+    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('2:r13:r|0');
+    expect((await redis.keys(`${prefix}*`)).length).toBe(1);
+    // A previous version's script on the same keys (a process not upgraded yet) reads and writes them as it did.
+    const previous = `
+      local out = {}
+      for i = 1, #KEYS do
+        local key, ts_text, id = KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]
+        local cur = redis.call('GET', key)
+        local write, same = not cur, false
+        if cur then
+          local sep = string.find(cur, '|', 1, true)
+          local ts, cts, cid = tonumber(ts_text), tonumber(string.sub(cur, 1, sep - 1)), string.sub(cur, sep + 1)
+          if ts ~= cts then write = ts < cts elseif id == cid then same = true else write = id < cid end
+        end
+        if write then redis.call('SET', key, ts_text .. '|' .. id) end
+        out[i] = (write or same) and '1' or '0'
+      end
+      return table.concat(out)`;
+    expect(await redis.eval(previous, 2, `${prefix}京A1`, `${prefix}京B2`, '850', 'x', '10', 'y')).toBe('01');
+    expect(await s.check(batchOf(2, (i) => ['京A1', '京B2'][i] as string, (i) => [1000, 20][i] as number, (i) => ['r1', 'z'][i] as string))).toEqual([true, false]);
+    expect(await s.earliest(['京A1', '京B2'])).toEqual([{ timestamp: 800, id: 'é' }, { timestamp: 10, id: 'y' }]);
+    expect(await s.clear()).toBe(2);
+    expect(await redis.exists(`${s.displacedPrefix}京A1`)).toBe(0);
+  });
+
+  it('derives a displaced prefix that no sighting key can share', () => {
+    expect(displacedPrefix('vigil:first_seen:default:')).toBe('vigil:first_seen:default#displaced:');
+    expect(displacedPrefix('{vigil}:fs:')).toBe('{vigil}:fs#displaced:');
+    expect(displacedPrefix('p#')).toBe('p%displaced:');
+    expect(() => displacedPrefix('')).toThrow(/empty/);
+    expect(() => new RedisFirstSeenStore(redis, { prefix: 'a:', displacedPrefix: 'a:displaced:' })).toThrow(/overlap/);
   });
 
   it('two stores on the same keys at once never lose an earlier sighting', async () => {

@@ -1,0 +1,100 @@
+/**
+ * The `vigil savepoint`, `vigil list` and `vigil cancel` side of a running service's REST API: one request, the
+ * service's error shape turned into messages a person can act on. The token comes from VIGIL_TOKEN only.
+ */
+import { type CliIo, ExitCode, UserError } from './io.js';
+
+export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8080';
+
+export interface ServiceTarget {
+  /** Without a trailing slash. */
+  readonly url: string;
+  readonly token: string | undefined;
+}
+
+/** `--url` (else VIGIL_URL, else the default) and VIGIL_TOKEN. */
+export function serviceTarget(url: string | undefined, env: CliIo['env']): ServiceTarget {
+  const text = url ?? env['VIGIL_URL'] ?? DEFAULT_SERVICE_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new UserError(`--url must be an http:// URL such as ${DEFAULT_SERVICE_URL}, got '${text}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`--url must be an http:// or https:// URL, got '${text}'`);
+  const token = env['VIGIL_TOKEN'];
+  return { url: text.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token };
+}
+
+/** The service answered, but with a failure of its own (5xx): an internal error, exit 2. */
+export class ServiceFailure extends Error {
+  override readonly name = 'ServiceFailure';
+}
+
+interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+function isErrorBody(body: unknown): body is ErrorBody {
+  const error = (body as { error?: unknown } | null)?.error as { code?: unknown; message?: unknown } | undefined;
+  return typeof error === 'object' && error !== null && typeof error.code === 'string' && typeof error.message === 'string';
+}
+
+function unreachable(target: ServiceTarget, error: unknown): UserError {
+  const e = error as { name?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new UserError(`the Vigil service at ${target.url} did not answer in time`);
+  const code = e.cause?.code;
+  return new UserError(`no Vigil service answers at ${target.url}${code === undefined || code === 'ECONNREFUSED' ? '' : ` (${code})`}`);
+}
+
+export interface ServiceRequest {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly timeoutMs?: number;
+}
+
+/** Sends one request and returns the parsed JSON answer (undefined for 204); throws UserError or ServiceFailure. */
+export async function callService(target: ServiceTarget, request: ServiceRequest): Promise<unknown> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (target.token !== undefined) headers['authorization'] = `Bearer ${target.token}`;
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(target.url + request.path, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(request.timeoutMs ?? 30_000),
+    });
+    text = await response.text();
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  if (response.status === 204) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new UserError(`${target.url} answered HTTP ${response.status}, not as a Vigil service: is --url right?`);
+  }
+  if (response.ok) return body;
+  if (!isErrorBody(body)) throw new UserError(`${target.url} answered HTTP ${response.status}, not as a Vigil service: is --url right?`);
+  const { code, message } = body.error;
+  if (code === 'token_required') throw new UserError('the service wants a token: set VIGIL_TOKEN');
+  if (code === 'token_invalid') throw new UserError('the service refused the token: check VIGIL_TOKEN');
+  if (response.status >= 500) throw new ServiceFailure(message);
+  throw new UserError(message);
+}
+
+/** Runs a command's requests: a failure of the service itself is printed without a stack trace and exits 2. */
+export async function againstService(io: CliIo, command: string, run: () => Promise<ExitCode>): Promise<ExitCode> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ServiceFailure)) throw error;
+    io.stderr(`vigil ${command}: the service failed: ${error.message}\n`);
+    return ExitCode.internalError;
+  }
+}
