@@ -102,7 +102,8 @@ export class ServeProcess {
     this.child = spawn(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'serve', '--kafka', BROKERS, '--redis', REDIS, ...args], {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, VIGIL_KAFKA: undefined, VIGIL_REDIS: undefined },
+      // Port 0: processes of one run (and of parallel test files) never fight over the default 8080.
+      env: { ...process.env, VIGIL_KAFKA: undefined, VIGIL_REDIS: undefined, VIGIL_PORT: '0' },
     });
     this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

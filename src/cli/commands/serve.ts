@@ -1,15 +1,21 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stderrLogger } from '../../core/index.js';
 import { DEFAULT_REDIS_URL } from '../../io/redis/client.js';
 import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
+import type { ServiceControl } from '../../app/service/control.js';
+import { buildServer, listen, type VigilServer } from '../../server/index.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
+
+export const HTTP_DEFAULTS = { port: 8080, host: '127.0.0.1', savepointDir: './savepoints' } as const;
 
 const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVICE_DEFAULTS.inputTopic}] [--group ${SERVICE_DEFAULTS.group}]
                    [--redis ${DEFAULT_REDIS_URL}] [--patterns dir] [--rules dir] [--checkpoints file]
                    [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
+                   [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
 The long-running service: consumes the input topic as a member of a consumer group, runs every enabled rule,
 and writes alerts to each rule's Kafka routes (keyed by alert key, with rule, severity and id headers), late
@@ -20,9 +26,38 @@ Redis, then the offsets are committed; a restart (or another member of the group
 Delivery is at-least-once with stable alert ids: after a crash, alerts since the last checkpoint are sent
 again with the same ids. SIGTERM or SIGINT: stop consuming, drain, checkpoint, commit, exit 0.
 One member of a group runs every partition; further members stand by and take over when it leaves.
+
+HTTP on --host:--port (--port 0 picks a free port; the address is logged as 'listening on'): /healthz,
+/readyz, /metrics (Prometheus), the OpenAPI document at /openapi.json (UI at /docs), and the API under /api/
+(job status and cancel, savepoints into --savepoint-dir: what 'vigil savepoint', 'vigil list' and 'vigil cancel'
+call). The API's bearer token comes from VIGIL_TOKEN only: every POST and DELETE wants it, and so do the /api
+reads unless --public-read; /healthz, /readyz and /metrics are open. Without VIGIL_TOKEN the API is open and
+the server refuses any host but loopback.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
-VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX.
+VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
+VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
 `;
+
+function portNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535 || text.trim() === '') throw new UserError(`--port must be a port number (0 picks a free one), got '${text}'`);
+  return n;
+}
+
+function envFlag(text: string | undefined): boolean {
+  return text !== undefined && /^(1|true|yes)$/i.test(text.trim());
+}
+
+/** The service as the HTTP server sees it, with one stop shared by the API's cancel, the signals and the command. */
+function controlOf(service: VigilService, stop: () => Promise<void>): ServiceControl {
+  return {
+    metrics: service.metrics,
+    status: () => service.status(),
+    ready: () => service.ready(),
+    savepoint: (dir) => service.savepoint(dir),
+    stop,
+  };
+}
 
 function positiveNumber(flag: string, text: string): number {
   const n = Number(text);
@@ -50,6 +85,10 @@ export const run: Command = async (args, io) => {
         'output-partitions': { type: 'string' },
         'late-topic': { type: 'string' },
         'dead-letter-topic': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'public-read': { type: 'boolean' },
+        'savepoint-dir': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -64,6 +103,9 @@ export const run: Command = async (args, io) => {
   const interval = values['checkpoint-interval'] ?? env['VIGIL_CHECKPOINT_INTERVAL'];
   const partitions = values['output-partitions'];
   const log = stderrLogger(io.stderr);
+  const port = portNumber(values.port ?? env['VIGIL_PORT'] ?? String(HTTP_DEFAULTS.port));
+  const host = values.host ?? env['VIGIL_HOST'] ?? HTTP_DEFAULTS.host;
+  const token = env['VIGIL_TOKEN'] === undefined || env['VIGIL_TOKEN'] === '' ? undefined : env['VIGIL_TOKEN'];
   const service = new VigilService({
     cwd: io.cwd,
     kafka: values.kafka ?? env['VIGIL_KAFKA'] ?? '127.0.0.1:9092',
@@ -83,20 +125,37 @@ export const run: Command = async (args, io) => {
     deadLetterTopic: values['dead-letter-topic'],
     log,
   });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= service.stop());
   const onSignal = (signal: string): void => {
     log.info(`vigil serve: ${signal}: draining, checkpointing and stopping`);
-    void service.stop();
+    void stop().catch(() => undefined);
   };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
+  // The server comes up before the service joins the group: /healthz answers and /readyz says 503 'starting'
+  // while Kafka, Redis and the partition assignment are awaited (a standby member may wait there for long),
+  // and a busy port or a host without a token fails at once, before the group is joined.
+  const server: VigilServer = await buildServer({
+    control: controlOf(service, stop),
+    token,
+    publicRead: values['public-read'] === true || envFlag(env['VIGIL_PUBLIC_READ']),
+    savepointDir: resolve(io.cwd, values['savepoint-dir'] ?? env['VIGIL_SAVEPOINT_DIR'] ?? HTTP_DEFAULTS.savepointDir),
+    log,
+  });
   try {
-    await service.start();
-    await service.done();
-  } catch (error) {
-    await service.stop().catch(() => undefined);
-    throw error;
+    log.info(`vigil serve: listening on ${await listen(server, { host, port })}`);
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    try {
+      await service.start();
+      await service.done();
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    await stop();
+  } finally {
+    await server.close();
   }
-  await service.stop();
   log.info('vigil serve: stopped');
   return ExitCode.ok;
 };

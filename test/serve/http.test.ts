@@ -1,0 +1,115 @@
+/**
+ * `vigil serve`'s HTTP side end to end: a real child process on the real broker and Redis, its server on a free
+ * port. /readyz turns 200, /metrics counts the records produced, `vigil savepoint` (the built CLI) writes a
+ * savepoint folder, `vigil list` lists it, `vigil cancel` stops the service, which exits 0.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KafkaClient } from '../../src/io/kafka/client.js';
+import { requireBroker } from '../io/kafka/broker.js';
+import { BROKERS, REPO, ServeProcess, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
+
+const TOKEN = `it-token-${process.pid}`;
+const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-http' });
+const topics: string[] = [];
+let serve: ServeProcess | undefined;
+
+beforeAll(async () => {
+  await requireBroker();
+  // The child inherits the environment: the API's token comes from VIGIL_TOKEN only.
+  vi.stubEnv('VIGIL_TOKEN', TOKEN);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  serve?.kill('SIGKILL');
+  await client.deleteTopics(topics).catch(() => undefined);
+  await client.close();
+});
+
+/** The built CLI, as an operator runs it. */
+async function vigil(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(REPO, 'bin', 'vigil.js'), ...args], { cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, out: e.stdout ?? '', err: e.stderr ?? '' };
+  }
+}
+
+function recordsIn(metrics: string): number {
+  let total = 0;
+  for (const m of metrics.matchAll(/^vigil_records_in_total(?:\{[^}]*\})? (\S+)$/gm)) total += Number(m[1]);
+  return total;
+}
+
+describe('vigil serve over HTTP', () => {
+  it('is ready, counts records in /metrics, takes, lists and answers a savepoint, and stops on vigil cancel', async () => {
+    const input = uniqueName('vigil-it-http-in');
+    const alerts = uniqueName('vigil-it-http-alerts');
+    const late = uniqueName('vigil-it-http-late');
+    const dead = uniqueName('vigil-it-http-dlq');
+    topics.push(input, alerts, late, dead);
+    await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
+    const savepoints = join(scratchDir(), 'savepoints');
+    const p = new ServeProcess(['--input-topic', input, '--group', uniqueName('vigil-it-http-group'), '--rules', rulesRoutedTo(alerts),
+      '--late-topic', late, '--dead-letter-topic', dead, '--first-seen-prefix', `${uniqueName('vigil-it-fs')}:`, '--checkpoint-interval', '1',
+      '--port', '0', '--savepoint-dir', savepoints]);
+    serve = p;
+
+    await until('the listening address', () => /listening on http:\/\/\S+/.test(p.stderr), 30_000, 50).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${p.stderr}`);
+    });
+    const url = (/listening on (http:\/\/\S+)/.exec(p.stderr) as RegExpExecArray)[1] as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    await until('/readyz 200', async () => (await fetch(`${url}/readyz`)).status === 200, 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${p.stderr}`);
+    });
+    // The API wants the token; the probes and metrics do not.
+    expect((await fetch(`${url}/api/job`)).status).toBe(401);
+    const job = (await (await fetch(`${url}/api/job`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state: string; inputTopic: string };
+    expect(job).toMatchObject({ state: 'running', inputTopic: input });
+
+    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8').split('\n').filter((l) => l.length > 0).slice(0, 500);
+    await produceLines(client, input, lines);
+    let metrics = '';
+    await until('records counted in /metrics', async () => recordsIn((metrics = await (await fetch(`${url}/metrics`)).text())) >= lines.length, 60_000, 200);
+    expect(metrics).toContain('# TYPE vigil_records_in_total counter');
+    expect(metrics).toContain('nodejs_eventloop_lag_seconds');
+
+    const taken = await vigil(['savepoint', '--url', url, '--name', 'it-before-change']);
+    expect(taken.code, taken.err + p.stderr).toBe(0);
+    const info = JSON.parse(taken.out) as { name: string; path: string; tasks: string[] };
+    expect(info.name).toBe('it-before-change');
+    expect(info.path).toBe(join(savepoints, 'it-before-change'));
+    const files = readdirSync(info.path);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(statSync(join(info.path, f)).size).toBeGreaterThan(0);
+
+    const listed = await vigil(['list', '--url', url]);
+    expect(listed.code, listed.err).toBe(0);
+    const entries = listed.out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; tasks: string[]; files: { name: string; bytes: number }[] });
+    expect(entries.map((e) => e.name)).toEqual(['it-before-change']);
+    // The tasks as the files record them.
+    expect(entries[0]?.tasks.length).toBeGreaterThan(0);
+    expect(entries[0]?.files.map((f) => f.name).sort()).toEqual(files.filter((f) => f.endsWith('.json')).sort());
+
+    const refused = await vigil(['cancel', '--url', url], { VIGIL_TOKEN: undefined });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('the service wants a token: set VIGIL_TOKEN');
+
+    const cancel = await vigil(['cancel', '--url', url]);
+    expect(cancel.code, cancel.err).toBe(0);
+    const exit = await p.exited;
+    expect(exit.code, p.stderr).toBe(0);
+    expect(p.stderr).toContain('vigil serve: stopped');
+    const gone = await vigil(['list', '--url', url]);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toContain(`no Vigil service answers at ${url}`);
+  }, 180_000);
+});
