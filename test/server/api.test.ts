@@ -304,7 +304,10 @@ describe('probes, cancel, metrics, docs', () => {
     expect(ui.headers['content-type']).toMatch(/^text\/html/);
     expect(ui.body).toContain('src="/docs/static/swagger-ui-bundle.js"');
     expect(ui.body).not.toMatch(/src="https?:|href="https?:/);
-    expect(ui.headers['content-security-policy']).toBeDefined();
+    expect(ui.headers['content-security-policy']).toMatch(/^default-src 'self'/);
+    expect(ui.headers['content-security-policy']).not.toMatch(/https:|swagger\.io|upgrade-insecure-requests/);
+    const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(init.body).toContain('validatorUrl: null');
     const bundle = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
     expect(bundle.statusCode).toBe(200);
     expect(bundle.body.length).toBeGreaterThan(100_000);

@@ -7,9 +7,9 @@ import { KEY_SEPARATOR, compareIds, validateBatch, type FirstSeenBatch, type Fir
  * colour) is compared with the rest stored for that head; the rare other keys of a head (a plate seen with two
  * colours) live in a second map by their whole string. So the usual lookup is one map probe with the parsed plate
  * string (short JSON strings come interned, hashed already) and builds no key string. Per key a slot in columns
- * (event time, record id): nothing is allocated for a key after its first sighting. The ids of records answered
- * true and displaced since by an earlier sighting (see FirstSeenStore) are kept by slot in a map that is empty
- * unless that happened: a later sighting costs one size test then.
+ * (event time, record id): nothing is allocated for a key after its first sighting. The sightings answered true and
+ * displaced since by an earlier one (see FirstSeenStore) are kept by slot in a map that stays empty unless that
+ * happened: until then a later sighting costs one size test more.
  */
 export class MemoryFirstSeenStore implements FirstSeenStore {
   /** Head -> the slot of the first key seen with that head. */
@@ -20,8 +20,8 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
   private readonly rests: (string | null)[] = [];
   private readonly times: number[] = [];
   private readonly ids: string[] = [];
-  /** Per slot, the ids once answered true that an earlier sighting displaced (only slots that have any). */
-  private readonly displaced = new Map<number, string[]>();
+  /** Per slot, the sightings once answered true that an earlier one displaced (only slots that have any). */
+  private readonly displaced = new Map<number, { readonly times: number[]; readonly ids: string[] }>();
 
   async check(batch: FirstSeenBatch): Promise<boolean[]> {
     return this.checkSync(batch);
@@ -95,29 +95,30 @@ export class MemoryFirstSeenStore implements FirstSeenStore {
   /** Records a sighting of a known key: true when it is (now) the key's earliest, or was answered true before. */
   private record(slot: number, ts: number, id: string): boolean {
     const cts = this.times[slot] as number;
-    // The usual answer: a later sighting of a known key is false, unless it is a record answered true before.
-    if (ts > cts) return this.answeredBefore(slot, id);
+    // The usual answer: a later sighting of a known key is false, unless it was answered true before (a replay).
+    if (ts > cts) return this.displaced.size !== 0 && this.wasDisplaced(slot, ts, id);
     const cid = this.ids[slot] as string;
     if (ts < cts || compareIds(id, cid) < 0) {
       this.times[slot] = ts;
       this.ids[slot] = id;
-      // cid was answered true when it became the earliest: remember it for its replays.
-      if (cid !== id) {
-        const list = this.displaced.get(slot);
-        if (list === undefined) this.displaced.set(slot, [cid]);
-        else if (!list.includes(cid)) list.push(cid);
+      // (cts, cid) was answered true when it became the earliest: remember it for its replays.
+      const list = this.displaced.get(slot);
+      if (list === undefined) this.displaced.set(slot, { times: [cts], ids: [cid] });
+      else {
+        list.times.push(cts);
+        list.ids.push(cid);
       }
       return true;
     }
-    return this.answeredBefore(slot, id);
+    return id === cid || (this.displaced.size !== 0 && this.wasDisplaced(slot, ts, id));
   }
 
-  /** Whether `id` was answered true for the key before: its earliest, or a record an earlier one displaced. */
-  private answeredBefore(slot: number, id: string): boolean {
-    if (id === this.ids[slot]) return true;
-    if (this.displaced.size === 0) return false;
+  /** Whether sighting (ts, id) of the key was its earliest once, before an earlier one displaced it. */
+  private wasDisplaced(slot: number, ts: number, id: string): boolean {
     const list = this.displaced.get(slot);
-    return list !== undefined && list.includes(id);
+    if (list === undefined) return false;
+    for (let i = 0; i < list.ids.length; i++) if (list.times[i] === ts && list.ids[i] === id) return true;
+    return false;
   }
 
   async seed(batch: FirstSeenBatch): Promise<void> {

@@ -9,23 +9,24 @@ import { firstSeenPrefix, keyAt, validateBatch, type FirstSeenBatch, type FirstS
  *   as every earlier version wrote and read it. It is neither renamed nor re-encoded, so a store written before
  *   needs no migration, and processes of the previous version sharing the store during a rolling upgrade keep
  *   reading and writing it correctly.
- * - What is new lives beside it: per key that ever had a record answered true displaced by an earlier sighting, a
- *   string `<displaced prefix><key>` listing those records' ids, each as `<byte length>:<id>` (ids may hold any
- *   byte, `|` and `:` included). Keys without one (nearly all) cost nothing more to store, and a store written
- *   before this existed reads as one where nothing was displaced. The displaced prefix is the prefix with its last
+ * - What is new lives beside it: per key whose stored sighting was ever displaced by an earlier one, a string
+ *   `<displaced prefix><key>` listing the displaced values verbatim (`<event time>|<record id>`, each was answered
+ *   true when it was stored), each as `<byte length>:<value>` (ids may hold any byte, `|` and `:` included). Keys
+ *   without one (nearly all) cost nothing more to store, and a store written before this existed reads as one where
+ *   nothing was displaced. The displaced prefix is the prefix with its last
  *   character changed (`vigil:first_seen:<ns>:` -> `vigil:first_seen:<ns>#displaced:`, displacedPrefix()): the two
  *   names differ before either key starts, so no key of one family can ever be a key of the other, whatever the keys
  *   hold, while a hash tag in the prefix still puts both on one cluster slot.
- * - A previous-version process answers as it always did (false for a displaced record's replay) and does not add
+ * - A previous-version process answers as it always did (false for a displaced sighting's replay) and does not add
  *   to the lists when it displaces a record: during a rolling upgrade, a replay is exact for the displacements the
  *   new processes recorded, and answers as the previous version did for the few an old process made.
  *
  * One call records a run of n sightings in order, atomically: KEYS[i] is sighting i's key and KEYS[n + i] its
- * displaced list, ARGV[2i-1] and ARGV[2i] its event time and record id. Both keys are read with one MGET (the list is
- * read on every sighting, but no extra call is made for it). The reply has one character per sighting: '1' when the
- * stored pair is the sighting's own afterwards (it is the earliest so far) or its id was answered '1' before (the
- * stored id, or one in the list), else '0'. Ids on equal event times compare byte by byte: Lua's `<` on strings
- * follows the server's collation locale.
+ * displaced list, ARGV[2i-1] and ARGV[2i] its event time (as String(ts) writes it: one text per number) and record
+ * id. Both keys are read with one MGET (the list comes with every sighting, but no extra call is made for it). The
+ * reply has one character per sighting: '1' when the stored pair is the sighting's own afterwards (it is the earliest
+ * so far) or the sighting is in the list (it was answered '1' before), else '0'. Ids on equal event times compare
+ * byte by byte: Lua's `<` on strings follows the server's collation locale.
  */
 export const FIRST_SEEN_LUA = `
 local n = #KEYS / 2
@@ -57,17 +58,18 @@ for i = 1, n do
       if not decided then write = #id < #cid end
     end
     if write then
-      -- cid was answered '1' when it became the earliest: remember it for its replays
-      if cid ~= id then redis.call('APPEND', listkey, #cid .. ':' .. cid) end
+      -- the stored sighting was answered '1' when it was stored: remember it for its replays
+      redis.call('APPEND', listkey, #cur .. ':' .. cur)
       first = true
-    elseif id == cid then
+    elseif ts == cts and id == cid then
       first = true
     elseif list then
+      local me = ts_text .. '|' .. id
       local p = 1
       while p <= #list do
         local colon = string.find(list, ':', p, true)
         local len = tonumber(string.sub(list, p, colon - 1))
-        if len == #id and string.sub(list, colon + 1, colon + len) == id then
+        if len == #me and string.sub(list, colon + 1, colon + len) == me then
           first = true
           break
         end

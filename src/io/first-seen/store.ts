@@ -9,13 +9,14 @@ export const KEY_SEPARATOR = '\u001f';
  * iff, after recording it, the stored pair is its own. Ties on event time go to the smaller record id (compared by
  * Unicode code point, the same as UTF-8 bytes), so every store gives the same answer for the same sequence.
  *
- * A record once answered true stays true: the service replays its input after a crash, and downstream
+ * A sighting once answered true stays true: the service replays its input after a crash, and downstream
  * de-duplicates alerts by id, so a replayed record must get the answer it got the first time, also when an earlier
  * sighting of its key (a camera's backlog, another process) reached the store in between. So per key a store also
- * remembers the ids of the records it answered true that an earlier sighting has since displaced, and answers true
- * again for those ids (and for the stored earliest id); every other record after the earliest is false, as before.
- * A displaced record is remembered by id alone: the id names the record. The list grows by one only when a
- * sighting earlier than every one before it arrives, which a city's feed does rarely (a backlog flush).
+ * remembers the sightings it answered true that an earlier one has since displaced (each was the stored pair once),
+ * and answers true again for exactly those (event time, record id) pairs, as for the stored pair itself; every other
+ * sighting after the earliest is false, as before. A replay brings a record's event time and id unchanged. The list
+ * grows by one only when a sighting earlier than every one before it arrives, which a city's feed does rarely (a
+ * backlog flush).
  */
 export interface FirstSeenBatch {
   /**

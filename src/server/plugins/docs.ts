@@ -74,5 +74,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 
 export const docsPlugin: FastifyPluginAsync = async (app) => {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: false } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The plugin's own policy, less what reaches out: no online validator, no https: sources, and no
+    // upgrade-insecure-requests (the server speaks plain HTTP; behind TLS the proxy's policy applies).
+    staticCSP: "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+    validatorUrl: false,
+    uiConfig: { docExpansion: 'list', deepLinking: false },
+  });
 };

@@ -16,7 +16,7 @@ const batch = (...sights: Sight[]): FirstSeenBatch => ({
 
 /**
  * The contract restated as an oracle: a sighting is first iff nothing recorded before it (or with it) is earlier,
- * or a sighting of its key with its id was answered first before (a replay gets the answer it got).
+ * or the same sighting (key, event time, id) was answered first before (a replay gets the answer it got).
  */
 function oracle(batches: readonly (readonly Sight[])[]): boolean[][] {
   const seen: Sight[] = [];
@@ -25,8 +25,8 @@ function oracle(batches: readonly (readonly Sight[])[]): boolean[][] {
     b.map((s) => {
       seen.push(s);
       const earliest = seen.every(([k, ts, id]) => k !== s[0] || ts > s[1] || (ts === s[1] && compareIds(id, s[2]) >= 0));
-      const again = answeredTrue.has(`${s[0]}\u0000${s[2]}`);
-      if (earliest) answeredTrue.add(`${s[0]}\u0000${s[2]}`);
+      const again = answeredTrue.has(JSON.stringify(s));
+      if (earliest) answeredTrue.add(JSON.stringify(s));
       return earliest || again;
     }),
   );
@@ -89,8 +89,10 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     expect(first).toEqual([true, false, true, false]);
     expect(await s.check(batch(['京A1', 900, 'old1'], ['沪B2', 700, 'old2'], ['沪B2', 600, 'old3']))).toEqual([true, true, true]);
     expect(await s.check(run)).toEqual(first);
-    // Every record displaced so far still answers as it did; a sighting never answered true stays false.
+    // Every record displaced so far still answers as it did; a sighting never answered true stays false, and so does
+    // a displaced record's id at another event time (another record).
     expect(await s.check(batch(['沪B2', 700, 'old2'], ['京A1', 950, 'new'], ['京A1', 900, 'old1'], ['沪B2', 1500, 'r4']))).toEqual([true, false, true, false]);
+    expect(await s.check(batch(['京A1', 1001, 'r1'], ['沪B2', 1500, 'old2']))).toEqual([false, false]);
     expect(await s.earliest(['京A1', '沪B2'])).toEqual([{ timestamp: 900, id: 'old1' }, { timestamp: 600, id: 'old3' }]);
   });
 

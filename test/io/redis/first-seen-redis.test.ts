@@ -163,10 +163,10 @@ describe('RedisFirstSeenStore', () => {
     await redis.set(`${prefix}京A1`, '1000|r1');
     expect(await s.check(batchOf(3, () => '京A1', (i) => [2000, 1000, 900][i] as number, (i) => ['r2', 'r1', 'r|0'][i] as string))).toEqual([false, true, true]);
     expect(await redis.get(`${prefix}京A1`)).toBe('900|r|0');
-    // r1 was displaced: its id, by byte length, under the displaced prefix; nothing else was written.
-    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('2:r1');
+    // 1000|r1 was displaced: the stored value, by byte length, under the displaced prefix; nothing else was written.
+    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('7:1000|r1');
     expect(await s.check(batchOf(1, () => '京A1', () => 800, () => 'é'))).toEqual([true]);
-    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('2:r13:r|0');
+    expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('7:1000|r17:900|r|0');
     expect((await redis.keys(`${prefix}*`)).length).toBe(1);
     // A previous version's script on the same keys (a process not upgraded yet) reads and writes them as it did.
     const previous = `
