@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { main } from '../../src/cli/main.js';
+import { displacedPrefix } from '../../src/io/first-seen/redis-store.js';
 import { captureIo } from '../cli/helpers.js';
 
 // Real Redis (services/redis/start.sh, run by .ci/run): `vigil run --redis` keeps first sightings across runs.
@@ -17,7 +18,7 @@ const alertsOf = (path: string): Array<{ rule: string; id: string }> =>
 afterAll(async () => {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  const keys = await redis.keys(`${prefix}*`);
+  const keys = [...(await redis.keys(`${prefix}*`)), ...(await redis.keys(`${displacedPrefix(prefix)}*`))];
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });
@@ -43,6 +44,33 @@ describe('vigil run --redis (first_seen in the real Redis)', () => {
     // The replay sees every vehicle as known already: the same records are not first sightings any more... except
     // that first_seen is true again for the very record that was first (replaying a record gives the same answer).
     expect(ids(second, 'first-entry')).toEqual(ids(first, 'first-entry'));
+  });
+
+  it('gives a replay the same alert ids when earlier sightings of its new vehicles reached the store in between', async () => {
+    // A run; then a camera's backlog with a sighting of each vehicle the run found new, from ten minutes before that
+    // first sighting; then the run replayed (after a crash, say). The replay's first entries are the same records.
+    const store = ['--redis', url, '--first-seen-prefix', `${prefix}backlog:`];
+    const first = join(dir, 'backlog-first.ndjson');
+    const replay = join(dir, 'backlog-replay.ndjson');
+    expect(await run(first, store)).toBe(0);
+    const entries = alertsOf(first).filter((a) => a.rule === 'first-entry') as unknown as Array<{ evidence: { e: Array<Record<string, unknown>> } }>;
+    expect(entries.length).toBeGreaterThan(0);
+    const backlog = join(dir, 'backlog.ndjson');
+    writeFileSync(
+      backlog,
+      entries
+        .map((a, i) => {
+          const { direction: _direction, ...e } = a.evidence.e[0] as Record<string, unknown>;
+          return JSON.stringify({ ...e, id: `backlog-${i}`, checkpoint: 'CP0042', lane: 1, ts: (e['ts'] as number) - 10 * 60_000 });
+        })
+        .join('\n') + '\n',
+    );
+    const io = captureIo();
+    expect(await main(['run', '--input', backlog, '--out', join(dir, 'backlog-alerts.ndjson'), ...store], io)).toBe(0);
+    expect(io.err).toMatch(new RegExp(`${entries.length} records \\(0 dead letters, 0 late\\)`));
+    expect(await run(replay, store)).toBe(0);
+    const ids = (p: string) => alertsOf(p).map((a) => a.id).sort();
+    expect(ids(replay)).toEqual(ids(first));
   });
 
   it('exits 1 with a clear message when Redis cannot be reached', async () => {
