@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryFirstSeenStore } from '../../../src/io/first-seen/memory-store.js';
-import { RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
+import { RedisFirstSeenStore, displacedPrefix } from '../../../src/io/first-seen/redis-store.js';
 import { compareIds, type FirstSeenBatch, type FirstSeenStore } from '../../../src/io/first-seen/store.js';
-import { requireRedis, uniquePrefix } from '../redis/server.js';
+import { requireRedis, uniquePrefix, unlinkUnder } from '../redis/server.js';
 
 type Sight = readonly [key: string, ts: number, id: string];
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   redis = await requireRedis('vigil-test-first-seen');
 });
 afterAll(async () => {
-  for (const s of redisStores) await s.clear();
+  await unlinkUnder(redis, redisStores.map((s) => s.prefix), displacedPrefix);
   await redis?.quit();
 });
 

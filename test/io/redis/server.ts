@@ -18,3 +18,26 @@ export async function requireRedis(name = 'vigil-test'): Promise<Redis> {
 export function uniquePrefix(what: string): string {
   return `vigil:test:${what}:${Date.now().toString(36)}-${randomBytes(3).toString('hex')}:`;
 }
+
+/**
+ * Deletes the keys of many stores in one pass over the server's keys (SCAN + UNLINK): the keys under any of the
+ * prefixes, and under each one's displaced prefix (first_seen). One store's clear() scans every key of the server, so
+ * a test that made hundreds of stores would scan it hundreds of times.
+ */
+export async function unlinkUnder(redis: Redis, prefixes: readonly string[], displaced: (prefix: string) => string): Promise<number> {
+  const all = [...prefixes, ...prefixes.map(displaced)];
+  if (all.length === 0) return 0;
+  // What every prefix shares (they all start with vigil:test:), as the SCAN pattern; the rest is checked here.
+  let shared = all[0] as string;
+  for (const p of all) while (!p.startsWith(shared)) shared = shared.slice(0, -1);
+  const pattern = shared.replace(/[*?[\]\\]/g, '\\$&') + '*';
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+    cursor = next;
+    const mine = found.filter((k) => all.some((p) => k.startsWith(p)));
+    if (mine.length > 0) removed += await redis.unlink(...mine);
+  } while (cursor !== '0');
+  return removed;
+}
