@@ -1,6 +1,6 @@
 /** Small helpers shared by the benchmarks: a seeded PRNG, heap sampling, number formats and a generated input. */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -75,4 +75,89 @@ export async function generatedMorning(count: number): Promise<string> {
   if (n < count) throw new Error(`the generated file has only ${n} records`);
   renameSync(file + '.part', file);
   return file;
+}
+
+/** A string flag: `--name value`, else the fallback. */
+export function argString(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
+}
+
+/** The value at quantile q (0..1) of ascending `sorted`, nearest rank; NaN when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/**
+ * The first `count` lines of a synthetic city's morning peak generated at `scale` (peak ~500 x scale records/s at
+ * 08:00 city time), so a feed replayed at that rate keeps about real time between a vehicle's captures:
+ * `vigil generate --minutes M --seed 7 --start 2026-03-02T08:00:00+08:00 --anomalies --scale S`, cached in
+ * $TMPDIR/vigil-bench (the generator holds the whole fleet in memory: about 1.6 GB and 40 s at scale 10).
+ */
+export function generatedPeak(scale: number, minutes: number): string {
+  mkdirSync(benchDir, { recursive: true });
+  const file = join(benchDir, `peak-x${scale}-${minutes}m.ndjson`);
+  if (existsSync(file)) return file;
+  process.stderr.write(`generating ${minutes} min of the morning peak at scale ${scale} (once, cached in ${benchDir})...\n`);
+  execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', String(minutes), '--seed', '7',
+    '--start', '2026-03-02T08:00:00+08:00', '--anomalies', '--scale', String(scale), '--out', file + '.part'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(file + '.part', file);
+  return file;
+}
+
+/** The checkpoint of an NDJSON traffic line (a camera feed's partition key), null when it has none. */
+export function checkpointOf(line: string): string | null {
+  const m = /"checkpoint"\s*:\s*"([^"]*)"/.exec(line);
+  return m === null ? null : (m[1] as string);
+}
+
+/** A copy of the shipped rules whose Kafka routes go to `topic` instead of vigil.alerts (as test/serve/harness.ts). */
+export function rulesRoutedTo(topic: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-rules-'));
+  for (const f of readdirSync(join(repo, 'rules'))) {
+    writeFileSync(join(dir, f), readFileSync(join(repo, 'rules', f), 'utf8').replace(/kafka: vigil\.alerts/g, `kafka: ${topic}`));
+  }
+  return dir;
+}
+
+/** A copy of the shipped patterns with every source's `watermark 5m out of order` bound replaced by `bound` (e.g. '2s'). */
+export function patternsWithBound(bound: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-patterns-'));
+  let replaced = 0;
+  for (const f of readdirSync(join(repo, 'patterns'))) {
+    const text = readFileSync(join(repo, 'patterns', f), 'utf8').replace(/watermark 5m out of order/g, () => {
+      replaced++;
+      return `watermark ${bound} out of order`;
+    });
+    writeFileSync(join(dir, f), text);
+  }
+  if (replaced === 0) throw new Error("no 'watermark 5m out of order' in the shipped patterns: update patternsWithBound");
+  return dir;
+}
+
+/** CPU seconds (user + system) and peak RSS (VmHWM) of a live process, from /proc (Linux); null when unreadable. */
+export function processUsage(pid: number): { cpuSeconds: number; peakRss: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuSeconds: ticks / clockTicks(), peakRss: hwm === null ? Number.NaN : Number(hwm[1]) * 1024 };
+  } catch {
+    return null;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
 }
