@@ -46,6 +46,8 @@ export interface KafkaSourceOptions {
    * Vigil's record parser reads (decoding is deferred to the fields that need it, and dead letters keep the bytes).
    */
   readonly valueEncoding?: 'utf8' | 'latin1';
+  /** How long a fetch waits for data on the broker; lower means less latency per hop, more requests. Default 500. */
+  readonly maxWaitTimeMs?: number;
   /** How the group splits partitions among its members. Default kafkajs' round robin. */
   readonly assigner?: PartitionAssigner;
 }
@@ -119,6 +121,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
       ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
       ...(this.options.assigner !== undefined ? { assigner: this.options.assigner } : {}),
+      ...(this.options.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: this.options.maxWaitTimeMs } : {}),
     });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => (this.firstJoin = resolve));
@@ -255,6 +258,15 @@ export class KafkaSource implements Source<KafkaRecord> {
     }
     q.length = kept;
     this.queueHead = 0;
+    // Dropping what a seek or a revocation made stale may be what drains a paused buffer: fetching must go on.
+    this.resumeIfDrained();
+  }
+
+  private resumeIfDrained(): void {
+    if (this.paused && this.buffered <= this.maxBuffered >> 1 && this.consumer !== undefined) {
+      this.paused = false;
+      this.consumer.resume([{ topic: this.topic }]);
+    }
   }
 
   async poll(): Promise<PollResult<KafkaRecord>> {
@@ -270,10 +282,7 @@ export class KafkaSource implements Source<KafkaRecord> {
     }
     this.buffered -= chunk.records.length;
     this.position.set(chunk.partition, chunk.firstOffset + chunk.records.length);
-    if (this.paused && this.buffered <= this.maxBuffered >> 1) {
-      this.paused = false;
-      this.consumer.resume([{ topic: this.topic }]);
-    }
+    this.resumeIfDrained();
     const batch: SourceBatch<KafkaRecord> = { partition: chunk.partition, records: chunk.records, firstOffset: chunk.firstOffset, endOfPartition: false };
     return batch;
   }
