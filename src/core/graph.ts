@@ -61,7 +61,13 @@ export type GraphNode =
     }
   | { readonly kind: 'sink'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly sink: Sink<unknown> }
   /** Several streams of one type merged into one; its watermark is the minimum of its inputs'. */
-  | { readonly kind: 'union'; readonly id: number; readonly uid: string; readonly inputs: readonly StreamRef[] };
+  | { readonly kind: 'union'; readonly id: number; readonly uid: string; readonly inputs: readonly StreamRef[] }
+  /**
+   * A change of key (Flink's keyBy edge): in one task a pass-through, when the job is spread over processes the
+   * place where records travel to the task that owns their key (a repartition topic). `key` is the downstream
+   * operators' key selector; records whose key is null (an unreadable plate) still travel, to one partition.
+   */
+  | { readonly kind: 'exchange'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly key: KeySelector<unknown> };
 
 /**
  * A job's logical plan (Kafka Streams' topology): source -> operators -> sinks, built with a fluent API.
@@ -72,8 +78,23 @@ export class JobGraph {
   readonly deadLetterSinks: Sink<DeadLetter>[] = [];
   readonly lateSinks: Sink<LateRecord>[] = [];
   private readonly uids = new Set<string>();
+  /** Exchanges by input stream and key selector: operators keyed alike on one stream share one. */
+  private readonly exchanges = new Map<string, Map<KeySelector<unknown>, number>>();
 
   constructor(readonly name = 'vigil') {}
+
+  /** A graph of the given nodes (a stage of a topology): node ids are positions, inputs refer to them. */
+  static of(name: string, nodes: readonly GraphNode[], deadLetterSinks: readonly Sink<DeadLetter>[], lateSinks: readonly Sink<LateRecord>[]): JobGraph {
+    const g = new JobGraph(name);
+    nodes.forEach((n, i) => {
+      if (n.id !== i) throw new Error(`node '${n.uid}' has id ${n.id} at position ${i}`);
+      g.add(n);
+      g.uids.add(n.uid);
+    });
+    g.deadLetterSinks.push(...deadLetterSinks);
+    g.lateSinks.push(...lateSinks);
+    return g;
+  }
 
   source<R, T>(uid: string, spec: SourceSpec<R, T>): DataStream<T> {
     if (this.nodes.some((n) => n.kind === 'source')) throw new Error('a job graph reads one source (one task per input)');
@@ -103,6 +124,22 @@ export class JobGraph {
   addUnion<T>(inputs: readonly StreamRef[], uid: string): DataStream<T> {
     const id = this.add({ kind: 'union', id: this.nodes.length, uid: this.claim(uid), inputs });
     return new DataStream<T>(this, { node: id, tag: null });
+  }
+
+  /** @internal The exchange that keys `input` by `key`, made once per input and key selector. */
+  addExchange<T>(input: StreamRef, key: KeySelector<T>, uid: string): StreamRef {
+    const at = `${input.node}\u0000${input.tag ?? ''}`;
+    let byKey = this.exchanges.get(at);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.exchanges.set(at, byKey);
+    }
+    let id = byKey.get(key as KeySelector<unknown>);
+    if (id === undefined) {
+      id = this.add({ kind: 'exchange', id: this.nodes.length, uid: this.claim(uid), input, key: key as KeySelector<unknown> });
+      byKey.set(key as KeySelector<unknown>, id);
+    }
+    return { node: id, tag: null };
   }
 
   /** @internal */
@@ -152,8 +189,13 @@ export class DataStream<T> {
     return this.graph.addUnion<T>([this.ref, ...others.map((o) => o.ref)], uid);
   }
 
-  keyBy(key: KeySelector<T>): KeyedStream<T> {
-    return new KeyedStream(this, key);
+  /**
+   * Keys the stream for keyed operators. `name` names the exchange (and so its repartition topic and the state of
+   * the tasks behind it): give one that stays the same when other rules change; by default the first keyed
+   * operator's uid names it.
+   */
+  keyBy(key: KeySelector<T>, name?: string): KeyedStream<T> {
+    return new KeyedStream(this, key, name);
   }
 
   /** The records an upstream operator sent to a side output. */
@@ -178,15 +220,22 @@ export class KeyedStream<T> {
   constructor(
     readonly stream: DataStream<T>,
     readonly key: KeySelector<T>,
+    readonly name?: string,
   ) {}
 
+  /** The exchange's output: where keyed operators read. */
+  private keyed(uid: string): DataStream<T> {
+    const graph = this.stream.graph;
+    return new DataStream<T>(graph, graph.addExchange(this.stream.ref, this.key, this.name ?? `${uid}:by-key`));
+  }
+
   window<ACC, R, OUT>(uid: string, spec: WindowSpec<T, ACC, R, OUT>): DataStream<OUT> {
-    return this.stream.transform(uid, () => windowOperator<T, ACC, R, OUT>({ uid, key: this.key, ...spec }));
+    return this.keyed(uid).transform(uid, () => windowOperator<T, ACC, R, OUT>({ uid, key: this.key, ...spec }));
   }
 
   /** A keyed operator built with this stream's key selector. */
   transform<OUT>(uid: string, create: (key: KeySelector<T>) => Operator<T, OUT>): DataStream<OUT> {
-    return this.stream.transform(uid, () => create(this.key));
+    return this.keyed(uid).transform(uid, () => create(this.key));
   }
 }
 

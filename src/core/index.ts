@@ -23,3 +23,4 @@ export * from './event-time.js';
 export * from './windows/assigners.js';
 export * from './windows/aggregates.js';
 export * from './windows/window-operator.js';
+export * from './topology.js';

@@ -153,10 +153,22 @@ export class Task {
   /** Instantiates the operators and sinks downstream of `nodeId` and returns the output that feeds them. */
   private wire(nodeId: number, uid: string, graph: JobGraph): RoutingOutput {
     const output = new RoutingOutput(uid, graph.lateSinks);
-    const attach = (ref: StreamRef, consumer: Consumer): void => output.attach(ref.tag, consumer);
+    this.attachConsumers(output, nodeId, undefined, graph);
+    return output;
+  }
+
+  /**
+   * Attaches what reads `nodeId` to `output`. In one task an exchange is no node at all: what reads it reads the
+   * exchange's input directly (under that input's tag, `asTag`), so a change of key costs nothing per record.
+   */
+  private attachConsumers(output: RoutingOutput, nodeId: number, asTag: string | null | undefined, graph: JobGraph): void {
+    const attach = (ref: StreamRef, consumer: Consumer): void => output.attach(asTag === undefined ? ref.tag : asTag, consumer);
     for (const node of graph.nodes) {
       switch (node.kind) {
         case 'source':
+          break;
+        case 'exchange':
+          if (node.input.node === nodeId) this.attachConsumers(output, node.id, asTag === undefined ? node.input.tag : asTag, graph);
           break;
         case 'sink':
           if (node.input.node !== nodeId) break;
@@ -187,7 +199,6 @@ export class Task {
           break;
       }
     }
-    return output;
   }
 
   /** The watermark as of the last record read (with a batch stage, ahead of the operators until the batch is replayed). */

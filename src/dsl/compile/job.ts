@@ -285,7 +285,11 @@ class JobCompiler {
     if (decl.window !== null && decl.select !== null) {
       const windowed = compileWindowSelect(decl.select, cx, name);
       const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
-      const keyed = s.keyBy(this.keySelector(decl.keyBy, cx));
+      // Streams keyed alike straight off one stream share one exchange, named by what it keys and by what, so the
+      // name (a repartition topic when the job is spread) stays when rules come and go.
+      const direct = decl.union.length === 0 && s === this.stream(decl.from.name);
+      const exchange = direct ? `${decl.from.name}:by:${decl.keyBy.map((e) => printExpr(e)).join(',')}` : undefined;
+      const keyed = s.keyBy(this.keySelector(decl.keyBy, cx), exchange);
       const out = keyed.window(`stream:${name}:window`, {
         assigner: this.assigner(decl.window),
         aggregate: windowed.aggregate,
