@@ -15,7 +15,7 @@ export {
   type LoadedProgram,
 } from './program.js';
 export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
-export { createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
+export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
 export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 export { loadTrafficProgram, checkStreamNames, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions } from './traffic.js';

@@ -1,4 +1,4 @@
-import { MetricRegistry, Task, systemClock, type Clock, type Logger, type Source } from '../core/index.js';
+import { MetricRegistry, Task, systemClock, type Clock, type JobGraph, type Logger, type Source } from '../core/index.js';
 import { DslError } from '../dsl/errors.js';
 import { buildJob, type JobOutputs } from '../dsl/compile/job.js';
 import type { BatchLookup } from '../dsl/compile/lookups.js';
@@ -58,16 +58,13 @@ export function buildOrReport<T>(sources: readonly SourceFile[], build: () => T)
   }
 }
 
-/** Compiles the job and instantiates its one task (the records of every partition the source serves). */
-export function createTask(setup: JobSetup): Task {
-  const clock = setup.clock ?? systemClock;
-  let task: Task | undefined;
-  const parse = recordParser({
-    check: setup.check,
-    control: setup.control,
-    watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY,
-  });
-  const graph = buildOrReport(setup.sources ?? [], () =>
+/**
+ * Compiles the job's graph. The source spec's parser reads the watermark through `watermark` (records far ahead of
+ * it are refused); a runner with several tasks gives each task a parser of its own (see recordParser).
+ */
+export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
+  const parse = recordParser({ check: setup.check, control: setup.control, watermark });
+  return buildOrReport(setup.sources ?? [], () =>
     buildJob({
       name: setup.name,
       program: setup.program,
@@ -77,14 +74,20 @@ export function createTask(setup: JobSetup): Task {
       parse,
       lookups: setup.lookups,
       outputs: setup.outputs,
-      clock,
+      clock: setup.clock ?? systemClock,
       allStreams: setup.allStreams,
       log: setup.log,
     }),
   );
+}
+
+/** Compiles the job and instantiates its one task (the records of every partition the source serves). */
+export function createTask(setup: JobSetup): Task {
+  let task: Task | undefined;
+  const graph = compileJob(setup, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
   task = new Task(graph, {
     metrics: setup.metrics ?? new MetricRegistry(),
-    clock,
+    clock: setup.clock ?? systemClock,
     finalWatermark: setup.unbounded !== true,
     deadLetterRaw: (raw) => (setup.deadLetterRaw ?? decodeByteLine)(raw as string),
   });

@@ -1,20 +1,30 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  ArraySource,
   MetricRegistry,
+  Task,
+  planTopology,
+  readSavepoint,
   silentLogger,
+  stageGraph,
   systemClock,
   writeSavepoint,
-  readSavepoint,
+  type BatchStage,
   type Checkpoint,
   type Clock,
   type DeadLetter,
   type LateRecord,
   type Logger,
+  type SourceSpec,
   type Sink,
-  type Task,
+  type Stage,
+  type Topology,
 } from '../../core/index.js';
 import type { Rec } from '../../dsl/compile/scope.js';
+import { identityCodec } from '../../dsl/compile/identity.js';
+import type { EventCodec } from '../../cep/snapshot.js';
 import type { Alert } from '../../dsl/rules/alert.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
@@ -23,16 +33,14 @@ import { singleActiveAssigner } from '../../io/kafka/single-active-assigner.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
-import { createTask } from '../job.js';
+import { compileJob } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { trafficCheck } from '../record-parser.js';
+import { recordParser, trafficCheck } from '../record-parser.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
-import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from './control.js';
+import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
+import { ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
 import { KafkaLines } from './kafka-lines.js';
-
-/** The file of one task's state inside a savepoint folder. */
-const SAVEPOINT_TASK_FILE = 'task.json';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -54,23 +62,25 @@ export interface ServiceOptions extends ProgramPaths {
   /** Named streams to publish, each to `vigil.stream.NAME`. */
   readonly streams?: readonly string[];
   readonly firstSeenPrefix?: string;
-  /** Restore from this savepoint file instead of the group's latest checkpoint (once, at the first assignment). */
+  /** Restore every task from this savepoint folder instead of the group's latest checkpoints. */
   readonly fromSavepoint?: string;
   readonly allowNonRestoredState?: boolean;
   readonly log?: Logger;
   readonly clock?: Clock;
   /** Partitions of the output topics the service creates when they are missing. Default 1. */
   readonly outputPartitions?: number;
+  /** Partitions of the repartition topics. Default: the input topic's. */
+  readonly repartitionPartitions?: number;
   readonly lateTopic?: string;
   readonly deadLetterTopic?: string;
 }
 
 /** Stops a sink's close from reaching the shared producer: tasks come and go with assignments, the sinks stay. */
 function borrowed<T>(sink: Sink<T>): Sink<T> {
-  return { write: (v, t) => sink.write(v, t), flush: () => sink.flush?.() ?? Promise.resolve() };
+  return { write: (v, t) => sink.write(v, t), flush: () => Promise.resolve() };
 }
 
-/** Serialises the run loop's steps and the consumer's assignment changes: one at a time, never interleaved. */
+/** Serialises the run loop's steps and the consumers' assignment changes: one at a time, never interleaved. */
 class Exclusive {
   private tail: Promise<unknown> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -80,18 +90,58 @@ class Exclusive {
   }
 }
 
+/** A batch stage that looks nothing up: the source stage's records then just leave in event-time order. */
+const IN_EVENT_TIME_ORDER: BatchStage<unknown> = { process: async () => {} };
+
+/** A topic name part from an exchange uid (Kafka allows letters, digits, '.', '_' and '-'). */
+function topicPart(uid: string): string {
+  return uid.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** One stage of the topology in this process: its topic's consumer and the tasks of the partitions it was given. */
+interface StageRun {
+  readonly stage: Stage;
+  readonly topic: string;
+  readonly partitions: number;
+  readonly source: KafkaSource;
+  readonly tasks: Map<number, TaskRun>;
+  joined: boolean;
+}
+
+interface TaskRun {
+  readonly id: string;
+  readonly stage: StageRun;
+  readonly partition: number;
+  readonly task: Task;
+  /** The partition's batches, pushed by the service (keyed stages); null for the ingest task, which polls its consumer. */
+  readonly feed: PartitionFeed<string> | null;
+  readonly writers: ExchangeWriter[];
+  lastInput: number;
+  /** Input since the last checkpoint: a task without any has nothing new to store. */
+  dirty: boolean;
+  lastCheckpoint: TaskStatus['lastCheckpoint'];
+}
+
 /**
- * `vigil serve`: the job over a Kafka topic, alerts to each rule's routes, late records and dead letters to
- * topics of their own, first_seen in Redis, checkpoints in Redis.
+ * `vigil serve`: the job over a Kafka topic, spread over every process of its consumer group.
  *
- * Delivery is at-least-once with stable alert ids. Every `checkpointIntervalMs` the task, between batches,
- * flushes its sinks (acks=all), snapshots every operator with the source offsets, stores the snapshot, and only
- * then commits the offsets to the consumer group. After a crash the group's next owner restores the snapshot and
- * replays from its offsets: what was emitted after it is emitted again with the same ids, and consumers
- * de-duplicate by id.
+ * The compiled job is cut at its changes of key into stages (planTopology). Each stage after the first reads a
+ * repartition topic (`<group>-<exchange>-repartition`) that the stages before it write, keyed by its key, with
+ * watermarks as control records to every partition; it has a consumer in a group of its own and one task per
+ * partition it is given. A task owns its partition's keys and their state, so processes added to the group split
+ * every keyed stage's partitions, and one that leaves hands its partitions, with their checkpoints, to the others.
  *
- * One task runs every partition of the input topic (one process active per group, the others standing by; see
- * singleActiveAssigner), because the shipped rules key by vehicle while cameras partition by checkpoint.
+ * The source stage (parse, validate, lookups such as first_seen) is one task over every input partition, run by
+ * one member of the group at a time (the others take over when it leaves: singleActiveAssigner). It puts records
+ * in event-time order as the watermark over all input partitions passes them, as `vigil run` does: so what a
+ * lookup answers, and the order in which records enter the repartition topics, does not depend on how the
+ * partitions' records interleave, and a replay from a checkpoint sends the same records in the same order.
+ *
+ * Delivery is at-least-once with stable alert ids. Every `checkpointIntervalMs`, between batches, every sink is
+ * flushed (acks=all), each task's snapshot with its offsets is stored in Redis, and only then are its offsets
+ * committed. After a crash a partition's next owner restores its snapshot and replays from its offsets: alerts
+ * since are sent again with the same ids, and records sent again into a repartition topic carry the sequence
+ * numbers they had, so the reader drops them.
  */
 export class VigilService implements ServiceControl {
   readonly metrics = new MetricRegistry();
@@ -99,21 +149,23 @@ export class VigilService implements ServiceControl {
   private readonly clock: Clock;
   private readonly inputTopic: string;
   private readonly group: string;
-  private readonly job: string;
   private readonly lateTopic: string;
   private readonly deadLetterTopic: string;
   private readonly program: TrafficProgram;
+  private readonly codec = identityCodec as EventCodec<unknown>;
   private client: KafkaClient | undefined;
   private redis: Redis | undefined;
-  private source: KafkaSource | undefined;
   private checkpoints: CheckpointStore | undefined;
   private firstSeen: RedisFirstSeenStore | undefined;
-  private task: Task | undefined;
+  private topology: Topology | undefined;
+  private sourceSpec: SourceSpec<unknown, unknown> | undefined;
+  private inputPartitions = 0;
+  private repartitions = 0;
+  private readonly stages: StageRun[] = [];
   private readonly sinks = new Map<string, KafkaSink<never>>();
   private readonly exclusive = new Exclusive();
-  private savepointPending: string | undefined;
   private lastCheckpoint = 0;
-  private lastCheckpointInfo: { id: number; at: number; bytes: number; durationMs: number } | null = null;
+  private lastTick = 0;
   private state: ServiceState = 'starting';
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -127,12 +179,10 @@ export class VigilService implements ServiceControl {
     this.clock = options.clock ?? systemClock;
     this.inputTopic = options.inputTopic ?? SERVICE_DEFAULTS.inputTopic;
     this.group = options.group ?? SERVICE_DEFAULTS.group;
-    this.job = `${this.group}:${this.inputTopic}`;
     this.lateTopic = options.lateTopic ?? SERVICE_DEFAULTS.lateTopic;
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
-    this.savepointPending = options.fromSavepoint;
     this.checkpointsTaken = this.metrics.counter('vigil_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
@@ -146,7 +196,11 @@ export class VigilService implements ServiceControl {
     return [...topics].sort();
   }
 
-  /** Connects to Kafka and Redis, creates missing topics, joins the group; processing starts at once. */
+  private repartitionTopic(exchange: string): string {
+    return `${this.group}-${topicPart(exchange)}-repartition`;
+  }
+
+  /** Connects to Kafka and Redis, creates missing topics, joins every stage's group; processing starts at once. */
   async start(): Promise<void> {
     const { options } = this;
     try {
@@ -156,13 +210,22 @@ export class VigilService implements ServiceControl {
     }
     this.firstSeen = new RedisFirstSeenStore(this.redis, { prefix: options.firstSeenPrefix });
     this.checkpoints = new RedisCheckpointStore(this.redis);
-    this.client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
+    const client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
+    this.client = client;
+    const input = await client.endOffsets(this.inputTopic).catch(() => null);
+    if (input === null || input.size === 0) {
+      throw new UserError(`input topic '${this.inputTopic}' does not exist at ${options.kafka}: create it with the partitions the camera feed needs`);
+    }
+    this.inputPartitions = input.size;
+    this.repartitions = options.repartitionPartitions ?? input.size;
+    this.compile();
+    const topology = this.topology as Topology;
     try {
-      const existing = await this.client.endOffsets(this.inputTopic).catch(() => null);
-      if (existing === null) throw new UserError(`input topic '${this.inputTopic}' does not exist at ${options.kafka}: create it with the partitions the camera feed needs`);
-      await this.client.ensureTopics(this.outputTopics().map((topic) => ({ topic, partitions: options.outputPartitions ?? 1 })));
+      await client.ensureTopics([
+        ...this.outputTopics().map((topic) => ({ topic, partitions: options.outputPartitions ?? 1 })),
+        ...topology.stages.slice(1).map((s) => ({ topic: this.repartitionTopic(s.name), partitions: this.repartitions })),
+      ]);
     } catch (error) {
-      if (error instanceof UserError) throw error;
       throw new UserError((error as Error).message);
     }
     for (const rule of this.program.loaded.rules) {
@@ -170,96 +233,41 @@ export class VigilService implements ServiceControl {
         if (r.kind === 'webhook') this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
       }
     }
-    this.source = new KafkaSource({
-      client: this.client,
-      topic: this.inputTopic,
-      groupId: this.group,
-      valueEncoding: 'latin1',
-      assigner: singleActiveAssigner(this.clock.now()),
-      onAssignment: (change) => this.exclusive.run(() => this.assign(change)),
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 1000,
-    });
+    await this.refuseUnknownState();
+    for (const stage of topology.stages) {
+      const first = stage.name === 'source';
+      const topic = first ? this.inputTopic : this.repartitionTopic(stage.name);
+      const run: StageRun = {
+        stage,
+        topic,
+        partitions: first ? this.inputPartitions : this.repartitions,
+        tasks: new Map(),
+        joined: false,
+        source: new KafkaSource({
+          client,
+          topic,
+          groupId: first ? this.group : `${this.group}-${topicPart(stage.name)}`,
+          valueEncoding: first ? 'latin1' : 'utf8',
+          ...(first ? { assigner: singleActiveAssigner(this.clock.now()) } : {}),
+          onAssignment: (change) => this.exclusive.run(() => (first ? this.assignIngest(run, change) : this.assign(run, change))),
+          sessionTimeoutMs: 10_000,
+          heartbeatIntervalMs: 1000,
+          // Each change of key is a hop through Kafka: a short fetch wait keeps the hops from adding up.
+          maxWaitTimeMs: 50,
+        }),
+      };
+      this.stages.push(run);
+    }
     this.loop = this.runLoop();
-    await this.source.start();
-    this.log.info(`vigil serve: group ${this.group} on ${this.inputTopic}, ${this.source.partitions().length} partition(s) assigned`);
-  }
-
-  /** The partitions this process runs now (none while it stands by). */
-  get partitions(): readonly number[] {
-    return this.task === undefined ? [] : (this.source?.partitions() ?? []);
-  }
-
-  /** The watermark of the running task, or -Infinity while standing by. */
-  get watermark(): number {
-    return this.task?.watermark ?? Number.NEGATIVE_INFINITY;
-  }
-
-  /** Resolves when the service stops; rejects when it failed. */
-  async done(): Promise<void> {
-    await this.loop;
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private async assign(change: AssignmentChange): Promise<void> {
-    if (this.task !== undefined) {
-      // Whatever was processed since the last checkpoint is replayed by the partitions' next owner (or by the new
-      // task below): dropping the task without a checkpoint is what keeps input and state consistent.
-      await this.task.close();
-      this.task = undefined;
-    }
-    if (change.partitions.length === 0) {
-      this.state = 'standby';
-      this.log.info('vigil serve: standing by (another member of the group runs the partitions)');
-      return;
-    }
-    const task = this.buildTask();
-    const cp = await this.restorePoint();
-    if (cp !== null) {
-      try {
-        await task.restore(cp, { allowNonRestoredState: this.options.allowNonRestoredState === true });
-      } catch (error) {
-        await task.close();
-        throw new UserError(`cannot restore ${this.savepointPending === undefined ? 'the checkpoint' : 'the savepoint'}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
-      }
-      this.log.info(`vigil serve: restored checkpoint ${cp.id} (watermark ${new Date(cp.watermarks.current).toISOString()}) at offsets ${JSON.stringify(cp.source.positions)}`);
-    }
-    this.savepointPending = undefined;
-    this.task = task;
+    await Promise.all(this.stages.map((s) => s.source.start()));
     this.state = 'running';
-    this.lastCheckpoint = this.clock.now();
+    const tasks = this.stages.reduce((n, s) => n + s.tasks.size, 0);
+    this.log.info(`vigil serve: group ${this.group} on ${this.inputTopic}: ${this.stages.length} stage(s), ${tasks} task(s) here, ` +
+      `${this.stages[0]?.tasks.size ?? 0} input partition(s) assigned`);
   }
 
-  private async restorePoint(): Promise<Checkpoint | null> {
-    if (this.savepointPending !== undefined) {
-      try {
-        return await readSavepoint(join(this.savepointPending, SAVEPOINT_TASK_FILE));
-      } catch (error) {
-        throw new UserError(`--from-savepoint ${this.savepointPending}: ${(error as Error).message}`);
-      }
-    }
-    return (await this.checkpoints?.load(this.job)) ?? null;
-  }
-
-  private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
-    let sink = this.sinks.get(topic) as KafkaSink<T> | undefined;
-    if (sink === undefined) {
-      sink = make();
-      this.sinks.set(topic, sink as unknown as KafkaSink<never>);
-    }
-    return borrowed(sink);
-  }
-
-  private alertSink(topic: string): Sink<Alert> {
-    return this.sink<Alert>(topic, () => new KafkaSink<Alert>({
-      client: this.client as KafkaClient,
-      topic,
-      key: (a) => a.key,
-      headers: (a) => ({ rule: a.rule, severity: a.severity, id: a.id }),
-    }));
-  }
-
-  private buildTask(): Task {
+  /** Compiles the job once; every task runs a stage of it. */
+  private compile(): void {
     const client = this.client as KafkaClient;
     const streams = new Map<string, Sink<Rec>>();
     for (const name of this.options.streams ?? []) {
@@ -280,26 +288,241 @@ export class VigilService implements ServiceControl {
         headers: (d) => ({ reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) }),
       }),
     );
-    return createTask({
-      name: this.job,
-      program: this.program.loaded.program,
-      sources: this.program.loaded.sources,
-      rules: this.program.loaded.rules,
-      source: new KafkaLines(this.source as KafkaSource),
-      check: trafficCheck(this.program.registry),
-      lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
-      outputs: {
-        route: (rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null),
-        streams,
-        late,
-        deadLetters: dead,
+    const graph = compileJob(
+      {
+        name: `${this.group}:${this.inputTopic}`,
+        program: this.program.loaded.program,
+        sources: this.program.loaded.sources,
+        rules: this.program.loaded.rules,
+        source: new ArraySource<string>(this.inputTopic, [[]]),
+        check: trafficCheck(this.program.registry),
+        lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
+        outputs: { route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null), streams, late, deadLetters: dead },
+        clock: this.clock,
+        log: this.log,
       },
-      clock: this.clock,
-      unbounded: true,
-      metrics: this.metrics,
-      log: this.log,
-      deadLetterRaw: (line) => line,
+      () => Number.NEGATIVE_INFINITY,
+    );
+    try {
+      this.topology = planTopology(graph);
+    } catch (error) {
+      throw new UserError(`the job cannot be spread over processes: ${(error as Error).message}`);
+    }
+    const source = graph.nodes.find((n) => n.kind === 'source');
+    if (source?.kind !== 'source') throw new Error('internal: compiled job without a source');
+    this.sourceSpec = source.spec;
+  }
+
+  private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
+    let sink = this.sinks.get(topic) as KafkaSink<T> | undefined;
+    if (sink === undefined) {
+      sink = make();
+      this.sinks.set(topic, sink as unknown as KafkaSink<never>);
+    }
+    return borrowed(sink);
+  }
+
+  private alertSink(topic: string): Sink<Alert> {
+    return this.sink<Alert>(topic, () => new KafkaSink<Alert>({
+      client: this.client as KafkaClient,
+      topic,
+      key: (a) => a.key,
+      headers: (a) => ({ rule: a.rule, severity: a.severity, id: a.id }),
+    }));
+  }
+
+  private exchangeSink(exchange: string): KafkaSink<ExchangeMessage> {
+    const topic = this.repartitionTopic(exchange);
+    let sink = this.sinks.get(topic) as KafkaSink<ExchangeMessage> | undefined;
+    if (sink === undefined) {
+      sink = new KafkaSink<ExchangeMessage>({ client: this.client as KafkaClient, topic, key: (m) => m.key, format: (m) => m.body, partition: (m) => m.partition });
+      this.sinks.set(topic, sink as unknown as KafkaSink<never>);
+    }
+    return sink;
+  }
+
+  /** Every writer of every task that feeds `exchange`: the producers its readers wait for. */
+  private expectedProducers(exchange: string): string[] {
+    const out: string[] = [];
+    for (const { stage, writers } of this.topology?.producers.get(exchange) ?? []) {
+      // The source stage is one task (see the class comment).
+      const partitions = stage === 'source' ? 1 : this.repartitions;
+      for (let p = 0; p < partitions; p++) for (let w = 0; w < writers; w++) out.push(producerId(stage, p, w));
+    }
+    return out;
+  }
+
+  private taskKey(stage: string, partition: number): string {
+    return `${this.group}:${this.inputTopic}:${stage}#${partition}`;
+  }
+
+  private savepointFile(stage: string, partition: number): string {
+    return `${topicPart(stage)}#${partition}.json`;
+  }
+
+  /**
+   * State kept for a stage this job no longer has (a removed rule's exchange) would be dropped silently: refuse,
+   * as Flink does, unless --allow-non-restored-state.
+   */
+  private async refuseUnknownState(): Promise<void> {
+    if (this.options.allowNonRestoredState === true) return;
+    const known = new Set((this.topology as Topology).stages.map((s) => topicPart(s.name)));
+    const dir = this.options.fromSavepoint;
+    if (dir !== undefined) {
+      if (!existsSync(dir)) throw new UserError(`--from-savepoint ${dir}: no such savepoint folder`);
+      const stray = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, f.lastIndexOf('#'))).filter((s) => !known.has(s));
+      if (stray.length > 0) {
+        throw new UserError(`--from-savepoint ${dir}: state for stages this job does not have (${[...new Set(stray)].join(', ')}); pass --allow-non-restored-state to drop it`);
+      }
+    }
+  }
+
+  private async assign(run: StageRun, change: AssignmentChange): Promise<void> {
+    for (const p of change.revoked) {
+      // Whatever was processed since the last checkpoint is replayed by the partition's next owner: dropping the
+      // task without a checkpoint is what keeps input and state consistent.
+      const t = run.tasks.get(p);
+      run.tasks.delete(p);
+      await t?.task.close();
+    }
+    for (const p of change.assigned) {
+      if (run.tasks.has(p)) continue;
+      const t = this.buildTask(run, p);
+      await this.restore(t);
+      run.tasks.set(p, t);
+    }
+    run.joined = true;
+  }
+
+  /** The ingest task runs every input partition this member was given: all of them, or none while standing by. */
+  private async assignIngest(run: StageRun, change: AssignmentChange): Promise<void> {
+    const old = run.tasks.get(0);
+    if (old !== undefined && change.assigned.length === 0 && change.revoked.length === 0) return;
+    run.tasks.delete(0);
+    await old?.task.close();
+    if (change.partitions.length > 0) {
+      const t = this.buildTask(run, 0);
+      await this.restore(t);
+      run.tasks.set(0, t);
+    } else {
+      this.log.info('vigil serve: the input is read by another member of the group; running keyed stages only');
+    }
+    run.joined = true;
+  }
+
+  private async restore(t: TaskRun): Promise<void> {
+    const cp = await this.restorePoint(t.stage.stage.name, t.partition);
+    if (cp === null) return;
+    try {
+      await t.task.restore(cp, { allowNonRestoredState: this.options.allowNonRestoredState === true });
+    } catch (error) {
+      await t.task.close();
+      throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
+    }
+    this.log.info(`vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`);
+  }
+
+  private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
+    const dir = this.options.fromSavepoint;
+    if (dir !== undefined) {
+      const file = join(dir, this.savepointFile(stage, partition));
+      if (!existsSync(file)) return null;
+      try {
+        return await readSavepoint(file);
+      } catch (error) {
+        throw new UserError(`--from-savepoint ${file}: ${(error as Error).message}`);
+      }
+    }
+    return (await this.checkpoints?.load(this.taskKey(stage, partition))) ?? null;
+  }
+
+  private buildTask(run: StageRun, partition: number): TaskRun {
+    const { stage } = run;
+    const id = `${stage.name}#${partition}`;
+    const source = run.source;
+    let feed: PartitionFeed<string> | null = null;
+    let task: Task | undefined;
+    let spec: SourceSpec<unknown, unknown>;
+    if (stage.name === 'source') {
+      const base = this.sourceSpec as SourceSpec<unknown, unknown>;
+      const parse = recordParser({ check: trafficCheck(this.program.registry), watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
+      // Records leave in event-time order even without lookups, so a replay writes the repartition topics alike.
+      spec = { ...base, source: new KafkaLines(source), deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], stage: base.stage ?? IN_EVENT_TIME_ORDER };
+    } else {
+      feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
+      const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
+      let at = 0;
+      spec = {
+        source: reader,
+        deserialize: ((item: ExchangeItem, ctx) => {
+          if ('w' in item) ctx.watermark(item.w);
+          else {
+            at = item.t;
+            ctx.record(item.v);
+          }
+        }) as SourceSpec<unknown, unknown>['deserialize'],
+        // Event time travels with each record; only the producers' watermarks move the watermark.
+        eventTime: { extract: () => at, describe: () => 'a repartitioned record without event time' },
+        watermarks: { outOfOrdernessMs: Number.POSITIVE_INFINITY },
+      };
+    }
+    const writers: ExchangeWriter[] = [];
+    const graph = stageGraph(this.topology as Topology, stage, { uid: id, spec }, (e, uid) => {
+      const w = new ExchangeWriter(uid, producerId(stage.name, partition, e.ordinal), e.key, this.repartitions, this.exchangeSink(e.exchange), this.codec);
+      writers.push(w);
+      return w;
     });
+    task = new Task(graph, { metrics: this.metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
+    return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null };
+  }
+
+  private *allTasks(): Generator<TaskRun> {
+    for (const s of this.stages) yield* s.tasks.values();
+  }
+
+  /** Polls each stage's consumer once and runs the batch through its partition's task. True when any work was done. */
+  private async pass(): Promise<boolean> {
+    let worked = false;
+    for (const run of this.stages) {
+      const ingest = run.stage.name === 'source' ? run.tasks.get(0) : undefined;
+      if (ingest !== undefined) {
+        if ((await ingest.task.step()) === 'batch') {
+          ingest.lastInput = this.clock.now();
+          ingest.dirty = true;
+          worked = true;
+        }
+        continue;
+      }
+      const polled = await run.source.poll();
+      if (typeof polled === 'string') continue;
+      const t = run.tasks.get(polled.partition);
+      if (t === undefined) continue; // revoked while buffered: its next owner reads it
+      const records = polled.records;
+      const lines = new Array<string>(records.length);
+      for (let i = 0; i < records.length; i++) lines[i] = (records[i] as (typeof records)[number]).value;
+      t.feed?.push({ partition: polled.partition, records: lines, firstOffset: polled.firstOffset, endOfPartition: false });
+      t.lastInput = this.clock.now();
+      t.dirty = true;
+      await t.task.step();
+      worked = true;
+    }
+    const now = this.clock.now();
+    if (now - this.lastTick >= 100) {
+      // Processing-time work of tasks without input: timers, idleness.
+      this.lastTick = now;
+      const idleAfter = this.sourceSpec?.watermarks.idleTimeoutMs;
+      for (const t of this.allTasks()) {
+        if (t.feed !== null && t.feed.pending === 0) await t.task.step();
+        if (idleAfter !== undefined && now - t.lastInput >= idleAfter) for (const w of t.writers) w.markIdle();
+      }
+    }
+    return worked;
+  }
+
+  /** Watermarks into the repartition topics, then every sink sent (acks=all). */
+  private async flush(): Promise<void> {
+    for (const t of this.allTasks()) for (const w of t.writers) w.flushWatermark();
+    await Promise.all([...this.sinks.values()].map((s) => s.flush()));
   }
 
   private async runLoop(): Promise<void> {
@@ -307,62 +530,81 @@ export class VigilService implements ServiceControl {
     try {
       while (!this.stopping) {
         const worked = await this.exclusive.run(async () => {
-          const task = this.task;
-          if (task === undefined) return false;
-          const r = await task.step();
-          // Sent (acks=all) before the next poll: a slow sink stops the polling, and the consumer pauses its
-          // partitions once its buffer is full, instead of the heap growing.
-          if (r === 'batch') await task.flush();
+          const w = await this.pass();
+          // Sent before the next poll: a slow sink stops the polling, and each consumer pauses its partitions once
+          // its buffer is full, instead of the heap growing.
+          await this.flush();
           if (this.clock.now() - this.lastCheckpoint >= interval) await this.checkpoint();
-          return r === 'batch';
+          return w;
         });
-        if (!worked) await new Promise((resolve) => setTimeout(resolve, 20));
+        if (!worked) await new Promise((resolve) => setTimeout(resolve, 10));
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
+      this.state = 'failed';
       this.log.warn(`vigil serve: stopped on an error: ${this.failure.message}`);
     }
   }
 
-  /** Flush, snapshot, store, then commit the offsets the snapshot holds. Call inside `exclusive`. */
-  private async checkpoint(): Promise<Checkpoint | null> {
-    const task = this.task;
+  /**
+   * Flush, snapshot each task that had input since its last checkpoint (or every task: savepoints, the last one
+   * before a stop), store, then commit the offsets each snapshot holds. Call inside `exclusive`.
+   */
+  private async checkpoint(everyTask = false): Promise<Map<TaskRun, Checkpoint>> {
     const store = this.checkpoints;
-    if (task === undefined || store === undefined) return null;
+    const taken = new Map<TaskRun, Checkpoint>();
+    if (store === undefined) return taken;
     const started = Date.now();
-    await task.flush();
-    const cp = task.snapshot();
-    const { bytes } = await store.save(this.job, cp);
-    await this.source?.commit(cp.source.positions);
+    await this.flush();
+    let bytes = 0;
+    await Promise.all(
+      [...this.allTasks()].filter((t) => t.dirty || everyTask).map(async (t) => {
+        t.dirty = false;
+        const cp = t.task.snapshot();
+        const saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
+        bytes += saved.bytes;
+        // The ingest task commits every input partition it read; a keyed task its one partition.
+        const offsets = t.feed === null ? cp.source.positions : { [t.partition]: cp.source.positions[t.partition] as number };
+        // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
+        // checkpoint's offsets, and the next checkpoint commits them.
+        if (Object.values(offsets).some((o) => o !== undefined)) {
+          await t.stage.source.commit(offsets).catch((error: unknown) => this.log.info(`vigil serve: offsets of ${t.id} not committed this time: ${(error as Error).message}`));
+        }
+        t.lastCheckpoint = { id: cp.id, at: cp.takenAt, bytes: saved.bytes, durationMs: Date.now() - started };
+        taken.set(t, cp);
+      }),
+    );
     this.lastCheckpoint = this.clock.now();
     this.checkpointsTaken.value++;
     this.lastCheckpointBytes = bytes;
     this.lastCheckpointMs = Date.now() - started;
-    this.lastCheckpointInfo = { id: cp.id, at: cp.takenAt, bytes, durationMs: this.lastCheckpointMs };
-    return cp;
+    return taken;
   }
 
-  /** A savepoint: a checkpoint of every task, written into `dir` and kept until deleted. Refused while standing by. */
+  /** A savepoint: a checkpoint of every task of this process, one file per task in `dir`, kept until deleted. */
   async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
-      const cp = await this.checkpoint();
-      if (cp === null) throw new UserError("this process stands by: take the savepoint on the group's active member");
-      await writeSavepoint(join(dir, `${SAVEPOINT_TASK_FILE}`), cp);
-      return { path: dir, takenAt: cp.takenAt, tasks: [this.job] };
+      const taken = await this.checkpoint(true);
+      if (taken.size === 0) throw new UserError('this process runs no task yet: nothing to save');
+      let takenAt = 0;
+      for (const [t, cp] of taken) {
+        await writeSavepoint(join(dir, this.savepointFile(t.stage.stage.name, t.partition)), cp);
+        takenAt = Math.max(takenAt, cp.takenAt);
+      }
+      return { path: dir, takenAt, tasks: [...taken.keys()].map((t) => t.id).sort() };
     });
   }
 
   status(): ServiceStatus {
-    const task = this.task;
-    const tasks = task === undefined ? [] : [{
-      id: this.job,
-      topic: this.inputTopic,
-      partitions: this.source?.partitions() ?? [],
-      watermark: Number.isFinite(task.watermark) ? task.watermark : null,
-      lastCheckpoint: this.lastCheckpointInfo,
-    }];
+    const tasks: TaskStatus[] = [...this.allTasks()].map((t) => ({
+      id: t.id,
+      topic: t.stage.topic,
+      partitions: t.feed === null ? t.stage.source.partitions() : [t.partition],
+      watermark: Number.isFinite(t.task.watermark) ? t.task.watermark : null,
+      lastCheckpoint: t.lastCheckpoint,
+    }));
     return {
-      state: this.failure !== undefined ? 'failed' : this.stopping ? (this.loop === undefined ? 'stopped' : 'stopping') : this.state,
+      state: this.state,
       group: this.group,
       inputTopic: this.inputTopic,
       tasks,
@@ -371,26 +613,30 @@ export class VigilService implements ServiceControl {
     };
   }
 
+  /** Every stage's consumer joined its group and the tasks it was given are restored. */
   ready(): boolean {
-    return this.failure === undefined && !this.stopping && this.state === 'running' && this.task !== undefined;
+    return this.failure === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined);
+  }
+
+  /** Resolves when the service stops; rejects when it failed. */
+  async done(): Promise<void> {
+    await this.loop;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Graceful stop (SIGTERM): stop consuming, drain, checkpoint, commit, close. */
   async stop(): Promise<void> {
     if (this.stopping) return this.done().catch(() => undefined);
     this.stopping = true;
+    this.state = 'stopping';
     await this.loop;
-    if (this.failure === undefined) {
-      await this.exclusive.run(async () => {
-        await this.checkpoint();
-      });
-    }
-    await this.task?.close();
-    this.task = undefined;
-    await this.source?.close();
+    if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
+    for (const t of this.allTasks()) await t.task.close();
+    for (const s of this.stages) await s.source.close();
     for (const sink of this.sinks.values()) await sink.close();
     this.sinks.clear();
     await this.client?.close();
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
+    this.state = 'stopped';
   }
 }

@@ -14,6 +14,7 @@ const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVI
                    [--redis ${DEFAULT_REDIS_URL}] [--patterns dir] [--rules dir] [--checkpoints file]
                    [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
+                   [--repartition-partitions N]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
                    [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
@@ -25,7 +26,10 @@ first_seen lives in Redis. Every --checkpoint-interval seconds the state and the
 Redis, then the offsets are committed; a restart (or another member of the group, on failover) resumes there.
 Delivery is at-least-once with stable alert ids: after a crash, alerts since the last checkpoint are sent
 again with the same ids. SIGTERM or SIGINT: stop consuming, drain, checkpoint, commit, exit 0.
-One member of a group runs every partition; further members stand by and take over when it leaves.
+The job is cut at each change of key (key by) into stages; each stage after the first reads a repartition
+topic <group>-<exchange>-repartition (--repartition-partitions, default the input topic's partitions) and runs
+one task per partition. Processes in one group split every stage's partitions; when one leaves, the others
+take over its partitions and restore their checkpoints.
 
 HTTP on --host:--port (--port 0 picks a free port; the address is logged as 'listening on'): /healthz,
 /readyz, /metrics (Prometheus), the OpenAPI document at /openapi.json (UI at /docs), and the API under /api/
@@ -83,6 +87,7 @@ export const run: Command = async (args, io) => {
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
         'output-partitions': { type: 'string' },
+        'repartition-partitions': { type: 'string' },
         'late-topic': { type: 'string' },
         'dead-letter-topic': { type: 'string' },
         port: { type: 'string' },
@@ -121,6 +126,7 @@ export const run: Command = async (args, io) => {
     fromSavepoint: values['from-savepoint'],
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     outputPartitions: partitions === undefined ? undefined : Math.round(positiveNumber('output-partitions', partitions)),
+    repartitionPartitions: values['repartition-partitions'] === undefined ? undefined : Math.round(positiveNumber('repartition-partitions', values['repartition-partitions'])),
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
     log,

@@ -9,6 +9,8 @@ export interface KafkaSinkOptions<T> {
   readonly key: (value: T) => string | null;
   /** The message value: text, or bytes (a dead letter keeps the record's original bytes). Default JSON.stringify. */
   readonly format?: (value: T) => string | Buffer;
+  /** The partition to write to; default: the key's (murmur2, as the Java client). */
+  readonly partition?: (value: T) => number;
   /** Message headers (an alert's rule and severity, a dead letter's reason), so consumers route without parsing. */
   readonly headers?: (value: T) => Readonly<Record<string, string>>;
   /**
@@ -40,6 +42,7 @@ export class KafkaSink<T> implements Sink<T> {
   write(value: T, timestamp: number): void {
     const message: Message = { key: this.options.key(value), value: this.format(value) };
     if (this.options.headers !== undefined) message.headers = { ...this.options.headers(value) };
+    if (this.options.partition !== undefined) message.partition = this.options.partition(value);
     if (Number.isFinite(timestamp) && timestamp >= 0) message.timestamp = String(Math.trunc(timestamp));
     this.pending.push(message);
   }
