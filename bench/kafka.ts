@@ -229,7 +229,7 @@ class MetricsSampler {
       }
       const get = (name: string): number => sums.get(name) ?? 0;
       this.samples++;
-      this.checkpoints = Math.max(this.checkpoints, get('vigil_checkpoints_total'));
+      this.checkpoints = Math.max(this.checkpoints, get('vigil_task_checkpoints_total'));
       this.checkpointMsMax = Math.max(this.checkpointMsMax, get('vigil_checkpoint_last_duration_ms'));
       this.checkpointBytesMax = Math.max(this.checkpointBytesMax, get('vigil_checkpoint_last_bytes'));
       this.partialMatchesMax = Math.max(this.partialMatchesMax, get('vigil_cep_partial_matches'));

@@ -3,7 +3,7 @@
  * topic keyed by checkpoint gives, on the alert topic, exactly the alert ids `vigil run` gives on the same file:
  * uninterrupted, after a kill -9 and a restart, and with two processes splitting the work, one of them killed midway.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraffic } from '../../src/app/index.js';
@@ -15,6 +15,7 @@ import { ServeProcess, TopicReader, BROKERS, produceFinalWatermark, produceLines
 const PARTITIONS = 4;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve' });
 const topics: string[] = [];
+const groups: string[] = [];
 const processes: ServeProcess[] = [];
 const readers: TopicReader[] = [];
 let lines: string[] = [];
@@ -39,7 +40,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of processes) p.kill('SIGKILL');
   for (const r of readers) await r.stop().catch(() => undefined);
-  await client.deleteTopics(topics).catch(() => undefined);
+  // The service's repartition topics are named after its group.
+  const admin = await client.admin();
+  const internal = (await admin.listTopics()).filter((t) => groups.some((g) => t.startsWith(`${g}-`)));
+  await client.deleteTopics([...topics, ...internal]).catch(() => undefined);
   await client.close();
 });
 
@@ -59,12 +63,20 @@ async function setup(): Promise<Setup> {
   topics.push(input, alerts, late, dead);
   await client.ensureTopics([{ topic: input, partitions: PARTITIONS }, { topic: alerts }, { topic: late }, { topic: dead }]);
   const group = uniqueName('vigil-it-serve-group');
+  groups.push(group);
   const args = ['--input-topic', input, '--group', group, '--rules', rulesRoutedTo(alerts), '--late-topic', late, '--dead-letter-topic', dead,
     '--first-seen-prefix', `${uniqueName('vigil-it-fs')}:`, '--checkpoint-interval', '2', '--public-read'];
   const reader = new TopicReader(client, alerts);
   readers.push(reader);
   await reader.start();
   return { input, alerts, args, reader, group };
+}
+
+/** The same serve flags with another rules folder. */
+function withRules(args: readonly string[], rules: string): string[] {
+  const out = [...args];
+  out[out.indexOf('--rules') + 1] = rules;
+  return out;
 }
 
 function serve(args: readonly string[]): ServeProcess {
@@ -97,6 +109,16 @@ async function tasksOf(p: ServeProcess, stage: string): Promise<number> {
   if (res === null || !res.ok) return 0;
   const job = (await res.json()) as { tasks: { id: string }[] };
   return job.tasks.filter((t) => t.id.startsWith(`${stage}#`)).length;
+}
+
+/** Whether every task a serve process runs has stored a checkpoint. */
+async function allCheckpointed(p: ServeProcess): Promise<boolean> {
+  const url = /listening on (http:\/\/\S+)/.exec(p.stderr)?.[1];
+  if (url === undefined) return false;
+  const res = await fetch(`${url}/api/job`).catch(() => null);
+  if (res === null || !res.ok) return false;
+  const job = (await res.json()) as { tasks: { lastCheckpoint: unknown }[] };
+  return job.tasks.length > 0 && job.tasks.every((t) => t.lastCheckpoint !== null);
 }
 
 async function committedTotal(group: string, topic: string): Promise<number> {
@@ -158,7 +180,7 @@ describe('vigil serve', () => {
       return a > 0 && b > 0 && a + b === PARTITIONS;
     }, 90_000, 500);
     expect((await tasksOf(one, 'source')) + (await tasksOf(two, 'source'))).toBe(1);
-    await until('a checkpoint and some alerts', async () => (await committedTotal(s.group, s.input)) > 0 && s.reader.values.length > 0, 60_000, 100);
+    await until('a checkpoint of every task of the first member, and some alerts', async () => (await allCheckpointed(one)) && s.reader.values.length > 0, 60_000, 200);
     one.kill('SIGKILL');
     await one.exited;
     await produceLines(client, s.input, lines.slice(half));
@@ -170,5 +192,56 @@ describe('vigil serve', () => {
     expect(await tasksOf(two, 'source')).toBe(1);
     two.kill('SIGTERM');
     expect((await two.exited).code, two.stderr).toBe(0);
+  }, 240_000);
+
+  it('restores a savepoint into a changed rule set: kept rules keep their partial matches, a removed rule is refused', async () => {
+    const s = await setup();
+    const savepoints = scratchDir();
+    const rules = s.args[s.args.indexOf('--rules') + 1] as string;
+    const half = Math.floor(lines.length / 2);
+    await produceLines(client, s.input, lines.slice(0, half));
+    const before = serve([...s.args, '--savepoint-dir', savepoints]);
+    await until('the first half read', async () => (await committedTotal(s.group, s.input)) >= half, 90_000, 200);
+    const url = (/listening on (http:\/\/\S+)/.exec(before.stderr) as RegExpExecArray)[1] as string;
+    const res = await fetch(`${url}/api/savepoints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'mid' }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    before.kill('SIGTERM');
+    expect((await before.exited).code, before.stderr).toBe(0);
+    const savepoint = join(savepoints, 'mid');
+    expect(readdirSync(savepoint).length).toBeGreaterThan(10);
+
+    // Without a rule (its stages' state in the savepoint has no home): refused, with the way out named.
+    const fewer = scratchDir();
+    cpSync(rules, fewer, { recursive: true });
+    rmSync(join(fewer, 'sudden-flow.yaml'));
+    const refused = serve([...withRules(s.args, fewer), '--from-savepoint', savepoint]);
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr).toContain('--allow-non-restored-state');
+
+    // A rule added and one changed (a new parameter value): the others restore their state and go on.
+    const changed = scratchDir();
+    cpSync(rules, changed, { recursive: true });
+    writeFileSync(join(changed, 'cloned-plate-fast.yaml'), readFileSync(join(rules, 'cloned-plate.yaml'), 'utf8').replace(/^id: .*$/m, 'id: cloned-plate-fast'));
+    const congestion = join(changed, 'sudden-congestion.yaml');
+    writeFileSync(congestion, `${readFileSync(congestion, 'utf8')}params:\n  min_samples: 4\n`);
+    expect(existsSync(join(changed, 'cloned-plate-fast.yaml'))).toBe(true);
+    const after = serve([...withRules(s.args, changed), '--from-savepoint', savepoint]);
+    await produceLines(client, s.input, lines.slice(half));
+    await produceFinalWatermark(client, s.input, PARTITIONS, lastTs + 86_400_000);
+    const kept = new Set([...expected].filter((id) => /"rule":"(first-entry|cloned-plate|sudden-flow)"/.test(expectedLines.get(id) ?? '')));
+    await until('every alert of the unchanged rules', () => [...kept].every((id) => s.reader.ids().has(id)), 90_000, 200).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${after.stderr.slice(-3000)}`);
+    });
+    // Among them, alerts whose evidence spans the restore: a partial match begun before it completed after it.
+    const firstHalf = new Set(lines.slice(0, half).map((l) => (JSON.parse(l) as { id: string }).id));
+    const spanning = [...kept].filter((id) => {
+      const evidence = (JSON.parse(expectedLines.get(id) as string) as { evidence: Record<string, { id?: string }[]> }).evidence;
+      const ids = Object.values(evidence).flat().map((e) => e.id).filter((x): x is string => x !== undefined);
+      return ids.some((x) => firstHalf.has(x)) && ids.some((x) => !firstHalf.has(x));
+    });
+    expect(spanning.length).toBeGreaterThan(0);
+    expect(after.stderr).toContain('restored checkpoint');
+    after.kill('SIGTERM');
+    expect((await after.exited).code, after.stderr).toBe(0);
   }, 240_000);
 });

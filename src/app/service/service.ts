@@ -120,6 +120,8 @@ interface TaskRun {
   /** Input since the last checkpoint: a task without any has nothing new to store. */
   dirty: boolean;
   lastCheckpoint: TaskStatus['lastCheckpoint'];
+  /** Processing time of its last checkpoint (or of its start): a task's checkpoints are due one interval apart. */
+  checkpointedAt: number;
 }
 
 /**
@@ -164,7 +166,6 @@ export class VigilService implements ServiceControl {
   private readonly stages: StageRun[] = [];
   private readonly sinks = new Map<string, KafkaSink<never>>();
   private readonly exclusive = new Exclusive();
-  private lastCheckpoint = 0;
   private lastTick = 0;
   private state: ServiceState = 'starting';
   private stopping = false;
@@ -183,7 +184,7 @@ export class VigilService implements ServiceControl {
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
-    this.checkpointsTaken = this.metrics.counter('vigil_checkpoints_total', {});
+    this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
   }
@@ -473,7 +474,7 @@ export class VigilService implements ServiceControl {
       return w;
     });
     task = new Task(graph, { metrics: this.metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
-    return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null };
+    return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null, checkpointedAt: this.clock.now() };
   }
 
   private *allTasks(): Generator<TaskRun> {
@@ -534,7 +535,7 @@ export class VigilService implements ServiceControl {
           // Sent before the next poll: a slow sink stops the polling, and each consumer pauses its partitions once
           // its buffer is full, instead of the heap growing.
           await this.flush();
-          if (this.clock.now() - this.lastCheckpoint >= interval) await this.checkpoint();
+          await this.checkpointDue(interval);
           return w;
         });
         if (!worked) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -547,10 +548,24 @@ export class VigilService implements ServiceControl {
   }
 
   /**
-   * Flush, snapshot each task that had input since its last checkpoint (or every task: savepoints, the last one
-   * before a stop), store, then commit the offsets each snapshot holds. Call inside `exclusive`.
+   * Checkpoints the task whose checkpoint is most overdue, if any: one task per pass, so the pause a snapshot
+   * makes is one task's, not the whole process's (a checkpoint is a full snapshot of the task's state).
    */
-  private async checkpoint(everyTask = false): Promise<Map<TaskRun, Checkpoint>> {
+  private async checkpointDue(interval: number): Promise<void> {
+    const now = this.clock.now();
+    let due: TaskRun | undefined;
+    for (const t of this.allTasks()) {
+      if (!t.dirty || now - t.checkpointedAt < interval) continue;
+      if (due === undefined || t.checkpointedAt < due.checkpointedAt) due = t;
+    }
+    if (due !== undefined) await this.checkpoint([due]);
+  }
+
+  /**
+   * Flush, snapshot the tasks (default: every task with input since its last checkpoint), store, then commit the
+   * offsets each snapshot holds. Call inside `exclusive`.
+   */
+  private async checkpoint(tasks: readonly TaskRun[] = [...this.allTasks()].filter((t) => t.dirty)): Promise<Map<TaskRun, Checkpoint>> {
     const store = this.checkpoints;
     const taken = new Map<TaskRun, Checkpoint>();
     if (store === undefined) return taken;
@@ -558,8 +573,9 @@ export class VigilService implements ServiceControl {
     await this.flush();
     let bytes = 0;
     await Promise.all(
-      [...this.allTasks()].filter((t) => t.dirty || everyTask).map(async (t) => {
+      tasks.map(async (t) => {
         t.dirty = false;
+        t.checkpointedAt = this.clock.now();
         const cp = t.task.snapshot();
         const saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
         bytes += saved.bytes;
@@ -574,8 +590,7 @@ export class VigilService implements ServiceControl {
         taken.set(t, cp);
       }),
     );
-    this.lastCheckpoint = this.clock.now();
-    this.checkpointsTaken.value++;
+    this.checkpointsTaken.value += taken.size;
     this.lastCheckpointBytes = bytes;
     this.lastCheckpointMs = Date.now() - started;
     return taken;
@@ -584,7 +599,7 @@ export class VigilService implements ServiceControl {
   /** A savepoint: a checkpoint of every task of this process, one file per task in `dir`, kept until deleted. */
   async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
-      const taken = await this.checkpoint(true);
+      const taken = await this.checkpoint([...this.allTasks()]);
       if (taken.size === 0) throw new UserError('this process runs no task yet: nothing to save');
       let takenAt = 0;
       for (const [t, cp] of taken) {
