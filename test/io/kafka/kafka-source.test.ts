@@ -183,6 +183,30 @@ describe('KafkaSource', () => {
     await src.close();
   });
 
+  it('a seek that drops a full, paused buffer resumes fetching (a restore after the first fetches)', async () => {
+    const N = 1500;
+    const topic = await freshTopic(1);
+    await produce(topic, 0, N, 100);
+    const src = source(topic, uniqueName('vigil-it-group'), { maxBuffered: 50, maxBytesPerPartition: 16 * 1024 });
+    await src.start();
+    await until('the buffer full (the consumer paused)', () => src.bufferedRecords >= 50);
+    // What a restore does: back to a checkpoint's offset, dropping what was fetched past it.
+    await src.seek({ 0: 100 });
+    let got = 0;
+    let first = -1;
+    await until('every record from the sought offset', async () => {
+      const r = await src.poll();
+      if (r !== 'idle' && r !== 'end') {
+        if (first < 0) first = r.firstOffset;
+        got += r.records.length;
+      }
+      return got >= N - 100;
+    }, 20_000, 0);
+    expect(first).toBe(100);
+    expect(got).toBe(N - 100);
+    await src.close();
+  });
+
   it('reports a rebalance to onAssignment; with positions committed first, two members read every record once', async () => {
     const N = 300;
     const topic = await freshTopic(3);
