@@ -35,18 +35,34 @@ export interface Topology {
 }
 
 type ExchangeNode = Extract<GraphNode, { kind: 'exchange' }>;
-type UnionNode = Extract<GraphNode, { kind: 'union' }>;
 
 /** Cuts the graph at its exchanges. Throws when a union merges streams of different stages that are not re-keyed. */
 export function planTopology(graph: JobGraph): Topology {
   const nodes = graph.nodes;
   const consumersOf = (id: number): GraphNode[] =>
     nodes.filter((n) => (n.kind === 'union' ? n.inputs.some((r) => r.node === id) : n.kind !== 'source' && n.input.node === id));
-  // A union read only by exchanges is no node of any stage: each of its inputs writes into those exchanges.
-  const virtualUnion = (u: UnionNode): ExchangeNode[] | null => {
-    const cs = consumersOf(u.id);
-    return cs.length > 0 && cs.every((c) => c.kind === 'exchange') ? (cs as ExchangeNode[]) : null;
+  // Every path from the node runs through keyless operators and unions into exchanges, never to a sink.
+  const onlyToExchanges = (id: number): boolean => {
+    const cs = consumersOf(id);
+    return cs.length > 0 && cs.every((c) => c.kind === 'exchange' || ((c.kind === 'operator' || c.kind === 'union') && onlyToExchanges(c.id)));
   };
+  // A union that only leads into exchanges (`from a union b where ... key by ...`) and the keyless nodes after it
+  // hold no state: each stage that feeds it runs its own copy, reading only that stage's inputs, and writes into
+  // the exchanges, whose readers merge the copies.
+  const shared = new Set<number>();
+  const share = (id: number): void => {
+    for (const c of consumersOf(id)) {
+      if (c.kind === 'exchange' || shared.has(c.id)) continue;
+      shared.add(c.id);
+      share(c.id);
+    }
+  };
+  for (const n of nodes) {
+    if (n.kind === 'union' && !shared.has(n.id) && onlyToExchanges(n.id)) {
+      shared.add(n.id);
+      share(n.id);
+    }
+  }
   const owner = new Map<number, string>();
   const stages: Stage[] = [];
   const producers = new Map<string, { stage: string; writers: number }[]>();
@@ -71,12 +87,11 @@ export function planTopology(graph: JobGraph): Topology {
           exitTo(c, c.input);
           continue;
         }
-        if (c.kind === 'union') {
-          const through = virtualUnion(c);
-          if (through !== null) {
-            for (const ref of c.inputs) if (ref.node === id) for (const ex of through) exitTo(ex, ref);
-            continue;
-          }
+        if (shared.has(c.id)) {
+          if (members.includes(c.id)) continue;
+          members.push(c.id);
+          visit(c.id);
+          continue;
         }
         const seen = owner.get(c.id);
         if (seen === name) continue;
@@ -125,7 +140,8 @@ export function stageGraph(
         out.push({ ...n, id: at, input: ref(n.input) });
         break;
       case 'union':
-        out.push({ ...n, id: at, inputs: n.inputs.map(ref) });
+        // A union shared by several stages reads, in each, only that stage's inputs.
+        out.push({ ...n, id: at, inputs: n.inputs.filter((r) => newId.has(r.node)).map(ref) });
         break;
       case 'source':
       case 'exchange':

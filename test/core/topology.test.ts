@@ -210,7 +210,7 @@ describe('planTopology', () => {
     expect(exitsOf(stageOf(t, 'source')).map((e) => e.exchange)).toEqual(['a:by-key', 'b:by-key', 'c:by-key']);
   });
 
-  it('a union of two stages that is then keyed is written through by both stages; the union is in no stage', () => {
+  it('a union of two stages that is then keyed runs in both stages, each copy reading its own stage\'s input', () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
@@ -219,10 +219,11 @@ describe('planTopology', () => {
     const t = planTopology(graph);
     expect(t.stages.map((s) => s.name)).toEqual(['source', 'a:by-key', 'b:by-key', 'merged']);
     const u = nodeId(graph, 'u');
-    for (const s of t.stages) expect(s.nodes).not.toContain(u);
+    expect(stageOf(t, 'a:by-key').nodes).toContain(u);
+    expect(stageOf(t, 'b:by-key').nodes).toContain(u);
 
-    expect(exitsOf(stageOf(t, 'a:by-key'))).toEqual([{ exchange: 'merged', from: { node: nodeId(graph, 'a'), tag: null }, ordinal: 0 }]);
-    expect(exitsOf(stageOf(t, 'b:by-key'))).toEqual([{ exchange: 'merged', from: { node: nodeId(graph, 'b'), tag: null }, ordinal: 0 }]);
+    expect(exitsOf(stageOf(t, 'a:by-key'))).toEqual([{ exchange: 'merged', from: { node: u, tag: null }, ordinal: 0 }]);
+    expect(exitsOf(stageOf(t, 'b:by-key'))).toEqual([{ exchange: 'merged', from: { node: u, tag: null }, ordinal: 0 }]);
     expect(stageOf(t, 'a:by-key').exits[0]?.key).toBe(byK);
     expect(uidsOf(graph, stageOf(t, 'merged').nodes)).toEqual(['c', 'out']);
     expect(producersOf(t)['merged']).toEqual([
@@ -274,12 +275,8 @@ describe('planTopology', () => {
     expect(() => planTopology(graph)).toThrow(/'u' reads streams keyed differently/);
   });
 
-  // BUG (src/core/topology.ts, planTopology): only a union read *directly* by exchanges is written through. A union
-  // of two stages followed by a stateless operator and then a keyBy (the DSL's `from a union b where ... key by ...`
-  // compiles to exactly this: union -> filter -> keyBy) or by another union is re-keyed, yet planTopology throws
-  // "reads streams keyed differently ...: key the merged stream (key by)", which it already is; `vigil serve`
-  // refuses such a program while `vigil run` accepts it.
-  it('BUG (fails): a union of two stages re-keyed after a filter (DSL `union ... where ... key by`) is planned', () => {
+  // The DSL's `from a union b where ... key by ...` compiles to union -> filter -> keyBy.
+  it('a union of two stages re-keyed after a filter (DSL `union ... where ... key by`) is planned', () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
@@ -288,7 +285,7 @@ describe('planTopology', () => {
     expect((t.producers.get('m') ?? []).map((p) => p.stage).sort()).toEqual(['a:by-key', 'b:by-key']);
   });
 
-  it('BUG (fails): a union of two stages unioned again and then re-keyed is planned', () => {
+  it('a union of two stages unioned again and then re-keyed is planned', () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
@@ -307,7 +304,7 @@ describe('planTopology', () => {
     expect(uidsOf(graph, stageOf(t, 'a:by-key').nodes)).toEqual(['a', 'b', 'u', 'out']);
   });
 
-  it('one stage feeding one exchange through two inputs of a union has two exits, ordinals 0 and 1', () => {
+  it('one stage feeding one exchange through two inputs of a union writes from its copy of the union', () => {
     const { graph, src } = newGraph();
     const x = src.filter('x', (e) => e.v > 0);
     const y = src.filter('y', (e) => e.v <= 0);
@@ -315,36 +312,46 @@ describe('planTopology', () => {
     x.union('u', y, kb).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
 
     const t = planTopology(graph);
+    const u = nodeId(graph, 'u');
     expect(exitsOf(stageOf(t, 'source'))).toEqual([
-      // In graph order of the stage's nodes: x, then y (through the union), then the source's own keyBy.
-      { exchange: 'm', from: { node: nodeId(graph, 'x'), tag: null }, ordinal: 0 },
-      { exchange: 'm', from: { node: nodeId(graph, 'y'), tag: null }, ordinal: 1 },
+      { exchange: 'm', from: { node: u, tag: null }, ordinal: 0 },
       { exchange: 'kb:by-key', from: { node: 0, tag: null }, ordinal: 0 },
     ]);
     // Planning the same graph again numbers the writers alike (producer ids must survive a restart).
     expect(exitsOf(stageOf(planTopology(graph), 'source'))).toEqual(exitsOf(stageOf(t, 'source')));
-    // Ordinals count per (stage, exchange): the other stage's one writer is its ordinal 0.
-    expect(exitsOf(stageOf(t, 'kb:by-key'))).toEqual([{ exchange: 'm', from: { node: nodeId(graph, 'kb'), tag: null }, ordinal: 0 }]);
+    expect(exitsOf(stageOf(t, 'kb:by-key'))).toEqual([{ exchange: 'm', from: { node: u, tag: null }, ordinal: 0 }]);
     expect(producersOf(t)).toEqual({
       'kb:by-key': [{ stage: 'source', writers: 1 }],
       m: [
-        { stage: 'source', writers: 2 },
+        { stage: 'source', writers: 1 },
         { stage: 'kb:by-key', writers: 1 },
       ],
     });
   });
 
-  it('a stream unioned with itself feeds the exchange twice (main output and a side output of one node)', () => {
+  it('two exits of one stage into one exchange get ordinals 0 and 1', () => {
+    const { graph, src } = newGraph();
+    const x = src.filter('x', (e) => e.v > 0);
+    const k = x.keyBy(byV);
+    k.transform('p', () => new Pass('p'));
+    const tag = new OutputTag<Ev>('odd');
+    const split = src.transform<Ev>('split', () => new Split('split', tag));
+    split.keyBy(byK, 'm').transform('m1', () => new Pass('m1'));
+    split.sideOutput(tag).keyBy(byK, 'm2').transform('m2-op', () => new Pass('m2-op'));
+    const t = planTopology(graph);
+    const exits = exitsOf(stageOf(t, 'source'));
+    expect(exits.map((e) => e.ordinal)).toEqual(exits.map(() => 0));
+    expect(producersOf(t)['m']).toEqual([{ stage: 'source', writers: 1 }]);
+  });
+
+  it('a stream unioned with itself (main output and a side output of one node) feeds the exchange once, from the union', () => {
     const { graph, src } = newGraph();
     const tag = new OutputTag<Ev>('odd');
     const split = src.transform<Ev>('split', () => new Split('split', tag));
     split.union('u', split.sideOutput(tag)).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
-    const id = nodeId(graph, 'split');
-    expect(exitsOf(stageOf(t, 'source'))).toEqual([
-      { exchange: 'm', from: { node: id, tag: null }, ordinal: 0 },
-      { exchange: 'm', from: { node: id, tag: 'odd' }, ordinal: 1 },
-    ]);
+    expect(exitsOf(stageOf(t, 'source'))).toEqual([{ exchange: 'm', from: { node: nodeId(graph, 'u'), tag: null }, ordinal: 0 }]);
+    expect(uidsOf(graph, stageOf(t, 'source').nodes)).toEqual(['split', 'u']);
   });
 
   it('an exchange reading a side output exits from that side output', () => {
@@ -620,29 +627,31 @@ describe('stageGraph', () => {
     ]);
   });
 
-  it('remaps a union inside a stage and writes a virtual union through with one exit per input', () => {
+  it('remaps unions inside a stage, and keeps of a shared union only the stage\'s own inputs', () => {
     const { graph, src } = newGraph();
     const x = src.filter('x', (e) => e.v > 0);
     const y = src.filter('y', (e) => e.v <= 0);
     x.union('inner', y).to('inner-out', new CollectSink());
-    x.union('through', y).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    const kb = src.keyBy(byV).transform('kb', () => new Pass('kb'));
+    x.union('through', y, kb).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
     const g = stageGraph(t, stageOf(t, 'source'), { uid: 'in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> }, (_e, uid) => new CaptureExit(uid, []));
     expect(g.nodes.map((n) => [n.kind, n.uid, n.kind === 'union' ? n.inputs : n.kind === 'source' ? null : n.input])).toEqual([
       ['source', 'in', null],
       ['operator', 'x', { node: 0, tag: null }],
       ['operator', 'y', { node: 0, tag: null }],
-      [
-        'union',
-        'inner',
-        [
-          { node: 1, tag: null },
-          { node: 2, tag: null },
-        ],
-      ],
+      ['union', 'inner', [{ node: 1, tag: null }, { node: 2, tag: null }]],
       ['sink', 'inner-out', { node: 3, tag: null }],
-      ['operator', 'exchange-out:m:0', { node: 1, tag: null }],
-      ['operator', 'exchange-out:m:1', { node: 2, tag: null }],
+      ['union', 'through', [{ node: 1, tag: null }, { node: 2, tag: null }]],
+      ['operator', 'exchange-out:m:0', { node: 5, tag: null }],
+      ['operator', 'exchange-out:kb:by-key:0', { node: 0, tag: null }],
+    ]);
+    const gk = stageGraph(t, stageOf(t, 'kb:by-key'), { uid: 'kb-in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> }, (_e, uid) => new CaptureExit(uid, []));
+    expect(gk.nodes.map((n) => [n.kind, n.uid, n.kind === 'union' ? n.inputs : n.kind === 'source' ? null : n.input])).toEqual([
+      ['source', 'kb-in', null],
+      ['operator', 'kb', { node: 0, tag: null }],
+      ['union', 'through', [{ node: 1, tag: null }]],
+      ['operator', 'exchange-out:m:0', { node: 2, tag: null }],
     ]);
   });
 

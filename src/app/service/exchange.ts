@@ -4,8 +4,9 @@ import type { EventCodec } from '../../cep/snapshot.js';
 import type { KafkaSink } from '../../io/kafka/kafka-sink.js';
 
 /*
- * Records crossing an exchange travel through a repartition topic as JSON envelopes:
- *   {"f": producer, "s": seq, "t": event time, "v": record}   a record
+ * Records crossing an exchange travel through a repartition topic as JSON envelopes, one message per producer,
+ * partition and batch (a message per record would cost more in the Kafka client than the job does per record):
+ *   {"f": producer, "b": [{"s": seq, "t": event time, "v": record}, ...]}   records
  *   {"f": producer, "w": watermark}                           the producer's watermark, to every partition
  *   {"f": producer, "i": 1}                                   the producer is idle: leave it out of the minimum
  * A producer is one writer of one task ("stage#partition#writer"). Its sequence numbers rise by one per record
@@ -15,7 +16,7 @@ import type { KafkaSink } from '../../io/kafka/kafka-sink.js';
  * minimum over its input channels.
  */
 
-/** One message for a repartition topic: its partition, key (for humans reading the topic) and JSON body. */
+/** One message for a repartition topic: its partition, key (none: a message holds many keys) and JSON body. */
 export interface ExchangeMessage {
   readonly partition: number;
   readonly key: string | null;
@@ -24,6 +25,13 @@ export interface ExchangeMessage {
 
 /** A record or a watermark handed by a reader to its task. */
 export type ExchangeItem = { readonly t: number; readonly v: unknown } | { readonly w: number };
+
+/**
+ * Characters of record JSON per message. The broker's limit (1 MB by default) is on a partition's batch in one
+ * produce request: at most EXCHANGE_MESSAGES_PER_SEND messages of this size, 3 bytes a char at worst, stay under it.
+ */
+const MESSAGE_CHARS = 128 * 1024;
+export const EXCHANGE_MESSAGES_PER_SEND = 2;
 
 /** FNV-1a of the key, modulo the partitions: the same key always lands on the same partition. */
 export function partitionOf(key: string, partitions: number): number {
@@ -45,6 +53,9 @@ export function producerId(stage: string, partition: number, writer: number): st
  */
 export class ExchangeWriter implements Operator<unknown, never> {
   private seq = 0;
+  /** Per partition, the records of this batch as JSON items, sent as one message by flushWatermark. */
+  private readonly pending: string[][];
+  private readonly head: string;
   private watermark = Number.NEGATIVE_INFINITY;
   private sentWatermark = Number.NEGATIVE_INFINITY;
   private idle = false;
@@ -56,25 +67,49 @@ export class ExchangeWriter implements Operator<unknown, never> {
     private readonly partitions: number,
     private readonly sink: KafkaSink<ExchangeMessage>,
     private readonly codec: EventCodec<unknown>,
-  ) {}
+  ) {
+    this.pending = Array.from({ length: partitions }, () => []);
+    this.head = `{"f":${JSON.stringify(producer)},"b":[`;
+  }
 
   open(_ctx: OperatorContext<never>): void {}
 
   processElement(value: unknown, timestamp: number): void {
     const k = this.key(value);
     const key = k === null || k === undefined ? '' : String(k);
-    const body = JSON.stringify({ f: this.producer, s: ++this.seq, t: timestamp, v: this.codec.encode(value) });
     this.idle = false;
-    this.sink.write({ partition: partitionOf(key, this.partitions), key, body }, timestamp);
+    (this.pending[partitionOf(key, this.partitions)] as string[]).push(`{"s":${++this.seq},"t":${timestamp},"v":${JSON.stringify(this.codec.encode(value))}}`);
+  }
+
+  /** This batch's records, one message per partition (cut below the broker's 1 MB message limit). */
+  private flushRecords(): void {
+    for (let p = 0; p < this.partitions; p++) {
+      const items = this.pending[p] as string[];
+      if (items.length === 0) continue;
+      let from = 0;
+      let bytes = 0;
+      for (let i = 0; i < items.length; i++) {
+        bytes += (items[i] as string).length;
+        if (bytes > MESSAGE_CHARS && i > from) {
+          this.sink.write({ partition: p, key: null, body: `${this.head}${items.slice(from, i).join(',')}]}` }, -1);
+          from = i;
+          bytes = (items[i] as string).length;
+        }
+      }
+      this.sink.write({ partition: p, key: null, body: `${this.head}${(from === 0 ? items : items.slice(from)).join(',')}]}` }, -1);
+      this.pending[p] = [];
+    }
   }
 
   processWatermark(watermark: number): void {
     if (watermark > this.watermark) this.watermark = watermark;
   }
 
-  /** Sends the watermark to every partition when it moved since the last time (or after an idle spell). */
+  /** Sends this batch's records, then the watermark to every partition when it moved. */
   flushWatermark(): void {
-    if (this.watermark <= this.sentWatermark && !this.idle) return;
+    this.flushRecords();
+    // An idle spell ends with a record, which readers take as the producer's return: no watermark is re-sent for it.
+    if (this.watermark <= this.sentWatermark) return;
     if (this.watermark === Number.NEGATIVE_INFINITY) return;
     this.sentWatermark = this.watermark;
     this.broadcast(JSON.stringify({ f: this.producer, w: this.watermark === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : this.watermark }));
@@ -83,6 +118,7 @@ export class ExchangeWriter implements Operator<unknown, never> {
   /** The task has had no input for its source's idle timeout: readers stop waiting for this producer. */
   markIdle(): void {
     if (this.idle) return;
+    this.flushRecords();
     this.idle = true;
     this.broadcast(JSON.stringify({ f: this.producer, i: 1 }));
   }
@@ -187,13 +223,15 @@ export class ExchangeReader implements Source<ExchangeItem> {
     const items: ExchangeItem[] = [];
     let moved = false;
     for (const line of b.records) {
-      const m = JSON.parse(line) as { f: string; s?: number; t?: number; v?: unknown; w?: number; i?: number };
+      const m = JSON.parse(line) as { f: string; b?: { s: number; t: number; v: unknown }[]; w?: number; i?: number };
       const p = this.producer(m.f);
-      if (m.s !== undefined) {
-        if (m.s <= p.seq) continue; // sent again by a producer replaying from its checkpoint
-        p.seq = m.s;
+      if (m.b !== undefined) {
+        for (const r of m.b) {
+          if (r.s <= p.seq) continue; // sent again by a producer replaying from its checkpoint
+          p.seq = r.s;
+          items.push({ t: r.t, v: this.codec.decode(r.v) });
+        }
         p.idle = false;
-        items.push({ t: m.t as number, v: this.codec.decode(m.v) });
       } else if (m.w !== undefined) {
         p.idle = false;
         if (m.w > p.watermark) p.watermark = m.w;

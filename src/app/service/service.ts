@@ -39,7 +39,7 @@ import { recordParser, trafficCheck } from '../record-parser.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
-import { ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
+import { EXCHANGE_MESSAGES_PER_SEND, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
 import { KafkaLines } from './kafka-lines.js';
 
 export const SERVICE_DEFAULTS = {
@@ -336,7 +336,14 @@ export class VigilService implements ServiceControl {
     const topic = this.repartitionTopic(exchange);
     let sink = this.sinks.get(topic) as KafkaSink<ExchangeMessage> | undefined;
     if (sink === undefined) {
-      sink = new KafkaSink<ExchangeMessage>({ client: this.client as KafkaClient, topic, key: (m) => m.key, format: (m) => m.body, partition: (m) => m.partition });
+      sink = new KafkaSink<ExchangeMessage>({
+        client: this.client as KafkaClient,
+        topic,
+        key: (m) => m.key,
+        format: (m) => m.body,
+        partition: (m) => m.partition,
+        maxBatchMessages: EXCHANGE_MESSAGES_PER_SEND,
+      });
       this.sinks.set(topic, sink as unknown as KafkaSink<never>);
     }
     return sink;
