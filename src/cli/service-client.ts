@@ -2,7 +2,9 @@
  * The `vigil savepoint`, `vigil list` and `vigil cancel` side of a running service's REST API: one request, the
  * service's error shape turned into messages a person can act on. The token comes from VIGIL_TOKEN only.
  */
-import { type CliIo, ExitCode, UserError } from './io.js';
+import { parseArgs } from 'node:util';
+import { type CliIo, type Command, ExitCode, UserError } from './io.js';
+import { HELP, withUsage } from './flags.js';
 
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8080';
 
@@ -97,4 +99,29 @@ export async function againstService(io: CliIo, command: string, run: () => Prom
     io.stderr(`vigil ${command}: the service failed: ${error.message}\n`);
     return ExitCode.internalError;
   }
+}
+
+/**
+ * A command against a running service: parses `--url` (and the named string flags), prints the usage on --help,
+ * and runs `body` with the target, turning connection and HTTP failures into the CLI's messages and exit codes.
+ */
+export function serviceCommand(
+  name: string,
+  usage: string,
+  flags: readonly string[],
+  body: (values: Readonly<Record<string, string | undefined>>, target: ServiceTarget, io: CliIo) => Promise<ExitCode>,
+): Command {
+  return async (args, io) => {
+    const options: Record<string, { type: 'string' } | (typeof HELP)['help']> = { url: { type: 'string' }, ...HELP };
+    for (const f of flags) options[f] = { type: 'string' };
+    const { values } = withUsage(usage, () => parseArgs({ args: [...args], options, allowPositionals: false, strict: true }));
+    if (values['help'] === true) {
+      io.stdout(usage);
+      return ExitCode.ok;
+    }
+    const strings: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(values)) if (typeof v === 'string') strings[k] = v;
+    const target = serviceTarget(strings['url'], io.env);
+    return againstService(io, name, () => body(strings, target, io));
+  };
 }

@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
-import { type Command, ExitCode } from '../io.js';
-import { HELP, withUsage } from '../flags.js';
-import { DEFAULT_SERVICE_URL, againstService, callService, serviceTarget } from '../service-client.js';
+import { ExitCode } from '../io.js';
+import { DEFAULT_SERVICE_URL, callService, serviceCommand } from '../service-client.js';
 
 const usage = `usage: vigil list [--url ${DEFAULT_SERVICE_URL}]
 
@@ -10,19 +8,9 @@ under its --savepoint-dir, oldest first ({name, path, takenAt, tasks, files: [{n
 token comes from VIGIL_TOKEN (not needed when the service runs with --public-read).
 `;
 
-export const run: Command = async (args, io) => {
-  const { values } = withUsage(usage, () =>
-    parseArgs({ args: [...args], options: { url: { type: 'string' }, ...HELP }, allowPositionals: false, strict: true }),
-  );
-  if (values.help === true) {
-    io.stdout(usage);
-    return ExitCode.ok;
-  }
-  const target = serviceTarget(values.url, io.env);
-  return againstService(io, 'list', async () => {
-    const { savepoints } = (await callService(target, { method: 'GET', path: '/api/savepoints' })) as { savepoints: unknown[] };
-    for (const s of savepoints) io.stdout(`${JSON.stringify(s)}\n`);
-    io.stderr(`vigil list: ${savepoints.length} savepoint(s)\n`);
-    return ExitCode.ok;
-  });
-};
+export const run = serviceCommand('list', usage, [], async (_values, target, io) => {
+  const { savepoints } = (await callService(target, { method: 'GET', path: '/api/savepoints' })) as { savepoints: unknown[] };
+  for (const s of savepoints) io.stdout(`${JSON.stringify(s)}\n`);
+  io.stderr(`vigil list: ${savepoints.length} savepoint(s)\n`);
+  return ExitCode.ok;
+});
