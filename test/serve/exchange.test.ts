@@ -3,6 +3,7 @@ import {
   ExchangeReader,
   ExchangeWriter,
   PartitionFeed,
+  RecordJson,
   partitionOf,
   producerId,
   type ExchangeItem,
@@ -43,7 +44,7 @@ const byK = (r: unknown): string => (r as Rec).k as string;
 
 function writer(partitions = 4, producer = 'p#0#0') {
   const s = fakeSink();
-  const w = new ExchangeWriter('exchange-out:x:0', producer, byK, partitions, s.sink, codec);
+  const w = new ExchangeWriter('exchange-out:x:0', producer, byK, partitions, s.sink, new RecordJson(codec));
   return { w, ...s };
 }
 
@@ -509,5 +510,21 @@ describe('ExchangeReader', () => {
     await again.reader.seek(saved);
     expect(await again.batch(wm('B', 5))).toEqual([{ w: 5 }]);
     expect(await again.batch(wm('B', 50))).toEqual([{ w: 10 }]); // A's 10 was restored
+  });
+});
+
+describe('RecordJson', () => {
+  it('serialises a record once for the writers that follow each other, and each new record anew', () => {
+    let calls = 0;
+    const counting: EventCodec<unknown> = { encode: (v) => (calls++, v), decode: (v) => v };
+    const json = new RecordJson(counting);
+    const a = { k: 'a', n: 1 };
+    const b = { k: 'b', n: 2 };
+    expect(json.of(a)).toBe('{"k":"a","n":1}');
+    expect(json.of(a)).toBe('{"k":"a","n":1}');
+    expect(calls).toBe(1);
+    expect(json.of(b)).toBe('{"k":"b","n":2}');
+    expect(json.of(a)).toBe('{"k":"a","n":1}');
+    expect(calls).toBe(3);
   });
 });

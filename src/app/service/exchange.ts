@@ -33,6 +33,23 @@ export type ExchangeItem = { readonly t: number; readonly v: unknown } | { reado
 const MESSAGE_CHARS = 128 * 1024;
 export const EXCHANGE_MESSAGES_PER_SEND = 2;
 
+/**
+ * A record's JSON through the codec, remembered for the last record: one record reaches every exchange its stage
+ * writes into one after the other (the shipped rules: five), and is then serialised once, not five times.
+ */
+export class RecordJson {
+  private last: unknown = undefined;
+  private json = '';
+  constructor(private readonly codec: EventCodec<unknown>) {}
+  of(value: unknown): string {
+    if (value !== this.last || this.last === undefined) {
+      this.json = JSON.stringify(this.codec.encode(value));
+      this.last = value;
+    }
+    return this.json;
+  }
+}
+
 /** FNV-1a of the key, modulo the partitions: the same key always lands on the same partition. */
 export function partitionOf(key: string, partitions: number): number {
   let h = 0x811c9dc5;
@@ -66,7 +83,7 @@ export class ExchangeWriter implements Operator<unknown, never> {
     private readonly key: KeySelector<unknown>,
     private readonly partitions: number,
     private readonly sink: KafkaSink<ExchangeMessage>,
-    private readonly codec: EventCodec<unknown>,
+    private readonly json: RecordJson,
   ) {
     this.pending = Array.from({ length: partitions }, () => []);
     this.head = `{"f":${JSON.stringify(producer)},"b":[`;
@@ -78,7 +95,7 @@ export class ExchangeWriter implements Operator<unknown, never> {
     const k = this.key(value);
     const key = k === null || k === undefined ? '' : String(k);
     this.idle = false;
-    (this.pending[partitionOf(key, this.partitions)] as string[]).push(`{"s":${++this.seq},"t":${timestamp},"v":${JSON.stringify(this.codec.encode(value))}}`);
+    (this.pending[partitionOf(key, this.partitions)] as string[]).push(`{"s":${++this.seq},"t":${timestamp},"v":${this.json.of(value)}}`);
   }
 
   /** This batch's records, one message per partition (cut below the broker's 1 MB message limit). */

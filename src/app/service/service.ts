@@ -39,7 +39,7 @@ import { recordParser, trafficCheck } from '../record-parser.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
-import { EXCHANGE_MESSAGES_PER_SEND, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
+import { EXCHANGE_MESSAGES_PER_SEND, RecordJson, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
 import { KafkaLines } from './kafka-lines.js';
 
 export const SERVICE_DEFAULTS = {
@@ -155,6 +155,8 @@ export class VigilService implements ServiceControl {
   private readonly deadLetterTopic: string;
   private readonly program: TrafficProgram;
   private readonly codec = identityCodec as EventCodec<unknown>;
+  /** One thread runs every task: one memo of the last record's JSON serves every exchange writer. */
+  private readonly recordJson = new RecordJson(this.codec);
   private client: KafkaClient | undefined;
   private redis: Redis | undefined;
   private checkpoints: CheckpointStore | undefined;
@@ -476,7 +478,7 @@ export class VigilService implements ServiceControl {
     }
     const writers: ExchangeWriter[] = [];
     const graph = stageGraph(this.topology as Topology, stage, { uid: id, spec }, (e, uid) => {
-      const w = new ExchangeWriter(uid, producerId(stage.name, partition, e.ordinal), e.key, this.repartitions, this.exchangeSink(e.exchange), this.codec);
+      const w = new ExchangeWriter(uid, producerId(stage.name, partition, e.ordinal), e.key, this.repartitions, this.exchangeSink(e.exchange), this.recordJson);
       writers.push(w);
       return w;
     });
