@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KafkaClient } from '../../src/io/kafka/client.js';
+import { connectRedis } from '../../src/io/redis/client.js';
 import { BROKERS, uniqueName, until } from '../io/kafka/broker.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -110,5 +111,47 @@ export class ServeProcess {
   }
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+}
+
+/**
+ * What serve processes of a test file leave behind, to delete afterwards: first_seen keys under each prefix (and the
+ * store's displaced-answer keys, which share the prefix but its last character), checkpoints of each group, and the
+ * group's repartition topics. The machine's Redis and broker outlive the run (CI reuses them).
+ */
+export class Leftovers {
+  private readonly prefixes: string[] = [];
+  private readonly groups: string[] = [];
+
+  firstSeenPrefix(): string {
+    const p = `${uniqueName('vigil-it-fs')}:`;
+    this.prefixes.push(p);
+    return p;
+  }
+
+  group(name = 'vigil-it-serve-group'): string {
+    const g = uniqueName(name);
+    this.groups.push(g);
+    return g;
+  }
+
+  async clean(client: KafkaClient): Promise<void> {
+    const admin = await client.admin();
+    const internal = (await admin.listTopics()).filter((t) => this.groups.some((g) => t.startsWith(`${g}-`)));
+    await client.deleteTopics(internal).catch(() => undefined);
+    const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-leftovers' });
+    try {
+      const patterns = [...this.prefixes.map((p) => `${p.slice(0, -1)}*`), ...this.groups.map((g) => `vigil:checkpoint:${g}:*`)];
+      for (const pattern of patterns) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== '0');
+      }
+    } finally {
+      redis.disconnect();
+    }
   }
 }

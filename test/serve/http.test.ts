@@ -10,10 +10,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, REPO, ServeProcess, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, REPO, ServeProcess, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
 
 const TOKEN = `it-token-${process.pid}`;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-http' });
+const leftovers = new Leftovers();
 const topics: string[] = [];
 let serve: ServeProcess | undefined;
 
@@ -27,6 +28,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   serve?.kill('SIGKILL');
   await client.deleteTopics(topics).catch(() => undefined);
+  await leftovers.clean(client);
   await client.close();
 });
 
@@ -56,8 +58,8 @@ describe('vigil serve over HTTP', () => {
     topics.push(input, alerts, late, dead);
     await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
     const savepoints = join(scratchDir(), 'savepoints');
-    const p = new ServeProcess(['--input-topic', input, '--group', uniqueName('vigil-it-http-group'), '--rules', rulesRoutedTo(alerts),
-      '--late-topic', late, '--dead-letter-topic', dead, '--first-seen-prefix', `${uniqueName('vigil-it-fs')}:`, '--checkpoint-interval', '1',
+    const p = new ServeProcess(['--input-topic', input, '--group', leftovers.group('vigil-it-http-group'), '--rules', rulesRoutedTo(alerts),
+      '--late-topic', late, '--dead-letter-topic', dead, '--first-seen-prefix', leftovers.firstSeenPrefix(), '--checkpoint-interval', '1',
       '--port', '0', '--savepoint-dir', savepoints]);
     serve = p;
 

@@ -10,12 +10,12 @@ import { runTraffic } from '../../src/app/index.js';
 import { simulation, writeSimulation } from '../../src/app/generate.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { ServeProcess, TopicReader, BROKERS, produceFinalWatermark, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
+import { Leftovers, ServeProcess, TopicReader, BROKERS, produceFinalWatermark, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
 
 const PARTITIONS = 4;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve' });
 const topics: string[] = [];
-const groups: string[] = [];
+const leftovers = new Leftovers();
 const processes: ServeProcess[] = [];
 const readers: TopicReader[] = [];
 let lines: string[] = [];
@@ -40,14 +40,13 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of processes) p.kill('SIGKILL');
   for (const r of readers) await r.stop().catch(() => undefined);
-  // The service's repartition topics are named after its group.
-  const admin = await client.admin();
-  const internal = (await admin.listTopics()).filter((t) => groups.some((g) => t.startsWith(`${g}-`)));
-  await client.deleteTopics([...topics, ...internal]).catch(() => undefined);
+  await client.deleteTopics(topics).catch(() => undefined);
+  await leftovers.clean(client);
   await client.close();
 });
 
 interface Setup {
+  readonly dead: string;
   readonly input: string;
   readonly alerts: string;
   readonly args: string[];
@@ -62,14 +61,13 @@ async function setup(): Promise<Setup> {
   const dead = uniqueName('vigil-it-serve-dlq');
   topics.push(input, alerts, late, dead);
   await client.ensureTopics([{ topic: input, partitions: PARTITIONS }, { topic: alerts }, { topic: late }, { topic: dead }]);
-  const group = uniqueName('vigil-it-serve-group');
-  groups.push(group);
+  const group = leftovers.group();
   const args = ['--input-topic', input, '--group', group, '--rules', rulesRoutedTo(alerts), '--late-topic', late, '--dead-letter-topic', dead,
-    '--first-seen-prefix', `${uniqueName('vigil-it-fs')}:`, '--checkpoint-interval', '2', '--public-read'];
+    '--first-seen-prefix', leftovers.firstSeenPrefix(), '--checkpoint-interval', '2', '--public-read'];
   const reader = new TopicReader(client, alerts);
   readers.push(reader);
   await reader.start();
-  return { input, alerts, args, reader, group };
+  return { input, alerts, args, reader, group, dead };
 }
 
 /** The same serve flags with another rules folder. */
@@ -131,11 +129,24 @@ describe('vigil serve', () => {
   it('gives the alert ids of vigil run on the same file, and stops cleanly on SIGTERM with every offset committed', async () => {
     expect(expected.size).toBeGreaterThan(10);
     const s = await setup();
-    await produceLines(client, s.input, lines);
+    // Two bad lines among the good ones: they go to the dead-letter topic as they came, with why and whence.
+    const bad = ['{"id": "x1", "plate": oops', JSON.stringify({ id: 'x2', plate: '浙A00001', plate_color: 'blue', checkpoint: 'CP9999', ts: lastTs })];
+    await produceLines(client, s.input, [...lines.slice(0, 1000), ...bad, ...lines.slice(1000)]);
     await produceFinalWatermark(client, s.input, PARTITIONS, lastTs + 86_400_000);
+    const dead = new TopicReader(client, s.dead);
+    readers.push(dead);
+    await dead.start();
     const p = serve(s.args);
     const ids = await allAlerts(s, [p]);
     expect([...ids].sort()).toEqual([...expected].sort());
+    await until('both dead letters', () => dead.values.length >= 2, 30_000, 100);
+    expect(dead.values.map((d) => d.raw.toString('utf8')).sort()).toEqual([...bad].sort());
+    for (const d of dead.values) {
+      expect(d.headers['reason']).toMatch(/\w/);
+      expect(d.headers['topic']).toBe(s.input);
+      expect(Number(d.headers['offset'])).toBeGreaterThanOrEqual(0);
+    }
+    expect(dead.values.find((d) => d.raw.toString('utf8').includes('CP9999'))?.headers['reason']).toContain('CP9999');
     // Every alert carries its rule and severity as headers, keyed by the alert key.
     for (const v of s.reader.values) {
       expect(v.headers['rule']).toBe(v.value['rule']);
