@@ -221,12 +221,23 @@ export class KeyedStream<T> {
     readonly stream: DataStream<T>,
     readonly key: KeySelector<T>,
     readonly name?: string,
+    /** The stream is already behind its exchange (a filter after the change of key): no second exchange. */
+    private readonly partitioned = false,
   ) {}
 
   /** The exchange's output: where keyed operators read. */
   private keyed(uid: string): DataStream<T> {
+    if (this.partitioned) return this.stream;
     const graph = this.stream.graph;
     return new DataStream<T>(graph, graph.addExchange(this.stream.ref, this.key, this.name ?? `${uid}:by-key`));
+  }
+
+  /**
+   * Drops records after the change of key; the result stays keyed by the same key. Operators that key one stream
+   * alike and filter it differently then share one exchange (spread over processes: one repartition topic).
+   */
+  filter(uid: string, predicate: (value: T, timestamp: number) => boolean): KeyedStream<T> {
+    return new KeyedStream(this.keyed(uid).filter(uid, predicate), this.key, undefined, true);
   }
 
   window<ACC, R, OUT>(uid: string, spec: WindowSpec<T, ACC, R, OUT>): DataStream<OUT> {

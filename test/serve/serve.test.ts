@@ -184,9 +184,9 @@ describe('vigil serve', () => {
     const two = serve(s.args);
     const half = Math.floor(lines.length / 2);
     await produceLines(client, s.input, lines.slice(0, half));
-    // Both run keyed tasks: cloned-plate's partitions are split between them; one of them reads the input.
-    const CLONES = 'rule:cloned-plate:cep:by-key';
-    await until('both members to run cloned-plate partitions, all of them between them', async () => {
+    // Both run keyed tasks: the per-vehicle stage's partitions are split between them; one of them reads the input.
+    const CLONES = 'plates:by:plate,plate_color'; // cloned-plate and hop: vehicles
+    await until('both members to run per-vehicle partitions, all of them between them', async () => {
       const [a, b] = [await tasksOf(one, CLONES), await tasksOf(two, CLONES)];
       return a > 0 && b > 0 && a + b === PARTITIONS;
     }, 90_000, 500);

@@ -80,6 +80,17 @@ export interface JobSpec {
 const KEY_SEPARATOR = '\u001f';
 
 /**
+ * What identifies a key: its expressions, and the parameters only when they name one (a pattern's parameters do
+ * not change `key by plate, plate_color`, so patterns with different parameters still share a key selector and
+ * an exchange).
+ */
+function keyId(exprs: readonly A.Expr[], cx: ExprContext): string {
+  const text = exprs.map((e) => printExpr(e)).join('\u0000');
+  const used = Object.keys(cx.params).filter((p) => new RegExp(`(^|[^A-Za-z0-9_])${p}($|[^A-Za-z0-9_])`).test(text));
+  return used.length === 0 ? text : `${text}\u0000${JSON.stringify(used.map((p) => [p, cx.params[p]]))}`;
+}
+
+/**
  * Compiles a checked program into a job graph: source -> parse/validate -> watermark -> (enrich) -> streams and
  * patterns -> sinks. Operator uids are derived from declaration and rule names (`stream:flow_1m:window`,
  * `rule:cloned-plate:cep`), so savepoints restore by name into a changed rule set.
@@ -322,7 +333,7 @@ class JobCompiler {
    * both key every sighting by plate and colour, and then build, flatten and hash one key string, not two.
    */
   private keySelector(exprs: readonly A.Expr[], cx: ExprContext): (r: Rec) => Key {
-    const id = `${exprs.map((e) => printExpr(e)).join('\u0000')}\u0000${JSON.stringify(cx.params)}`;
+    const id = keyId(exprs, cx);
     const known = this.keySelectors.get(id);
     if (known !== undefined) return known;
     const select = keySelectorOf(exprs, cx);
@@ -363,9 +374,11 @@ class JobCompiler {
     });
     const input = this.stream(decl.from.name);
     const key = this.keySelector(decl.keyBy, cx);
-    // A record whose key is null (an unreadable plate, say) never keys a pattern. The key selector remembers the
-    // last record's key, so keyBy right after the filter does not evaluate it again.
-    const keyed = input.filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY).keyBy(key);
+    // A record whose key is null (an unreadable plate, say) never keys a pattern: it is dropped after the change of
+    // key, so patterns keyed alike on one stream (cloned_plate and hop on plates) share one exchange, named by what
+    // it keys and by what. The key selector remembers the last record's key: the filter does not evaluate it again.
+    const exchange = `${decl.from.name}:by:${keyId(decl.keyBy, cx).replace(/\u0000/g, ',')}`;
+    const keyed = input.keyBy(key, exchange).filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY);
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;
     const matches = keyed.transform(
