@@ -4,6 +4,7 @@
  * downstream de-duplicates alerts by id. Every shipped rule runs in-process (`vigil run`'s embedded job) with a
  * first_seen store the test owns, seeded with the generator's known vehicles.
  */
+import { Rng } from '../../src/traffic/generator/prng.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,18 +63,6 @@ function idsByRule(alerts: readonly AlertLine[]): Record<string, string[]> {
   return out;
 }
 
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The lines in another arrival order, no record moved by more than `spanMs`: the input (in arrival order) is cut
  * into stretches over which the latest event time read so far (the feed's clock) advances at most `spanMs`, and each
@@ -81,7 +70,8 @@ function prng(seed: number): () => number {
  * `spanMs` of the feed: with the shipped 5-minute bound and camera clocks at most 2 minutes off, nothing becomes late.
  */
 function permuteWithin(lines: readonly string[], spanMs: number, seed: number): string[] {
-  const random = prng(seed);
+  const rng = new Rng(seed);
+  const random = (): number => rng.next();
   const ts = lines.map((l) => (JSON.parse(l) as { ts: number }).ts);
   const out: string[] = [];
   let clock = Number.NEGATIVE_INFINITY;
