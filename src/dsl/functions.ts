@@ -1,5 +1,5 @@
 /**
- * Functions callable from the pattern language. Built-ins from shared/DSL.md are registered by
+ * Functions callable from the pattern language. Built-ins from docs/language.md are registered by
  * `builtinFunctions()`; domain modules (traffic) register theirs on the same registry before checking.
  * `enrich` lookups are a separate, asynchronous kind: the checker needs only their signatures; the
  * implementation is bound by whoever runs the job (in memory or Redis).

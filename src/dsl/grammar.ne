@@ -1,4 +1,4 @@
-# The Vigil pattern language (shared/DSL.md). Compiled by scripts/build-grammar.js to
+# The Vigil pattern language (docs/language.md). Compiled by scripts/build-grammar.js to
 # src/dsl/generated/grammar.ts; the AST constructors are in build.ts.
 # Keywords are matched by their text; reserved words (lexer.ts) can never be names, the others
 # (key, by, window, first, ...) are ordinary identifiers outside the places where they are keywords.

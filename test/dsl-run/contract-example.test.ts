@@ -1,9 +1,9 @@
 /**
- * The big example block of shared/DSL.md (fixtures/dsl-md-example.pattern, verbatim) compiled and run in
+ * The big example block of docs/language.md (fixtures/dsl-md-example.pattern, verbatim) compiled and run in
  * embedded mode with its default parameters against the traffic registry (fixtures/checkpoints.json):
  * a window result, a late record (side output and run late output), an enriched record, a match and an alert.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -183,10 +183,9 @@ describe('errors found while building the job', () => {
   });
 });
 
-describe('the fixture is the DSL.md block, verbatim', () => {
-  const dslMd = '/work/shared/DSL.md';
-  it.skipIf(!existsSync(dslMd))('matches the first code block of shared/DSL.md', () => {
-    const md = readFileSync(dslMd, 'utf8');
+describe('the fixture is the manual\'s example block, verbatim', () => {
+  it('matches the first code block of docs/language.md', () => {
+    const md = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'language.md'), 'utf8');
     const block = /```\n([\s\S]*?)```/.exec(md)?.[1];
     expect(block).toBe(EXAMPLE);
   });

@@ -4,7 +4,7 @@ import { fixtureFiles, stripPositions, trafficFunctions } from './helpers.js';
 
 const files = fixtureFiles();
 
-describe('the examples of shared/DSL.md', () => {
+describe('the examples of docs/language.md', () => {
   test('there are fixtures, including the contract example', () => {
     expect(files.map((f) => f.file)).toContain('contract-example.pattern');
   });
