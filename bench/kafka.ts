@@ -153,7 +153,7 @@ class Serve {
   constructor(args: readonly string[]) {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('VIGIL_')) delete env[k];
-    this.child = spawn(process.execPath, [join(repo, 'bin', 'vigil.js'), 'serve', '--kafka', brokers, '--redis', redisUrl, ...args, ...portArgs], {
+    this.child = spawn(process.execPath, [...(process.env['VIGIL_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), join(repo, 'bin', 'vigil.js'), 'serve', '--kafka', brokers, '--redis', redisUrl, ...args, ...portArgs], {
       cwd: repo,
       stdio: ['ignore', 'ignore', 'pipe'],
       env,

@@ -36,6 +36,17 @@ export interface BatchStage<T> {
   process(records: T[], timestamps: readonly number[]): Promise<void>;
 }
 
+/** Stages run one after the other on each batch; null when there are none. */
+export function sequentialStages<T>(stages: readonly (BatchStage<T> | undefined)[]): BatchStage<T> | null {
+  const list = stages.filter((s): s is BatchStage<T> => s !== undefined);
+  if (list.length <= 1) return list[0] ?? null;
+  return {
+    async process(records, timestamps) {
+      for (const s of list) await s.process(records, timestamps);
+    },
+  };
+}
+
 export interface SourceSpec<R, T> {
   readonly source: Source<R>;
   readonly deserialize: Deserializer<R, T>;
@@ -66,8 +77,19 @@ export type GraphNode =
    * A change of key (Flink's keyBy edge): in one task a pass-through, when the job is spread over processes the
    * place where records travel to the task that owns their key (a repartition topic). `key` is the downstream
    * operators' key selector; records whose key is null (an unreadable plate) still travel, to one partition.
+   * `stage`: lookups keyed by this exchange's key (`first_seen(plate, plate_color)` before a pattern keyed alike),
+   * run in event-time order on what the exchange delivers. Spread over processes it runs in the tasks that read the
+   * exchange, so each key's lookups happen in one task, in one order; in one task it runs at the source, beside the
+   * source's own stage, and must pick the records that reach the exchange itself (enrich's `where` does).
    */
-  | { readonly kind: 'exchange'; readonly id: number; readonly uid: string; readonly input: StreamRef; readonly key: KeySelector<unknown> };
+  | {
+      readonly kind: 'exchange';
+      readonly id: number;
+      readonly uid: string;
+      readonly input: StreamRef;
+      readonly key: KeySelector<unknown>;
+      readonly stage?: BatchStage<unknown>;
+    };
 
 /**
  * A job's logical plan (Kafka Streams' topology): source -> operators -> sinks, built with a fluent API.
@@ -127,7 +149,7 @@ export class JobGraph {
   }
 
   /** @internal The exchange that keys `input` by `key`, made once per input and key selector. */
-  addExchange<T>(input: StreamRef, key: KeySelector<T>, uid: string): StreamRef {
+  addExchange<T>(input: StreamRef, key: KeySelector<T>, uid: string, stage?: BatchStage<T>): StreamRef {
     const at = `${input.node}\u0000${input.tag ?? ''}`;
     let byKey = this.exchanges.get(at);
     if (byKey === undefined) {
@@ -135,8 +157,20 @@ export class JobGraph {
       this.exchanges.set(at, byKey);
     }
     let id = byKey.get(key as KeySelector<unknown>);
+    const known = id === undefined ? undefined : this.nodes[id];
+    if (known?.kind === 'exchange' && stage !== undefined) {
+      // Another reader of the same exchange brings lookups by its key: they run where the exchange is read.
+      this.nodes[known.id] = { ...known, stage: sequentialStages([known.stage, stage as BatchStage<unknown>]) as BatchStage<unknown> };
+    }
     if (id === undefined) {
-      id = this.add({ kind: 'exchange', id: this.nodes.length, uid: this.claim(uid), input, key: key as KeySelector<unknown> });
+      id = this.add({
+        kind: 'exchange',
+        id: this.nodes.length,
+        uid: this.claim(uid),
+        input,
+        key: key as KeySelector<unknown>,
+        ...(stage === undefined ? {} : { stage: stage as BatchStage<unknown> }),
+      });
       byKey.set(key as KeySelector<unknown>, id);
     }
     return { node: id, tag: null };
@@ -194,8 +228,16 @@ export class DataStream<T> {
    * the tasks behind it): give one that stays the same when other rules change; by default the first keyed
    * operator's uid names it.
    */
-  keyBy(key: KeySelector<T>, name?: string): KeyedStream<T> {
-    return new KeyedStream(this, key, name);
+  keyBy(key: KeySelector<T>, name?: string, stage?: BatchStage<T>): KeyedStream<T> {
+    return new KeyedStream(this, key, name, false, stage);
+  }
+
+  /**
+   * This stream as keyed by `key`, without an exchange (Flink's reinterpretAsKeyedStream): only for a stream the
+   * caller knows to be partitioned exactly as `key` would partition it (read from an exchange with the same key).
+   */
+  reinterpretAsKeyed(key: KeySelector<T>): KeyedStream<T> {
+    return new KeyedStream(this, key, undefined, true);
   }
 
   /** The records an upstream operator sent to a side output. */
@@ -223,13 +265,19 @@ export class KeyedStream<T> {
     readonly name?: string,
     /** The stream is already behind its exchange (a filter after the change of key): no second exchange. */
     private readonly partitioned = false,
+    private readonly stage?: BatchStage<T>,
   ) {}
+
+  /** The exchange's output, for per-record operators that keep the partitioning (reinterpretAsKeyed after them). */
+  partitionedStream(uid: string): DataStream<T> {
+    return this.keyed(uid);
+  }
 
   /** The exchange's output: where keyed operators read. */
   private keyed(uid: string): DataStream<T> {
     if (this.partitioned) return this.stream;
     const graph = this.stream.graph;
-    return new DataStream<T>(graph, graph.addExchange(this.stream.ref, this.key, this.name ?? `${uid}:by-key`));
+    return new DataStream<T>(graph, graph.addExchange(this.stream.ref, this.key, this.name ?? `${uid}:by-key`, this.stage));
   }
 
   /**

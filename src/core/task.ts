@@ -1,6 +1,6 @@
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
-import type { BatchStage, GraphNode, JobGraph, ParseContext, SourceSpec, StreamRef } from './graph.js';
+import { sequentialStages, type BatchStage, type GraphNode, type JobGraph, type ParseContext, type SourceSpec, type StreamRef } from './graph.js';
 import { UnionOperator } from './union.js';
 import { EventTimeStage } from './event-time-stage.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -131,10 +131,9 @@ export class Task {
     this.deadLettersOut = this.metrics.counter('vigil_dead_letters_total', { source: this.sourceUid });
     this.root = this.wire(sourceNode.id, sourceNode.uid, graph);
     const ties = this.spec.eventTime.compareTies;
+    const stage = batchStageOf(graph, this.spec);
     this.stager =
-      this.spec.stage === undefined
-        ? null
-        : new EventTimeStage(this.spec.stage as BatchStage<unknown>, ties === undefined ? undefined : (a, b) => ties.call(this.spec.eventTime, a, b));
+      stage === null ? null : new EventTimeStage(stage, ties === undefined ? undefined : (a, b) => ties.call(this.spec.eventTime, a, b));
     this.parseCtx =
       this.stager === null
         ? {
@@ -372,4 +371,12 @@ export class Task {
     for (const s of this.allSinks()) await s.close?.();
     await this.spec.source.close();
   }
+}
+
+/**
+ * The batch work of a task: its source's stage and, since exchanges are pass-throughs in one task, the stages of
+ * the exchanges it contains (each picks its own records).
+ */
+function batchStageOf(graph: JobGraph, spec: SourceSpec<unknown, unknown>): BatchStage<unknown> | null {
+  return sequentialStages([spec.stage, ...graph.nodes.map((n) => (n.kind === 'exchange' ? n.stage : undefined))]);
 }

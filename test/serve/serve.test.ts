@@ -184,13 +184,17 @@ describe('vigil serve', () => {
     const two = serve(s.args);
     const half = Math.floor(lines.length / 2);
     await produceLines(client, s.input, lines.slice(0, half));
-    // Both run keyed tasks: the per-vehicle stage's partitions are split between them; one of them reads the input.
+    // Both read the input and run keyed tasks: the input's partitions, the per-vehicle stage's and the first_seen
+    // stage's are each split between them.
     const CLONES = 'plates:by:plate,plate_color'; // cloned-plate and hop: vehicles
-    await until('both members to run per-vehicle partitions, all of them between them', async () => {
-      const [a, b] = [await tasksOf(one, CLONES), await tasksOf(two, CLONES)];
-      return a > 0 && b > 0 && a + b === PARTITIONS;
+    const LOOKUPS = 'sightings:lookup:by:plate,plate_color'; // first_seen, then first-entry
+    await until('both members to run input, per-vehicle and first_seen partitions, all of them between them', async () => {
+      for (const stage of ['source', CLONES, LOOKUPS]) {
+        const [a, b] = [await tasksOf(one, stage), await tasksOf(two, stage)];
+        if (!(a > 0 && b > 0 && a + b === PARTITIONS)) return false;
+      }
+      return true;
     }, 90_000, 500);
-    expect((await tasksOf(one, 'source')) + (await tasksOf(two, 'source'))).toBe(1);
     await until('a checkpoint of every task of the first member, and some alerts', async () => (await allCheckpointed(one)) && s.reader.values.length > 0, 60_000, 200);
     one.kill('SIGKILL');
     await one.exited;
@@ -200,7 +204,8 @@ describe('vigil serve', () => {
     expect([...ids].sort()).toEqual([...expected].sort());
     expect(two.stderr).toContain('restored checkpoint');
     expect(await tasksOf(two, CLONES)).toBe(PARTITIONS);
-    expect(await tasksOf(two, 'source')).toBe(1);
+    expect(await tasksOf(two, 'source')).toBe(PARTITIONS);
+    expect(await tasksOf(two, LOOKUPS)).toBe(PARTITIONS);
     two.kill('SIGTERM');
     expect((await two.exited).code, two.stderr).toBe(0);
   }, 240_000);

@@ -11,7 +11,6 @@ import {
   stageGraph,
   systemClock,
   writeSavepoint,
-  type BatchStage,
   type Checkpoint,
   type Clock,
   type DeadLetter,
@@ -29,7 +28,6 @@ import type { Alert } from '../../dsl/rules/alert.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
 import { KafkaSource, type AssignmentChange } from '../../io/kafka/kafka-source.js';
-import { singleActiveAssigner } from '../../io/kafka/single-active-assigner.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
@@ -40,7 +38,6 @@ import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficPr
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
 import { EXCHANGE_MESSAGES_PER_SEND, RecordJson, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
-import { KafkaLines } from './kafka-lines.js';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -90,9 +87,6 @@ class Exclusive {
   }
 }
 
-/** A batch stage that looks nothing up: the source stage's records then just leave in event-time order. */
-const IN_EVENT_TIME_ORDER: BatchStage<unknown> = { process: async () => {} };
-
 /** A topic name part from an exchange uid (Kafka allows letters, digits, '.', '_' and '-'). */
 function topicPart(uid: string): string {
   return uid.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -113,8 +107,8 @@ interface TaskRun {
   readonly stage: StageRun;
   readonly partition: number;
   readonly task: Task;
-  /** The partition's batches, pushed by the service (keyed stages); null for the ingest task, which polls its consumer. */
-  readonly feed: PartitionFeed<string> | null;
+  /** The partition's batches, pushed by the service. */
+  readonly feed: PartitionFeed<string>;
   readonly writers: ExchangeWriter[];
   lastInput: number;
   /** Input since the last checkpoint: a task without any has nothing new to store. */
@@ -133,11 +127,11 @@ interface TaskRun {
  * partition it is given. A task owns its partition's keys and their state, so processes added to the group split
  * every keyed stage's partitions, and one that leaves hands its partitions, with their checkpoints, to the others.
  *
- * The source stage (parse, validate, lookups such as first_seen) is one task over every input partition, run by
- * one member of the group at a time (the others take over when it leaves: singleActiveAssigner). It puts records
- * in event-time order as the watermark over all input partitions passes them, as `vigil run` does: so what a
- * lookup answers, and the order in which records enter the repartition topics, does not depend on how the
- * partitions' records interleave, and a replay from a checkpoint sends the same records in the same order.
+ * The source stage (parse, validate, route) runs one task per input partition too: it holds no state but its
+ * watermark, so a replay from a checkpoint sends the same records in the same order. Lookups such as first_seen
+ * run behind an exchange by their arguments (see EnrichPlan): the task that owns a vehicle puts its records in
+ * event-time order as the watermark passes them (ties by record id) and asks the store then, so what a lookup
+ * answers does not depend on how the partitions' records interleave.
  *
  * Delivery is at-least-once with stable alert ids. Every `checkpointIntervalMs`, between batches, every sink is
  * flushed (acks=all), each task's snapshot with its offsets is stored in Redis, and only then are its offsets
@@ -250,9 +244,9 @@ export class VigilService implements ServiceControl {
           client,
           topic,
           groupId: first ? this.group : `${this.group}-${topicPart(stage.name)}`,
+          // Input lines keep their bytes (a dead letter carries them as they came).
           valueEncoding: first ? 'latin1' : 'utf8',
-          ...(first ? { assigner: singleActiveAssigner(this.clock.now()) } : {}),
-          onAssignment: (change) => this.exclusive.run(() => (first ? this.assignIngest(run, change) : this.assign(run, change))),
+          onAssignment: (change) => this.exclusive.run(() => this.assign(run, change)),
           sessionTimeoutMs: 10_000,
           heartbeatIntervalMs: 1000,
           // Each change of key is a hop through Kafka: a short fetch wait keeps the hops from adding up.
@@ -313,6 +307,10 @@ export class VigilService implements ServiceControl {
     }
     const source = graph.nodes.find((n) => n.kind === 'source');
     if (source?.kind !== 'source') throw new Error('internal: compiled job without a source');
+    if (source.spec.stage !== undefined) {
+      // Lookups at the source would see records in the order partitions interleave, which differs between runs.
+      throw new UserError('the job cannot be spread over processes: a stream looks things up by different keys (give each `enrich` stream lookups that take the same arguments, one stream per key)');
+    }
     this.sourceSpec = source.spec;
   }
 
@@ -355,8 +353,7 @@ export class VigilService implements ServiceControl {
   private expectedProducers(exchange: string): string[] {
     const out: string[] = [];
     for (const { stage, writers } of this.topology?.producers.get(exchange) ?? []) {
-      // The source stage is one task (see the class comment).
-      const partitions = stage === 'source' ? 1 : this.repartitions;
+      const partitions = stage === 'source' ? this.inputPartitions : this.repartitions;
       for (let p = 0; p < partitions; p++) for (let w = 0; w < writers; w++) out.push(producerId(stage, p, w));
     }
     return out;
@@ -404,22 +401,6 @@ export class VigilService implements ServiceControl {
     run.joined = true;
   }
 
-  /** The ingest task runs every input partition this member was given: all of them, or none while standing by. */
-  private async assignIngest(run: StageRun, change: AssignmentChange): Promise<void> {
-    const old = run.tasks.get(0);
-    if (old !== undefined && change.assigned.length === 0 && change.revoked.length === 0) return;
-    run.tasks.delete(0);
-    await old?.task.close();
-    if (change.partitions.length > 0) {
-      const t = this.buildTask(run, 0);
-      await this.restore(t);
-      run.tasks.set(0, t);
-    } else {
-      this.log.info('vigil serve: the input is read by another member of the group; running keyed stages only');
-    }
-    run.joined = true;
-  }
-
   private async restore(t: TaskRun): Promise<void> {
     const cp = await this.restorePoint(t.stage.stage.name, t.partition);
     if (cp === null) return;
@@ -450,17 +431,17 @@ export class VigilService implements ServiceControl {
     const { stage } = run;
     const id = `${stage.name}#${partition}`;
     const source = run.source;
-    let feed: PartitionFeed<string> | null = null;
+    const feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
+    const base = this.sourceSpec as SourceSpec<unknown, unknown>;
     let task: Task | undefined;
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
-      const base = this.sourceSpec as SourceSpec<unknown, unknown>;
       const parse = recordParser({ check: trafficCheck(this.program.registry), watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
-      // Records leave in event-time order even without lookups, so a replay writes the repartition topics alike.
-      spec = { ...base, source: new KafkaLines(source), deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], stage: base.stage ?? IN_EVENT_TIME_ORDER };
+      spec = { source: feed, deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], eventTime: base.eventTime, watermarks: base.watermarks };
     } else {
-      feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
+      const exchange = (this.topology as Topology).graph.nodes[stage.root];
+      const lookups = exchange?.kind === 'exchange' ? exchange.stage : undefined;
       let at = 0;
       spec = {
         source: reader,
@@ -471,9 +452,15 @@ export class VigilService implements ServiceControl {
             ctx.record(item.v);
           }
         }) as SourceSpec<unknown, unknown>['deserialize'],
-        // Event time travels with each record; only the producers' watermarks move the watermark.
-        eventTime: { extract: () => at, describe: () => 'a repartitioned record without event time' },
+        // Event time travels with each record; only the producers' watermarks move the watermark. Records of one
+        // millisecond reach lookups in the source's tie order (record ids), whatever order they arrived in.
+        eventTime: {
+          extract: () => at,
+          describe: () => 'a repartitioned record without event time',
+          ...(base.eventTime.compareTies === undefined ? {} : { compareTies: base.eventTime.compareTies }),
+        },
         watermarks: { outOfOrdernessMs: Number.POSITIVE_INFINITY },
+        ...(lookups === undefined ? {} : { stage: lookups }),
       };
     }
     const writers: ExchangeWriter[] = [];
@@ -494,15 +481,6 @@ export class VigilService implements ServiceControl {
   private async pass(): Promise<boolean> {
     let worked = false;
     for (const run of this.stages) {
-      const ingest = run.stage.name === 'source' ? run.tasks.get(0) : undefined;
-      if (ingest !== undefined) {
-        if ((await ingest.task.step()) === 'batch') {
-          ingest.lastInput = this.clock.now();
-          ingest.dirty = true;
-          worked = true;
-        }
-        continue;
-      }
       const polled = await run.source.poll();
       if (typeof polled === 'string') continue;
       const t = run.tasks.get(polled.partition);
@@ -510,7 +488,7 @@ export class VigilService implements ServiceControl {
       const records = polled.records;
       const lines = new Array<string>(records.length);
       for (let i = 0; i < records.length; i++) lines[i] = (records[i] as (typeof records)[number]).value;
-      t.feed?.push({ partition: polled.partition, records: lines, firstOffset: polled.firstOffset, endOfPartition: false });
+      t.feed.push({ partition: polled.partition, records: lines, firstOffset: polled.firstOffset, endOfPartition: false });
       t.lastInput = this.clock.now();
       t.dirty = true;
       await t.task.step();
@@ -522,7 +500,7 @@ export class VigilService implements ServiceControl {
       this.lastTick = now;
       const idleAfter = this.sourceSpec?.watermarks.idleTimeoutMs;
       for (const t of this.allTasks()) {
-        if (t.feed !== null && t.feed.pending === 0) await t.task.step();
+        if (t.feed.pending === 0) await t.task.step();
         if (idleAfter !== undefined && now - t.lastInput >= idleAfter) for (const w of t.writers) w.markIdle();
       }
     }
@@ -588,8 +566,7 @@ export class VigilService implements ServiceControl {
         const cp = t.task.snapshot();
         const saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
         bytes += saved.bytes;
-        // The ingest task commits every input partition it read; a keyed task its one partition.
-        const offsets = t.feed === null ? cp.source.positions : { [t.partition]: cp.source.positions[t.partition] as number };
+        const offsets = { [t.partition]: cp.source.positions[t.partition] as number };
         // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
         // checkpoint's offsets, and the next checkpoint commits them.
         if (Object.values(offsets).some((o) => o !== undefined)) {
@@ -623,7 +600,7 @@ export class VigilService implements ServiceControl {
     const tasks: TaskStatus[] = [...this.allTasks()].map((t) => ({
       id: t.id,
       topic: t.stage.topic,
-      partitions: t.feed === null ? t.stage.source.partitions() : [t.partition],
+      partitions: [t.partition],
       watermark: Number.isFinite(t.task.watermark) ? t.task.watermark : null,
       lastCheckpoint: t.lastCheckpoint,
     }));

@@ -1,6 +1,8 @@
 import { plainRecordFactory, type BatchStage, type Output } from '../../core/index.js';
+import type * as A from '../ast.js';
 import type { CheckedStream } from '../checked.js';
 import type { Value } from '../functions.js';
+import { printExpr } from '../print.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
 import type { BatchLookup } from './lookups.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
@@ -35,16 +37,23 @@ class EnrichedStream {
     readonly name: string,
     readonly where: ((s: RecordScope) => boolean) | null,
     readonly steps: readonly Step[],
+    /** The arguments every lookup of the stream takes, when they all take the same: the key its lookups are by. */
+    readonly key: readonly A.Expr[] | null,
   ) {
     this.results = steps.map(() => NO_RESULTS);
   }
 }
 
 /**
- * The `enrich` lookups of a job: one batch stage run before the operators (one call per lookup per batch; only on
- * streams read straight from the source, and only for records that pass the stream's `where`), and per enriching
- * stream the step that puts the results on its records. Results are kept beside the records (not written onto them:
- * the source's records are shared by every stream) until the enriching stream copies them onto its own records.
+ * The `enrich` lookups of a job (one call per lookup per batch, only for records that pass the stream's `where`),
+ * and per enriching stream the step that puts the results on its records. Results are kept beside the records (not
+ * written onto them: the source's records are shared by every stream) until the enriching stream copies them onto
+ * its own records.
+ *
+ * A stream whose lookups all take the same arguments (`first_seen(plate, plate_color)`) is keyed by them: its
+ * stage goes on an exchange by that key (`keyedStage`), so spread over processes each key's lookups run in the one
+ * task that owns the key, in event-time order, and the source needs no lookups at all. The others run in the
+ * source's `stage`, on streams read straight from the source.
  */
 export class EnrichPlan {
   /** Null when no stream the job builds enriches. */
@@ -69,9 +78,24 @@ export class EnrichPlan {
         steps.push({ field: e.name.name, args: e.call.args.map((a) => compileExpr(a, cx)), lookup });
       }
       const where = s.decl.where === null ? null : compileCondition(s.decl.where, cx);
-      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, where, steps));
+      const args = s.decl.enrich.map((e) => e.call.args.map((a) => printExpr(a)).join('\u0000'));
+      const key = args.every((a) => a === args[0]) && (s.decl.enrich[0]?.call.args.length ?? 0) > 0 ? (s.decl.enrich[0] as A.Enrich).call.args : null;
+      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, where, steps, key));
     }
-    this.stage = this.enriched.size === 0 ? null : enrichStage([...this.enriched.values()]);
+    const atSource = [...this.enriched.values()].filter((e) => e.key === null);
+    this.stage = atSource.length === 0 ? null : enrichStage(atSource);
+  }
+
+  /** The key a stream's lookups are by (their common arguments), or null when they run at the source. */
+  lookupKey(stream: string): readonly A.Expr[] | null {
+    return this.enriched.get(stream)?.key ?? null;
+  }
+
+  /** The stage of a stream keyed by its lookups' arguments: it goes on the exchange by that key. */
+  keyedStage(stream: string): BatchStage<Rec> {
+    const e = this.enriched.get(stream);
+    if (e?.key == null) throw new Error(`internal: stream '${stream}' has no keyed lookups`);
+    return enrichStage([e]);
   }
 
   /** The step of an enriching stream: passes the records whose lookups ran (they passed `where`), with the results. */
@@ -81,8 +105,11 @@ export class EnrichPlan {
     const copier = new RecordCopier(e.steps.map((s) => s.field));
     const results = e.results;
     return (r, ts, out) => {
-      const i = e.cursor++;
+      // Records that failed `where` may have been dropped before this step (ahead of an exchange): skip them.
+      let i = e.cursor;
+      while (i < e.batch.length && e.batch[i] !== r && e.picked[i] === -1) i++;
       if (e.batch[i] !== r) throw new Error(`internal: stream '${e.name}' got a record its enrich stage did not see, or out of order`);
+      e.cursor = i + 1;
       const p = e.picked[i] as number;
       if (p >= 0) out.collect(copier.copy(r, results, p), ts);
     };

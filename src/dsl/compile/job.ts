@@ -10,6 +10,7 @@ import {
   tumbling,
   type Clock,
   type DataStream,
+  type KeyedStream,
   type DeadLetter,
   type Deserializer,
   type EventTimeSpec,
@@ -95,6 +96,16 @@ function keyId(exprs: readonly A.Expr[], cx: ExprContext): string {
  * patterns -> sinks. Operator uids are derived from declaration and rule names (`stream:flow_1m:window`,
  * `rule:cloned-plate:cep`), so savepoints restore by name into a changed rule set.
  */
+/** A stream's `where` as a filter predicate. */
+function recordFilter(where: A.Expr, cx: ExprContext): (r: Rec) => boolean {
+  const test = compileCondition(where, cx);
+  const scope = new RecordScope();
+  return (r) => {
+    scope.event = r;
+    return test(scope);
+  };
+}
+
 export function buildJob(spec: JobSpec): JobGraph {
   return new JobCompiler(spec).build();
 }
@@ -105,6 +116,8 @@ class JobCompiler {
   private readonly lateTags = new Map<string, OutputTag<Rec>>();
   /** Key selectors by their expressions (and parameters): patterns keyed alike share one, and with it its cache. */
   private readonly keySelectors = new Map<string, (r: Rec) => Key>();
+  /** Streams read from an exchange with nothing re-keying them since: the key id they are partitioned by. */
+  private readonly partitionedBy = new Map<DataStream<Rec>, string>();
   private readonly defaultPatterns = new Map<string, ReturnType<JobCompiler['patternStream']>>();
   /** Set once the source is built (the enrich stage runs in the source). */
   private enrich: EnrichPlan | null = null;
@@ -282,16 +295,19 @@ class JobCompiler {
     // A union is one operator whose watermark is the minimum of its inputs' (Flink's union).
     if (decl.union.length > 0) s = s.union(`stream:${name}:union`, ...decl.union.map((u) => this.stream(u.name)));
     const copyEnriched = this.enrich?.copyStep(name);
-    if (copyEnriched !== undefined) {
+    const lookupKey = this.enrich?.lookupKey(name) ?? null;
+    if (copyEnriched !== undefined && lookupKey !== null) {
+      // Lookups by one key run behind an exchange by it (see EnrichPlan); what `where` drops never travels.
+      if (decl.where !== null) s = s.filter(`stream:${name}:where`, recordFilter(decl.where, cx));
+      const id = keyId(lookupKey, cx);
+      const keyed = s.keyBy(this.keySelector(lookupKey, cx), `${name}:lookup:by:${id.replace(/\u0000/g, ',')}`, (this.enrich as EnrichPlan).keyedStage(name));
+      s = keyed.partitionedStream(`stream:${name}:enrich`).flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
+      this.partitionedBy.set(s, id);
+    } else if (copyEnriched !== undefined) {
       // The stage evaluated `where` already: a record has lookup results exactly when it passed.
       s = s.flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
     } else if (decl.where !== null) {
-      const test = compileCondition(decl.where, cx);
-      const scope = new RecordScope();
-      s = s.filter(`stream:${name}:where`, (r) => {
-        scope.event = r;
-        return test(scope);
-      });
+      s = s.filter(`stream:${name}:where`, recordFilter(decl.where, cx));
     }
     if (decl.window !== null && decl.select !== null) {
       const windowed = compileWindowSelect(decl.select, cx, name);
@@ -300,7 +316,7 @@ class JobCompiler {
       // name (a repartition topic when the job is spread) stays when rules come and go.
       const direct = decl.union.length === 0 && s === this.stream(decl.from.name);
       const exchange = direct ? `${decl.from.name}:by:${decl.keyBy.map((e) => printExpr(e)).join(',')}` : undefined;
-      const keyed = s.keyBy(this.keySelector(decl.keyBy, cx), exchange);
+      const keyed = this.keyStream(s, decl.keyBy, cx, exchange);
       const out = keyed.window(`stream:${name}:window`, {
         assigner: this.assigner(decl.window),
         aggregate: windowed.aggregate,
@@ -325,6 +341,12 @@ class JobCompiler {
       case 'session':
         return session(constantNumber(w.gap, cx, 'session gap'));
     }
+  }
+
+  /** Keys `s` by `exprs`: through an exchange (named `exchange`), or none when `s` is partitioned by them already. */
+  private keyStream(s: DataStream<Rec>, exprs: readonly A.Expr[], cx: ExprContext, exchange: string | undefined): KeyedStream<Rec> {
+    const key = this.keySelector(exprs, cx);
+    return this.partitionedBy.get(s) === keyId(exprs, cx) ? s.reinterpretAsKeyed(key) : s.keyBy(key, exchange);
   }
 
   /**
@@ -378,7 +400,7 @@ class JobCompiler {
     // key, so patterns keyed alike on one stream (cloned_plate and hop on plates) share one exchange, named by what
     // it keys and by what. The key selector remembers the last record's key: the filter does not evaluate it again.
     const exchange = `${decl.from.name}:by:${keyId(decl.keyBy, cx).replace(/\u0000/g, ',')}`;
-    const keyed = input.keyBy(key, exchange).filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY);
+    const keyed = this.keyStream(input, decl.keyBy, cx, exchange).filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY);
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;
     const matches = keyed.transform(
