@@ -1,8 +1,8 @@
 /**
  * Where lookups run when a job is cut into stages (vigil serve): a stream whose lookups all take the same arguments
- * is read from an exchange by them, a pattern keyed alike reads that stream without a second exchange, and the
- * source stage then looks nothing up (so it can run one task per input partition). Lookups by different keys on
- * one stream stay at the source.
+ * is read from an exchange by them, a pattern keyed alike reads that stream without a second exchange, streams that
+ * filter one input alike share the filter and the exchange after it, and the source stage then looks nothing up
+ * (so it can run one task per input partition). Lookups by different keys on one stream stay at the source.
  */
 import { describe, expect, it } from 'vitest';
 import { compileJob, firstSeenLookup, loadTrafficProgram, trafficCheck } from '../../src/app/index.js';
@@ -19,7 +19,7 @@ function stagesOf(graph: JobGraph): Map<string, string[]> {
 }
 
 describe('lookups in a spread job', () => {
-  it('the shipped job: first_seen runs behind the vehicle exchange, first-entry reads it there, the source looks nothing up', () => {
+  it('the shipped job: first_seen runs behind the vehicle exchange, which plates and sightings share; the source looks nothing up', () => {
     const p = loadTrafficProgram({}, process.cwd());
     const graph = compileJob(
       { program: p.loaded.program, sources: p.loaded.sources, rules: p.loaded.rules, source: new ArraySource('in', [[]]), check: trafficCheck(p.registry), lookups, outputs },
@@ -27,12 +27,14 @@ describe('lookups in a spread job', () => {
     );
     const source = graph.nodes.find((n) => n.kind === 'source');
     expect(source?.kind === 'source' && source.spec.stage).toBeUndefined();
-    const exchange = graph.nodes.find((n) => n.kind === 'exchange' && n.uid === 'sightings:lookup:by:plate,plate_color');
-    expect(exchange?.kind === 'exchange' && exchange.stage !== undefined).toBe(true);
+    const vehicles = graph.nodes.filter((n) => n.kind === 'exchange' && n.uid.endsWith(':by:plate,plate_color'));
+    expect(vehicles.map((n) => n.uid)).toEqual(['plates:by:plate,plate_color']);
+    expect(vehicles[0]?.kind === 'exchange' && vehicles[0].stage !== undefined).toBe(true);
     const stages = stagesOf(graph);
-    expect(stages.get('sightings:lookup:by:plate,plate_color')).toEqual(['stream:sightings:enrich', 'rule:first-entry:keyed', 'rule:first-entry:cep', 'rule:first-entry:alert']);
-    expect(stages.get('source')).toContain('stream:sightings:where');
-    expect([...stages.keys()].filter((s) => s.startsWith('sightings:'))).toHaveLength(1);
+    expect(stages.get('plates:by:plate,plate_color')).toEqual(expect.arrayContaining(['rule:cloned-plate:cep', 'pattern:hop:cep', 'stream:sightings:enrich', 'rule:first-entry:cep']));
+    // Both streams filter the source by the same condition: one filter, one exchange.
+    expect(stages.get('source')).toContain('stream:plates:where');
+    expect(stages.get('source')).not.toContain('stream:sightings:where');
   });
 
   it('lookups by different arguments on one stream stay at the source; a pattern on a keyed enrich stream adds no exchange', () => {

@@ -118,6 +118,8 @@ class JobCompiler {
   private readonly keySelectors = new Map<string, (r: Rec) => Key>();
   /** Streams read from an exchange with nothing re-keying them since: the key id they are partitioned by. */
   private readonly partitionedBy = new Map<DataStream<Rec>, string>();
+  /** Filters by input stream and condition (see `filtered`). */
+  private readonly filters = new Map<string, DataStream<Rec>>();
   private readonly defaultPatterns = new Map<string, ReturnType<JobCompiler['patternStream']>>();
   /** Set once the source is built (the enrich stage runs in the source). */
   private enrich: EnrichPlan | null = null;
@@ -298,7 +300,7 @@ class JobCompiler {
     const lookupKey = this.enrich?.lookupKey(name) ?? null;
     if (copyEnriched !== undefined && lookupKey !== null) {
       // Lookups by one key run behind an exchange by it (see EnrichPlan); what `where` drops never travels.
-      if (decl.where !== null) s = s.filter(`stream:${name}:where`, recordFilter(decl.where, cx));
+      if (decl.where !== null) s = this.filtered(s, name, decl.where, cx);
       const id = keyId(lookupKey, cx);
       const keyed = s.keyBy(this.keySelector(lookupKey, cx), `${name}:lookup:by:${id.replace(/\u0000/g, ',')}`, (this.enrich as EnrichPlan).keyedStage(name));
       s = keyed.partitionedStream(`stream:${name}:enrich`).flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
@@ -307,7 +309,7 @@ class JobCompiler {
       // The stage evaluated `where` already: a record has lookup results exactly when it passed.
       s = s.flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
     } else if (decl.where !== null) {
-      s = s.filter(`stream:${name}:where`, recordFilter(decl.where, cx));
+      s = this.filtered(s, name, decl.where, cx);
     }
     if (decl.window !== null && decl.select !== null) {
       const windowed = compileWindowSelect(decl.select, cx, name);
@@ -341,6 +343,21 @@ class JobCompiler {
       case 'session':
         return session(constantNumber(w.gap, cx, 'session gap'));
     }
+  }
+
+  /**
+   * `where` on a stream. Streams that filter one input by the same condition share the filter, and so any exchange
+   * after it: `plates` and `sightings` (both `from passes where plate_readable`, keyed by vehicle) cross one
+   * repartition topic, not two.
+   */
+  private filtered(s: DataStream<Rec>, name: string, where: A.Expr, cx: ExprContext): DataStream<Rec> {
+    const id = `${s.ref.node}\u0000${s.ref.tag ?? ''}\u0000${printExpr(where)}`;
+    let out = this.filters.get(id);
+    if (out === undefined) {
+      out = s.filter(`stream:${name}:where`, recordFilter(where, cx));
+      this.filters.set(id, out);
+    }
+    return out;
   }
 
   /** Keys `s` by `exprs`: through an exchange (named `exchange`), or none when `s` is partitioned by them already. */
