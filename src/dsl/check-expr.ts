@@ -74,6 +74,8 @@ export class ExprChecker {
   private infer(e: A.Expr, scope: Scope): Type {
     switch (e.kind) {
       case 'number':
+        // 1e400 lexes as Infinity: refused here so no parameter default or constant is non-finite.
+        if (!Number.isFinite(e.value)) this.error(e.pos, 'this number is too large (not a finite number)');
         return 'number';
       case 'string':
         return 'string';
@@ -82,6 +84,7 @@ export class ExprChecker {
       case 'null':
         return 'null';
       case 'duration':
+        if (!Number.isFinite(e.ms)) this.error(e.pos, 'this duration is too large (not a finite number of milliseconds)');
         return 'duration';
       case 'field':
         return this.field(e, scope);
