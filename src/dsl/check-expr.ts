@@ -45,6 +45,8 @@ export interface CheckTables {
   readonly bindings: Map<A.FieldRef | A.MemberRef, Binding>;
   readonly aggregates: Map<A.Aggregate, AggregateBinding>;
   readonly calls: Map<A.Call, FunctionSignature>;
+  /** Expressions already reported (a wrong use of a `let`): typed unknown and not checked again. */
+  readonly silenced: Set<A.Expr>;
 }
 
 export const NO_PARAMS: ReadonlyMap<string, ParamInfo> = new Map();
@@ -66,7 +68,7 @@ export class ExprChecker {
   }
 
   expr(e: A.Expr, scope: Scope): Type {
-    const t = this.infer(e, scope);
+    const t = this.out.silenced.has(e) ? 'unknown' : this.infer(e, scope);
     this.out.types.set(e, t);
     return t;
   }

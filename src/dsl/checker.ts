@@ -9,6 +9,7 @@ import type {
 } from './checked.js';
 import { constantValue, containsAggregate, literalValue, sameExpr } from './constants.js';
 import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
+import { expandLets } from './lets.js';
 import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
 import { didYouMean } from './suggest.js';
@@ -49,7 +50,9 @@ const OPEN_EMPTY: Schema = { open: true, fields: new Map() };
 type Declared = A.SourceDecl | A.StreamDecl | A.PatternDecl;
 
 class Checker {
-  readonly tables: CheckTables = { errors: [], types: new Map(), bindings: new Map(), aggregates: new Map(), calls: new Map() };
+  readonly tables: CheckTables = {
+    errors: [], types: new Map(), bindings: new Map(), aggregates: new Map(), calls: new Map(), silenced: new Set(),
+  };
   private readonly ex: ExprChecker;
   private readonly functions: FunctionRegistry;
   private readonly lookups: LookupRegistry;
@@ -405,7 +408,8 @@ class Checker {
 
   // ------------------------------------------------------------ patterns
 
-  private checkPattern(decl: A.PatternDecl): void {
+  private checkPattern(declared: A.PatternDecl): void {
+    const decl = expandLets(declared, (n) => this.functions.has(n) || this.lookups.has(n), this.tables.errors, this.tables.silenced);
     const name = decl.name.name;
     const params = this.params(decl.params);
     const input = this.input(decl.from, name, decl);
@@ -463,7 +467,7 @@ class Checker {
     const variables = [...vars.values()].map((v) => ({ ...v, condition: defined.get(v.name)?.cond ?? null }));
     // Read as a stream (`stream s = from <pattern>`), a pattern's records are its emit payloads.
     const output: Schema = { open: false, fields: new Map((decl.emit?.entries ?? []).map((e) => [e.key, this.tables.types.get(e.value) ?? 'unknown'])) };
-    if (this.decls.get(name) === decl) this.schemas.set(name, output);
+    if (this.decls.get(name) === declared) this.schemas.set(name, output);
     this.patterns.set(name, { decl, input, params: [...params.values()], variables, output });
   }
 
