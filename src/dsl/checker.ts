@@ -10,6 +10,7 @@ import type {
 import { constantValue, containsAggregate, literalValue, sameExpr } from './constants.js';
 import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
 import { expandLets } from './lets.js';
+import { MAX_QUANTIFIER_COUNT } from './limits.js';
 import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
 import { didYouMean } from './suggest.js';
@@ -572,6 +573,8 @@ class Checker {
       this.error(q.pos, `'${text}' can never match: the upper bound ${q.max} is below the lower bound ${q.min}`);
     } else if (q.max === 0) {
       this.error(q.pos, `'${text}' can never match an event; remove the term or use '${t.variable.name}?'`);
+    } else if (Math.max(q.min, q.max ?? 0) > MAX_QUANTIFIER_COUNT) {
+      this.error(q.pos, `the counts in '${text}' are too large: at most ${MAX_QUANTIFIER_COUNT} (each counted event is a state of the matcher)`);
     }
   }
 

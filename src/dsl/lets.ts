@@ -8,6 +8,7 @@
  */
 import { type Expr, type LetDef, type Name, type PatternDecl, mapChildren } from './ast.js';
 import { type DslError, errorAt } from './errors.js';
+import { tooDeep, tooDeepMessage } from './limits.js';
 
 interface Expanded {
   readonly def: LetDef;
@@ -52,7 +53,16 @@ export function expandLets(
     if (previous === undefined) lets.set(n, { def, body });
   }
   const ex = new Expander(lets, new Map(), errors, silenced, null);
-  const e = (x: Expr): Expr => ex.expand(x, new Set());
+  const e = (x: Expr): Expr => {
+    const expanded = ex.expand(x, new Set());
+    // Each body is within the limit, but a use nests one inside another.
+    const deep = tooDeep(expanded);
+    if (deep !== null) {
+      errors.push(errorAt(deep.pos, `${tooDeepMessage(deep)}, once its lets are expanded`));
+      silenced.add(expanded);
+    }
+    return expanded;
+  };
   return {
     ...decl,
     lets: [],
