@@ -6,7 +6,7 @@ import type * as A from './ast.js';
 import type { AggregateBinding, Binding, ParamInfo, Schema, VariableInfo } from './checked.js';
 import { type DslError, type Located, errorAt } from './errors.js';
 import { type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, paramType } from './functions.js';
-import { printString } from './print.js';
+import { printExpr, printString } from './print.js';
 import { didYouMean } from './suggest.js';
 import { type Type, assignable, describeType, isNumeric, join } from './types.js';
 
@@ -330,7 +330,11 @@ export class ExprChecker {
       const want = paramType(sig, i);
       if (!assignable(t, want)) {
         const arg = e.args[i] as A.Expr;
-        this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}`);
+        // hours(ts) was once the way to the hour of the day; it is a count of hours since 1970.
+        const hint = want === 'duration' && t === 'timestamp'
+          ? ` (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(${printExpr(arg)})`
+          : '';
+        this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}${hint}`);
       }
     });
     return types;

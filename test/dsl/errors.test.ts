@@ -185,7 +185,7 @@ const cases: readonly BadCase[] = [
     name: "argument type",
     source: "source passes\n  event time ts\nstream s = from passes where hours(\"x\") > 1",
     expected: [
-      "bad.pattern:3:36: argument 1 of 'hours' must be a number, got a string\nstream s = from passes where hours(\"x\") > 1\n                                   ^",
+      "bad.pattern:3:36: argument 1 of 'hours' must be a duration, got a string\nstream s = from passes where hours(\"x\") > 1\n                                   ^",
     ],
   },
   {
