@@ -373,9 +373,7 @@ export class ExprChecker {
       const info = this.variable({ kind: 'name', name: arg.name, pos: arg.pos }, scope);
       if (info === null) return 'number';
       this.out.types.set(arg, 'number');
-      if (!info.repeating && !info.optional) {
-        this.error(e.pos, `count(${info.name}) is always 1: '${info.name}' matches exactly one event`);
-      }
+      // count(v) of a single, mandatory variable is always 1: legal in Flink, so the linter warns (lint/dubious.ts).
       this.out.aggregates.set(e, this.variableAggregate(e, info, null, 'number', scope));
       return 'number';
     }
@@ -387,9 +385,7 @@ export class ExprChecker {
     if (info === null) return 'unknown';
     const t = this.memberField(arg, scope);
     this.out.types.set(arg, t);
-    if (!info.repeating) {
-      this.error(e.pos, `'${fn}(${info.name}.${arg.field})' is pointless: '${info.name}' matches at most one event; use ${info.name}.${arg.field}`);
-    }
+    // fn(v.f) of a variable that matches at most one event is v.f: legal in Flink, so the linter warns.
     const type = this.aggregateType(e, t);
     this.out.aggregates.set(e, this.variableAggregate(e, info, arg.field, type, scope));
     return type;

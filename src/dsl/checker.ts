@@ -559,10 +559,8 @@ class Checker {
     if (lastStep?.connector?.kind === 'not-followed-by' && decl.within === null) {
       this.error(lastStep.connector.pos, "a pattern that ends with 'not followed by' needs 'within': otherwise it could never complete");
     }
-    if (steps.every((s) => vars.get(s.term.variable.name)?.optional === true || vars.get(s.term.variable.name)?.negated === true)) {
-      const first = steps[0];
-      if (first !== undefined) this.error(first.term.pos, 'every term of this pattern is optional, so it could match no event at all');
-    }
+    // A pattern of optional terms only is accepted, as Flink accepts it (a match still needs an event); the
+    // linter warns (lint/dubious.ts). The first term never has a connector, so it is never a 'not' term.
   }
 
   private counts(t: A.Term, q: { readonly min: number; readonly max: number | null; readonly pos: A.Pos }): void {

@@ -135,12 +135,36 @@ function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number
   const after = previous === undefined ? '' : ` after '${previous.text}'`;
   if (token !== null) {
     const terminals = expectedTerminals(parser, at);
-    const hint = token.text === '=' && terminals.includes("'=='") ? "; use '==' to compare" : '';
+    const hint = token.text === '=' && terminals.includes("'=='") ? "; use '==' to compare" : clauseOrderHint(tokens, at);
     return new DslError(file, token.line, token.col, `expected ${expected}${after}, found ${describeToken(token)}${hint}`);
   }
   // End of input: point just past the last token.
   if (previous === undefined) return new DslError(file, 1, 1, `expected ${expected}, found end of input`);
   return new DslError(file, previous.line, previous.col + previous.text.length, `expected ${expected}${after}, found end of input`);
+}
+
+/** A pattern's clauses, in the order the grammar takes them. */
+const PATTERN_CLAUSES = ['from', 'key by', 'let', 'define', 'match', 'within', 'after match', 'late into', 'emit'];
+
+/**
+ * When a pattern clause comes out of order (`emit ... within 1m`, `define ... key by`), says the order: the
+ * parser alone can only say what it expected next.
+ */
+function clauseOrderHint(tokens: readonly Token[], at: number): string {
+  const token = tokens[at];
+  const previous = tokens[at - 1];
+  if (token === undefined) return '';
+  const clause = token.text === 'by' && previous?.text === 'key' ? 'key by'
+    : token.text === 'on' ? 'emit'
+    : PATTERN_CLAUSES.find((c) => c.split(' ')[0] === token.text && c !== 'from');
+  if (clause === undefined) return '';
+  for (let i = at - 1; i >= 0; i--) {
+    const t = tokens[i] as Token;
+    if (t.type !== 'kw' || !DECLARATION_STARTS.has(t.text)) continue;
+    if (t.text !== 'pattern') return '';
+    return `; a pattern's clauses come in this order: ${PATTERN_CLAUSES.join(', ')} (and 'on timeout emit', before or after 'emit'), each at most once`;
+  }
+  return '';
 }
 
 function describeToken(t: Token): string {

@@ -97,7 +97,7 @@ describe('the language', () => {
       "night.pattern:3:36: argument 1 of 'hours' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); " +
         'for the time of day use local_hour(ts)\nstream s = from passes where hours(ts) >= 22\n                                   ^',
     ]);
-    expect(check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) => e.split('\n')[0].split(': ')[1])).toEqual([
+    expect(check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) => (e.split('\n')[0] ?? '').split(': ')[1])).toEqual([
       "argument 1 of 'minutes' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(ts)",
       "argument 1 of 'seconds' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(ts + 5m)",
     ]);
