@@ -324,3 +324,14 @@ export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
       return { ...e, entries: e.entries.map((x) => ({ ...x, value: f(x.value) })) };
   }
 }
+
+/** The output field name of a select item: its alias, a bare field's name, the aggregate's or function's name. */
+export function selectItemName(item: SelectItem, index: number): string {
+  if (item.alias !== null) return item.alias.name;
+  const e = item.expr;
+  if (e.kind === 'field') return e.name;
+  if (e.kind === 'member') return e.field;
+  if (e.kind === 'aggregate') return e.fn;
+  if (e.kind === 'call') return e.callee.name;
+  return `expr_${index + 1}`;
+}

@@ -332,7 +332,8 @@ export class ExprChecker {
         const arg = e.args[i] as A.Expr;
         // hours(ts) was once the way to the hour of the day; it is a count of hours since 1970.
         const hint = want === 'duration' && t === 'timestamp'
-          ? ` (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(${printExpr(arg)})`
+          ? ` (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); ` +
+            `for the time of day use local_hour(${printExpr(arg)})`
           : '';
         this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}${hint}`);
       }

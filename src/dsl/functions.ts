@@ -149,6 +149,23 @@ function local(name: string, f: (t: LocalTime, ts: number) => Value, returns: Ty
   };
 }
 
+/** ISO-8601 with a zone (`Z` or `+08:00`), or a date alone (UTC midnight, as JavaScript reads it). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * `timestamp("2026-03-02T00:00:00+08:00")` or `timestamp(epoch_ms)`: a point in time, so `ts - timestamp(...)`
+ * is a duration (a plain number would shift `ts` and leave a timestamp). Null for text that is no such instant.
+ */
+const timestamp: FunctionSignature = {
+  name: 'timestamp', params: ['unknown'], minArgs: 1, maxArgs: 1, returns: 'timestamp',
+  impl: (x) => {
+    if (typeof x === 'number') return Number.isFinite(x) ? x : null;
+    if (typeof x !== 'string' || !ISO_INSTANT.test(x)) return null;
+    const ms = Date.parse(x);
+    return Number.isFinite(ms) ? ms : null;
+  },
+};
+
 export interface BuiltinOptions {
   /** The IANA zone of `local_hour`, `local_minute`, `local_weekday`, `local_date` (default UTC). */
   readonly timeZone?: string;
@@ -173,6 +190,7 @@ export function builtinFunctions(options: BuiltinOptions = {}): FunctionRegistry
     .register(durationIn('hours', 3_600_000))
     .register(durationIn('minutes', 60_000))
     .register(durationIn('seconds', 1000))
+    .register(timestamp)
     .register(local('local_hour', (t, ts) => t.hour(ts), 'number', zone))
     .register(local('local_minute', (t, ts) => t.minute(ts), 'number', zone))
     .register(local('local_weekday', (t, ts) => t.weekday(ts), 'number', zone))

@@ -94,19 +94,27 @@ describe('the language', () => {
 
   test('hours() of a timestamp is refused, with the way to the hour of the day', () => {
     expect(check('stream s = from passes where hours(ts) >= 22\n').errors).toEqual([
-      "night.pattern:3:36: argument 1 of 'hours' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); " +
+      "night.pattern:3:36: argument 1 of 'hours' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); " +
         'for the time of day use local_hour(ts)\nstream s = from passes where hours(ts) >= 22\n                                   ^',
     ]);
-    expect(check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) => (e.split('\n')[0] ?? '').split(': ')[1])).toEqual([
-      "argument 1 of 'minutes' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(ts)",
-      "argument 1 of 'seconds' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts); for the time of day use local_hour(ts + 5m)",
+    expect(check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) => (e.split('\n')[0] ?? '').split(': ').slice(1).join(': '))).toEqual([
+      "argument 1 of 'minutes' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); for the time of day use local_hour(ts)",
+      "argument 1 of 'seconds' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); for the time of day use local_hour(ts + 5m)",
     ]);
     expect(check('pattern p from passes define b as hours(b.ts - a.ts) < 2 and hours(abs(ts - a.ts) + 2m) < 2 match a next b\n').errors).toEqual([]);
+    // Time since an instant: a timestamp minus a timestamp.
+    expect(check('stream s = from passes where minutes(ts - timestamp("2026-03-02T00:00:00Z")) > 1 and minutes(ts - timestamp(0)) > 1\n').errors).toEqual([]);
     // And the other way: a local hour needs a point in time, not a duration.
     expect(check('pattern p from passes define b as local_hour(b.ts - a.ts) < 2 match a next b\n').errors.map((e) => e.split('\n')[0])).toEqual([
       "night.pattern:3:46: argument 1 of 'local_hour' must be a timestamp, got a duration",
     ]);
   });
+});
+
+test('timestamp() reads ISO-8601 with a zone, a date alone, or epoch ms; anything else is null', () => {
+  const f = builtinFunctions().get('timestamp');
+  expect(['2026-03-02T00:00:00+08:00', '2026-03-02T00:00Z', '2026-03-02', '2026-03-02T00:00:00', 'soon', 5, Infinity].map((x) => f?.impl(x)))
+    .toEqual([Date.UTC(2026, 2, 1, 16), Date.UTC(2026, 2, 2), Date.UTC(2026, 2, 2), null, null, 5, null]);
 });
 
 describe('the configured zone', () => {
