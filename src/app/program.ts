@@ -63,7 +63,8 @@ const dslType = (t: DslValueType): Type => t;
  */
 export function functionsFor(registry: CheckpointRegistry | null, timeZone?: string): FunctionRegistry {
   const zone = timeZone ?? registry?.timeZone ?? 'UTC';
-  if (!isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai or UTC`);
+  // Validating a zone loads Intl's zone data; UTC needs none (the registry validated its own zone).
+  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai or UTC`);
   const functions = builtinFunctions({ timeZone: zone });
   const domain = registry === null ? trafficFunctions(CheckpointRegistry.fromJson([])) : trafficFunctions(registry);
   for (const f of domain) {

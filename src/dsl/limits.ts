@@ -21,7 +21,12 @@ export function tooDeep(e: Expr, depth = 1): Expr | null {
       children.push(c);
       return undefined;
     });
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i] as Expr, d + 1]);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i] as Expr;
+      // A leaf at an allowed depth cannot be too deep: skipping it keeps long literal lists cheap.
+      if (d + 1 <= MAX_EXPRESSION_DEPTH && isLeaf(c)) continue;
+      stack.push([c, d + 1]);
+    }
   }
   return null;
 }
@@ -29,4 +34,9 @@ export function tooDeep(e: Expr, depth = 1): Expr | null {
 export function tooDeepMessage(at: Expr): string {
   const hint = at.kind === 'binary' && at.op === 'or' ? "; for a list of values use 'x in [a, b, ...]'" : '';
   return `this expression is nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels of operators and calls)${hint}`;
+}
+
+function isLeaf(e: Expr): boolean {
+  return e.kind === 'number' || e.kind === 'string' || e.kind === 'boolean' || e.kind === 'null' || e.kind === 'duration'
+    || e.kind === 'field' || e.kind === 'member';
 }

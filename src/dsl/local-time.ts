@@ -14,19 +14,16 @@ const DAY = 86_400_000;
 const MAX_CACHED = 40_000;
 
 export class LocalTime {
-  private readonly format: Intl.DateTimeFormat;
+  /** Made on first use: the first Intl formatter with a zone loads the zone data, which costs a noticeable start-up. */
+  private format: Intl.DateTimeFormat | null = null;
   private readonly offsets = new Map<number, number>();
   private lastQuarter = NaN;
   private lastOffset = 0;
   private lastDay = NaN;
   private lastDate = '';
 
-  /** Throws a RangeError for a zone Intl does not know. */
-  constructor(readonly zone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-  }
+  /** The zone must be one Intl knows (see isTimeZone); an unknown one throws a RangeError on first use. */
+  constructor(readonly zone: string) {}
 
   /** Milliseconds to add to a UTC timestamp to read the zone's wall clock. */
   offset(ts: number): number {
@@ -73,6 +70,10 @@ export class LocalTime {
   }
 
   private compute(at: number): number {
+    this.format ??= new Intl.DateTimeFormat('en-US', {
+      timeZone: this.zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    if (this.zone === 'UTC') return 0;
     const parts: Record<string, number> = {};
     for (const p of this.format.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
     const wall = Date.UTC(parts['year'] ?? 1970, (parts['month'] ?? 1) - 1, parts['day'] ?? 1, parts['hour'] ?? 0, parts['minute'] ?? 0, parts['second'] ?? 0);
