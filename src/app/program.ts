@@ -12,6 +12,7 @@ import {
   type Type,
   type Value,
 } from '../dsl/index.js';
+import { isTimeZone } from '../dsl/local-time.js';
 import { linkRules, type LinkedRule } from '../dsl/rules/link.js';
 import { parseRuleFile } from '../dsl/rules/rule-file.js';
 import type { Rule } from '../dsl/rules/rule.js';
@@ -56,9 +57,15 @@ export function loadRegistry(path: string): CheckpointRegistry {
 
 const dslType = (t: DslValueType): Type => t;
 
-/** Built-in functions plus the traffic domain's, bound to a checkpoint registry. */
-export function functionsFor(registry: CheckpointRegistry | null): FunctionRegistry {
-  const functions = builtinFunctions();
+/**
+ * Built-in functions plus the traffic domain's, bound to a checkpoint registry. The local-time functions use
+ * `timeZone`, else the registry's zone, else UTC.
+ */
+export function functionsFor(registry: CheckpointRegistry | null, timeZone?: string): FunctionRegistry {
+  const zone = timeZone ?? registry?.timeZone ?? 'UTC';
+  // Validating a zone loads Intl's zone data; UTC needs none (the registry validated its own zone).
+  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai or UTC`);
+  const functions = builtinFunctions({ timeZone: zone });
   const domain = registry === null ? trafficFunctions(CheckpointRegistry.fromJson([])) : trafficFunctions(registry);
   for (const f of domain) {
     functions.register({
@@ -117,11 +124,13 @@ export function loadProgram(options: {
   readonly registry: CheckpointRegistry | null;
   readonly schema?: RecordSchema;
   readonly cwd: string;
+  /** The zone of local_hour and its kind; default the registry's, else UTC. */
+  readonly timeZone?: string;
 }): LoadedProgram {
   const patternSources = readSources(options.patternFiles, options.cwd);
   const ruleSources = readSources(options.ruleFiles, options.cwd);
   const checked = compileSources(patternSources, {
-    functions: functionsFor(options.registry),
+    functions: functionsFor(options.registry, options.timeZone),
     lookups: builtinLookups(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
   });

@@ -10,6 +10,8 @@ export interface ProgramPaths {
   readonly patterns?: string;
   readonly rules?: string;
   readonly checkpoints?: string;
+  /** The zone of local_hour and its kind (an IANA name); default the registry's, else UTC. */
+  readonly timeZone?: string;
 }
 
 export interface TrafficProgram {
@@ -26,6 +28,7 @@ export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficPro
     registry,
     schema: TRAFFIC_SCHEMA,
     cwd,
+    ...(paths.timeZone === undefined ? {} : { timeZone: paths.timeZone }),
   });
   return { registry, loaded };
 }

@@ -163,6 +163,18 @@ export interface StreamDecl {
 }
 
 export interface Param { readonly kind: 'param'; readonly name: Name; readonly default: Literal; readonly pos: Pos }
+/**
+ * `let impossible(x, y) = <expr>` in a pattern: a named expression, used as `impossible(a, b)` (or as a bare
+ * name when it has no parameter list). The checker expands every use in place (see lets.ts).
+ */
+export interface LetDef {
+  readonly kind: 'let';
+  readonly name: Name;
+  /** Null for `let n = e` (used as `n`); a list, possibly empty, for `let n(...) = e`. */
+  readonly params: readonly Name[] | null;
+  readonly body: Expr;
+  readonly pos: Pos;
+}
 export interface Define { readonly kind: 'define'; readonly variable: Name; readonly cond: Expr; readonly pos: Pos }
 
 export type Quantifier =
@@ -207,6 +219,7 @@ export interface PatternDecl {
   readonly params: readonly Param[];
   readonly from: Name;
   readonly keyBy: readonly Expr[];
+  readonly lets: readonly LetDef[];
   readonly defines: readonly Define[];
   readonly match: readonly Step[];
   readonly within: Expr | null;
@@ -222,5 +235,103 @@ export type Decl = SourceDecl | StreamDecl | PatternDecl;
 
 export interface Program { readonly kind: 'program'; readonly file: string; readonly decls: readonly Decl[] }
 
-export type Node = Expr | Decl | Program | Name | Enrich | WindowSpec | Select | SelectItem | Param | Define
+export type Node = Expr | Decl | Program | Name | Enrich | WindowSpec | Select | SelectItem | Param | LetDef | Define
   | Quantifier | Modifier | Term | Connector | Step | AfterMatch | ObjectEntry;
+
+// ---------------------------------------------------------------- walking expressions
+
+/**
+ * Calls `visit` on each direct sub-expression of `e`, in source order, and stops at the first truthy result,
+ * which it returns (as the TypeScript compiler's `forEachChild`). The one place that knows every kind's children.
+ */
+export function forEachChild<T>(e: Expr, visit: (child: Expr) => T | undefined): T | undefined {
+  const each = (list: readonly Expr[]): T | undefined => {
+    for (const x of list) {
+      const r = visit(x);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'null':
+    case 'duration':
+    case 'field':
+    case 'member':
+      return undefined;
+    case 'unary':
+      return visit(e.operand);
+    case 'binary':
+      return each([e.left, e.right]);
+    case 'in':
+      return visit(e.value) || each(e.items);
+    case 'between':
+      return each([e.value, e.low, e.high]);
+    case 'call':
+    case 'aggregate':
+    case 'coalesce':
+      return each(e.args);
+    case 'if':
+      return each([e.cond, e.then, e.else]);
+    case 'object':
+      return each(e.entries.map((x) => x.value));
+  }
+}
+
+/** Whether `e` or any expression inside it satisfies `test`. Iterative: deep expressions do not recurse. */
+export function someExpr(e: Expr, test: (x: Expr) => boolean): boolean {
+  const stack: Expr[] = [e];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (test(x)) return true;
+    forEachChild(x, (child) => {
+      stack.push(child);
+      return undefined;
+    });
+  }
+  return false;
+}
+
+/** A copy of `e` whose direct sub-expressions are replaced by `f` of each (the node itself is new). */
+export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'null':
+    case 'duration':
+    case 'field':
+    case 'member':
+      return { ...e };
+    case 'unary':
+      return { ...e, operand: f(e.operand) };
+    case 'binary':
+      return { ...e, left: f(e.left), right: f(e.right) };
+    case 'in':
+      return { ...e, value: f(e.value), items: e.items.map(f) };
+    case 'between':
+      return { ...e, value: f(e.value), low: f(e.low), high: f(e.high) };
+    case 'call':
+      return { ...e, args: e.args.map(f) };
+    case 'aggregate':
+      return { ...e, args: e.args.map(f) };
+    case 'coalesce':
+      return { ...e, args: e.args.map(f) };
+    case 'if':
+      return { ...e, cond: f(e.cond), then: f(e.then), else: f(e.else) };
+    case 'object':
+      return { ...e, entries: e.entries.map((x) => ({ ...x, value: f(x.value) })) };
+  }
+}
+
+/** The output field name of a select item: its alias, a bare field's name, the aggregate's or function's name. */
+export function selectItemName(item: SelectItem, index: number): string {
+  if (item.alias !== null) return item.alias.name;
+  const e = item.expr;
+  if (e.kind === 'field') return e.name;
+  if (e.kind === 'member') return e.field;
+  if (e.kind === 'aggregate') return e.fn;
+  if (e.kind === 'call') return e.callee.name;
+  return `expr_${index + 1}`;
+}

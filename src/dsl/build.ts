@@ -197,6 +197,7 @@ export function skipTo(kw: Token, which: Token, v: Token): A.AfterMatch {
 export interface PatternClauses {
   readonly params: readonly A.Param[] | null;
   readonly keyBy: readonly A.Expr[] | null;
+  readonly lets: readonly A.LetDef[] | null;
   readonly defines: readonly A.Define[] | null;
   readonly match: readonly A.Step[];
   readonly within: A.Expr | null;
@@ -206,6 +207,10 @@ export interface PatternClauses {
   readonly onTimeout: A.ObjectLit | null;
 }
 
+export function letDef(kw: Token, n: Token, params: readonly Token[] | null, body: A.Expr): A.LetDef {
+  return { kind: 'let', name: name(n), params: params === null ? null : params.map(name), body, pos: pos(kw) };
+}
+
 export function pattern(kw: Token, n: Token, from: Token, c: PatternClauses): A.PatternDecl {
   return {
     kind: 'pattern',
@@ -213,6 +218,7 @@ export function pattern(kw: Token, n: Token, from: Token, c: PatternClauses): A.
     params: c.params ?? [],
     from: name(from),
     keyBy: c.keyBy ?? [],
+    lets: c.lets ?? [],
     defines: c.defines ?? [],
     match: c.match,
     within: c.within,
@@ -229,3 +235,37 @@ export function program(file: string, decls: readonly A.Decl[]): A.Program {
 }
 
 export { DURATION_UNITS };
+
+/**
+ * A list under construction: each item points at the list before it, so adding one is O(1) (the grammar's
+ * left-recursive list rules would otherwise copy the array at every item). `items` makes the array.
+ */
+export interface Cons<T> {
+  readonly before: Cons<T> | null;
+  readonly item: T;
+}
+
+export function cons<T>(before: Cons<T> | null, item: T): Cons<T> {
+  return { before, item };
+}
+
+export function items<T>(list: Cons<T>): T[] {
+  const out: T[] = [];
+  for (let c: Cons<T> | null = list; c !== null; c = c.before) out.push(c.item);
+  return out.reverse();
+}
+
+/** The items of a packed literal list (see `packLiteralLists` in lexer.ts), as the grammar would build them. */
+export function literalItems(t: Token): A.Expr[] {
+  const out: A.Expr[] = [];
+  for (const item of t.items ?? []) {
+    const [first, second] = item;
+    if (first === undefined) continue;
+    if (second !== undefined) out.push(negate(first, second.type === 'number' ? number(second) : duration(second)));
+    else if (first.type === 'number') out.push(number(first));
+    else if (first.type === 'duration') out.push(duration(first));
+    else if (first.type === 'string') out.push(string(first));
+    else out.push(keywordLiteral(first));
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import type * as A from './ast.js';
 import type { AggregateBinding, Binding, ParamInfo, Schema, VariableInfo } from './checked.js';
 import { type DslError, type Located, errorAt } from './errors.js';
 import { type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, paramType } from './functions.js';
-import { printString } from './print.js';
+import { printExpr, printString } from './print.js';
 import { didYouMean } from './suggest.js';
 import { type Type, assignable, describeType, isNumeric, join } from './types.js';
 
@@ -45,6 +45,8 @@ export interface CheckTables {
   readonly bindings: Map<A.FieldRef | A.MemberRef, Binding>;
   readonly aggregates: Map<A.Aggregate, AggregateBinding>;
   readonly calls: Map<A.Call, FunctionSignature>;
+  /** Expressions already reported (a wrong use of a `let`): typed unknown and not checked again. */
+  readonly silenced: Set<A.Expr>;
 }
 
 export const NO_PARAMS: ReadonlyMap<string, ParamInfo> = new Map();
@@ -66,7 +68,7 @@ export class ExprChecker {
   }
 
   expr(e: A.Expr, scope: Scope): Type {
-    const t = this.infer(e, scope);
+    const t = this.out.silenced.has(e) ? 'unknown' : this.infer(e, scope);
     this.out.types.set(e, t);
     return t;
   }
@@ -74,6 +76,8 @@ export class ExprChecker {
   private infer(e: A.Expr, scope: Scope): Type {
     switch (e.kind) {
       case 'number':
+        // 1e400 lexes as Infinity: refused here so no parameter default or constant is non-finite.
+        if (!Number.isFinite(e.value)) this.error(e.pos, 'this number is too large (not a finite number)');
         return 'number';
       case 'string':
         return 'string';
@@ -82,6 +86,7 @@ export class ExprChecker {
       case 'null':
         return 'null';
       case 'duration':
+        if (!Number.isFinite(e.ms)) this.error(e.pos, 'this duration is too large (not a finite number of milliseconds)');
         return 'duration';
       case 'field':
         return this.field(e, scope);
@@ -325,7 +330,12 @@ export class ExprChecker {
       const want = paramType(sig, i);
       if (!assignable(t, want)) {
         const arg = e.args[i] as A.Expr;
-        this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}`);
+        // hours(ts) was once the way to the hour of the day; it is a count of hours since 1970.
+        const hint = want === 'duration' && t === 'timestamp'
+          ? ` (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); ` +
+            `for the time of day use local_hour(${printExpr(arg)})`
+          : '';
+        this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}${hint}`);
       }
     });
     return types;
@@ -364,9 +374,7 @@ export class ExprChecker {
       const info = this.variable({ kind: 'name', name: arg.name, pos: arg.pos }, scope);
       if (info === null) return 'number';
       this.out.types.set(arg, 'number');
-      if (!info.repeating && !info.optional) {
-        this.error(e.pos, `count(${info.name}) is always 1: '${info.name}' matches exactly one event`);
-      }
+      // count(v) of a single, mandatory variable is always 1: legal in Flink, so the linter warns (lint/dubious.ts).
       this.out.aggregates.set(e, this.variableAggregate(e, info, null, 'number', scope));
       return 'number';
     }
@@ -378,9 +386,7 @@ export class ExprChecker {
     if (info === null) return 'unknown';
     const t = this.memberField(arg, scope);
     this.out.types.set(arg, t);
-    if (!info.repeating) {
-      this.error(e.pos, `'${fn}(${info.name}.${arg.field})' is pointless: '${info.name}' matches at most one event; use ${info.name}.${arg.field}`);
-    }
+    // fn(v.f) of a variable that matches at most one event is v.f: legal in Flink, so the linter warns.
     const type = this.aggregateType(e, t);
     this.out.aggregates.set(e, this.variableAggregate(e, info, arg.field, type, scope));
     return type;

@@ -9,6 +9,8 @@ import type {
 } from './checked.js';
 import { constantValue, containsAggregate, literalValue, sameExpr } from './constants.js';
 import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
+import { expandLets } from './lets.js';
+import { MAX_QUANTIFIER_COUNT } from './limits.js';
 import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
 import { didYouMean } from './suggest.js';
@@ -49,7 +51,9 @@ const OPEN_EMPTY: Schema = { open: true, fields: new Map() };
 type Declared = A.SourceDecl | A.StreamDecl | A.PatternDecl;
 
 class Checker {
-  readonly tables: CheckTables = { errors: [], types: new Map(), bindings: new Map(), aggregates: new Map(), calls: new Map() };
+  readonly tables: CheckTables = {
+    errors: [], types: new Map(), bindings: new Map(), aggregates: new Map(), calls: new Map(), silenced: new Set(),
+  };
   private readonly ex: ExprChecker;
   private readonly functions: FunctionRegistry;
   private readonly lookups: LookupRegistry;
@@ -405,7 +409,8 @@ class Checker {
 
   // ------------------------------------------------------------ patterns
 
-  private checkPattern(decl: A.PatternDecl): void {
+  private checkPattern(declared: A.PatternDecl): void {
+    const decl = expandLets(declared, (n) => this.functions.has(n) || this.lookups.has(n), this.tables.errors, this.tables.silenced);
     const name = decl.name.name;
     const params = this.params(decl.params);
     const input = this.input(decl.from, name, decl);
@@ -463,7 +468,7 @@ class Checker {
     const variables = [...vars.values()].map((v) => ({ ...v, condition: defined.get(v.name)?.cond ?? null }));
     // Read as a stream (`stream s = from <pattern>`), a pattern's records are its emit payloads.
     const output: Schema = { open: false, fields: new Map((decl.emit?.entries ?? []).map((e) => [e.key, this.tables.types.get(e.value) ?? 'unknown'])) };
-    if (this.decls.get(name) === decl) this.schemas.set(name, output);
+    if (this.decls.get(name) === declared) this.schemas.set(name, output);
     this.patterns.set(name, { decl, input, params: [...params.values()], variables, output });
   }
 
@@ -554,10 +559,8 @@ class Checker {
     if (lastStep?.connector?.kind === 'not-followed-by' && decl.within === null) {
       this.error(lastStep.connector.pos, "a pattern that ends with 'not followed by' needs 'within': otherwise it could never complete");
     }
-    if (steps.every((s) => vars.get(s.term.variable.name)?.optional === true || vars.get(s.term.variable.name)?.negated === true)) {
-      const first = steps[0];
-      if (first !== undefined) this.error(first.term.pos, 'every term of this pattern is optional, so it could match no event at all');
-    }
+    // A pattern of optional terms only is accepted, as Flink accepts it (a match still needs an event); the
+    // linter warns (lint/dubious.ts). The first term never has a connector, so it is never a 'not' term.
   }
 
   private counts(t: A.Term, q: { readonly min: number; readonly max: number | null; readonly pos: A.Pos }): void {
@@ -568,6 +571,8 @@ class Checker {
       this.error(q.pos, `'${text}' can never match: the upper bound ${q.max} is below the lower bound ${q.min}`);
     } else if (q.max === 0) {
       this.error(q.pos, `'${text}' can never match an event; remove the term or use '${t.variable.name}?'`);
+    } else if (Math.max(q.min, q.max ?? 0) > MAX_QUANTIFIER_COUNT) {
+      this.error(q.pos, `the counts in '${text}' are too large: at most ${MAX_QUANTIFIER_COUNT} (each counted event is a state of the matcher)`);
     }
   }
 

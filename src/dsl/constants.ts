@@ -1,5 +1,6 @@
 /** Constant values and structural helpers over expressions, shared by the checker and the compiler. */
 import type * as A from './ast.js';
+import { someExpr } from './ast.js';
 import type { ParamInfo } from './checked.js';
 import type { Value } from './functions.js';
 
@@ -51,27 +52,7 @@ export function constantValue(e: A.Expr, params: ReadonlyMap<string, ParamInfo>)
 }
 
 export function containsAggregate(e: A.Expr): boolean {
-  switch (e.kind) {
-    case 'aggregate':
-      return true;
-    case 'number': case 'string': case 'boolean': case 'null': case 'duration': case 'field': case 'member':
-      return false;
-    case 'unary':
-      return containsAggregate(e.operand);
-    case 'binary':
-      return containsAggregate(e.left) || containsAggregate(e.right);
-    case 'in':
-      return containsAggregate(e.value) || e.items.some(containsAggregate);
-    case 'between':
-      return [e.value, e.low, e.high].some(containsAggregate);
-    case 'call':
-    case 'coalesce':
-      return e.args.some(containsAggregate);
-    case 'if':
-      return [e.cond, e.then, e.else].some(containsAggregate);
-    case 'object':
-      return e.entries.some((x) => containsAggregate(x.value));
-  }
+  return someExpr(e, (x) => x.kind === 'aggregate');
 }
 
 /** Structural equality of expressions, ignoring positions (for "is this select item a key?"). */

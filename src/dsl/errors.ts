@@ -36,9 +36,19 @@ export function formatDslError(error: DslError, source: string): string {
   return `${error.file}:${error.line}:${error.col}: ${error.message}\n${text}\n${prefix}^`;
 }
 
-/** Errors in reading order: by file, then line, then column. */
+/**
+ * Errors in reading order: by file, then line, then column; without repeats (a `let` body used twice is checked
+ * twice, and an error in it would otherwise be reported at the same place once per use).
+ */
 export function sortErrors(errors: readonly DslError[]): DslError[] {
-  return [...errors].sort(
+  const seen = new Set<string>();
+  const unique = errors.filter((e) => {
+    const key = `${e.file}\0${e.line}\0${e.col}\0${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col,
   );
 }

@@ -4,6 +4,7 @@
  * `enrich` lookups are a separate, asynchronous kind: the checker needs only their signatures; the
  * implementation is bound by whoever runs the job (in memory or Redis).
  */
+import { type LocalTime, localTime } from './local-time.js';
 import type { Type } from './types.js';
 
 /** A run-time value of the language. Objects are emit payloads. */
@@ -135,7 +136,44 @@ const round: FunctionSignature = {
   },
 };
 
-export function builtinFunctions(): FunctionRegistry {
+/** Durations to a number of hours, minutes, seconds: a timestamp is refused by the checker (use local_hour). */
+function durationIn(name: string, ms: number): FunctionSignature {
+  return { ...num1(name, (x) => x / ms), params: ['duration'] };
+}
+
+/** `local_hour(ts)` and its kind, in the configured zone; null for a null or non-finite time. */
+function local(name: string, f: (t: LocalTime, ts: number) => Value, returns: Type, zone: LocalTime): FunctionSignature {
+  return {
+    name, params: ['timestamp'], minArgs: 1, maxArgs: 1, returns,
+    impl: (ts) => (typeof ts === 'number' && Number.isFinite(ts) ? f(zone, ts) : null),
+  };
+}
+
+/** ISO-8601 with a zone (`Z` or `+08:00`), or a date alone (UTC midnight, as JavaScript reads it). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * `timestamp("2026-03-02T00:00:00+08:00")` or `timestamp(epoch_ms)`: a point in time, so `ts - timestamp(...)`
+ * is a duration (a plain number would shift `ts` and leave a timestamp). Null for text that is no such instant.
+ */
+const timestamp: FunctionSignature = {
+  name: 'timestamp', params: ['unknown'], minArgs: 1, maxArgs: 1, returns: 'timestamp',
+  impl: (x) => {
+    if (typeof x === 'number') return Number.isFinite(x) ? x : null;
+    if (typeof x !== 'string' || !ISO_INSTANT.test(x)) return null;
+    const ms = Date.parse(x);
+    return Number.isFinite(ms) ? ms : null;
+  },
+};
+
+export interface BuiltinOptions {
+  /** The IANA zone of `local_hour`, `local_minute`, `local_weekday`, `local_date` (default UTC). */
+  readonly timeZone?: string;
+}
+
+/** Throws a RangeError for a time zone Intl does not know. */
+export function builtinFunctions(options: BuiltinOptions = {}): FunctionRegistry {
+  const zone = localTime(options.timeZone ?? 'UTC');
   return new FunctionRegistry()
     .register(num1('abs', Math.abs, sameNumeric))
     .register(round)
@@ -149,9 +187,14 @@ export function builtinFunctions(): FunctionRegistry {
     .register(str2('contains', (s, p) => s.includes(p)))
     .register(str2('starts_with', (s, p) => s.startsWith(p)))
     .register(str2('ends_with', (s, p) => s.endsWith(p)))
-    .register(num1('hours', (ms) => ms / 3_600_000))
-    .register(num1('minutes', (ms) => ms / 60_000))
-    .register(num1('seconds', (ms) => ms / 1000));
+    .register(durationIn('hours', 3_600_000))
+    .register(durationIn('minutes', 60_000))
+    .register(durationIn('seconds', 1000))
+    .register(timestamp)
+    .register(local('local_hour', (t, ts) => t.hour(ts), 'number', zone))
+    .register(local('local_minute', (t, ts) => t.minute(ts), 'number', zone))
+    .register(local('local_weekday', (t, ts) => t.weekday(ts), 'number', zone))
+    .register(local('local_date', (t, ts) => t.date(ts), 'string', zone));
 }
 
 /** `first_seen(key, ...)`: true for the earliest sighting of the key (several arguments form one key). */

@@ -34,7 +34,7 @@ unionClause -> "union" %ident                                       {% (d) => d[
 
 whereClause -> "where" expr                                         {% (d) => d[1] %}
 enrichClause -> "enrich" %ident "=" %ident "(" args ")"             {% (d) => b.enrich(d[0], d[1], b.plainCall(d[3], d[5])) %}
-keyByClause -> "key" "by" exprList                                  {% (d) => d[2] %}
+keyByClause -> "key" "by" exprList                                  {% (d) => b.items(d[2]) %}
 latenessClause -> "allowed" "lateness" expr                         {% (d) => d[2] %}
 lateIntoClause -> "late" "into" %ident                              {% (d) => d[2] %}
 
@@ -55,10 +55,21 @@ selectItem -> expr                                                  {% (d) => b.
 
 # ------------------------------------------------------------------ pattern
 
-patternDecl -> "pattern" %ident paramList:? "from" %ident keyByClause:? defineClause:? matchClause
-               withinClause:? afterMatchClause:? lateIntoClause:? emitClause:? timeoutClause:?
-    {% (d) => b.pattern(d[0], d[1], d[4], { params: d[2], keyBy: d[5], defines: d[6], match: d[7], within: d[8],
-                                            afterMatch: d[9], lateInto: d[10], emit: d[11], onTimeout: d[12] }) %}
+patternDecl -> "pattern" %ident paramList:? "from" %ident keyByClause:? letClause:* defineClause:? matchClause
+               withinClause:? afterMatchClause:? lateIntoClause:? emits
+    {% (d) => b.pattern(d[0], d[1], d[4], { params: d[2], keyBy: d[5], lets: d[6], defines: d[7], match: d[8], within: d[9],
+                                            afterMatch: d[10], lateInto: d[11], emit: d[12][0], onTimeout: d[12][1] }) %}
+
+# `let name(p, q) = expr` / `let name = expr`: named expressions of the pattern (expanded by the checker).
+letClause -> "let" %ident "=" expr                                  {% (d) => b.letDef(d[0], d[1], null, d[3]) %}
+           | "let" %ident "(" ")" "=" expr                          {% (d) => b.letDef(d[0], d[1], [], d[5]) %}
+           | "let" %ident "(" letParams ")" "=" expr                {% (d) => b.letDef(d[0], d[1], b.items(d[3]), d[6]) %}
+letParams -> %ident                                                 {% (d) => b.cons(null, d[0]) %}
+           | letParams "," %ident                                   {% (d) => b.cons(d[0], d[2]) %}
+
+# [emit, on timeout emit], in either order.
+emits -> emitClause:? timeoutClause:?                               {% (d) => [d[0], d[1]] %}
+       | timeoutClause emitClause                                   {% (d) => [d[1], d[0]] %}
 
 paramList -> "(" ")"                                                {% () => [] %}
            | "(" params ")"                                         {% (d) => d[1] %}
@@ -143,7 +154,8 @@ compare -> sum                                                      {% id %}
 compareOp -> "==" {% id %} | "!=" {% id %} | "<" {% id %} | "<=" {% id %} | ">" {% id %} | ">=" {% id %}
 
 list -> "[" "]"                                                     {% () => [] %}
-      | "[" exprList "]"                                            {% (d) => d[1] %}
+      | "[" exprList "]"                                            {% (d) => b.items(d[1]) %}
+      | "[" %literals "]"                                           {% (d) => b.literalItems(d[1]) %}
 
 sum -> sum "+" product                                              {% (d) => b.binary(d[0], d[1], d[2]) %}
      | sum "-" product                                              {% (d) => b.binary(d[0], d[1], d[2]) %}
@@ -169,15 +181,16 @@ primary ->
   | object                                                          {% id %}
 
 args -> null                                                        {% () => [] %}
-      | exprList                                                    {% id %}
-exprList -> expr                                                    {% (d) => [d[0]] %}
-          | exprList "," expr                                       {% (d) => [...d[0], d[2]] %}
+      | exprList                                                    {% (d) => b.items(d[0]) %}
+# A cons list: copying the array at every item would make a long list quadratic.
+exprList -> expr                                                    {% (d) => b.cons(null, d[0]) %}
+          | exprList "," expr                                       {% (d) => b.cons(d[0], d[2]) %}
 
 object -> "{" "}"                                                   {% (d) => b.object(d[0], []) %}
-        | "{" entries "}"                                           {% (d) => b.object(d[0], d[1]) %}
-        | "{" entries "," "}"                                       {% (d) => b.object(d[0], d[1]) %}
-entries -> entry                                                    {% (d) => [d[0]] %}
-         | entries "," entry                                        {% (d) => [...d[0], d[2]] %}
+        | "{" entries "}"                                           {% (d) => b.object(d[0], b.items(d[1])) %}
+        | "{" entries "," "}"                                       {% (d) => b.object(d[0], b.items(d[1])) %}
+entries -> entry                                                    {% (d) => b.cons(null, d[0]) %}
+         | entries "," entry                                        {% (d) => b.cons(d[0], d[2]) %}
 entry -> word ":" expr                                              {% (d) => b.entry(d[0], d[2]) %}
        | %string ":" expr                                           {% (d) => b.entry(d[0], d[2]) %}
 

@@ -3,12 +3,13 @@
  * nearley's failures into one-sentence DslErrors.
  */
 import nearley from 'nearley';
-import type { Program } from './ast.js';
+import type { Expr, Program } from './ast.js';
 import { program } from './build.js';
-import { DslError } from './errors.js';
-import { type Token, TokenStream, tokenize } from './lexer.js';
+import { DslError, sortErrors } from './errors.js';
+import { type Token, TokenStream, packLiteralLists, tokenize } from './lexer.js';
 import grammar from './generated/grammar.js';
 import { describeExpected } from './expected.js';
+import { tooDeep, tooDeepMessage } from './limits.js';
 
 export type ParseResult =
   | { readonly ok: true; readonly program: Program }
@@ -27,13 +28,17 @@ const DECLARATION_STARTS = new Set(['source', 'stream', 'pattern']);
 export function parse(source: string, file: string): ParseResult {
   let tokens: Token[];
   try {
-    tokens = tokenize(source, file);
+    tokens = packLiteralLists(tokenize(source, file));
   } catch (error) {
     if (error instanceof DslError) return { ok: false, error, errors: [error] };
     throw error;
   }
   const first = parseTokens(tokens, file);
-  if (first.ok) return { ok: true, program: program(file, first.decls) };
+  if (first.ok) {
+    const deep = tooDeepExpressions(first.decls);
+    if (deep.length > 0) return { ok: false, error: deep[0] as DslError, errors: deep };
+    return { ok: true, program: program(file, first.decls) };
+  }
   const errors = [first.error];
   let start = 0;
   let failed = first.at;
@@ -49,6 +54,31 @@ export function parse(source: string, file: string): ParseResult {
     failed = rest.at;
   }
   return { ok: false, error: first.error, errors };
+}
+
+const EXPRESSION_KINDS = new Set<string>([
+  'number', 'string', 'boolean', 'null', 'duration', 'field', 'member', 'unary', 'binary', 'in', 'between', 'call',
+  'aggregate', 'if', 'coalesce', 'object',
+]);
+
+/**
+ * An error for each expression nested beyond the limit (the checker and compiler recurse on expressions; past
+ * the limit they would run out of stack). Walks the declarations without recursion, as deep input is the point.
+ */
+function tooDeepExpressions(decls: Program['decls']): DslError[] {
+  const errors: DslError[] = [];
+  const stack: unknown[] = [...decls];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (typeof x !== 'object' || x === null) continue;
+    const kind = (x as { kind?: unknown }).kind;
+    if (typeof kind === 'string' && EXPRESSION_KINDS.has(kind)) {
+      const deep = tooDeep(x as Expr);
+      if (deep !== null) errors.push(new DslError(deep.pos.file, deep.pos.line, deep.pos.col, tooDeepMessage(deep)));
+      continue;
+    }
+    for (const v of Object.values(x)) if (typeof v === 'object' && v !== null) stack.push(v);
+  }
+  return sortErrors(errors);
 }
 
 type TokensResult =
@@ -78,7 +108,7 @@ function parseTokens(tokens: readonly Token[], file: string): TokensResult {
 
 /** How many complete parses nearley finds (tests: must be 1 for every accepted input). Throws on a syntax error. */
 export function countParses(source: string, file: string): number {
-  const parser = new nearley.Parser(compiled, { lexer: new TokenStream(tokenize(source, file)) });
+  const parser = new nearley.Parser(compiled, { lexer: new TokenStream(packLiteralLists(tokenize(source, file))) });
   parser.feed('');
   return (parser.results as unknown[]).length;
 }
@@ -105,7 +135,7 @@ function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number
   const after = previous === undefined ? '' : ` after '${previous.text}'`;
   if (token !== null) {
     const terminals = expectedTerminals(parser, at);
-    const hint = token.text === '=' && terminals.includes("'=='") ? "; use '==' to compare" : '';
+    const hint = token.text === '=' && terminals.includes("'=='") ? "; use '==' to compare" : clauseOrderHint(tokens, at);
     return new DslError(file, token.line, token.col, `expected ${expected}${after}, found ${describeToken(token)}${hint}`);
   }
   // End of input: point just past the last token.
@@ -113,9 +143,34 @@ function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number
   return new DslError(file, previous.line, previous.col + previous.text.length, `expected ${expected}${after}, found end of input`);
 }
 
+/** A pattern's clauses, in the order the grammar takes them. */
+const PATTERN_CLAUSES = ['from', 'key by', 'let', 'define', 'match', 'within', 'after match', 'late into', 'emit'];
+
+/**
+ * When a pattern clause comes out of order (`emit ... within 1m`, `define ... key by`), says the order: the
+ * parser alone can only say what it expected next.
+ */
+function clauseOrderHint(tokens: readonly Token[], at: number): string {
+  const token = tokens[at];
+  const previous = tokens[at - 1];
+  if (token === undefined) return '';
+  const clause = token.text === 'by' && previous?.text === 'key' ? 'key by'
+    : token.text === 'on' ? 'emit'
+    : PATTERN_CLAUSES.find((c) => c.split(' ')[0] === token.text && c !== 'from');
+  if (clause === undefined) return '';
+  for (let i = at - 1; i >= 0; i--) {
+    const t = tokens[i] as Token;
+    if (t.type !== 'kw' || !DECLARATION_STARTS.has(t.text)) continue;
+    if (t.text !== 'pattern') return '';
+    return `; a pattern's clauses come in this order: ${PATTERN_CLAUSES.join(', ')} (and 'on timeout emit', before or after 'emit'), each at most once`;
+  }
+  return '';
+}
+
 function describeToken(t: Token): string {
   switch (t.type) {
     case 'string': return `the string ${t.text}`;
+    case 'literals': return 'a list of literals';
     case 'number': return `the number ${t.text}`;
     case 'duration': return `the duration ${t.text}`;
     case 'ident':

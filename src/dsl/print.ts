@@ -206,6 +206,10 @@ export function printDecl(d: A.Decl): string {
       const params = d.params.map((p) => `${p.name.name} = ${printExpr(p.default)}`).join(', ');
       lines.push(`pattern ${d.name.name}(${params})`, `  from ${d.from.name}`);
       if (d.keyBy.length > 0) lines.push(`  key by ${list(d.keyBy)}`);
+      for (const l of d.lets) {
+        const params = l.params === null ? '' : `(${l.params.map((p) => p.name).join(', ')})`;
+        lines.push(`  let ${l.name.name}${params} = ${printExpr(l.body)}`);
+      }
       if (d.defines.length > 0) {
         lines.push('  define');
         for (const def of d.defines) lines.push(`    ${def.variable.name} as ${printExpr(def.cond)}`);

@@ -67,6 +67,15 @@ function checkEntry(raw: unknown, i: number, issues: string[]): Checkpoint | nul
   return issues.length === before ? (o as unknown as Checkpoint) : null;
 }
 
+function knownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Above this many checkpoints the pairwise distance cache becomes a Map instead of a dense matrix. */
 const DENSE_CACHE_LIMIT = 1024;
 
@@ -82,8 +91,15 @@ export class CheckpointRegistry {
   private readonly dense: Float64Array | null;
   private readonly sparse: Map<number, number> | null;
 
-  private constructor(list: readonly Checkpoint[]) {
+  /**
+   * The city's IANA time zone (`Asia/Shanghai`), when the registry names one (`{ "time_zone": ..., "checkpoints":
+   * [...] }`): the default zone of the language's local_hour / local_weekday / local_date.
+   */
+  readonly timeZone: string | null;
+
+  private constructor(list: readonly Checkpoint[], timeZone: string | null = null) {
     this.list = list;
+    this.timeZone = timeZone;
     list.forEach((cp, i) => {
       this.byId.set(cp.id, i);
       this.cpById.set(cp.id, cp);
@@ -102,7 +118,21 @@ export class CheckpointRegistry {
   }
 
   /** Validates a parsed registry (a JSON array); throws {@link RegistryError} naming every bad index and field. */
-  static fromJson(value: unknown, source = 'checkpoints'): CheckpointRegistry {
+  static fromJson(input: unknown, source = 'checkpoints'): CheckpointRegistry {
+    let value = input;
+    let timeZone: string | null = null;
+    // The object form adds city-wide settings: { "time_zone": "Asia/Shanghai", "checkpoints": [...] }.
+    if (typeof input === 'object' && input !== null && !Array.isArray(input) && 'checkpoints' in input) {
+      const o = input as Record<string, unknown>;
+      value = o['checkpoints'];
+      const zone = o['time_zone'];
+      if (zone !== undefined) {
+        if (typeof zone !== 'string' || !knownTimeZone(zone)) {
+          throw new RegistryError(source, [`time_zone: expected an IANA time zone such as "Asia/Shanghai", got ${describe(zone)}`]);
+        }
+        timeZone = zone;
+      }
+    }
     if (!Array.isArray(value)) throw new RegistryError(source, [`expected a JSON array of checkpoints, got ${describe(value)}`]);
     const issues: string[] = [];
     const list: Checkpoint[] = [];
@@ -120,7 +150,7 @@ export class CheckpointRegistry {
     }
     if (issues.length > 0) throw new RegistryError(source, issues);
     if (list.length === 0) throw new RegistryError(source, ['the registry is empty']);
-    return new CheckpointRegistry(list);
+    return new CheckpointRegistry(list, timeZone);
   }
 
   /** Parses registry JSON text. */

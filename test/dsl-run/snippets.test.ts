@@ -124,7 +124,7 @@ describe('Expressions', () => {
       '    contains(plate, "b") as has_b, starts_with(plate, "A") as sw, ends_with(plate, "c") as ew,\n' +
       '    round(speed / 3, 2) as third, floor(speed / 7) as fl, ceil(speed / 7) as ce, abs(0 - speed) as ab,\n' +
       '    min(speed, 70) as lo, max(speed, 70) as hi, speed % 7 as rem,\n' +
-      '    minutes(ts - 1772409600000) as mins, hours(90m) as h, seconds(1500ms) as secs\n';
+      '    minutes(ts - timestamp("2026-03-02T00:00:00Z")) as mins, hours(90m) as h, seconds(1500ms) as secs\n';
     const r = await runFiles({
       patterns: { 'f.pattern': text },
       input: [

@@ -185,7 +185,7 @@ const cases: readonly BadCase[] = [
     name: "argument type",
     source: "source passes\n  event time ts\nstream s = from passes where hours(\"x\") > 1",
     expected: [
-      "bad.pattern:3:36: argument 1 of 'hours' must be a number, got a string\nstream s = from passes where hours(\"x\") > 1\n                                   ^",
+      "bad.pattern:3:36: argument 1 of 'hours' must be a duration, got a string\nstream s = from passes where hours(\"x\") > 1\n                                   ^",
     ],
   },
   {
@@ -298,20 +298,6 @@ const cases: readonly BadCase[] = [
     source: "source passes\n  event time ts\npattern p from passes match a not followed by b",
     expected: [
       "bad.pattern:3:31: a pattern that ends with 'not followed by' needs 'within': otherwise it could never complete\npattern p from passes match a not followed by b\n                              ^",
-    ],
-  },
-  {
-    name: "aggregate over a single event",
-    source: "source passes\n  event time ts\npattern p from passes match a followed by b emit { s: sum(a.speed) }",
-    expected: [
-      "bad.pattern:3:55: 'sum(a.speed)' is pointless: 'a' matches at most one event; use a.speed\npattern p from passes match a followed by b emit { s: sum(a.speed) }\n                                                      ^",
-    ],
-  },
-  {
-    name: "count of a single event",
-    source: "source passes\n  event time ts\npattern p from passes define b as count(a) > 0 match a followed by b",
-    expected: [
-      "bad.pattern:3:35: count(a) is always 1: 'a' matches exactly one event\npattern p from passes define b as count(a) > 0 match a followed by b\n                                  ^",
     ],
   },
   {
@@ -447,13 +433,6 @@ const cases: readonly BadCase[] = [
     source: "source passes\n  event time ts\nstream s = from passes key by checkpoint window tumbling 1m select *",
     expected: [
       "bad.pattern:3:61: 'select *' cannot be used with a window; select the keys and aggregates\nstream s = from passes key by checkpoint window tumbling 1m select *\n                                                            ^",
-    ],
-  },
-  {
-    name: "all optional",
-    source: "source passes\n  event time ts\npattern p from passes match a? followed by b*",
-    expected: [
-      "bad.pattern:3:29: every term of this pattern is optional, so it could match no event at all\npattern p from passes match a? followed by b*\n                            ^",
     ],
   },
   {

@@ -141,6 +141,8 @@ const pattern = fc
     params: fc.array(fc.tuple(name, literal).map(([n, d]): A.Param => ({ kind: 'param', name: n, default: d, pos: P })), { maxLength: 2 }),
     from: name,
     keyBy: fc.array(expr, { maxLength: 2 }),
+    lets: fc.array(fc.tuple(name, fc.option(fc.array(name, { maxLength: 3 }), { nil: null }), expr)
+      .map(([n, params, body]): A.LetDef => ({ kind: 'let', name: n, params, body, pos: P })), { maxLength: 2 }),
     defines: fc.array(fc.tuple(name, expr).map(([variable, cond]): A.Define => ({ kind: 'define', variable, cond, pos: P })), { maxLength: 3 }),
     match, within: opt(expr), afterMatch: opt(afterMatch), lateInto: opt(name), emit: opt(object), onTimeout: opt(object),
   })

@@ -47,7 +47,10 @@ describe('CheckpointRegistry validation', () => {
   });
 
   it('refuses a non-array, an empty array and bad JSON', () => {
-    expect(issuesOf({ checkpoints: [] })[0]).toMatch(/expected a JSON array/);
+    expect(issuesOf({ points: [] })[0]).toMatch(/expected a JSON array/);
+    // The object form ({ time_zone, checkpoints }) holds the same array.
+    expect(issuesOf({ checkpoints: [] })).toEqual(['the registry is empty']);
+    expect(issuesOf({ checkpoints: {} })[0]).toMatch(/expected a JSON array/);
     expect(issuesOf([])).toEqual(['the registry is empty']);
     expect(() => CheckpointRegistry.parse('[{', 'x.json')).toThrow(/x\.json: invalid checkpoint registry:\n {2}not valid JSON/);
   });

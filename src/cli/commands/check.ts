@@ -6,15 +6,16 @@ import { formatWarning, lintProgram } from '../../dsl/lint.js';
 import { ArraySource } from '../../core/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 
-const usage = `usage: vigil check [paths...] [--checkpoints file]
+const usage = `usage: vigil check [paths...] [--checkpoints file] [--time-zone ZONE]
 
 Compiles pattern files (.pattern) and rule files (.yaml) — by default the shipped patterns/ and rules/ —
 and reports every error as file:line:col with the line and a caret. Exit 0 when clean, 1 otherwise.
+--time-zone (env VIGIL_TIME_ZONE): the zone of local_hour and its kind (default: the registry's, else UTC).
 `;
 
 export const run: Command = async (args, io) => {
   const { values, positionals } = withUsage(usage, () =>
-    parseArgs({ args: [...args], options: { checkpoints: { type: 'string' }, ...HELP }, allowPositionals: true, strict: true }),
+    parseArgs({ args: [...args], options: { checkpoints: { type: 'string' }, 'time-zone': { type: 'string' }, ...HELP }, allowPositionals: true, strict: true }),
   );
   if (values.help === true) {
     io.stdout(usage);
@@ -28,7 +29,10 @@ export const run: Command = async (args, io) => {
   if (patterns.length === 0 && ruleFiles.length === 0) throw new UserError(`no .pattern or rule files under ${paths.join(', ')}`);
   ruleFiles = ruleFiles.filter((f) => !patterns.includes(f));
   const registry = loadRegistry(values.checkpoints ?? defaultPaths.checkpoints);
-  const loaded = loadProgram({ patternFiles: patterns, ruleFiles, registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd });
+  const timeZone = values['time-zone'] ?? io.env['VIGIL_TIME_ZONE'];
+  const loaded = loadProgram({
+    patternFiles: patterns, ruleFiles, registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd, ...(timeZone === undefined ? {} : { timeZone }),
+  });
   const p = loaded.program;
   // Build the job once, reading nothing: what only the compiler can see (one source per job, enrich on streams
   // read from the source, late streams with a producer) is reported here, not first at run time.

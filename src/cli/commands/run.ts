@@ -7,7 +7,7 @@ import { summaryLine } from '../summary.js';
 const usage = `usage: vigil run --input <file.ndjson|-> [--patterns dir] [--rules dir] [--checkpoints file]
                  [--out alerts.ndjson] [--late late.ndjson] [--dead-letter dlq.ndjson]
                  [--stream NAME ...] [--unbounded] [--redis redis://host:port] [--first-seen-prefix P]
-                 [--known-vehicles truth.json]
+                 [--known-vehicles truth.json] [--time-zone ZONE]
 
 Runs a bounded input to the end in embedded mode (no Kafka or Redis) with every enabled rule, and writes
 alerts as NDJSON (stdout unless --out). Records that fail validation go to --dead-letter with the reason;
@@ -16,6 +16,8 @@ records refused as late go to --late. Each --stream NAME prints that stream's re
 truth file's known_vehicles (vehicles seen before the run). Defaults: the shipped patterns/, rules/ and fixtures/checkpoints.json.
 first_seen keeps its sightings in memory for the run, or in Redis with --redis (env VIGIL_REDIS), where they
 last across runs and processes; --first-seen-prefix names the key space (default vigil:first_seen:default:).
+--time-zone (env VIGIL_TIME_ZONE) is the IANA zone of local_hour, local_weekday and local_date (default: the
+registry's time_zone, else UTC).
 `;
 
 export const run: Command = async (args, io) => {
@@ -35,6 +37,7 @@ export const run: Command = async (args, io) => {
       redis: { type: 'string' },
         'first-seen-prefix': { type: 'string' },
         'known-vehicles': { type: 'string' },
+        'time-zone': { type: 'string' },
         ...HELP,
       }, allowPositionals: false, strict: true }),
   );
@@ -52,6 +55,7 @@ export const run: Command = async (args, io) => {
       patterns: values.patterns ?? env['VIGIL_PATTERNS'],
       rules: values.rules ?? env['VIGIL_RULES'],
       checkpoints: values.checkpoints ?? env['VIGIL_CHECKPOINTS'],
+      timeZone: values['time-zone'] ?? env['VIGIL_TIME_ZONE'],
       out: values.out,
       late: values.late,
       deadLetter: values['dead-letter'],

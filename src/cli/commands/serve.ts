@@ -12,7 +12,7 @@ export const HTTP_DEFAULTS = { port: 8080, host: '127.0.0.1', savepointDir: './s
 
 const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVICE_DEFAULTS.inputTopic}] [--group ${SERVICE_DEFAULTS.group}]
                    [--redis ${DEFAULT_REDIS_URL}] [--patterns dir] [--rules dir] [--checkpoints file]
-                   [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
+                   [--time-zone ZONE] [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
                    [--repartition-partitions N]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
@@ -81,6 +81,7 @@ export const run: Command = async (args, io) => {
         patterns: { type: 'string' },
         rules: { type: 'string' },
         checkpoints: { type: 'string' },
+        'time-zone': { type: 'string' },
         stream: { type: 'string', multiple: true },
         'checkpoint-interval': { type: 'string' },
         'first-seen-prefix': { type: 'string' },
@@ -120,6 +121,7 @@ export const run: Command = async (args, io) => {
     patterns: values.patterns ?? env['VIGIL_PATTERNS'],
     rules: values.rules ?? env['VIGIL_RULES'],
     checkpoints: values.checkpoints ?? env['VIGIL_CHECKPOINTS'],
+    timeZone: values['time-zone'] ?? env['VIGIL_TIME_ZONE'],
     streams: values.stream ?? [],
     checkpointIntervalMs: interval === undefined ? undefined : positiveNumber('checkpoint-interval', interval) * 1000,
     firstSeenPrefix: values['first-seen-prefix'] ?? env['VIGIL_FIRST_SEEN_PREFIX'],

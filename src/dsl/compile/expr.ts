@@ -2,6 +2,7 @@ import { plainRecordFactory } from '../../core/index.js';
 import type * as A from '../ast.js';
 import type { AggregateBinding, Binding, CheckedProgram } from '../checked.js';
 import type { Value } from '../functions.js';
+import { literalValue } from '../constants.js';
 import type { Evaluator, Rec, Scope } from './scope.js';
 
 /**
@@ -46,8 +47,18 @@ export function compileExpr(node: A.Expr, cx: ExprContext): Evaluator {
       return compileBinary(node, cx);
     case 'in': {
       const value = compileExpr(node.value, cx);
-      const items = node.items.map((i) => compileExpr(i, cx));
       const negated = node.negated;
+      if (node.items.length > 8 && node.items.every(isLiteral)) {
+        // A watchlist: one hash lookup per record instead of a scan (null never matches, as in the scan).
+        const set = new Set(node.items.map((i) => literalValue(i)));
+        set.delete(null);
+        return (s) => {
+          const v = value(s);
+          if (v === null || v === undefined) return false;
+          return set.has(v) !== negated;
+        };
+      }
+      const items = node.items.map((i) => compileExpr(i, cx));
       return (s) => {
         const v = value(s);
         if (v === null || v === undefined) return false;
@@ -290,4 +301,8 @@ function aggregateOver(fn: A.AggregateFn, evs: readonly Rec[], current: Rec | nu
       return acc;
     }
   }
+}
+
+function isLiteral(e: A.Expr): e is A.Literal {
+  return e.kind === 'number' || e.kind === 'string' || e.kind === 'boolean' || e.kind === 'null' || e.kind === 'duration';
 }

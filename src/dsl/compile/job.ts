@@ -24,6 +24,7 @@ import {
 import { CepOperator, type CepOutput } from '../../cep/cep-operator.js';
 import { compile as compileNfa, type Match } from '../../cep/index.js';
 import type * as A from '../ast.js';
+import { selectItemName } from '../ast.js';
 import type { CheckedProgram, CheckedStream } from '../checked.js';
 import { DslError } from '../errors.js';
 import type { Value } from '../functions.js';
@@ -37,7 +38,7 @@ import { compareTies, identityCodec } from './identity.js';
 import type { BatchLookup } from './lookups.js';
 import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
-import { compileWindowSelect, selectName } from './window-select.js';
+import { compileWindowSelect } from './window-select.js';
 
 /** One line of `vigil match` output. */
 export type MatchRecord =
@@ -542,7 +543,7 @@ function keyPart(v: Value): string {
 
 /** A non-window select: the named items, or every field plus the items for `select *`. */
 function projection(select: A.Select, cx: ExprContext): (r: Rec) => Rec {
-  const names = select.items.map((item, i) => selectName(item, i));
+  const names = select.items.map((item, i) => selectItemName(item, i));
   const evals = select.items.map((item) => compileExpr(item.expr, cx));
   const scope = new RecordScope();
   const star = select.star;

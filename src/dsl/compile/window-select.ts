@@ -12,7 +12,8 @@ import {
   type Getter,
   type WindowFiring,
 } from '../../core/index.js';
-import type * as A from '../ast.js';
+import * as A from '../ast.js';
+import { containsAggregate } from '../constants.js';
 import type { AggregateBinding } from '../checked.js';
 import type { Value } from '../functions.js';
 import { compileExpr, type ExprContext } from './expr.js';
@@ -57,9 +58,9 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext, stream: s
   const plain: boolean[] = [];
   for (let i = 0; i < select.items.length; i++) {
     const item = select.items[i] as A.SelectItem;
-    names.push(selectName(item, i));
+    names.push(A.selectItemName(item, i));
     evals.push(compileExpr(item.expr, itemCx));
-    plain.push(!hasAggregate(item.expr));
+    plain.push(!containsAggregate(item.expr));
   }
   const keepRecord = select.items.some((item, i) => !plain[i] && readsRecord(item.expr));
   // Plain items' values on the first record, in item order (undefined for aggregate items).
@@ -124,59 +125,18 @@ function firstProjected(project: (r: Rec) => Value[]): AggregateFunction<Rec, Pr
   };
 }
 
-/** Whether an expression contains an aggregate call. */
-function hasAggregate(e: A.Expr): boolean {
-  return someNode(e, (x) => x.kind === 'aggregate', false);
-}
-
 /** Whether an expression reads the record outside its aggregates' arguments (conservatively: any name). */
 function readsRecord(e: A.Expr): boolean {
-  return someNode(e, (x) => x.kind === 'field' || x.kind === 'member', true);
-}
-
-/** True when `test` holds for `e` or a node below it; `skipAggregates` does not look inside aggregate calls. */
-function someNode(e: A.Expr, test: (x: A.Expr) => boolean, skipAggregates: boolean): boolean {
-  if (test(e)) return true;
-  const any = (xs: readonly A.Expr[]): boolean => xs.some((x) => someNode(x, test, skipAggregates));
-  switch (e.kind) {
-    case 'number':
-    case 'string':
-    case 'boolean':
-    case 'null':
-    case 'duration':
-    case 'field':
-    case 'member':
-      return false;
-    case 'unary':
-      return any([e.operand]);
-    case 'binary':
-      return any([e.left, e.right]);
-    case 'in':
-      return any([e.value, ...e.items]);
-    case 'between':
-      return any([e.value, e.low, e.high]);
-    case 'call':
-      return any(e.args);
-    case 'aggregate':
-      return skipAggregates ? false : any(e.args);
-    case 'if':
-      return any([e.cond, e.then, e.else]);
-    case 'coalesce':
-      return any(e.args);
-    case 'object':
-      return any(e.entries.map((x) => x.value));
+  const stack: A.Expr[] = [e];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (x.kind === 'field' || x.kind === 'member') return true;
+    if (x.kind === 'aggregate') continue;
+    A.forEachChild(x, (child) => {
+      stack.push(child);
+      return undefined;
+    });
   }
-}
-
-/** The output field name of a select item: its alias, a bare field's name, or the aggregate's name. */
-export function selectName(item: A.SelectItem, index: number): string {
-  if (item.alias !== null) return item.alias.name;
-  const e = item.expr;
-  if (e.kind === 'field') return e.name;
-  if (e.kind === 'member') return e.field;
-  if (e.kind === 'aggregate') return e.fn;
-  if (e.kind === 'call') return e.callee.name;
-  return `expr_${index + 1}`;
+  return false;
 }
 
 function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext): AggregateFunction<Rec, unknown, unknown> {

@@ -6,6 +6,7 @@
  * Anything else (a plate, a timestamp, an aggregate, a lookup result that is not boolean) is unbounded.
  */
 import type * as A from '../ast.js';
+import { selectItemName } from '../ast.js';
 import type { CheckedProgram } from '../checked.js';
 
 /** The traffic domain's finite-valued record fields (the checkpoint registry and the validator's enumerations). */
@@ -90,15 +91,4 @@ export class KeyBounds {
     }
     return inputs.every((input) => this.boundedField(input, field));
   }
-}
-
-/** The output name of a select item, as the compiler names it (compile/window-select.ts selectName). */
-function selectItemName(item: A.SelectItem, index: number): string {
-  if (item.alias !== null) return item.alias.name;
-  const e = item.expr;
-  if (e.kind === 'field') return e.name;
-  if (e.kind === 'member') return e.field;
-  if (e.kind === 'aggregate') return e.fn;
-  if (e.kind === 'call') return e.callee.name;
-  return `expr_${index + 1}`;
 }

@@ -2,7 +2,8 @@
 import { DslError, formatDslError } from '../errors.js';
 
 /**
- * `warning`: state can grow without bound unless the author adds a clause.
+ * `warning`: state can grow without bound unless the author adds a clause, or a construct Flink accepts that
+ * probably does not say what its author meant (lint/dubious.ts).
  * `info`: state that grows by design (e.g. `first_seen` in Redis); printed as a `note`.
  */
 export type LintSeverity = 'warning' | 'info';
@@ -14,7 +15,9 @@ export type LintCode =
   | 'unbounded-key-without-within'
   | 'long-session-gap'
   | 'long-allowed-lateness'
-  | 'first-seen-kept-forever';
+  | 'first-seen-kept-forever'
+  | 'aggregate-of-one-event'
+  | 'only-optional-terms';
 
 export interface Warning {
   readonly code: LintCode;

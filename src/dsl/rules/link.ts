@@ -59,6 +59,8 @@ export function linkRules(program: CheckedProgram, rules: readonly Rule[]): { li
 }
 
 function coerce(raw: number | string | boolean, info: ParamInfo): Value | undefined {
+  // Rules may come from elsewhere than rule-file.ts (the service API, test cases): no NaN or infinity either way.
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return undefined;
   switch (info.type) {
     case 'duration':
     case 'timestamp':

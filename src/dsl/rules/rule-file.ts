@@ -12,7 +12,8 @@ const KNOWN_KEYS = ['id', 'pattern', 'description', 'enabled', 'severity', 'para
 export function parseDurationText(text: string): number | null {
   const m = DURATION_TEXT.exec(text.trim());
   if (m === null) return null;
-  return Number(m[1]) * DURATION_UNITS[m[2] as DurationUnit];
+  const ms = Number(m[1]) * DURATION_UNITS[m[2] as DurationUnit];
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /**
@@ -75,6 +76,11 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
         const v = pair.value as Node | null;
         if (!isScalar(v) || !['number', 'string', 'boolean'].includes(typeof v.value)) {
           at(v ?? (pair.key as Node), `params.${name}`, 'expected a number, string, boolean or duration such as 30m');
+          continue;
+        }
+        // YAML spells NaN and infinities `.nan` / `.inf`, and 1e400 overflows: no parameter means either.
+        if (typeof v.value === 'number' && !Number.isFinite(v.value)) {
+          at(v, `params.${name}`, `expected a finite number, got ${String(v.source ?? v.value)}`);
           continue;
         }
         params[name] = v.value as ParamValue;
@@ -180,7 +186,7 @@ function parseSuppress(node: Node | null, at: Report): Suppression | null {
       } else at(v ?? (pair.key as Node), 'suppress.key', 'expected a payload field name or a list of them');
     } else if (name === 'for') {
       const ms = isScalar(v) ? (typeof v.value === 'number' ? v.value : typeof v.value === 'string' ? parseDurationText(v.value) : null) : null;
-      if (ms !== null && ms > 0) forMs = ms;
+      if (ms !== null && ms > 0 && Number.isFinite(ms)) forMs = ms;
       else at(v ?? (pair.key as Node), 'suppress.for', 'expected a positive duration such as 30m');
     } else {
       at(pair.key as Node, `suppress.${name}`, 'unknown key; suppress has key and for');
