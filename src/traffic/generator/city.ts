@@ -209,7 +209,9 @@ function build(options: CityOptions): City {
     const r = rng.int(k + 1);
     [order[k], order[r]] = [order[r]!, order[k]!];
   }
-  const chosen = order.slice(0, sk.cameraRoads).sort((p, q) => p - q);
+  // Fewer cameras per segment, more roads with cameras: about as many cameras in all as the reference city's ~2.7 per segment.
+  const roadCount = options.cameras === undefined ? sk.cameraRoads : Math.min(order.length, Math.round((sk.cameraRoads * 2.7) / ((options.cameras[0] + options.cameras[1]) / 2)));
+  const chosen = order.slice(0, roadCount).sort((p, q) => p - q);
   for (const k of chosen) {
     for (const link of roadPairs[k]!) {
       let count: number;

@@ -44,6 +44,23 @@ export const DEFAULT_NOISE: NoiseOptions = {
   outagesSpareAnomalies: true,
 };
 
+/**
+ * Dirt levels for `vigil generate --dirt` and the evaluation matrix: `none` (a clean feed), `light` (1% misreads,
+ * a few skewed clocks, no outages), `reference` (the defaults above) and `heavy` (5% misreads, twice the
+ * duplicates, one camera in eight off by up to two minutes, two outages of 1-3 hours that may hold an entry
+ * camera's or an anomaly's records).
+ */
+export type DirtLevel = 'none' | 'light' | 'reference' | 'heavy';
+export const DIRT_LEVELS: Readonly<Record<DirtLevel, Partial<NoiseOptions>>> = {
+  none: { misreadRate: 0, laneDuplicateRate: 0, adjacentDuplicateRate: 0, unreadableRate: 0, formatVariantRate: 0, skewedCameraShare: 0, outagesPerDay: 0 },
+  light: { misreadRate: 0.01, skewedCameraShare: 0.03, maxSkewMs: 60_000, outagesPerDay: 0 },
+  reference: {},
+  heavy: {
+    misreadRate: 0.05, laneDuplicateRate: 0.016, adjacentDuplicateRate: 0.008, unreadableRate: 0.01, formatVariantRate: 0.01,
+    skewedCameraShare: 0.12, maxSkewMs: 120_000, outages: 2, outageMinMinutes: 60, outageMaxMinutes: 180, outagesSpareAnomalies: false,
+  },
+};
+
 /** How hard the anomalies are to see. Ranges are [lo, hi], drawn uniformly. */
 export interface AnomalyShape {
   /**
@@ -79,6 +96,17 @@ export const DEFAULT_ANOMALIES_PER_DAY: Readonly<Record<AnomalyType, number>> = 
   first_entry: 50,
 };
 
+/**
+ * Anomaly difficulty for `vigil generate --difficulty` and the matrix: `standard` (the defaults above) or `hard`
+ * (half the clones meet once, surges of 2-3x for 5-6 minutes, drops of 5-8 minutes, jams of 4-8 minutes, also on
+ * one-camera segments).
+ */
+export type AnomalyDifficulty = 'standard' | 'hard';
+export const ANOMALY_DIFFICULTIES: Readonly<Record<AnomalyDifficulty, Partial<AnomalyShape>>> = {
+  standard: {},
+  hard: { meetOnceShare: 0.5, surgeFactor: [2, 3], surgeMinutes: [5, 6], dropMinutes: [5, 8], jamMinutes: [4, 8], jamMinCameras: 1 },
+};
+
 export interface GeneratorOptions {
   readonly seed: string | number;
   /** Epoch ms of the first record. */
@@ -93,6 +121,11 @@ export interface GeneratorOptions {
   readonly anomalyShape?: Partial<AnomalyShape>;
   /** Which city: layout, cameras per segment, registry fields, direction vocabulary. Default: the reference city. */
   readonly city?: CityOptions;
+  /**
+   * Minutes at the start of the run with no anomaly (default 0): a detector that compares against the last half
+   * hour has nothing to compare with before then.
+   */
+  readonly quietMinutes?: number;
   /** Minutes simulated before `start` and not emitted, so the run starts with traffic already on the roads. */
   readonly prerollMinutes?: number;
 }

@@ -50,8 +50,8 @@ export function anomalyCounts(minutes: number, overrides: Partial<Record<Anomaly
 }
 
 /** A start time for an episode of `dur` ms inside [start, end), preferring busy hours when asked. */
-function drawTime(rng: Rng, start: number, end: number, dur: number, busy: boolean): number {
-  const lo = start + 3 * MIN;
+function drawTime(rng: Rng, start: number, end: number, dur: number, busy: boolean, quietMs = 0): number {
+  const lo = start + Math.max(3 * MIN, quietMs);
   const hi = Math.max(lo, end - dur - 3 * MIN);
   let t = lo + rng.next() * (hi - lo);
   if (!busy) return Math.floor(t);
@@ -77,8 +77,9 @@ function busyInnerCameras(city: City, cal: Calibration): number[] {
  * Plans the anomalies of a run. Each flow episode has its own camera and each congestion its own
  * segment, and no camera serves two episodes, so the ground truth stays unambiguous.
  */
-export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: number, end: number, counts: Record<AnomalyType, number>, shape: AnomalyShape): AnomalyPlan {
+export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: number, end: number, counts: Record<AnomalyType, number>, shape: AnomalyShape, quietMinutes = 0): AnomalyPlan {
   const minutes = (end - start) / MIN;
+  const quiet = quietMinutes * MIN;
   const used = new Set<number>();
   const ranked = busyInnerCameras(city, cal);
   const congestions: CongestionEpisode[] = [];
@@ -91,7 +92,7 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     const link = rng.pick(free);
     link.cps.forEach((c) => used.add(c));
     const dur = drawDuration(rng, shape.jamMinutes[0], shape.jamMinutes[1], start, end);
-    const from = drawTime(rng, start, end, dur, true);
+    const from = drawTime(rng, start, end, dur, true, quiet);
     congestions.push({ link: link.index, segment: link.segment!, from, to: from + dur, speedKmh: Math.round(rng.range(8, 18)) });
   }
   const flows: FlowEpisode[] = [];
@@ -102,7 +103,7 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     used.add(cp);
     const [lo, hi] = type === 'flow_surge' ? shape.surgeMinutes : shape.dropMinutes;
     const dur = drawDuration(rng, lo, hi, start, end);
-    const from = drawTime(rng, start, end, dur, true);
+    const from = drawTime(rng, start, end, dur, true, quiet);
     const factor = type === 'flow_surge' ? Math.round(rng.range(shape.surgeFactor[0], shape.surgeFactor[1]) * 10) / 10 : 0.15;
     flows.push({ type, cp, from, to: from + dur, factor });
   };
@@ -111,9 +112,9 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
   const clones: CloneEpisode[] = [];
   // Every k-th clone meets once, spread evenly (no random draw: the reference plan stays as it was).
   const meetOnce = (k: number): boolean => Math.floor((k + 1) * shape.meetOnceShare) > Math.floor(k * shape.meetOnceShare);
-  for (let k = 0; k < counts.cloned_plate; k++) clones.push({ t: drawTime(rng, start, end, Math.min(20 * MIN, minutes * MIN / 2), false), meetOnce: meetOnce(k) });
+  for (let k = 0; k < counts.cloned_plate; k++) clones.push({ t: drawTime(rng, start, end, Math.min(20 * MIN, minutes * MIN / 2), false, quiet), meetOnce: meetOnce(k) });
   const firstEntries: number[] = [];
-  for (let k = 0; k < counts.first_entry; k++) firstEntries.push(drawTime(rng, start, end, 5 * MIN, false));
+  for (let k = 0; k < counts.first_entry; k++) firstEntries.push(drawTime(rng, start, end, 5 * MIN, false, quiet));
   clones.sort((a, b) => a.t - b.t);
   firstEntries.sort((a, b) => a - b);
   return { flows, congestions, clones, firstEntries };

@@ -159,7 +159,7 @@ export class TrafficSimulation {
 
     this.skew = planSkew(this.city, Rng.stream(seed, 'skew'), this.noise);
     this.plan = this.opts.anomalies
-      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts), this.shape)
+      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts), this.shape, options.quietMinutes)
       : { flows: [], congestions: [], clones: [], firstEntries: [] };
     const avoid = new Set<number>();
     for (const f of this.plan.flows) avoid.add(f.cp);
