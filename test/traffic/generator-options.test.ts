@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
 import { RecordValidator, isRejection } from '../../src/traffic/validate.js';
@@ -195,5 +196,14 @@ describe('the matrix cities', () => {
     expect(kinds((c) => c.scale)).toBeGreaterThanOrEqual(4);
     expect(kinds((c) => c.difficulty)).toBe(2);
     expect(new Set(MATRIX_CITIES.map((c) => c.name)).size).toBe(MATRIX_CITIES.length);
+  });
+
+  it('are the ones the README documents, row for row', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const c of MATRIX_CITIES) {
+      const o = c.city;
+      const cams = o.cameras === undefined ? '2-4' : o.cameras[0] === o.cameras[1] ? String(o.cameras[0]) : `${o.cameras[0]}-${o.cameras[1]}`;
+      expect(readme).toContain(`| \`${c.name}\` | ${o.layout ?? 'grid'} | ${cams} | ${o.registry ?? 'full'} | ${o.directions ?? 'in-out'} | ${c.dirt} | ${c.scale} | ${c.start.slice(11, 16)} + ${c.minutes} min | ${c.difficulty} |`);
+    }
   });
 });
