@@ -90,13 +90,19 @@ async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: 
 
 function notes(runs: readonly CityRun[]): string {
   const name = Math.max(8, ...runs.map((r) => r.score.city.length)) + 2;
-  const lines = ['where records went and where time went', `${'city'.padEnd(name)}${'records'.padStart(10)}  ${'dead letters (by reason)'.padEnd(44)}${'late'.padStart(8)}${'generate'.padStart(10)}${'run'.padStart(8)}${'score'.padStart(7)}${'records/s'.padStart(11)}`];
+  const lines = [
+    'where time and records went',
+    `${'city'.padEnd(name)}${'records'.padStart(10)}${'generate'.padStart(10)}${'run'.padStart(9)}${'score'.padStart(8)}${'records/s'.padStart(11)}${'late'.padStart(8)}  dead letters by reason`,
+  ];
   let total = 0;
   for (const r of runs) {
-    const dl = [...r.deadLetters].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${thousands(n)}`).join(', ');
-    const pct = r.records > 0 ? ` (${((100 * [...r.deadLetters.values()].reduce((a, b) => a + b, 0)) / r.records).toFixed(1)}%)` : '';
-    lines.push(`${r.score.city.padEnd(name)}${thousands(r.records).padStart(10)}  ${(dl === '' ? '0' : dl + pct).padEnd(44)}${thousands(r.late).padStart(8)}` +
-      `${(r.generateS.toFixed(1) + ' s').padStart(10)}${(r.runS.toFixed(1) + ' s').padStart(8)}${(r.scoreS.toFixed(1) + ' s').padStart(7)}${thousands(Math.round(r.records / Math.max(r.runS, 1e-3))).padStart(11)}`);
+    const dead = [...r.deadLetters.values()].reduce((a, b) => a + b, 0);
+    const reasons = [...r.deadLetters].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${thousands(n)}`);
+    const shown = reasons.length > 3 ? [...reasons.slice(0, 3), `${reasons.length - 3} more`] : reasons;
+    const dl = dead === 0 ? '0' : `${thousands(dead)} (${((100 * dead) / Math.max(1, r.records)).toFixed(1)}%): ${shown.join(', ')}`;
+    const secs = (v: number, w: number): string => `${v.toFixed(1)} s`.padStart(w);
+    lines.push(`${r.score.city.padEnd(name)}${thousands(r.records).padStart(10)}${secs(r.generateS, 10)}${secs(r.runS, 9)}${secs(r.scoreS, 8)}` +
+      `${thousands(Math.round(r.records / Math.max(r.runS, 1e-3))).padStart(11)}${thousands(r.late).padStart(8)}  ${dl}`);
     total += r.generateS + r.runS + r.scoreS;
   }
   lines.push(`total ${total.toFixed(1)} s`);
