@@ -15,7 +15,11 @@ export interface Detection {
   readonly time: number;
   /** Checkpoints the alert's evidence came from, when known (used to explain false alarms). */
   readonly checkpoints?: readonly string[];
+  /** Confidence of a clone alert: `confirmed` (high severity) or `suspected` (lower). Other types have none. */
+  readonly level?: CloneLevel;
 }
+
+export type CloneLevel = 'confirmed' | 'suspected';
 
 /** How far before an anomaly's `from` and after its `to` a detection still counts as finding it. */
 export interface Tolerance {
@@ -66,6 +70,8 @@ export interface Evaluation {
    * clears. They are neither true nor false alerts of a flow anomaly and are left out of the flow scores.
    */
   readonly secondary: readonly Detection[];
+  /** Per anomaly found: the event time of the earliest detection that found it. */
+  readonly detectedAt: ReadonlyMap<AnomalyTruth, number>;
 }
 
 /** How long after a jam clears its released queue may still show as a flow change. */
@@ -83,6 +89,7 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
     else list.push(a);
   }
   const found = new Set<AnomalyTruth>();
+  const detectedAt = new Map<AnomalyTruth, number>();
   const tp = new Map<AnomalyType, number>();
   const det = new Map<AnomalyType, number>();
   const falseAlarms: FalseAlarm[] = [];
@@ -100,6 +107,7 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
     det.set(d.type, (det.get(d.type) ?? 0) + 1);
     if (hit !== undefined) {
       found.add(hit);
+      detectedAt.set(hit, Math.min(detectedAt.get(hit) ?? Infinity, d.time));
       tp.set(d.type, (tp.get(d.type) ?? 0) + 1);
     } else {
       falseAlarms.push({ detection: d, cause: explain(d) });
@@ -117,7 +125,7 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
       recall: anomalies.length === 0 ? 1 : nFound / anomalies.length,
     };
   }
-  return { byType, falseAlarms, missed: truth.anomalies.filter((a) => !found.has(a)), secondary };
+  return { byType, falseAlarms, missed: truth.anomalies.filter((a) => !found.has(a)), secondary, detectedAt };
 }
 
 function explainer(truth: GroundTruth): (d: Detection) => FalseAlarmCause {

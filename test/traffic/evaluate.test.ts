@@ -7,8 +7,8 @@ const truth: GroundTruth = {
   generator: { seed: 's', start: 0, end: 120 * MIN, minutes: 120, scale: 1, anomalies: true, version: 1 },
   counts: { records: 0, misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, dropped_by_flow_drop: 0, late_backlog: 0 },
   anomalies: [
-    { type: 'cloned_plate', key: '浙A1|blue', plate: '浙A1', plate_color: 'blue', from: 10 * MIN, to: 15 * MIN, checkpoints: ['CP1', 'CP9'], min_distance_km: 8, records: [['r1'], ['r2']] },
-    { type: 'cloned_plate', key: '浙A2|blue', plate: '浙A2', plate_color: 'blue', from: 50 * MIN, to: 52 * MIN, checkpoints: ['CP2', 'CP8'], min_distance_km: 9, records: [['r3'], ['r4']] },
+    { type: 'cloned_plate', key: '浙A1|blue', plate: '浙A1', plate_color: 'blue', from: 10 * MIN, to: 15 * MIN, checkpoints: ['CP1', 'CP9'], min_distance_km: 8, records: [['r1'], ['r2']], impossible_pairs: 2, provable_at: 11 * MIN },
+    { type: 'cloned_plate', key: '浙A2|blue', plate: '浙A2', plate_color: 'blue', from: 50 * MIN, to: 52 * MIN, checkpoints: ['CP2', 'CP8'], min_distance_km: 9, records: [['r3'], ['r4']], impossible_pairs: 2, provable_at: 51 * MIN },
     { type: 'flow_surge', key: 'CP5', checkpoint: 'CP5', from: 30 * MIN, to: 40 * MIN, factor: 4, baseline_per_min: 50 },
     { type: 'flow_drop', key: 'CP8', checkpoint: 'CP8', from: 70 * MIN, to: 75 * MIN, factor: 0.15, baseline_per_min: 50 },
     { type: 'congestion', key: 'SEG1', segment: 'SEG1', checkpoints: ['CP6', 'CP7'], downstream_checkpoints: ['CP8'], from: 60 * MIN, to: 80 * MIN, speed_kmh: 10, free_flow_kmh: 60 },

@@ -60,6 +60,43 @@ describe('vigil generate', () => {
     expect(c.out).toBe(fixture('checkpoints.json'));
   });
 
+  it('--checkpoints with city options prints that city\'s registry', async () => {
+    const c = io();
+    expect(await run(['--checkpoints', '--layout', 'ring', '--cameras', '1', '--registry', 'required', '--directions', 'through'], c)).toBe(0);
+    const reg = JSON.parse(c.out) as Record<string, unknown>[];
+    expect(Object.keys(reg[0]!)).toEqual(['id', 'name', 'lat', 'lon', 'segment', 'direction', 'kind']);
+    expect(new Set(reg.map((r) => r['segment'])).size).toBe(reg.length);
+    expect(reg.some((r) => r['direction'] === 'through')).toBe(true);
+  });
+
+  it('--city takes a matrix city with its options; flags override its settings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-'));
+    const c = io(dir);
+    expect(await run(['--city', 'corridor-through', '--minutes', '50', '--scale', '0.01', '--out', 'o.ndjson', '--truth', 't.json'], c)).toBe(0);
+    const truth = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
+    expect(truth.generator).toMatchObject({ seed: 'm3', minutes: 50, scale: 0.01, anomalies: true, city: { layout: 'corridor', cameras: [1, 3], registry: 'full', directions: 'through' } });
+    expect(truth.generator.start).toBe(Date.parse('2026-03-02T13:00:00+08:00'));
+    expect(truth.anomalies.length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'o.ndjson'), 'utf8')).toContain('"direction":"through"');
+  });
+
+  it.each([
+    [['--checkpoints', '--layout', 'star'], /--layout must be one of grid, ring, corridor, got 'star'/],
+    [['--checkpoints', '--cameras', '3-1'], /--cameras must be N or LO-HI within 1-4/],
+    [['--checkpoints', '--cameras', '5'], /--cameras must be N or LO-HI within 1-4/],
+    [['--checkpoints', '--registry', 'some'], /--registry must be one of full, required/],
+    [['--checkpoints', '--directions', 'up'], /--directions must be one of in-out, upper, inbound-outbound, through, compass/],
+    [['--checkpoints', '--city', 'atlantis'], /--city atlantis: no such city/],
+    [['--minutes', '5', '--dirt', 'filthy'], /--dirt must be one of none, light, reference, heavy/],
+    [['--minutes', '5', '--misreads', '2'], /--misreads must be a share from 0 to 1/],
+    [['--minutes', '5', '--difficulty', 'insane'], /--difficulty must be one of standard, hard/],
+    [['--minutes', '5', '--meet-once=-1'], /--meet-once must be a share from 0 to 1/],
+    [['--minutes', '5', '--quiet-minutes', 'x'], /--quiet-minutes must be a number of minutes/],
+  ])('refuses city, dirt and anomaly flags out of range: %j', async (args, message) => {
+    await expect(run(args, io())).rejects.toThrow(UserError);
+    await expect(run(args, io())).rejects.toThrow(message);
+  });
+
   it.each([
     [[], /--minutes is required/],
     [['--minutes', '0'], /--minutes must be a positive number/],

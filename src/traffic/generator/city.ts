@@ -1,20 +1,18 @@
 import type { Checkpoint } from '../registry.js';
+import { type CityLayout, CITY_LAYOUTS, skeleton } from './layouts.js';
 import { Rng } from './prng.js';
 
 /**
- * The synthetic city: a jittered grid of arterial roads (~20 km across) with expressway gateways
- * on its boundary, and camera checkpoints on some directed road links. The checkpoint registry
- * (`fixtures/checkpoints.json`) is derived from this graph, so generator and registry agree.
- * The layout uses a fixed seed: every traffic seed drives through the same city.
+ * The synthetic city: a road layout (layouts.ts; the reference city is a jittered grid ~20 km across) with
+ * expressway gateways, and camera checkpoints on some directed road links. The checkpoint registry
+ * (`fixtures/checkpoints.json` for the reference city) is derived from this graph, so generator and registry
+ * agree. Each layout uses a fixed seed: every traffic seed drives through the same city.
  */
 
 export const CITY_SEED = 'vigil-city-v1';
 export const CENTRE_LAT = 30.2741;
 export const CENTRE_LON = 120.1551;
 
-const GRID = 9;
-const SPACING_KM = 2.4;
-const GATEWAY_KM = 3;
 const KM_PER_DEG_LAT = 110.574;
 const KM_PER_DEG_LON = 111.32 * Math.cos((CENTRE_LAT * Math.PI) / 180);
 
@@ -28,6 +26,7 @@ export interface CityNode {
   readonly external: boolean;
 }
 
+/** `grid`: a city road of any layout; `gateway_*`: an expressway into or out of the city. */
 export type LinkKind = 'grid' | 'gateway_in' | 'gateway_out';
 
 export interface CityLink {
@@ -53,8 +52,11 @@ export interface City {
   readonly outLinks: readonly (readonly number[])[];
   readonly gridNodes: readonly number[];
   readonly externalNodes: readonly number[];
-  /** The registry entries, in id order. */
+  readonly options: CityOptions;
+  /** Every camera with all its attributes, in id order; `direction` in the city's vocabulary. */
   readonly checkpoints: readonly Checkpoint[];
+  /** The registry as published: the same cameras, with only the required fields when the options say so. */
+  readonly registry: readonly Checkpoint[];
   /** Per checkpoint index: the link it sits on. */
   readonly cpLink: readonly number[];
   /** Per segment id: its link. */
@@ -74,27 +76,81 @@ function compass(dx: number, dy: number): string {
   return dy > 0 ? 'northbound' : 'southbound';
 }
 
-let cached: City | null = null;
+/** Required registry fields (docs/design.md); the rest are optional attributes. */
+export const REQUIRED_REGISTRY_FIELDS = ['id', 'name', 'lat', 'lon', 'segment', 'direction', 'kind'] as const;
 
-/** The city (built once per process; deterministic). */
-export function buildCity(): City {
-  if (cached === null) cached = build();
-  return cached;
+export type RegistryFields = 'full' | 'required';
+export const REGISTRY_FIELDS: readonly RegistryFields[] = ['full', 'required'];
+
+/**
+ * How cameras label the carriageway they watch, in the registry and in every record: `in-out` (the reference),
+ * `upper` (IN/OUT), `inbound-outbound`, `through` (expressway cameras in/out, city-road cameras "through") and
+ * `compass` (northbound, eastbound, ...).
+ */
+export type DirectionVocabulary = 'in-out' | 'upper' | 'inbound-outbound' | 'through' | 'compass';
+export const DIRECTION_VOCABULARIES: readonly DirectionVocabulary[] = ['in-out', 'upper', 'inbound-outbound', 'through', 'compass'];
+
+/** What makes one city differ from another (the traffic seed only changes who drives where). */
+export interface CityOptions {
+  readonly layout?: CityLayout;
+  /**
+   * Cameras per directed city-road segment, [lo, hi] drawn uniformly (1..4). Default: 2-4 as the reference city
+   * (45% two, 40% three, 15% four). Gateway roads get two gantries, one when hi is 1.
+   */
+  readonly cameras?: readonly [number, number];
+  /** `full`: lanes, road, speed_limit and next_on_segment besides the required fields (default); `required`: none. */
+  readonly registry?: RegistryFields;
+  readonly directions?: DirectionVocabulary;
 }
 
-function build(): City {
-  const rng = new Rng(CITY_SEED);
-  const nodes: CityNode[] = [];
-  const gridIndex = (i: number, j: number): number => j * GRID + i;
-  const half = (GRID - 1) / 2;
-  for (let j = 0; j < GRID; j++) {
-    for (let i = 0; i < GRID; i++) {
-      const x = (i - half) * SPACING_KM + rng.range(-0.25, 0.25);
-      const y = (j - half) * SPACING_KM + rng.range(-0.25, 0.25);
-      nodes.push({ index: nodes.length, x, y, ...toLatLon(x, y), external: false });
-    }
+const LAYOUT_SEEDS: Readonly<Record<CityLayout, string>> = { grid: CITY_SEED, ring: 'vigil-ring-v1', corridor: 'vigil-corridor-v1' };
+
+/** Checks city options; throws RangeError with a message fit for the user. */
+export function checkCityOptions(o: CityOptions): void {
+  if (o.layout !== undefined && !CITY_LAYOUTS.includes(o.layout)) throw new RangeError(`layout must be one of ${CITY_LAYOUTS.join(', ')}, got '${o.layout}'`);
+  if (o.cameras !== undefined) {
+    const [lo, hi] = o.cameras;
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi <= 4 && lo <= hi)) throw new RangeError(`cameras per segment must be whole numbers LO-HI within 1-4, got ${lo}-${hi}`);
   }
-  const gridNodes = nodes.map((n) => n.index);
+  if (o.registry !== undefined && !REGISTRY_FIELDS.includes(o.registry)) throw new RangeError(`registry must be one of ${REGISTRY_FIELDS.join(', ')}, got '${o.registry}'`);
+  if (o.directions !== undefined && !DIRECTION_VOCABULARIES.includes(o.directions))
+    throw new RangeError(`directions must be one of ${DIRECTION_VOCABULARIES.join(', ')}, got '${o.directions}'`);
+}
+
+const cache = new Map<string, City>();
+
+/** The city of these options (built once per process; deterministic). No options: the reference city. */
+export function buildCity(options: CityOptions = {}): City {
+  checkCityOptions(options);
+  const key = JSON.stringify([options.layout ?? 'grid', options.cameras ?? null, options.registry ?? 'full', options.directions ?? 'in-out']);
+  let city = cache.get(key);
+  if (city === undefined) cache.set(key, (city = build(options)));
+  return city;
+}
+
+function directionLabel(vocabulary: DirectionVocabulary, link: CityLink, heading: string): string {
+  switch (vocabulary) {
+    case 'in-out':
+      return link.direction;
+    case 'upper':
+      return link.direction.toUpperCase();
+    case 'inbound-outbound':
+      return link.direction + 'bound';
+    case 'through':
+      return link.kind === 'grid' ? 'through' : link.direction;
+    case 'compass':
+      return heading;
+  }
+}
+
+function build(options: CityOptions): City {
+  const layout = options.layout ?? 'grid';
+  const vocabulary = options.directions ?? 'in-out';
+  const rng = new Rng(LAYOUT_SEEDS[layout]);
+  const sk = skeleton(layout, rng);
+  const nodes: CityNode[] = sk.nodes.map((n, index) => ({ index, x: n.x, y: n.y, ...toLatLon(n.x, n.y), external: n.external }));
+  const gridNodes = nodes.filter((n) => !n.external).map((n) => n.index);
+  const externalNodes = nodes.filter((n) => n.external).map((n) => n.index);
 
   const links: CityLink[] = [];
   const addLink = (from: number, to: number, kind: LinkKind, road: string, limitKmh: number): CityLink => {
@@ -107,48 +163,8 @@ function build(): City {
     links.push(link);
     return link;
   };
-  const onBoundary = (i: number): boolean => i === 0 || i === GRID - 1;
-  const limitFor = (a: number, b: number, onRing: boolean): number => {
-    if (onRing) return 70;
-    const na = nodes[a]!;
-    const nb = nodes[b]!;
-    return Math.hypot(na.x, na.y) < 4 && Math.hypot(nb.x, nb.y) < 4 ? 50 : 60;
-  };
-  // Grid edges, both directions: Jing n Rd run north-south, Wei n Rd east-west (as in many Chinese cities).
-  const gridPairs: [CityLink, CityLink][] = [];
-  for (let j = 0; j < GRID; j++) {
-    for (let i = 0; i < GRID; i++) {
-      if (i + 1 < GRID) {
-        const a = gridIndex(i, j);
-        const b = gridIndex(i + 1, j);
-        const lim = limitFor(a, b, onBoundary(j));
-        gridPairs.push([addLink(a, b, 'grid', `Wei ${j + 1} Rd`, lim), addLink(b, a, 'grid', `Wei ${j + 1} Rd`, lim)]);
-      }
-      if (j + 1 < GRID) {
-        const a = gridIndex(i, j);
-        const b = gridIndex(i, j + 1);
-        const lim = limitFor(a, b, onBoundary(i));
-        gridPairs.push([addLink(a, b, 'grid', `Jing ${i + 1} Rd`, lim), addLink(b, a, 'grid', `Jing ${i + 1} Rd`, lim)]);
-      }
-    }
-  }
-  // Expressway gateways: three per side, each an external node joined to a boundary node.
-  const externalNodes: number[] = [];
-  const gateways: { inbound: CityLink; outbound: CityLink }[] = [];
-  const sides: [number, number, number, number][] = []; // i, j, outward dx, dy
-  for (const k of [2, 4, 6]) {
-    sides.push([k, GRID - 1, 0, 1], [GRID - 1, k, 1, 0], [k, 0, 0, -1], [0, k, -1, 0]);
-  }
-  sides.forEach(([i, j, dx, dy], g) => {
-    const inner = nodes[gridIndex(i, j)]!;
-    const x = inner.x + dx * GATEWAY_KM;
-    const y = inner.y + dy * GATEWAY_KM;
-    const ext: CityNode = { index: nodes.length, x, y, ...toLatLon(x, y), external: true };
-    nodes.push(ext);
-    externalNodes.push(ext.index);
-    const road = `G${g + 1} Expressway`;
-    gateways.push({ inbound: addLink(ext.index, inner.index, 'gateway_in', road, 80), outbound: addLink(inner.index, ext.index, 'gateway_out', road, 80) });
-  });
+  const roadPairs: [CityLink, CityLink][] = sk.roads.map((r) => [addLink(r.a, r.b, 'grid', r.road, r.limitKmh), addLink(r.b, r.a, 'grid', r.road, r.limitKmh)]);
+  const gateways = sk.gateways.map((g) => ({ inbound: addLink(g.external, g.inner, 'gateway_in', g.road, 80), outbound: addLink(g.inner, g.external, 'gateway_out', g.road, 80) }));
 
   // Cameras. Entry checkpoints sit where the expressway meets the city, facing inbound.
   const checkpoints: Checkpoint[] = [];
@@ -164,6 +180,7 @@ function build(): City {
     const ux = (b.x - a.x) / link.lengthKm;
     const uy = (b.y - a.y) / link.lengthKm;
     const heading = compass(ux, uy);
+    const direction = directionLabel(vocabulary, link, heading);
     const lanes = link.kind === 'grid' ? 2 + rng.int(2) : 3 + rng.int(2);
     fractions.forEach((f, k) => {
       const along = f * link.lengthKm;
@@ -178,24 +195,33 @@ function build(): City {
       cpLink.push(link.index);
       // The next camera downstream on the same segment ("" for the last): where a vehicle seen here is seen next.
       const next = k + 1 < fractions.length ? `CP${String(checkpoints.length + 2).padStart(4, '0')}` : '';
-      checkpoints.push({ id, name, ...toLatLon(x, y), segment, direction: link.direction, kind, lanes, road: link.road, speed_limit: link.limitKmh, next_on_segment: next });
+      checkpoints.push({ id, name, ...toLatLon(x, y), segment, direction, kind, lanes, road: link.road, speed_limit: link.limitKmh, next_on_segment: next });
     });
   };
-  for (const g of gateways) place(g.inbound, [0.7, 0.93], true);
+  const oneGantry = options.cameras !== undefined && options.cameras[1] === 1;
+  for (const g of gateways) place(g.inbound, oneGantry ? [0.7] : [0.7, 0.93], true);
   gateways.forEach((g, k) => {
-    if (k % 2 === 0) place(g.outbound, [0.1, 0.35], false);
+    if (k % 2 === 0) place(g.outbound, oneGantry ? [0.1] : [0.1, 0.35], false);
   });
-  // 32 roads get cameras in both directions; 2-4 gantries per direction.
-  const order = gridPairs.map((_, k) => k);
+  // Some roads get cameras in both directions.
+  const order = roadPairs.map((_, k) => k);
   for (let k = order.length - 1; k > 0; k--) {
     const r = rng.int(k + 1);
     [order[k], order[r]] = [order[r]!, order[k]!];
   }
-  const chosen = order.slice(0, 32).sort((p, q) => p - q);
+  // Fewer cameras per segment, more roads with cameras: about as many cameras in all as the reference city's ~2.7 per segment.
+  const roadCount = options.cameras === undefined ? sk.cameraRoads : Math.min(order.length, Math.round((sk.cameraRoads * 2.7) / ((options.cameras[0] + options.cameras[1]) / 2)));
+  const chosen = order.slice(0, roadCount).sort((p, q) => p - q);
   for (const k of chosen) {
-    for (const link of gridPairs[k]!) {
-      const u = rng.next();
-      const count = u < 0.45 ? 2 : u < 0.85 ? 3 : 4;
+    for (const link of roadPairs[k]!) {
+      let count: number;
+      if (options.cameras === undefined) {
+        const u = rng.next();
+        count = u < 0.45 ? 2 : u < 0.85 ? 3 : 4;
+      } else {
+        const [lo, hi] = options.cameras;
+        count = lo + rng.int(hi - lo + 1);
+      }
       const fractions: number[] = [];
       for (let c = 0; c < count; c++) fractions.push(0.15 + (0.7 * (c + rng.range(0.2, 0.8))) / count);
       place(link, fractions, false);
@@ -204,10 +230,13 @@ function build(): City {
 
   const outLinks: number[][] = nodes.map(() => []);
   for (const l of links) outLinks[l.from]!.push(l.index);
-  return { nodes, links, outLinks, gridNodes, externalNodes, checkpoints, cpLink, segmentLink };
+  const registry = options.registry === 'required'
+    ? checkpoints.map((cp) => Object.fromEntries(REQUIRED_REGISTRY_FIELDS.map((f) => [f, cp[f]])) as unknown as Checkpoint)
+    : checkpoints;
+  return { options, nodes, links, outLinks, gridNodes, externalNodes, checkpoints, registry, cpLink, segmentLink };
 }
 
-/** The registry JSON text of the city, as written to `fixtures/checkpoints.json`. */
-export function cityRegistryJson(): string {
-  return '[\n' + buildCity().checkpoints.map((cp) => '  ' + JSON.stringify(cp)).join(',\n') + '\n]\n';
+/** The registry JSON text of the city, as written to `fixtures/checkpoints.json` for the reference city. */
+export function cityRegistryJson(options: CityOptions = {}): string {
+  return '[\n' + buildCity(options).registry.map((cp) => '  ' + JSON.stringify(cp)).join(',\n') + '\n]\n';
 }

@@ -1,6 +1,6 @@
 import type { City } from './city.js';
 import type { Calibration } from './calibrate.js';
-import type { NoiseOptions } from './options.js';
+import type { AnomalyShape, NoiseOptions } from './options.js';
 import { DEFAULT_ANOMALIES_PER_DAY } from './options.js';
 import type { Rng } from './prng.js';
 import { localHour, profileFraction } from './profile.js';
@@ -27,9 +27,15 @@ export interface CongestionEpisode {
 export interface AnomalyPlan {
   readonly flows: FlowEpisode[];
   readonly congestions: CongestionEpisode[];
-  /** Start times of clone episodes and of first-time entries; vehicles are chosen when they happen. */
-  readonly clones: number[];
+  /** Clone episodes and start times of first-time entries; vehicles are chosen when they happen. */
+  readonly clones: CloneEpisode[];
   readonly firstEntries: number[];
+}
+
+export interface CloneEpisode {
+  readonly t: number;
+  /** The two cars meet once: the clone appears right after the real car's trip ends. */
+  readonly meetOnce: boolean;
 }
 
 export interface OutagePlan {
@@ -44,8 +50,8 @@ export function anomalyCounts(minutes: number, overrides: Partial<Record<Anomaly
 }
 
 /** A start time for an episode of `dur` ms inside [start, end), preferring busy hours when asked. */
-function drawTime(rng: Rng, start: number, end: number, dur: number, busy: boolean): number {
-  const lo = start + 3 * MIN;
+function drawTime(rng: Rng, start: number, end: number, dur: number, busy: boolean, quietMs = 0): number {
+  const lo = start + Math.max(3 * MIN, quietMs);
   const hi = Math.max(lo, end - dur - 3 * MIN);
   let t = lo + rng.next() * (hi - lo);
   if (!busy) return Math.floor(t);
@@ -71,12 +77,13 @@ function busyInnerCameras(city: City, cal: Calibration): number[] {
  * Plans the anomalies of a run. Each flow episode has its own camera and each congestion its own
  * segment, and no camera serves two episodes, so the ground truth stays unambiguous.
  */
-export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: number, end: number, counts: Record<AnomalyType, number>): AnomalyPlan {
+export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: number, end: number, counts: Record<AnomalyType, number>, shape: AnomalyShape, quietMinutes = 0): AnomalyPlan {
   const minutes = (end - start) / MIN;
+  const quiet = quietMinutes * MIN;
   const used = new Set<number>();
   const ranked = busyInnerCameras(city, cal);
   const congestions: CongestionEpisode[] = [];
-  const segLinks = city.links.filter((l) => l.kind === 'grid' && l.segment !== null && l.cps.length >= 2);
+  const segLinks = city.links.filter((l) => l.kind === 'grid' && l.segment !== null && l.cps.length >= shape.jamMinCameras);
   segLinks.sort((a, b) => cal.cpShare[b.cps[0]!]! - cal.cpShare[a.cps[0]!]! || a.index - b.index);
   const segPool = segLinks.slice(0, Math.max(1, Math.ceil(segLinks.length * 0.6)));
   for (let k = 0; k < counts.congestion; k++) {
@@ -84,8 +91,8 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     if (free.length === 0) break;
     const link = rng.pick(free);
     link.cps.forEach((c) => used.add(c));
-    const dur = drawDuration(rng, 10, 30, start, end);
-    const from = drawTime(rng, start, end, dur, true);
+    const dur = drawDuration(rng, shape.jamMinutes[0], shape.jamMinutes[1], start, end);
+    const from = drawTime(rng, start, end, dur, true, quiet);
     congestions.push({ link: link.index, segment: link.segment!, from, to: from + dur, speedKmh: Math.round(rng.range(8, 18)) });
   }
   const flows: FlowEpisode[] = [];
@@ -94,19 +101,21 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     if (pool.length === 0) return;
     const cp = rng.pick(pool);
     used.add(cp);
-    const dur = drawDuration(rng, 5, 12, start, end);
-    const from = drawTime(rng, start, end, dur, true);
-    // Surges of 4-6x: well clear of the steepest rush-hour ramp (~1.8x against the previous half hour).
-    const factor = type === 'flow_surge' ? Math.round(rng.range(4, 6) * 10) / 10 : 0.15;
+    const [lo, hi] = type === 'flow_surge' ? shape.surgeMinutes : shape.dropMinutes;
+    const dur = drawDuration(rng, lo, hi, start, end);
+    const from = drawTime(rng, start, end, dur, true, quiet);
+    const factor = type === 'flow_surge' ? Math.round(rng.range(shape.surgeFactor[0], shape.surgeFactor[1]) * 10) / 10 : 0.15;
     flows.push({ type, cp, from, to: from + dur, factor });
   };
   for (let k = 0; k < counts.flow_surge; k++) addFlow('flow_surge', 0.5);
   for (let k = 0; k < counts.flow_drop; k++) addFlow('flow_drop', 0.3);
-  const clones: number[] = [];
-  for (let k = 0; k < counts.cloned_plate; k++) clones.push(drawTime(rng, start, end, Math.min(20 * MIN, minutes * MIN / 2), false));
+  const clones: CloneEpisode[] = [];
+  // Every k-th clone meets once, spread evenly (no random draw: the reference plan stays as it was).
+  const meetOnce = (k: number): boolean => Math.floor((k + 1) * shape.meetOnceShare) > Math.floor(k * shape.meetOnceShare);
+  for (let k = 0; k < counts.cloned_plate; k++) clones.push({ t: drawTime(rng, start, end, Math.min(20 * MIN, minutes * MIN / 2), false, quiet), meetOnce: meetOnce(k) });
   const firstEntries: number[] = [];
-  for (let k = 0; k < counts.first_entry; k++) firstEntries.push(drawTime(rng, start, end, 5 * MIN, false));
-  clones.sort((a, b) => a - b);
+  for (let k = 0; k < counts.first_entry; k++) firstEntries.push(drawTime(rng, start, end, 5 * MIN, false, quiet));
+  clones.sort((a, b) => a.t - b.t);
   firstEntries.sort((a, b) => a - b);
   return { flows, congestions, clones, firstEntries };
 }
@@ -126,14 +135,16 @@ export function planSkew(city: City, rng: Rng, noise: NoiseOptions): Float64Arra
 }
 
 /**
- * Camera outages inside the run, on inner cameras no anomaly uses, each flushed before the run ends.
+ * Camera outages inside the run, on cameras no flow or congestion episode uses (inner ones only unless
+ * `outagesSpareAnomalies` is off), each flushed before the run ends.
  * Busier cameras are likelier to be picked, so a backlog is visible even in a thin test file.
  */
 export function planOutages(city: City, cal: Calibration, rng: Rng, noise: NoiseOptions, start: number, end: number, avoid: ReadonlySet<number>): OutagePlan[] {
   const minutes = (end - start) / MIN;
   const count = noise.outages ?? Math.round((noise.outagesPerDay * minutes) / 1440);
   const out: OutagePlan[] = [];
-  const free = city.checkpoints.map((cp, i) => (cp.kind === 'inner' && !avoid.has(i) ? i : -1)).filter((i) => i >= 0);
+  const eligible = (kind: string): boolean => kind === 'inner' || !noise.outagesSpareAnomalies;
+  const free = city.checkpoints.map((cp, i) => (eligible(cp.kind) && !avoid.has(i) ? i : -1)).filter((i) => i >= 0);
   for (let k = 0; k < count && free.length > 0; k++) {
     const dur = Math.floor(rng.range(noise.outageMinMinutes, noise.outageMaxMinutes) * MIN);
     if (dur + 10 * MIN > end - start) continue;

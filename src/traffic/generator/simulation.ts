@@ -5,12 +5,13 @@ import { type City, type CityLink, buildCity } from './city.js';
 import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
 import { pickClone, pickNewcomer } from './episodes.js';
 import { MinHeap } from './heap.js';
-import { DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
+import { haversineKm } from '../geo.js';
+import { type AnomalyShape, DEFAULT_ANOMALY_SHAPE, DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
 import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type OutagePlan, anomalyCounts, planAnomalies, planOutages, planSkew } from './plan.js';
 import { Rng } from './prng.js';
 import { DEFAULT_PEAK_RECORDS_PER_S, localHour, profileFraction, rushSpeedFactor } from './profile.js';
 import { type Route, RoutePlanner } from './routes.js';
-import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth, GroundTruth, OutageNoise } from './truth.js';
+import { type ClonedPlateTruth, type CongestionTruth, type FirstEntryTruth, type FlowTruth, type GroundTruth, IMPOSSIBLE_PAIR, type OutageNoise } from './truth.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -70,6 +71,14 @@ const WAKE_SHARE = 0.2;
 
 interface Scheduled {
   readonly kind: 'clone' | 'first_entry';
+  readonly meetOnce?: boolean;
+}
+
+/** A sighting of a cloned plate as the detector sees it (camera skew included), for the truth's impossible pairs. */
+interface CloneSighting {
+  readonly ts: number;
+  readonly cp: number;
+  readonly seq: number;
 }
 
 type Item = Trip | Surge | Scheduled;
@@ -88,6 +97,7 @@ export class TrafficSimulation {
   readonly city: City;
   private readonly opts: Required<Pick<GeneratorOptions, 'scale' | 'anomalies' | 'prerollMinutes'>> & GeneratorOptions;
   private readonly noise: NoiseOptions;
+  private readonly shape: AnomalyShape;
   private readonly start: number;
   private readonly end: number;
   private readonly cps: readonly Checkpoint[];
@@ -111,6 +121,7 @@ export class TrafficSimulation {
   private readonly items = new MinHeap<Item>();
   private readonly out = new MinHeap<Pending>();
   private readonly truthData: GroundTruth;
+  private readonly cloneSightings = new Map<ClonedPlateTruth, CloneSighting[]>();
   private seq = 0;
   private buf = '';
   private finished = false;
@@ -122,11 +133,12 @@ export class TrafficSimulation {
   constructor(options: GeneratorOptions) {
     this.opts = { scale: 1, anomalies: false, prerollMinutes: 30, ...options };
     this.noise = { ...DEFAULT_NOISE, ...options.noise };
+    this.shape = { ...DEFAULT_ANOMALY_SHAPE, ...options.anomalyShape };
     if (!(options.minutes > 0)) throw new RangeError('minutes must be positive');
     if (!(this.opts.scale > 0)) throw new RangeError('scale must be positive');
     this.start = options.start;
     this.end = options.start + Math.round(options.minutes * MIN);
-    this.city = buildCity();
+    this.city = buildCity(options.city);
     this.cps = this.city.checkpoints;
     this.planner = new RoutePlanner(this.city);
     this.weights = gridNodeWeights(this.city);
@@ -147,7 +159,7 @@ export class TrafficSimulation {
 
     this.skew = planSkew(this.city, Rng.stream(seed, 'skew'), this.noise);
     this.plan = this.opts.anomalies
-      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts))
+      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts), this.shape, options.quietMinutes)
       : { flows: [], congestions: [], clones: [], firstEntries: [] };
     const avoid = new Set<number>();
     for (const f of this.plan.flows) avoid.add(f.cp);
@@ -155,7 +167,10 @@ export class TrafficSimulation {
     this.outages = planOutages(this.city, this.cal, Rng.stream(seed, 'outages'), this.noise, this.start, this.end, avoid);
 
     this.truthData = {
-      generator: { seed, start: this.start, end: this.end, minutes: options.minutes, scale: this.opts.scale, anomalies: this.opts.anomalies, version: 1 },
+      generator: {
+        seed, start: this.start, end: this.end, minutes: options.minutes, scale: this.opts.scale, anomalies: this.opts.anomalies, version: 1,
+        ...(options.city !== undefined && Object.keys(options.city).length > 0 ? { city: { ...options.city } } : {}),
+      },
       counts: { records: 0, misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, dropped_by_flow_drop: 0, late_backlog: 0 },
       anomalies: [],
       noise: {
@@ -204,7 +219,7 @@ export class TrafficSimulation {
       if (f.type === 'flow_drop') this.dropByCp.set(f.cp, f);
       else this.items.push({ kind: 'surge', episode: f, truth, rate: extraPerMin / MIN } satisfies Surge, f.from);
     }
-    for (const t of this.plan.clones) this.items.push({ kind: 'clone' }, t);
+    for (const c of this.plan.clones) this.items.push({ kind: 'clone', meetOnce: c.meetOnce }, c.t);
     for (const t of this.plan.firstEntries) this.items.push({ kind: 'first_entry' }, t);
   }
 
@@ -272,7 +287,7 @@ export class TrafficSimulation {
         return;
       }
       case 'clone':
-        this.startClone(t);
+        this.startClone(t, item.meetOnce === true);
         return;
       case 'first_entry':
         this.startFirstEntry(t);
@@ -309,8 +324,8 @@ export class TrafficSimulation {
     return { kind: 'trip', vehicle, plate, color, type, route, dest, speedFactor, clone, cloneSide, firstEntry, jam: null, k: 0, linkPos: 0, posKm: 0, t, speed: 0 };
   }
 
-  /** Moves the trip to its next camera; false when it has passed its last one. */
-  private advance(trip: Trip): boolean {
+  /** Moves the trip to its next camera; false when it has passed its last one. `dry`: a look ahead, counted nowhere. */
+  private advance(trip: Trip, dry = false): boolean {
     const r = trip.route;
     const k = trip.k;
     if (k >= r.cps.length) return false;
@@ -325,7 +340,7 @@ export class TrafficSimulation {
       const jam = this.jamAt(link, t);
       if (jam !== null) {
         v = jam.episode.speedKmh * trip.speedFactor;
-        if (trip.jam !== jam) ((trip.jam = jam), jam.trips++);
+        if (trip.jam !== jam && !dry) ((trip.jam = jam), jam.trips++);
       } else {
         v = this.linkSpeed(link, t, trip.speedFactor);
       }
@@ -397,6 +412,7 @@ export class TrafficSimulation {
       if (c.records[0].length + c.records[1].length === 0) ((c.from = ts), (c.to = ts));
       else ((c.from = Math.min(c.from, ts)), (c.to = Math.max(c.to, ts)));
       c.records[trip.cloneSide].push(id);
+      this.cloneSightings.get(c)?.push({ ts, cp, seq: this.seq - 1 });
     }
     if (trip.firstEntry !== null && trip.firstEntry.record === '' && this.cps[cp]!.kind === 'entry') {
       const ts = Math.round(t + this.skew[cp]!);
@@ -464,7 +480,7 @@ export class TrafficSimulation {
       }
     }
     let arrival = t + 200 + drive.next() * 1800;
-    const outage = clean ? undefined : this.outageByCp.get(cp);
+    const outage = clean && this.noise.outagesSpareAnomalies ? undefined : this.outageByCp.get(cp);
     if (outage !== undefined && t >= outage.plan.from && t < outage.plan.to) {
       // Held by the camera; flushed at ~500 records/s when it comes back.
       arrival = outage.plan.to + outage.truth.records * 2;
@@ -479,7 +495,7 @@ export class TrafficSimulation {
 
   // ---- anomalies ----
 
-  private startClone(t: number): void {
+  private startClone(t: number, meetOnce: boolean): void {
     const pick = pickClone(this.city, this.planner, this.fleet, this.fleetCore, this.anomalyRng, t);
     if (pick === null) return;
     const { vehicle: v, a, b } = pick;
@@ -489,17 +505,56 @@ export class TrafficSimulation {
     const truth: ClonedPlateTruth = {
       type: 'cloned_plate', key: plate + '|' + color, plate, plate_color: color, from: t, to: t,
       checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id], min_distance_km: Math.round(pick.minKm * 100) / 100, records: [[], []],
+      impossible_pairs: 0, provable_at: t,
     };
     this.truthData.anomalies.push(truth);
+    this.cloneSightings.set(truth, []);
     const type = this.fleet.types[v]!;
     const tripA = this.newTrip(v, plate, color, type, a.route, a.to, this.fleet.speedFactor[v]!, t, truth, 0, null);
     const tripB = this.newTrip(-1, plate, color, type, b.route, b.to, rng.range(0.9, 1.1), t, truth, 1, null);
     this.fleet.busyUntil[v] = Infinity;
     if (!this.advance(tripA) || !this.advance(tripB)) return; // cannot happen: both legs pass >= 2 cameras
-    // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
-    tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
+    if (meetOnce) {
+      // The clone's first sighting is stamped 20-60 s after the real car's last one (as the clocks stamp them):
+      // one switch, and never back.
+      const lastSeen = this.lastStampOfTrip(tripA);
+      tripB.t = Math.max(t, lastSeen + rng.range(20_000, 60_000) - this.skew[tripB.route.cps[0]!]!);
+    } else {
+      // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
+      tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
+    }
     this.items.push(tripA, tripA.t);
     this.items.push(tripB, tripB.t);
+  }
+
+  /** The latest camera stamp (skew included) the trip will make, looking ahead without side effects. */
+  private lastStampOfTrip(trip: Trip): number {
+    const ahead: Trip = { ...trip };
+    let last = ahead.t + this.skew[ahead.route.cps[ahead.k]!]!;
+    for (;;) {
+      ahead.k++;
+      if (!this.advance(ahead, true)) return last;
+      last = Math.max(last, ahead.t + this.skew[ahead.route.cps[ahead.k]!]!);
+    }
+  }
+
+  /** Counts a clone's impossible consecutive pairs (IMPOSSIBLE_PAIR) in event-time order, as a detector sees them. */
+  private scoreClone(truth: ClonedPlateTruth): void {
+    const seen = [...(this.cloneSightings.get(truth) ?? [])].sort((p, q) => p.ts - q.ts || p.seq - q.seq);
+    let pairs = 0;
+    let provable = NaN;
+    for (let k = 1; k < seen.length; k++) {
+      const p = this.cps[seen[k - 1]!.cp]!;
+      const q = this.cps[seen[k]!.cp]!;
+      const km = haversineKm(p.lat, p.lon, q.lat, q.lon);
+      const hours = (Math.abs(seen[k]!.ts - seen[k - 1]!.ts) + IMPOSSIBLE_PAIR.clockErrorMs) / 3_600_000;
+      if (km >= IMPOSSIBLE_PAIR.minKm && km / hours > IMPOSSIBLE_PAIR.maxKmh) {
+        pairs++;
+        if (Number.isNaN(provable)) provable = seen[k]!.ts;
+      }
+    }
+    truth.impossible_pairs = pairs;
+    truth.provable_at = Number.isNaN(provable) ? truth.to : provable;
   }
 
   private startFirstEntry(t: number): void {
@@ -524,6 +579,7 @@ export class TrafficSimulation {
   private finishTruth(): void {
     const d = this.truthData;
     // Episodes whose records fell outside the run (or never happened) are not ground truth.
+    for (const a of d.anomalies) if (a.type === 'cloned_plate') this.scoreClone(a);
     const kept = d.anomalies.filter((a) => (a.type === 'first_entry' ? a.record !== '' : a.type === 'cloned_plate' ? a.records[0].length > 0 && a.records[1].length > 0 : true));
     d.anomalies.length = 0;
     d.anomalies.push(...kept.sort((a, b) => a.from - b.from || a.type.localeCompare(b.type) || a.key.localeCompare(b.key)));

@@ -9,6 +9,12 @@ export type AnomalyType = 'cloned_plate' | 'flow_surge' | 'flow_drop' | 'congest
 
 export const ANOMALY_TYPES: readonly AnomalyType[] = ['cloned_plate', 'flow_surge', 'flow_drop', 'congestion', 'first_entry'];
 
+/**
+ * When two consecutive sightings of one plate are impossible for one car: at least `minKm` apart, and faster than
+ * `maxKmh` even when the time between them is widened by `clockErrorMs` (camera clocks are off by up to two minutes).
+ */
+export const IMPOSSIBLE_PAIR = { minKm: 3, maxKmh: 150, clockErrorMs: 120_000 } as const;
+
 interface AnomalyBase {
   readonly type: AnomalyType;
   /** `plate|colour` for vehicles (as `vehicleKey`), the checkpoint id, or the segment id. */
@@ -27,6 +33,13 @@ export interface ClonedPlateTruth extends AnomalyBase {
   readonly min_distance_km: number;
   /** Record ids of each vehicle's captures. */
   readonly records: [string[], string[]];
+  /**
+   * Impossible pairs (IMPOSSIBLE_PAIR) among the plate's consecutive sightings in event-time order. One means the
+   * cars "meet once": a single switch, which no second pair corroborates (a lower level of confidence).
+   */
+  impossible_pairs: number;
+  /** Event time of the later sighting of the first impossible pair: from then on the clone can be told. */
+  provable_at: number;
 }
 
 export interface FlowTruth extends AnomalyBase {
@@ -105,6 +118,8 @@ export interface GroundTruth {
     readonly scale: number;
     readonly anomalies: boolean;
     readonly version: 1;
+    /** The city's options, when not the reference city. */
+    readonly city?: Readonly<Record<string, unknown>>;
   };
   readonly counts: {
     records: number;
