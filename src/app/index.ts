@@ -15,6 +15,7 @@ export {
   type LoadedProgram,
 } from './program.js';
 export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
+export { trafficFeed, countedNotes, type TrafficFeed, type TrafficFeedOptions } from './traffic-feed.js';
 export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
 export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';

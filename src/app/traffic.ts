@@ -3,7 +3,7 @@ import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js'
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
-import { trafficCheck } from './record-parser.js';
+import { countedNotes, trafficFeed } from './traffic-feed.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
 export interface ProgramPaths {
@@ -69,13 +69,16 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   });
   try {
     if (options.knownVehicles !== undefined) await seedKnownVehicles(store, inputPath(options.knownVehicles, cwd));
-    return await runEmbedded(
+    // A replay: camera clocks are judged against the other cameras, so the same input gives the same output.
+    const feed = trafficFeed(registry);
+    const summary = await runEmbedded(
       {
         program: loaded.program,
         sources: loaded.sources,
         rules: loaded.rules,
         input,
-        check: trafficCheck(registry),
+        check: feed.check,
+        watermarkTime: feed.watermarkTime,
         lookups: lookupsFor(store),
         out: options.out === undefined ? undefined : outputPath(options.out, cwd),
         late: options.late === undefined ? undefined : outputPath(options.late, cwd),
@@ -85,6 +88,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
       },
       terminal,
     );
+    return { ...summary, notes: countedNotes(feed.notes) };
   } finally {
     await store.close();
   }

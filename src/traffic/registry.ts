@@ -151,6 +151,11 @@ export class CheckpointRegistry {
     return this.cpById.get(id);
   }
 
+  /** The checkpoint's position in the registry (0..size-1), for per-checkpoint arrays; undefined when unknown. */
+  indexOf(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

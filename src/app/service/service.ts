@@ -36,6 +36,7 @@ import { UserError } from '../errors.js';
 import { compileJob } from '../job.js';
 import { lookupsFor } from '../lookups.js';
 import { recordParser, trafficCheck } from '../record-parser.js';
+import { trafficFeed } from '../traffic-feed.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
@@ -455,9 +456,17 @@ export class VigilService implements ServiceControl {
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
       const base = this.sourceSpec as SourceSpec<unknown, unknown>;
-      const parse = recordParser({ check: trafficCheck(this.program.registry), watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
+      // Live: a record's time is judged against its arrival, so one camera's wrong clock moves no watermark.
+      const feed = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock });
+      const parse = recordParser({ check: feed.check, watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
       // Records leave in event-time order even without lookups, so a replay writes the repartition topics alike.
-      spec = { ...base, source: new KafkaLines(source), deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], stage: base.stage ?? IN_EVENT_TIME_ORDER };
+      spec = {
+        ...base,
+        source: new KafkaLines(source),
+        deserialize: parse as SourceSpec<unknown, unknown>['deserialize'],
+        watermarks: { ...base.watermarks, watermarkTime: feed.watermarkTime as (record: unknown, timestamp: number) => number },
+        stage: base.stage ?? IN_EVENT_TIME_ORDER,
+      };
     } else {
       feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
