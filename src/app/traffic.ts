@@ -1,8 +1,11 @@
+import { resolve } from 'node:path';
+import { trafficFunctions } from '../traffic/functions.js';
 import type { CheckpointRegistry } from '../traffic/registry.js';
 import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { formatRegistryReport, registryReport } from './registry-report.js';
 import { countedNotes, trafficFeed } from './traffic-feed.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
@@ -28,6 +31,15 @@ export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficPro
     cwd,
   });
   return { registry, loaded };
+}
+
+/**
+ * What the enabled rules read from the registry that it lacks, naming the rule, the attribute and what the rule
+ * does without it; empty when nothing is missing. `vigil check`, `run` and `serve` print it.
+ */
+export function registryGapsText(loaded: LoadedProgram, registry: CheckpointRegistry, registryPath: string, cwd: string): string {
+  const show = (f: string): string => displayPath(resolve(cwd, f), cwd);
+  return formatRegistryReport(registryReport(loaded.program, loaded.rules, registry, trafficFunctions(registry), show), show(registryPath));
 }
 
 /** `--stream NAME` must name a stream of the program. */
@@ -61,6 +73,8 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   const { cwd } = options;
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
+  const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd);
+  if (gaps !== '') terminal.stderr(gaps);
   const input = inputPath(options.input, cwd);
   const store = await openFirstSeenStore({
     redis: options.redis,

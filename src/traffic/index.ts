@@ -7,6 +7,6 @@ export {
 export { FeedClock, type FeedClockOptions } from './feed-clock.js';
 export { normalizePlate, isUnreadablePlate } from './plate.js';
 export { parseIsoTimestamp, formatIsoTimestamp } from './timestamp.js';
-export { CheckpointRegistry, RegistryError, type Checkpoint, type CheckpointKind } from './registry.js';
+export { CheckpointRegistry, RegistryError, REQUIRED_CHECKPOINT_FIELDS, type Checkpoint, type CheckpointKind } from './registry.js';
 export { haversineKm, EARTH_RADIUS_KM } from './geo.js';
-export { trafficFunctions, type DomainFunction, type DomainValue, type DslValueType } from './functions.js';
+export { trafficFunctions, type DomainFunction, type DomainValue, type DslValueType, type RegistryReads } from './functions.js';

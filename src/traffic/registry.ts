@@ -3,6 +3,9 @@ import { haversineKm } from './geo.js';
 
 export type CheckpointKind = 'entry' | 'inner';
 
+/** The fields every checkpoint has (DESIGN.md's registry contract); anything else is optional. */
+export const REQUIRED_CHECKPOINT_FIELDS: readonly string[] = ['id', 'name', 'lat', 'lon', 'segment', 'direction', 'kind'];
+
 /** One camera site (DESIGN.md): extra fields are kept and reachable through {@link CheckpointRegistry.checkpointAttr}. */
 export interface Checkpoint {
   readonly id: string;
@@ -181,6 +184,11 @@ export class CheckpointRegistry {
   checkpointAttr(id: string, name: string): unknown {
     const cp = this.get(id);
     return cp === undefined || !Object.prototype.hasOwnProperty.call(cp, name) ? undefined : cp[name];
+  }
+
+  /** The checkpoints without a value (absent, or null) for `field`. */
+  lacking(field: string): readonly Checkpoint[] {
+    return this.list.filter((cp) => cp[field] === undefined || cp[field] === null);
   }
 
   /** Great-circle distance in km, cached per pair; NaN when either id is unknown (every comparison with it is false). */

@@ -37,7 +37,8 @@ import { compileJob } from '../job.js';
 import { lookupsFor } from '../lookups.js';
 import { recordParser, trafficCheck } from '../record-parser.js';
 import { trafficFeed } from '../traffic-feed.js';
-import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
+import { checkStreamNames, loadTrafficProgram, registryGapsText, type ProgramPaths, type TrafficProgram } from '../traffic.js';
+import { defaultPaths } from '../program.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
 import { EXCHANGE_MESSAGES_PER_SEND, RecordJson, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
@@ -187,6 +188,8 @@ export class VigilService implements ServiceControl {
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
+    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
+    for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
