@@ -47,7 +47,10 @@ function scalar(v: unknown): DomainValue {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
 }
 
-/** The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry. */
+/**
+ * The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry,
+ * next_on_segment.
+ */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
     fixed('distance_km', ['string', 'string'], 'number', (a, b) => {
@@ -59,5 +62,9 @@ export function trafficFunctions(registry: CheckpointRegistry): readonly DomainF
       typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null, { fieldArg: 1 }),
     fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null), { fields: ['segment'] }),
     fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null), { fields: ['kind'] }),
+    // The registry's next_on_segment where given, else camera order from geometry: so it needs only required fields.
+    fixed('next_on_segment', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.nextOnSegment(cp) ?? null) : null), {
+      fields: ['segment', 'lat', 'lon', 'direction'],
+    }),
   ];
 }

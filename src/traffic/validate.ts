@@ -1,3 +1,4 @@
+import { normalizeDirection } from './direction.js';
 import type { FeedClock } from './feed-clock.js';
 import { MAX_PLATE_LENGTH, hasControlChar, isUnreadablePlate, normalizePlate } from './plate.js';
 import type { PlateColor, TrafficRecord } from './record.js';
@@ -75,22 +76,6 @@ const COLOR_ALIASES: Readonly<Record<string, PlateColor>> = {
   蓝: 'blue', 蓝色: 'blue', 黄: 'yellow', 黄色: 'yellow', 绿: 'green', 绿色: 'green', 渐变绿: 'green',
   白: 'white', 白色: 'white', 黑: 'black', 黑色: 'black', 黄绿: 'yellow_green', 黄绿色: 'yellow_green', 未知: 'unknown',
 };
-
-/**
- * Direction words feeds send for the two carriageways, mapped to `in` (towards the centre) and `out`; any other
- * word is kept as given (inner cameras say "through", ring roads "cw"...) and counted.
- */
-const DIRECTION_ALIASES: Readonly<Record<string, 'in' | 'out'>> = {
-  in: 'in', inbound: 'in', inward: 'in', entering: 'in', entry: 'in', 进城: 'in', 入城: 'in', 进: 'in', 入: 'in',
-  out: 'out', outbound: 'out', outward: 'out', leaving: 'out', exit: 'out', 出城: 'out', 出: 'out',
-};
-
-/** `in`/`out` for a known direction word (the shared literal, not the parsed copy), undefined otherwise. */
-export function normalizeDirection(raw: string): 'in' | 'out' | undefined {
-  if (raw === 'in') return 'in';
-  if (raw === 'out') return 'out';
-  return DIRECTION_ALIASES[raw] ?? DIRECTION_ALIASES[raw.trim().toLowerCase()];
-}
 
 function normalizeColor(raw: string): PlateColor | undefined {
   // Fast path: canonical names, as nearly every record carries. The literal is returned, not the parsed copy: one
