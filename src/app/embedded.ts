@@ -26,6 +26,7 @@ export interface EmbeddedRun {
   /** An NDJSON file, or '-' for stdin. */
   readonly input: string;
   readonly check?: RecordCheck;
+  readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   /** '-' for stdout. */
   readonly out?: string;
@@ -40,6 +41,8 @@ export interface EmbeddedRun {
 export interface EmbeddedSummary extends JobSummary {
   readonly late: number;
   readonly outputs: number;
+  /** Records kept with a note (direction unknown or against the camera, clock ahead), by note. */
+  readonly notes?: ReadonlyArray<readonly [string, number]>;
 }
 
 class CountingSink<T> implements Sink<T> {
@@ -84,6 +87,7 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     patterns: run.patterns,
     source: new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' }),
     check: run.check,
+    ...(run.watermarkTime === undefined ? {} : { watermarkTime: run.watermarkTime }),
     lookups: run.lookups,
     outputs,
     clock: run.clock,

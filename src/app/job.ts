@@ -25,6 +25,8 @@ export interface JobSetup {
   readonly source: Source<string>;
   /** Traffic validation (run mode); without it every JSON object is a record. */
   readonly check?: RecordCheck;
+  /** How far an accepted record may move the watermark (see TrafficFeed); its event time by default. */
+  readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
   /** Non-record lines the runner handles itself (the test harness's `$clock`). */
   readonly control?: { readonly prefix: string; readonly handle: (line: string) => void };
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
@@ -72,6 +74,7 @@ export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
       patterns: setup.patterns,
       source: setup.source,
       parse,
+      ...(setup.watermarkTime === undefined ? {} : { watermarkTime: setup.watermarkTime }),
       lookups: setup.lookups,
       outputs: setup.outputs,
       clock: setup.clock ?? systemClock,

@@ -1,9 +1,12 @@
+import { resolve } from 'node:path';
+import { trafficFunctions } from '../traffic/functions.js';
 import type { CheckpointRegistry } from '../traffic/registry.js';
 import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
-import { trafficCheck } from './record-parser.js';
+import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { formatRegistryReport, registryReport } from './registry-report.js';
+import { countedNotes, trafficFeed } from './traffic-feed.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
 export interface ProgramPaths {
@@ -31,6 +34,15 @@ export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficPro
     ...(paths.timeZone === undefined ? {} : { timeZone: paths.timeZone }),
   });
   return { registry, loaded };
+}
+
+/**
+ * What the enabled rules read from the registry that it lacks, naming the rule, the attribute and what the rule
+ * does without it; empty when nothing is missing. `vigil check`, `run` and `serve` print it.
+ */
+export function registryGapsText(loaded: LoadedProgram, registry: CheckpointRegistry, registryPath: string, cwd: string): string {
+  const show = (f: string): string => displayPath(resolve(cwd, f), cwd);
+  return formatRegistryReport(registryReport(loaded.program, loaded.rules, registry, trafficFunctions(registry), show), show(registryPath));
 }
 
 /** `--stream NAME` must name a stream of the program. */
@@ -64,6 +76,8 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   const { cwd } = options;
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
+  const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd);
+  if (gaps !== '') terminal.stderr(gaps);
   const input = inputPath(options.input, cwd);
   const store = await openFirstSeenStore({
     redis: options.redis,
@@ -72,13 +86,16 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   });
   try {
     if (options.knownVehicles !== undefined) await seedKnownVehicles(store, inputPath(options.knownVehicles, cwd));
-    return await runEmbedded(
+    // A replay: camera clocks are judged against the other cameras, so the same input gives the same output.
+    const feed = trafficFeed(registry);
+    const summary = await runEmbedded(
       {
         program: loaded.program,
         sources: loaded.sources,
         rules: loaded.rules,
         input,
-        check: trafficCheck(registry),
+        check: feed.check,
+        watermarkTime: feed.watermarkTime,
         lookups: lookupsFor(store),
         out: options.out === undefined ? undefined : outputPath(options.out, cwd),
         late: options.late === undefined ? undefined : outputPath(options.late, cwd),
@@ -88,6 +105,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
       },
       terminal,
     );
+    return { ...summary, notes: countedNotes(feed.notes) };
   } finally {
     await store.close();
   }

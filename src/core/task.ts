@@ -111,6 +111,7 @@ export class Task {
   private readonly stager: EventTimeStage | null;
   private readonly recordsIn: Counter;
   private readonly deadLettersOut: Counter;
+  private readonly watermarkTime: ((record: unknown, timestamp: number) => number) | null;
 
   constructor(
     readonly graph: JobGraph,
@@ -126,6 +127,7 @@ export class Task {
     this.spec = sourceNode.spec;
     this.sourceUid = sourceNode.uid;
     this.tracker = new WatermarkTracker(this.spec.watermarks, this.clock);
+    this.watermarkTime = this.spec.watermarks.watermarkTime ?? null;
     for (const p of this.spec.source.partitions()) this.tracker.addPartition(p);
     this.recordsIn = this.metrics.counter('vigil_records_in_total', { source: this.sourceUid });
     this.deadLettersOut = this.metrics.counter('vigil_dead_letters_total', { source: this.sourceUid });
@@ -268,7 +270,7 @@ export class Task {
 
   private emitRecord(value: unknown, ts: number): void {
     this.root.collect(value, ts);
-    this.advanceTo(this.tracker.onEvent(this.partition, ts));
+    this.advanceTo(this.tracker.onEvent(this.partition, this.watermarkTime === null ? ts : this.watermarkTime(value, ts)));
   }
 
   private onWatermark(ts: number): void {
@@ -283,7 +285,7 @@ export class Task {
     }
     const stager = this.stager as EventTimeStage;
     stager.add(value, ts);
-    stager.advance(this.tracker.onEvent(this.partition, ts));
+    stager.advance(this.tracker.onEvent(this.partition, this.watermarkTime === null ? ts : this.watermarkTime(value, ts)));
   }
 
   /** Moves the source watermark: directly, or through the stage's release plan. */

@@ -6,6 +6,12 @@ export interface WatermarkStrategy {
   readonly outOfOrdernessMs: number;
   /** After this much processing time without a record, a partition stops holding the watermark back. */
   readonly idleTimeoutMs?: number;
+  /**
+   * The time a record lets its partition's watermark reach, when that is not simply its event time (Flink's
+   * WatermarkGenerator sees every event too): a source that cannot vouch for a record's clock returns less, down to
+   * MIN_WATERMARK (not at all). The record itself still goes through at its event time.
+   */
+  readonly watermarkTime?: (record: unknown, timestamp: number) => number;
 }
 
 /** Watermark bookkeeping of one input partition. */

@@ -20,10 +20,26 @@ export interface DomainFunction {
   readonly maxArgs: number;
   readonly returns: DslValueType;
   readonly impl: (...args: readonly unknown[]) => DomainValue;
+  /** The checkpoint registry fields it reads: what `vigil check` compares with a registry's fields. */
+  readonly reads?: RegistryReads;
 }
 
-function fixed(name: string, params: readonly DslValueType[], returns: DslValueType, impl: (...args: readonly unknown[]) => DomainValue): DomainFunction {
-  return { name, params, minArgs: params.length, maxArgs: params.length, returns, impl };
+/** Which registry fields a domain function reads; without a field it returns null (as for an unknown checkpoint). */
+export interface RegistryReads {
+  /** Fields it always reads. */
+  readonly fields?: readonly string[];
+  /** The argument (0-based) naming the field it reads, as `checkpoint_attr(cp, "speed_limit")`. */
+  readonly fieldArg?: number;
+}
+
+function fixed(
+  name: string,
+  params: readonly DslValueType[],
+  returns: DslValueType,
+  impl: (...args: readonly unknown[]) => DomainValue,
+  reads?: RegistryReads,
+): DomainFunction {
+  return { name, params, minArgs: params.length, maxArgs: params.length, returns, impl, ...(reads === undefined ? {} : { reads }) };
 }
 
 /** Extra registry fields may hold anything; the language sees scalars only (others read as null). */
@@ -31,17 +47,24 @@ function scalar(v: unknown): DomainValue {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
 }
 
-/** The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry. */
+/**
+ * The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry,
+ * next_on_segment.
+ */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
     fixed('distance_km', ['string', 'string'], 'number', (a, b) => {
       if (typeof a !== 'string' || typeof b !== 'string') return null;
       const d = registry.distanceKm(a, b);
       return d === d ? d : null; // unknown checkpoint: null
-    }),
+    }, { fields: ['lat', 'lon'] }),
     fixed('checkpoint_attr', ['string', 'string'], 'unknown', (cp, name) =>
-      typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null),
-    fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null)),
-    fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null)),
+      typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null, { fieldArg: 1 }),
+    fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null), { fields: ['segment'] }),
+    fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null), { fields: ['kind'] }),
+    // The registry's next_on_segment where given, else camera order from geometry: so it needs only required fields.
+    fixed('next_on_segment', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.nextOnSegment(cp) ?? null) : null), {
+      fields: ['segment', 'lat', 'lon', 'direction'],
+    }),
   ];
 }

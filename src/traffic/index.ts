@@ -1,8 +1,13 @@
 /** The traffic domain: record schema and validation, checkpoint registry, DSL domain functions. */
 export { type TrafficRecord, type PlateColor, type Direction, PLATE_COLORS, UNREADABLE_PLATE, TRAFFIC_RECORD_SCHEMA, vehicleKey, parseVehicleKey } from './record.js';
-export { RecordValidator, Rejection, isRejection, type RejectionCode, type ValidatorOptions } from './validate.js';
+export {
+  RecordValidator, Rejection, isRejection, RECORD_NOTES,
+  type RejectionCode, type ValidatorOptions, type RecordNote, type NoteCounters,
+} from './validate.js';
+export { FeedClock, type FeedClockOptions } from './feed-clock.js';
+export { normalizeDirection } from './direction.js';
 export { normalizePlate, isUnreadablePlate } from './plate.js';
 export { parseIsoTimestamp, formatIsoTimestamp } from './timestamp.js';
-export { CheckpointRegistry, RegistryError, type Checkpoint, type CheckpointKind } from './registry.js';
+export { CheckpointRegistry, RegistryError, REQUIRED_CHECKPOINT_FIELDS, type Checkpoint, type CheckpointKind } from './registry.js';
 export { haversineKm, EARTH_RADIUS_KM } from './geo.js';
-export { trafficFunctions, type DomainFunction, type DomainValue, type DslValueType } from './functions.js';
+export { trafficFunctions, type DomainFunction, type DomainValue, type DslValueType, type RegistryReads } from './functions.js';

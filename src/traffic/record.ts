@@ -16,12 +16,14 @@ export interface TrafficRecord {
   /** km/h as measured by the camera. */
   speed: number;
   lane?: number;
-  direction?: Direction;
+  /** `in` or `out` when the feed used a known word for it (inbound, 进城...); any other word as the feed gave it. */
+  direction?: Direction | (string & {});
   vehicle_type?: string;
   /** Extra fields from the feed are kept as they came. */
   [extra: string]: unknown;
 }
 
+/** The normalised directions: towards the centre or away from it. */
 export type Direction = 'in' | 'out';
 
 /**

@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { normalizeDirection } from './direction.js';
 import { haversineKm } from './geo.js';
 
 export type CheckpointKind = 'entry' | 'inner';
+
+/** The fields every checkpoint has (DESIGN.md's registry contract); anything else is optional. */
+export const REQUIRED_CHECKPOINT_FIELDS: readonly string[] = ['id', 'name', 'lat', 'lon', 'segment', 'direction', 'kind'];
 
 /** One camera site (DESIGN.md): extra fields are kept and reachable through {@link CheckpointRegistry.checkpointAttr}. */
 export interface Checkpoint {
@@ -90,6 +94,8 @@ export class CheckpointRegistry {
   private readonly bySegment = new Map<string, Checkpoint[]>();
   private readonly dense: Float64Array | null;
   private readonly sparse: Map<number, number> | null;
+  /** Camera order along each segment from geometry, built on first use. */
+  private derivedNext: Map<string, string> | null = null;
 
   /**
    * The city's IANA time zone (`Asia/Shanghai`), when the registry names one (`{ "time_zone": ..., "checkpoints":
@@ -181,6 +187,11 @@ export class CheckpointRegistry {
     return this.cpById.get(id);
   }
 
+  /** The checkpoint's position in the registry (0..size-1), for per-checkpoint arrays; undefined when unknown. */
+  indexOf(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }
@@ -206,6 +217,74 @@ export class CheckpointRegistry {
   checkpointAttr(id: string, name: string): unknown {
     const cp = this.get(id);
     return cp === undefined || !Object.prototype.hasOwnProperty.call(cp, name) ? undefined : cp[name];
+  }
+
+  /**
+   * The next checkpoint downstream on the checkpoint's segment, "" for the last one: the registry's
+   * `next_on_segment` where the checkpoint has it, else derived from geometry (see {@link cameraOrder}).
+   * Undefined for an unknown checkpoint.
+   */
+  nextOnSegment(id: string): string | undefined {
+    const cp = this.get(id);
+    if (cp === undefined) return undefined;
+    const given = cp['next_on_segment'];
+    if (typeof given === 'string') return given;
+    if (this.derivedNext === null) {
+      this.derivedNext = new Map();
+      for (const segment of this.bySegment.keys()) {
+        const order = this.cameraOrder(segment);
+        order.forEach((c, i) => this.derivedNext?.set(c.id, order[i + 1]?.id ?? ''));
+      }
+    }
+    return this.derivedNext.get(id);
+  }
+
+  /**
+   * A segment's checkpoints in driving order, from geometry alone: along the line through its two farthest-apart
+   * checkpoints, starting from the end farther from the centre of all checkpoints when the segment's traffic goes
+   * `in` (towards the centre), from the nearer end when `out`. Right for radial roads; a ring road has no inside
+   * end, so give such segments `next_on_segment` in the registry. A segment whose direction is neither (or mixed)
+   * keeps registry order.
+   */
+  cameraOrder(segment: string): readonly Checkpoint[] {
+    const cps = this.checkpointsOf(segment);
+    if (cps.length < 2) return cps;
+    let a = cps[0] as Checkpoint;
+    let b = a;
+    let far = -1;
+    for (const p of cps) {
+      for (const q of cps) {
+        const d = this.distanceKm(p.id, q.id);
+        if (d > far) {
+          far = d;
+          a = p;
+          b = q;
+        }
+      }
+    }
+    let lat = 0;
+    let lon = 0;
+    for (const cp of this.list) {
+      lat += cp.lat;
+      lon += cp.lon;
+    }
+    lat /= this.list.length;
+    lon /= this.list.length;
+    const direction = normalizeDirection(cps[0]?.direction ?? '');
+    if (direction === undefined || cps.some((cp) => normalizeDirection(cp.direction) !== direction)) return cps;
+    const outer = haversineKm(a.lat, a.lon, lat, lon) >= haversineKm(b.lat, b.lon, lat, lon);
+    const [start, end] = outer === (direction === 'in') ? [a, b] : [b, a];
+    // Projection on start -> end in a local flat frame (km east, km north): exact enough within a segment.
+    const kx = Math.cos((start.lat * Math.PI) / 180);
+    const ax = (end.lon - start.lon) * kx;
+    const ay = end.lat - start.lat;
+    const along = (cp: Checkpoint): number => (cp.lon - start.lon) * kx * ax + (cp.lat - start.lat) * ay;
+    return [...cps].sort((p, q) => along(p) - along(q));
+  }
+
+  /** The checkpoints without a value (absent, or null) for `field`. */
+  lacking(field: string): readonly Checkpoint[] {
+    return this.list.filter((cp) => cp[field] === undefined || cp[field] === null);
   }
 
   /** Great-circle distance in km, cached per pair; NaN when either id is unknown (every comparison with it is false). */

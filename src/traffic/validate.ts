@@ -1,7 +1,9 @@
+import { normalizeDirection } from './direction.js';
+import type { FeedClock } from './feed-clock.js';
 import { MAX_PLATE_LENGTH, hasControlChar, isUnreadablePlate, normalizePlate } from './plate.js';
-import type { Direction, PlateColor, TrafficRecord } from './record.js';
+import type { PlateColor, TrafficRecord } from './record.js';
 import { UNREADABLE_PLATE } from './record.js';
-import type { CheckpointRegistry } from './registry.js';
+import type { Checkpoint, CheckpointRegistry } from './registry.js';
 import { parseIsoTimestamp } from './timestamp.js';
 
 /** Stable reason codes for dead-lettered records; `detail` says which field or value. */
@@ -15,9 +17,20 @@ export type RejectionCode =
   | 'bad_ts'
   | 'future_ts'
   | 'bad_speed'
-  | 'bad_lane'
-  | 'bad_direction'
-  | 'direction_mismatch';
+  | 'bad_lane';
+
+/**
+ * Records kept but worth counting: a direction outside the known vocabulary (kept as given), a direction other than
+ * the camera's registry direction (the record's own is kept), an event time ahead of the feed's reference time by
+ * more than the camera clock slack (kept, but it moves the watermark no further than the reference plus the slack),
+ * and a replay's first records, accepted before the cameras agreed on a time, that turned out further ahead of it
+ * than `maxAheadMs` (they moved no watermark; they were let through because nothing could judge them yet).
+ */
+export type RecordNote = 'direction_unknown' | 'direction_mismatch' | 'clock_ahead' | 'future_at_start';
+export const RECORD_NOTES: readonly RecordNote[] = ['direction_unknown', 'direction_mismatch', 'clock_ahead', 'future_at_start'];
+
+/** One counter per note: plain objects, so the caller may hand in its metric counters. */
+export type NoteCounters = Readonly<Record<RecordNote, { value: number }>>;
 
 /** Why a record was refused. A class so callers tell it from a record with `instanceof` (records may have any field). */
 export class Rejection {
@@ -39,6 +52,18 @@ export interface ValidatorOptions {
   readonly maxSpeedKmh?: number;
   /** A record more than this far ahead of the current watermark is refused as `future_ts` (default 1 h). */
   readonly maxFutureMs?: number;
+  /**
+   * The feed's reference time (arrival time live, the cameras' consensus in a replay). With it, a record more than
+   * `maxAheadMs` ahead of the reference is refused as `future_ts`, and {@link RecordValidator.watermarkCap} keeps a
+   * record from moving the watermark past the reference plus `clockSlackMs`.
+   */
+  readonly feedClock?: FeedClock;
+  /** Default 10 min. */
+  readonly maxAheadMs?: number;
+  /** How far ahead of the reference an honest camera clock may run (default 2 min). */
+  readonly clockSlackMs?: number;
+  /** Counters for the records kept with a note; the validator's own when absent. */
+  readonly notes?: NoteCounters;
   /** Plausible event-time range regardless of the watermark (default 2000-01-01 .. 2100-01-01). */
   readonly minTs?: number;
   readonly maxTs?: number;
@@ -83,6 +108,15 @@ export class RecordValidator {
   private readonly maxFutureMs: number;
   private readonly minTs: number;
   private readonly maxTs: number;
+  private readonly feedClock: FeedClock | null;
+  private readonly maxAhead: number;
+  private readonly slack: number;
+  readonly notes: NoteCounters;
+  /** Registry directions normalised once, by registry index. */
+  private readonly cameraDirections: readonly ('in' | 'out' | undefined)[];
+  private cap = Number.NEGATIVE_INFINITY;
+  /** Event times accepted before a replay's reference existed, judged once it does (then null). */
+  private unjudged: number[] | null = [];
 
   constructor(
     private readonly registry: CheckpointRegistry,
@@ -92,6 +126,20 @@ export class RecordValidator {
     this.maxFutureMs = options.maxFutureMs ?? 3_600_000;
     this.minTs = options.minTs ?? Date.UTC(2000, 0, 1);
     this.maxTs = options.maxTs ?? Date.UTC(2100, 0, 1);
+    this.feedClock = options.feedClock ?? null;
+    this.maxAhead = options.maxAheadMs ?? 600_000;
+    this.slack = options.clockSlackMs ?? 120_000;
+    this.notes = options.notes ?? { direction_unknown: { value: 0 }, direction_mismatch: { value: 0 }, clock_ahead: { value: 0 }, future_at_start: { value: 0 } };
+    this.cameraDirections = registry.all().map((cp) => normalizeDirection(cp.direction));
+  }
+
+  /**
+   * The latest time the record accepted last may move the watermark to: its own time, capped at the feed's reference
+   * plus the clock slack; -Infinity while a replay's reference is not known yet (the first cameras cannot vouch for
+   * themselves). Without a feed clock, +Infinity: no cap.
+   */
+  get watermarkCap(): number {
+    return this.cap;
   }
 
   /**
@@ -107,8 +155,9 @@ export class RecordValidator {
 
     const cpId = r['checkpoint'];
     if (typeof cpId !== 'string') return missingOrBad('checkpoint', cpId);
-    const cp = this.registry.get(cpId);
-    if (cp === undefined) return new Rejection('unknown_checkpoint', cpId);
+    const cpIndex = this.registry.indexOf(cpId);
+    if (cpIndex === undefined) return new Rejection('unknown_checkpoint', cpId);
+    const cp = this.registry.all()[cpIndex] as Checkpoint;
 
     const plateIn = r['plate'];
     if (typeof plateIn !== 'string') {
@@ -131,6 +180,17 @@ export class RecordValidator {
     }
     const tsMs = Math.floor(ts as number);
     if (tsMs < this.minTs || tsMs > this.maxTs) return new Rejection('bad_ts', 'out of range: ' + tsMs);
+    let ahead = false;
+    const feed = this.feedClock;
+    if (feed !== null) {
+      let ref = feed.reference();
+      if (!(tsMs <= ref + this.slack)) {
+        feed.refresh();
+        ref = feed.reference();
+      }
+      if (tsMs > ref + this.maxAhead) return new Rejection('future_ts', aheadDetail(tsMs, ref, feed));
+      ahead = tsMs > ref + this.slack;
+    }
     if (tsMs - this.maxFutureMs > watermark && watermark !== -Infinity) return new Rejection('future_ts', tsMs + ' > watermark ' + watermark);
 
     const speed = r['speed'];
@@ -144,19 +204,11 @@ export class RecordValidator {
       if (!Number.isInteger(lane) || lane < 1 || lane > lanes) return new Rejection('bad_lane', lane + ' (1..' + lanes + ')');
     }
 
+    // Direction is optional and never costs a record: a known word is normalised, another kept as given and counted;
+    // one against the camera's registry direction is kept (the camera may watch both carriageways) and counted.
     let direction = r['direction'];
     if (direction !== undefined && direction !== null) {
       if (typeof direction !== 'string') return new Rejection('bad_type', 'direction: ' + typeName(direction));
-      if (direction === 'in') direction = 'in'; // the shared literal, not the parsed copy
-      else if (direction === 'out') direction = 'out';
-      else {
-        const lower = direction.trim().toLowerCase();
-        if (lower !== 'in' && lower !== 'out') return new Rejection('bad_direction', direction);
-        direction = lower === 'in' ? 'in' : 'out';
-      }
-      const expected = cp.direction;
-      if ((expected === 'in' || expected === 'out') && direction !== expected)
-        return new Rejection('direction_mismatch', `${direction as Direction} at ${cpId} (watches ${expected})`);
     }
 
     const vt = r['vehicle_type'];
@@ -170,6 +222,28 @@ export class RecordValidator {
       plate = UNREADABLE_PLATE;
     }
 
+    if (typeof direction === 'string') {
+      const known = normalizeDirection(direction);
+      if (known === undefined) this.notes.direction_unknown.value++;
+      else {
+        direction = known;
+        const expected = this.cameraDirections[cpIndex];
+        if (expected !== undefined && known !== expected) this.notes.direction_mismatch.value++;
+      }
+    }
+    if (feed !== null) {
+      feed.observe(cpIndex, tsMs);
+      const ref = feed.reference();
+      if (ref === ref) {
+        this.cap = ref + this.slack;
+        if (this.unjudged !== null) this.judgeStart(ref);
+      } else {
+        this.cap = Number.NEGATIVE_INFINITY;
+        this.unjudged?.push(tsMs);
+      }
+      if (ahead) this.notes.clock_ahead.value++;
+    } else this.cap = Number.POSITIVE_INFINITY;
+
     // Everything is checked: normalise in place, always writing the same fields in the same order.
     // The registry's own id string replaces the parsed copy: hashed once, so every map keyed by checkpoint downstream
     // (windows, lookups) finds it without hashing a fresh string per record.
@@ -181,6 +255,31 @@ export class RecordValidator {
     if (direction !== undefined && direction !== null) r['direction'] = direction;
     return r as TrafficRecord;
   }
+
+  /** The replay's reference is known at last: count the first records that it shows were far ahead. */
+  private judgeStart(ref: number): void {
+    for (const ts of this.unjudged ?? []) if (ts > ref + this.maxAhead) this.notes.future_at_start.value++;
+    this.unjudged = null;
+  }
+}
+
+function aheadDetail(ts: number, ref: number, feed: FeedClock): string {
+  const against = feed.live ? 'its arrival time' : `the time ${feed.quorumSize} of ${feed.cameras} cameras have reached`;
+  return `${new Date(ts).toISOString()} is ${duration(ts - ref)} ahead of ${against} ${new Date(ref).toISOString()}`;
+}
+
+/** 90061000 -> "1d 1h 1m 1s": for messages only. */
+function duration(ms: number): string {
+  let s = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+    if (s >= size) {
+      parts.push(Math.floor(s / size) + unit);
+      s %= size;
+    }
+  }
+  if (s > 0 || parts.length === 0) parts.push(s + 's');
+  return parts.join(' ');
 }
 
 function missingOrBad(field: string, v: unknown): Rejection {

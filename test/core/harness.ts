@@ -40,6 +40,7 @@ export interface JobOptions {
   readonly batchSize?: number;
   readonly finalWatermark?: boolean;
   readonly clock?: ManualClock;
+  readonly watermarkTime?: (record: unknown, timestamp: number) => number;
 }
 
 /** Builds a one-source job over in-memory partitions; `build` adds the operators under test. */
@@ -59,7 +60,11 @@ export function makeJob<OUT>(
       extract: (e) => (typeof e.ts === 'number' && Number.isFinite(e.ts) ? e.ts : Number.NaN),
       describe: (e) => `bad ts ${String(e.ts)}`,
     },
-    watermarks: { outOfOrdernessMs: options.bound ?? 0, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) },
+    watermarks: {
+      outOfOrdernessMs: options.bound ?? 0,
+      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+      ...(options.watermarkTime === undefined ? {} : { watermarkTime: options.watermarkTime }),
+    },
   });
   build(source).to('out', out);
   graph.lateRecords(late).deadLetters(dead);

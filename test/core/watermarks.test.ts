@@ -84,6 +84,16 @@ describe('task: watermarks, dead letters and the end of input', () => {
     expect(r.out).toEqual([['a', 0, 1]]);
   });
 
+  it("lets the strategy cap how far a record moves the watermark (a clock it cannot vouch for), the record going through", async () => {
+    const lines = [ev('a', 1000), ev('a', 86_400_000, 0), ev('a', 2000)];
+    // v = 0 marks a record whose clock nobody vouches for: it moves nothing.
+    const capped = await runJob(lines, (s) => s, { finalWatermark: false, watermarkTime: (e, ts) => ((e as { v: number }).v === 0 ? Number.NEGATIVE_INFINITY : ts) });
+    expect(capped.task.watermark).toBe(1999);
+    expect(capped.out.map((e) => e.ts)).toEqual([1000, 86_400_000, 2000]);
+    const plain = await runJob(lines, (s) => s, { finalWatermark: false });
+    expect(plain.task.watermark).toBe(86_399_999);
+  });
+
   it('applies explicit watermark control lines', async () => {
     const r = await runJob([ev('a', 1), { wm: 9 }, ev('a', 5)], flows, { finalWatermark: false });
     expect(r.out).toEqual([['a', 0, 1]]);

@@ -116,6 +116,7 @@ describe('traffic DSL functions', () => {
       'checkpoint_attr(string, string): unknown',
       'segment_of(string): string',
       'is_entry(string): boolean',
+      'next_on_segment(string): string',
     ]);
     for (const f of fns.values()) expect([f.minArgs, f.maxArgs]).toEqual([f.params.length, f.params.length]);
   });
@@ -163,5 +164,41 @@ describe('fixtures/checkpoints.json', () => {
     };
     for (const e of entries) expect(e.lat < box.latLo || e.lat > box.latHi || e.lon < box.lonLo || e.lon > box.lonHi).toBe(true);
     expect(readFileSync(new URL('../../fixtures/checkpoints.json', import.meta.url), 'utf8')).toMatch(/^\[\n {2}\{"id":"CP0001"/);
+  });
+});
+
+describe('camera order along a segment', () => {
+  const shipped = JSON.parse(readFileSync(new URL('../../fixtures/checkpoints.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>;
+
+  it("derived from geometry, it is the shipped registry's next_on_segment for every checkpoint", () => {
+    const bare = CheckpointRegistry.fromJson(shipped.map(({ next_on_segment: _, ...cp }) => cp));
+    const mismatches = shipped.filter((cp) => bare.nextOnSegment(cp['id'] as string) !== cp['next_on_segment']);
+    expect(mismatches.map((cp) => cp['id'])).toEqual([]);
+  });
+
+  it("next_on_segment() prefers the registry's attribute, derives it where absent, and is null for an unknown checkpoint", () => {
+    const registry = CheckpointRegistry.fromJson([
+      // Inbound: from the outer end (far from the centre of all checkpoints) towards the centre.
+      { id: 'IN2', name: 'x', lat: 30.2, lon: 120, segment: 'R', direction: 'inbound', kind: 'inner' },
+      { id: 'IN1', name: 'x', lat: 30.3, lon: 120, segment: 'R', direction: 'in', kind: 'entry' },
+      { id: 'IN3', name: 'x', lat: 30.1, lon: 120, segment: 'R', direction: 'in', kind: 'inner' },
+      // Outbound: from the centre outwards.
+      { id: 'O2', name: 'x', lat: 30, lon: 120.2, segment: 'Q', direction: 'out', kind: 'inner' },
+      { id: 'O1', name: 'x', lat: 30, lon: 120.1, segment: 'Q', direction: 'out', kind: 'inner' },
+      // Given: kept, even against geometry.
+      { id: 'G1', name: 'x', lat: 30, lon: 119.9, segment: 'G', direction: 'in', kind: 'inner', next_on_segment: '' },
+      { id: 'G2', name: 'x', lat: 30, lon: 119.8, segment: 'G', direction: 'in', kind: 'inner', next_on_segment: 'G1' },
+      // A free direction label: registry order.
+      { id: 'N1', name: 'x', lat: 30.05, lon: 120.05, segment: 'N', direction: 'northbound', kind: 'inner' },
+      { id: 'N2', name: 'x', lat: 30.04, lon: 120.05, segment: 'N', direction: 'northbound', kind: 'inner' },
+    ]);
+    const next = trafficFunctions(registry).find((f) => f.name === 'next_on_segment')!;
+    expect(['IN1', 'IN2', 'IN3'].map((id) => next.impl(id))).toEqual(['IN2', 'IN3', '']);
+    expect(['O1', 'O2'].map((id) => next.impl(id))).toEqual(['O2', '']);
+    expect(['G2', 'G1'].map((id) => next.impl(id))).toEqual(['G1', '']);
+    expect(['N1', 'N2'].map((id) => next.impl(id))).toEqual(['N2', '']);
+    expect(next.impl('nope')).toBeNull();
+    expect(next.impl(null)).toBeNull();
+    expect(next.reads).toEqual({ fields: ['segment', 'lat', 'lon', 'direction'] });
   });
 });

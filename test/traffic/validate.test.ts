@@ -21,6 +21,40 @@ function rejection(raw: unknown, watermark?: number): Rejection {
   return r;
 }
 
+describe('RecordValidator: direction never costs a record', () => {
+  it.each([
+    ['in', 'in'], ['out', 'out'], [' Inbound ', 'in'], ['OUTBOUND', 'out'], ['进城', 'in'], ['出城', 'out'], ['入城', 'in'],
+  ])('normalises %j to %s', (given, expected) => {
+    const v = new RecordValidator(registry);
+    expect(v.validate(rec({ checkpoint: 'CP3', direction: given }))).toMatchObject({ direction: expected });
+    expect(v.notes.direction_unknown.value).toBe(0);
+  });
+
+  it('keeps an unknown word as given and counts it', () => {
+    const v = new RecordValidator(registry);
+    expect(v.validate(rec({ direction: 'through' }))).toMatchObject({ direction: 'through' });
+    expect(v.validate(rec({ direction: 'up' }))).toMatchObject({ direction: 'up' });
+    expect(v.notes.direction_unknown.value).toBe(2);
+    expect(v.notes.direction_mismatch.value).toBe(0);
+  });
+
+  it("keeps a record whose direction is not the camera's, with its own direction, and counts it", () => {
+    const v = new RecordValidator(registry);
+    expect(v.validate(rec({ direction: 'out' }))).toMatchObject({ direction: 'out', checkpoint: 'CP1' });
+    // A registry synonym is normalised too: CP1 says "in", a record saying 进城 agrees with it.
+    expect(v.validate(rec({ direction: '进城' }))).toMatchObject({ direction: 'in' });
+    // A camera whose registry direction is a free label is never contradicted.
+    expect(v.validate(rec({ checkpoint: 'CP3', direction: 'out' }))).toMatchObject({ direction: 'out' });
+    expect(v.notes.direction_mismatch.value).toBe(1);
+  });
+
+  it('counts nothing for a record it refuses', () => {
+    const v = new RecordValidator(registry);
+    expect(isRejection(v.validate(rec({ direction: 'through', speed: -1 })))).toBe(true);
+    expect(v.notes.direction_unknown.value).toBe(0);
+  });
+});
+
 describe('RecordValidator: accepted records', () => {
   it('returns the same object, normalised, with plate_readable', () => {
     const raw = rec({ plate: '浙ａ 12345', plate_color: 'Blue' });
@@ -104,9 +138,7 @@ describe('RecordValidator: rejections (never throws)', () => {
     ['lane above the registry count', rec({ lane: 4 }), 'bad_lane', '4 (1..3)'],
     ['fractional lane', rec({ lane: 1.5 }), 'bad_lane', '1.5 (1..3)'],
     ['string lane', rec({ lane: '2' }), 'bad_type', 'lane: string'],
-    ['bad direction', rec({ direction: 'up' }), 'bad_direction', 'up'],
     ['numeric direction', rec({ direction: 1 }), 'bad_type', 'direction: number'],
-    ['direction against the camera', rec({ direction: 'out' }), 'direction_mismatch', 'out at CP1 (watches in)'],
     ['numeric vehicle_type', rec({ vehicle_type: 3 }), 'bad_type', 'vehicle_type: number'],
   ])('%s', (_name, raw, code, detail) => {
     const r = rejection(raw);

@@ -34,7 +34,9 @@ import { UserError } from '../errors.js';
 import { compileJob } from '../job.js';
 import { lookupsFor } from '../lookups.js';
 import { recordParser, trafficCheck } from '../record-parser.js';
-import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
+import { trafficFeed } from '../traffic-feed.js';
+import { checkStreamNames, loadTrafficProgram, registryGapsText, type ProgramPaths, type TrafficProgram } from '../traffic.js';
+import { defaultPaths } from '../program.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
 import { EXCHANGE_MESSAGES_PER_SEND, RecordJson, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
@@ -180,6 +182,8 @@ export class VigilService implements ServiceControl {
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
+    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
+    for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
@@ -437,8 +441,15 @@ export class VigilService implements ServiceControl {
     let task: Task | undefined;
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
-      const parse = recordParser({ check: trafficCheck(this.program.registry), watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
-      spec = { source: feed, deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], eventTime: base.eventTime, watermarks: base.watermarks };
+      // Live: a record's time is judged against its arrival, so one camera's wrong clock moves no watermark.
+      const traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock });
+      const parse = recordParser({ check: traffic.check, watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
+      spec = {
+        source: feed,
+        deserialize: parse as SourceSpec<unknown, unknown>['deserialize'],
+        eventTime: base.eventTime,
+        watermarks: { ...base.watermarks, watermarkTime: traffic.watermarkTime as (record: unknown, timestamp: number) => number },
+      };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
       const exchange = (this.topology as Topology).graph.nodes[stage.root];

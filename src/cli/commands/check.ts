@@ -1,7 +1,7 @@
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
-import { TRAFFIC_SCHEMA, collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources } from '../../app/index.js';
+import { TRAFFIC_SCHEMA, collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
 import { formatWarning, lintProgram } from '../../dsl/lint.js';
 import { ArraySource } from '../../core/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -11,6 +11,8 @@ const usage = `usage: vigil check [paths...] [--checkpoints file] [--time-zone Z
 Compiles pattern files (.pattern) and rule files (.yaml) — by default the shipped patterns/ and rules/ —
 and reports every error as file:line:col with the line and a caret. Exit 0 when clean, 1 otherwise.
 --time-zone (env VIGIL_TIME_ZONE): the zone of local_hour and its kind (default: the registry's, else UTC).
+Then reports every registry attribute an enabled rule reads that the checkpoint registry lacks: the rule,
+the attribute, where it is read, and what the rule does without it (this never changes the exit code).
 `;
 
 export const run: Command = async (args, io) => {
@@ -51,7 +53,9 @@ export const run: Command = async (args, io) => {
     `ok: ${patterns.length} pattern file(s): ${p.sources.size} source(s), ${p.streams.size} stream(s), ${p.patterns.size} pattern(s); ` +
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,
   );
-  // Lint warnings and notes come after the summary and never change the exit code.
+  // What the registry lacks, then lint warnings: after the summary, never changing the exit code.
+  const gaps = registryGapsText(loaded, registry, values.checkpoints ?? defaultPaths.checkpoints, io.cwd);
+  if (gaps !== '') io.stderr(gaps);
   const warnings = lintProgram(p);
   if (warnings.length > 0) {
     const text = new Map(readSources(patterns, io.cwd).map((s) => [s.file, s.source]));

@@ -68,6 +68,8 @@ export interface JobSpec {
   readonly source: Source<string>;
   /** Raw line -> record (JSON parsing and domain validation); rejects go to the dead-letter output. */
   readonly parse: Deserializer<string, Record<string, unknown>>;
+  /** How far a parsed record may move the watermark (the feed's camera-clock guard); its event time by default. */
+  readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   readonly outputs: JobOutputs;
   /** Processing time for `detected_at`. */
@@ -236,6 +238,7 @@ class JobCompiler {
       watermarks: {
         outOfOrdernessMs: constant(decl.watermark, '`watermark`', 0),
         ...(decl.idleAfter === null ? {} : { idleTimeoutMs: constant(decl.idleAfter, '`idle after`', 0) }),
+        ...(this.spec.watermarkTime === undefined ? {} : { watermarkTime: this.spec.watermarkTime as (record: unknown, timestamp: number) => number }),
       },
       ...(stage === null ? {} : { stage }),
     });
