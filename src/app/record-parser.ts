@@ -2,6 +2,18 @@ import type { Deserializer, ParseContext } from '../core/index.js';
 import { parseDecoded, parseFlatObject, parseNdjsonBytes } from '../io/ndjson-bytes.js';
 import { type CheckpointRegistry, RecordValidator, isRejection } from '../traffic/index.js';
 
+/**
+ * The source whose records are traffic captures: validated and normalised (plate_readable, ts in ms) as `vigil run`
+ * does. Until a source declares this itself, the shipped feed is known by its name.
+ */
+export const TRAFFIC_SOURCE = 'passes';
+
+/** Whether a program reads the traffic feed, so its records are validated as `vigil run` validates them. */
+export function readsTrafficFeed(sourceNames: Iterable<string>): boolean {
+  for (const name of sourceNames) if (name === TRAFFIC_SOURCE) return true;
+  return false;
+}
+
 /** Domain validation of a parsed record: null to accept (normalised in place), or the reason to dead-letter it. */
 export type RecordCheck = (record: Record<string, unknown>, watermark: number) => string | null;
 

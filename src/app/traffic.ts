@@ -1,5 +1,6 @@
 import type { CheckpointRegistry } from '../traffic/registry.js';
-import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
+import type { LinkedRule } from '../dsl/rules/link.js';
+import { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
@@ -54,22 +55,40 @@ export interface TrafficRunOptions extends ProgramPaths {
   readonly firstSeenPrefix?: string;
   /** A generator truth file whose known vehicles seed first_seen. */
   readonly knownVehicles?: string;
+  readonly progress?: EmbeddedRun['progress'];
+}
+
+/** What `vigil run` did, and which rules it ran. */
+export interface TrafficRunSummary extends EmbeddedSummary {
+  readonly rules: readonly LinkedRule[];
 }
 
 /** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
-export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<EmbeddedSummary> {
+export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<TrafficRunSummary> {
   const { cwd } = options;
+  // Every path first: a typo in an output path fails now, not after the whole input has been read.
+  const input = inputPath(options.input, cwd);
+  const knownVehicles = options.knownVehicles === undefined ? undefined : inputPath(options.knownVehicles, cwd, '--known-vehicles');
+  const out = options.out === undefined ? undefined : outputPath(options.out, cwd, '--out');
+  const late = options.late === undefined ? undefined : outputPath(options.late, cwd, '--late');
+  const deadLetter = options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd, '--dead-letter');
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
-  const input = inputPath(options.input, cwd);
+  if (loaded.rules.length === 0) {
+    const files = loaded.allRules.length;
+    terminal.stderr(
+      `warning: no rule is enabled (${files === 0 ? 'no rule files' : `${files} rule file${files === 1 ? '' : 's'}, all with enabled: false`} ` +
+        `under ${options.rules ?? defaultPaths.rules}): no alert can come out\n`,
+    );
+  }
   const store = await openFirstSeenStore({
     redis: options.redis,
     prefix: options.firstSeenPrefix,
     connectionName: 'vigil-run',
   });
   try {
-    if (options.knownVehicles !== undefined) await seedKnownVehicles(store, inputPath(options.knownVehicles, cwd));
-    return await runEmbedded(
+    if (knownVehicles !== undefined) await seedKnownVehicles(store, knownVehicles);
+    const summary = await runEmbedded(
       {
         program: loaded.program,
         sources: loaded.sources,
@@ -77,14 +96,16 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         input,
         check: trafficCheck(registry),
         lookups: lookupsFor(store),
-        out: options.out === undefined ? undefined : outputPath(options.out, cwd),
-        late: options.late === undefined ? undefined : outputPath(options.late, cwd),
-        deadLetter: options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd),
+        out,
+        late,
+        deadLetter,
         streams: options.streams ?? [],
         unbounded: options.unbounded === true,
+        progress: options.progress,
       },
       terminal,
     );
+    return { ...summary, rules: loaded.rules };
   } finally {
     await store.close();
   }
