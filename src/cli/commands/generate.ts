@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { outputPath } from '../../app/index.js';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
@@ -61,7 +61,9 @@ export const run: Command = async (args, io) => {
     io.stdout(usage);
     return ExitCode.ok;
   }
-  const outPath = v.out === undefined || v.out === '-' ? undefined : resolve(io.cwd, v.out);
+  // Checked before generating: a bad path fails at once, not after a day of traffic.
+  const outPath = v.out === undefined || v.out === '-' ? undefined : outputPath(v.out, io.cwd, '--out');
+  const truthPath = v.truth === undefined ? undefined : outputPath(v.truth, io.cwd, '--truth');
   if (v.checkpoints) {
     const json = cityRegistryJson();
     if (outPath === undefined) io.stdout(json);
@@ -89,7 +91,6 @@ export const run: Command = async (args, io) => {
   }
 
   const sim = simulation({ seed: v.seed, start, minutes, scale, anomalies: v.anomalies, noise });
-  const truthPath = v.truth === undefined ? undefined : resolve(io.cwd, v.truth);
   let truth: GroundTruth;
   if (outPath !== undefined) truth = await writeSimulation(sim, outPath, truthPath);
   else {
