@@ -17,6 +17,9 @@ const commands: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./commands/cancel.js')).run,
 };
 
+/** The commands, in the order the usage lists them. */
+export const commandNames: readonly string[] = Object.keys(commands);
+
 const usage = `usage: vigil <command> [options]
 
 commands:
