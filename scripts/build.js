@@ -3,6 +3,7 @@
 // `prepare` (so `npm install` leaves a working `vigil`). Everything it prints goes to stderr: `npm start`'s stdout is
 // Vigil's output, not the compiler's.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,11 @@ let tsc;
 try {
   tsc = require.resolve('typescript/bin/tsc');
 } catch {
+  // `npm install --omit=dev` runs prepare without the compiler: a shipped dist/ is then what runs.
+  if (process.argv.includes('--prepare') && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
+    process.stderr.write('vigil build: TypeScript is not installed (a production install); keeping the existing dist/\n');
+    process.exit(0);
+  }
   process.stderr.write('vigil build: TypeScript is not installed; run `npm install` (with dev dependencies) first\n');
   process.exit(1);
 }

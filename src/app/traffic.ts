@@ -60,7 +60,10 @@ export interface TrafficRunOptions extends ProgramPaths {
 
 /** What `vigil run` did, and which rules it ran. */
 export interface TrafficRunSummary extends EmbeddedSummary {
+  /** The enabled rules. */
   readonly rules: readonly LinkedRule[];
+  /** Rule files read, enabled or not. */
+  readonly ruleFiles: number;
 }
 
 /** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
@@ -74,13 +77,6 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   const deadLetter = options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd, '--dead-letter');
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
-  if (loaded.rules.length === 0) {
-    const files = loaded.allRules.length;
-    terminal.stderr(
-      `warning: no rule is enabled (${files === 0 ? 'no rule files' : `${files} rule file${files === 1 ? '' : 's'}, all with enabled: false`} ` +
-        `under ${options.rules ?? defaultPaths.rules}): no alert can come out\n`,
-    );
-  }
   const store = await openFirstSeenStore({
     redis: options.redis,
     prefix: options.firstSeenPrefix,
@@ -105,7 +101,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
       },
       terminal,
     );
-    return { ...summary, rules: loaded.rules };
+    return { ...summary, rules: loaded.rules, ruleFiles: loaded.allRules.length };
   } finally {
     await store.close();
   }

@@ -184,7 +184,7 @@ describe('vigil match loads what its pattern reads', () => {
   });
 
   it('looks sources up in --patterns DIR, takes several --pattern files, and dead-letters invalid traffic records', async () => {
-    const lib = tempDir({ 'feed.pattern': readFileSync(join(root, 'patterns', 'passes.pattern'), 'utf8') });
+    const lib = join(root, 'patterns');
     const mine = tempDir({
       'a.pattern': 'pattern fast\n  from passes\n  key by checkpoint\n  define f as speed > 100\n  match f\n',
       'b.pattern': 'pattern slow\n  from passes\n  key by checkpoint\n  define s as speed < 5\n  match s\n',
@@ -200,6 +200,17 @@ describe('vigil match loads what its pattern reads', () => {
     // Both --pattern files ran (a repeated flag does not drop the first).
     expect(outs.map((o) => o.pattern).sort()).toEqual(['fast', 'slow']);
     expect(r.err).toMatch(/vigil match: dead letters: 1 of 3 records \(33\.3%\): unknown_checkpoint 1\n/);
+  });
+
+  it('takes a `passes` source of the user\'s own as open: JSON events as they come, not traffic records', async () => {
+    const dir = tempDir({
+      'own.pattern': 'source passes\n  event time ts\n\npattern any_event\n  from passes\n  key by k\n  match x\n',
+      'in.ndjson': '{"k":"a","ts":1}\n',
+    });
+    const r = await vigil(['match', '--pattern', 'own.pattern', '--input', 'in.ndjson'], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('{"pattern":"any_event","match":{"x":[{"k":"a","ts":1}]}}\n');
+    expect(r.err).toMatch(/\(0 dead letters, 0 late\)/);
   });
 
   it('leaves a folder neighbour that does not parse alone when nothing needs it', async () => {

@@ -26,8 +26,9 @@ const usage = `usage: vigil match --pattern <file.pattern> [--pattern <file> ...
 Runs the patterns declared in the --pattern file(s) over the input with their default parameters and no rules.
 Prints each match as {"pattern": name, "match": {"var": [events...]}} and each timeout as
 {"pattern": name, "timeout": {...}}. What the patterns read (sources, streams) is loaded from the other
-.pattern files of their folder, or of --patterns dir. When they read the traffic feed (the source
-'passes'), records are validated as vigil run validates them; any other source takes JSON events as they are.
+.pattern files of their folder, or of --patterns dir. When they read the traffic feed (the 'passes' source
+of the shipped patterns/), records are validated as vigil run validates them; any other source takes JSON
+events as they are.
 Input lines may be {"$watermark": ms} control lines. --unbounded: no final watermark at the end of the input.
 Dead letters are summarised by reason on stderr; more than --max-dead-letters of the records (default ${DEFAULT_MAX_DEAD_LETTERS}) exits 1.
 `;
@@ -66,7 +67,7 @@ export const run: Command = async (args, io) => {
   const files = withDependencies(patternFiles, library, io.cwd);
   const registry = loadRegistry(values.checkpoints ?? io.env['VIGIL_CHECKPOINTS'] ?? defaultPaths.checkpoints);
   const untyped = loadProgram({ patternFiles: files, ruleFiles: [], registry, cwd: io.cwd });
-  const traffic = readsTrafficFeed(untyped.program.sources.keys());
+  const traffic = readsTrafficFeed(untyped.program, io.cwd);
   // The traffic feed's records are checked against its schema, as in `vigil run`; other sources are open.
   const loaded = traffic ? loadProgram({ patternFiles: files, ruleFiles: [], registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd }) : untyped;
   const shown = new Set(patternFiles.map((f) => displayPath(f, io.cwd)));

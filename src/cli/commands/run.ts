@@ -93,7 +93,7 @@ export const run: Command = async (args, io) => {
         unbounded: values.unbounded === true,
         progress: progress?.update,
       },
-      { stdout: report?.write ?? io.stdout, stderr: (text) => io.stderr(text.startsWith('warning:') ? `vigil run: ${text}` : text) },
+      { stdout: report?.write ?? io.stdout, stderr: io.stderr },
     );
   } finally {
     progress?.done();
@@ -108,6 +108,11 @@ export const run: Command = async (args, io) => {
     );
   }
   io.stderr(`vigil run: ${summaryLine(summary, 'alerts')}`);
+  if (summary.rules.length === 0) {
+    const n = summary.ruleFiles;
+    const rules = values.rules ?? env['VIGIL_RULES'] ?? 'rules/';
+    io.stderr(`vigil run: warning: no rule is enabled (${n === 0 ? 'no rule files' : `${n} rule file${n === 1 ? '' : 's'}, all with enabled: false`} under ${rules}): no alert can come out\n`);
+  }
   io.stderr(refusalLines(summary, 'vigil run', { deadLetter: values['dead-letter'], late: values.late, hasFlags: true }));
   const verdict = deadLetterVerdict(summary, maxDead, 'vigil run');
   if (verdict !== null) {
