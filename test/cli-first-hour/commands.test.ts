@@ -239,3 +239,34 @@ describe('vigil test with a YAML alias bomb', () => {
   });
 });
 
+
+describe('the README quick start', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+  it('is two commands, and npm install builds (prepare) so npx vigil works at once', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(block.split('\n').filter(Boolean).map((l) => l.split('#')[0]?.trim())).toEqual(['npm install && npm start', 'npm test']);
+    expect(pkg.scripts['prepare']).toMatch(/^node scripts\/build\.js\b/);
+    expect(pkg.scripts['pretest']).toMatch(/^node scripts\/build\.js\b/);
+  });
+
+  it('npm start shows a person the report, and a pipe NDJSON', async () => {
+    // The start script: build, then one vigil command (no nested npm run, whose banners would reach stdout).
+    const [build, command, ...rest] = (pkg.scripts['start'] ?? '').split(' && ');
+    expect(build).toBe('node scripts/build.js');
+    expect(rest).toEqual([]);
+    expect(command).toMatch(/^node bin\/vigil\.js run /);
+    const args = (command ?? '').split(/\s+/).slice(2);
+    let out = '';
+    let err = '';
+    const io = { ...captureIo(root), stdoutIsTerminal: true, stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t) };
+    expect(await main(args, io)).toBe(0);
+    expect(out).toMatch(/^Alerts from fixtures\/sample-traffic\.ndjson, times in UTC\+08:00\n/);
+    expect(out).toMatch(/^ {2}cloned-plate\s+high\s+1\s/m);
+    expect(err).toMatch(/^vigil run: 1,915 records \(0 dead letters, 1 late\) -> 2 alerts/m);
+    const piped = await vigil(args, root);
+    expect(piped.code).toBe(0);
+    expect(piped.out.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule).sort()).toEqual(['cloned-plate', 'first-entry']);
+  });
+});
