@@ -36,13 +36,8 @@ export interface EmbeddedRun {
   readonly unbounded?: boolean;
   /** A virtual clock (tests): detected_at becomes deterministic. */
   readonly clock?: Clock;
-}
-
-export interface EmbeddedSummary extends JobSummary {
-  readonly late: number;
-  readonly outputs: number;
-  /** Records kept with a note (direction unknown or against the camera, clock ahead), by note. */
-  readonly notes?: ReadonlyArray<readonly [string, number]>;
+  /** After every batch: records read so far and, for a file, bytes read of it (progress reports). */
+  readonly progress?: (p: { readonly records: number; readonly bytes: number | null }) => void;
 }
 
 class CountingSink<T> implements Sink<T> {
@@ -60,6 +55,45 @@ class CountingSink<T> implements Sink<T> {
   }
 }
 
+export interface EmbeddedSummary extends JobSummary {
+  /** Records refused as late by at least one operator (a record late for three operators counts once). */
+  readonly late: number;
+  /** Late refusals per operator: one record can be refused by several. */
+  readonly lateByOperator: ReadonlyMap<string, number>;
+  /** Dead letters per reason code (the reason's text before its first ':'). */
+  readonly deadLetterReasons: ReadonlyMap<string, number>;
+  readonly outputs: number;
+  /** Records kept with a note (direction unknown or against the camera, clock ahead), by note. */
+  readonly notes?: ReadonlyArray<readonly [string, number]>;
+}
+
+/** Counts dead letters by reason code. */
+class DeadLetterCounter extends CountingSink<DeadLetter> {
+  readonly reasons = new Map<string, number>();
+  override write(value: DeadLetter, timestamp: number): void {
+    const colon = value.reason.indexOf(':');
+    const code = colon < 0 ? value.reason : value.reason.slice(0, colon);
+    this.reasons.set(code, (this.reasons.get(code) ?? 0) + 1);
+    super.write(value, timestamp);
+  }
+}
+
+/** Counts late refusals per operator, and the distinct records refused (by id, else by content). */
+class LateCounter extends CountingSink<LateRecord> {
+  readonly byOperator = new Map<string, number>();
+  private readonly records = new Set<string>();
+  override write(value: LateRecord, timestamp: number): void {
+    this.byOperator.set(value.operator, (this.byOperator.get(value.operator) ?? 0) + 1);
+    const r = value.record as { id?: unknown } | null;
+    this.records.add(typeof r?.id === 'string' ? `id:${r.id}` : `json:${JSON.stringify(value.record)}`);
+    super.write(value, timestamp);
+  }
+  get distinctRecords(): number {
+    return this.records.size;
+  }
+}
+
+
 /**
  * Runs a bounded NDJSON input to its end in embedded mode (no Kafka, no Redis): alerts or matches as NDJSON,
  * optional late and dead-letter files, and `--stream` records on stdout as {"stream": NAME, ...record}.
@@ -70,8 +104,8 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     path === undefined ? null : path === '-' ? stdoutSink(format) : new NdjsonSink<T>(path, format);
 
   const out = new CountingSink<Alert | MatchRecord>(fileOrStdout(run.out ?? '-'));
-  const late = new CountingSink<LateRecord>(fileOrStdout<LateRecord>(run.late));
-  const dead = new CountingSink<DeadLetter>(fileOrStdout<DeadLetter>(run.deadLetter, deadLetterLine));
+  const late = new LateCounter(fileOrStdout<LateRecord>(run.late));
+  const dead = new DeadLetterCounter(fileOrStdout<DeadLetter>(run.deadLetter, deadLetterLine));
   const streams = new Map<string, Sink<Rec>>();
   for (const name of run.streams ?? []) streams.set(name, stdoutSink<Rec>((r) => ({ stream: name, ...r })));
   const outputs: JobOutputs = {
@@ -80,12 +114,15 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     late,
     deadLetters: dead,
   };
+  const source = new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' });
+  const progress = run.progress;
   const summary = await runJob({
     program: run.program,
     sources: run.sources,
     rules: run.rules,
     patterns: run.patterns,
-    source: new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' }),
+    source,
+    ...(progress === undefined ? {} : { onBatch: (records: number) => progress({ records, bytes: run.input === '-' ? null : (source.positions()[0] ?? null) }) }),
     check: run.check,
     ...(run.watermarkTime === undefined ? {} : { watermarkTime: run.watermarkTime }),
     lookups: run.lookups,
@@ -94,7 +131,14 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     unbounded: run.unbounded,
     log: stderrLogger(terminal.stderr),
   });
-  return { ...summary, deadLetters: dead.count, late: late.count, outputs: out.count };
+  return {
+    ...summary,
+    deadLetters: dead.count,
+    deadLetterReasons: dead.reasons,
+    late: late.distinctRecords,
+    lateByOperator: late.byOperator,
+    outputs: out.count,
+  };
 }
 
 function deadLetterLine(d: DeadLetter): unknown {

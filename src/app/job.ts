@@ -39,6 +39,8 @@ export interface JobSetup {
   readonly allStreams?: boolean;
   readonly metrics?: MetricRegistry;
   readonly log?: Logger;
+  /** Called after every batch with the records read so far (progress reports). */
+  readonly onBatch?: (recordsIn: number) => void;
   /** How a dead letter keeps its line. Default: the bytes decoded as UTF-8 text (NDJSON output). */
   readonly deadLetterRaw?: (line: string) => unknown;
 }
@@ -102,7 +104,12 @@ export async function runJob(setup: JobSetup): Promise<JobSummary> {
   const task = createTask(setup);
   const started = process.hrtime.bigint();
   try {
-    await task.run({ afterBatch: (t) => t.flush() });
+    await task.run({
+      afterBatch: (t) => {
+        setup.onBatch?.(t.metrics.total('vigil_records_in_total'));
+        return t.flush();
+      },
+    });
     await task.flush();
   } finally {
     await task.close();

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  parseProgram,
   builtinFunctions,
   builtinLookups,
   compileSources,
@@ -64,7 +65,7 @@ const dslType = (t: DslValueType): Type => t;
 export function functionsFor(registry: CheckpointRegistry | null, timeZone?: string): FunctionRegistry {
   const zone = timeZone ?? registry?.timeZone ?? 'UTC';
   // Validating a zone loads Intl's zone data; UTC needs none (the registry validated its own zone).
-  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai or UTC`);
+  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai, UTC or an offset such as +08:00`);
   const functions = builtinFunctions({ timeZone: zone });
   const domain = registry === null ? trafficFunctions(CheckpointRegistry.fromJson([])) : trafficFunctions(registry);
   for (const f of domain) {
@@ -152,15 +153,83 @@ export function loadProgram(options: {
 }
 
 /** An input file named on the command line: '-' is stdin; others resolve against the working directory and must exist. */
-export function inputPath(path: string, cwd: string): string {
+export function inputPath(path: string, cwd: string, flag = 'input'): string {
   if (path === '-') return path;
   const abs = resolve(cwd, path);
-  if (!existsSync(abs)) throw new UserError(`no such input file: ${path}`);
-  if (statSync(abs).isDirectory()) throw new UserError(`the input ${path} is a directory, not an NDJSON file`);
+  if (!existsSync(abs)) throw new UserError(`no such ${flag} file: ${path}`);
+  if (statSync(abs).isDirectory()) throw new UserError(`the ${flag} ${path} is a directory, not a file`);
   return abs;
 }
 
-/** An output file named on the command line: '-' is stdout; others resolve against the working directory. */
-export function outputPath(path: string, cwd: string): string {
-  return path === '-' ? path : resolve(cwd, path);
+/**
+ * An output file named on the command line: '-' is stdout; others resolve against the working directory. Checked
+ * before any work, so a typo fails in a second instead of after a whole input has been processed: it must not be a
+ * directory, and its folder must exist and be writable. `flag` names it in the message (`--out`).
+ */
+export function outputPath(path: string, cwd: string, flag = 'output'): string {
+  if (path === '-') return path;
+  const abs = resolve(cwd, path);
+  if (existsSync(abs)) {
+    if (statSync(abs).isDirectory()) throw new UserError(`${flag} ${path} is a directory; name a file to write`);
+    try {
+      accessSync(abs, constants.W_OK);
+    } catch {
+      throw new UserError(`${flag} ${path}: not writable`);
+    }
+    return abs;
+  }
+  const folder = dirname(abs);
+  if (!existsSync(folder)) throw new UserError(`${flag} ${path}: no such folder ${displayPath(folder, cwd)}`);
+  if (!statSync(folder).isDirectory()) throw new UserError(`${flag} ${path}: ${displayPath(folder, cwd)} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UserError(`${flag} ${path}: cannot write into ${displayPath(folder, cwd)}`);
+  }
+  return abs;
+}
+
+/** The names a file declares (sources, streams, patterns, late streams) and the names it reads. */
+function namesOf(file: string, cwd: string): { declares: Set<string>; reads: Set<string> } | null {
+  const parsed = parseProgram(readFileSync(file, 'utf8'), displayPath(file, cwd));
+  if (!parsed.ok) return null;
+  const declares = new Set<string>();
+  const reads = new Set<string>();
+  for (const d of parsed.program.decls) {
+    declares.add(d.name.name);
+    if (d.kind === 'source') continue;
+    reads.add(d.from.name);
+    if (d.kind === 'stream') for (const u of d.union) reads.add(u.name);
+    if (d.lateInto !== null) declares.add(d.lateInto.name);
+  }
+  return { declares, reads };
+}
+
+/**
+ * The pattern files to load so that `files` compile: the files themselves, and from `library` every file that
+ * declares a source or stream they read, and what those read in turn. A library file that does not parse is left
+ * out unless it is needed (then its syntax error is reported as usual).
+ */
+export function withDependencies(files: readonly string[], library: readonly string[], cwd: string): string[] {
+  const chosen = new Set(files);
+  const index = new Map<string, { declares: Set<string>; reads: Set<string> } | null>();
+  const names = (f: string): { declares: Set<string>; reads: Set<string> } | null => {
+    if (!index.has(f)) index.set(f, namesOf(f, cwd));
+    return index.get(f) ?? null;
+  };
+  let pending = [...files];
+  while (pending.length > 0) {
+    const declared = new Set([...chosen].flatMap((f) => [...(names(f)?.declares ?? [])]));
+    const missing = new Set(pending.flatMap((f) => [...(names(f)?.reads ?? [])]).filter((n) => !declared.has(n)));
+    pending = [];
+    for (const f of library) {
+      if (chosen.has(f) || missing.size === 0) continue;
+      if ([...(names(f)?.declares ?? [])].some((n) => missing.has(n))) {
+        chosen.add(f);
+        pending.push(f);
+      }
+    }
+  }
+  // Library order (sorted paths) first, then the named files: errors come out in a stable order.
+  return [...library.filter((f) => chosen.has(f)), ...files.filter((f) => !library.includes(f))];
 }

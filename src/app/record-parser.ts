@@ -1,6 +1,24 @@
+import { dirname, resolve } from 'node:path';
 import type { Deserializer, ParseContext } from '../core/index.js';
+import type { CheckedProgram } from '../dsl/index.js';
+import { defaultPaths } from './program.js';
 import { parseDecoded, parseFlatObject, parseNdjsonBytes } from '../io/ndjson-bytes.js';
 import { type CheckpointRegistry, RecordValidator, isRejection } from '../traffic/index.js';
+
+/**
+ * The source whose records are traffic captures: validated and normalised (plate_readable, ts in ms) as `vigil run`
+ * does. Until a source declares this itself, the traffic feed is the shipped one: the `passes` source of the shipped
+ * patterns/ folder (a user's own `passes` elsewhere, such as the language contract's example, is an open source).
+ */
+export const TRAFFIC_SOURCE = 'passes';
+
+/** Whether a program reads the traffic feed, so its records are validated as `vigil run` validates them. */
+export function readsTrafficFeed(program: CheckedProgram, cwd: string): boolean {
+  for (const [name, source] of program.sources) {
+    if (name === TRAFFIC_SOURCE && dirname(resolve(cwd, source.decl.pos.file)) === defaultPaths.patterns) return true;
+  }
+  return false;
+}
 
 /** Domain validation of a parsed record: null to accept (normalised in place), or the reason to dead-letter it. */
 export type RecordCheck = (record: Record<string, unknown>, watermark: number) => string | null;

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { trafficFunctions } from '../traffic/functions.js';
 import type { CheckpointRegistry } from '../traffic/registry.js';
-import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
+import type { LinkedRule } from '../dsl/rules/link.js';
+import { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
@@ -69,23 +70,37 @@ export interface TrafficRunOptions extends ProgramPaths {
   readonly firstSeenPrefix?: string;
   /** A generator truth file whose known vehicles seed first_seen. */
   readonly knownVehicles?: string;
+  readonly progress?: EmbeddedRun['progress'];
+}
+
+/** What `vigil run` did, and which rules it ran. */
+export interface TrafficRunSummary extends EmbeddedSummary {
+  /** The enabled rules. */
+  readonly rules: readonly LinkedRule[];
+  /** Rule files read, enabled or not. */
+  readonly ruleFiles: number;
 }
 
 /** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
-export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<EmbeddedSummary> {
+export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<TrafficRunSummary> {
   const { cwd } = options;
+  // Every path first: a typo in an output path fails now, not after the whole input has been read.
+  const input = inputPath(options.input, cwd);
+  const knownVehicles = options.knownVehicles === undefined ? undefined : inputPath(options.knownVehicles, cwd, '--known-vehicles');
+  const out = options.out === undefined ? undefined : outputPath(options.out, cwd, '--out');
+  const late = options.late === undefined ? undefined : outputPath(options.late, cwd, '--late');
+  const deadLetter = options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd, '--dead-letter');
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
   const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd);
   if (gaps !== '') terminal.stderr(gaps);
-  const input = inputPath(options.input, cwd);
   const store = await openFirstSeenStore({
     redis: options.redis,
     prefix: options.firstSeenPrefix,
     connectionName: 'vigil-run',
   });
   try {
-    if (options.knownVehicles !== undefined) await seedKnownVehicles(store, inputPath(options.knownVehicles, cwd));
+    if (knownVehicles !== undefined) await seedKnownVehicles(store, knownVehicles);
     // A replay: camera clocks are judged against the other cameras, so the same input gives the same output.
     const feed = trafficFeed(registry);
     const summary = await runEmbedded(
@@ -97,15 +112,16 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         check: feed.check,
         watermarkTime: feed.watermarkTime,
         lookups: lookupsFor(store),
-        out: options.out === undefined ? undefined : outputPath(options.out, cwd),
-        late: options.late === undefined ? undefined : outputPath(options.late, cwd),
-        deadLetter: options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd),
+        out,
+        late,
+        deadLetter,
         streams: options.streams ?? [],
         unbounded: options.unbounded === true,
+        progress: options.progress,
       },
       terminal,
     );
-    return { ...summary, notes: countedNotes(feed.notes) };
+    return { ...summary, notes: countedNotes(feed.notes), rules: loaded.rules, ruleFiles: loaded.allRules.length };
   } finally {
     await store.close();
   }

@@ -4,6 +4,10 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** stdout is a terminal: a person reads it (tables); otherwise a program does (NDJSON). */
+  readonly stdoutIsTerminal?: boolean;
+  /** stderr is a terminal: progress lines may be redrawn in place; never in pipes or logs. */
+  readonly stderrIsTerminal?: boolean;
 }
 
 export const processIo: CliIo = {
@@ -11,6 +15,8 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+  stdoutIsTerminal: process.stdout.isTTY === true,
+  stderrIsTerminal: process.stderr.isTTY === true,
 };
 
 /** Exit codes are part of the CLI contract. */

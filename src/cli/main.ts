@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../app/program.js';
 import { type CliIo, type Command, ExitCode, UserError, processIo } from './io.js';
 
 /** Subcommands are loaded lazily so `vigil check` does not pay for what `vigil serve` needs. */
@@ -14,6 +17,9 @@ const commands: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./commands/cancel.js')).run,
 };
 
+/** The commands, in the order the usage lists them. */
+export const commandNames: readonly string[] = Object.keys(commands);
+
 const usage = `usage: vigil <command> [options]
 
 commands:
@@ -28,11 +34,36 @@ commands:
   list [--url URL]                              a running service's savepoints, one JSON line each
   cancel [--url URL]                            stop a running service gracefully (drain, checkpoint, exit 0)
 
-Run 'vigil <command> --help' for a command's options.
+Run 'vigil <command> --help' for a command's options; 'vigil --version' prints the version.
+Exit codes: 0 ok, 1 the user's error (bad flag, file or rule), 2 an internal error.
 `;
 
+/** The package's version, as package.json says. */
+export function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * A reader that stops reading (`vigil run | head`) closes the pipe: the rest of the output has nowhere to go, which
+ * is how pipes end, not an error. Without this, the write fails later as an unhandled EPIPE with a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+      throw error;
+    });
+  }
+}
+
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
+  if (io === processIo) quietOnClosedPipe();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`vigil ${version()}\n`);
+    return ExitCode.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage);
     return ExitCode.ok;

@@ -70,6 +70,8 @@ export class LocalTime {
   }
 
   private compute(at: number): number {
+    const fixed = fixedOffsetMinutes(this.zone);
+    if (fixed !== null) return fixed * 60_000;
     this.format ??= new Intl.DateTimeFormat('en-US', {
       timeZone: this.zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
@@ -98,8 +100,22 @@ export function localTime(zone: string): LocalTime {
   return t;
 }
 
-/** Whether Intl knows the zone (an IANA name such as `Asia/Shanghai`, or `UTC`). */
+/**
+ * A fixed offset east of UTC in minutes (`UTC`, `Z`, `+08:00`, `-0530`, `+8`, `UTC+8`), or null for anything else
+ * (an IANA name). Node 20's Intl knows no offset zones, and a city's cameras often say only "+08:00".
+ */
+export function fixedOffsetMinutes(zone: string): number | null {
+  const t = zone.trim();
+  if (/^(utc|z|gmt)$/i.test(t)) return 0;
+  const m = /^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
+  if (m === null || Number(m[2]) > 14 || Number(m[3] ?? 0) > 59) return null;
+  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+/** Whether the zone is a fixed offset or one Intl knows (an IANA name such as `Asia/Shanghai`, or `UTC`). */
 export function isTimeZone(zone: string): boolean {
+  if (fixedOffsetMinutes(zone) !== null) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

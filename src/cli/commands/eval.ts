@@ -11,6 +11,7 @@ import { parseIsoTimestamp } from '../../traffic/timestamp.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { thousands } from '../summary.js';
 import { HELP, withUsage } from '../flags.js';
+import { terminalProgress } from '../progress.js';
 import { DEFAULT_START } from './generate.js';
 import { detectionOf, formatReport, passes } from './eval-report.js';
 import { runMatrix } from './eval-matrix.js';
@@ -87,6 +88,7 @@ export const run: Command = async (args, io) => {
     const sim = simulation({ seed: values.seed, start, minutes, scale, anomalies: true });
     const truth = await writeSimulation(sim, traffic, truthFile);
     io.stderr(`vigil eval: running the rules ...\n`);
+    const progress = terminalProgress(io, 'vigil eval', traffic);
     const summary = await runTraffic(
       {
         cwd: io.cwd,
@@ -96,9 +98,10 @@ export const run: Command = async (args, io) => {
         patterns: values.patterns === undefined ? undefined : resolve(io.cwd, values.patterns),
         rules: values.rules === undefined ? undefined : resolve(io.cwd, values.rules),
         checkpoints: values.checkpoints === undefined ? undefined : resolve(io.cwd, values.checkpoints),
+        progress: progress?.update,
       },
       { stdout: io.stdout, stderr: () => {} },
-    );
+    ).finally(() => progress?.done());
     const runStats = { records: summary.records, seconds: summary.seconds, rate: summary.seconds > 0 ? thousands(Math.round(summary.records / summary.seconds)) : '-' };
     const detections: Detection[] = [];
     for (const line of readFileSync(alerts, 'utf8').split('\n')) {

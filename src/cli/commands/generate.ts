@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { outputPath } from '../../app/index.js';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
@@ -122,7 +122,9 @@ export const run: Command = async (args, io) => {
     io.stdout(usage);
     return ExitCode.ok;
   }
-  const outPath = v.out === undefined || v.out === '-' ? undefined : resolve(io.cwd, v.out);
+  // Checked before generating: a bad path fails at once, not after a day of traffic.
+  const outPath = v.out === undefined || v.out === '-' ? undefined : outputPath(v.out, io.cwd, '--out');
+  const truthPath = v.truth === undefined ? undefined : outputPath(v.truth, io.cwd, '--truth');
   const named = v.city === undefined ? undefined : matrixCity(v.city);
   if (v.city !== undefined && named === undefined) throw new UserError(`--city ${v.city}: no such city (cities: ${MATRIX_CITIES.map((c) => c.name).join(', ')})`);
   const base: Partial<GeneratorOptions> = named === undefined ? {} : namedCityOptions(named, parseIsoTimestamp(named.start));
@@ -174,7 +176,6 @@ export const run: Command = async (args, io) => {
     seed: v.seed ?? named?.seed ?? '1', start, minutes, scale, anomalies: v.anomalies || named !== undefined, noise,
     anomalyShape: shape, anomalyCounts: base.anomalyCounts, quietMinutes, ...(Object.keys(city).length > 0 ? { city } : {}),
   });
-  const truthPath = v.truth === undefined ? undefined : resolve(io.cwd, v.truth);
   let truth: GroundTruth;
   if (outPath !== undefined) truth = await writeSimulation(sim, outPath, truthPath);
   else {

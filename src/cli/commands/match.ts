@@ -1,44 +1,107 @@
-import { type Command, ExitCode, UserError } from '../io.js';
-import { HELP, withUsage } from '../flags.js';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, lookupsFor, runEmbedded } from '../../app/index.js';
+import {
+  TRAFFIC_SCHEMA,
+  collectFiles,
+  defaultPaths,
+  displayPath,
+  inputPath,
+  loadProgram,
+  loadRegistry,
+  lookupsFor,
+  readsTrafficFeed,
+  runEmbedded,
+  trafficCheck,
+  withDependencies,
+} from '../../app/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
-import { summaryLine } from '../summary.js';
+import { HELP, withUsage } from '../flags.js';
+import { type Command, ExitCode, UserError } from '../io.js';
+import { terminalProgress } from '../progress.js';
+import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
 
-const usage = `usage: vigil match --pattern <file.pattern> --input <file.ndjson|-> [--unbounded] [--checkpoints file]
+const usage = `usage: vigil match --pattern <file.pattern> [--pattern <file> ...] --input <file.ndjson|->
+                   [--patterns dir] [--checkpoints file] [--unbounded] [--max-dead-letters SHARE]
 
-Runs the file's pattern(s) over the input with their default parameters and no rules. Prints each match as
-{"pattern": name, "match": {"var": [events...]}} and each timeout as {"pattern": name, "timeout": {...}}.
+Runs the patterns declared in the --pattern file(s) over the input with their default parameters and no rules.
+Prints each match as {"pattern": name, "match": {"var": [events...]}} and each timeout as
+{"pattern": name, "timeout": {...}}. What the patterns read (sources, streams) is loaded from the other
+.pattern files of their folder, or of --patterns dir. When they read the traffic feed (the 'passes' source
+of the shipped patterns/), records are validated as vigil run validates them; any other source takes JSON
+events as they are.
 Input lines may be {"$watermark": ms} control lines. --unbounded: no final watermark at the end of the input.
+Dead letters are summarised by reason on stderr; more than --max-dead-letters of the records (default ${DEFAULT_MAX_DEAD_LETTERS}) exits 1.
 `;
 
 export const run: Command = async (args, io) => {
   const { values } = withUsage(usage, () =>
-    parseArgs({ args: [...args], options: { pattern: { type: 'string' }, input: { type: 'string' }, unbounded: { type: 'boolean' }, checkpoints: { type: 'string' }, ...HELP }, allowPositionals: false, strict: true }),
+    parseArgs({
+      args: [...args],
+      options: {
+        pattern: { type: 'string', multiple: true },
+        input: { type: 'string' },
+        patterns: { type: 'string' },
+        unbounded: { type: 'boolean' },
+        checkpoints: { type: 'string' },
+        'max-dead-letters': { type: 'string' },
+        ...HELP,
+      },
+      allowPositionals: false,
+      strict: true,
+    }),
   );
   if (values.help === true) {
     io.stdout(usage);
     return ExitCode.ok;
   }
-  if (values.pattern === undefined || values.input === undefined) throw new UserError(`--pattern and --input are required\n${usage}`);
-  const registry = loadRegistry(values.checkpoints ?? defaultPaths.checkpoints);
-  // No record schema: `vigil match` runs patterns over any JSON events, not only traffic records.
-  const loaded = loadProgram({ patternFiles: collectFiles([values.pattern], ['.pattern'], io.cwd), ruleFiles: [], registry, cwd: io.cwd });
-  const patterns = [...loaded.program.patterns.keys()];
-  if (patterns.length === 0) throw new UserError(`${values.pattern} declares no pattern`);
+  const named = values.pattern ?? [];
+  if (named.length === 0 || values.input === undefined) throw new UserError(`--pattern and --input are required\n${usage}`);
+  const maxDead = parseShare(values['max-dead-letters'] ?? io.env['VIGIL_MAX_DEAD_LETTERS'], '--max-dead-letters', DEFAULT_MAX_DEAD_LETTERS);
+  const input = inputPath(values.input, io.cwd);
+  const patternFiles = [...new Set(collectFiles(named, ['.pattern'], io.cwd))];
+  if (patternFiles.length === 0) throw new UserError(`no .pattern files in ${named.join(', ')}`);
+  const library =
+    values.patterns !== undefined
+      ? collectFiles([values.patterns], ['.pattern'], io.cwd)
+      : collectFiles([...new Set(patternFiles.map((f) => dirname(f)))], ['.pattern'], io.cwd);
+  const files = withDependencies(patternFiles, library, io.cwd);
+  const registry = loadRegistry(values.checkpoints ?? io.env['VIGIL_CHECKPOINTS'] ?? defaultPaths.checkpoints);
+  const untyped = loadProgram({ patternFiles: files, ruleFiles: [], registry, cwd: io.cwd });
+  const traffic = readsTrafficFeed(untyped.program, io.cwd);
+  // The traffic feed's records are checked against its schema, as in `vigil run`; other sources are open.
+  const loaded = traffic ? loadProgram({ patternFiles: files, ruleFiles: [], registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd }) : untyped;
+  const shown = new Set(patternFiles.map((f) => displayPath(f, io.cwd)));
+  const patterns = loaded.program.programs
+    .filter((p) => shown.has(p.file))
+    .flatMap((p) => p.decls.filter((d) => d.kind === 'pattern').map((d) => d.name.name));
+  if (patterns.length === 0) throw new UserError(`${named.join(', ')} declares no pattern`);
   const store = new MemoryFirstSeenStore();
-  const summary = await runEmbedded(
-    {
-      program: loaded.program,
-      sources: loaded.sources,
-      patterns,
-      input: inputPath(values.input, io.cwd),
-      lookups: lookupsFor(store),
-      unbounded: values.unbounded === true,
-    },
-    io,
-  );
-  await store.close();
+  const progress = terminalProgress(io, 'vigil match', input);
+  let summary;
+  try {
+    summary = await runEmbedded(
+      {
+        program: loaded.program,
+        sources: loaded.sources,
+        patterns,
+        input,
+        ...(traffic ? { check: trafficCheck(registry) } : {}),
+        lookups: lookupsFor(store),
+        unbounded: values.unbounded === true,
+        progress: progress?.update,
+      },
+      io,
+    );
+  } finally {
+    progress?.done();
+    await store.close();
+  }
   io.stderr(`vigil match: ${summaryLine(summary, 'matches and timeouts')}`);
+  io.stderr(refusalLines(summary, 'vigil match', {}));
+  const verdict = deadLetterVerdict(summary, maxDead, 'vigil match');
+  if (verdict !== null) {
+    io.stderr(verdict);
+    return ExitCode.userError;
+  }
   return ExitCode.ok;
 };

@@ -25,12 +25,19 @@ export async function connectRedis(options: RedisConnectOptions = {}): Promise<R
     // Reconnect with a short back-off while running; the first connect below fails fast instead.
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  // Without a listener ioredis prints its own "Unhandled error event" trace before our message; the socket's error
+  // (ECONNREFUSED, ...) also says more than the "Connection is closed" that connect() rejects with.
+  let socketError: Error | undefined;
+  const onError = (error: Error): void => void (socketError ??= error);
+  redis.on('error', onError);
   try {
     await redis.connect();
   } catch (error) {
+    // The listener stays: the closing socket may still report.
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`);
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(socketError ?? (error as Error)).message}`);
   }
+  redis.off('error', onError);
   return redis;
 }
 
