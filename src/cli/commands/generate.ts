@@ -14,7 +14,9 @@ import { type Command, ExitCode, UserError, processIo } from '../io.js';
 
 const usage = `usage: vigil generate --minutes N [--seed S] [--anomalies] [--start ISO] [--scale F]
                       [--out file.ndjson] [--truth truth.json] [--no-noise] [--outages N]
-                      [--outage-minutes LO-HI] [city options] [dirt and anomaly options]
+                      [--outage-minutes LO-HI] [--layout L] [--cameras N|LO-HI] [--registry R]
+                      [--directions VOCAB] [--dirt D] [--misreads RATE] [--difficulty D]
+                      [--meet-once SHARE] [--quiet-minutes N]
        vigil generate --city NAME [--out ...] [--truth ...] [any option above]
        vigil generate --checkpoints [city options] [--out checkpoints.json]
 
