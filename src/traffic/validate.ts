@@ -17,7 +17,8 @@ export type RejectionCode =
   | 'bad_speed'
   | 'bad_lane'
   | 'bad_direction'
-  | 'direction_mismatch';
+  | 'direction_mismatch'
+  | 'bad_confidence';
 
 /** Why a record was refused. A class so callers tell it from a record with `instanceof` (records may have any field). */
 export class Rejection {
@@ -42,6 +43,8 @@ export interface ValidatorOptions {
   /** Plausible event-time range regardless of the watermark (default 2000-01-01 .. 2100-01-01). */
   readonly minTs?: number;
   readonly maxTs?: number;
+  /** A plate read with a `plate_confidence` below this (0..100) is not readable: it keys no plate rule. */
+  readonly minPlateConfidence?: number;
 }
 
 /** Chinese colour names some feeds send, mapped to the canonical ones. */
@@ -83,6 +86,7 @@ export class RecordValidator {
   private readonly maxFutureMs: number;
   private readonly minTs: number;
   private readonly maxTs: number;
+  private readonly minConfidence: number;
 
   constructor(
     private readonly registry: CheckpointRegistry,
@@ -92,6 +96,7 @@ export class RecordValidator {
     this.maxFutureMs = options.maxFutureMs ?? 3_600_000;
     this.minTs = options.minTs ?? Date.UTC(2000, 0, 1);
     this.maxTs = options.maxTs ?? Date.UTC(2100, 0, 1);
+    this.minConfidence = options.minPlateConfidence ?? 0;
   }
 
   /**
@@ -162,8 +167,16 @@ export class RecordValidator {
     const vt = r['vehicle_type'];
     if (vt !== undefined && vt !== null && typeof vt !== 'string') return new Rejection('bad_type', 'vehicle_type: ' + typeName(vt));
 
+    const confidence = r['plate_confidence'];
+    if (confidence !== undefined && confidence !== null) {
+      if (typeof confidence !== 'number') return new Rejection('bad_type', 'plate_confidence: ' + typeName(confidence));
+      if (!(confidence >= 0 && confidence <= 100)) return new Rejection('bad_confidence', String(confidence) + ' (0..100)');
+    }
+
     let plate = typeof plateIn === 'string' ? normalizePlate(plateIn) : '';
     const readable = !isUnreadablePlate(plate);
+    // A doubtful reading keeps its text (evidence for a person) but may not key a vehicle.
+    const trusted = typeof confidence !== 'number' || confidence >= this.minConfidence;
     if (readable) {
       if (plate.length > MAX_PLATE_LENGTH || hasControlChar(plate)) return new Rejection('bad_plate', plate.slice(0, 20));
     } else {
@@ -176,7 +189,7 @@ export class RecordValidator {
     r['checkpoint'] = cp.id;
     r['plate'] = plate;
     r['plate_color'] = color;
-    r['plate_readable'] = readable;
+    r['plate_readable'] = readable && trusted;
     r['ts'] = tsMs;
     if (direction !== undefined && direction !== null) r['direction'] = direction;
     return r as TrafficRecord;

@@ -33,6 +33,8 @@ class EnrichedStream {
 
   constructor(
     readonly name: string,
+    /** The source the stream reads; null when the job reads one source (every record of the batch is its). */
+    readonly source: string | null,
     readonly where: ((s: RecordScope) => boolean) | null,
     readonly steps: readonly Step[],
   ) {
@@ -51,9 +53,14 @@ export class EnrichPlan {
   readonly stage: BatchStage<Rec> | null;
   private readonly enriched = new Map<string, EnrichedStream>();
 
+  /**
+   * `sourceOf`: which source a record came from, when the job reads several (the batch holds all their records);
+   * null when it reads one.
+   */
   constructor(
     streams: readonly CheckedStream[],
-    sourceName: string,
+    sourceNames: ReadonlySet<string>,
+    sourceOf: ((r: Rec) => string) | null,
     lookups: ReadonlyMap<string, BatchLookup> | undefined,
     cx: ExprContext,
     fail: EnrichFailure,
@@ -63,15 +70,15 @@ export class EnrichPlan {
       const steps: Step[] = [];
       for (const e of s.decl.enrich) {
         // The copy step walks the source's records in order: a stream that also reads others (a union) cannot enrich.
-        if (s.decl.from.name !== sourceName || s.decl.union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
+        if (!sourceNames.has(s.decl.from.name) || s.decl.union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
         const lookup = lookups?.get(e.call.callee.name);
         if (lookup === undefined) fail(e.call.pos, `no implementation of lookup '${e.call.callee.name}' is configured`);
         steps.push({ field: e.name.name, args: e.call.args.map((a) => compileExpr(a, cx)), lookup });
       }
       const where = s.decl.where === null ? null : compileCondition(s.decl.where, cx);
-      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, where, steps));
+      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, sourceOf === null ? null : s.decl.from.name, where, steps));
     }
-    this.stage = this.enriched.size === 0 ? null : enrichStage([...this.enriched.values()]);
+    this.stage = this.enriched.size === 0 ? null : enrichStage([...this.enriched.values()], sourceOf);
   }
 
   /** The step of an enriching stream: passes the records whose lookups ran (they passed `where`), with the results. */
@@ -108,12 +115,26 @@ class RecordCopier {
   }
 }
 
-function enrichStage(streams: readonly EnrichedStream[]): BatchStage<Rec> {
+function enrichStage(streams: readonly EnrichedStream[], sourceOf: ((r: Rec) => string) | null): BatchStage<Rec> {
   const scope = new RecordScope();
   return {
-    async process(records, timestamps) {
-      const n = records.length;
+    async process(all, allTimestamps) {
       for (const e of streams) {
+        // With several sources, a stream's copy step sees only its own source's records: so does its batch.
+        let records = all;
+        let timestamps = allTimestamps;
+        if (sourceOf !== null && e.source !== null) {
+          const own: Rec[] = [];
+          const stamps: number[] = [];
+          for (let i = 0; i < all.length; i++) {
+            if (sourceOf(all[i] as Rec) !== e.source) continue;
+            own.push(all[i] as Rec);
+            stamps.push(allTimestamps[i] as number);
+          }
+          records = own;
+          timestamps = stamps;
+        }
+        const n = records.length;
         e.batch = records;
         e.cursor = 0;
         if (e.picked.length < n) e.picked = new Int32Array(Math.max(n, 2 * e.picked.length));
