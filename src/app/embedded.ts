@@ -8,7 +8,7 @@ import type { LinkedRule } from '../dsl/rules/link.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { SourceFile } from './errors.js';
-import { runJob, type JobSummary } from './job.js';
+import { runJob, type JobSetup, type JobSummary } from './job.js';
 import type { RecordCheck } from './record-parser.js';
 
 /** Where an embedded run prints: results on stdout, messages on stderr (the CLI's io fits). */
@@ -23,9 +23,10 @@ export interface EmbeddedRun {
   readonly sources?: readonly SourceFile[];
   readonly rules?: readonly LinkedRule[];
   readonly patterns?: readonly string[];
-  /** An NDJSON file, or '-' for stdin. */
-  readonly input: string;
+  /** An NDJSON file, or '-' for stdin; or one per source, by source name. */
+  readonly input: string | ReadonlyMap<string, string>;
   readonly check?: RecordCheck;
+  readonly checks?: JobSetup['checks'];
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   /** '-' for stdout. */
   readonly out?: string;
@@ -82,8 +83,9 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     sources: run.sources,
     rules: run.rules,
     patterns: run.patterns,
-    source: new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' }),
+    source: typeof run.input === 'string' ? ndjson(run.input) : new Map([...run.input].map(([name, path]) => [name, ndjson(path)])),
     check: run.check,
+    checks: run.checks,
     lookups: run.lookups,
     outputs,
     clock: run.clock,
@@ -91,6 +93,10 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     log: stderrLogger(terminal.stderr),
   });
   return { ...summary, deadLetters: dead.count, late: late.count, outputs: out.count };
+}
+
+function ndjson(path: string): NdjsonSource {
+  return new NdjsonSource(path, { encoding: 'latin1' });
 }
 
 function deadLetterLine(d: DeadLetter): unknown {

@@ -3,7 +3,6 @@ export { UserError, ProgramErrors, formatErrors, type SourceFile } from './error
 export {
   packageRoot,
   defaultPaths,
-  TRAFFIC_SCHEMA,
   loadRegistry,
   functionsFor,
   collectFiles,
@@ -19,3 +18,5 @@ export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobS
 export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 export { loadTrafficProgram, checkStreamNames, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions } from './traffic.js';
+export { declaredChecks, declaredFieldsCheck, domainSchemas, feedMapper } from './sources.js';
+export { parseInputs, resolveInputs, type NamedInputs } from './inputs.js';

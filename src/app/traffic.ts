@@ -2,8 +2,9 @@ import type { CheckpointRegistry } from '../traffic/registry.js';
 import { runEmbedded, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
-import { trafficCheck } from './record-parser.js';
+import { collectFiles, defaultPaths, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { resolveInputs, type NamedInputs } from './inputs.js';
+import { declaredChecks } from './sources.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
 export interface ProgramPaths {
@@ -17,14 +18,13 @@ export interface TrafficProgram {
   readonly loaded: LoadedProgram;
 }
 
-/** The registry, then every pattern and rule file, checked against the traffic record schema. */
+/** The registry, then every pattern and rule file (sources name their schemas: `schema traffic`). */
 export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficProgram {
   const registry = loadRegistry(paths.checkpoints ?? defaultPaths.checkpoints);
   const loaded = loadProgram({
     patternFiles: collectFiles([paths.patterns ?? defaultPaths.patterns], ['.pattern'], cwd),
     ruleFiles: collectFiles([paths.rules ?? defaultPaths.rules], ['.yaml', '.yml'], cwd),
     registry,
-    schema: TRAFFIC_SCHEMA,
     cwd,
   });
   return { registry, loaded };
@@ -42,8 +42,8 @@ export function checkStreamNames(loaded: LoadedProgram, names: readonly string[]
 
 export interface TrafficRunOptions extends ProgramPaths {
   readonly cwd: string;
-  /** An NDJSON file or '-' (stdin). */
-  readonly input: string;
+  /** An NDJSON file or '-' (stdin) for the one source the rules read, or a file per source by name. */
+  readonly input: string | NamedInputs;
   readonly out?: string;
   readonly late?: string;
   readonly deadLetter?: string;
@@ -56,12 +56,12 @@ export interface TrafficRunOptions extends ProgramPaths {
   readonly knownVehicles?: string;
 }
 
-/** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
+/** `vigil run`: bounded inputs through every enabled rule, each source's records validated as it declares, in embedded mode. */
 export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<EmbeddedSummary> {
   const { cwd } = options;
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
-  const input = inputPath(options.input, cwd);
+  const input = resolveInputs(options.input, loaded.program, cwd);
   const store = await openFirstSeenStore({
     redis: options.redis,
     prefix: options.firstSeenPrefix,
@@ -75,7 +75,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         sources: loaded.sources,
         rules: loaded.rules,
         input,
-        check: trafficCheck(registry),
+        checks: declaredChecks(registry),
         lookups: lookupsFor(store),
         out: options.out === undefined ? undefined : outputPath(options.out, cwd),
         late: options.late === undefined ? undefined : outputPath(options.late, cwd),

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../../src/app/index.js';
+import { defaultPaths, domainSchemas, functionsFor, loadRegistry } from '../../src/app/index.js';
+import { TRAFFIC_BOUNDED_FIELDS, TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { compileSources, formatDslError, type CheckedProgram } from '../../src/dsl/index.js';
@@ -15,7 +16,7 @@ const functions = functionsFor(registry);
 const SOURCE = 'source passes\n  event time ts\n  watermark 30s out of order\n';
 
 function check(text: string, file = 'l.pattern'): CheckedProgram {
-  const r = compileSources([{ file, source: text }], { functions, schema: TRAFFIC_SCHEMA });
+  const r = compileSources([{ file, source: text }], { functions, schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
   if (r.program === null) throw new Error(r.errors.map((e) => formatDslError(e, text)).join('\n'));
   return r.program;
 }
@@ -23,7 +24,8 @@ function check(text: string, file = 'l.pattern'): CheckedProgram {
 /** Lints `SOURCE + body`; positions in expectations count the three source lines. */
 function lint(body: string): { warnings: Warning[]; text: string } {
   const text = SOURCE + body;
-  return { warnings: lintProgram(check(text)), text };
+  // The source takes the traffic fields without declaring `schema traffic`: the bounded ones come with them.
+  return { warnings: lintProgram(check(text), { boundedFields: TRAFFIC_BOUNDED_FIELDS }), text };
 }
 
 const only = (ws: Warning[]): Warning => {
@@ -181,7 +183,7 @@ describe('the shipped patterns', () => {
     const dir = defaultPaths.patterns;
     const files = readdirSync(dir).filter((f) => f.endsWith('.pattern')).sort()
       .map((f) => ({ file: `patterns/${f}`, source: readFileSync(join(dir, f), 'utf8') }));
-    const r = compileSources(files, { functions, schema: TRAFFIC_SCHEMA });
+    const r = compileSources(files, { functions, schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
     expect(r.errors).toEqual([]);
     const ws = lintProgram(r.program as CheckedProgram);
     expect(ws.map((w) => `${w.file}:${w.line}:${w.col}: ${w.severity} ${w.code}`)).toEqual([

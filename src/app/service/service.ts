@@ -33,9 +33,9 @@ import { singleActiveAssigner } from '../../io/kafka/single-active-assigner.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
-import { compileJob } from '../job.js';
+import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { recordParser, trafficCheck } from '../record-parser.js';
+import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
@@ -163,6 +163,8 @@ export class VigilService implements ServiceControl {
   private firstSeen: RedisFirstSeenStore | undefined;
   private topology: Topology | undefined;
   private sourceSpec: SourceSpec<unknown, unknown> | undefined;
+  /** The source the input topic feeds (the one the job reads). */
+  private sourceName = '';
   private inputPartitions = 0;
   private repartitions = 0;
   private readonly stages: StageRun[] = [];
@@ -298,7 +300,7 @@ export class VigilService implements ServiceControl {
         sources: this.program.loaded.sources,
         rules: this.program.loaded.rules,
         source: new ArraySource<string>(this.inputTopic, [[]]),
-        check: trafficCheck(this.program.registry),
+        checks: declaredChecks(this.program.registry),
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
         outputs: { route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null), streams, late, deadLetters: dead },
         clock: this.clock,
@@ -306,6 +308,7 @@ export class VigilService implements ServiceControl {
       },
       () => Number.NEGATIVE_INFINITY,
     );
+    this.sourceName = sourceNamesOf(graph)[0] ?? '';
     try {
       this.topology = planTopology(graph);
     } catch (error) {
@@ -455,7 +458,12 @@ export class VigilService implements ServiceControl {
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
       const base = this.sourceSpec as SourceSpec<unknown, unknown>;
-      const parse = recordParser({ check: trafficCheck(this.program.registry), watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
+      // The input topic feeds the one source the job reads, mapped and validated as that source declares.
+      const parse = sourceParser(
+        { program: this.program.loaded.program, checks: declaredChecks(this.program.registry) },
+        this.sourceName,
+        () => task?.watermark ?? Number.NEGATIVE_INFINITY,
+      );
       // Records leave in event-time order even without lookups, so a replay writes the repartition topics alike.
       spec = { ...base, source: new KafkaLines(source), deserialize: parse as SourceSpec<unknown, unknown>['deserialize'], stage: base.stage ?? IN_EVENT_TIME_ORDER };
     } else {

@@ -1,16 +1,18 @@
-import { runTraffic } from '../../app/index.js';
+import { parseInputs, runTraffic } from '../../app/index.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
 import { summaryLine } from '../summary.js';
 
-const usage = `usage: vigil run --input <file.ndjson|-> [--patterns dir] [--rules dir] [--checkpoints file]
+const usage = `usage: vigil run --input <file.ndjson|-> | --input SOURCE=<file.ndjson|-> ... [--patterns dir] [--rules dir] [--checkpoints file]
                  [--out alerts.ndjson] [--late late.ndjson] [--dead-letter dlq.ndjson]
                  [--stream NAME ...] [--unbounded] [--redis redis://host:port] [--first-seen-prefix P]
                  [--known-vehicles truth.json]
 
 Runs a bounded input to the end in embedded mode (no Kafka or Redis) with every enabled rule, and writes
-alerts as NDJSON (stdout unless --out). Records that fail validation go to --dead-letter with the reason;
+alerts as NDJSON (stdout unless --out). One --input feeds the one source the rules read; with several sources,
+give one --input SOURCE=FILE per source. Each source's records are validated as its declaration says
+(schema traffic, declared fields, or none). Records that fail validation go to --dead-letter with the reason;
 records refused as late go to --late. Each --stream NAME prints that stream's records to stdout as
 {"stream": NAME, ...record}. --known-vehicles seeds first_seen(plate, plate_color) with a generator
 truth file's known_vehicles (vehicles seen before the run). Defaults: the shipped patterns/, rules/ and fixtures/checkpoints.json.
@@ -23,7 +25,7 @@ export const run: Command = async (args, io) => {
     parseArgs({
       args: [...args],
       options: {
-        input: { type: 'string' },
+        input: { type: 'string', multiple: true },
       patterns: { type: 'string' },
       rules: { type: 'string' },
       checkpoints: { type: 'string' },
@@ -43,8 +45,9 @@ export const run: Command = async (args, io) => {
     return ExitCode.ok;
   }
   const env = io.env;
-  const input = values.input ?? env['VIGIL_INPUT'];
-  if (input === undefined) throw new UserError(`--input is required\n${usage}`);
+  const given = values.input ?? (env['VIGIL_INPUT'] === undefined ? [] : [env['VIGIL_INPUT']]);
+  if (given.length === 0) throw new UserError(`--input is required\n${usage}`);
+  const input = parseInputs(given);
   const summary = await runTraffic(
     {
       cwd: io.cwd,

@@ -74,6 +74,8 @@ export interface JobSpec {
   /** The input of the one source the job reads: byte lines, and line -> record (parsing, mapping, validation). */
   readonly source?: Source<string>;
   readonly parse?: Deserializer<string, Record<string, unknown>>;
+  /** The parser of a source's records by its name, when they differ by source (instead of `parse`). */
+  readonly parseFor?: (source: string) => Deserializer<string, Record<string, unknown>>;
   /** Or an input per source, by source name: every source the job reads needs one (others are not read). */
   readonly inputs?: ReadonlyMap<string, JobInput>;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
@@ -247,7 +249,8 @@ class JobCompiler {
         if (declared.length > 1) this.fail(declared[1]?.decl.pos ?? nowhere, `the program declares the sources ${declared.map((d) => `'${d.decl.name.name}'`).join(', ')} but the job has one input; give an input per source`);
         needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
       }
-      const { source, parse } = this.spec;
+      const { source } = this.spec;
+      const parse = this.spec.parseFor?.(needed[0] as string) ?? this.spec.parse;
       if (source === undefined || parse === undefined) throw new Error('internal: a job needs `source` and `parse`, or `inputs`');
       return this.singleSourceStream(needed[0] as string, { source, parse });
     }
