@@ -303,7 +303,7 @@ class Reader {
       }
       out.set(name, read((pair.value ?? key) as Node, `${path}.${name}`));
     }
-    if (node.items.length === 0) this.at(node, path, 'expected at least one source with its input');
+    if (node.items.length === 0) this.at(node, path, 'expected a list of records and {$watermark: t} lines (an empty list is []), or such lists by source name');
     return out;
   }
 

@@ -14,7 +14,8 @@ export type LintCode =
   | 'unbounded-key-without-within'
   | 'long-session-gap'
   | 'long-allowed-lateness'
-  | 'first-seen-kept-forever';
+  | 'first-seen-kept-forever'
+  | 'open-source';
 
 export interface Warning {
   readonly code: LintCode;
