@@ -76,7 +76,7 @@ export interface JobSpec {
   readonly parse?: Deserializer<string, Record<string, unknown>>;
   /** The parser of a source's records by its name, when they differ by source (instead of `parse`). */
   readonly parseFor?: (source: string) => Deserializer<string, Record<string, unknown>>;
-  /** Or an input per source, by source name: every source the job reads needs one (others are not read). */
+  /** Or an input per source, by source name: every source the job reads needs one; every one given is read. */
   readonly inputs?: ReadonlyMap<string, JobInput>;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   readonly outputs: JobOutputs;
@@ -254,6 +254,8 @@ class JobCompiler {
       if (source === undefined || parse === undefined) throw new Error('internal: a job needs `source` and `parse`, or `inputs`');
       return this.singleSourceStream(needed[0] as string, { source, parse });
     }
+    // Every input given is read (its records validated, its dead letters reported), whether or not a rule needs it.
+    needed = declared.map((d) => d.decl.name.name).filter((n) => needed.includes(n) || inputs.has(n));
     if (needed.length === 0) needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
     for (const name of needed) {
       if (!inputs.has(name)) this.fail(this.program.sources.get(name)?.decl.pos ?? nowhere, `this job reads the source '${name}', but no input is given for it`);
