@@ -78,7 +78,10 @@ export function declaredFieldsCheck(fields: ReadonlyMap<string, DeclaredField>):
         return `missing_field: ${name}`;
       }
       if (!fits(record, name, f.type)) {
-        const shown = typeof v === 'string' ? `${typeName(v)} ${JSON.stringify(v.length > 40 ? v.slice(0, 40) : v)}` : typeName(v);
+        const shown =
+          typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) : v)}`
+          : typeof v === 'number' || typeof v === 'boolean' ? `${typeof v} ${String(v)}`
+          : typeName(v);
         return `bad_type: ${name}: expected ${f.type === 'timestamp' ? 'a timestamp (epoch ms or ISO-8601 with a zone)' : `a ${f.type}`}, got ${shown}`;
       }
     }

@@ -46,7 +46,8 @@ export function checkSourceShape(
     const named = schemas?.get(first.name.name);
     if (named === undefined) {
       const known = schemas?.names() ?? [];
-      error(first.name.pos, `unknown schema '${first.name.name}'${didYouMean(first.name.name, known)}${known.length > 0 ? ` (schemas: ${known.join(', ')})` : ' (no schemas are registered)'}; declare the fields instead with 'fields { ... }'`);
+      const list = known.length > 0 ? `schemas: ${known.join(', ')}` : 'no schemas are registered';
+      error(first.name.pos, `unknown schema '${first.name.name}'${didYouMean(first.name.name, known)} (${list}; or declare the fields with 'fields { ... }')`);
     } else {
       fields = new Map(Object.entries(named.fields));
       shape = { kind: 'named', name: named.name, options: schemaOptions(named, first.options, error) };
