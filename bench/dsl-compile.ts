@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CollectSink } from '../src/core/index.js';
-import { defaultPaths, domainSchemas, functionsFor, loadRegistry } from '../src/app/index.js';
+import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
 import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
@@ -154,7 +154,7 @@ function generate(lines: number): string {
 
 const registry = loadRegistry(defaultPaths.checkpoints);
 const functions = functionsFor(registry);
-const lookups = builtinLookups();
+const lookups = lookupSignatures();
 const noLookup: BatchLookup = { lookup: async ({ records }) => records.map(() => false) };
 
 interface Times {

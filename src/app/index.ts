@@ -16,7 +16,7 @@ export {
 export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
 export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
 export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
-export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
+export { firstSeenLookup, lookupSignatures, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 export { loadTrafficProgram, checkStreamNames, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions } from './traffic.js';
 export { declaredChecks, declaredFieldsCheck, domainSchemas, feedMapper } from './sources.js';
 export { parseInputs, resolveInputs, type NamedInputs } from './inputs.js';

@@ -3,7 +3,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   builtinFunctions,
-  builtinLookups,
   compileSources,
   type CheckedProgram,
   type DslError,
@@ -19,6 +18,7 @@ import { CheckpointRegistry } from '../traffic/registry.js';
 import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
 import { ProgramErrors, UserError, type SourceFile } from './errors.js';
 import { domainSchemas } from './sources.js';
+import { lookupSignatures } from './lookups.js';
 
 /** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/app or dist/src/app. */
 export const packageRoot: string = (() => {
@@ -123,7 +123,7 @@ export function loadProgram(options: {
   const ruleSources = readSources(options.ruleFiles, options.cwd);
   const checked = compileSources(patternSources, {
     functions: functionsFor(options.registry),
-    lookups: builtinLookups(),
+    lookups: lookupSignatures(),
     schemas: domainSchemas(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
   });

@@ -35,6 +35,8 @@ export interface LookupSignature {
   readonly minArgs: number;
   readonly maxArgs: number;
   readonly returns: Type;
+  /** State the lookup keeps by design (e.g. every key, forever): the linter notes each use. */
+  readonly note?: string;
 }
 
 interface Named {
@@ -154,9 +156,10 @@ export function builtinFunctions(): FunctionRegistry {
     .register(num1('seconds', (ms) => ms / 1000));
 }
 
-/** `first_seen(key, ...)`: true for the earliest sighting of the key (several arguments form one key). */
+/**
+ * The language has no lookups of its own: whoever runs the job registers the ones it can bind to a store
+ * (the app's `first_seen`) on this empty registry.
+ */
 export function builtinLookups(): LookupRegistry {
-  return new LookupRegistry().register({
-    name: 'first_seen', params: ['unknown'], rest: 'unknown', minArgs: 1, maxArgs: Infinity, returns: 'boolean',
-  });
+  return new LookupRegistry();
 }
