@@ -4,7 +4,7 @@
  * for `schema traffic`, the declared types for `fields { ... }`, nothing for an open source. The language
  * knows the named schemas only through the registry built here.
  */
-import { parseEventTime } from '../core/index.js';
+import { parseEventTime, plainRecordFactory } from '../core/index.js';
 import {
   SchemaRegistry, isIdentityMapping, type CheckedSource, type DeclaredField, type FeedMapping, type Type, type Value,
 } from '../dsl/index.js';
@@ -109,10 +109,11 @@ export function feedMapper(source: CheckedSource): ((record: Record<string, unkn
   const eventTime = source.decl.eventTime.name;
   const zone = mapping.zoneOffsetMinutes;
   const suffix = zone === null ? '' : zoneSuffix(zone);
+  const plain = plainRecordFactory();
   return (input) => {
     let record = input;
     if (renames.size > 0) {
-      record = {};
+      record = plain();
       for (const key of Object.keys(input)) {
         const to = renames.get(key);
         // A feed field that is also a mapped name loses to the field mapped onto it.
