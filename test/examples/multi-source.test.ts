@@ -87,4 +87,30 @@ tests:
     expect(r.err).toContain('1 passed, 0 failed');
     expect(r.code, r.err).toBe(0);
   });
+
+  it('vigil test takes input files by source, and names a source the program lacks', async () => {
+    const dir = city();
+    const file = join(tempDir({
+      'files.test.yaml': `patterns: ${JSON.stringify(dir)}
+rules: ${JSON.stringify(dir)}
+rule: stalled-bus
+tests:
+  - name: from files
+    input_file: { bus_pings: ${JSON.stringify(join(BUS, 'pings.ndjson'))} }
+    expect:
+      alerts:
+        - { rule: stalled-bus, key: bus-1042 }
+      dead_letters:
+        - { reason: 'bad_type: lat: expected a number, got string "30.2590"' }
+  - name: no such source
+    input: { buses: [] }
+    expect:
+      alerts: []
+`,
+    }), 'files.test.yaml');
+    const r = await vigil(['test', file]);
+    expect(r.err).toContain("input: no source 'buses' in the program (sources: bus_pings, passes)");
+    expect(r.err).toContain('1 passed, 1 failed');
+    expect(r.code).toBe(1);
+  });
 });
