@@ -10,7 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CollectSink } from '../src/core/index.js';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
+import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
 import { builtinLookups, checkProgram, parseProgram, type CheckedProgram, type Program } from '../src/dsl/index.js';
@@ -153,7 +154,7 @@ function generate(lines: number): string {
 
 const registry = loadRegistry(defaultPaths.checkpoints);
 const functions = functionsFor(registry);
-const lookups = builtinLookups();
+const lookups = lookupSignatures();
 const noLookup: BatchLookup = { lookup: async ({ records }) => records.map(() => false) };
 
 interface Times {
@@ -169,7 +170,7 @@ function once(text: string): { times: Times; streams: number; patterns: number; 
   const t1 = performance.now();
   if (!parsed.ok) throw new Error(`parse: ${parsed.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
   const program: Program = parsed.program;
-  const checked = checkProgram(program, { functions, lookups, schema: TRAFFIC_SCHEMA });
+  const checked = checkProgram(program, { functions, lookups, schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
   const t2 = performance.now();
   if (checked.program === null) throw new Error(`check: ${checked.errors.slice(0, 3).map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
   const cp: CheckedProgram = checked.program;

@@ -10,12 +10,13 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { CollectSink } from '../src/core/index.js';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
+import { lookupSignatures, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
 import { compileCondition } from '../src/dsl/compile/expr.js';
 import { RecordScope } from '../src/dsl/compile/scope.js';
-import { builtinLookups, checkProgram, parseProgram } from '../src/dsl/index.js';
+import { checkProgram, parseProgram } from '../src/dsl/index.js';
 import { lintProgram } from '../src/dsl/lint.js';
 import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { parseNdjsonLine } from '../src/io/ndjson-parse.js';
@@ -25,7 +26,7 @@ const plates = argNumber('plates', 100_000);
 const runs = argNumber('runs', 5);
 
 const functions = functionsFor(loadRegistry(defaultPaths.checkpoints));
-const lookups = builtinLookups();
+const lookups = lookupSignatures();
 const noLookup: BatchLookup = { lookup: async ({ records }) => records.map(() => false) };
 
 function plate(i: number): string {
@@ -55,7 +56,7 @@ function once(text: string): Phases {
   const parsed = parseProgram(text, 'watchlist.pattern');
   const t1 = performance.now();
   if (!parsed.ok) throw new Error(`parse: ${parsed.error.line}:${parsed.error.col} ${parsed.error.message}`);
-  const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_SCHEMA });
+  const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA });
   const t2 = performance.now();
   if (checked.program === null) throw new Error(`check: ${checked.errors.slice(0, 3).map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
   lintProgram(checked.program);
@@ -93,7 +94,7 @@ console.log(`  heap in use after compiling: ${(getHeapStatistics().used_heap_siz
 {
   const parsed = parseProgram(`source passes event time ts\nstream s = from passes where plate in [${Array.from({ length: plates }, (_, i) => `"${plate(i)}"`).join(', ')}]\n`, 'w.pattern');
   if (!parsed.ok) throw new Error(parsed.error.message);
-  const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_SCHEMA });
+  const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA });
   const where = checked.program?.streams.get('s')?.decl.where;
   if (checked.program === null || where === null || where === undefined) throw new Error('watchlist stream did not check');
   const test = compileCondition(where, { program: checked.program, params: {} });
@@ -118,7 +119,7 @@ for (const [what, make] of [
   for (const n of [100, 250, 1000]) {
     const t0 = performance.now();
     const parsed = parseProgram(`source passes event time ts\nstream s = from passes where ${make(n)}\n`, 'deep.pattern');
-    const outcome = parsed.ok ? (checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_SCHEMA }).errors[0]?.message ?? 'ok') : parsed.error.message;
+    const outcome = parsed.ok ? (checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA }).errors[0]?.message ?? 'ok') : parsed.error.message;
     console.log(`  ${what} of ${n}: ${ms(performance.now() - t0)}: ${outcome}`);
   }
 }

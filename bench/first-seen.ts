@@ -15,7 +15,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstSeenLookup } from '../src/app/index.js';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
+import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { Task, type ParseContext, type Sink, type Source } from '../src/core/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import { builtinLookups, checkProgram, parseProgram } from '../src/dsl/index.js';
@@ -114,7 +115,7 @@ async function enrichPath(): Promise<void> {
   const once = async (text: string): Promise<{ ms: number; out: number; firsts: number }> => {
     const parsed = parseProgram(text, 'bench.pattern');
     if (!parsed.ok) throw new Error('bench program does not parse');
-    const checked = checkProgram(parsed.program, { functions: functionsFor(registry), lookups: builtinLookups(), schema: TRAFFIC_SCHEMA });
+    const checked = checkProgram(parsed.program, { functions: functionsFor(registry), lookups: lookupSignatures(), schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
     if (checked.program === null) throw new Error('bench program does not check');
     const counter: Sink<Record<string, unknown>> & { n: number; firsts: number } = {
       n: 0,

@@ -8,7 +8,7 @@ import type { LinkedRule } from '../dsl/rules/link.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { SourceFile } from './errors.js';
-import { runJob, type JobSummary } from './job.js';
+import { runJob, type JobSetup, type JobSummary } from './job.js';
 import type { RecordCheck } from './record-parser.js';
 
 /** Where an embedded run prints: results on stdout, messages on stderr (the CLI's io fits). */
@@ -23,10 +23,11 @@ export interface EmbeddedRun {
   readonly sources?: readonly SourceFile[];
   readonly rules?: readonly LinkedRule[];
   readonly patterns?: readonly string[];
-  /** An NDJSON file, or '-' for stdin. */
-  readonly input: string;
+  /** An NDJSON file, or '-' for stdin; or one per source, by source name. */
+  readonly input: string | ReadonlyMap<string, string>;
   readonly check?: RecordCheck;
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  readonly checks?: JobSetup['checks'];
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   /** '-' for stdout. */
   readonly out?: string;
@@ -114,7 +115,7 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     late,
     deadLetters: dead,
   };
-  const source = new NdjsonSource(run.input === '-' ? '-' : run.input, { encoding: 'latin1' });
+  const source = typeof run.input === 'string' ? ndjson(run.input) : new Map([...run.input].map(([name, path]) => [name, ndjson(path)]));
   const progress = run.progress;
   const summary = await runJob({
     program: run.program,
@@ -122,8 +123,11 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     rules: run.rules,
     patterns: run.patterns,
     source,
-    ...(progress === undefined ? {} : { onBatch: (records: number) => progress({ records, bytes: run.input === '-' ? null : (source.positions()[0] ?? null) }) }),
+    ...(progress === undefined
+      ? {}
+      : { onBatch: (records: number) => progress({ records, bytes: typeof run.input !== 'string' || run.input === '-' ? null : ((source as NdjsonSource).positions()[0] ?? null) }) }),
     check: run.check,
+    checks: run.checks,
     ...(run.watermarkTime === undefined ? {} : { watermarkTime: run.watermarkTime }),
     lookups: run.lookups,
     outputs,
@@ -139,6 +143,10 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     lateByOperator: late.byOperator,
     outputs: out.count,
   };
+}
+
+function ndjson(path: string): NdjsonSource {
+  return new NdjsonSource(path, { encoding: 'latin1' });
 }
 
 function deadLetterLine(d: DeadLetter): unknown {

@@ -3,7 +3,6 @@ export { UserError, ProgramErrors, formatErrors, type SourceFile } from './error
 export {
   packageRoot,
   defaultPaths,
-  TRAFFIC_SCHEMA,
   loadRegistry,
   functionsFor,
   collectFiles,
@@ -15,10 +14,12 @@ export {
   withDependencies,
   type LoadedProgram,
 } from './program.js';
-export { recordParser, trafficCheck, readsTrafficFeed, TRAFFIC_SOURCE, type RecordCheck, type RecordParserOptions } from './record-parser.js';
+export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
 export { trafficFeed, countedNotes, type TrafficFeed, type TrafficFeedOptions } from './traffic-feed.js';
 export { registryReport, formatRegistryReport, type AttributeGap, type RegistryReport } from './registry-report.js';
 export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
 export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
-export { firstSeenLookup, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
+export { firstSeenLookup, lookupSignatures, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
 export { loadTrafficProgram, checkStreamNames, registryGapsText, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions, type TrafficRunSummary } from './traffic.js';
+export { declaredChecks, declaredFieldsCheck, domainSchemas, feedMapper } from './sources.js';
+export { parseInputs, resolveInputs, type NamedInputs } from './inputs.js';

@@ -2,11 +2,13 @@ import { MetricRegistry, Task, systemClock, type Clock, type JobGraph, type Logg
 import { DslError } from '../dsl/errors.js';
 import { buildJob, type JobOutputs } from '../dsl/compile/job.js';
 import type { BatchLookup } from '../dsl/compile/lookups.js';
-import type { CheckedProgram } from '../dsl/index.js';
+import type { CheckedProgram, CheckedSource } from '../dsl/index.js';
+import type { Deserializer } from '../core/index.js';
 import type { LinkedRule } from '../dsl/rules/link.js';
 import { decodeByteLine } from '../io/ndjson-bytes.js';
 import { ProgramErrors, type SourceFile } from './errors.js';
 import { recordParser, type RecordCheck } from './record-parser.js';
+import { feedMapper } from './sources.js';
 
 /**
  * Everything one job needs, whoever runs it (`vigil run`, `match`, `test`, `eval`, `serve`, the benches): the
@@ -21,12 +23,17 @@ export interface JobSetup {
   readonly rules?: readonly LinkedRule[];
   /** Match mode: these patterns with their defaults, raw matches out. */
   readonly patterns?: readonly string[];
-  /** Byte lines (latin1 strings: one char per byte), from a file, stdin, Kafka or memory. */
-  readonly source: Source<string>;
-  /** Traffic validation (run mode); without it every JSON object is a record. */
+  /**
+   * Byte lines (latin1 strings: one char per byte), from a file, stdin, Kafka or memory: for the one source the job
+   * reads, or by source name (every source the job reads needs one).
+   */
+  readonly source: Source<string> | ReadonlyMap<string, Source<string>>;
+  /** Validation of every source's records; without it (and without `checks`) every JSON object is a record. */
   readonly check?: RecordCheck;
   /** How far an accepted record may move the watermark (see TrafficFeed); its event time by default. */
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  /** Validation per source, as its declaration asks (see declaredChecks); takes precedence over `check`. */
+  readonly checks?: (source: CheckedSource) => RecordCheck | undefined;
   /** Non-record lines the runner handles itself (the test harness's `$clock`). */
   readonly control?: { readonly prefix: string; readonly handle: (line: string) => void };
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
@@ -67,15 +74,16 @@ export function buildOrReport<T>(sources: readonly SourceFile[], build: () => T)
  * it are refused); a runner with several tasks gives each task a parser of its own (see recordParser).
  */
 export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
-  const parse = recordParser({ check: setup.check, control: setup.control, watermark });
+  const parseFor = (name: string): Deserializer<string, Record<string, unknown>> => sourceParser(setup, name, watermark);
+  const given = setup.source;
+  const inputs = isSourceMap(given) ? new Map([...given].map(([name, source]) => [name, { source, parse: parseFor(name) }])) : undefined;
   return buildOrReport(setup.sources ?? [], () =>
     buildJob({
       name: setup.name,
       program: setup.program,
       rules: setup.rules,
       patterns: setup.patterns,
-      source: setup.source,
-      parse,
+      ...(inputs === undefined ? { source: given as Source<string>, parseFor } : { inputs }),
       ...(setup.watermarkTime === undefined ? {} : { watermarkTime: setup.watermarkTime }),
       lookups: setup.lookups,
       outputs: setup.outputs,
@@ -84,6 +92,28 @@ export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
       log: setup.log,
     }),
   );
+}
+
+/** The parser of one source's byte lines: its feed mapping, then its check (see JobSetup `checks` and `check`). */
+export function sourceParser(
+  setup: Pick<JobSetup, 'program' | 'check' | 'checks' | 'control'>,
+  name: string,
+  watermark: () => number,
+): Deserializer<string, Record<string, unknown>> {
+  const source = setup.program.sources.get(name);
+  const check = source === undefined ? setup.check : (setup.checks?.(source) ?? setup.check);
+  const map = source === undefined ? undefined : feedMapper(source);
+  return recordParser({ ...(map === undefined ? {} : { map }), check, control: setup.control, watermark });
+}
+
+/** The name of the source a compiled job reads (its source node is `source:NAME`, or `source:A+B` for several). */
+export function sourceNamesOf(graph: JobGraph): string[] {
+  const node = graph.nodes.find((n) => n.kind === 'source');
+  return node === undefined ? [] : node.uid.slice('source:'.length).split('+');
+}
+
+function isSourceMap(s: JobSetup['source']): s is ReadonlyMap<string, Source<string>> {
+  return s instanceof Map;
 }
 
 /** Compiles the job and instantiates its one task (the records of every partition the source serves). */

@@ -1,6 +1,6 @@
 import type { BatchLookup } from '../dsl/compile/lookups.js';
 import { canonicalJson } from '../dsl/rules/alert.js';
-import type { Value } from '../dsl/index.js';
+import { LookupRegistry, type Value } from '../dsl/index.js';
 import { readFile } from 'node:fs/promises';
 import { MemoryFirstSeenStore } from '../io/first-seen/memory-store.js';
 import { RedisFirstSeenStore } from '../io/first-seen/redis-store.js';
@@ -72,7 +72,18 @@ export async function openFirstSeenStore(options: { readonly redis?: string; rea
   return new RedisFirstSeenStore(redis, { ownsConnection: true, prefix: options.prefix });
 }
 
-/** The lookups the language's built-ins name, bound to their stores. */
+/**
+ * The lookups programs may `enrich` with, for the checker: `first_seen(key, ...)` is true for the earliest sighting
+ * of the key (several arguments form one key), kept without expiry.
+ */
+export function lookupSignatures(): LookupRegistry {
+  return new LookupRegistry().register({
+    name: 'first_seen', params: ['unknown'], rest: 'unknown', minArgs: 1, maxArgs: Infinity, returns: 'boolean',
+    note: '`first_seen` keeps every key it sees in Redis without expiry, so the store grows with the number of distinct keys; this is by design, size Redis for it',
+  });
+}
+
+/** The lookups of lookupSignatures(), bound to their stores. */
 export function lookupsFor(store: FirstSeenStore): ReadonlyMap<string, BatchLookup> {
   return new Map([['first_seen', firstSeenLookup(store)]]);
 }

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import {
   parseProgram,
   builtinFunctions,
-  builtinLookups,
   compileSources,
   type CheckedProgram,
   type DslError,
@@ -19,8 +18,9 @@ import { parseRuleFile } from '../dsl/rules/rule-file.js';
 import type { Rule } from '../dsl/rules/rule.js';
 import { CheckpointRegistry } from '../traffic/registry.js';
 import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../traffic/record.js';
 import { ProgramErrors, UserError, type SourceFile } from './errors.js';
+import { domainSchemas } from './sources.js';
+import { lookupSignatures } from './lookups.js';
 
 /** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/app or dist/src/app. */
 export const packageRoot: string = (() => {
@@ -38,9 +38,6 @@ export const defaultPaths = {
   rules: join(packageRoot, 'rules'),
   checkpoints: join(packageRoot, 'fixtures', 'checkpoints.json'),
 };
-
-/** The fields of a validated traffic record, for checking patterns that read traffic sources. */
-export const TRAFFIC_SCHEMA: RecordSchema = TRAFFIC_RECORD_SCHEMA;
 
 export function loadRegistry(path: string): CheckpointRegistry {
   let text: string;
@@ -123,6 +120,10 @@ export function loadProgram(options: {
   readonly patternFiles: readonly string[];
   readonly ruleFiles: readonly string[];
   readonly registry: CheckpointRegistry | null;
+  /**
+   * The record schema of sources that declare neither `schema` nor `fields` (tests of the language); without it
+   * they are open. Sources name the domain's schemas (`schema traffic`) themselves.
+   */
   readonly schema?: RecordSchema;
   readonly cwd: string;
   /** The zone of local_hour and its kind; default the registry's, else UTC. */
@@ -132,7 +133,8 @@ export function loadProgram(options: {
   const ruleSources = readSources(options.ruleFiles, options.cwd);
   const checked = compileSources(patternSources, {
     functions: functionsFor(options.registry, options.timeZone),
-    lookups: builtinLookups(),
+    lookups: lookupSignatures(),
+    schemas: domainSchemas(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
   });
   const errors: DslError[] = [...checked.errors];

@@ -1,5 +1,5 @@
 import type { Clock, MetricRegistry } from '../core/index.js';
-import { type CheckpointRegistry, FeedClock, type NoteCounters, RECORD_NOTES, type RecordNote, RecordValidator, isRejection } from '../traffic/index.js';
+import { type CheckpointRegistry, FeedClock, type NoteCounters, RECORD_NOTES, type RecordNote, RecordValidator, type ValidatorOptions, isRejection } from '../traffic/index.js';
 import type { RecordCheck } from './record-parser.js';
 
 export interface TrafficFeedOptions {
@@ -7,6 +7,8 @@ export interface TrafficFeedOptions {
   readonly metrics?: MetricRegistry;
   /** A live feed: records' times are judged by their arrival on this clock. Without it the feed is a replay. */
   readonly arrival?: Clock;
+  /** What the source's `schema traffic { ... }` asks (a minimum plate confidence). */
+  readonly validator?: Pick<ValidatorOptions, 'minPlateConfidence'>;
 }
 
 /** The traffic feed's record check and camera-clock guard, sharing one validator (one per task). */
@@ -27,6 +29,7 @@ export function trafficFeed(registry: CheckpointRegistry, options: TrafficFeedOp
   const { metrics, arrival } = options;
   const notes = metrics === undefined ? undefined : noteCounters(metrics);
   const validator = new RecordValidator(registry, {
+    ...options.validator,
     feedClock: new FeedClock(registry.size, arrival === undefined ? {} : { arrival: () => arrival.now() }),
     ...(notes === undefined ? {} : { notes }),
   });

@@ -5,9 +5,11 @@ import type { LinkedRule } from '../dsl/rules/link.js';
 import { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-import { TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
+import { resolveInputs, type NamedInputs } from './inputs.js';
+import { declaredChecks } from './sources.js';
 import { formatRegistryReport, registryReport } from './registry-report.js';
-import { countedNotes, trafficFeed } from './traffic-feed.js';
+import { countedNotes, trafficFeed, type TrafficFeed } from './traffic-feed.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
 export interface ProgramPaths {
@@ -23,14 +25,13 @@ export interface TrafficProgram {
   readonly loaded: LoadedProgram;
 }
 
-/** The registry, then every pattern and rule file, checked against the traffic record schema. */
+/** The registry, then every pattern and rule file (sources name their schemas: `schema traffic`). */
 export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficProgram {
   const registry = loadRegistry(paths.checkpoints ?? defaultPaths.checkpoints);
   const loaded = loadProgram({
     patternFiles: collectFiles([paths.patterns ?? defaultPaths.patterns], ['.pattern'], cwd),
     ruleFiles: collectFiles([paths.rules ?? defaultPaths.rules], ['.yaml', '.yml'], cwd),
     registry,
-    schema: TRAFFIC_SCHEMA,
     cwd,
     ...(paths.timeZone === undefined ? {} : { timeZone: paths.timeZone }),
   });
@@ -58,8 +59,8 @@ export function checkStreamNames(loaded: LoadedProgram, names: readonly string[]
 
 export interface TrafficRunOptions extends ProgramPaths {
   readonly cwd: string;
-  /** An NDJSON file or '-' (stdin). */
-  readonly input: string;
+  /** An NDJSON file or '-' (stdin) for the one source the rules read, or a file per source by name. */
+  readonly input: string | NamedInputs;
   readonly out?: string;
   readonly late?: string;
   readonly deadLetter?: string;
@@ -81,11 +82,10 @@ export interface TrafficRunSummary extends EmbeddedSummary {
   readonly ruleFiles: number;
 }
 
-/** `vigil run`: a bounded traffic input through every enabled rule, validated, in embedded mode. */
+/** `vigil run`: bounded inputs through every enabled rule, each source's records validated as it declares, in embedded mode. */
 export async function runTraffic(options: TrafficRunOptions, terminal: Terminal): Promise<TrafficRunSummary> {
   const { cwd } = options;
   // Every path first: a typo in an output path fails now, not after the whole input has been read.
-  const input = inputPath(options.input, cwd);
   const knownVehicles = options.knownVehicles === undefined ? undefined : inputPath(options.knownVehicles, cwd, '--known-vehicles');
   const out = options.out === undefined ? undefined : outputPath(options.out, cwd, '--out');
   const late = options.late === undefined ? undefined : outputPath(options.late, cwd, '--late');
@@ -94,6 +94,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   checkStreamNames(loaded, options.streams ?? []);
   const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd);
   if (gaps !== '') terminal.stderr(gaps);
+  const input = resolveInputs(options.input, loaded.program, cwd);
   const store = await openFirstSeenStore({
     redis: options.redis,
     prefix: options.firstSeenPrefix,
@@ -102,15 +103,16 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   try {
     if (knownVehicles !== undefined) await seedKnownVehicles(store, knownVehicles);
     // A replay: camera clocks are judged against the other cameras, so the same input gives the same output.
-    const feed = trafficFeed(registry);
+    let feed: TrafficFeed | undefined;
     const summary = await runEmbedded(
       {
         program: loaded.program,
         sources: loaded.sources,
         rules: loaded.rules,
         input,
-        check: feed.check,
-        watermarkTime: feed.watermarkTime,
+        checks: declaredChecks(registry, (validator) => (feed = trafficFeed(registry, { validator })).check),
+        // The traffic feed's camera-clock guard (a job over one traffic source; with several inputs, none).
+        watermarkTime: (record, ts) => (feed === undefined ? ts : feed.watermarkTime(record, ts)),
         lookups: lookupsFor(store),
         out,
         late,
@@ -121,7 +123,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
       },
       terminal,
     );
-    return { ...summary, notes: countedNotes(feed.notes), rules: loaded.rules, ruleFiles: loaded.allRules.length };
+    return { ...summary, notes: feed === undefined ? [] : countedNotes(feed.notes), rules: loaded.rules, ruleFiles: loaded.allRules.length };
   } finally {
     await store.close();
   }

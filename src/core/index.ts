@@ -24,3 +24,4 @@ export * from './windows/assigners.js';
 export * from './windows/aggregates.js';
 export * from './windows/window-operator.js';
 export * from './topology.js';
+export { MultiplexSource } from './multiplex-source.js';

@@ -12,6 +12,11 @@ export interface WatermarkStrategy {
    * MIN_WATERMARK (not at all). The record itself still goes through at its event time.
    */
   readonly watermarkTime?: (record: unknown, timestamp: number) => number;
+  /**
+   * Partitions with their own bound and idle timeout (a source that multiplexes several inputs, each with its
+   * declared watermark); the others take the two above.
+   */
+  readonly perPartition?: (partition: number) => { readonly outOfOrdernessMs: number; readonly idleTimeoutMs?: number } | undefined;
 }
 
 /** Watermark bookkeeping of one input partition. */
@@ -22,6 +27,8 @@ interface PartitionClock {
   lastActivity: number;
   idle: boolean;
   finished: boolean;
+  readonly bound: number;
+  readonly idleTimeout: number;
 }
 
 export interface WatermarkTrackerSnapshot {
@@ -42,12 +49,22 @@ export class WatermarkTracker {
   private readonly idleTimeout: number;
 
   constructor(
-    strategy: WatermarkStrategy,
+    private readonly strategy: WatermarkStrategy,
     private readonly clock: Clock,
   ) {
     if (!(strategy.outOfOrdernessMs >= 0)) throw new RangeError('out-of-orderness must be >= 0 ms');
     this.bound = strategy.outOfOrdernessMs;
     this.idleTimeout = strategy.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  private newClock(partition: number, maxTimestamp: number, explicit: number, finished: boolean): PartitionClock {
+    const own = this.strategy.perPartition?.(partition);
+    if (own !== undefined && !(own.outOfOrdernessMs >= 0)) throw new RangeError('out-of-orderness must be >= 0 ms');
+    return {
+      maxTimestamp, explicit, lastActivity: this.clock.now(), idle: false, finished,
+      bound: own === undefined ? this.bound : own.outOfOrdernessMs,
+      idleTimeout: own === undefined ? this.idleTimeout : (own.idleTimeoutMs ?? Number.POSITIVE_INFINITY),
+    };
   }
 
   /** The combined watermark: no later record is expected at or below it. */
@@ -57,7 +74,7 @@ export class WatermarkTracker {
 
   addPartition(partition: number): void {
     if (!this.partitions.has(partition)) {
-      const p: PartitionClock = { maxTimestamp: MIN_WATERMARK, explicit: MIN_WATERMARK, lastActivity: this.clock.now(), idle: false, finished: false };
+      const p = this.newClock(partition, MIN_WATERMARK, MIN_WATERMARK, false);
       this.partitions.set(partition, p);
       this.clocks.push(p);
     }
@@ -119,17 +136,17 @@ export class WatermarkTracker {
 
   /** Marks partitions idle whose last record is older than the idle timeout; returns the combined watermark. */
   checkIdle(): number {
-    if (this.idleTimeout === Number.POSITIVE_INFINITY) return this.current;
+    if (this.idleTimeout === Number.POSITIVE_INFINITY && this.strategy.perPartition === undefined) return this.current;
     const now = this.clock.now();
     for (const p of this.partitions.values()) {
-      if (!p.idle && !p.finished && now - p.lastActivity >= this.idleTimeout) p.idle = true;
+      if (!p.idle && !p.finished && now - p.lastActivity >= p.idleTimeout) p.idle = true;
     }
     return this.recompute();
   }
 
   private partitionWatermark(p: PartitionClock): number {
     if (p.finished) return MAX_WATERMARK;
-    const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - this.bound - 1;
+    const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - p.bound - 1;
     return generated > p.explicit ? generated : p.explicit;
   }
 
@@ -159,9 +176,8 @@ export class WatermarkTracker {
     this.partitions.clear();
     this.last = null;
     this.clocks = [];
-    const now = this.clock.now();
     for (const [id, maxTimestamp, explicit, finished] of snapshot.partitions) {
-      const p: PartitionClock = { maxTimestamp, explicit, lastActivity: now, idle: false, finished };
+      const p = this.newClock(id, maxTimestamp, explicit, finished);
       this.partitions.set(id, p);
       this.clocks.push(p);
     }

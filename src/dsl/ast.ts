@@ -117,15 +117,39 @@ export type Expr =
 
 // ---------------------------------------------------------------- declarations
 
-/** `source passes event time ts watermark 30s out of order idle after 1m`. */
+/** `source passes event time ts watermark 30s out of order idle after 1m schema traffic`. */
 export interface SourceDecl {
   readonly kind: 'source';
   readonly name: Name;
   readonly eventTime: Name;
   readonly watermark: Expr | null;
   readonly idleAfter: Expr | null;
+  /** What the records look like and how the feed's own shape is mapped to it, in the order written. */
+  readonly clauses: readonly SourceClause[];
   readonly pos: Pos;
 }
+
+/** `schema traffic` or `schema traffic { min_plate_confidence: 80 }`: a named schema a domain module registers. */
+export interface SchemaClause { readonly kind: 'schema'; readonly name: Name; readonly options: ObjectLit | null; readonly pos: Pos }
+/** `vehicle: string` or `route?: string` (may be missing or null) in `fields { ... }`. */
+export interface FieldDecl { readonly kind: 'field-decl'; readonly name: Name; readonly optional: boolean; readonly type: Name; readonly pos: Pos }
+/** `fields { vehicle: string, lat: number, ts: timestamp }`: the source's own closed schema. */
+export interface FieldsClause { readonly kind: 'fields'; readonly fields: readonly FieldDecl[]; readonly pos: Pos }
+/** `kkbh as checkpoint`: the feed's field name (any word or a string) and the name patterns read. */
+export interface Rename { readonly kind: 'rename'; readonly from: Name; readonly to: Name; readonly pos: Pos }
+/** `map kkbh as checkpoint, hphm as plate`. */
+export interface MapClause { readonly kind: 'map'; readonly renames: readonly Rename[]; readonly pos: Pos }
+/** `map plate_color values { "2": "blue", ... } else "unknown"`: codes of a (renamed) field to values. */
+export interface ValueMapClause {
+  readonly kind: 'map-values';
+  readonly field: Name;
+  readonly values: ObjectLit;
+  readonly otherwise: Literal | null;
+  readonly pos: Pos;
+}
+/** `time zone "+08:00"`: the offset of event times the feed writes without one. */
+export interface TimeZoneClause { readonly kind: 'time-zone'; readonly zone: StringLit; readonly pos: Pos }
+export type SourceClause = SchemaClause | FieldsClause | MapClause | ValueMapClause | TimeZoneClause;
 
 export interface Enrich { readonly kind: 'enrich'; readonly name: Name; readonly call: Call; readonly pos: Pos }
 

@@ -94,8 +94,38 @@ export function object(open: Token, entries: readonly A.ObjectEntry[]): A.Object
   return { kind: 'object', entries, pos: pos(open) };
 }
 
-export function source(kw: Token, n: Token, eventTime: Token, watermark: A.Expr | null, idleAfter: A.Expr | null): A.SourceDecl {
-  return { kind: 'source', name: name(n), eventTime: name(eventTime), watermark, idleAfter, pos: pos(kw) };
+export function source(
+  kw: Token, n: Token, eventTime: Token, watermark: A.Expr | null, idleAfter: A.Expr | null, clauses: readonly A.SourceClause[],
+): A.SourceDecl {
+  return { kind: 'source', name: name(n), eventTime: name(eventTime), watermark, idleAfter, clauses, pos: pos(kw) };
+}
+
+export function schemaClause(kw: Token, n: Token, options: A.ObjectLit | null): A.SchemaClause {
+  return { kind: 'schema', name: name(n), options, pos: pos(kw) };
+}
+
+export function fieldsClause(kw: Token, fields: readonly A.FieldDecl[]): A.FieldsClause {
+  return { kind: 'fields', fields, pos: pos(kw) };
+}
+
+export function fieldDecl(n: Token, optional: boolean, type: Token): A.FieldDecl {
+  return { kind: 'field-decl', name: name(n), optional, type: name(type), pos: pos(n) };
+}
+
+export function mapClause(kw: Token, renames: readonly A.Rename[]): A.MapClause {
+  return { kind: 'map', renames, pos: pos(kw) };
+}
+
+export function rename(from: Token, to: Token): A.Rename {
+  return { kind: 'rename', from: name(from), to: name(to), pos: pos(from) };
+}
+
+export function valueMap(kw: Token, field: Token, values: A.ObjectLit, otherwise: A.Literal | null): A.ValueMapClause {
+  return { kind: 'map-values', field: name(field), values, otherwise, pos: pos(kw) };
+}
+
+export function timeZone(kw: Token, zone: Token): A.TimeZoneClause {
+  return { kind: 'time-zone', zone: string(zone), pos: pos(kw) };
 }
 
 export interface StreamClauses {

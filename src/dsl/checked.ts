@@ -4,10 +4,10 @@
  */
 import type * as A from './ast.js';
 import type { FunctionRegistry, FunctionSignature, LookupRegistry, LookupSignature, Value } from './functions.js';
+import type { FeedMapping, SourceShape } from './schemas.js';
 import type { Type } from './types.js';
 
-/** Field name -> type for records of a source, as given by a domain module. */
-export type RecordSchema = Readonly<Record<string, Type>>;
+export type { RecordSchema } from './schemas.js';
 
 /** The record shape of a source or stream. An open schema admits any other field, typed `unknown`. */
 export interface Schema {
@@ -67,6 +67,12 @@ export interface VariableInfo {
 export interface CheckedSource {
   readonly decl: A.SourceDecl;
   readonly schema: Schema;
+  /** What validates the records: a named schema, declared fields, or nothing (open). */
+  readonly shape: SourceShape;
+  /** Field renames, value maps and the zone of zone-less times, applied before validation. */
+  readonly mapping: FeedMapping;
+  /** Fields with finitely many values (from the named schema; declared boolean fields). */
+  readonly boundedFields: ReadonlySet<string>;
 }
 
 export interface CheckedStream {

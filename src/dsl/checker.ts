@@ -7,12 +7,14 @@ import { type CheckTables, ExprChecker, NO_PARAMS, type PatternScope, type Scope
 import type {
   CheckedPattern, CheckedProgram, CheckedSource, CheckedStream, LateStream, ParamInfo, RecordSchema, Schema, VariableInfo,
 } from './checked.js';
+import { checkSourceShape } from './check-source.js';
 import { constantValue, containsAggregate, literalValue, sameExpr } from './constants.js';
 import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
 import { expandLets } from './lets.js';
 import { MAX_QUANTIFIER_COUNT } from './limits.js';
 import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
+import type { SchemaRegistry } from './schemas.js';
 import { didYouMean } from './suggest.js';
 import { type Type, assignable, describeType, join } from './types.js';
 
@@ -22,7 +24,12 @@ export interface CheckOptions {
   /** Defaults to the built-ins; domain modules register theirs on a registry and pass it here. */
   readonly functions?: FunctionRegistry;
   readonly lookups?: LookupRegistry;
-  /** Record schema of every source that has no entry in `sourceSchemas`. Without one, fields are `unknown`. */
+  /** Named schemas a source may declare (`schema traffic`); domain modules register theirs. */
+  readonly schemas?: SchemaRegistry;
+  /**
+   * Record schema of every source that declares neither `schema` nor `fields` and has no entry in
+   * `sourceSchemas`. Without one, such a source is open: its fields are `unknown`.
+   */
   readonly schema?: RecordSchema;
   readonly sourceSchemas?: Readonly<Record<string, RecordSchema>>;
 }
@@ -165,14 +172,6 @@ class Checker {
     return this.schemas.get(name) ?? null;
   }
 
-  private sourceSchema(decl: A.SourceDecl): Schema {
-    const given = this.options.sourceSchemas?.[decl.name.name] ?? this.options.schema;
-    const fields = new Map<string, Type>(given === undefined ? [] : Object.entries(given));
-    // The source parses the event time (epoch ms or ISO-8601) into ms, so the DSL sees a timestamp.
-    fields.set(decl.eventTime.name, 'timestamp');
-    return { open: given === undefined, fields };
-  }
-
   /** The record shape a stream produces, computed without reporting errors (checkStream reports them). */
   private streamOutput(decl: A.StreamDecl, input: Schema): Schema {
     const fields = new Map(input.fields);
@@ -234,15 +233,12 @@ class Checker {
   // ------------------------------------------------------------ sources
 
   private checkSource(decl: A.SourceDecl): void {
-    const given = this.options.sourceSchemas?.[decl.name.name] ?? this.options.schema;
-    if (given !== undefined && !(decl.eventTime.name in given)) {
-      this.error(decl.eventTime.pos, `the event time field '${decl.eventTime.name}' is not a field of the records of '${decl.name.name}'`);
-    }
+    const fallback = this.options.sourceSchemas?.[decl.name.name] ?? this.options.schema;
     if (decl.watermark !== null) this.duration(decl.watermark, 'watermark', 'non-negative', NO_PARAMS);
     if (decl.idleAfter !== null) this.duration(decl.idleAfter, 'idle after', 'positive', NO_PARAMS);
-    const schema = this.sourceSchema(decl);
-    if (this.decls.get(decl.name.name) === decl) this.schemas.set(decl.name.name, schema);
-    this.sources.set(decl.name.name, { decl, schema });
+    const checked = checkSourceShape(decl, this.options.schemas, fallback, (at, message) => this.error(at, message));
+    if (this.decls.get(decl.name.name) === decl) this.schemas.set(decl.name.name, checked.schema);
+    this.sources.set(decl.name.name, { decl, ...checked });
   }
 
   // ------------------------------------------------------------ streams

@@ -36,6 +36,8 @@ export interface LookupSignature {
   readonly minArgs: number;
   readonly maxArgs: number;
   readonly returns: Type;
+  /** State the lookup keeps by design (e.g. every key, forever): the linter notes each use. */
+  readonly note?: string;
 }
 
 interface Named {
@@ -197,9 +199,10 @@ export function builtinFunctions(options: BuiltinOptions = {}): FunctionRegistry
     .register(local('local_date', (t, ts) => t.date(ts), 'string', zone));
 }
 
-/** `first_seen(key, ...)`: true for the earliest sighting of the key (several arguments form one key). */
+/**
+ * The language has no lookups of its own: whoever runs the job registers the ones it can bind to a store
+ * (the app's `first_seen`) on this empty registry.
+ */
 export function builtinLookups(): LookupRegistry {
-  return new LookupRegistry().register({
-    name: 'first_seen', params: ['unknown'], rest: 'unknown', minArgs: 1, maxArgs: Infinity, returns: 'boolean',
-  });
+  return new LookupRegistry();
 }

@@ -18,10 +18,30 @@ decl -> sourceDecl {% id %} | streamDecl {% id %} | patternDecl {% id %}
 
 # ------------------------------------------------------------------ source
 
-sourceDecl -> "source" %ident "event" "time" %ident watermarkClause:? idleClause:?
-                                                                    {% (d) => b.source(d[0], d[1], d[4], d[5], d[6]) %}
+sourceDecl -> "source" %ident "event" "time" %ident watermarkClause:? idleClause:? sourceClause:*
+                                                                    {% (d) => b.source(d[0], d[1], d[4], d[5], d[6], d[7]) %}
 watermarkClause -> "watermark" expr "out" "of" "order"              {% (d) => d[1] %}
 idleClause -> "idle" "after" expr                                   {% (d) => d[2] %}
+
+# What the records look like (a named schema or declared fields) and how the feed's own shape maps to it.
+sourceClause ->
+    "schema" %ident                                                 {% (d) => b.schemaClause(d[0], d[1], null) %}
+  | "schema" %ident object                                          {% (d) => b.schemaClause(d[0], d[1], d[2]) %}
+  | "fields" "{" fieldDecls "}"                                     {% (d) => b.fieldsClause(d[0], d[2]) %}
+  | "fields" "{" fieldDecls "," "}"                                 {% (d) => b.fieldsClause(d[0], d[2]) %}
+  | "map" renames                                                   {% (d) => b.mapClause(d[0], d[1]) %}
+  | "map" %ident "values" object                                    {% (d) => b.valueMap(d[0], d[1], d[3], null) %}
+  | "map" %ident "values" object "else" literal                     {% (d) => b.valueMap(d[0], d[1], d[3], d[5]) %}
+  | "time" "zone" %string                                           {% (d) => b.timeZone(d[0], d[2]) %}
+fieldDecls -> fieldDecl                                             {% (d) => [d[0]] %}
+            | fieldDecls "," fieldDecl                              {% (d) => [...d[0], d[2]] %}
+fieldDecl -> word ":" %ident                                        {% (d) => b.fieldDecl(d[0], false, d[2]) %}
+           | word "?" ":" %ident                                    {% (d) => b.fieldDecl(d[0], true, d[3]) %}
+renames -> rename                                                   {% (d) => [d[0]] %}
+         | renames "," rename                                       {% (d) => [...d[0], d[2]] %}
+# The feed's name may be any word or a string; the name patterns read is an identifier.
+rename -> word "as" %ident                                          {% (d) => b.rename(d[0], d[2]) %}
+        | %string "as" %ident                                       {% (d) => b.rename(d[0], d[2]) %}
 
 # ------------------------------------------------------------------ stream
 

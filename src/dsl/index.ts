@@ -15,6 +15,8 @@ export { DslError, formatDslError } from './errors.js';
 export { checkProgram, constantValue, literalValue } from './checker.js';
 export { printProgram, printExpr } from './print.js';
 export { assignable, join, isNumeric } from './types.js';
+export { SchemaRegistry, NO_MAPPING, isIdentityMapping, parseZoneOffset } from './schemas.js';
+export type { DeclaredField, FeedMapping, NamedSchema, SourceShape, ValueMap } from './schemas.js';
 
 /** Parses one file; a syntax error comes back as `{ ok: false, error }`. */
 export function parseProgram(source: string, file: string): ParseResult {

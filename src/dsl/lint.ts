@@ -5,7 +5,7 @@
  * the rules and why each one holds.
  */
 import type { CheckedProgram } from './checked.js';
-import { KeyBounds, TRAFFIC_BOUNDED_FIELDS } from './lint/bounded-keys.js';
+import { KeyBounds } from './lint/bounded-keys.js';
 import { lintDubious } from './lint/dubious.js';
 import { lintPattern } from './lint/patterns.js';
 import { lintStream } from './lint/streams.js';
@@ -13,20 +13,26 @@ import type { Warning } from './lint/warning.js';
 
 export type { LintCode, LintSeverity, Warning } from './lint/warning.js';
 export { formatWarning } from './lint/warning.js';
-export { TRAFFIC_BOUNDED_FIELDS } from './lint/bounded-keys.js';
 
 export interface LintOptions {
   /**
-   * Source fields whose values come from a finite set (keys on them cannot grow without bound).
-   * Defaults to the traffic domain's (checkpoint, lane, direction, vehicle_type, plate_color, plate_readable).
+   * Source fields whose values come from a finite set (keys on them cannot grow without bound), beyond those each
+   * source's schema declares (a named schema's bounded fields, declared boolean fields).
    */
   readonly boundedFields?: ReadonlySet<string>;
 }
 
 export function lintProgram(checked: CheckedProgram, options: LintOptions = {}): Warning[] {
   const out: Warning[] = [];
+  for (const s of checked.sources.values()) {
+    // An open source is allowed (events of any shape), but a feed that was validated before may have lost it.
+    if (!s.schema.open) continue;
+    const at = s.decl.name.pos;
+    out.push({ code: 'open-source', severity: 'info', file: at.file, line: at.line, col: at.col,
+      message: `source '${s.decl.name.name}' declares neither 'schema' nor 'fields': any JSON object is one of its records, unvalidated, and its fields are typed as they are used; declare a schema (e.g. 'schema traffic') or its fields to have records checked` });
+  }
   for (const s of checked.streams.values()) lintStream(s, out);
-  const keys = new KeyBounds(checked, options.boundedFields ?? TRAFFIC_BOUNDED_FIELDS);
+  const keys = new KeyBounds(checked, options.boundedFields ?? new Set());
   for (const p of checked.patterns.values()) {
     lintPattern(p, keys, out);
     lintDubious(p, checked, out);

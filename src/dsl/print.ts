@@ -184,6 +184,26 @@ function printSelect(s: A.Select): string {
   return `select ${[...(s.star ? ['*'] : []), ...items].join(', ')}`;
 }
 
+/** A feed's field name: bare when it reads as a word, else quoted. */
+function feedName(n: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : JSON.stringify(n);
+}
+
+function printSourceClause(c: A.SourceClause): string {
+  switch (c.kind) {
+    case 'schema':
+      return `schema ${c.name.name}${c.options === null ? '' : ` ${printObject(c.options)}`}`;
+    case 'fields':
+      return `fields { ${c.fields.map((f) => `${f.name.name}${f.optional ? '?' : ''}: ${f.type.name}`).join(', ')} }`;
+    case 'map':
+      return `map ${c.renames.map((r) => `${feedName(r.from.name)} as ${r.to.name}`).join(', ')}`;
+    case 'map-values':
+      return `map ${c.field.name} values ${printObject(c.values)}${c.otherwise === null ? '' : ` else ${printExpr(c.otherwise)}`}`;
+    case 'time-zone':
+      return `time zone ${JSON.stringify(c.zone.value)}`;
+  }
+}
+
 export function printDecl(d: A.Decl): string {
   const lines: string[] = [];
   switch (d.kind) {
@@ -191,6 +211,7 @@ export function printDecl(d: A.Decl): string {
       lines.push(`source ${d.name.name}`, `  event time ${d.eventTime.name}`);
       if (d.watermark !== null) lines.push(`  watermark ${printExpr(d.watermark)} out of order`);
       if (d.idleAfter !== null) lines.push(`  idle after ${printExpr(d.idleAfter)}`);
+      for (const c of d.clauses) lines.push(`  ${printSourceClause(c)}`);
       break;
     case 'stream':
       lines.push(`stream ${d.name.name} = from ${[d.from, ...d.union].map((n) => n.name).join(' union ')}`);

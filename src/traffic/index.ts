@@ -1,5 +1,5 @@
 /** The traffic domain: record schema and validation, checkpoint registry, DSL domain functions. */
-export { type TrafficRecord, type PlateColor, type Direction, PLATE_COLORS, UNREADABLE_PLATE, TRAFFIC_RECORD_SCHEMA, vehicleKey, parseVehicleKey } from './record.js';
+export { type TrafficRecord, type PlateColor, type Direction, PLATE_COLORS, UNREADABLE_PLATE, TRAFFIC_RECORD_SCHEMA, TRAFFIC_SCHEMA_NAME, TRAFFIC_BOUNDED_FIELDS, TRAFFIC_SCHEMA_OPTIONS, vehicleKey, parseVehicleKey } from './record.js';
 export {
   RecordValidator, Rejection, isRejection, RECORD_NOTES,
   type RejectionCode, type ValidatorOptions, type RecordNote, type NoteCounters,

@@ -19,6 +19,8 @@ export interface TrafficRecord {
   /** `in` or `out` when the feed used a known word for it (inbound, 进城...); any other word as the feed gave it. */
   direction?: Direction | (string & {});
   vehicle_type?: string;
+  /** The camera's confidence in its plate reading, 0..100; below the source's minimum the plate keys nothing. */
+  plate_confidence?: number;
   /** Extra fields from the feed are kept as they came. */
   [extra: string]: unknown;
 }
@@ -41,7 +43,30 @@ export const TRAFFIC_RECORD_SCHEMA = {
   lane: 'number',
   direction: 'string',
   vehicle_type: 'string',
+  plate_confidence: 'number',
 } as const satisfies Readonly<Record<string, 'string' | 'number' | 'boolean' | 'timestamp'>>;
+
+/** The name sources give the traffic schema: `source passes ... schema traffic`. */
+export const TRAFFIC_SCHEMA_NAME = 'traffic';
+
+/**
+ * The traffic record's finite-valued fields (the checkpoint registry and the validator's enumerations): keys on
+ * them cannot grow without bound, which the pattern linter needs to know.
+ */
+export const TRAFFIC_BOUNDED_FIELDS: ReadonlySet<string> = new Set([
+  'checkpoint',
+  'lane',
+  'direction',
+  'vehicle_type',
+  'plate_color',
+  'plate_readable',
+]);
+
+/**
+ * Options of `schema traffic { ... }`: `min_plate_confidence` (0..100), below which a reading's plate is not
+ * readable (it keys no plate rule; the record still counts in flows).
+ */
+export const TRAFFIC_SCHEMA_OPTIONS = { min_plate_confidence: 'number' } as const satisfies Readonly<Record<string, 'number'>>;
 
 /** Plate colours of Chinese registrations; `unknown` is allowed for unreadable captures. */
 export const PLATE_COLORS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow_green', 'unknown'] as const;

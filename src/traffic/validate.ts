@@ -17,7 +17,8 @@ export type RejectionCode =
   | 'bad_ts'
   | 'future_ts'
   | 'bad_speed'
-  | 'bad_lane';
+  | 'bad_lane'
+  | 'bad_confidence';
 
 /**
  * Records kept but worth counting: a direction outside the known vocabulary (kept as given), a direction other than
@@ -67,6 +68,8 @@ export interface ValidatorOptions {
   /** Plausible event-time range regardless of the watermark (default 2000-01-01 .. 2100-01-01). */
   readonly minTs?: number;
   readonly maxTs?: number;
+  /** A plate read with a `plate_confidence` below this (0..100) is not readable: it keys no plate rule. */
+  readonly minPlateConfidence?: number;
 }
 
 /** Chinese colour names some feeds send, mapped to the canonical ones. */
@@ -117,6 +120,7 @@ export class RecordValidator {
   private cap = Number.NEGATIVE_INFINITY;
   /** Event times accepted before a replay's reference existed, judged once it does (then null). */
   private unjudged: number[] | null = [];
+  private readonly minConfidence: number;
 
   constructor(
     private readonly registry: CheckpointRegistry,
@@ -131,6 +135,7 @@ export class RecordValidator {
     this.slack = options.clockSlackMs ?? 120_000;
     this.notes = options.notes ?? { direction_unknown: { value: 0 }, direction_mismatch: { value: 0 }, clock_ahead: { value: 0 }, future_at_start: { value: 0 } };
     this.cameraDirections = registry.all().map((cp) => normalizeDirection(cp.direction));
+    this.minConfidence = options.minPlateConfidence ?? 0;
   }
 
   /**
@@ -214,8 +219,16 @@ export class RecordValidator {
     const vt = r['vehicle_type'];
     if (vt !== undefined && vt !== null && typeof vt !== 'string') return new Rejection('bad_type', 'vehicle_type: ' + typeName(vt));
 
+    const confidence = r['plate_confidence'];
+    if (confidence !== undefined && confidence !== null) {
+      if (typeof confidence !== 'number') return new Rejection('bad_type', 'plate_confidence: ' + typeName(confidence));
+      if (!(confidence >= 0 && confidence <= 100)) return new Rejection('bad_confidence', String(confidence) + ' (0..100)');
+    }
+
     let plate = typeof plateIn === 'string' ? normalizePlate(plateIn) : '';
     const readable = !isUnreadablePlate(plate);
+    // A doubtful reading keeps its text (evidence for a person) but may not key a vehicle.
+    const trusted = typeof confidence !== 'number' || confidence >= this.minConfidence;
     if (readable) {
       if (plate.length > MAX_PLATE_LENGTH || hasControlChar(plate)) return new Rejection('bad_plate', plate.slice(0, 20));
     } else {
@@ -250,7 +263,7 @@ export class RecordValidator {
     r['checkpoint'] = cp.id;
     r['plate'] = plate;
     r['plate_color'] = color;
-    r['plate_readable'] = readable;
+    r['plate_readable'] = readable && trusted;
     r['ts'] = tsMs;
     if (direction !== undefined && direction !== null) r['direction'] = direction;
     return r as TrafficRecord;

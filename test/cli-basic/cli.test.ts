@@ -147,10 +147,18 @@ describe('vigil run', () => {
 });
 
 describe('vigil check (job-level errors)', () => {
-  it('reports what only the job compiler sees, such as two sources, as file:line:col with exit 1', async () => {
-    const p = write('two.pattern', 'source a\n  event time ts\n\nsource b\n  event time ts\n');
+  it('reports what only the job compiler sees, such as a late stream with two producers, as file:line:col with exit 1', async () => {
+    const window = 'key by k window tumbling 1m late into l select k, count() as n';
+    const p = write('late.pattern', `source a\n  event time ts\n\nstream w1 = from a ${window}\nstream w2 = from a ${window}\nstream r = from l\n`);
     const io = captureIo(dir);
     expect(await main(['check', p], io)).toBe(1);
-    expect(io.err).toBe('two.pattern:4:1: a job reads one source; declare one `source` per program\nsource b\n^\n');
+    expect(io.err).toBe(`late.pattern:5:1: late stream 'l' has several producers; give each its own 'late into' name\nstream w2 = from a ${window}\n^\n`);
+  });
+
+  it('accepts a program of several sources (each job reads the ones its rules need)', async () => {
+    const p = write('two.pattern', 'source a\n  event time ts\n  fields { ts: timestamp }\n\nsource b\n  event time ts\n  fields { ts: timestamp }\n');
+    const io = captureIo(dir);
+    expect(await main(['check', p], io)).toBe(0);
+    expect(io.err).toContain('2 source(s)');
   });
 });

@@ -345,7 +345,7 @@ tests:
       'm.test.yaml:9:7: tests[0].expect.alerts: alerts are the output of a rule test; a pattern test expects matches and timeouts',
       'm.test.yaml:10:7: tests[0].expect.matchez: unknown key; expect has matches, timeouts, alerts, late, dead_letters, streams, order',
       "m.test.yaml:11:5: tests[1].name: duplicate test name 'one' (also at line 4)",
-      'm.test.yaml:12:12: tests[1].input: expected a list of records and {$watermark: t} lines (an empty list is [])',
+      'm.test.yaml:12:12: tests[1].input: expected a list of records and {$watermark: t} lines (an empty list is []), or such lists by source name',
       'm.test.yaml:13:13: tests[1].expect: expects nothing; list at least one output (an empty list [] asserts there is none)',
       'm.test.yaml:14:5: tests[2].inputs: unknown key; a test has name, pattern, rule, params, validate, unbounded, defaults, input, input_file, expect',
       "m.test.yaml:14:5: tests[2]: missing required key 'name'",

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TRAFFIC_SCHEMA, functionsFor, loadRegistry, defaultPaths } from '../../src/app/index.js';
+import { lookupSignatures, functionsFor, loadRegistry, defaultPaths } from '../../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { FUNCTION_DOCS } from '../../src/app/function-docs.js';
 import { BEGIN_MARKER, END_MARKER, functionTables, referenceEntries, regenerateLanguageDoc, renderReference, spliceReference } from '../../src/app/function-reference.js';
-import { builtinFunctions, builtinLookups, compileSources } from '../../src/dsl/index.js';
+import { builtinFunctions, compileSources } from '../../src/dsl/index.js';
 import { commandNames } from '../../src/cli/main.js';
 import { vigil } from '../cli/helpers.js';
 
@@ -33,11 +34,11 @@ describe('docs/language.md function reference', () => {
     const builtins = builtinFunctions().register({ name: 'hour_of_day', params: ['timestamp'], minArgs: 1, maxArgs: 1, returns: 'number', impl: () => 0 });
     const domain = functionsFor(loadRegistry(defaultPaths.checkpoints));
     domain.register({ name: 'hour_of_day', params: ['timestamp'], minArgs: 1, maxArgs: 1, returns: 'number', impl: () => 0 });
-    const { problems } = referenceEntries({ builtins, domain, lookups: builtinLookups() });
+    const { problems } = referenceEntries({ builtins, domain, lookups: lookupSignatures() });
     expect(problems).toEqual([expect.stringMatching(/^hour_of_day: no entry in src\/app\/function-docs\.ts/)]);
 
     const without = builtinFunctions();
-    const gone = referenceEntries({ builtins: without, domain: builtinFunctions(), lookups: builtinLookups() });
+    const gone = referenceEntries({ builtins: without, domain: builtinFunctions(), lookups: lookupSignatures() });
     expect(gone.problems).toContain('distance_km: documented in src/app/function-docs.ts but in no function table');
   });
 
@@ -55,7 +56,7 @@ describe('docs/language.md function reference', () => {
         ? `stream t = from s\n  ${doc.example}\n`
         : `pattern p\n  from s\n  key by plate\n  define b as (${doc.example}) == (${doc.example})\n  match a next b\n`;
       const source = `source s\n  event time ts\n\n${body}`;
-      const r = compileSources([{ file: `${name}.pattern`, source }], { functions: functionsFor(registry), lookups: builtinLookups(), schema: TRAFFIC_SCHEMA });
+      const r = compileSources([{ file: `${name}.pattern`, source }], { functions: functionsFor(registry), lookups: lookupSignatures(), schema: TRAFFIC_RECORD_SCHEMA });
       expect(r.errors.map((e) => e.message), `${name}: ${doc.example}`).toEqual([]);
     }
   });

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TRAFFIC_SCHEMA, defaultPaths, functionsFor, loadRegistry } from '../../src/app/index.js';
+import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../../src/app/index.js';
+import { TRAFFIC_BOUNDED_FIELDS, TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { compileSources, formatDslError, type CheckedProgram } from '../../src/dsl/index.js';
@@ -15,7 +16,7 @@ const functions = functionsFor(registry);
 const SOURCE = 'source passes\n  event time ts\n  watermark 30s out of order\n';
 
 function check(text: string, file = 'l.pattern'): CheckedProgram {
-  const r = compileSources([{ file, source: text }], { functions, schema: TRAFFIC_SCHEMA });
+  const r = compileSources([{ file, source: text }], { functions, lookups: lookupSignatures(), schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
   if (r.program === null) throw new Error(r.errors.map((e) => formatDslError(e, text)).join('\n'));
   return r.program;
 }
@@ -23,7 +24,8 @@ function check(text: string, file = 'l.pattern'): CheckedProgram {
 /** Lints `SOURCE + body`; positions in expectations count the three source lines. */
 function lint(body: string): { warnings: Warning[]; text: string } {
   const text = SOURCE + body;
-  return { warnings: lintProgram(check(text)), text };
+  // The source takes the traffic fields without declaring `schema traffic`: the bounded ones come with them.
+  return { warnings: lintProgram(check(text), { boundedFields: TRAFFIC_BOUNDED_FIELDS }), text };
 }
 
 const only = (ws: Warning[]): Warning => {
@@ -114,7 +116,7 @@ describe('lintProgram: one test per warning class', () => {
   it('`enrich first_seen` is an info note (state kept forever in Redis by design)', () => {
     const { warnings, text } = lint('stream seen = from passes\n  enrich is_new = first_seen(plate)\n');
     const w = only(warnings);
-    expect([w.code, w.severity]).toEqual(['first-seen-kept-forever', 'info']);
+    expect([w.code, w.severity]).toEqual(['lookup-keeps-state', 'info']);
     expect(formatWarning(w, text)).toBe(
       'l.pattern:5:19: note: `first_seen` keeps every key it sees in Redis without expiry, so the store grows with the number of distinct keys; this is by design, size Redis for it\n' +
         '  enrich is_new = first_seen(plate)\n' +
@@ -181,11 +183,11 @@ describe('the shipped patterns', () => {
     const dir = defaultPaths.patterns;
     const files = readdirSync(dir).filter((f) => f.endsWith('.pattern')).sort()
       .map((f) => ({ file: `patterns/${f}`, source: readFileSync(join(dir, f), 'utf8') }));
-    const r = compileSources(files, { functions, schema: TRAFFIC_SCHEMA });
+    const r = compileSources(files, { functions, lookups: lookupSignatures(), schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
     expect(r.errors).toEqual([]);
     const ws = lintProgram(r.program as CheckedProgram);
     expect(ws.map((w) => `${w.file}:${w.line}:${w.col}: ${w.severity} ${w.code}`)).toEqual([
-      'patterns/first-entry.pattern:6:19: info first-seen-kept-forever',
+      'patterns/first-entry.pattern:6:19: info lookup-keeps-state',
     ]);
   });
 });
@@ -198,13 +200,14 @@ describe('vigil check prints lint output on stderr and keeps the exit code', () 
 
   it('a warning after the summary line, exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-lint-'));
-    writeFileSync(join(dir, 'w.pattern'), `${SOURCE}pattern p\n  from passes\n  key by plate\n  match a followed by b\n`);
+    // The source names the traffic schema, as `vigil check` types it (an open source would add a note).
+    writeFileSync(join(dir, 'w.pattern'), `${SOURCE}  schema traffic\npattern p\n  from passes\n  key by plate\n  match a followed by b\n`);
     const c = io(dir);
     expect(await main(['check', 'w.pattern'], c)).toBe(0);
     const lines = c.err.split('\n');
     expect(lines[0]).toMatch(/^ok: 1 pattern file\(s\): 1 source\(s\), 0 stream\(s\), 1 pattern\(s\)/);
     expect(lines.slice(1)).toEqual([
-      'w.pattern:7:11: warning: `followed by` without `within` keeps a partial match per key until its next term matches, which may be never; add `within <duration>` to the pattern',
+      'w.pattern:8:11: warning: `followed by` without `within` keeps a partial match per key until its next term matches, which may be never; add `within <duration>` to the pattern',
       '  match a followed by b',
       '          ^',
       '',
@@ -213,7 +216,7 @@ describe('vigil check prints lint output on stderr and keeps the exit code', () 
 
   it('a file with errors still exits 1 and prints no lint output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-lint-'));
-    writeFileSync(join(dir, 'e.pattern'), `${SOURCE}pattern p\n  from passes\n  match a followed by b\n  emit { x: nope }\n`);
+    writeFileSync(join(dir, 'e.pattern'), `${SOURCE}  schema traffic\npattern p\n  from passes\n  match a followed by b\n  emit { x: nope }\n`);
     const c = io(dir);
     expect(await main(['check', 'e.pattern'], c)).toBe(1);
     expect(c.err).not.toMatch(/warning:/);

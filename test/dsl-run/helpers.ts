@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.js';
 import { runEmbedded, type EmbeddedSummary } from '../../src/app/index.js';
-import { TRAFFIC_SCHEMA, defaultPaths, loadProgram, loadRegistry } from '../../src/app/index.js';
+import { defaultPaths, loadProgram, loadRegistry } from '../../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { firstSeenLookup } from '../../src/app/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 
@@ -52,7 +53,7 @@ export async function runFiles(options: {
     patternFiles: Object.keys(options.patterns).map((f) => join(dir, f)),
     ruleFiles: Object.keys(options.rules ?? {}).map((f) => join(dir, f)),
     registry,
-    ...(options.schema === false ? {} : { schema: TRAFFIC_SCHEMA }),
+    ...(options.schema === false ? {} : { schema: TRAFFIC_RECORD_SCHEMA }),
     cwd: dir,
   });
   const io = captureIo(dir);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { ArraySource, CollectSink, ManualClock, Task, type ParseContext } from '../../src/core/index.js';
-import { loadProgram, TRAFFIC_SCHEMA } from '../../src/app/index.js';
+import { loadProgram } from '../../src/app/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { buildJob } from '../../src/dsl/compile/job.js';
 import type { Alert } from '../../src/dsl/rules/alert.js';
 import { T0, m, registry, runFiles, s, tempDir } from './helpers.js';
@@ -91,7 +92,7 @@ describe('a job with a pattern read as a stream', () => {
     'pattern busy\n  from per_cp\n  key by cp\n  define\n    w as n >= 2\n  match w\n  emit { cp: w.cp, n: w.n, longest: w.longest }\n\n' +
     'pattern unused\n  from hop\n  match x\n';
   const dir = tempDir({ 'f.pattern': text, 'busy.yaml': 'id: busy\npattern: busy\nseverity: info\n' });
-  const loaded = loadProgram({ patternFiles: [join(dir, 'f.pattern')], ruleFiles: [join(dir, 'busy.yaml')], registry, schema: TRAFFIC_SCHEMA, cwd: dir });
+  const loaded = loadProgram({ patternFiles: [join(dir, 'f.pattern')], ruleFiles: [join(dir, 'busy.yaml')], registry, schema: TRAFFIC_RECORD_SCHEMA, cwd: dir });
   const lines = [...INPUT, rec('D', 'CP0002', m(1) + s(5)), rec('D', 'CP0003', m(1) + s(50)), rec('E', 'CP0003', m(2) + s(5))]
     .sort((a, b) => a.ts - b.ts)
     .map((r) => JSON.stringify(r));

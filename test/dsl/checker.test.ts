@@ -5,12 +5,12 @@ import type * as A from '../../src/dsl/ast.js';
 import {
   type CheckOptions, type CheckedProgram, builtinFunctions, checkProgram, compileSources, formatDslError, parseProgram,
 } from '../../src/dsl/index.js';
-import { FIXTURES, trafficFunctions } from './helpers.js';
+import { FIXTURES, lookups, trafficFunctions } from './helpers.js';
 
 function check(source: string, options: CheckOptions = {}): { program: CheckedProgram | null; errors: string[] } {
   const parsed = parseProgram(source, 't.pattern');
   if (!parsed.ok) throw new Error(formatDslError(parsed.error, source));
-  const r = checkProgram(parsed.program, { functions: trafficFunctions(), ...options });
+  const r = checkProgram(parsed.program, { functions: trafficFunctions(), lookups: lookups(), ...options });
   return { program: r.program, errors: r.errors.map((e) => `${e.line}:${e.col}: ${e.message}`) };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DslError, checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
+import { lookups } from './helpers.js';
 
 /** One bad input per error class: the exact `file:line:col: message`, source line and caret. */
 interface BadCase {
@@ -545,7 +546,7 @@ const cases: readonly BadCase[] = [
 function errorsOf(c: BadCase): string[] {
   const parsed = parseProgram(c.source, 'bad.pattern');
   if (!parsed.ok) return [formatDslError(parsed.error, c.source)];
-  const checked = checkProgram(parsed.program, c.schema === undefined ? {} : { schema: SCHEMA });
+  const checked = checkProgram(parsed.program, { lookups: lookups(), ...(c.schema === undefined ? {} : { schema: SCHEMA }) });
   expect(checked.program).toBeNull();
   return checked.errors.map((e) => formatDslError(e, c.source));
 }

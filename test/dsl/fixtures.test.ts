@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkProgram, formatDslError, parseProgram, printProgram, type Program } from '../../src/dsl/index.js';
-import { fixtureFiles, stripPositions, trafficFunctions } from './helpers.js';
+import { fixtureFiles, lookups, stripPositions, trafficFunctions } from './helpers.js';
 
 const files = fixtureFiles();
 
@@ -13,7 +13,7 @@ describe('the examples of docs/language.md', () => {
     test(`${file} parses (exactly one parse) and checks clean`, () => {
       const parsed = parseProgram(source, file);
       if (!parsed.ok) throw new Error(formatDslError(parsed.error, source));
-      const checked = checkProgram(parsed.program, { functions: trafficFunctions() });
+      const checked = checkProgram(parsed.program, { functions: trafficFunctions(), lookups: lookups() });
       expect(checked.errors.map((e) => formatDslError(e, source))).toEqual([]);
       expect(checked.program).not.toBeNull();
     });
@@ -33,7 +33,7 @@ describe('the examples of docs/language.md', () => {
       const parsed = parseProgram(source, file);
       if (parsed.ok) programs.push(parsed.program);
     }
-    const checked = checkProgram(programs, { functions: trafficFunctions() });
+    const checked = checkProgram(programs, { functions: trafficFunctions(), lookups: lookups() });
     // Each fixture declares its own `passes`: across files that is a duplicate, reported once per extra file.
     const dups = checked.errors.filter((e) => e.message.startsWith("'passes' is already declared"));
     expect(dups.length).toBe(files.filter((f) => /^source passes/m.test(f.source)).length - 1);

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FunctionRegistry, builtinFunctions } from '../../src/dsl/index.js';
+import { type FunctionRegistry, type LookupRegistry, builtinFunctions } from '../../src/dsl/index.js';
+import { lookupSignatures } from '../../src/app/lookups.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -22,6 +23,11 @@ export function trafficFunctions(): FunctionRegistry {
       name: 'checkpoint_attr', params: ['string', 'string'], minArgs: 2, maxArgs: 2, returns: 'unknown',
       impl: () => null,
     });
+}
+
+/** The lookups the app registers (`first_seen`): the language itself has none. */
+export function lookups(): LookupRegistry {
+  return lookupSignatures();
 }
 
 /** Drops positions so ASTs from different texts compare equal. */

@@ -81,8 +81,27 @@ const object = fc
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(a, { nil: null });
 
-const source = fc.tuple(name, name, opt(expr), opt(expr)).map(
-  ([n, eventTime, watermark, idleAfter]): A.SourceDecl => ({ kind: 'source', name: n, eventTime, watermark, idleAfter, pos: P }),
+const wordName = word.map((n): A.Name => ({ kind: 'name', name: n, pos: P }));
+/** A feed's field name: any word, or any text (printed quoted). */
+const feedName = fc.oneof(word, fc.string({ maxLength: 6 })).map((n): A.Name => ({ kind: 'name', name: n, pos: P }));
+const sourceClause: fc.Arbitrary<A.SourceClause> = fc.oneof(
+  fc.tuple(name, opt(object)).map(([n, options]): A.SourceClause => ({ kind: 'schema', name: n, options, pos: P })),
+  fc
+    .array(fc.tuple(wordName, fc.boolean(), name), { minLength: 1, maxLength: 3 })
+    .map((fields): A.SourceClause => ({
+      kind: 'fields',
+      fields: fields.map(([n, optional, type]) => ({ kind: 'field-decl', name: n, optional, type, pos: P })),
+      pos: P,
+    })),
+  fc
+    .array(fc.tuple(feedName, name), { minLength: 1, maxLength: 3 })
+    .map((renames): A.SourceClause => ({ kind: 'map', renames: renames.map(([from, to]) => ({ kind: 'rename', from, to, pos: P })), pos: P })),
+  fc.tuple(name, object, opt(literal)).map(([field, values, otherwise]): A.SourceClause => ({ kind: 'map-values', field, values, otherwise, pos: P })),
+  fc.string({ maxLength: 6 }).map((value): A.SourceClause => ({ kind: 'time-zone', zone: { kind: 'string', value, pos: P }, pos: P })),
+);
+
+const source = fc.tuple(name, name, opt(expr), opt(expr), fc.array(sourceClause, { maxLength: 3 })).map(
+  ([n, eventTime, watermark, idleAfter, clauses]): A.SourceDecl => ({ kind: 'source', name: n, eventTime, watermark, idleAfter, clauses, pos: P }),
 );
 
 const windowSpec: fc.Arbitrary<A.WindowSpec> = fc.oneof(

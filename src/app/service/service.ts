@@ -31,10 +31,10 @@ import { KafkaSource, type AssignmentChange } from '../../io/kafka/kafka-source.
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
-import { compileJob } from '../job.js';
+import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { recordParser, trafficCheck } from '../record-parser.js';
-import { trafficFeed } from '../traffic-feed.js';
+import { declaredChecks } from '../sources.js';
+import { trafficFeed, type TrafficFeed } from '../traffic-feed.js';
 import { checkStreamNames, loadTrafficProgram, registryGapsText, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { defaultPaths } from '../program.js';
 import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
@@ -159,6 +159,8 @@ export class VigilService implements ServiceControl {
   private firstSeen: RedisFirstSeenStore | undefined;
   private topology: Topology | undefined;
   private sourceSpec: SourceSpec<unknown, unknown> | undefined;
+  /** The source the input topic feeds (the one the job reads). */
+  private sourceName = '';
   private inputPartitions = 0;
   private repartitions = 0;
   private readonly stages: StageRun[] = [];
@@ -297,7 +299,7 @@ export class VigilService implements ServiceControl {
         sources: this.program.loaded.sources,
         rules: this.program.loaded.rules,
         source: new ArraySource<string>(this.inputTopic, [[]]),
-        check: trafficCheck(this.program.registry),
+        checks: declaredChecks(this.program.registry),
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
         outputs: { route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null), streams, late, deadLetters: dead },
         clock: this.clock,
@@ -305,6 +307,7 @@ export class VigilService implements ServiceControl {
       },
       () => Number.NEGATIVE_INFINITY,
     );
+    this.sourceName = sourceNamesOf(graph)[0] ?? '';
     try {
       this.topology = planTopology(graph);
     } catch (error) {
@@ -441,14 +444,17 @@ export class VigilService implements ServiceControl {
     let task: Task | undefined;
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
-      // Live: a record's time is judged against its arrival, so one camera's wrong clock moves no watermark.
-      const traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock });
-      const parse = recordParser({ check: traffic.check, watermark: () => task?.watermark ?? Number.NEGATIVE_INFINITY });
+      // The input topic feeds the one source the job reads, mapped and validated as that source declares. Live, a
+      // traffic record's time is judged against its arrival, so one camera's wrong clock moves no watermark.
+      let traffic: TrafficFeed | undefined;
+      const checks = declaredChecks(this.program.registry, (validator) => (traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock, validator })).check);
+      const parse = sourceParser({ program: this.program.loaded.program, checks }, this.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
+      const guard = traffic as TrafficFeed | undefined;
       spec = {
         source: feed,
         deserialize: parse as SourceSpec<unknown, unknown>['deserialize'],
         eventTime: base.eventTime,
-        watermarks: { ...base.watermarks, watermarkTime: traffic.watermarkTime as (record: unknown, timestamp: number) => number },
+        watermarks: guard === undefined ? base.watermarks : { ...base.watermarks, watermarkTime: guard.watermarkTime as (record: unknown, timestamp: number) => number },
       };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);

@@ -1,7 +1,7 @@
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
-import { TRAFFIC_SCHEMA, collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
+import { collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
 import { formatWarning, lintProgram } from '../../dsl/lint.js';
 import { ArraySource } from '../../core/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -32,19 +32,17 @@ export const run: Command = async (args, io) => {
   ruleFiles = ruleFiles.filter((f) => !patterns.includes(f));
   const registry = loadRegistry(values.checkpoints ?? defaultPaths.checkpoints);
   const timeZone = values['time-zone'] ?? io.env['VIGIL_TIME_ZONE'];
-  const loaded = loadProgram({
-    patternFiles: patterns, ruleFiles, registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd, ...(timeZone === undefined ? {} : { timeZone }),
-  });
+  const loaded = loadProgram({ patternFiles: patterns, ruleFiles, registry, cwd: io.cwd, ...(timeZone === undefined ? {} : { timeZone }) });
   const p = loaded.program;
-  // Build the job once, reading nothing: what only the compiler can see (one source per job, enrich on streams
-  // read from the source, late streams with a producer) is reported here, not first at run time.
+  // Build the job once, reading nothing (an empty input per source): what only the compiler can see (enrich on
+  // streams read from a source, late streams with a producer) is reported here, not first at run time.
   const task = createTask({
     program: p,
     sources: loaded.sources,
     rules: loaded.rules,
     patterns: [...p.patterns.keys()],
     allStreams: true,
-    source: new ArraySource<string>('check', [[]]),
+    source: new Map([...p.sources.keys()].map((name) => [name, new ArraySource<string>(`check:${name}`, [[]])])),
     lookups: lookupsFor(new MemoryFirstSeenStore()),
     outputs: {},
   });

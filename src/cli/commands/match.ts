@@ -1,17 +1,16 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  TRAFFIC_SCHEMA,
   collectFiles,
+  declaredChecks,
   defaultPaths,
   displayPath,
-  inputPath,
   loadProgram,
   loadRegistry,
   lookupsFor,
-  readsTrafficFeed,
+  parseInputs,
+  resolveInputs,
   runEmbedded,
-  trafficCheck,
   withDependencies,
 } from '../../app/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -20,16 +19,16 @@ import { type Command, ExitCode, UserError } from '../io.js';
 import { terminalProgress } from '../progress.js';
 import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
 
-const usage = `usage: vigil match --pattern <file.pattern> [--pattern <file> ...] --input <file.ndjson|->
+const usage = `usage: vigil match --pattern <file.pattern> [--pattern <file> ...] --input <file.ndjson|-> | --input SOURCE=<file> ...
                    [--patterns dir] [--checkpoints file] [--unbounded] [--max-dead-letters SHARE]
 
 Runs the patterns declared in the --pattern file(s) over the input with their default parameters and no rules.
 Prints each match as {"pattern": name, "match": {"var": [events...]}} and each timeout as
 {"pattern": name, "timeout": {...}}. What the patterns read (sources, streams) is loaded from the other
-.pattern files of their folder, or of --patterns dir. When they read the traffic feed (the 'passes' source
-of the shipped patterns/), records are validated as vigil run validates them; any other source takes JSON
-events as they are.
+.pattern files of their folder, or of --patterns dir.
 Input lines may be {"$watermark": ms} control lines. --unbounded: no final watermark at the end of the input.
+Each source's records are mapped and validated as its declaration says (schema traffic, declared fields, or
+none), as in vigil run. With several sources, give one --input SOURCE=FILE per source.
 Dead letters are summarised by reason on stderr; more than --max-dead-letters of the records (default ${DEFAULT_MAX_DEAD_LETTERS}) exits 1.
 `;
 
@@ -39,7 +38,7 @@ export const run: Command = async (args, io) => {
       args: [...args],
       options: {
         pattern: { type: 'string', multiple: true },
-        input: { type: 'string' },
+        input: { type: 'string', multiple: true },
         patterns: { type: 'string' },
         unbounded: { type: 'boolean' },
         checkpoints: { type: 'string' },
@@ -57,7 +56,6 @@ export const run: Command = async (args, io) => {
   const named = values.pattern ?? [];
   if (named.length === 0 || values.input === undefined) throw new UserError(`--pattern and --input are required\n${usage}`);
   const maxDead = parseShare(values['max-dead-letters'] ?? io.env['VIGIL_MAX_DEAD_LETTERS'], '--max-dead-letters', DEFAULT_MAX_DEAD_LETTERS);
-  const input = inputPath(values.input, io.cwd);
   const patternFiles = [...new Set(collectFiles(named, ['.pattern'], io.cwd))];
   if (patternFiles.length === 0) throw new UserError(`no .pattern files in ${named.join(', ')}`);
   const library =
@@ -66,17 +64,15 @@ export const run: Command = async (args, io) => {
       : collectFiles([...new Set(patternFiles.map((f) => dirname(f)))], ['.pattern'], io.cwd);
   const files = withDependencies(patternFiles, library, io.cwd);
   const registry = loadRegistry(values.checkpoints ?? io.env['VIGIL_CHECKPOINTS'] ?? defaultPaths.checkpoints);
-  const untyped = loadProgram({ patternFiles: files, ruleFiles: [], registry, cwd: io.cwd });
-  const traffic = readsTrafficFeed(untyped.program, io.cwd);
-  // The traffic feed's records are checked against its schema, as in `vigil run`; other sources are open.
-  const loaded = traffic ? loadProgram({ patternFiles: files, ruleFiles: [], registry, schema: TRAFFIC_SCHEMA, cwd: io.cwd }) : untyped;
+  const loaded = loadProgram({ patternFiles: files, ruleFiles: [], registry, cwd: io.cwd });
+  const input = resolveInputs(parseInputs(values.input), loaded.program, io.cwd);
   const shown = new Set(patternFiles.map((f) => displayPath(f, io.cwd)));
   const patterns = loaded.program.programs
     .filter((p) => shown.has(p.file))
     .flatMap((p) => p.decls.filter((d) => d.kind === 'pattern').map((d) => d.name.name));
   if (patterns.length === 0) throw new UserError(`${named.join(', ')} declares no pattern`);
   const store = new MemoryFirstSeenStore();
-  const progress = terminalProgress(io, 'vigil match', input);
+  const progress = terminalProgress(io, 'vigil match', typeof input === 'string' ? input : '-');
   let summary;
   try {
     summary = await runEmbedded(
@@ -85,7 +81,7 @@ export const run: Command = async (args, io) => {
         sources: loaded.sources,
         patterns,
         input,
-        ...(traffic ? { check: trafficCheck(registry) } : {}),
+        checks: declaredChecks(registry),
         lookups: lookupsFor(store),
         unbounded: values.unbounded === true,
         progress: progress?.update,

@@ -1,4 +1,4 @@
-import { runTraffic } from '../../app/index.js';
+import { parseInputs, runTraffic } from '../../app/index.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
@@ -7,14 +7,16 @@ import { AlertReport } from '../alert-report.js';
 import { localTimeZone, parseTimeZone } from '../time-zone.js';
 import { terminalProgress } from '../progress.js';
 
-const usage = `usage: vigil run --input <file.ndjson|-> [--patterns dir] [--rules dir] [--checkpoints file]
+const usage = `usage: vigil run --input <file.ndjson|-> | --input SOURCE=<file.ndjson|-> ... [--patterns dir] [--rules dir] [--checkpoints file]
                  [--out alerts.ndjson] [--late late.ndjson] [--dead-letter dlq.ndjson]
                  [--stream NAME ...] [--unbounded] [--redis redis://host:port] [--first-seen-prefix P]
                  [--known-vehicles truth.json] [--max-dead-letters SHARE] [--format table|ndjson]
                  [--time-zone ZONE]
 
 Runs a bounded input to the end in embedded mode (no Kafka or Redis) with every enabled rule, and writes
-alerts as NDJSON (stdout unless --out). On a terminal (and with --format table) stdout shows a report
+alerts as NDJSON (stdout unless --out). One --input feeds the one source the rules read; with several sources,
+give one --input SOURCE=FILE per source. Each source's records are validated as its declaration says
+(schema traffic, declared fields, or none). On a terminal (and with --format table) stdout shows a report
 instead: alerts per rule, one row per alert with its time in --time-zone (an offset such as +08:00 or a
 name such as Asia/Shanghai; env VIGIL_TIME_ZONE; default this machine's zone), and where to look next.
 A summary goes to stderr, with the dead letters by reason and the late records (records are counted
@@ -36,7 +38,7 @@ export const run: Command = async (args, io) => {
     parseArgs({
       args: [...args],
       options: {
-        input: { type: 'string' },
+        input: { type: 'string', multiple: true },
         patterns: { type: 'string' },
         rules: { type: 'string' },
         checkpoints: { type: 'string' },
@@ -62,8 +64,11 @@ export const run: Command = async (args, io) => {
     return ExitCode.ok;
   }
   const env = io.env;
-  const input = values.input ?? env['VIGIL_INPUT'];
-  if (input === undefined) throw new UserError(`--input is required\n${usage}`);
+  const given = values.input ?? (env['VIGIL_INPUT'] === undefined ? [] : [env['VIGIL_INPUT']]);
+  if (given.length === 0) throw new UserError(`--input is required\n${usage}`);
+  const input = parseInputs(given);
+  // What the progress bar and the report name: the one file, or the sources' files.
+  const shown = typeof input === 'string' ? input : [...input.values()].join(', ');
   const maxDead = parseShare(values['max-dead-letters'] ?? env['VIGIL_MAX_DEAD_LETTERS'], '--max-dead-letters', DEFAULT_MAX_DEAD_LETTERS);
   const streams = values.stream ?? [];
   const alertsOnStdout = values.out === undefined || values.out === '-';
@@ -74,7 +79,7 @@ export const run: Command = async (args, io) => {
   const zoneText = values['time-zone'] ?? env['VIGIL_TIME_ZONE'];
   const zone = zoneText === undefined ? localTimeZone() : parseTimeZone(zoneText);
   const report = format === 'table' ? new AlertReport() : undefined;
-  const progress = terminalProgress(io, 'vigil run', input);
+  const progress = terminalProgress(io, 'vigil run', typeof input === 'string' ? input : '-');
 
   let summary;
   try {
@@ -106,7 +111,7 @@ export const run: Command = async (args, io) => {
       report.render(
         summary.rules.map((r) => ({ id: r.rule.id, severity: r.rule.severity, description: r.rule.description })),
         zone,
-        input,
+        shown,
       ),
     );
   }

@@ -21,8 +21,9 @@
  *                                  # or neither (only the program's streams, for `expect.streams`)
  *       params: { max_speed_kmh: 120 }   # overrides for the pattern (pattern default or rule value), checked
  *                                        # against the pattern's declared parameters and types ("30m" for durations)
- *       validate: true             # traffic record validation and schema, as `vigil run` (default for rule and
- *                                  # stream tests); false: raw JSON events, as `vigil match` (default for patterns)
+ *       validate: true             # each source's validation as it declares (schema traffic, fields), as `vigil run`
+ *                                  # (default for rule and stream tests); false: raw JSON events, as `vigil match`
+ *                                  # (default for patterns); a source's `map` clauses apply either way
  *       unbounded: false           # true: no final watermark at the end of the input (--unbounded)
  *       defaults: { lane: 1 }      # more record defaults for this test
  *       input:                     # the timeline, in arrival order; a late arrival is simply written later
@@ -31,6 +32,8 @@
  *         - { $clock: 1772438700000 }               # move the virtual processing-time clock (never backwards)
  *         - { $raw: 'not json' }                    # one raw input line, as is
  *       input_file: capture.ndjson # instead of input: an NDJSON file (relative to this file), read line by line
+ *       # With several sources, input (or input_file) by source name, read in turn:
+ *       #   input: { passes: [ ... ], bus_pings: [ ... ] }     input_file: { passes: a.ndjson, bus_pings: b.ndjson }
  *       expect:                    # each listed output is compared as a whole list; unlisted outputs are not checked
  *         alerts:                  # rule tests; [] asserts "no alert"
  *           - payload: { first: CP0001, second: CP0009 }

@@ -2,13 +2,13 @@
  * Runs one test case in-process: the same job graph `vigil run` / `vigil match` build, over the test's timeline as
  * an in-memory source, on a virtual clock, with every output collected in memory.
  */
-import { createTask, lookupsFor, trafficCheck, type LoadedProgram, type RecordCheck } from '../../app/index.js';
+import { createTask, declaredChecks, lookupsFor, type LoadedProgram, type RecordCheck } from '../../app/index.js';
 import { ArraySource, CollectSink, ManualClock, type DeadLetter, type LateRecord, type Sink } from '../../core/index.js';
 import { parseEventTime } from '../../core/time.js';
 import type { MatchRecord } from '../../dsl/compile/job.js';
 import type { Rec } from '../../dsl/compile/scope.js';
 import { DslError } from '../../dsl/errors.js';
-import type { CheckedProgram, Value } from '../../dsl/index.js';
+import type { CheckedProgram, CheckedSource, Value } from '../../dsl/index.js';
 import type { Alert } from '../../dsl/rules/alert.js';
 import { linkRules, type LinkedRule } from '../../dsl/rules/link.js';
 import type { Rule } from '../../dsl/rules/rule.js';
@@ -83,15 +83,27 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
   }
   if (setup.length > 0) throw new TestSetupError(setup);
 
-  const clock = new ManualClock(firstTime(tc.input, eventTimeField(program)));
-  const field = eventTimeField(program);
-  const validate = tc.validate ? trafficCheck(env.registry) : null;
-  // Every record passes here, validated or not: processing time follows the feed, so reading a record moves the
-  // clock to its event time (a feed with no lag).
-  const check: RecordCheck = (r, watermark) => {
-    const reason = validate === null ? null : validate(r, watermark);
-    if (reason === null && field !== null) advance(clock, parseEventTime(r[field]));
-    return reason;
+  const bySource = tc.bySource;
+  for (const name of bySource?.keys() ?? []) {
+    if (!program.sources.has(name)) {
+      const known = [...program.sources.keys()].sort().join(', ') || 'none';
+      setup.push(at(tc.pos, `input: no source '${name}' in the program (sources: ${known})`));
+    }
+  }
+  if (setup.length > 0) throw new TestSetupError(setup);
+
+  const clock = new ManualClock(firstTime(tc.input, bySource === null ? eventTimeField(program) : null, program));
+  const declared = tc.validate ? declaredChecks(env.registry) : null;
+  // Every record passes here, validated (as its source declares) or not: processing time follows the feed, so
+  // reading a record moves the clock to its event time (a feed with no lag).
+  const checks = (source: CheckedSource): RecordCheck => {
+    const validate = declared?.(source);
+    const field = source.decl.eventTime.name;
+    return (r, watermark) => {
+      const reason = validate === undefined ? null : validate(r, watermark);
+      if (reason === null) advance(clock, parseEventTime(r[field]));
+      return reason;
+    };
   };
 
   const out = new CollectSink<Alert | MatchRecord>();
@@ -99,15 +111,18 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
   const dead = new CollectSink<DeadLetter>();
   const store = new MemoryFirstSeenStore();
   // The job reads byte lines, as from a file or Kafka.
-  const lines = tc.input.map((e) => Buffer.from(toLine(e), 'utf8').toString('latin1'));
+  const lines = (entries: readonly InputEntry[]): string[] => entries.map((e) => Buffer.from(toLine(e), 'utf8').toString('latin1'));
   const task = createTask({
     name: `test:${tc.name}`,
     program: runProgram,
     rules,
     patterns,
     // One entry per batch: idleness and the clock are judged between entries, as in a live feed.
-    source: new ArraySource<string>(file.file, [lines], 1),
-    check,
+    // Several sources are read in turn, one entry of each.
+    source: bySource === null
+      ? new ArraySource<string>(file.file, [lines(tc.input)], 1)
+      : new Map([...bySource].map(([name, entries]) => [name, new ArraySource<string>(`${file.file}:${name}`, [lines(entries)], 1)])),
+    checks,
     control: { prefix: CLOCK_LINE, handle: (line) => advance(clock, (JSON.parse(line) as { $clock: number }).$clock) },
     lookups: lookupsFor(store),
     outputs: {
@@ -137,7 +152,7 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
   actual.set('late', late.values.map((l) => json({ operator: l.operator, timestamp: l.timestamp, record: l.record })));
   actual.set(
     'dead_letters',
-    dead.values.map((d) => json({ reason: d.reason, line: tc.input[d.offset]?.pos.line ?? null, raw: d.raw })),
+    dead.values.map((d) => json({ reason: d.reason, line: deadLetterEntry(tc, d)?.pos.line ?? null, raw: d.raw })),
   );
   for (const [name, sink] of streamSinks) actual.set(`stream:${name}`, sink.values.map(json));
   return actual;
@@ -169,16 +184,34 @@ function eventTimeField(program: CheckedProgram): string | null {
   return sources.length === 1 ? (sources[0] as (typeof sources)[number]).decl.eventTime.name : null;
 }
 
-/** The virtual clock starts at the timeline's first time, so the first record is not hours "after" the clock. */
-function firstTime(input: readonly InputEntry[], field: string | null): number {
+/**
+ * The virtual clock starts at the timeline's first time, so the first record is not hours "after" the clock. With
+ * inputs by source (field null), a record's time is read from any source's event time field.
+ */
+function firstTime(input: readonly InputEntry[], field: string | null, program: CheckedProgram): number {
+  const fields = field !== null ? [field] : [...new Set([...program.sources.values()].map((s) => s.decl.eventTime.name))];
   for (const e of input) {
     if (e.kind === 'clock' || e.kind === 'watermark') return Math.max(0, e.ms);
-    if (e.kind === 'record' && field !== null) {
-      const t = parseEventTime(e.record[field]);
-      if (Number.isFinite(t)) return Math.max(0, t);
+    if (e.kind === 'record') {
+      for (const f of fields) {
+        const t = parseEventTime(e.record[f]);
+        if (Number.isFinite(t)) return Math.max(0, t);
+      }
     }
   }
   return 0;
+}
+
+/**
+ * The input entry a dead letter came from. With inputs by source, a job reading several names the source in the
+ * reason (`source 'bus': ...`); one reading one of them has only that one's offsets, found by the line's text.
+ */
+function deadLetterEntry(tc: TestCase, d: DeadLetter): InputEntry | undefined {
+  if (tc.bySource === null) return tc.input[d.offset];
+  const named = /^source '([^']+)': /.exec(d.reason)?.[1];
+  if (named !== undefined) return tc.bySource.get(named)?.[d.offset];
+  const candidates = [...tc.bySource.values()].map((entries) => entries[d.offset]);
+  return candidates.find((e) => e !== undefined && toLine(e) === d.raw) ?? candidates.find((e) => e !== undefined);
 }
 
 function advance(clock: ManualClock, ms: number): void {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatDslError, type DslError } from '../../dsl/index.js';
 import { UserError } from '../io.js';
-import { ProgramErrors, TRAFFIC_SCHEMA, collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry } from '../../app/index.js';
+import { ProgramErrors, collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry } from '../../app/index.js';
 import { TestSetupError, runCase, type TestProgram } from './run-case.js';
 import { parseTestFile, type TestCase, type TestFile } from './test-file.js';
 import { judge } from './verdict.js';
@@ -99,10 +99,10 @@ export async function runSuite(files: readonly string[], options: { cwd: string;
   return { passed, failed, badFiles, crashed };
 }
 
-/** The program a test runs against, loaded once per (pattern files, rule files, registry, validation). */
+/** The program a test runs against, loaded once per (pattern files, rule files, registry). */
 function loadFor(file: TestFile, tc: TestCase, cwd: string, cache: Map<string, TestProgram | { error: string }>): TestProgram | { error: string } {
   const needsRules = tc.target.kind === 'rule';
-  const key = JSON.stringify([file.patterns, needsRules ? file.rules : null, file.checkpoints, tc.validate]);
+  const key = JSON.stringify([file.patterns, needsRules ? file.rules : null, file.checkpoints]);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   let loaded: TestProgram | { error: string };
@@ -112,8 +112,6 @@ function loadFor(file: TestFile, tc: TestCase, cwd: string, cache: Map<string, T
       patternFiles: collectFiles(file.patterns ?? [defaultPaths.patterns], ['.pattern'], cwd),
       ruleFiles: needsRules ? collectFiles(file.rules ?? [defaultPaths.rules], ['.yaml', '.yml'], cwd) : [],
       registry,
-      // Validated traffic records have a known shape: check patterns against it, as `vigil run` does.
-      ...(tc.validate ? { schema: TRAFFIC_SCHEMA } : {}),
       cwd,
     });
     loaded = { loaded: program, registry };

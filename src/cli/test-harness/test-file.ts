@@ -59,7 +59,10 @@ export interface TestCase {
   /** Traffic record validation and schema (as `vigil run`), or raw JSON events (as `vigil match`). */
   readonly validate: boolean;
   readonly unbounded: boolean;
+  /** The timeline of the one source the test reads (every source's entries, when given by source). */
   readonly input: readonly InputEntry[];
+  /** `input: { SOURCE: [...], ... }` (or `input_file` so): each source's timeline; null for one plain list. */
+  readonly bySource: ReadonlyMap<string, readonly InputEntry[]> | null;
   readonly expect: Expectations;
 }
 
@@ -276,16 +279,41 @@ class Reader {
     const inputNode = e.get('input');
     const fileNode = e.get('input_file');
     let input: InputEntry[] = [];
+    let bySource: Map<string, InputEntry[]> | null = null;
     if (inputNode !== undefined && fileNode !== undefined) this.at(this.keyOf.get(fileNode) ?? fileNode, `${path}.input_file`, 'give either `input` or `input_file`, not both');
-    else if (fileNode !== undefined) input = this.inputFile(fileNode, `${path}.input_file`);
-    else if (inputNode === undefined) this.at(node, path, "missing required key 'input' (or 'input_file')");
+    else if (fileNode !== undefined) {
+      if (isMap(fileNode)) bySource = this.bySource(fileNode, `${path}.input_file`, (n, p) => this.inputFile(n, p));
+      else input = this.inputFile(fileNode, `${path}.input_file`);
+    } else if (inputNode === undefined) this.at(node, path, "missing required key 'input' (or 'input_file')");
+    else if (isMap(inputNode)) bySource = this.bySource(inputNode, `${path}.input`, (n, p) => this.input(n, p, defaults));
     else input = this.input(inputNode, `${path}.input`, defaults);
+    if (bySource !== null) input = [...bySource.values()].flat();
     const expectNode = e.get('expect');
     let expect: Expectations | null = null;
     if (expectNode === undefined) this.at(node, path, "missing required key 'expect'");
     else expect = this.expect(expectNode, `${path}.expect`, target);
     if (name === null || expect === null) return null;
-    return { name, pos: this.posOf(node), target, params: params.values, paramPositions: params.positions, validate, unbounded, input, expect };
+    return { name, pos: this.posOf(node), target, params: params.values, paramPositions: params.positions, validate, unbounded, input, bySource, expect };
+  }
+
+  /** `{ SOURCE: <one source's input>, ... }`: a timeline per source, by name. */
+  bySource(node: YAMLMap, path: string, read: (n: Node, p: string) => InputEntry[]): Map<string, InputEntry[]> {
+    const out = new Map<string, InputEntry[]>();
+    for (const pair of node.items) {
+      const key = pair.key as Node;
+      const name = isScalar(key) ? String(key.value) : '';
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        this.at(key, path, 'expected source names as keys, each with its input');
+        continue;
+      }
+      if (out.has(name)) {
+        this.at(key, `${path}.${name}`, `the source '${name}' is given twice`);
+        continue;
+      }
+      out.set(name, read((pair.value ?? key) as Node, `${path}.${name}`));
+    }
+    if (node.items.length === 0) this.at(node, path, 'expected a list of records and {$watermark: t} lines (an empty list is []), or such lists by source name');
+    return out;
   }
 
   /** An NDJSON file (relative to the test file): each line is read as is, control lines included. */

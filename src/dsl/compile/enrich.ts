@@ -35,6 +35,8 @@ class EnrichedStream {
 
   constructor(
     readonly name: string,
+    /** The source the stream reads; null when the job reads one source (every record of the batch is its). */
+    readonly source: string | null,
     readonly where: ((s: RecordScope) => boolean) | null,
     readonly steps: readonly Step[],
     /** The arguments every lookup of the stream takes, when they all take the same: the key its lookups are by. */
@@ -60,9 +62,14 @@ export class EnrichPlan {
   readonly stage: BatchStage<Rec> | null;
   private readonly enriched = new Map<string, EnrichedStream>();
 
+  /**
+   * `sourceOf`: which source a record came from, when the job reads several (the batch holds all their records);
+   * null when it reads one.
+   */
   constructor(
     streams: readonly CheckedStream[],
-    sourceName: string,
+    sourceNames: ReadonlySet<string>,
+    private readonly sourceOf: ((r: Rec) => string) | null,
     lookups: ReadonlyMap<string, BatchLookup> | undefined,
     cx: ExprContext,
     fail: EnrichFailure,
@@ -72,7 +79,7 @@ export class EnrichPlan {
       const steps: Step[] = [];
       for (const e of s.decl.enrich) {
         // The copy step walks the source's records in order: a stream that also reads others (a union) cannot enrich.
-        if (s.decl.from.name !== sourceName || s.decl.union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
+        if (!sourceNames.has(s.decl.from.name) || s.decl.union.length > 0) fail(e.pos, "'enrich' is supported on streams read directly from the source");
         const lookup = lookups?.get(e.call.callee.name);
         if (lookup === undefined) fail(e.call.pos, `no implementation of lookup '${e.call.callee.name}' is configured`);
         steps.push({ field: e.name.name, args: e.call.args.map((a) => compileExpr(a, cx)), lookup });
@@ -80,10 +87,10 @@ export class EnrichPlan {
       const where = s.decl.where === null ? null : compileCondition(s.decl.where, cx);
       const args = s.decl.enrich.map((e) => e.call.args.map((a) => printExpr(a)).join('\u0000'));
       const key = args.every((a) => a === args[0]) && (s.decl.enrich[0]?.call.args.length ?? 0) > 0 ? (s.decl.enrich[0] as A.Enrich).call.args : null;
-      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, where, steps, key));
+      this.enriched.set(s.decl.name.name, new EnrichedStream(s.decl.name.name, sourceOf === null ? null : s.decl.from.name, where, steps, key));
     }
     const atSource = [...this.enriched.values()].filter((e) => e.key === null);
-    this.stage = atSource.length === 0 ? null : enrichStage(atSource);
+    this.stage = atSource.length === 0 ? null : enrichStage(atSource, sourceOf);
   }
 
   /** The key a stream's lookups are by (their common arguments), or null when they run at the source. */
@@ -95,7 +102,8 @@ export class EnrichPlan {
   keyedStage(stream: string): BatchStage<Rec> {
     const e = this.enriched.get(stream);
     if (e?.key == null) throw new Error(`internal: stream '${stream}' has no keyed lookups`);
-    return enrichStage([e]);
+    // In one task it runs at the source, on every source's records: it picks its own source's.
+    return enrichStage([e], this.sourceOf);
   }
 
   /** The step of an enriching stream: passes the records whose lookups ran (they passed `where`), with the results. */
@@ -135,12 +143,26 @@ class RecordCopier {
   }
 }
 
-function enrichStage(streams: readonly EnrichedStream[]): BatchStage<Rec> {
+function enrichStage(streams: readonly EnrichedStream[], sourceOf: ((r: Rec) => string) | null): BatchStage<Rec> {
   const scope = new RecordScope();
   return {
-    async process(records, timestamps) {
-      const n = records.length;
+    async process(all, allTimestamps) {
       for (const e of streams) {
+        // With several sources, a stream's copy step sees only its own source's records: so does its batch.
+        let records = all;
+        let timestamps = allTimestamps;
+        if (sourceOf !== null && e.source !== null) {
+          const own: Rec[] = [];
+          const stamps: number[] = [];
+          for (let i = 0; i < all.length; i++) {
+            if (sourceOf(all[i] as Rec) !== e.source) continue;
+            own.push(all[i] as Rec);
+            stamps.push(allTimestamps[i] as number);
+          }
+          records = own;
+          timestamps = stamps;
+        }
+        const n = records.length;
         e.batch = records;
         e.cursor = 0;
         if (e.picked.length < n) e.picked = new Int32Array(Math.max(n, 2 * e.picked.length));

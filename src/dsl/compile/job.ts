@@ -1,6 +1,7 @@
 import {
   JobGraph,
   KeyedProcessOperator,
+  MultiplexSource,
   OutputTag,
   parseEventTime,
   plainRecordFactory,
@@ -17,6 +18,7 @@ import {
   type Key,
   type LateRecord,
   type Logger,
+  type ParseContext,
   type Sink,
   type Source,
   type WindowAssigner,
@@ -58,6 +60,14 @@ export interface JobOutputs {
   readonly deadLetters?: Sink<DeadLetter>;
 }
 
+/** One source's input: byte lines, and line -> record; rejects go to the dead-letter output. */
+export interface JobInput {
+  readonly source: Source<string>;
+  readonly parse: Deserializer<string, Record<string, unknown>>;
+  /** How far a parsed record may move the watermark (see JobSpec.watermarkTime). */
+  readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+}
+
 export interface JobSpec {
   readonly name?: string;
   readonly program: CheckedProgram;
@@ -65,10 +75,17 @@ export interface JobSpec {
   readonly rules?: readonly LinkedRule[];
   /** Match mode: these patterns with their default parameters, raw matches out. */
   readonly patterns?: readonly string[];
-  readonly source: Source<string>;
-  /** Raw line -> record (JSON parsing and domain validation); rejects go to the dead-letter output. */
-  readonly parse: Deserializer<string, Record<string, unknown>>;
-  /** How far a parsed record may move the watermark (the feed's camera-clock guard); its event time by default. */
+  /** The input of the one source the job reads: byte lines, and line -> record (parsing, mapping, validation). */
+  readonly source?: Source<string>;
+  readonly parse?: Deserializer<string, Record<string, unknown>>;
+  /** The parser of a source's records by its name, when they differ by source (instead of `parse`). */
+  readonly parseFor?: (source: string) => Deserializer<string, Record<string, unknown>>;
+  /** Or an input per source, by source name: every source the job reads needs one; every one given is read. */
+  readonly inputs?: ReadonlyMap<string, JobInput>;
+  /**
+   * How far a parsed record of the one source may move the watermark (the feed's camera-clock guard); its event
+   * time by default. With several inputs, each input's own `watermarkTime`.
+   */
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   readonly outputs: JobOutputs;
@@ -206,15 +223,82 @@ class JobCompiler {
 
   // ------------------------------------------------------------------ source
 
+  /**
+   * The sources the job reads: those its rules' and matched patterns' inputs and its `--stream` outputs lead back
+   * to (every source when it builds every stream), in declaration order.
+   */
+  private neededSources(): string[] {
+    const all = [...this.program.sources.keys()];
+    if (this.spec.allStreams === true) return all;
+    const found = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      if (this.program.sources.has(name)) {
+        found.add(name);
+        return;
+      }
+      const stream = this.program.streams.get(name);
+      if (stream !== undefined) {
+        for (const i of [stream.decl.from, ...stream.decl.union]) visit(i.name);
+        return;
+      }
+      const pattern = this.program.patterns.get(name);
+      if (pattern !== undefined) return visit(pattern.decl.from.name);
+      for (const p of this.program.lateStreams.get(name)?.producers ?? []) visit(p.kind === 'stream' ? p.name.name : p.from.name);
+    };
+    for (const p of [...(this.spec.rules ?? []).map((r) => r.rule.pattern), ...(this.spec.patterns ?? [])]) visit(p);
+    for (const name of this.spec.outputs.streams?.keys() ?? []) visit(name);
+    return all.filter((n) => found.has(n));
+  }
+
+  /** Builds the source node: one source as it always was, or several read as one (see multiSourceStream). */
   private sourceStream(): DataStream<Rec> {
     const existing = this.built.get('$source');
     if (existing !== undefined) return existing;
-    const sources = [...this.program.sources.values()];
-    if (sources.length !== 1) {
-      const at = sources[1]?.decl.pos ?? { file: '<program>', line: 1, col: 1 };
-      this.fail(at, sources.length === 0 ? 'the program declares no source' : 'a job reads one source; declare one `source` per program');
+    const declared = [...this.program.sources.values()];
+    const nowhere = { file: '<program>', line: 1, col: 1 };
+    if (declared.length === 0) this.fail(nowhere, 'the program declares no source');
+    let needed = this.neededSources();
+    const { inputs } = this.spec;
+    if (inputs === undefined) {
+      // One input feeds one source: the one the job reads, or the program's only one.
+      if (needed.length > 1) {
+        const second = this.program.sources.get(needed[1] as string)?.decl.pos ?? nowhere;
+        this.fail(second, `this job reads the sources ${needed.map((n) => `'${n}'`).join(', ')} but has one input; give an input per source`);
+      }
+      if (needed.length === 0) {
+        if (declared.length > 1) this.fail(declared[1]?.decl.pos ?? nowhere, `the program declares the sources ${declared.map((d) => `'${d.decl.name.name}'`).join(', ')} but the job has one input; give an input per source`);
+        needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
+      }
+      const { source } = this.spec;
+      const parse = this.spec.parseFor?.(needed[0] as string) ?? this.spec.parse;
+      if (source === undefined || parse === undefined) throw new Error('internal: a job needs `source` and `parse`, or `inputs`');
+      return this.singleSourceStream(needed[0] as string, { source, parse });
     }
-    const decl = (sources[0] as (typeof sources)[number]).decl;
+    // Every input given is read (its records validated, its dead letters reported), whether or not a rule needs it.
+    needed = declared.map((d) => d.decl.name.name).filter((n) => needed.includes(n) || inputs.has(n));
+    if (needed.length === 0) needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
+    for (const name of needed) {
+      if (!inputs.has(name)) this.fail(this.program.sources.get(name)?.decl.pos ?? nowhere, `this job reads the source '${name}', but no input is given for it`);
+    }
+    if (needed.length === 1) return this.singleSourceStream(needed[0] as string, inputs.get(needed[0] as string) as JobInput);
+    return this.multiSourceStream(needed, inputs);
+  }
+
+  private watermarkOf(decl: A.SourceDecl): { outOfOrdernessMs: number; idleTimeoutMs?: number } {
+    const constant = (e: A.Expr | null, what: string, fallback: number): number =>
+      e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
+    return {
+      outOfOrdernessMs: constant(decl.watermark, '`watermark`', 0),
+      ...(decl.idleAfter === null ? {} : { idleTimeoutMs: constant(decl.idleAfter, '`idle after`', 0) }),
+    };
+  }
+
+  private singleSourceStream(name: string, input: JobInput): DataStream<Rec> {
+    const decl = (this.program.sources.get(name) as { decl: A.SourceDecl }).decl;
+    const watermarkTime = input.watermarkTime ?? (this.spec.inputs === undefined ? this.spec.watermarkTime : undefined);
     const field = decl.eventTime.name;
     const eventTime: EventTimeSpec<Record<string, unknown>> = {
       // ISO-8601 event times become epoch ms in place, so expressions always see numbers.
@@ -228,30 +312,90 @@ class JobCompiler {
       // Records of one millisecond go through lookups in id order, whatever order they arrived in.
       compareTies: compareTies as (a: Record<string, unknown>, b: Record<string, unknown>) => number,
     };
-    const constant = (e: A.Expr | null, what: string, fallback: number): number =>
-      e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
-    const stage = this.enrichPlan(decl.name.name).stage;
-    const stream = this.graph.source<string, Rec>(`source:${decl.name.name}`, {
-      source: this.spec.source,
-      deserialize: this.spec.parse as Deserializer<string, Rec>,
+    const stage = this.enrichPlan(new Set([name]), null).stage;
+    const stream = this.graph.source<string, Rec>(`source:${name}`, {
+      source: input.source,
+      deserialize: input.parse as Deserializer<string, Rec>,
       eventTime: eventTime as EventTimeSpec<Rec>,
       watermarks: {
-        outOfOrdernessMs: constant(decl.watermark, '`watermark`', 0),
-        ...(decl.idleAfter === null ? {} : { idleTimeoutMs: constant(decl.idleAfter, '`idle after`', 0) }),
-        ...(this.spec.watermarkTime === undefined ? {} : { watermarkTime: this.spec.watermarkTime as (record: unknown, timestamp: number) => number }),
+        ...this.watermarkOf(decl),
+        ...(watermarkTime === undefined ? {} : { watermarkTime: watermarkTime as (record: unknown, timestamp: number) => number }),
       },
       ...(stage === null ? {} : { stage }),
     });
     this.built.set('$source', stream);
-    this.built.set(decl.name.name, stream);
+    this.built.set(name, stream);
+    return stream;
+  }
+
+  /**
+   * Several sources in one job: their inputs are read as one source node (one task), each with its own parser,
+   * event time field and watermark bound; every record is tagged with its source and each source's stream is
+   * that source's records. As at a Flink union of all the sources, the job's watermark is the minimum over every
+   * input partition (an input that ended, or is idle past its `idle after`, stops holding it back).
+   */
+  private multiSourceStream(names: readonly string[], inputs: ReadonlyMap<string, JobInput>): DataStream<Rec> {
+    const decls = names.map((n) => (this.program.sources.get(n) as { decl: A.SourceDecl }).decl);
+    const mux = new MultiplexSource(names.map((n) => (inputs.get(n) as JobInput).source));
+    const parsers = names.map((n) => (inputs.get(n) as JobInput).parse);
+    const fields = decls.map((d) => d.eventTime.name);
+    const marks = decls.map((d) => this.watermarkOf(d));
+    // Which source a record came from, for the per-source streams and the enrich stage (records outlive a batch).
+    const tags = new WeakMap<Record<string, unknown>, number>();
+    let wrapped: { inner: ParseContext<Record<string, unknown>>; outer: ParseContext<Record<string, unknown>> } | undefined;
+    const tagging = (ctx: ParseContext<Record<string, unknown>>): ParseContext<Record<string, unknown>> => {
+      if (wrapped?.inner !== ctx) {
+        wrapped = {
+          inner: ctx,
+          outer: {
+            record: (r) => {
+              tags.set(r, mux.current);
+              ctx.record(r);
+            },
+            watermark: (ts) => ctx.watermark(ts),
+            deadLetter: (reason) => ctx.deadLetter(`source '${names[mux.current]}': ${reason}`),
+          },
+        };
+      }
+      return wrapped.outer;
+    };
+    const deserialize: Deserializer<string, Record<string, unknown>> = (line, ctx) => (parsers[mux.current] as JobInput['parse'])(line, tagging(ctx));
+    const sourceOfRecord = (r: Record<string, unknown>): number => tags.get(r) ?? mux.current;
+    const eventTime: EventTimeSpec<Record<string, unknown>> = {
+      extract: (r) => {
+        const field = fields[sourceOfRecord(r)] as string;
+        const raw = r[field];
+        const t = parseEventTime(raw);
+        if (typeof raw === 'string' && t === t) r[field] = t;
+        return t;
+      },
+      describe: (r) => {
+        const i = sourceOfRecord(r);
+        return `source '${names[i]}': ${describeBadEventTime(fields[i] as string, r[fields[i] as string])}`;
+      },
+      compareTies: compareTies as (a: Record<string, unknown>, b: Record<string, unknown>) => number,
+    };
+    const stage = this.enrichPlan(new Set(names), (r) => names[sourceOfRecord(r)] as string).stage;
+    const strictest = Math.max(...marks.map((m) => m.outOfOrdernessMs));
+    const stream = this.graph.source<string, Rec>(`source:${names.join('+')}`, {
+      source: mux,
+      deserialize: deserialize as Deserializer<string, Rec>,
+      eventTime: eventTime as EventTimeSpec<Rec>,
+      watermarks: { outOfOrdernessMs: strictest, perPartition: (p) => marks[mux.inputOf(p)] },
+      ...(stage === null ? {} : { stage }),
+    });
+    this.built.set('$source', stream);
+    names.forEach((name, i) => {
+      this.built.set(name, stream.filter(`source:${name}:records`, (r) => tags.get(r) === i));
+    });
     return stream;
   }
 
   /** `enrich` lookups, only for streams the job will build: a replay without the first-entry rule pays nothing. */
-  private enrichPlan(sourceName: string): EnrichPlan {
+  private enrichPlan(sources: ReadonlySet<string>, sourceOf: ((r: Rec) => string) | null): EnrichPlan {
     const needed = this.neededStreams();
     const streams = [...this.program.streams.values()].filter((s) => needed.has(s.decl.name.name));
-    this.enrich = new EnrichPlan(streams, sourceName, this.spec.lookups, this.baseCx, (pos, message) => this.fail(pos, message));
+    this.enrich = new EnrichPlan(streams, sources, sourceOf, this.spec.lookups, this.baseCx, (pos, message) => this.fail(pos, message));
     return this.enrich;
   }
 
@@ -261,7 +405,12 @@ class JobCompiler {
   private stream(name: string): DataStream<Rec> {
     const done = this.built.get(name);
     if (done !== undefined) return done;
-    if (this.program.sources.has(name)) return this.sourceStream();
+    if (this.program.sources.has(name)) {
+      this.sourceStream();
+      const built = this.built.get(name);
+      if (built === undefined) this.fail(this.program.sources.get(name)?.decl.pos ?? { file: '<program>', line: 1, col: 1 }, `this job has no input for the source '${name}'`);
+      return built;
+    }
     const late = this.program.lateStreams.get(name);
     if (late !== undefined) {
       if (late.producers.length !== 1) {

@@ -1,23 +1,13 @@
 /**
  * Is a key's value space bounded? A key is bounded when every value it can take comes from a finite set:
- * literals and parameters, booleans, fields the domain declares finite (a checkpoint id, a lane, a plate
- * colour), and functions or operators applied only to bounded inputs (`segment_of(checkpoint)`). A field of a
+ * literals and parameters, booleans, fields a source's schema declares finite (the traffic schema's checkpoint,
+ * lane, plate colour; the caller may add more), and functions or operators applied only to bounded inputs (`segment_of(checkpoint)`). A field of a
  * stream is traced back through `select` aliases, `select *`, `where` and `late into` to the source.
  * Anything else (a plate, a timestamp, an aggregate, a lookup result that is not boolean) is unbounded.
  */
 import type * as A from '../ast.js';
 import { selectItemName } from '../ast.js';
 import type { CheckedProgram } from '../checked.js';
-
-/** The traffic domain's finite-valued record fields (the checkpoint registry and the validator's enumerations). */
-export const TRAFFIC_BOUNDED_FIELDS: ReadonlySet<string> = new Set([
-  'checkpoint',
-  'lane',
-  'direction',
-  'vehicle_type',
-  'plate_color',
-  'plate_readable',
-]);
 
 export class KeyBounds {
   /** Guards against a cycle through late streams (a stream reading its own late output). */
@@ -68,7 +58,8 @@ export class KeyBounds {
   }
 
   private resolveField(from: string, field: string): boolean {
-    if (this.program.sources.has(from)) return this.boundedFields.has(field);
+    const source = this.program.sources.get(from);
+    if (source !== undefined) return source.boundedFields.has(field) || this.boundedFields.has(field);
     const late = this.program.lateStreams.get(from);
     if (late !== undefined) return late.producers.every((p) => this.boundedField(p.from.name, field));
     const pattern = this.program.patterns.get(from);

@@ -2,7 +2,8 @@
  * Stream checks. Windowed streams always expire their state (a window is dropped at its end plus the allowed
  * lateness, a session after its gap), so a keyed stream is never flagged for its key space alone; what is
  * flagged is an expiry so far away that it is no expiry in practice: a session gap or an allowed lateness
- * above one day. `first_seen` keeps every key in Redis forever by contract (DSL.md, Lookups): an info note.
+ * above one day. A lookup that keeps state by design (its signature's `note`, e.g. `first_seen` keeps every key
+ * in Redis forever by contract, DSL.md Lookups) gets an info note at each use.
  */
 import type * as A from '../ast.js';
 import type { CheckedStream } from '../checked.js';
@@ -33,9 +34,8 @@ export function lintStream(s: CheckedStream, out: Warning[]): void {
     }
   }
   for (const e of decl.enrich) {
-    if (e.call.callee.name !== 'first_seen') continue;
-    out.push(at('first-seen-kept-forever', 'info', e.call.pos,
-      '`first_seen` keeps every key it sees in Redis without expiry, so the store grows with the number of distinct keys; this is by design, size Redis for it'));
+    const note = s.lookups.get(e)?.note;
+    if (note !== undefined) out.push(at('lookup-keeps-state', 'info', e.call.pos, note));
   }
 }
 

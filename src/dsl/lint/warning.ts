@@ -4,7 +4,7 @@ import { DslError, formatDslError } from '../errors.js';
 /**
  * `warning`: state can grow without bound unless the author adds a clause, or a construct Flink accepts that
  * probably does not say what its author meant (lint/dubious.ts).
- * `info`: state that grows by design (e.g. `first_seen` in Redis); printed as a `note`.
+ * `info`: state that grows by design (a lookup's own note, e.g. `first_seen` in Redis); printed as a `note`.
  */
 export type LintSeverity = 'warning' | 'info';
 
@@ -15,7 +15,8 @@ export type LintCode =
   | 'unbounded-key-without-within'
   | 'long-session-gap'
   | 'long-allowed-lateness'
-  | 'first-seen-kept-forever'
+  | 'lookup-keeps-state'
+  | 'open-source'
   | 'aggregate-of-one-event'
   | 'only-optional-terms';
 
