@@ -92,3 +92,19 @@ describe('RecordValidator with a feed clock', () => {
     expect(isRejection(v.validate(rec(1, T + 31 * MIN)))).toBe(false);
   });
 });
+
+describe('FeedClock consensus', () => {
+  it('is the quorum-th latest time of the recent cameras, whatever order they report in', () => {
+    const times = [5, 1, 9, 3, 7, 2];
+    for (let rotate = 0; rotate < times.length; rotate++) {
+      const c = new FeedClock(6);
+      for (let i = 0; i < times.length; i++) {
+        const cam = (i + rotate) % times.length;
+        c.observe(cam, T + (times[cam] as number));
+      }
+      c.refresh();
+      expect(c.reference()).toBe(T + 5);
+      expect([c.cameras, c.quorumSize]).toEqual([6, 3]);
+    }
+  });
+});
