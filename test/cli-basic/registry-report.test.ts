@@ -19,7 +19,10 @@ const report = (err: string): string => {
   const start = err.indexOf('the registry lacks');
   if (start < 0) return '';
   const text = err.slice(err.lastIndexOf('\n', start) + 1);
-  return text.split('\n').filter((l) => l.startsWith('  ') && !/^\s+enrich|^\s+\^/.test(l) || l.includes('the registry lacks')).join('\n');
+  // The report is its header and the indented lines under it; whatever the command prints next is not.
+  const lines = text.split('\n');
+  const end = lines.findIndex((l, i) => i > 0 && !l.startsWith('  '));
+  return (end < 0 ? lines : lines.slice(0, end)).filter((l) => l.startsWith('  ') && !/^\s+enrich|^\s+\^/.test(l) || l.includes('the registry lacks')).join('\n');
 };
 
 describe('a registry without optional attributes (DESIGN.md fields only)', () => {

@@ -5,7 +5,7 @@
  * (so it can run one task per input partition). Lookups by different keys on one stream stay at the source.
  */
 import { describe, expect, it } from 'vitest';
-import { compileJob, firstSeenLookup, loadTrafficProgram, trafficCheck } from '../../src/app/index.js';
+import { compileJob, firstSeenLookup, loadTrafficProgram, lookupSignatures, trafficCheck } from '../../src/app/index.js';
 import { ArraySource, planTopology, type JobGraph } from '../../src/core/index.js';
 import { compileSources } from '../../src/dsl/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
@@ -59,7 +59,7 @@ pattern twice
   within 1h
   emit { plate: x.plate }
 `;
-    const { program, errors } = compileSources([{ file: 'f.pattern', source: text }]);
+    const { program, errors } = compileSources([{ file: 'f.pattern', source: text }], { lookups: lookupSignatures() });
     if (program === null) throw new Error(errors.map((e) => e.message).join('\n'));
     const graph = compileJob(
       { program, patterns: ['twice'], source: new ArraySource('in', [[]]), lookups, outputs: { ...outputs, streams: new Map([['both', { write() {}, flush: async () => {} }]]) } },
