@@ -55,7 +55,8 @@
  *    there are thousands of alerts to take quantiles over. It is also the heavier alert load.
  * 3. For every serve process: CPU seconds (utime + stime from /proc/PID/stat) and peak RSS (VmHWM from
  *    /proc/PID/status), read just before it is sent SIGTERM (it then drains, checkpoints, commits and exits; the
- *    exit code and committed == end offsets are checked and printed). When the build serves HTTP (--port), the
+ *    exit code and committed == end offsets are checked and printed); and the broker's CPU seconds over each
+ *    throughput phase (it runs on the same cores: on two, what it takes bounds what a pair can gain). When the build serves HTTP (--port), the
  *    process's /metrics is also sampled every second: checkpoints (how many, the slowest, the largest), open
  *    partial matches, event-loop lag; the why behind a stall in the figures above.
  *
@@ -64,7 +65,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -488,12 +489,17 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
   const procs = Array.from({ length: members }, () => new Serve(args));
   const samplers = procs.map((p) => new MetricsSampler(p));
   const spawned = Date.now();
+  const broker = brokerPid();
+  const brokerBefore = broker === null ? null : processUsage(broker);
+  let brokerCpu: number | null = null;
   const end = feed.records;
   const usages: (Usage | null)[] = [];
   let codes: (number | null)[] = [];
   try {
     await waitFor('the end mark of every partition on the dead-letter topic', () => marks.done(end) !== undefined, procs, marks, Math.max(600_000, records));
     usages.push(...procs.map((p) => p.usage()));
+    const after = broker === null ? null : processUsage(broker);
+    if (brokerBefore !== null && after !== null) brokerCpu = after.cpuSeconds - brokerBefore.cpuSeconds;
   } finally {
     polling = false;
     await poller;
@@ -538,8 +544,23 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
     const cpu = usages.reduce((a, u) => a + (u as Usage).cpuSeconds, 0);
     console.log(`  together: CPU ${cpu.toFixed(1)} s (${grouped(end / cpu)} records per CPU-second)`);
   }
+  // The broker shares the machine's cores with the serve processes: what it takes, they cannot have.
+  const phase = (Date.now() - spawned) / 1000;
+  console.log(`  broker: ${brokerCpu === null ? 'CPU n/a (set VIGIL_BENCH_BROKER_PID, or start it with services/kafka/start.sh)' : `CPU ${brokerCpu.toFixed(1)} s from spawn to the end mark`}; the phase took ${phase.toFixed(0)} s`);
   console.log(`  committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`);
   return { rate: recordsPerSecond };
+}
+
+/** The broker's pid: VIGIL_BENCH_BROKER_PID, else the pid file services/kafka/start.sh writes; null when neither. */
+function brokerPid(): number | null {
+  const given = Number(process.env['VIGIL_BENCH_BROKER_PID']);
+  if (Number.isInteger(given) && given > 0) return given;
+  try {
+    const pid = Number(readFileSync(join(repo, 'services', 'kafka', 'data', 'kafka.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 // ------------------------------------------------------------------ 2. latency
