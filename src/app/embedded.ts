@@ -1,10 +1,10 @@
 import { stderrLogger, type Clock, type DeadLetter, type LateRecord, type Sink } from '../core/index.js';
-import type { JobOutputs, MatchRecord } from '../dsl/compile/job.js';
-import type { BatchLookup } from '../dsl/compile/lookups.js';
-import type { Rec } from '../dsl/compile/scope.js';
+import type { JobOutputs, MatchRecord } from '../dsl/index.js';
+import type { BatchLookup } from '../dsl/index.js';
+import type { Rec } from '../dsl/index.js';
 import type { CheckedProgram } from '../dsl/index.js';
-import type { Alert } from '../dsl/rules/alert.js';
-import type { LinkedRule } from '../dsl/rules/link.js';
+import type { Alert } from '../dsl/index.js';
+import type { LinkedRule } from '../dsl/index.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { SourceFile } from './errors.js';

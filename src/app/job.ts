@@ -1,10 +1,10 @@
 import { MetricRegistry, Task, systemClock, type Clock, type JobGraph, type Logger, type Source } from '../core/index.js';
-import { DslError } from '../dsl/errors.js';
-import { buildJob, type JobOutputs } from '../dsl/compile/job.js';
-import type { BatchLookup } from '../dsl/compile/lookups.js';
+import { DslError } from '../dsl/index.js';
+import { buildJob, type JobOutputs } from '../dsl/index.js';
+import type { BatchLookup } from '../dsl/index.js';
 import type { CheckedProgram, CheckedSource } from '../dsl/index.js';
 import type { Deserializer } from '../core/index.js';
-import type { LinkedRule } from '../dsl/rules/link.js';
+import type { LinkedRule } from '../dsl/index.js';
 import { decodeByteLine } from '../io/ndjson-bytes.js';
 import { ProgramErrors, type SourceFile } from './errors.js';
 import { recordParser, type RecordCheck } from './record-parser.js';

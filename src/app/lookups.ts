@@ -1,5 +1,5 @@
-import type { BatchLookup } from '../dsl/compile/lookups.js';
-import { canonicalJson } from '../dsl/rules/alert.js';
+import type { BatchLookup } from '../dsl/index.js';
+import { canonicalJson } from '../dsl/index.js';
 import { LookupRegistry, type Value } from '../dsl/index.js';
 import { readFile } from 'node:fs/promises';
 import { MemoryFirstSeenStore } from '../io/first-seen/memory-store.js';

@@ -12,10 +12,10 @@ import {
   type Type,
   type Value,
 } from '../dsl/index.js';
-import { isTimeZone } from '../dsl/local-time.js';
-import { linkRules, type LinkedRule } from '../dsl/rules/link.js';
-import { parseRuleFile } from '../dsl/rules/rule-file.js';
-import type { Rule } from '../dsl/rules/rule.js';
+import { isTimeZone } from '../dsl/index.js';
+import { linkRules, type LinkedRule } from '../dsl/index.js';
+import { parseRuleFile } from '../dsl/index.js';
+import type { Rule } from '../dsl/index.js';
 import { CheckpointRegistry } from '../traffic/registry.js';
 import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
 import { ProgramErrors, UserError, type SourceFile } from './errors.js';

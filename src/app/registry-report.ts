@@ -1,6 +1,6 @@
-import type * as A from '../dsl/ast.js';
+import type * as A from '../dsl/index.js';
 import type { CheckedProgram } from '../dsl/index.js';
-import type { LinkedRule } from '../dsl/rules/link.js';
+import type { LinkedRule } from '../dsl/index.js';
 import { type CheckpointRegistry, type DomainFunction, REQUIRED_CHECKPOINT_FIELDS } from '../traffic/index.js';
 
 /**

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { trafficFunctions } from '../traffic/functions.js';
 import type { CheckpointRegistry } from '../traffic/registry.js';
-import type { LinkedRule } from '../dsl/rules/link.js';
+import type { LinkedRule } from '../dsl/index.js';
 import { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';

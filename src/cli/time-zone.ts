@@ -1,4 +1,4 @@
-import { fixedOffsetMinutes } from '../dsl/local-time.js';
+import { fixedOffsetMinutes } from '../dsl/index.js';
 import { UserError } from './io.js';
 
 /** A time zone for printing times to people: a fixed offset (`+08:00`, `UTC`) or an IANA name (`Asia/Shanghai`). */

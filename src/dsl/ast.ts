@@ -162,7 +162,7 @@ export interface SlidingWindow {
   readonly pos: Pos;
 }
 export interface SessionWindow { readonly kind: 'session'; readonly gap: Expr; readonly pos: Pos }
-export type WindowSpec = TumblingWindow | SlidingWindow | SessionWindow;
+export type WindowClause = TumblingWindow | SlidingWindow | SessionWindow;
 
 export interface SelectItem { readonly kind: 'select-item'; readonly expr: Expr; readonly alias: Name | null; readonly pos: Pos }
 /** `select *`, `select a, b as c`, `select *, x as y`. */
@@ -179,7 +179,7 @@ export interface StreamDecl {
   readonly where: Expr | null;
   readonly enrich: readonly Enrich[];
   readonly keyBy: readonly Expr[];
-  readonly window: WindowSpec | null;
+  readonly window: WindowClause | null;
   readonly allowedLateness: Expr | null;
   readonly lateInto: Name | null;
   readonly select: Select | null;
@@ -259,7 +259,7 @@ export type Decl = SourceDecl | StreamDecl | PatternDecl;
 
 export interface Program { readonly kind: 'program'; readonly file: string; readonly decls: readonly Decl[] }
 
-export type Node = Expr | Decl | Program | Name | Enrich | WindowSpec | Select | SelectItem | Param | LetDef | Define
+export type Node = Expr | Decl | Program | Name | Enrich | WindowClause | Select | SelectItem | Param | LetDef | Define
   | Quantifier | Modifier | Term | Connector | Step | AfterMatch | ObjectEntry;
 
 // ---------------------------------------------------------------- walking expressions

@@ -133,7 +133,7 @@ export interface StreamClauses {
   readonly where: A.Expr | null;
   readonly enrich: readonly A.Enrich[];
   readonly keyBy: readonly A.Expr[] | null;
-  readonly window: A.WindowSpec | null;
+  readonly window: A.WindowClause | null;
   readonly allowedLateness: A.Expr | null;
   readonly lateInto: Token | null;
   readonly select: A.Select | null;

@@ -35,3 +35,18 @@ export function compileSources(files: readonly { readonly file: string; readonly
   if (errors.length > 0) return { errors, program: null };
   return checkProgram(programs, options);
 }
+
+// What the application builds on: a job from a checked program, rule files and alerts, lookups, local time,
+// lint, positions in YAML files. Other layers import the language from here only.
+export { buildJob, type JobInput, type JobOutputs, type JobSpec, type MatchRecord } from './compile/job.js';
+export type { BatchLookup } from './compile/lookups.js';
+export type { Rec } from './compile/scope.js';
+export { identityCodec } from './compile/identity.js';
+export { linkRules, type LinkedRule } from './rules/link.js';
+export { parseRuleFile } from './rules/rule-file.js';
+export type { ParamValue, Rule } from './rules/rule.js';
+export { canonicalJson, type Alert } from './rules/alert.js';
+export { fixedOffsetMinutes, isTimeZone } from './local-time.js';
+export { sortErrors } from './errors.js';
+export { formatWarning, lintProgram } from './lint.js';
+export { parseYamlFile, type Position, type Report } from './yaml-file.js';

@@ -168,7 +168,7 @@ function printAfterMatch(a: A.AfterMatch): string {
   }
 }
 
-function printWindow(w: A.WindowSpec): string {
+function printWindow(w: A.WindowClause): string {
   switch (w.kind) {
     case 'tumbling':
       return `window tumbling ${printExpr(w.size)}${w.offset === null ? '' : ` offset ${printExpr(w.offset)}`}`;

@@ -104,10 +104,10 @@ const source = fc.tuple(name, name, opt(expr), opt(expr), fc.array(sourceClause,
   ([n, eventTime, watermark, idleAfter, clauses]): A.SourceDecl => ({ kind: 'source', name: n, eventTime, watermark, idleAfter, clauses, pos: P }),
 );
 
-const windowSpec: fc.Arbitrary<A.WindowSpec> = fc.oneof(
-  fc.tuple(expr, opt(expr)).map(([size, offset]): A.WindowSpec => ({ kind: 'tumbling', size, offset, pos: P })),
-  fc.tuple(expr, expr, opt(expr)).map(([size, slide, offset]): A.WindowSpec => ({ kind: 'sliding', size, slide, offset, pos: P })),
-  expr.map((gap): A.WindowSpec => ({ kind: 'session', gap, pos: P })),
+const windowSpec: fc.Arbitrary<A.WindowClause> = fc.oneof(
+  fc.tuple(expr, opt(expr)).map(([size, offset]): A.WindowClause => ({ kind: 'tumbling', size, offset, pos: P })),
+  fc.tuple(expr, expr, opt(expr)).map(([size, slide, offset]): A.WindowClause => ({ kind: 'sliding', size, slide, offset, pos: P })),
+  expr.map((gap): A.WindowClause => ({ kind: 'session', gap, pos: P })),
 );
 const select = fc
   .tuple(fc.boolean(), fc.array(fc.tuple(expr, opt(name)), { maxLength: 3 }))

@@ -1,6 +1,6 @@
 import type { Operator, OperatorContext, PollResult, Source, SourceBatch, SourcePositions } from '../../core/index.js';
 import type { KeySelector } from '../../core/index.js';
-import type { EventCodec } from '../../cep/snapshot.js';
+import type { EventCodec } from '../../cep/index.js';
 import type { KafkaSink } from '../../io/kafka/kafka-sink.js';
 
 /*

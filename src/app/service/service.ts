@@ -21,10 +21,10 @@ import {
   type Stage,
   type Topology,
 } from '../../core/index.js';
-import type { Rec } from '../../dsl/compile/scope.js';
-import { identityCodec } from '../../dsl/compile/identity.js';
-import type { EventCodec } from '../../cep/snapshot.js';
-import type { Alert } from '../../dsl/rules/alert.js';
+import type { Rec } from '../../dsl/index.js';
+import { identityCodec } from '../../dsl/index.js';
+import type { EventCodec } from '../../cep/index.js';
+import type { Alert } from '../../dsl/index.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
 import { KafkaSource, type AssignmentChange } from '../../io/kafka/kafka-source.js';

@@ -2,7 +2,7 @@ import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
 import { collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
-import { formatWarning, lintProgram } from '../../dsl/lint.js';
+import { formatWarning, lintProgram } from '../../dsl/index.js';
 import { ArraySource } from '../../core/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseYamlFile, type Position, type Report } from '../../dsl/yaml-file.js';
+import { parseYamlFile, type Position, type Report } from '../../dsl/index.js';
 import { parseEventTime } from '../../core/time.js';
-import { DslError, sortErrors } from '../../dsl/errors.js';
-import type { ParamValue } from '../../dsl/rules/rule.js';
+import { DslError, sortErrors } from '../../dsl/index.js';
+import type { ParamValue } from '../../dsl/index.js';
 
 export type { Position };
 

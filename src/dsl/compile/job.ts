@@ -38,7 +38,7 @@ import { printExpr } from '../print.js';
 import { EnrichPlan } from './enrich.js';
 import { compareTies, identityCodec } from './identity.js';
 import type { BatchLookup } from './lookups.js';
-import { compilePattern, constantNumber, type CompiledPattern } from './pattern.js';
+import { constantNumber, planPattern, type PatternPlan } from './pattern.js';
 import { RecordScope, type Evaluator, type Rec } from './scope.js';
 import { compileWindowSelect } from './window-select.js';
 
@@ -486,7 +486,7 @@ class JobCompiler {
     return s;
   }
 
-  private assigner(w: A.WindowSpec): WindowAssigner {
+  private assigner(w: A.WindowClause): WindowAssigner {
     const cx = this.baseCx;
     switch (w.kind) {
       case 'tumbling':
@@ -550,7 +550,7 @@ class JobCompiler {
     params: Readonly<Record<string, Value>>,
     withTimeouts: boolean,
   ): {
-    compiled: CompiledPattern;
+    compiled: PatternPlan;
     matches: DataStream<CepOutput<Rec>>;
     timeouts: DataStream<CepOutput<Rec>> | null;
   } {
@@ -558,7 +558,7 @@ class JobCompiler {
     if (checked === undefined) throw new Error(`internal: unknown pattern '${patternName}'`);
     const decl = checked.decl;
     const cx: ExprContext = { program: this.program, params };
-    const compiled = compilePattern(checked, cx);
+    const compiled = planPattern(checked, cx);
     const nfa = compileNfa(compiled.pattern, {
       ...(this.spec.maxPartialMatchesPerKey === undefined ? {} : { maxPartialMatchesPerKey: this.spec.maxPartialMatchesPerKey }),
       ...(this.spec.log === undefined ? {} : { logger: this.spec.log }),

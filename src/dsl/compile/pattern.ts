@@ -6,8 +6,8 @@ import { DslError } from '../errors.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
 import { NO_EVENTS, RecordScope, type Evaluator, type Rec, type Scope } from './scope.js';
 
-/** A pattern declaration compiled for one set of parameter values. */
-export interface CompiledPattern {
+/** A pattern declaration planned for one set of parameter values: the CEP pattern (compiled to an NFA by cep) and its emits. */
+export interface PatternPlan {
   readonly name: string;
   readonly pattern: Pattern<Rec>;
   readonly within: number | null;
@@ -144,7 +144,7 @@ function payload(obj: A.ObjectLit | null, cx: ExprContext): (match: Match<Rec>) 
 }
 
 /** Compiles one checked pattern with the given parameter values into a CEP pattern and its payload builders. */
-export function compilePattern(checked: CheckedPattern, cx: ExprContext): CompiledPattern {
+export function planPattern(checked: CheckedPattern, cx: ExprContext): PatternPlan {
   const decl = checked.decl;
   const defines = new Map(decl.defines.map((d) => [d.variable.name, d.cond]));
   let p: Pattern<Rec> | null = null;

@@ -4,7 +4,7 @@ import { type Calibration, calibrate, drawDestination, drawHomeLocation, gridNod
 import { type City, type CityLink, buildCity } from './city.js';
 import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
 import { pickClone, pickNewcomer } from './episodes.js';
-import { MinHeap } from './heap.js';
+import { TimeQueue } from './time-queue.js';
 import { haversineKm } from '../geo.js';
 import { type AnomalyShape, DEFAULT_ANOMALY_SHAPE, DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
 import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type OutagePlan, anomalyCounts, planAnomalies, planOutages, planSkew } from './plan.js';
@@ -118,8 +118,8 @@ export class TrafficSimulation {
   private readonly congestionByLink = new Map<number, JamWake[]>();
   private readonly wakes: JamWake[] = [];
   private readonly dropByCp = new Map<number, FlowEpisode>();
-  private readonly items = new MinHeap<Item>();
-  private readonly out = new MinHeap<Pending>();
+  private readonly items = new TimeQueue<Item>();
+  private readonly out = new TimeQueue<Pending>();
   private readonly truthData: GroundTruth;
   private readonly cloneSightings = new Map<ClonedPlateTruth, CloneSighting[]>();
   private seq = 0;

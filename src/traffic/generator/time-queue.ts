@@ -1,5 +1,5 @@
 /** A binary min-heap ordered by a numeric key with an insertion sequence as tie-break, so order is deterministic. */
-export class MinHeap<T> {
+export class TimeQueue<T> {
   private readonly items: T[] = [];
   private readonly keys: number[] = [];
   private readonly seqs: number[] = [];
