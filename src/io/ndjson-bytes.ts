@@ -108,7 +108,7 @@ let pos = 0;
 export function parseFlatObject(s: string): Record<string, unknown> | undefined {
   if (guess !== null) {
     const compact = guess.compact;
-    if (compact !== null && compact.test.test(s)) return readCompact(s, guess, compact);
+    if (compact?.test.test(s)) return readCompact(s, guess, compact);
     const record = parseShaped(s, guess);
     if (record !== undefined) return record;
   }

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseYamlFile, type Position, type Report } from '../../dsl/yaml-file.js';
 import { parseEventTime } from '../../core/time.js';
-import { DslError, sortErrors } from '../../dsl/errors.js';
+import { type DslError, sortErrors } from '../../dsl/errors.js';
 import type { ParamValue } from '../../dsl/rules/rule.js';
 
 export type { Position };
