@@ -14,7 +14,7 @@ import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatur
 import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
-import { builtinLookups, checkProgram, parseProgram, type CheckedProgram, type Program } from '../src/dsl/index.js';
+import { checkProgram, parseProgram, type CheckedProgram, type Program } from '../src/dsl/index.js';
 import { lintProgram } from '../src/dsl/lint.js';
 import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { parseNdjsonLine } from '../src/io/ndjson-parse.js';

@@ -19,7 +19,7 @@ import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatur
 import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { Task, type ParseContext, type Sink, type Source } from '../src/core/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
-import { builtinLookups, checkProgram, parseProgram } from '../src/dsl/index.js';
+import { checkProgram, parseProgram } from '../src/dsl/index.js';
 import { MemoryFirstSeenStore } from '../src/io/first-seen/memory-store.js';
 import { RedisFirstSeenStore } from '../src/io/first-seen/redis-store.js';
 import type { FirstSeenBatch, FirstSeenStore } from '../src/io/first-seen/store.js';

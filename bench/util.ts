@@ -93,7 +93,7 @@ export function quantile(sorted: readonly number[], q: number): number {
  * The first `count` lines of a synthetic city's morning peak generated at `scale` (peak ~500 x scale records/s at
  * 08:00 city time), so a feed replayed at that rate keeps about real time between a vehicle's captures:
  * `vigil generate --minutes M --seed 7 --start 2026-03-02T08:00:00+08:00 --anomalies --scale S`, cached in
- * $TMPDIR/vigil-bench (the generator holds the whole fleet in memory: about 1.6 GB and 40 s at scale 10).
+ * $TMPDIR/vigil-bench (the generator holds the whole fleet in memory: large scales are slow to generate).
  */
 export function generatedPeak(scale: number, minutes: number): string {
   mkdirSync(benchDir, { recursive: true });

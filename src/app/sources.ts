@@ -62,7 +62,7 @@ function fits(record: Record<string, unknown>, field: string, type: Type): boole
     case 'duration': return typeof v === 'number' && Number.isFinite(v);
     case 'timestamp': {
       const t = parseEventTime(v);
-      if (t !== t) return false;
+      if (Number.isNaN(t)) return false;
       record[field] = t;
       return true;
     }
@@ -136,9 +136,9 @@ export function feedMapper(source: CheckedSource): ((record: Record<string, unkn
     if (zone !== null) {
       const t = record[eventTime];
       // Only a time written without a zone takes the declared one; epoch ms and zoned times are kept.
-      if (typeof t === 'string' && parseEventTime(t) !== parseEventTime(t)) {
+      if (typeof t === 'string' && Number.isNaN(parseEventTime(t))) {
         const zoned = parseEventTime(t + suffix);
-        if (zoned === zoned) record[eventTime] = zoned;
+        if (!Number.isNaN(zoned)) record[eventTime] = zoned;
       }
     }
     return record;

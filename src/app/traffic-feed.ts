@@ -40,7 +40,7 @@ export function trafficFeed(registry: CheckpointRegistry, options: TrafficFeedOp
     },
     watermarkTime: (_record, ts) => {
       const cap = validator.watermarkCap;
-      return ts < cap ? ts : cap;
+      return Math.min(ts, cap);
     },
     notes: validator.notes,
   };

@@ -1,6 +1,6 @@
 import { KeyedOperator, SortedRuns, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
 import type { Match, Nfa, NfaOutput } from './nfa.js';
-import { NfaKeyState } from './nfa.js';
+import type { NfaKeyState } from './nfa.js';
 import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
 
 /** A complete match or a timed-out partial match of one key. */

@@ -158,7 +158,9 @@ class Compiler<E> {
 
   private finish(start: BuildState<E>): CompiledPattern<E> {
     const index = new Map<BuildState<E>, number>();
-    this.states.forEach((s, k) => index.set(s, k));
+    this.states.forEach((s, k) => {
+      index.set(s, k);
+    });
     const states: CompiledState<E>[] = this.states.map((s, k) => ({
       index: k,
       name: s.name,

@@ -239,7 +239,7 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   nextTimeout(state: NfaKeyState<E>): number {
     const known = state.expiresAt;
-    return known === known ? known : this.oldestExpiry(state);
+    return !Number.isNaN(known) ? known : this.oldestExpiry(state);
   }
 
   private oldestExpiry(state: NfaKeyState<E>): number {

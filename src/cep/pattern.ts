@@ -188,7 +188,7 @@ export class Pattern<E> implements VariableSpec<E> {
   optional(): Pattern<E> {
     if (isNot(this.contiguity)) throw new MalformedPatternError(`a NOT pattern ('${this.name}') cannot be optional`);
     if (this.isOptional) throw new MalformedPatternError(`optional already applied to '${this.name}'`);
-    if (this.previous !== undefined && this.previous.isGreedy)
+    if (this.previous?.isGreedy)
       throw new MalformedPatternError(`optional pattern '${this.name}' cannot be preceded by a greedy pattern`);
     this.isOptional = true;
     return this;

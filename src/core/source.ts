@@ -76,7 +76,9 @@ export class ArraySource<R> implements Source<R> {
 
   positions(): SourcePositions {
     const out: Record<string, number> = {};
-    this.next.forEach((offset, p) => (out[p] = offset));
+    this.next.forEach((offset, p) => {
+      out[p] = offset;
+    });
     return out;
   }
 

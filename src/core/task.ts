@@ -261,7 +261,7 @@ export class Task {
 
   private onRecord(value: unknown): void {
     const ts = this.spec.eventTime.extract(value);
-    if (ts !== ts) {
+    if (Number.isNaN(ts)) {
       this.deadLetter(this.spec.eventTime.describe(value));
       return;
     }
@@ -279,7 +279,7 @@ export class Task {
 
   private stageRecord(value: unknown): void {
     const ts = this.spec.eventTime.extract(value);
-    if (ts !== ts) {
+    if (Number.isNaN(ts)) {
       this.deadLetter(this.spec.eventTime.describe(value));
       return;
     }

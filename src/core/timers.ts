@@ -96,7 +96,7 @@ export class TimerQueue {
 
   /** Registers a timer; returns false when the same timer already exists. */
   register(key: Key, namespace: Namespace, timestamp: number): boolean {
-    let bucket = this.buckets.get(timestamp);
+    const bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
       this.buckets.set(timestamp, new Bucket(key, namespace));
       this.heap.push(timestamp);

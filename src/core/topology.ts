@@ -121,7 +121,9 @@ export function stageGraph(
 ): JobGraph {
   const { graph } = topology;
   const newId = new Map<number, number>([[stage.root, 0]]);
-  stage.nodes.forEach((id, i) => newId.set(id, i + 1));
+  stage.nodes.forEach((id, i) => {
+    newId.set(id, i + 1);
+  });
   const ref = (r: StreamRef): StreamRef => {
     const id = newId.get(r.node);
     if (id === undefined) throw new Error(`stage '${stage.name}' reads node ${r.node}, which is not in it`);

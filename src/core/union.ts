@@ -65,7 +65,9 @@ export class UnionOperator implements Operator<unknown, unknown> {
   restoreState(state: unknown): void {
     const s = state as UnionSnapshot | null;
     if (s === null) return;
-    s.inputs.forEach((w, i) => (this.watermarks[i] = w));
+    s.inputs.forEach((w, i) => {
+      this.watermarks[i] = w;
+    });
     this.current = s.current;
   }
 }

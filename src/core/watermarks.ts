@@ -147,7 +147,7 @@ export class WatermarkTracker {
   private partitionWatermark(p: PartitionClock): number {
     if (p.finished) return MAX_WATERMARK;
     const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - p.bound - 1;
-    return generated > p.explicit ? generated : p.explicit;
+    return Math.max(generated, p.explicit);
   }
 
   private recompute(): number {

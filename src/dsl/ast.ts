@@ -343,6 +343,7 @@ export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
     case 'coalesce':
       return { ...e, args: e.args.map(f) };
     case 'if':
+      // biome-ignore lint/suspicious/noThenProperty: the if-node's branch, an Expr and never a function, so no thenable.
       return { ...e, cond: f(e.cond), then: f(e.then), else: f(e.else) };
     case 'object':
       return { ...e, entries: e.entries.map((x) => ({ ...x, value: f(x.value) })) };

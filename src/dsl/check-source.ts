@@ -161,7 +161,7 @@ function feedMapping(decl: A.SourceDecl, fields: ReadonlyMap<string, Type> | nul
         if (unknownField(c.field, 'the field')) break;
         const type = fields?.get(c.field.name) ?? 'unknown';
         const codes = new Map<string, Value>();
-        const valueOf = (e: A.Expr): Value | undefined => {
+        const mappedValue = (e: A.Expr): Value | undefined => {
           const v = literal(e);
           if (v === undefined) {
             error(e.pos, `a mapped value must be a literal such as "blue" or 2`);
@@ -178,11 +178,11 @@ function feedMapping(decl: A.SourceDecl, fields: ReadonlyMap<string, Type> | nul
             error(entry.pos, `the code "${entry.key}" is mapped twice`);
             continue;
           }
-          const v = valueOf(entry.value);
+          const v = mappedValue(entry.value);
           if (v !== undefined) codes.set(entry.key, v);
         }
         if (c.values.entries.length === 0) error(c.values.pos, `'map ${c.field.name} values' needs at least one code`);
-        const otherwise = c.otherwise === null ? undefined : valueOf(c.otherwise);
+        const otherwise = c.otherwise === null ? undefined : mappedValue(c.otherwise);
         values.set(c.field.name, otherwise === undefined ? { codes } : { codes, otherwise });
         break;
       }

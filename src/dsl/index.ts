@@ -1,7 +1,7 @@
 /** The pattern language front end: parse, check, format errors. */
 import type { Program } from './ast.js';
 import { type CheckOptions, type CheckResult, checkProgram } from './checker.js';
-import { DslError } from './errors.js';
+import type { DslError } from './errors.js';
 import { type ParseResult, parse } from './parser.js';
 
 export type * from './ast.js';

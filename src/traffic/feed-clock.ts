@@ -64,7 +64,7 @@ export class FeedClock {
    * It may be a little stale (read or recomputed a few records ago): call {@link refresh} before refusing a record.
    */
   reference(): number {
-    if (this.arrival !== null && this.arrived !== this.arrived) this.arrived = this.arrival();
+    if (this.arrival !== null && Number.isNaN(this.arrived)) this.arrived = this.arrival();
     return this.arrival !== null ? this.arrived : this.consensus;
   }
 
@@ -85,7 +85,7 @@ export class FeedClock {
     const seq = ++this.seq;
     if (ts > (this.latest[camera] as number)) this.latest[camera] = ts;
     this.lastSeen[camera] = seq;
-    if (this.consensus !== this.consensus || seq % RECOMPUTE_EVERY === 0) this.recompute(seq);
+    if (Number.isNaN(this.consensus) || seq % RECOMPUTE_EVERY === 0) this.recompute(seq);
   }
 
   private recompute(seq: number): void {

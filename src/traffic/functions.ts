@@ -56,7 +56,7 @@ export function trafficFunctions(registry: CheckpointRegistry): readonly DomainF
     fixed('distance_km', ['string', 'string'], 'number', (a, b) => {
       if (typeof a !== 'string' || typeof b !== 'string') return null;
       const d = registry.distanceKm(a, b);
-      return d === d ? d : null; // unknown checkpoint: null
+      return Number.isNaN(d) ? null : d; // unknown checkpoint: null
     }, { fields: ['lat', 'lon'] }),
     fixed('checkpoint_attr', ['string', 'string'], 'unknown', (cp, name) =>
       typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null, { fieldArg: 1 }),

@@ -216,7 +216,7 @@ export class CheckpointRegistry {
   /** Any field of a checkpoint, standard or extra; undefined for an unknown checkpoint or field. */
   checkpointAttr(id: string, name: string): unknown {
     const cp = this.get(id);
-    return cp === undefined || !Object.prototype.hasOwnProperty.call(cp, name) ? undefined : cp[name];
+    return cp === undefined || !Object.hasOwn(cp, name) ? undefined : cp[name];
   }
 
   /**
@@ -233,7 +233,9 @@ export class CheckpointRegistry {
       this.derivedNext = new Map();
       for (const segment of this.bySegment.keys()) {
         const order = this.cameraOrder(segment);
-        order.forEach((c, i) => this.derivedNext?.set(c.id, order[i + 1]?.id ?? ''));
+        order.forEach((c, i) => {
+          this.derivedNext?.set(c.id, order[i + 1]?.id ?? '');
+        });
       }
     }
     return this.derivedNext.get(id);
@@ -293,13 +295,13 @@ export class CheckpointRegistry {
     const j = this.byId.get(b);
     if (i === undefined || j === undefined) return NaN;
     if (i === j) return 0;
-    const lo = i < j ? i : j;
-    const hi = i < j ? j : i;
+    const lo = Math.min(i, j);
+    const hi = Math.max(i, j);
     const n = this.list.length;
     const slot = lo * n + hi;
     if (this.dense !== null) {
       const cached = this.dense[slot]!;
-      if (cached === cached) return cached; // not NaN
+      if (!Number.isNaN(cached)) return cached;
       const d = this.compute(lo, hi);
       this.dense[slot] = d;
       return d;

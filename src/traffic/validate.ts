@@ -176,7 +176,7 @@ export class RecordValidator {
     let ts = r['ts'];
     if (typeof ts === 'string') {
       const parsed = parseIsoTimestamp(ts);
-      if (parsed !== parsed) return new Rejection('bad_ts', ts.length > 40 ? ts.slice(0, 40) : ts);
+      if (Number.isNaN(parsed)) return new Rejection('bad_ts', ts.length > 40 ? ts.slice(0, 40) : ts);
       ts = parsed;
     } else if (typeof ts !== 'number') {
       return missingOrBad('ts', ts);
@@ -247,7 +247,7 @@ export class RecordValidator {
     if (feed !== null) {
       feed.observe(cpIndex, tsMs);
       const ref = feed.reference();
-      if (ref === ref) {
+      if (!Number.isNaN(ref)) {
         this.cap = ref + this.slack;
         if (this.unjudged !== null) this.judgeStart(ref);
       } else {

@@ -48,7 +48,9 @@ describe('shared buffer', () => {
     const p = Pattern.begin<Ev>('a').where(kind('a')).followedByAny('b').where(kind('b')).followedBy('c').where(kind('c'));
     const nfa = compile(p);
     const st = nfa.createState();
-    events('a b b').forEach((e) => nfa.process(st, e, e.i));
+    events('a b b').forEach((e) => {
+      nfa.process(st, e, e.i);
+    });
     const waitingForC = st.partials.filter((cs) => cs.node?.variable === 'b');
     expect(waitingForC).toHaveLength(2);
     expect(waitingForC[0]!.node!.prev).toBe(waitingForC[1]!.node!.prev);

@@ -74,7 +74,9 @@ describe('NFA state snapshots', () => {
   it('stores each event once, however many partial matches share it', () => {
     const nfa = compile(Pattern.begin<Ev>('a').where(kind('a')).followedByAny('b').where(kind('b')).followedBy('c').where(kind('c')));
     const st = nfa.createState();
-    [{ k: 'a', i: 0 }, { k: 'a', i: 1 }, { k: 'b', i: 2 }, { k: 'b', i: 3 }].forEach((e) => nfa.process(st, e, e.i));
+    [{ k: 'a', i: 0 }, { k: 'a', i: 1 }, { k: 'b', i: 2 }, { k: 'b', i: 3 }].forEach((e) => {
+      nfa.process(st, e, e.i);
+    });
     const snap = encodeNfaState(nfa, st);
     expect(snap.events.map(([seq]) => seq).sort()).toEqual([0, 1, 2, 3]);
     expect(snap.nodes).toHaveLength(6); // a0, a1, and b2 / b3 after each of them

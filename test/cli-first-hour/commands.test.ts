@@ -129,7 +129,7 @@ describe('vigil run output for a person and for a program', () => {
     // Every enabled rule has a row, those without alerts too.
     for (const rule of ['cloned-plate', 'first-entry', 'sudden-flow', 'sudden-congestion']) expect(report).toMatch(new RegExp(`^  ${rule}\\s+\\w+\\s+\\d+`, 'm'));
     // The sample is 07:45-08:05 city time: alert rows show city time, not UTC.
-    expect(report).toMatch(/^  2026-03-02 0[78]:\d\d:\d\d  cloned-plate/m);
+    expect(report).toMatch(/^ {2}2026-03-02 0[78]:\d\d:\d\d {2}cloned-plate/m);
     expect(report).toMatch(/^Next:/m);
 
     const piped = await vigil(['run', '--input', sample, '--known-vehicles', sampleTruth]);

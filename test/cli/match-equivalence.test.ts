@@ -45,7 +45,6 @@ const kindOf = (k: string) => (e: Ev): boolean => e.kind === k;
 const A = kindOf('A');
 const B = kindOf('B');
 const C = kindOf('C');
-const D = kindOf('D');
 const last = (events: readonly Ev[]): Ev | undefined => events[events.length - 1];
 
 /**

@@ -18,7 +18,9 @@ describe('batch stage (asynchronous enrichment)', () => {
         async process(records, stamps) {
           calls.push([...stamps]);
           await new Promise((r) => setTimeout(r, 1));
-          records.forEach((r, i) => (r.seen = i));
+          records.forEach((r, i) => {
+            r.seen = i;
+          });
         },
       },
     });

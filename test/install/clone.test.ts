@@ -55,7 +55,7 @@ function isRuntime(path: string): boolean {
  * Paths an strace log (-f) shows accessed successfully outside `clone`, other than the runtime's and the folders
  * above the clone. A call split by another thread (`<unfinished ...>` ... `<... resumed>`) counts with its result.
  */
-export function outsideReads(log: string, clone: string): string[] {
+function outsideReads(log: string, clone: string): string[] {
   const ancestors = new Set<string>();
   for (let d = clone; d !== dirname(d); d = dirname(d)) ancestors.add(dirname(d));
   const outside = new Set<string>();

@@ -165,7 +165,9 @@ describe('ExchangeWriter', () => {
       { k: 'zzz', n: 4 },
       { k: 'plate-77', n: 5 },
     ];
-    recs.forEach((r, i) => w.processElement(r, 100 + i));
+    recs.forEach((r, i) => {
+      w.processElement(r, 100 + i);
+    });
     w.flushWatermark();
     const got = recordsWritten(written).sort((x, y) => (x.s as number) - (y.s as number));
     expect(got).toEqual(recs.map((r, i) => ({ partition: partitionOf(r.k as string, 4), f: 'st#2#0', s: i + 1, t: 100 + i, v: r })));
@@ -516,7 +518,13 @@ describe('ExchangeReader', () => {
 describe('RecordJson', () => {
   it('serialises a record once for the writers that follow each other, and each new record anew', () => {
     let calls = 0;
-    const counting: EventCodec<unknown> = { encode: (v) => (calls++, v), decode: (v) => v };
+    const counting: EventCodec<unknown> = {
+      encode: (v) => {
+        calls++;
+        return v;
+      },
+      decode: (v) => v,
+    };
     const json = new RecordJson(counting);
     const a = { k: 'a', n: 1 };
     const b = { k: 'b', n: 2 };

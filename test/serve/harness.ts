@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KafkaClient } from '../../src/io/kafka/client.js';
+import type { KafkaClient } from '../../src/io/kafka/client.js';
 import { connectRedis } from '../../src/io/redis/client.js';
 import { BROKERS, uniqueName, until } from '../io/kafka/broker.js';
 

@@ -20,7 +20,7 @@ const processes: ServeProcess[] = [];
 const readers: TopicReader[] = [];
 let lines: string[] = [];
 let expected: Set<string> = new Set();
-let expectedLines = new Map<string, string>();
+const expectedLines = new Map<string, string>();
 let lastTs = 0;
 const dir = scratchDir();
 

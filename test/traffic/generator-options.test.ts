@@ -23,7 +23,15 @@ describe('city layouts', () => {
     // Every node reaches every other (roads are two-way).
     const seen = new Set([0]);
     const stack = [0];
-    while (stack.length > 0) for (const li of city.outLinks[stack.pop()!]!) if (!seen.has(city.links[li]!.to)) (seen.add(city.links[li]!.to), stack.push(city.links[li]!.to));
+    while (stack.length > 0) {
+      for (const li of city.outLinks[stack.pop()!]!) {
+        const to = city.links[li]!.to;
+        if (!seen.has(to)) {
+          seen.add(to);
+          stack.push(to);
+        }
+      }
+    }
     expect(seen.size).toBe(city.nodes.length);
   });
 

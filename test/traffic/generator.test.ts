@@ -38,8 +38,14 @@ describe('daily profile', () => {
     let bestPmHour = 0;
     for (let m = 0; m < 1440; m += 5) {
       const f = profileFraction(m / 60);
-      if (m < 720 && f > best) ((best = f), (bestHour = m / 60));
-      if (m >= 720 && f > bestPm) ((bestPm = f), (bestPmHour = m / 60));
+      if (m < 720 && f > best) {
+        best = f;
+        bestHour = m / 60;
+      }
+      if (m >= 720 && f > bestPm) {
+        bestPm = f;
+        bestPmHour = m / 60;
+      }
     }
     expect(best).toBeCloseTo(1, 2);
     expect(bestHour).toBeGreaterThanOrEqual(7.5);

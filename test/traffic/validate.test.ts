@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vehicleKey, parseVehicleKey } from '../../src/traffic/record.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
-import { RecordValidator, Rejection, isRejection } from '../../src/traffic/validate.js';
+import { RecordValidator, type Rejection, isRejection } from '../../src/traffic/validate.js';
 
 const registry = CheckpointRegistry.fromJson([
   { id: 'CP1', name: 'one', lat: 30.27, lon: 120.15, segment: 'S1', direction: 'in', kind: 'entry', lanes: 3 },

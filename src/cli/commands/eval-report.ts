@@ -1,4 +1,4 @@
-import { type Detection, type Evaluation, type FalseAlarmCause } from '../../traffic/evaluate.js';
+import type { Detection, Evaluation, FalseAlarmCause } from '../../traffic/evaluate.js';
 import { ANOMALY_TYPES, type AnomalyType } from '../../traffic/generator/truth.js';
 
 /** How `vigil eval` reads alerts (rule -> anomaly type and key) and prints one city's report. */

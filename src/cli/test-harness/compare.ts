@@ -42,7 +42,9 @@ export function differences(expected: unknown, actual: unknown, path: string, ou
       out.push(`${path}: expected ${expected.length} item(s), got ${actual.length}: ${show(actual)}`);
       return out;
     }
-    expected.forEach((want, i) => differences(want, actual[i], `${path}[${i}]`, out));
+    expected.forEach((want, i) => {
+      differences(want, actual[i], `${path}[${i}]`, out);
+    });
     return out;
   }
   if (typeof expected === 'string' && isObject(actual) && 'id' in actual) {

@@ -7,8 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseYamlFile, type Position, type Report } from '../../dsl/index.js';
 import { parseEventTime } from '../../core/time.js';
-import { DslError, sortErrors } from '../../dsl/index.js';
-import type { ParamValue } from '../../dsl/index.js';
+import { type DslError, type ParamValue, sortErrors } from '../../dsl/index.js';
 
 export type { Position };
 

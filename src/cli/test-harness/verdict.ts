@@ -37,7 +37,9 @@ function compareList(category: Category, expected: ExpectedList, actual: readonl
   if (expected.mode === 'count') {
     if (actual.length === expected.count) return [];
     const lines = [`${title(category)}: expected ${count(expected.count ?? 0, label(category))}, got ${actual.length}`];
-    actual.slice(0, 5).forEach((x, j) => lines.push(`    actual[${j}]: ${show(x)}`));
+    actual.slice(0, 5).forEach((x, j) => {
+      lines.push(`    actual[${j}]: ${show(x)}`);
+    });
     if (actual.length > 5) lines.push(`    ... and ${actual.length - 5} more`);
     return lines;
   }
@@ -52,7 +54,9 @@ function compareList(category: Category, expected: ExpectedList, actual: readonl
     const lines = [`${name}: ${missing.length} of the ${count(want.length, what)} expected among the output ${missing.length === 1 ? 'is' : 'are'} not there (${actual.length} in the output)`];
     for (const i of missing) {
       lines.push(`  missing: the ${what} at line ${expected.items[i]?.pos.line ?? '?'}`, `    expected: ${show(want[i])}`);
-      actual.slice(0, 5).forEach((x, j) => lines.push(`    actual[${j}]: ${show(project(want[i], x))}`));
+      actual.slice(0, 5).forEach((x, j) => {
+        lines.push(`    actual[${j}]: ${show(project(want[i], x))}`);
+      });
       if (actual.length > 5) lines.push(`    ... and ${actual.length - 5} more`);
     }
     return lines;

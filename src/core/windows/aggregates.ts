@@ -20,7 +20,7 @@ export interface AggregateFunction<IN, ACC, OUT> {
 export type Getter<IN> = (value: IN) => unknown;
 
 function numeric(v: unknown): number | undefined {
-  return typeof v === 'number' && v === v ? v : undefined;
+  return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
 }
 
 interface CountAcc {

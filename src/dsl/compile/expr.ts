@@ -165,7 +165,7 @@ function arith(op: A.ArithmeticOp, a: number, b: number): Value {
     case '/': r = a / b; break;
     case '%': r = a % b; break;
   }
-  return r !== r ? null : r;
+  return Number.isNaN(r) ? null : r;
 }
 
 function compileBinary(node: A.Binary, cx: ExprContext): Evaluator {

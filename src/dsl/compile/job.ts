@@ -245,7 +245,10 @@ class JobCompiler {
         return;
       }
       const pattern = this.program.patterns.get(name);
-      if (pattern !== undefined) return visit(pattern.decl.from.name);
+      if (pattern !== undefined) {
+        visit(pattern.decl.from.name);
+        return;
+      }
       for (const p of this.program.lateStreams.get(name)?.producers ?? []) visit(p.kind === 'stream' ? p.name.name : p.from.name);
     };
     for (const p of [...(this.spec.rules ?? []).map((r) => r.rule.pattern), ...(this.spec.patterns ?? [])]) visit(p);
@@ -305,7 +308,7 @@ class JobCompiler {
       extract: (r) => {
         const raw = r[field];
         const t = parseEventTime(raw);
-        if (typeof raw === 'string' && t === t) r[field] = t;
+        if (typeof raw === 'string' && !Number.isNaN(t)) r[field] = t;
         return t;
       },
       describe: (r) => describeBadEventTime(field, r[field]),
@@ -366,7 +369,7 @@ class JobCompiler {
         const field = fields[sourceOfRecord(r)] as string;
         const raw = r[field];
         const t = parseEventTime(raw);
-        if (typeof raw === 'string' && t === t) r[field] = t;
+        if (typeof raw === 'string' && !Number.isNaN(t)) r[field] = t;
         return t;
       },
       describe: (r) => {
@@ -455,7 +458,7 @@ class JobCompiler {
       // Lookups by one key run behind an exchange by it (see EnrichPlan); what `where` drops never travels.
       if (decl.where !== null) s = this.filtered(s, name, decl.where, cx);
       const id = keyId(lookupKey, cx);
-      const keyed = s.keyBy(this.keySelector(lookupKey, cx), `${name}:lookup:by:${id.replace(/\u0000/g, ',')}`, (this.enrich as EnrichPlan).keyedStage(name));
+      const keyed = s.keyBy(this.keySelector(lookupKey, cx), `${name}:lookup:by:${id.replaceAll('\u0000', ',')}`, (this.enrich as EnrichPlan).keyedStage(name));
       s = keyed.partitionedStream(`stream:${name}:enrich`).flatMap<Rec>(`stream:${name}:enrich`, copyEnriched);
       this.partitionedBy.set(s, id);
     } else if (copyEnriched !== undefined) {
@@ -569,7 +572,7 @@ class JobCompiler {
     // A record whose key is null (an unreadable plate, say) never keys a pattern: it is dropped after the change of
     // key, so patterns keyed alike on one stream (cloned_plate and hop on plates) share one exchange, named by what
     // it keys and by what. The key selector remembers the last record's key: the filter does not evaluate it again.
-    const exchange = `${decl.from.name}:by:${keyId(decl.keyBy, cx).replace(/\u0000/g, ',')}`;
+    const exchange = `${decl.from.name}:by:${keyId(decl.keyBy, cx).replaceAll('\u0000', ',')}`;
     const keyed = this.keyStream(input, decl.keyBy, cx, exchange).filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY);
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;

@@ -133,7 +133,7 @@ export class KafkaSink<T> implements Sink<T> {
     this.pending = [];
     const txn = this.txn;
     this.txn = undefined;
-    if (txn !== undefined && txn.isActive()) await txn.abort();
+    if (txn?.isActive()) await txn.abort();
   }
 
   /** Flushes; an explicit transaction still open is aborted (its checkpoint never completed). */

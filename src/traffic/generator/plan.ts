@@ -90,7 +90,9 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
     const free = segPool.filter((l) => !l.cps.some((c) => used.has(c)));
     if (free.length === 0) break;
     const link = rng.pick(free);
-    link.cps.forEach((c) => used.add(c));
+    link.cps.forEach((c) => {
+      used.add(c);
+    });
     const dur = drawDuration(rng, shape.jamMinutes[0], shape.jamMinutes[1], start, end);
     const from = drawTime(rng, start, end, dur, true, quiet);
     congestions.push({ link: link.index, segment: link.segment!, from, to: from + dur, speedKmh: Math.round(rng.range(8, 18)) });

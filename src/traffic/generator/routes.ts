@@ -40,7 +40,12 @@ export class RoutePlanner {
     for (;;) {
       let u = -1;
       let best = Infinity;
-      for (let v = 0; v < n; v++) if (done[v] === 0 && dist[v]! < best) ((best = dist[v]!), (u = v));
+      for (let v = 0; v < n; v++) {
+        if (done[v] === 0 && dist[v]! < best) {
+          best = dist[v]!;
+          u = v;
+        }
+      }
       if (u < 0 || u === to) break;
       done[u] = 1;
       for (const li of outLinks[u]!) {
@@ -48,7 +53,10 @@ export class RoutePlanner {
         // Through traffic does not leave the city and come back.
         if (l.to !== to && this.city.nodes[l.to]!.external) continue;
         const d = best + l.lengthKm / l.limitKmh;
-        if (d < dist[l.to]!) ((dist[l.to] = d), (via[l.to] = li));
+        if (d < dist[l.to]!) {
+          dist[l.to] = d;
+          via[l.to] = li;
+        }
       }
     }
     if (via[to] === -1) return null;

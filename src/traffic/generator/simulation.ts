@@ -340,7 +340,10 @@ export class TrafficSimulation {
       const jam = this.jamAt(link, t);
       if (jam !== null) {
         v = jam.episode.speedKmh * trip.speedFactor;
-        if (trip.jam !== jam && !dry) ((trip.jam = jam), jam.trips++);
+        if (trip.jam !== jam && !dry) {
+          trip.jam = jam;
+          jam.trips++;
+        }
       } else {
         v = this.linkSpeed(link, t, trip.speedFactor);
       }
@@ -409,8 +412,9 @@ export class TrafficSimulation {
     if (trip.clone !== null) {
       const c = trip.clone;
       const ts = Math.round(t + this.skew[cp]!);
-      if (c.records[0].length + c.records[1].length === 0) ((c.from = ts), (c.to = ts));
-      else ((c.from = Math.min(c.from, ts)), (c.to = Math.max(c.to, ts)));
+      const first = c.records[0].length + c.records[1].length === 0;
+      c.from = first ? ts : Math.min(c.from, ts);
+      c.to = first ? ts : Math.max(c.to, ts);
       c.records[trip.cloneSide].push(id);
       this.cloneSightings.get(c)?.push({ ts, cp, seq: this.seq - 1 });
     }

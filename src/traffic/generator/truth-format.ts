@@ -11,7 +11,9 @@ export function formatTruth(truth: GroundTruth): string {
       const noise = truth.noise;
       const nk = Object.keys(noise) as (keyof GroundTruth['noise'])[];
       lines.push(`  "noise": {`);
-      nk.forEach((n, j) => lines.push(`    ${JSON.stringify(n)}: ${list(noise[n], '      ', '    ')}${j < nk.length - 1 ? ',' : ''}`));
+      nk.forEach((n, j) => {
+        lines.push(`    ${JSON.stringify(n)}: ${list(noise[n], '      ', '    ')}${j < nk.length - 1 ? ',' : ''}`);
+      });
       lines.push(`  }${comma}`);
     } else if (Array.isArray(value)) {
       lines.push(`  ${JSON.stringify(key)}: ${list(value, '    ', '  ')}${comma}`);
