@@ -138,6 +138,15 @@ const round: FunctionSignature = {
   },
 };
 
+/**
+ * `sqrt(x)`, null for a negative or null x. Counts are judged by it: a Poisson count's standard deviation is the
+ * square root of its mean.
+ */
+const sqrt: FunctionSignature = {
+  name: 'sqrt', params: ['number'], minArgs: 1, maxArgs: 1, returns: 'number',
+  impl: (x) => (typeof x === 'number' && x >= 0 ? Math.sqrt(x) : null),
+};
+
 /** Durations to a number of hours, minutes, seconds: a timestamp is refused by the checker (use local_hour). */
 function durationIn(name: string, ms: number): FunctionSignature {
   return { ...num1(name, (x) => x / ms), params: ['duration'] };
@@ -181,6 +190,7 @@ export function builtinFunctions(options: BuiltinOptions = {}): FunctionRegistry
     .register(round)
     .register(num1('floor', Math.floor, sameNumeric))
     .register(num1('ceil', Math.ceil, sameNumeric))
+    .register(sqrt)
     .register(extreme('min'))
     .register(extreme('max'))
     .register(str1('lower', (s) => s.toLowerCase(), 'string'))

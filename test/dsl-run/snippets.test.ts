@@ -123,6 +123,7 @@ describe('Expressions', () => {
       '    lower(plate) + "-" + upper("x") as label, length(plate) as len,\n' +
       '    contains(plate, "b") as has_b, starts_with(plate, "A") as sw, ends_with(plate, "c") as ew,\n' +
       '    round(speed / 3, 2) as third, floor(speed / 7) as fl, ceil(speed / 7) as ce, abs(0 - speed) as ab,\n' +
+      '    sqrt(speed - 56) as root, sqrt(81 - speed) as root_neg,\n' +
       '    min(speed, 70) as lo, max(speed, 70) as hi, speed % 7 as rem,\n' +
       '    minutes(ts - timestamp("2026-03-02T00:00:00Z")) as mins, hours(90m) as h, seconds(1500ms) as secs\n';
     const r = await runFiles({
@@ -137,12 +138,12 @@ describe('Expressions', () => {
     expect(r.streams['e']).toEqual([
       {
         plate: 'Abc', at_gate: true, normal: true, verdict: 'ok', lane0: 0, lane_pos: false, lane_nonpos: false,
-        label: 'abc-X', len: 3, has_b: true, sw: true, ew: true, third: 21.67, fl: 9, ce: 10, ab: 65,
+        label: 'abc-X', len: 3, has_b: true, sw: true, ew: true, third: 21.67, fl: 9, ce: 10, ab: 65, root: 3, root_neg: 4,
         lo: 65, hi: 70, rem: 2, mins: 3, h: 1.5, secs: 1.5,
       },
       {
         plate: 'Zz', at_gate: false, normal: false, verdict: 'fast', lane0: 2, lane_pos: true, lane_nonpos: false,
-        label: 'zz-X', len: 2, has_b: false, sw: false, ew: false, third: 40, fl: 17, ce: 18, ab: 120,
+        label: 'zz-X', len: 2, has_b: false, sw: false, ew: false, third: 40, fl: 17, ce: 18, ab: 120, root: 8, root_neg: null,
         lo: 70, hi: 120, rem: 1, mins: 6, h: 1.5, secs: 1.5,
       },
     ]);

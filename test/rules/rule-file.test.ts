@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleFile, parseDurationText } from '../../src/dsl/rules/rule-file.js';
 import { formatDslError } from '../../src/dsl/errors.js';
+import { severityOf } from '../../src/dsl/rules/alert.js';
 
 const ok = `id: cloned-plate
 pattern: cloned_plate
@@ -47,7 +48,7 @@ describe('rule files', () => {
 
   it('reports an unknown key with file:line:col and a caret', () => {
     expect(errorsOf('id: r1\npattern: p\nseverty: high\n')).toEqual([
-      "rules/x.yaml:3:1: severty: unknown key; a rule has id, pattern, description, enabled, severity, params, routes, suppress\nseverty: high\n^",
+      "rules/x.yaml:3:1: severty: unknown key; a rule has id, pattern, description, enabled, severity, severity_by, params, routes, suppress\nseverty: high\n^",
     ]);
   });
 
@@ -74,6 +75,32 @@ describe('rule files', () => {
     expect(errorsOf('id: r1\npattern: p\nenabled: "yes"\nparams: [1]\n').map((e) => e.split('\n')[0])).toEqual([
       'rules/x.yaml:3:10: enabled: expected a boolean',
       'rules/x.yaml:4:9: params: expected a mapping of parameter names to values',
+    ]);
+  });
+
+  it('reads severity_by and gives each alert the severity of its payload field', () => {
+    const src = 'id: c\npattern: p\nseverity: high\nseverity_by:\n  field: level\n  values: { suspected: medium, "2": low }\n';
+    const { rule, errors } = parseRuleFile(src, 'rules/c.yaml');
+    expect(errors).toEqual([]);
+    expect(rule?.severityBy).toEqual({ field: 'level', values: { suspected: 'medium', '2': 'low' } });
+    expect(severityOf(rule!, { level: 'suspected' })).toBe('medium');
+    expect(severityOf(rule!, { level: 'confirmed' })).toBe('high');
+    expect(severityOf(rule!, { level: 2 })).toBe('low');
+    expect(severityOf(rule!, { other: 'suspected' })).toBe('high');
+    expect(severityOf(rule!, null)).toBe('high');
+  });
+
+  it('reports a malformed severity_by with its key path', () => {
+    const bad = 'id: c\npattern: p\nseverity_by:\n  field: level\n  values: { suspected: urgent }\n  by: x\n';
+    expect(errorsOf(bad).map((e) => e.split('\n')[0])).toEqual([
+      'rules/x.yaml:5:24: severity_by.values.suspected: must be one of info, low, medium, high, critical',
+      'rules/x.yaml:6:3: severity_by.by: unknown key; severity_by has field and values',
+    ]);
+    expect(errorsOf('id: c\npattern: p\nseverity_by: { field: level }\n').map((e) => e.split('\n')[0])).toEqual([
+      "rules/x.yaml:3:14: severity_by: missing required key 'values'",
+    ]);
+    expect(errorsOf('id: c\npattern: p\nseverity_by: high\n').map((e) => e.split('\n')[0])).toEqual([
+      'rules/x.yaml:3:14: severity_by: expected a mapping with `field` and `values`, e.g. `{ field: level, values: { suspected: medium } }`',
     ]);
   });
 

@@ -76,7 +76,7 @@ export function makeAlert(
     id: alertId(rule.id, key, evidence, timeout),
     rule: rule.id,
     pattern: rule.pattern,
-    severity: rule.severity,
+    severity: severityOf(rule, payload),
     key,
     event_time: eventTime,
     detected_at: detectedAt,
@@ -84,6 +84,15 @@ export function makeAlert(
     evidence,
   };
   return timeout ? { ...alert, timeout: true } : alert;
+}
+
+/** The rule's severity, or the one `severity_by` gives the payload's field value (matched as its text). */
+export function severityOf(rule: Rule, payload: Value): Severity {
+  const by = rule.severityBy;
+  if (by === undefined || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return rule.severity;
+  const v = (payload as Rec)[by.field];
+  if (v === undefined || v === null || typeof v === 'object') return rule.severity;
+  return Object.prototype.hasOwnProperty.call(by.values, String(v)) ? by.values[String(v)]! : rule.severity;
 }
 
 /** The suppression key of an alert: the named payload fields, in order. */

@@ -2,11 +2,11 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { parseYamlFile, type Report } from '../yaml-file.js';
 import { type DslError, sortErrors } from '../errors.js';
 import { DURATION_UNITS, type DurationUnit } from '../lexer.js';
-import { DEFAULT_ALERT_TOPIC, SEVERITIES, type ParamValue, type Route, type Rule, type Severity, type Suppression } from './rule.js';
+import { DEFAULT_ALERT_TOPIC, SEVERITIES, type ParamValue, type Route, type Rule, type Severity, type SeverityBy, type Suppression } from './rule.js';
 
 const RULE_ID = /^[a-z0-9][a-z0-9_-]*$/;
 const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const KNOWN_KEYS = ['id', 'pattern', 'description', 'enabled', 'severity', 'params', 'routes', 'suppress'] as const;
+const KNOWN_KEYS = ['id', 'pattern', 'description', 'enabled', 'severity', 'severity_by', 'params', 'routes', 'suppress'] as const;
 
 /** Reads `30m`, `500ms`, or a number of ms. */
 export function parseDurationText(text: string): number | null {
@@ -65,6 +65,8 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
     else at(value('severity'), 'severity', `must be one of ${SEVERITIES.join(', ')}`);
   }
 
+  const severityBy = parseSeverityBy(value('severity_by'), at);
+
   const params: Record<string, ParamValue> = {};
   const paramPositions: Record<string, { line: number; col: number }> = {};
   const paramsNode = value('params');
@@ -101,6 +103,7 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
       description,
       enabled,
       severity,
+      ...(severityBy === null ? {} : { severityBy }),
       params,
       routes: routes ?? [{ kind: 'kafka', topic: DEFAULT_ALERT_TOPIC }],
       suppress,
@@ -166,6 +169,46 @@ function parseWebhook(node: Node | null, path: string, at: Report): Route[] {
     return [];
   }
   return [{ kind: 'webhook', url, secret }];
+}
+
+function parseSeverityBy(node: Node | null, at: Report): SeverityBy | null {
+  if (node === null) return null;
+  if (!isMap(node)) {
+    at(node, 'severity_by', 'expected a mapping with `field` and `values`, e.g. `{ field: level, values: { suspected: medium } }`');
+    return null;
+  }
+  let field: string | null = null;
+  let values: Record<string, Severity> | null = null;
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    const v = pair.value as Node | null;
+    if (name === 'field') {
+      if (isScalar(v) && typeof v.value === 'string' && v.value !== '') field = v.value;
+      else at(v ?? (pair.key as Node), 'severity_by.field', 'expected a payload field name');
+    } else if (name === 'values') {
+      if (!isMap(v) || v.items.length === 0) {
+        at(v ?? (pair.key as Node), 'severity_by.values', 'expected a mapping of payload values to severities');
+        continue;
+      }
+      const out: Record<string, Severity> = {};
+      for (const item of v.items) {
+        const value = isScalar(item.key) ? String(item.key.value) : '';
+        const sev = item.value as Node | null;
+        if (isScalar(sev) && typeof sev.value === 'string' && (SEVERITIES as readonly string[]).includes(sev.value)) out[value] = sev.value as Severity;
+        else at(sev ?? (item.key as Node), `severity_by.values.${value}`, `must be one of ${SEVERITIES.join(', ')}`);
+      }
+      values = out;
+    } else {
+      at(pair.key as Node, `severity_by.${name}`, 'unknown key; severity_by has field and values');
+    }
+  }
+  if (field === null || values === null) {
+    for (const k of ['field', 'values']) {
+      if (!node.items.some((p) => isScalar(p.key) && p.key.value === k)) at(node, 'severity_by', `missing required key '${k}'`);
+    }
+    return null;
+  }
+  return { field, values };
 }
 
 function parseSuppress(node: Node | null, at: Report): Suppression | null {

@@ -16,6 +16,16 @@ export interface Suppression {
   readonly forMs: number;
 }
 
+/**
+ * A severity per alert, read from one payload field: an alert whose `field` holds a listed value takes that value's
+ * severity; any other alert takes the rule's `severity`. One rule can then raise, say, confirmed and suspected
+ * findings of one pattern at two severities.
+ */
+export interface SeverityBy {
+  readonly field: string;
+  readonly values: Readonly<Record<string, Severity>>;
+}
+
 export interface Rule {
   readonly id: string;
   readonly file: string;
@@ -23,6 +33,8 @@ export interface Rule {
   readonly description: string;
   readonly enabled: boolean;
   readonly severity: Severity;
+  /** Present when the rule sets `severity_by`: the severity then depends on the alert's payload. */
+  readonly severityBy?: SeverityBy;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly routes: readonly Route[];
   readonly suppress: Suppression | null;
