@@ -92,7 +92,7 @@ export function severityOf(rule: Rule, payload: Value): Severity {
   if (by === undefined || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return rule.severity;
   const v = (payload as Rec)[by.field];
   if (v === undefined || v === null || typeof v === 'object') return rule.severity;
-  return Object.prototype.hasOwnProperty.call(by.values, String(v)) ? by.values[String(v)]! : rule.severity;
+  return Object.hasOwn(by.values, String(v)) ? by.values[String(v)]! : rule.severity;
 }
 
 /** The suppression key of an alert: the named payload fields, in order. */
