@@ -19,7 +19,7 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     summary: 'Rounds half away from zero (as SQL `ROUND`), to `digits` decimals (default 0; negative rounds to tens, hundreds, ...).',
     example: 'round(distance_km(a.checkpoint, checkpoint), 1)',
   },
-  sqrt: { params: ['x'], summary: 'The square root; null below zero. A count\'s Poisson spread is `sqrt(count)`.', example: 'flow > baseline + 3 * sqrt(baseline)' },
+  sqrt: { params: ['x'], summary: 'The square root; null below zero. A count\'s Poisson spread is `sqrt(count)`.', example: 'speed > a.speed + 3 * sqrt(a.speed)' },
   floor: { params: ['x'], summary: 'The largest whole number not above `x`.', example: 'floor(speed / 10) * 10' },
   ceil: { params: ['x'], summary: 'The smallest whole number not below `x`.', example: 'ceil(minutes(ts - a.ts))' },
   min: { params: ['x', 'y', 'more'], summary: 'The smallest argument (two or more); null if any is null.', example: 'min(a.speed, b.speed)' },
