@@ -6,7 +6,7 @@
  *
  * Prints events/s, matches/s, peak heap and the partial matches alive at the end.
  */
-import { Pattern, compile, type MatchContext, type NfaKeyState } from '../src/cep/index.js';
+import { compile, type MatchContext, type NfaKeyState, Pattern } from '../src/cep/index.js';
 
 interface Pass {
   readonly plate: number;

@@ -4,8 +4,21 @@
  * --sliding: 5-minute windows every minute instead (count and max: panes, as the flow_5m stream).
  * Run: npm run bench:core [-- --sliding]
  */
-import { ArraySource, JobGraph, Task, avg, composite, count, max, sliding, tumbling, type ParseContext, type PollResult, type Sink } from '../src/core/index.js';
-import { HeapPeak, argNumber, gc, grouped, mib, mulberry32 } from './util.js';
+import {
+  ArraySource,
+  avg,
+  composite,
+  count,
+  JobGraph,
+  max,
+  type ParseContext,
+  type PollResult,
+  type Sink,
+  sliding,
+  Task,
+  tumbling,
+} from '../src/core/index.js';
+import { argNumber, gc, grouped, HeapPeak, mib, mulberry32 } from './util.js';
 
 interface Pass {
   readonly k: string;
@@ -95,7 +108,11 @@ async function runOnce(): Promise<RunResult> {
   const task = new Task(graph);
   let batches = 0;
   const start = process.hrtime.bigint();
-  await task.run({ afterBatch: () => { if (++batches % 16 === 0) heap.sample(); } });
+  await task.run({
+    afterBatch: () => {
+      if (++batches % 16 === 0) heap.sample();
+    },
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   heap.sample();
   return { seconds, windows, counted, late: task.metrics.total('vigil_late_records_total'), heapBefore, heapPeak: heap.peak };

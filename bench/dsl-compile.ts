@@ -9,15 +9,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { CollectSink } from '../src/core/index.js';
 import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
+import { CollectSink } from '../src/core/index.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
-import { checkProgram, parseProgram, type CheckedProgram, type Program } from '../src/dsl/index.js';
+import { type CheckedProgram, checkProgram, type Program, parseProgram } from '../src/dsl/index.js';
 import { lintProgram } from '../src/dsl/lint.js';
-import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { parseNdjsonLine } from '../src/io/ndjson-parse.js';
+import { NdjsonSource } from '../src/io/ndjson-source.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { argNumber, grouped } from './util.js';
 
 const targetLines = argNumber('lines', 1000);
@@ -172,7 +172,13 @@ function once(text: string): { times: Times; streams: number; patterns: number; 
   const program: Program = parsed.program;
   const checked = checkProgram(program, { functions, lookups, schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
   const t2 = performance.now();
-  if (checked.program === null) throw new Error(`check: ${checked.errors.slice(0, 3).map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
+  if (checked.program === null)
+    throw new Error(
+      `check: ${checked.errors
+        .slice(0, 3)
+        .map((e) => `${e.line}:${e.col} ${e.message}`)
+        .join('; ')}`,
+    );
   const cp: CheckedProgram = checked.program;
   const warnings = lintProgram(cp).length;
   const t3 = performance.now();
@@ -215,7 +221,13 @@ const med: Record<(typeof phases)[number], number> = { parse: 0, check: 0, lint:
 for (const p of phases) med[p] = median(samples.map((s) => s[p]));
 const total = median(samples.map((s) => s.parse + s.check + s.lint + s.compile));
 
-console.log(`dsl-compile: ${lineCount} lines, ${shape.streams} streams, ${shape.patterns} patterns, ${shape.warnings} lint notes; median of ${runs} runs after ${warmup} warm-up`);
+console.log(
+  `dsl-compile: ${lineCount} lines, ${shape.streams} streams, ${shape.patterns} patterns, ${shape.warnings} lint notes; median of ${runs} runs after ${warmup} warm-up`,
+);
 for (const p of phases) console.log(`  ${p.padEnd(8)} ${med[p].toFixed(1).padStart(8)} ms`);
-console.log(`  ${'total'.padEnd(8)} ${total.toFixed(1).padStart(8)} ms  (${grouped(lineCount / (total / 1000))} lines/s; budget 1000 ms: ${total < 1000 ? 'ok' : 'OVER'})`);
-console.log(`  ${'cold'.padEnd(8)} ${coldTotal.toFixed(1).padStart(8)} ms  (first run: parse ${cold.parse.toFixed(1)}, check ${cold.check.toFixed(1)}, lint ${cold.lint.toFixed(1)}, compile ${cold.compile.toFixed(1)})`);
+console.log(
+  `  ${'total'.padEnd(8)} ${total.toFixed(1).padStart(8)} ms  (${grouped(lineCount / (total / 1000))} lines/s; budget 1000 ms: ${total < 1000 ? 'ok' : 'OVER'})`,
+);
+console.log(
+  `  ${'cold'.padEnd(8)} ${coldTotal.toFixed(1).padStart(8)} ms  (first run: parse ${cold.parse.toFixed(1)}, check ${cold.check.toFixed(1)}, lint ${cold.lint.toFixed(1)}, compile ${cold.compile.toFixed(1)})`,
+);

@@ -9,17 +9,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { defaultPaths, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
 import { CollectSink } from '../src/core/index.js';
-import { lookupSignatures, defaultPaths, functionsFor, loadRegistry } from '../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
+import { compileCondition } from '../src/dsl/compile/expr.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import type { BatchLookup } from '../src/dsl/compile/lookups.js';
-import { compileCondition } from '../src/dsl/compile/expr.js';
 import { RecordScope } from '../src/dsl/compile/scope.js';
 import { checkProgram, parseProgram } from '../src/dsl/index.js';
 import { lintProgram } from '../src/dsl/lint.js';
-import { NdjsonSource } from '../src/io/ndjson-source.js';
 import { parseNdjsonLine } from '../src/io/ndjson-parse.js';
+import { NdjsonSource } from '../src/io/ndjson-source.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
 import { argNumber, grouped } from './util.js';
 
 const plates = argNumber('plates', 100_000);
@@ -49,7 +49,12 @@ function watchlist(n: number): string {
   ].join('\n');
 }
 
-interface Phases { parse: number; check: number; lint: number; compile: number }
+interface Phases {
+  parse: number;
+  check: number;
+  lint: number;
+  compile: number;
+}
 
 function once(text: string): Phases {
   const t0 = performance.now();
@@ -58,7 +63,13 @@ function once(text: string): Phases {
   if (!parsed.ok) throw new Error(`parse: ${parsed.error.line}:${parsed.error.col} ${parsed.error.message}`);
   const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA });
   const t2 = performance.now();
-  if (checked.program === null) throw new Error(`check: ${checked.errors.slice(0, 3).map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
+  if (checked.program === null)
+    throw new Error(
+      `check: ${checked.errors
+        .slice(0, 3)
+        .map((e) => `${e.line}:${e.col} ${e.message}`)
+        .join('; ')}`,
+    );
   lintProgram(checked.program);
   const t3 = performance.now();
   buildJob({
@@ -86,13 +97,18 @@ const all: Phases[] = [];
 for (let i = 0; i < runs; i++) all.push(once(text));
 const pick = (k: keyof Phases): number => median(all.map((p) => p[k]));
 const total = median(all.map((p) => p.parse + p.check + p.lint + p.compile));
-console.log(`  parse ${ms(pick('parse'))}, check ${ms(pick('check'))}, lint ${ms(pick('lint'))}, compile ${ms(pick('compile'))}; ` +
-  `total ${ms(total)} (median of ${runs})`);
+console.log(
+  `  parse ${ms(pick('parse'))}, check ${ms(pick('check'))}, lint ${ms(pick('lint'))}, compile ${ms(pick('compile'))}; ` +
+    `total ${ms(total)} (median of ${runs})`,
+);
 console.log(`  heap in use after compiling: ${(getHeapStatistics().used_heap_size / 1e6).toFixed(0)} MB`);
 
 // The membership test per record, against the compiled list (half the plates listed, half not).
 {
-  const parsed = parseProgram(`source passes event time ts\nstream s = from passes where plate in [${Array.from({ length: plates }, (_, i) => `"${plate(i)}"`).join(', ')}]\n`, 'w.pattern');
+  const parsed = parseProgram(
+    `source passes event time ts\nstream s = from passes where plate in [${Array.from({ length: plates }, (_, i) => `"${plate(i)}"`).join(', ')}]\n`,
+    'w.pattern',
+  );
   if (!parsed.ok) throw new Error(parsed.error.message);
   const checked = checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA });
   const where = checked.program?.streams.get('s')?.decl.where;
@@ -119,7 +135,9 @@ for (const [what, make] of [
   for (const n of [100, 250, 1000]) {
     const t0 = performance.now();
     const parsed = parseProgram(`source passes event time ts\nstream s = from passes where ${make(n)}\n`, 'deep.pattern');
-    const outcome = parsed.ok ? (checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA }).errors[0]?.message ?? 'ok') : parsed.error.message;
+    const outcome = parsed.ok
+      ? (checkProgram(parsed.program, { functions, lookups, schema: TRAFFIC_RECORD_SCHEMA }).errors[0]?.message ?? 'ok')
+      : parsed.error.message;
     console.log(`  ${what} of ${n}: ${ms(performance.now() - t0)}: ${outcome}`);
   }
 }

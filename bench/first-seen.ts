@@ -14,18 +14,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstSeenLookup } from '../src/app/index.js';
-import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
-import { Task, type ParseContext, type Sink, type Source } from '../src/core/index.js';
+import { defaultPaths, domainSchemas, firstSeenLookup, functionsFor, loadRegistry, lookupSignatures } from '../src/app/index.js';
+import { type ParseContext, type Sink, type Source, Task } from '../src/core/index.js';
+import { ArraySource } from '../src/core/source.js';
 import { buildJob } from '../src/dsl/compile/job.js';
 import { checkProgram, parseProgram } from '../src/dsl/index.js';
 import { MemoryFirstSeenStore } from '../src/io/first-seen/memory-store.js';
 import { RedisFirstSeenStore } from '../src/io/first-seen/redis-store.js';
 import type { FirstSeenBatch, FirstSeenStore } from '../src/io/first-seen/store.js';
 import { connectRedis } from '../src/io/redis/client.js';
-import { RecordValidator, isRejection } from '../src/traffic/validate.js';
-import { ArraySource } from '../src/core/source.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../src/traffic/index.js';
+import { isRejection, RecordValidator } from '../src/traffic/validate.js';
 import { argNumber, mulberry32 } from './util.js';
 
 const lookups = argNumber('lookups', 200_000);
@@ -68,7 +67,9 @@ async function measure(name: string, store: FirstSeenStore, size: number, warmUp
   for (const b of batches) for (const a of await store.check(b)) if (a) firsts++;
   const seconds = (performance.now() - t0) / 1000;
   const rate = Math.round(total / seconds);
-  console.log(`${name.padEnd(7)} batch ${String(size).padStart(4)}: ${String(rate).padStart(9)} lookups/s  (${total} lookups, ${firsts} first sightings, ${(seconds * 1000).toFixed(0)} ms)`);
+  console.log(
+    `${name.padEnd(7)} batch ${String(size).padStart(4)}: ${String(rate).padStart(9)} lookups/s  (${total} lookups, ${firsts} first sightings, ${(seconds * 1000).toFixed(0)} ms)`,
+  );
 }
 
 const sizes = [1, 100, 1000];
@@ -95,7 +96,8 @@ if (!process.argv.includes('--no-path')) await enrichPath();
 async function enrichPath(): Promise<void> {
   const inputArg = process.argv.indexOf('--input');
   const generated = join(tmpdir(), 'vigil-bench', 'run-1000000.ndjson');
-  const input = inputArg >= 0 ? (process.argv[inputArg + 1] as string) : existsSync(generated) ? generated : join(defaultPaths.checkpoints, '..', 'backlog-traffic.ndjson');
+  const input =
+    inputArg >= 0 ? (process.argv[inputArg + 1] as string) : existsSync(generated) ? generated : join(defaultPaths.checkpoints, '..', 'backlog-traffic.ndjson');
   const limit = argNumber('records', 300_000);
   const runs = argNumber('runs', 5);
   const registry = loadRegistry(defaultPaths.checkpoints);
@@ -115,7 +117,12 @@ async function enrichPath(): Promise<void> {
   const once = async (text: string): Promise<{ ms: number; out: number; firsts: number }> => {
     const parsed = parseProgram(text, 'bench.pattern');
     if (!parsed.ok) throw new Error('bench program does not parse');
-    const checked = checkProgram(parsed.program, { functions: functionsFor(registry), lookups: lookupSignatures(), schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
+    const checked = checkProgram(parsed.program, {
+      functions: functionsFor(registry),
+      lookups: lookupSignatures(),
+      schemas: domainSchemas(),
+      schema: TRAFFIC_RECORD_SCHEMA,
+    });
     if (checked.program === null) throw new Error('bench program does not check');
     const counter: Sink<Record<string, unknown>> & { n: number; firsts: number } = {
       n: 0,

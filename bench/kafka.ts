@@ -63,7 +63,7 @@
  * The machine is shared: the broker, Redis and this process run beside the serve processes (during throughput
  * this process only reads marks; it produces before the serve process starts). Compare runs on one machine.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -154,11 +154,25 @@ class Serve {
   constructor(args: readonly string[]) {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('VIGIL_')) delete env[k];
-    this.child = spawn(process.execPath, [...(process.env['VIGIL_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), join(repo, 'bin', 'vigil.js'), 'serve', '--kafka', brokers, '--redis', redisUrl, ...args, ...portArgs], {
-      cwd: repo,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env,
-    });
+    this.child = spawn(
+      process.execPath,
+      [
+        ...(process.env['VIGIL_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+        join(repo, 'bin', 'vigil.js'),
+        'serve',
+        '--kafka',
+        brokers,
+        '--redis',
+        redisUrl,
+        ...args,
+        ...portArgs,
+      ],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env,
+      },
+    );
     this.child.stderr?.on('data', (d: Buffer) => (this.err = (this.err + d.toString('utf8')).slice(-20_000)));
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
@@ -248,8 +262,10 @@ class MetricsSampler {
 
   text(): string {
     if (this.samples === 0) return 'no /metrics sample';
-    return `/metrics every 1 s: ${this.checkpoints} checkpoints, the slowest ${grouped(this.checkpointMsMax)} ms, the largest ${mib(this.checkpointBytesMax)}; ` +
-      `up to ${grouped(this.partialMatchesMax)} open partial matches; event-loop lag up to ${grouped(this.loopLagMaxMs)} ms`;
+    return (
+      `/metrics every 1 s: ${this.checkpoints} checkpoints, the slowest ${grouped(this.checkpointMsMax)} ms, the largest ${mib(this.checkpointBytesMax)}; ` +
+      `up to ${grouped(this.partialMatchesMax)} open partial matches; event-loop lag up to ${grouped(this.loopLagMaxMs)} ms`
+    );
   }
 }
 
@@ -447,8 +463,10 @@ async function preProduce(): Promise<Feed> {
     await producer.disconnect();
   }
   const ms = Date.now() - started;
-  console.log(`input: ${grouped(n)} generated records (+ ${marks.length * PARTITIONS} marks, ${PARTITIONS} final watermarks) produced to ${PARTITIONS} partitions ` +
-    `keyed by checkpoint in ${secs(ms)} (${grouped(n / (ms / 1000))} records/s), before any serve process starts`);
+  console.log(
+    `input: ${grouped(n)} generated records (+ ${marks.length * PARTITIONS} marks, ${PARTITIONS} final watermarks) produced to ${PARTITIONS} partitions ` +
+      `keyed by checkpoint in ${secs(ms)} (${grouped(n / (ms / 1000))} records/s), before any serve process starts`,
+  );
   return { topic, records: n, marks };
 }
 
@@ -484,8 +502,22 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
     }
   })();
 
-  const args = ['--input-topic', feed.topic, '--group', group, '--rules', rules, '--late-topic', late, '--dead-letter-topic', dlq,
-    '--first-seen-prefix', prefix, '--checkpoint-interval', CHECKPOINT_INTERVAL];
+  const args = [
+    '--input-topic',
+    feed.topic,
+    '--group',
+    group,
+    '--rules',
+    rules,
+    '--late-topic',
+    late,
+    '--dead-letter-topic',
+    dlq,
+    '--first-seen-prefix',
+    prefix,
+    '--checkpoint-interval',
+    CHECKPOINT_INTERVAL,
+  ];
   const procs = Array.from({ length: members }, () => new Serve(args));
   const samplers = procs.map((p) => new MetricsSampler(p));
   const spawned = Date.now();
@@ -531,10 +563,14 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
     byCommits = `${grouped((b.total - a.total) / ((b.at - a.at) / 1000))} records/s`;
   }
   const title = members === 1 ? 'one serve process' : `${members} serve processes in one group`;
-  console.log(`throughput, ${title}, every shipped rule, first_seen seeded: ${grouped(recordsPerSecond)} records/s ` +
-    `(${grouped(end - from)} records from the ${grouped(from)} mark to the end mark in ${secs(tEnd - tFrom)}; 10%..90%: ${grouped(steady)} records/s)`);
-  console.log(`  first batch done ${secs(firstBatch)} after spawn; by committed offsets (moved at 10-s checkpoints): ${byCommits}; ` +
-    `${grouped(alertCount)} alerts, ${grouped(lateCount)} late, ${marks.others} other dead letters, ${marks.replays} marks replayed`);
+  console.log(
+    `throughput, ${title}, every shipped rule, first_seen seeded: ${grouped(recordsPerSecond)} records/s ` +
+      `(${grouped(end - from)} records from the ${grouped(from)} mark to the end mark in ${secs(tEnd - tFrom)}; 10%..90%: ${grouped(steady)} records/s)`,
+  );
+  console.log(
+    `  first batch done ${secs(firstBatch)} after spawn; by committed offsets (moved at 10-s checkpoints): ${byCommits}; ` +
+      `${grouped(alertCount)} alerts, ${grouped(lateCount)} late, ${marks.others} other dead letters, ${marks.replays} marks replayed`,
+  );
   procs.forEach((_, i) => {
     const u = usages[i] ?? null;
     const role = members === 1 ? 'serve' : `serve #${i + 1}`;
@@ -546,8 +582,12 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
   }
   // The broker shares the machine's cores with the serve processes: what it takes, they cannot have.
   const phase = (Date.now() - spawned) / 1000;
-  console.log(`  broker: ${brokerCpu === null ? 'CPU n/a (set VIGIL_BENCH_BROKER_PID, or start it with services/kafka/start.sh)' : `CPU ${brokerCpu.toFixed(1)} s from spawn to the end mark`}; the phase took ${phase.toFixed(0)} s`);
-  console.log(`  committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`);
+  console.log(
+    `  broker: ${brokerCpu === null ? 'CPU n/a (set VIGIL_BENCH_BROKER_PID, or start it with services/kafka/start.sh)' : `CPU ${brokerCpu.toFixed(1)} s from spawn to the end mark`}; the phase took ${phase.toFixed(0)} s`,
+  );
+  console.log(
+    `  committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`,
+  );
   return { rate: recordsPerSecond };
 }
 
@@ -569,7 +609,7 @@ function brokerPid(): number | null {
 async function peakLines(count: number): Promise<string[]> {
   const scale = Math.round((rate / 500) * 100) / 100;
   // The peak runs at ~95% of 500 x scale records/s at 08:00: a quarter more minutes than the run needs.
-  const minutes = Math.max(2, Math.ceil((count / rate) * 1.25 / 60));
+  const minutes = Math.max(2, Math.ceil(((count / rate) * 1.25) / 60));
   const file = generatedPeak(scale, minutes);
   const lines: string[] = [];
   for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
@@ -608,7 +648,12 @@ async function latency(lines: readonly string[], runSeconds: number, boundText: 
   const late = name(`live-late-${label}`);
   const dlq = name(`live-dlq-${label}`);
   topics.push(input, alerts, late, dlq);
-  await client.ensureTopics([{ topic: input, partitions: PARTITIONS }, { topic: alerts, config: APPEND_TIME }, { topic: late }, { topic: dlq, config: APPEND_TIME }]);
+  await client.ensureTopics([
+    { topic: input, partitions: PARTITIONS },
+    { topic: alerts, config: APPEND_TIME },
+    { topic: late },
+    { topic: dlq, config: APPEND_TIME },
+  ]);
   const group = name(`live-group-${label}`);
   groups.push(group);
   const prefix = `vigil:bench:kafka:${runId}:live-${label}:`;
@@ -627,8 +672,23 @@ async function latency(lines: readonly string[], runSeconds: number, boundText: 
   const markTail = new Tail(dlq, marks.onMessage);
   await alertTail.start();
   await markTail.start();
-  const proc = new Serve(['--input-topic', input, '--group', group, '--rules', rules, '--late-topic', late, '--dead-letter-topic', dlq,
-    '--first-seen-prefix', prefix, '--checkpoint-interval', CHECKPOINT_INTERVAL, ...(patterns === undefined ? [] : ['--patterns', patterns])]);
+  const proc = new Serve([
+    '--input-topic',
+    input,
+    '--group',
+    group,
+    '--rules',
+    rules,
+    '--late-topic',
+    late,
+    '--dead-letter-topic',
+    dlq,
+    '--first-seen-prefix',
+    prefix,
+    '--checkpoint-interval',
+    CHECKPOINT_INTERVAL,
+    ...(patterns === undefined ? [] : ['--patterns', patterns]),
+  ]);
   const sampler = new MetricsSampler(proc);
   const producer = client.producer({ idempotent: true });
   await producer.connect();
@@ -710,22 +770,42 @@ async function latency(lines: readonly string[], runSeconds: number, boundText: 
   };
   const patternsText = patterns === undefined ? 'the shipped patterns' : 'a patterns copy';
   const alive = (producedEnd - proc.spawnedAt) / 1000;
-  console.log(`latency, watermark ${boundText} out of order (${patternsText}), ${grouped(rate)} records/s for ${runSeconds} s, first_seen cold: ` +
-    `${grouped(sent)} records produced (${grouped(sent / ((producedEnd - t0) / 1000))} records/s achieved), ${grouped(seen.length)} alerts ` +
-    `(${[...byRule].sort().map(([r, n]) => `${r} ${grouped(n)}`).join(', ') || 'none'}), ${grouped(lateCount)} late`);
+  console.log(
+    `latency, watermark ${boundText} out of order (${patternsText}), ${grouped(rate)} records/s for ${runSeconds} s, first_seen cold: ` +
+      `${grouped(sent)} records produced (${grouped(sent / ((producedEnd - t0) / 1000))} records/s achieved), ${grouped(seen.length)} alerts ` +
+      `(${
+        [...byRule]
+          .sort()
+          .map(([r, n]) => `${r} ${grouped(n)}`)
+          .join(', ') || 'none'
+      }), ${grouped(lateCount)} late`,
+  );
   if (seen.length === 0) {
-    console.log(`  no alert visible: each waits until event time passes its event_time + ${boundText} + 1 ms, ` +
-      `longer than this ${runSeconds} s run${patterns === undefined ? ' (--shipped-seconds 420 shows them; expect the hold plus the small-bound run\'s "everything else")' : ''}`);
+    console.log(
+      `  no alert visible: each waits until event time passes its event_time + ${boundText} + 1 ms, ` +
+        `longer than this ${runSeconds} s run${patterns === undefined ? ' (--shipped-seconds 420 shows them; expect the hold plus the small-bound run\'s "everything else")' : ''}`,
+    );
   } else {
-    console.log(`  alert latency    ${q(total)}  (append time on the alert topic - produce time of the last evidence record${fallback > 0 ? `; ${fallback} without record evidence: from event_time` : ''})`);
+    console.log(
+      `  alert latency    ${q(total)}  (append time on the alert topic - produce time of the last evidence record${fallback > 0 ? `; ${fallback} without record evidence: from event_time` : ''})`,
+    );
     console.log(`  watermark hold   ${q(hold)}  (up to event_time + ${boundText} + 1 ms)`);
     console.log(`  everything else  ${q(rest)}`);
   }
   const slow = [...new Set(marks.sentAt.filter((_, i) => (marks.lags[i] as number) > 500).map((at) => Math.round((at - t0) / 1000)))];
-  console.log(`  pipeline lag of a mark line (produced -> its dead letter appended, no watermark wait): ${q([...marks.lags])} over ${marks.lags.length} marks` +
-    (slow.length === 0 ? '' : `; over 500 ms for marks sent at ${slow.slice(0, 12).map((s) => `+${s} s`).join(', ')}${slow.length > 12 ? ', ...' : ''} (serve spawned ${secs(t0 - proc.spawnedAt)} before +0)`));
-  console.log(`  serve: ${usageText(usage)}, over ${alive.toFixed(0)} s alive at the end of producing${usage === null ? '' : ` (${(usage.cpuSeconds / alive).toFixed(2)} cores)`}; ` +
-    `exit ${code}; committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`);
+  console.log(
+    `  pipeline lag of a mark line (produced -> its dead letter appended, no watermark wait): ${q([...marks.lags])} over ${marks.lags.length} marks` +
+      (slow.length === 0
+        ? ''
+        : `; over 500 ms for marks sent at ${slow
+            .slice(0, 12)
+            .map((s) => `+${s} s`)
+            .join(', ')}${slow.length > 12 ? ', ...' : ''} (serve spawned ${secs(t0 - proc.spawnedAt)} before +0)`),
+  );
+  console.log(
+    `  serve: ${usageText(usage)}, over ${alive.toFixed(0)} s alive at the end of producing${usage === null ? '' : ` (${(usage.cpuSeconds / alive).toFixed(2)} cores)`}; ` +
+      `exit ${code}; committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`,
+  );
   if (portArgs.length > 0) console.log(`  serve ${sampler.text()}`);
 }
 
@@ -740,10 +820,13 @@ async function cleanUp(): Promise<void> {
   // The service may create topics and groups of its own (internal ones named after the group): every topic and
   // group with the run id in its name goes.
   const admin = await client.admin().catch(() => undefined);
-  const listed = (await admin?.listTopics().catch(() => []) ?? []).filter((t) => t.includes(runId));
-  await client.deleteTopics([...new Set([...topics, ...listed])]).catch((e: unknown) => process.stderr.write(`could not delete topics: ${(e as Error).message}\n`));
+  const listed = ((await admin?.listTopics().catch(() => [])) ?? []).filter((t) => t.includes(runId));
+  await client
+    .deleteTopics([...new Set([...topics, ...listed])])
+    .catch((e: unknown) => process.stderr.write(`could not delete topics: ${(e as Error).message}\n`));
   const ours = ((await admin?.listGroups().catch(() => undefined))?.groups ?? []).map((g) => g.groupId).filter((g) => g.includes(runId));
-  if (ours.length > 0) await admin?.deleteGroups(ours).catch((e: unknown) => process.stderr.write(`could not delete consumer groups: ${(e as Error).message}\n`));
+  if (ours.length > 0)
+    await admin?.deleteGroups(ours).catch((e: unknown) => process.stderr.write(`could not delete consumer groups: ${(e as Error).message}\n`));
   await client.close().catch(() => undefined);
   if (redis !== undefined) {
     // Whatever else the run left in Redis (checkpoints, first_seen keys) has the run id in its name.
@@ -762,8 +845,10 @@ process.once('SIGINT', () => {
 });
 
 try {
-  console.log(`vigil serve through Kafka ${brokers} and Redis ${redisUrl}, ${PARTITIONS} input partitions, --checkpoint-interval ${CHECKPOINT_INTERVAL}` +
-    `${portArgs.length > 0 ? ', --port 0' : ' (this build has no --port)'}; run id ${runId}; ${load()}`);
+  console.log(
+    `vigil serve through Kafka ${brokers} and Redis ${redisUrl}, ${PARTITIONS} input partitions, --checkpoint-interval ${CHECKPOINT_INTERVAL}` +
+      `${portArgs.length > 0 ? ', --port 0' : ' (this build has no --port)'}; run id ${runId}; ${load()}`,
+  );
   if (only !== 'latency') {
     const feed = await preProduce();
     const one = await throughput(feed, 1);

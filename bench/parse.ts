@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRegistry } from '../src/app/index.js';
 import { parseFlatObject } from '../src/io/ndjson-bytes.js';
 import { NdjsonSource } from '../src/io/ndjson-source.js';
-import { loadRegistry } from '../src/app/index.js';
 import { RecordValidator } from '../src/traffic/validate.js';
 import { argNumber, generatedMorning, grouped, repo } from './util.js';
 

@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTraffic } from '../src/app/index.js';
-import { HeapPeak, argNumber, gc, generatedMorning, generatedMorningTruth, grouped, mib, repo } from './util.js';
+import { argNumber, gc, generatedMorning, generatedMorningTruth, grouped, HeapPeak, mib, repo } from './util.js';
 
 const records = argNumber('records', 1_000_000);
 const runs = argNumber('runs', 3);
@@ -71,7 +71,6 @@ async function once(input: string, rulesDir?: string): Promise<RunResult> {
   return { records: summary.records, seconds, jobSeconds: summary.seconds, cpuSeconds, peakHeap: heap.peak, summary: text };
 }
 
-
 /** Records per second of the job, as `vigil run` reports it. */
 const jobRate = (r: RunResult): number => r.records / r.jobSeconds;
 /** Records per CPU-second of the whole command. */
@@ -84,7 +83,9 @@ const perRecordUs = (r: RunResult): number => (r.cpuSeconds * 1e6) / r.records;
  */
 async function breakdownRules(input: string): Promise<void> {
   const rulesDir = rulesDirArg ?? join(repo, 'rules');
-  const files = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(rulesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   const line = (r: RunResult): string => `${perRecordUs(r).toFixed(2)} µs CPU per record, ${grouped(jobRate(r))} records/s in the job`;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-breakdown-'));
   /** A run over a rules directory holding just `keep`. */
@@ -101,7 +102,10 @@ async function breakdownRules(input: string): Promise<void> {
     const none = await withRules('none', []);
     console.log(`no rule (read, parse, validate): ${line(none)}`);
     for (const rule of files) {
-      const without = await withRules(`without-${rule}`, files.filter((f) => f !== rule));
+      const without = await withRules(
+        `without-${rule}`,
+        files.filter((f) => f !== rule),
+      );
       console.log(`without ${rule.padEnd(26)} ${line(without)} (the rule costs ${(perRecordUs(all) - perRecordUs(without)).toFixed(2)})`);
     }
     for (const rule of files) {
@@ -125,11 +129,16 @@ const results: RunResult[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(input);
   results.push(r);
-  console.log(`run ${i + 1}: ${grouped(jobRate(r))} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
-    `${grouped(cpuRate(r))} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`);
+  console.log(
+    `run ${i + 1}: ${grouped(jobRate(r))} records/s in the job (${r.jobSeconds.toFixed(2)} s; whole command ${r.seconds.toFixed(2)} s, ` +
+      `${grouped(cpuRate(r))} records per CPU-second of it; peak heap ${mib(r.peakHeap)})  ${r.summary}`,
+  );
 }
 const rates = results.map(jobRate).sort((a, b) => a - b);
-const median = (rates: number[]): number => rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
+const median = (rates: number[]): number =>
+  rates.length % 2 === 1 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
 const cpuRates = results.map(cpuRate).sort((a, b) => a - b);
-console.log(`vigil run, ${grouped(results[0]!.records)} records, ${runs} runs: best ${grouped(rates[rates.length - 1]!)} records/s, ` +
-  `median ${grouped(median(rates))} records/s in the job (whole command per CPU-second: best ${grouped(cpuRates[cpuRates.length - 1]!)}, median ${grouped(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`);
+console.log(
+  `vigil run, ${grouped(results[0]!.records)} records, ${runs} runs: best ${grouped(rates[rates.length - 1]!)} records/s, ` +
+    `median ${grouped(median(rates))} records/s in the job (whole command per CPU-second: best ${grouped(cpuRates[cpuRates.length - 1]!)}, median ${grouped(median(cpuRates))}), peak heap ${mib(Math.max(...results.map((r) => r.peakHeap)))}`,
+);

@@ -1,6 +1,6 @@
 /** Small helpers shared by the benchmarks: a seeded PRNG, heap sampling, number formats and a generated input. */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -61,8 +61,25 @@ export async function generatedMorning(count: number): Promise<string> {
   const full = join(benchDir, 'morning-120m.ndjson');
   if (!existsSync(full) || !existsSync(generatedMorningTruth)) {
     process.stderr.write('generating input (about 30 s)...\n');
-    execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', '120', '--seed', '3',
-      '--start', '2026-03-02T07:00:00+08:00', '--anomalies', '--out', full, '--truth', generatedMorningTruth], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [
+        join(repo, 'bin', 'vigil.js'),
+        'generate',
+        '--minutes',
+        '120',
+        '--seed',
+        '3',
+        '--start',
+        '2026-03-02T07:00:00+08:00',
+        '--anomalies',
+        '--out',
+        full,
+        '--truth',
+        generatedMorningTruth,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   }
   if (existsSync(file)) return file;
   const out = createWriteStream(file + '.part');
@@ -100,8 +117,25 @@ export function generatedPeak(scale: number, minutes: number): string {
   const file = join(benchDir, `peak-x${scale}-${minutes}m.ndjson`);
   if (existsSync(file)) return file;
   process.stderr.write(`generating ${minutes} min of the morning peak at scale ${scale} (once, cached in ${benchDir})...\n`);
-  execFileSync(process.execPath, [join(repo, 'bin', 'vigil.js'), 'generate', '--minutes', String(minutes), '--seed', '7',
-    '--start', '2026-03-02T08:00:00+08:00', '--anomalies', '--scale', String(scale), '--out', file + '.part'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [
+      join(repo, 'bin', 'vigil.js'),
+      'generate',
+      '--minutes',
+      String(minutes),
+      '--seed',
+      '7',
+      '--start',
+      '2026-03-02T08:00:00+08:00',
+      '--anomalies',
+      '--scale',
+      String(scale),
+      '--out',
+      file + '.part',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   renameSync(file + '.part', file);
   return file;
 }

@@ -2,8 +2,8 @@
 // Compiles every nearley grammar in src/dsl/*.ne to src/dsl/generated/<name>.ts.
 // The generated files are build output: never edit them, never commit them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');

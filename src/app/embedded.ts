@@ -1,14 +1,9 @@
-import { stderrLogger, type Clock, type DeadLetter, type LateRecord, type Sink } from '../core/index.js';
-import type { JobOutputs, MatchRecord } from '../dsl/index.js';
-import type { BatchLookup } from '../dsl/index.js';
-import type { Rec } from '../dsl/index.js';
-import type { CheckedProgram } from '../dsl/index.js';
-import type { Alert } from '../dsl/index.js';
-import type { LinkedRule } from '../dsl/index.js';
+import { type Clock, type DeadLetter, type LateRecord, type Sink, stderrLogger } from '../core/index.js';
+import type { Alert, BatchLookup, CheckedProgram, JobOutputs, LinkedRule, MatchRecord, Rec } from '../dsl/index.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
 import type { SourceFile } from './errors.js';
-import { runJob, type JobSetup, type JobSummary } from './job.js';
+import { type JobSetup, type JobSummary, runJob } from './job.js';
 import type { RecordCheck } from './record-parser.js';
 
 /** Where an embedded run prints: results on stdout, messages on stderr (the CLI's io fits). */
@@ -94,7 +89,6 @@ class LateCounter extends CountingSink<LateRecord> {
   }
 }
 
-
 /**
  * Runs a bounded NDJSON input to its end in embedded mode (no Kafka, no Redis): alerts or matches as NDJSON,
  * optional late and dead-letter files, and `--stream` records on stdout as {"stream": NAME, ...record}.
@@ -108,7 +102,11 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
   const late = new LateCounter(fileOrStdout<LateRecord>(run.late));
   const dead = new DeadLetterCounter(fileOrStdout<DeadLetter>(run.deadLetter, deadLetterLine));
   const streams = new Map<string, Sink<Rec>>();
-  for (const name of run.streams ?? []) streams.set(name, stdoutSink<Rec>((r) => ({ stream: name, ...r })));
+  for (const name of run.streams ?? [])
+    streams.set(
+      name,
+      stdoutSink<Rec>((r) => ({ stream: name, ...r })),
+    );
   const outputs: JobOutputs = {
     ...(run.patterns !== undefined ? { matches: out as Sink<MatchRecord> } : { alerts: out as Sink<Alert> }),
     streams,
@@ -125,7 +123,10 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     source,
     ...(progress === undefined
       ? {}
-      : { onBatch: (records: number) => progress({ records, bytes: typeof run.input !== 'string' || run.input === '-' ? null : ((source as NdjsonSource).positions()[0] ?? null) }) }),
+      : {
+          onBatch: (records: number) =>
+            progress({ records, bytes: typeof run.input !== 'string' || run.input === '-' ? null : ((source as NdjsonSource).positions()[0] ?? null) }),
+        }),
     check: run.check,
     checks: run.checks,
     ...(run.watermarkTime === undefined ? {} : { watermarkTime: run.watermarkTime }),

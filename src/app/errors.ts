@@ -1,4 +1,4 @@
-import { formatDslError, type DslError } from '../dsl/index.js';
+import { type DslError, formatDslError } from '../dsl/index.js';
 
 /** An error the user caused (bad flag, bad file, unreachable service): reported without a stack trace, exit 1. */
 export class UserError extends Error {

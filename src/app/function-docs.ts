@@ -19,7 +19,11 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     summary: 'Rounds half away from zero (as SQL `ROUND`), to `digits` decimals (default 0; negative rounds to tens, hundreds, ...).',
     example: 'round(distance_km(a.checkpoint, checkpoint), 1)',
   },
-  sqrt: { params: ['x'], summary: 'The square root; null below zero. A count\'s Poisson spread is `sqrt(count)`.', example: 'speed > a.speed + 3 * sqrt(a.speed)' },
+  sqrt: {
+    params: ['x'],
+    summary: "The square root; null below zero. A count's Poisson spread is `sqrt(count)`.",
+    example: 'speed > a.speed + 3 * sqrt(a.speed)',
+  },
   floor: { params: ['x'], summary: 'The largest whole number not above `x`.', example: 'floor(speed / 10) * 10' },
   ceil: { params: ['x'], summary: 'The smallest whole number not below `x`.', example: 'ceil(minutes(ts - a.ts))' },
   min: { params: ['x', 'y', 'more'], summary: 'The smallest argument (two or more); null if any is null.', example: 'min(a.speed, b.speed)' },
@@ -43,15 +47,31 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     summary: "A field of the checkpoint's registry entry (`name`, `road`, `speed_limit`, any extra field); null when absent or not a scalar.",
     example: 'speed > checkpoint_attr(checkpoint, "speed_limit")',
   },
-  segment_of: { params: ['cp'], summary: "The road segment the checkpoint measures; null if the checkpoint is unknown.", example: 'segment_of(checkpoint) == segment_of(a.checkpoint)' },
+  segment_of: {
+    params: ['cp'],
+    summary: 'The road segment the checkpoint measures; null if the checkpoint is unknown.',
+    example: 'segment_of(checkpoint) == segment_of(a.checkpoint)',
+  },
   local_hour: {
     params: ['ts'],
-    summary: 'The hour of the day, 0 to 23, of a timestamp in the configured zone (`--time-zone`, else the registry\'s `time_zone`, else UTC).',
+    summary: "The hour of the day, 0 to 23, of a timestamp in the configured zone (`--time-zone`, else the registry's `time_zone`, else UTC).",
     example: 'local_hour(ts) >= 22 or local_hour(ts) < 6',
   },
-  local_minute: { params: ['ts'], summary: 'The minute of the hour, 0 to 59, of a timestamp in the configured zone.', example: 'local_hour(ts) == 7 and local_minute(ts) >= 30' },
-  local_weekday: { params: ['ts'], summary: 'The ISO day of the week of a timestamp in the configured zone: 1 is Monday, 7 is Sunday.', example: 'local_weekday(ts) <= 5' },
-  local_date: { params: ['ts'], summary: 'The local calendar date, `YYYY-MM-DD`, of a timestamp in the configured zone.', example: 'local_date(ts) == "2026-03-02"' },
+  local_minute: {
+    params: ['ts'],
+    summary: 'The minute of the hour, 0 to 59, of a timestamp in the configured zone.',
+    example: 'local_hour(ts) == 7 and local_minute(ts) >= 30',
+  },
+  local_weekday: {
+    params: ['ts'],
+    summary: 'The ISO day of the week of a timestamp in the configured zone: 1 is Monday, 7 is Sunday.',
+    example: 'local_weekday(ts) <= 5',
+  },
+  local_date: {
+    params: ['ts'],
+    summary: 'The local calendar date, `YYYY-MM-DD`, of a timestamp in the configured zone.',
+    example: 'local_date(ts) == "2026-03-02"',
+  },
   timestamp: {
     params: ['x'],
     summary: 'An instant from ISO-8601 text with a zone (`Z` or `+08:00`), a date (midnight UTC) or epoch ms; so the time since it is a duration.',
@@ -59,7 +79,8 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   },
   next_on_segment: {
     params: ['cp'],
-    summary: 'The next camera downstream on the checkpoint\'s segment: the registry\'s `next_on_segment` where given, else the order of the segment\'s cameras from their positions; "" for the last.',
+    summary:
+      "The next camera downstream on the checkpoint's segment: the registry's `next_on_segment` where given, else the order of the segment's cameras from their positions; \"\" for the last.",
     example: 'next_on_segment(a.checkpoint) == checkpoint',
   },
   is_entry: { params: ['cp'], summary: 'Whether the checkpoint is a city-boundary entry camera (registry `kind: "entry"`).', example: 'is_entry(checkpoint)' },

@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
-import { TrafficSimulation, formatTruth, type GroundTruth, type GeneratorOptions } from '../traffic/generator/index.js';
+import { formatTruth, type GeneratorOptions, type GroundTruth, TrafficSimulation } from '../traffic/generator/index.js';
 import { UserError } from './errors.js';
 
 /** A simulation from the user's settings; settings the generator refuses are the user's error. */

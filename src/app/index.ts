@@ -1,25 +1,35 @@
 /** The application layer: one way to load a program and run a job, used by the CLI, the server and the benches. */
-export { UserError, ProgramErrors, formatErrors, type SourceFile } from './errors.js';
-export {
-  packageRoot,
-  defaultPaths,
-  loadRegistry,
-  functionsFor,
-  collectFiles,
-  readSources,
-  displayPath,
-  loadProgram,
-  inputPath,
-  outputPath,
-  withDependencies,
-  type LoadedProgram,
-} from './program.js';
-export { recordParser, trafficCheck, type RecordCheck, type RecordParserOptions } from './record-parser.js';
-export { trafficFeed, countedNotes, type TrafficFeed, type TrafficFeedOptions } from './traffic-feed.js';
-export { registryReport, formatRegistryReport, type AttributeGap, type RegistryReport } from './registry-report.js';
-export { compileJob, createTask, runJob, buildOrReport, type JobSetup, type JobSummary } from './job.js';
-export { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
+
+export { type EmbeddedRun, type EmbeddedSummary, runEmbedded, type Terminal } from './embedded.js';
+export { formatErrors, ProgramErrors, type SourceFile, UserError } from './errors.js';
+export { type NamedInputs, parseInputs, resolveInputs } from './inputs.js';
+export { buildOrReport, compileJob, createTask, type JobSetup, type JobSummary, runJob } from './job.js';
 export { firstSeenLookup, lookupSignatures, lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-export { loadTrafficProgram, checkStreamNames, registryGapsText, runTraffic, type ProgramPaths, type TrafficProgram, type TrafficRunOptions, type TrafficRunSummary } from './traffic.js';
+export {
+  collectFiles,
+  defaultPaths,
+  displayPath,
+  functionsFor,
+  inputPath,
+  type LoadedProgram,
+  loadProgram,
+  loadRegistry,
+  outputPath,
+  packageRoot,
+  readSources,
+  withDependencies,
+} from './program.js';
+export { type RecordCheck, type RecordParserOptions, recordParser, trafficCheck } from './record-parser.js';
+export { type AttributeGap, formatRegistryReport, type RegistryReport, registryReport } from './registry-report.js';
 export { declaredChecks, declaredFieldsCheck, domainSchemas, feedMapper } from './sources.js';
-export { parseInputs, resolveInputs, type NamedInputs } from './inputs.js';
+export {
+  checkStreamNames,
+  loadTrafficProgram,
+  type ProgramPaths,
+  registryGapsText,
+  runTraffic,
+  type TrafficProgram,
+  type TrafficRunOptions,
+  type TrafficRunSummary,
+} from './traffic.js';
+export { countedNotes, type TrafficFeed, type TrafficFeedOptions, trafficFeed } from './traffic-feed.js';

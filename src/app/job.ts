@@ -1,13 +1,10 @@
-import { MetricRegistry, Task, systemClock, type Clock, type JobGraph, type Logger, type Source } from '../core/index.js';
-import { DslError } from '../dsl/index.js';
-import { buildJob, type JobOutputs } from '../dsl/index.js';
-import type { BatchLookup } from '../dsl/index.js';
-import type { CheckedProgram, CheckedSource } from '../dsl/index.js';
 import type { Deserializer } from '../core/index.js';
-import type { LinkedRule } from '../dsl/index.js';
+import { type Clock, type JobGraph, type Logger, MetricRegistry, type Source, systemClock, Task } from '../core/index.js';
+import type { BatchLookup, CheckedProgram, CheckedSource, LinkedRule } from '../dsl/index.js';
+import { buildJob, DslError, type JobOutputs } from '../dsl/index.js';
 import { decodeByteLine } from '../io/ndjson-bytes.js';
 import { ProgramErrors, type SourceFile } from './errors.js';
-import { recordParser, type RecordCheck } from './record-parser.js';
+import { type RecordCheck, recordParser } from './record-parser.js';
 import { feedMapper } from './sources.js';
 
 /**

@@ -1,7 +1,6 @@
-import type { BatchLookup } from '../dsl/index.js';
-import { canonicalJson } from '../dsl/index.js';
-import { LookupRegistry, type Value } from '../dsl/index.js';
 import { readFile } from 'node:fs/promises';
+import type { BatchLookup } from '../dsl/index.js';
+import { canonicalJson, LookupRegistry, type Value } from '../dsl/index.js';
 import { MemoryFirstSeenStore } from '../io/first-seen/memory-store.js';
 import { RedisFirstSeenStore } from '../io/first-seen/redis-store.js';
 import type { FirstSeenBatch, FirstSeenStore } from '../io/first-seen/store.js';
@@ -61,7 +60,11 @@ export function firstSeenLookup(store: FirstSeenStore): BatchLookup {
 }
 
 /** The first_seen store: in memory for the run (the embedded default), or in Redis, where sightings outlive it. */
-export async function openFirstSeenStore(options: { readonly redis?: string; readonly prefix?: string; readonly connectionName?: string }): Promise<FirstSeenStore> {
+export async function openFirstSeenStore(options: {
+  readonly redis?: string;
+  readonly prefix?: string;
+  readonly connectionName?: string;
+}): Promise<FirstSeenStore> {
   if (options.redis === undefined) return new MemoryFirstSeenStore();
   let redis;
   try {
@@ -78,7 +81,12 @@ export async function openFirstSeenStore(options: { readonly redis?: string; rea
  */
 export function lookupSignatures(): LookupRegistry {
   return new LookupRegistry().register({
-    name: 'first_seen', params: ['unknown'], rest: 'unknown', minArgs: 1, maxArgs: Infinity, returns: 'boolean',
+    name: 'first_seen',
+    params: ['unknown'],
+    rest: 'unknown',
+    minArgs: 1,
+    maxArgs: Infinity,
+    returns: 'boolean',
     note: '`first_seen` keeps every key it sees in Redis without expiry, so the store grows with the number of distinct keys; this is by design, size Redis for it',
   });
 }
@@ -104,7 +112,8 @@ export async function seedKnownVehicles(store: FirstSeenStore, path: string): Pr
   const plates: string[] = [];
   const colours: string[] = [];
   for (const v of known) {
-    if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw new UserError(`--known-vehicles ${path}: entries must be [plate, plate_color]`);
+    if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string')
+      throw new UserError(`--known-vehicles ${path}: entries must be [plate, plate_color]`);
     plates.push(v[0]);
     colours.push(v[1]);
   }

@@ -1,26 +1,27 @@
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Rule } from '../dsl/index.js';
 import {
-  parseProgram,
   builtinFunctions,
-  compileSources,
   type CheckedProgram,
+  compileSources,
   type DslError,
   type FunctionRegistry,
+  isTimeZone,
+  type LinkedRule,
+  linkRules,
+  parseProgram,
+  parseRuleFile,
   type RecordSchema,
   type Type,
   type Value,
 } from '../dsl/index.js';
-import { isTimeZone } from '../dsl/index.js';
-import { linkRules, type LinkedRule } from '../dsl/index.js';
-import { parseRuleFile } from '../dsl/index.js';
-import type { Rule } from '../dsl/index.js';
+import { type DslValueType, trafficFunctions } from '../traffic/functions.js';
 import { CheckpointRegistry } from '../traffic/registry.js';
-import { trafficFunctions, type DslValueType } from '../traffic/functions.js';
-import { ProgramErrors, UserError, type SourceFile } from './errors.js';
-import { domainSchemas } from './sources.js';
+import { ProgramErrors, type SourceFile, UserError } from './errors.js';
 import { lookupSignatures } from './lookups.js';
+import { domainSchemas } from './sources.js';
 
 /** The installed package's root (holds package.json, patterns/, rules/, fixtures/), from src/app or dist/src/app. */
 export const packageRoot: string = (() => {
@@ -62,7 +63,8 @@ const dslType = (t: DslValueType): Type => t;
 export function functionsFor(registry: CheckpointRegistry | null, timeZone?: string): FunctionRegistry {
   const zone = timeZone ?? registry?.timeZone ?? 'UTC';
   // Validating a zone loads Intl's zone data; UTC needs none (the registry validated its own zone).
-  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone)) throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai, UTC or an offset such as +08:00`);
+  if (timeZone !== undefined && timeZone !== 'UTC' && !isTimeZone(zone))
+    throw new UserError(`unknown time zone '${zone}': use an IANA name such as Asia/Shanghai, UTC or an offset such as +08:00`);
   const functions = builtinFunctions({ timeZone: zone });
   const domain = registry === null ? trafficFunctions(CheckpointRegistry.fromJson([])) : trafficFunctions(registry);
   for (const f of domain) {

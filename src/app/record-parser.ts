@@ -1,6 +1,6 @@
 import type { Deserializer, ParseContext } from '../core/index.js';
 import { parseDecoded, parseFlatObject, parseNdjsonBytes } from '../io/ndjson-bytes.js';
-import { type CheckpointRegistry, RecordValidator, isRejection, type ValidatorOptions } from '../traffic/index.js';
+import { type CheckpointRegistry, isRejection, RecordValidator, type ValidatorOptions } from '../traffic/index.js';
 
 /** Domain validation of a parsed record: null to accept (normalised in place), or the reason to dead-letter it. */
 export type RecordCheck = (record: Record<string, unknown>, watermark: number) => string | null;

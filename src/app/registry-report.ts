@@ -1,6 +1,5 @@
 import type * as A from '../dsl/index.js';
-import type { CheckedProgram } from '../dsl/index.js';
-import type { LinkedRule } from '../dsl/index.js';
+import type { CheckedProgram, LinkedRule } from '../dsl/index.js';
 import { type CheckpointRegistry, type DomainFunction, REQUIRED_CHECKPOINT_FIELDS } from '../traffic/index.js';
 
 /**
@@ -305,7 +304,10 @@ export function formatRegistryReport(report: RegistryReport, registryName: strin
       lines.push(`  rule ${g.rule} reads a registry attribute named at run time (${g.reads.join(', ')}): not checked`);
       continue;
     }
-    const whereMissing = g.missing === g.total ? `all ${g.total} checkpoints` : `${g.missing} of ${g.total} checkpoints (${g.examples.join(', ')}${g.missing > g.examples.length ? ', ...' : ''})`;
+    const whereMissing =
+      g.missing === g.total
+        ? `all ${g.total} checkpoints`
+        : `${g.missing} of ${g.total} checkpoints (${g.examples.join(', ')}${g.missing > g.examples.length ? ', ...' : ''})`;
     lines.push(`  rule ${g.rule} reads \`${g.attribute}\` (${g.reads.join(', ')}); missing on ${whereMissing}`);
     const scope = g.missing === g.total ? '' : ' (for records of those checkpoints)';
     if (g.effects.length === 0) lines.push(`    without it${scope}: it reads as null, and nothing the rule depends on is lost`);

@@ -5,13 +5,16 @@
  * knows the named schemas only through the registry built here.
  */
 import { parseEventTime, plainRecordFactory } from '../core/index.js';
+import { type CheckedSource, type DeclaredField, type FeedMapping, isIdentityMapping, SchemaRegistry, type Type, type Value } from '../dsl/index.js';
 import {
-  SchemaRegistry, isIdentityMapping, type CheckedSource, type DeclaredField, type FeedMapping, type Type, type Value,
-} from '../dsl/index.js';
-import {
-  TRAFFIC_BOUNDED_FIELDS, TRAFFIC_RECORD_SCHEMA, TRAFFIC_SCHEMA_NAME, TRAFFIC_SCHEMA_OPTIONS, type CheckpointRegistry, type ValidatorOptions,
+  type CheckpointRegistry,
+  TRAFFIC_BOUNDED_FIELDS,
+  TRAFFIC_RECORD_SCHEMA,
+  TRAFFIC_SCHEMA_NAME,
+  TRAFFIC_SCHEMA_OPTIONS,
+  type ValidatorOptions,
 } from '../traffic/index.js';
-import { trafficCheck, type RecordCheck } from './record-parser.js';
+import { type RecordCheck, trafficCheck } from './record-parser.js';
 
 /** The named schemas sources may declare: the traffic record (`schema traffic`). */
 export function domainSchemas(): SchemaRegistry {
@@ -56,17 +59,21 @@ function typeName(v: unknown): string {
 function fits(record: Record<string, unknown>, field: string, type: Type): boolean {
   const v = record[field];
   switch (type) {
-    case 'string': return typeof v === 'string';
-    case 'boolean': return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
     case 'number':
-    case 'duration': return typeof v === 'number' && Number.isFinite(v);
+    case 'duration':
+      return typeof v === 'number' && Number.isFinite(v);
     case 'timestamp': {
       const t = parseEventTime(v);
       if (Number.isNaN(t)) return false;
       record[field] = t;
       return true;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -85,9 +92,11 @@ export function declaredFieldsCheck(fields: ReadonlyMap<string, DeclaredField>):
       }
       if (!fits(record, name, f.type)) {
         const shown =
-          typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) : v)}`
-          : typeof v === 'number' || typeof v === 'boolean' ? `${typeof v} ${String(v)}`
-          : typeName(v);
+          typeof v === 'string'
+            ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) : v)}`
+            : typeof v === 'number' || typeof v === 'boolean'
+              ? `${typeof v} ${String(v)}`
+              : typeName(v);
         return `bad_type: ${name}: expected ${f.type === 'timestamp' ? 'a timestamp (epoch ms or ISO-8601 with a zone)' : `a ${f.type}`}, got ${shown}`;
       }
     }

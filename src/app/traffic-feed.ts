@@ -1,5 +1,14 @@
 import type { Clock, MetricRegistry } from '../core/index.js';
-import { type CheckpointRegistry, FeedClock, type NoteCounters, RECORD_NOTES, type RecordNote, RecordValidator, type ValidatorOptions, isRejection } from '../traffic/index.js';
+import {
+  type CheckpointRegistry,
+  FeedClock,
+  isRejection,
+  type NoteCounters,
+  RECORD_NOTES,
+  type RecordNote,
+  RecordValidator,
+  type ValidatorOptions,
+} from '../traffic/index.js';
 import type { RecordCheck } from './record-parser.js';
 
 export interface TrafficFeedOptions {

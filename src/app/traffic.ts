@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
+import type { LinkedRule } from '../dsl/index.js';
 import { trafficFunctions } from '../traffic/functions.js';
 import type { CheckpointRegistry } from '../traffic/registry.js';
-import type { LinkedRule } from '../dsl/index.js';
-import { runEmbedded, type EmbeddedRun, type EmbeddedSummary, type Terminal } from './embedded.js';
+import { type EmbeddedRun, type EmbeddedSummary, runEmbedded, type Terminal } from './embedded.js';
 import { UserError } from './errors.js';
+import { type NamedInputs, resolveInputs } from './inputs.js';
 import { lookupsFor, openFirstSeenStore, seedKnownVehicles } from './lookups.js';
-import { collectFiles, defaultPaths, displayPath, inputPath, loadProgram, loadRegistry, outputPath, type LoadedProgram } from './program.js';
-import { resolveInputs, type NamedInputs } from './inputs.js';
-import { declaredChecks } from './sources.js';
+import { collectFiles, defaultPaths, displayPath, inputPath, type LoadedProgram, loadProgram, loadRegistry, outputPath } from './program.js';
 import { formatRegistryReport, registryReport } from './registry-report.js';
-import { countedNotes, trafficFeed, type TrafficFeed } from './traffic-feed.js';
+import { declaredChecks } from './sources.js';
+import { countedNotes, type TrafficFeed, trafficFeed } from './traffic-feed.js';
 
 /** Where a traffic program comes from; each defaults to what ships with Vigil. */
 export interface ProgramPaths {

@@ -1,7 +1,16 @@
-import { KeyedOperator, SortedRuns, type OutputTag, type Key, type KeyedOperatorOptions, type KeyedOperatorSnapshot, type Namespace, type OperatorContext, type TimeDomain } from '../core/index.js';
-import type { Match, Nfa, NfaOutput } from './nfa.js';
-import type { NfaKeyState } from './nfa.js';
-import { decodeNfaState, encodeNfaState, type EventCodec, type NfaStateSnapshot } from './snapshot.js';
+import {
+  type Key,
+  KeyedOperator,
+  type KeyedOperatorOptions,
+  type KeyedOperatorSnapshot,
+  type Namespace,
+  type OperatorContext,
+  type OutputTag,
+  SortedRuns,
+  type TimeDomain,
+} from '../core/index.js';
+import type { Match, Nfa, NfaKeyState, NfaOutput } from './nfa.js';
+import { decodeNfaState, type EventCodec, encodeNfaState, type NfaStateSnapshot } from './snapshot.js';
 
 /** A complete match or a timed-out partial match of one key. */
 export interface CepOutput<E> {
@@ -80,10 +89,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
     const ties = options.compareTies;
-    this.order =
-      ties === undefined
-        ? (a, b) => a.ts - b.ts || a.seq - b.seq
-        : (a, b) => a.ts - b.ts || ties(a.value, b.value) || a.seq - b.seq;
+    this.order = ties === undefined ? (a, b) => a.ts - b.ts || a.seq - b.seq : (a, b) => a.ts - b.ts || ties(a.value, b.value) || a.seq - b.seq;
     const order = this.order;
     this.waiting = new SortedRuns<Waiting<E>>(ties === undefined ? (a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq) : (a, b) => order(a, b) < 0);
     this.sweepEveryMs = Math.max(1, Math.floor(this.nfa.compiled.windowMs / 4));

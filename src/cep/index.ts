@@ -1,14 +1,15 @@
 /** Public surface of the CEP engine: build a Pattern, compile it to an Nfa, keep one NfaKeyState per key. */
+
+import { type Nfa, type NfaOptions, NfaRuntime } from './nfa.js';
 import { compilePattern } from './nfa-compiler.js';
-import { NfaRuntime, type Nfa, type NfaOptions } from './nfa.js';
 import type { Pattern } from './pattern.js';
 
-export { Pattern, AfterMatchSkipStrategy, MalformedPatternError } from './pattern.js';
-export type { MatchContext, Condition, VariableSpec, Contiguity, InnerContiguity, QuantifierKind } from './pattern.js';
-export type { Match, TimedOutMatch, NfaOutput, Nfa, NfaOptions, CepLogger } from './nfa.js';
+export type { CepLogger, Match, Nfa, NfaOptions, NfaOutput, TimedOutMatch } from './nfa.js';
 export { NfaKeyState } from './nfa.js';
-export type { CompiledPattern, CompiledState, CompiledEdge, StateKind } from './nfa-compiler.js';
-export { encodeNfaState, decodeNfaState, type NfaStateSnapshot, type EventCodec } from './snapshot.js';
+export type { CompiledEdge, CompiledPattern, CompiledState, StateKind } from './nfa-compiler.js';
+export type { Condition, Contiguity, InnerContiguity, MatchContext, QuantifierKind, VariableSpec } from './pattern.js';
+export { AfterMatchSkipStrategy, MalformedPatternError, Pattern } from './pattern.js';
+export { decodeNfaState, type EventCodec, encodeNfaState, type NfaStateSnapshot } from './snapshot.js';
 
 /** Compiles a pattern (its last variable) into an NFA; throws MalformedPatternError for patterns Flink rejects. */
 export function compile<E>(pattern: Pattern<E>, options?: NfaOptions): Nfa<E> {

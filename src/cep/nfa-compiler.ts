@@ -168,9 +168,7 @@ class Compiler<E> {
       kind: s.kind,
       edges: s.edges.map((e) => ({ action: e.action, source: k, target: index.get(e.target)!, condition: e.condition })),
     }));
-    const fingerprint = states
-      .map((s) => `${s.name}/${s.kind}/${s.edges.map((e) => `${e.action}>${e.target}`).join(',')}`)
-      .join(';');
+    const fingerprint = states.map((s) => `${s.name}/${s.kind}/${s.edges.map((e) => `${e.action}>${e.target}`).join(',')}`).join(';');
     return { states, start: index.get(start)!, windowMs: this.windowMs, skip: this.chain[this.chain.length - 1]!.skip.policy, fingerprint };
   }
 

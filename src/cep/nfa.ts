@@ -4,10 +4,10 @@
  * every computation state along the edges whose conditions hold; finished ones become matches, ones that reach a
  * STOP state are dropped with their whole branch, and time moving past `within` times partial matches out.
  */
-import { DEWEY_START, deweyAddStage, deweyCompare, deweyIncrease, type Dewey } from './dewey.js';
-import { IGNORE, PROCEED, TAKE, type CompiledEdge, type CompiledPattern, type CompiledState } from './nfa-compiler.js';
+import { DEWEY_START, type Dewey, deweyAddStage, deweyCompare, deweyIncrease } from './dewey.js';
+import { type CompiledEdge, type CompiledPattern, type CompiledState, IGNORE, PROCEED, TAKE } from './nfa-compiler.js';
 import type { Condition, MatchContext } from './pattern.js';
-import { SharedBuffer, heldEvents, type BufferNode, type Match } from './shared-buffer.js';
+import { type BufferNode, heldEvents, type Match, SharedBuffer } from './shared-buffer.js';
 
 export type { Match } from './shared-buffer.js';
 
@@ -257,7 +257,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   process(st: NfaKeyState<E>, event: E, timestamp: number): NfaOutput<E> {
     this.timeOut(st, timestamp);
     // Timeouts and skip strategies rely on partial matches being ordered by time: refuse, rather than mis-time.
-    if (!(timestamp >= st.lastTimestamp)) throw new RangeError(`cep: event at ${timestamp} after one at ${st.lastTimestamp}: events must arrive in timestamp order`);
+    if (!(timestamp >= st.lastTimestamp))
+      throw new RangeError(`cep: event at ${timestamp} after one at ${st.lastTimestamp}: events must arrive in timestamp order`);
     st.lastTimestamp = timestamp;
     this.event = event;
     this.eventTs = timestamp;
@@ -455,14 +456,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     buffer.release(cs.node);
   }
 
-  private add(
-    buffer: SharedBuffer<E>,
-    state: number,
-    node: BufferNode<E> | null,
-    version: Dewey,
-    startTs: number,
-    startSeq: number,
-  ): void {
+  private add(buffer: SharedBuffer<E>, state: number, node: BufferNode<E> | null, version: Dewey, startTs: number, startSeq: number): void {
     buffer.lock(node);
     this.nextScratch[this.nextCount++] = computationState<E>(state, node, version, startTs, startSeq);
   }

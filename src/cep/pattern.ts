@@ -26,9 +26,7 @@ export type Condition<E> = (event: E, ctx: MatchContext<E>) => boolean;
 
 /** What happens after a match: which partial matches that overlap it are discarded. */
 export class AfterMatchSkipStrategy {
-  private constructor(
-    /** @internal */ readonly policy: SkipPolicy,
-  ) {}
+  private constructor(/** @internal */ readonly policy: SkipPolicy) {}
   static noSkip(): AfterMatchSkipStrategy {
     return new AfterMatchSkipStrategy(noSkipPolicy);
   }
@@ -132,7 +130,8 @@ export class Pattern<E> implements VariableSpec<E> {
   /** Stops a looping variable: an event that satisfies `c` is not taken and ends the loop. */
   until(c: Condition<E>): Pattern<E> {
     if (this.untilFn !== undefined) throw new MalformedPatternError('only one until condition can be applied');
-    if (this.quantifier !== 'looping') throw new MalformedPatternError(`until() applies only to looping patterns (oneOrMore, zeroOrMore, timesOrMore); '${this.name}' is not looping`);
+    if (this.quantifier !== 'looping')
+      throw new MalformedPatternError(`until() applies only to looping patterns (oneOrMore, zeroOrMore, timesOrMore); '${this.name}' is not looping`);
     this.untilFn = c;
     return this;
   }
@@ -188,8 +187,7 @@ export class Pattern<E> implements VariableSpec<E> {
   optional(): Pattern<E> {
     if (isNot(this.contiguity)) throw new MalformedPatternError(`a NOT pattern ('${this.name}') cannot be optional`);
     if (this.isOptional) throw new MalformedPatternError(`optional already applied to '${this.name}'`);
-    if (this.previous?.isGreedy)
-      throw new MalformedPatternError(`optional pattern '${this.name}' cannot be preceded by a greedy pattern`);
+    if (this.previous?.isGreedy) throw new MalformedPatternError(`optional pattern '${this.name}' cannot be preceded by a greedy pattern`);
     this.isOptional = true;
     return this;
   }
@@ -199,18 +197,21 @@ export class Pattern<E> implements VariableSpec<E> {
     return this;
   }
   consecutive(): Pattern<E> {
-    if (this.quantifier === 'single') throw new MalformedPatternError(`consecutive() applies only to looping or times patterns; '${this.name}' has no quantifier`);
+    if (this.quantifier === 'single')
+      throw new MalformedPatternError(`consecutive() applies only to looping or times patterns; '${this.name}' has no quantifier`);
     this.innerContiguity = 'strict';
     return this;
   }
   allowCombinations(): Pattern<E> {
-    if (this.quantifier === 'single') throw new MalformedPatternError(`allowCombinations() applies only to looping or times patterns; '${this.name}' has no quantifier`);
+    if (this.quantifier === 'single')
+      throw new MalformedPatternError(`allowCombinations() applies only to looping or times patterns; '${this.name}' has no quantifier`);
     this.innerContiguity = 'nonDeterministic';
     return this;
   }
   /** Maximum event-time span from a match's first event; the smallest `within` in the chain wins (as Flink). */
   within(ms: number): Pattern<E> {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw new MalformedPatternError(`within() needs a positive number of milliseconds, got ${String(ms)}`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
+      throw new MalformedPatternError(`within() needs a positive number of milliseconds, got ${String(ms)}`);
     this.windowMs = ms;
     return this;
   }

@@ -60,7 +60,6 @@ export function heldEvents<E>(heads: Iterable<BufferNode<E> | null>): number {
 
 export type Match<E> = Record<string, E[]>;
 
-
 export class SharedBuffer<E> {
   /** Nodes currently held. */
   nodeCount = 0;

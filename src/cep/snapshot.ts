@@ -5,7 +5,7 @@
  * state frees its buffer exactly as the original would.
  */
 import type { Dewey } from './dewey.js';
-import { NfaKeyState, computationState, type ComputationState, type Nfa } from './nfa.js';
+import { type ComputationState, computationState, type Nfa, NfaKeyState } from './nfa.js';
 import type { BufferNode } from './shared-buffer.js';
 
 export const NFA_SNAPSHOT_FORMAT = 'vigil-cep-nfa/1';
@@ -64,7 +64,14 @@ export function encodeNfaState<E>(nfa: Nfa<E>, st: NfaKeyState<E>, codec: EventC
     }
     return nodeIndex.get(head)!;
   };
-  const row = (cs: ComputationState<E>): StateRow => [cs.state, indexNode(cs.node), [...cs.version], cs.startTs, cs.startSeq, cs.node === null ? -1 : cs.node.timestamp];
+  const row = (cs: ComputationState<E>): StateRow => [
+    cs.state,
+    indexNode(cs.node),
+    [...cs.version],
+    cs.startTs,
+    cs.startSeq,
+    cs.node === null ? -1 : cs.node.timestamp,
+  ];
   return {
     format: NFA_SNAPSHOT_FORMAT,
     fingerprint: nfa.compiled.fingerprint,
@@ -102,7 +109,6 @@ export function decodeNfaState<E>(nfa: Nfa<E>, snap: NfaStateSnapshot, codec: Ev
   };
   st.partials = snap.partials.map(restore);
   st.completed = snap.completed.map(restore);
-  if (st.partials.length === 0 || st.partials[st.partials.length - 1]!.startSeq >= 0)
-    throw new Error('corrupt NFA snapshot: no start state');
+  if (st.partials.length === 0 || st.partials[st.partials.length - 1]!.startSeq >= 0) throw new Error('corrupt NFA snapshot: no start state');
   return st;
 }

@@ -1,5 +1,5 @@
-import type { TimeZone } from './time-zone.js';
 import { thousands } from './summary.js';
+import type { TimeZone } from './time-zone.js';
 
 /** What the report needs of a rule. */
 export interface ReportedRule {

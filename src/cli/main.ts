@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../app/program.js';
-import { type CliIo, type Command, ExitCode, UserError, processIo } from './io.js';
+import { type CliIo, type Command, ExitCode, processIo, UserError } from './io.js';
 
 /** Subcommands are loaded lazily so `vigil check` does not pay for what `vigil serve` needs. */
 const commands: Record<string, () => Promise<Command>> = {

@@ -3,8 +3,8 @@
  * service's error shape turned into messages a person can act on. The token comes from VIGIL_TOKEN only.
  */
 import { parseArgs } from 'node:util';
-import { type CliIo, type Command, ExitCode, UserError } from './io.js';
 import { HELP, withUsage } from './flags.js';
+import { type CliIo, type Command, ExitCode, UserError } from './io.js';
 
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8080';
 

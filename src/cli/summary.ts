@@ -24,7 +24,8 @@ export function refusalLines(s: EmbeddedSummary, command: string, files: SideOut
   let text = '';
   if (s.deadLetters > 0) {
     const share = s.records > 0 ? ` of ${thousands(s.records)} records (${percent(s.deadLetters / s.records)})` : '';
-    const where = files.deadLetter !== undefined ? `; written to ${files.deadLetter}` : files.hasFlags === true ? '; --dead-letter FILE keeps them with their reasons' : '';
+    const where =
+      files.deadLetter !== undefined ? `; written to ${files.deadLetter}` : files.hasFlags === true ? '; --dead-letter FILE keeps them with their reasons' : '';
     text += `${command}: dead letters: ${thousands(s.deadLetters)}${share}: ${byCount(s.deadLetterReasons)}${where}\n`;
   }
   if (s.late > 0) {
@@ -57,7 +58,10 @@ export function deadLetterVerdict(s: EmbeddedSummary, max: number, command: stri
 }
 
 function byCount(counts: ReadonlyMap<string, number>): string {
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} ${thousands(n)}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} ${thousands(n)}`)
+    .join(', ');
 }
 
 function percent(x: number): string {

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { HeldRecords } from './event-time-stage.js';
 import type { SourcePositions } from './source.js';
 import type { WatermarkTrackerSnapshot } from './watermarks.js';
-import type { HeldRecords } from './event-time-stage.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 

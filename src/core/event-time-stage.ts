@@ -84,7 +84,9 @@ export class EventTimeStage {
     private readonly stage: BatchStage<unknown>,
     private readonly tie: TieOrder = ARRIVAL,
   ) {
-    this.heap = new MinHeap<Run>((a, b) => this.before(a.ts[a.head] as number, a.seq[a.head] as number, a.values[a.head], b.ts[b.head] as number, b.seq[b.head] as number, b.values[b.head]));
+    this.heap = new MinHeap<Run>((a, b) =>
+      this.before(a.ts[a.head] as number, a.seq[a.head] as number, a.values[a.head], b.ts[b.head] as number, b.seq[b.head] as number, b.values[b.head]),
+    );
     this.stragglers = new MinHeap<Straggler>((a, b) => this.before(a.ts, a.seq, a.value, b.ts, b.seq, b.value));
   }
 
@@ -146,7 +148,11 @@ export class EventTimeStage {
     for (;;) {
       const run = heap.peek();
       const straggler = this.stragglers.peek();
-      if (straggler !== undefined && (run === undefined || this.before(straggler.ts, straggler.seq, straggler.value, run.ts[run.head] as number, run.seq[run.head] as number, run.values[run.head]))) {
+      if (
+        straggler !== undefined &&
+        (run === undefined ||
+          this.before(straggler.ts, straggler.seq, straggler.value, run.ts[run.head] as number, run.seq[run.head] as number, run.values[run.head]))
+      ) {
         if (straggler.ts > wm) break;
         this.stragglers.pop();
         this.plan(straggler.value, straggler.ts);

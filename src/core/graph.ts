@@ -1,11 +1,11 @@
-import type { WatermarkStrategy } from './watermarks.js';
-import { FilterOperator, FlatMapOperator, MapOperator, type Operator, type Output, type OutputTag } from './operator.js';
 import type { KeySelector } from './keyed-operator.js';
+import { FilterOperator, FlatMapOperator, MapOperator, type Operator, type Output, type OutputTag } from './operator.js';
 import type { DeadLetter, LateRecord, Sink } from './sink.js';
 import type { Source } from './source.js';
-import { windowOperator, type WindowResultFunction } from './windows/window-operator.js';
-import type { WindowAssigner } from './windows/assigners.js';
+import type { WatermarkStrategy } from './watermarks.js';
 import type { AggregateFunction } from './windows/aggregates.js';
+import type { WindowAssigner } from './windows/assigners.js';
+import { type WindowResultFunction, windowOperator } from './windows/window-operator.js';
 
 /** Turns one raw input record into zero or more typed records, explicit watermarks, or dead letters. */
 export interface ParseContext<T> {
@@ -297,4 +297,3 @@ export class KeyedStream<T> {
     return this.keyed(uid).transform(uid, () => create(this.key));
   }
 }
-

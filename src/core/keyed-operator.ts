@@ -1,9 +1,9 @@
-import { KeyedStateBackend, type Key, type KeyedStateSnapshot, type Namespace } from './keyed-state.js';
+import { type Key, KeyedStateBackend, type KeyedStateSnapshot, type Namespace } from './keyed-state.js';
+import type { Counter } from './metrics.js';
 import type { Operator, OperatorContext, Output } from './operator.js';
 import { LATE, type OutputTag } from './operator.js';
 import { MIN_WATERMARK } from './time.js';
-import { TimerService, type TimeDomain, type TimerSnapshot, type TimerTarget } from './timers.js';
-import type { Counter } from './metrics.js';
+import { type TimeDomain, TimerService, type TimerSnapshot, type TimerTarget } from './timers.js';
 
 export type KeySelector<T> = (value: T) => Key;
 

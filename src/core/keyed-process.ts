@@ -1,7 +1,7 @@
 import { KeyedOperator, type KeyedOperatorOptions } from './keyed-operator.js';
 import type { Key, KeyedStateBackend, Namespace } from './keyed-state.js';
-import type { TimeDomain, TimerService } from './timers.js';
 import type { Output } from './operator.js';
+import type { TimeDomain, TimerService } from './timers.js';
 
 /** What a keyed process function sees: the current key, its state, timers and the output (Flink's KeyedProcessFunction context). */
 export interface KeyedProcessContext<OUT> {

@@ -1,14 +1,14 @@
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
-import { sequentialStages, type BatchStage, type GraphNode, type JobGraph, type ParseContext, type SourceSpec, type StreamRef } from './graph.js';
-import { UnionOperator } from './union.js';
 import { EventTimeStage } from './event-time-stage.js';
+import { type BatchStage, type GraphNode, type JobGraph, type ParseContext, type SourceSpec, type StreamRef, sequentialStages } from './graph.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
 import type { DeadLetter, LateRecord, Sink } from './sink.js';
 import type { SourceBatch } from './source.js';
 import { MIN_WATERMARK } from './time.js';
+import { UnionOperator } from './union.js';
 import { WatermarkTracker } from './watermarks.js';
 
 export interface TaskOptions {
@@ -22,7 +22,6 @@ export interface TaskOptions {
 }
 
 export type StepResult = 'batch' | 'idle' | 'end';
-
 
 /** Anything downstream of an output: an operator or a sink. */
 interface Consumer {
@@ -134,8 +133,7 @@ export class Task {
     this.root = this.wire(sourceNode.id, sourceNode.uid, graph);
     const ties = this.spec.eventTime.compareTies;
     const stage = batchStageOf(graph, this.spec);
-    this.stager =
-      stage === null ? null : new EventTimeStage(stage, ties === undefined ? undefined : (a, b) => ties.call(this.spec.eventTime, a, b));
+    this.stager = stage === null ? null : new EventTimeStage(stage, ties === undefined ? undefined : (a, b) => ties.call(this.spec.eventTime, a, b));
     this.parseCtx =
       this.stager === null
         ? {

@@ -4,8 +4,7 @@ export const MAX_WATERMARK = Number.POSITIVE_INFINITY;
 
 // ISO-8601 date-time with an explicit offset or Z (a bare local time would depend on the host's zone),
 // or a plain date. Date.parse alone accepts too much (e.g. "1", "March 7").
-const ISO_8601 =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
 /**
  * Reads an event time: a finite number of epoch milliseconds, or an ISO-8601 string.

@@ -1,5 +1,5 @@
-import { NumberMinHeap } from './min-heap.js';
 import type { Key, Namespace } from './keyed-state.js';
+import { NumberMinHeap } from './min-heap.js';
 
 export type TimeDomain = 'event' | 'processing';
 
@@ -34,11 +34,11 @@ class Bucket {
   }
 
   keyAt(i: number): Key {
-    return i === 0 ? this.key0 : (this.moreKeys as Key[])[i - 1] as Key;
+    return i === 0 ? this.key0 : ((this.moreKeys as Key[])[i - 1] as Key);
   }
 
   namespaceAt(i: number): Namespace {
-    return i === 0 ? this.ns0 : (this.moreNamespaces as Namespace[])[i - 1] as Namespace;
+    return i === 0 ? this.ns0 : ((this.moreNamespaces as Namespace[])[i - 1] as Namespace);
   }
 
   find(key: Key, namespace: Namespace): number {

@@ -1,4 +1,4 @@
-import { JobGraph, type GraphNode, type SourceSpec, type StreamRef } from './graph.js';
+import { type GraphNode, JobGraph, type SourceSpec, type StreamRef } from './graph.js';
 import type { KeySelector } from './keyed-operator.js';
 import type { Operator } from './operator.js';
 

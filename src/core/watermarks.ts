@@ -61,7 +61,11 @@ export class WatermarkTracker {
     const own = this.strategy.perPartition?.(partition);
     if (own !== undefined && !(own.outOfOrdernessMs >= 0)) throw new RangeError('out-of-orderness must be >= 0 ms');
     return {
-      maxTimestamp, explicit, lastActivity: this.clock.now(), idle: false, finished,
+      maxTimestamp,
+      explicit,
+      lastActivity: this.clock.now(),
+      idle: false,
+      finished,
       bound: own === undefined ? this.bound : own.outOfOrdernessMs,
       idleTimeout: own === undefined ? this.idleTimeout : (own.idleTimeoutMs ?? Number.POSITIVE_INFINITY),
     };

@@ -20,10 +20,25 @@ export interface Name {
 
 // ---------------------------------------------------------------- expressions
 
-export interface NumberLit { readonly kind: 'number'; readonly value: number; readonly pos: Pos }
-export interface StringLit { readonly kind: 'string'; readonly value: string; readonly pos: Pos }
-export interface BooleanLit { readonly kind: 'boolean'; readonly value: boolean; readonly pos: Pos }
-export interface NullLit { readonly kind: 'null'; readonly pos: Pos }
+export interface NumberLit {
+  readonly kind: 'number';
+  readonly value: number;
+  readonly pos: Pos;
+}
+export interface StringLit {
+  readonly kind: 'string';
+  readonly value: string;
+  readonly pos: Pos;
+}
+export interface BooleanLit {
+  readonly kind: 'boolean';
+  readonly value: boolean;
+  readonly pos: Pos;
+}
+export interface NullLit {
+  readonly kind: 'null';
+  readonly pos: Pos;
+}
 /** `5m`: `ms` is the value; `amount` and `unit` keep the spelling for printing. */
 export interface DurationLit {
   readonly kind: 'duration';
@@ -35,7 +50,11 @@ export interface DurationLit {
 export type Literal = NumberLit | StringLit | BooleanLit | NullLit | DurationLit;
 
 /** A bare name: a field of the current record, a pattern parameter, or (in `count(w)`) a variable. */
-export interface FieldRef { readonly kind: 'field'; readonly name: string; readonly pos: Pos }
+export interface FieldRef {
+  readonly kind: 'field';
+  readonly name: string;
+  readonly pos: Pos;
+}
 /** `v.f`: field `f` of pattern variable `v`. */
 export interface MemberRef {
   readonly kind: 'member';
@@ -45,7 +64,12 @@ export interface MemberRef {
 }
 
 export type UnaryOp = '-' | 'not';
-export interface Unary { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: Expr; readonly pos: Pos }
+export interface Unary {
+  readonly kind: 'unary';
+  readonly op: UnaryOp;
+  readonly operand: Expr;
+  readonly pos: Pos;
+}
 
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
 export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -80,7 +104,12 @@ export interface Between {
 }
 
 /** A call of a registered function. */
-export interface Call { readonly kind: 'call'; readonly callee: Name; readonly args: readonly Expr[]; readonly pos: Pos }
+export interface Call {
+  readonly kind: 'call';
+  readonly callee: Name;
+  readonly args: readonly Expr[];
+  readonly pos: Pos;
+}
 
 export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
 /**
@@ -94,26 +123,33 @@ export interface Aggregate {
   readonly pos: Pos;
 }
 
-export interface If { readonly kind: 'if'; readonly cond: Expr; readonly then: Expr; readonly else: Expr; readonly pos: Pos }
-export interface Coalesce { readonly kind: 'coalesce'; readonly args: readonly Expr[]; readonly pos: Pos }
+export interface If {
+  readonly kind: 'if';
+  readonly cond: Expr;
+  readonly then: Expr;
+  readonly else: Expr;
+  readonly pos: Pos;
+}
+export interface Coalesce {
+  readonly kind: 'coalesce';
+  readonly args: readonly Expr[];
+  readonly pos: Pos;
+}
 
-export interface ObjectEntry { readonly kind: 'entry'; readonly key: string; readonly value: Expr; readonly pos: Pos }
+export interface ObjectEntry {
+  readonly kind: 'entry';
+  readonly key: string;
+  readonly value: Expr;
+  readonly pos: Pos;
+}
 /** `{ k: v, ... }`: the payload of `emit`, possibly nested. */
-export interface ObjectLit { readonly kind: 'object'; readonly entries: readonly ObjectEntry[]; readonly pos: Pos }
+export interface ObjectLit {
+  readonly kind: 'object';
+  readonly entries: readonly ObjectEntry[];
+  readonly pos: Pos;
+}
 
-export type Expr =
-  | Literal
-  | FieldRef
-  | MemberRef
-  | Unary
-  | Binary
-  | InList
-  | Between
-  | Call
-  | Aggregate
-  | If
-  | Coalesce
-  | ObjectLit;
+export type Expr = Literal | FieldRef | MemberRef | Unary | Binary | InList | Between | Call | Aggregate | If | Coalesce | ObjectLit;
 
 // ---------------------------------------------------------------- declarations
 
@@ -130,15 +166,39 @@ export interface SourceDecl {
 }
 
 /** `schema traffic` or `schema traffic { min_plate_confidence: 80 }`: a named schema a domain module registers. */
-export interface SchemaClause { readonly kind: 'schema'; readonly name: Name; readonly options: ObjectLit | null; readonly pos: Pos }
+export interface SchemaClause {
+  readonly kind: 'schema';
+  readonly name: Name;
+  readonly options: ObjectLit | null;
+  readonly pos: Pos;
+}
 /** `vehicle: string` or `route?: string` (may be missing or null) in `fields { ... }`. */
-export interface FieldDecl { readonly kind: 'field-decl'; readonly name: Name; readonly optional: boolean; readonly type: Name; readonly pos: Pos }
+export interface FieldDecl {
+  readonly kind: 'field-decl';
+  readonly name: Name;
+  readonly optional: boolean;
+  readonly type: Name;
+  readonly pos: Pos;
+}
 /** `fields { vehicle: string, lat: number, ts: timestamp }`: the source's own closed schema. */
-export interface FieldsClause { readonly kind: 'fields'; readonly fields: readonly FieldDecl[]; readonly pos: Pos }
+export interface FieldsClause {
+  readonly kind: 'fields';
+  readonly fields: readonly FieldDecl[];
+  readonly pos: Pos;
+}
 /** `kkbh as checkpoint`: the feed's field name (any word or a string) and the name patterns read. */
-export interface Rename { readonly kind: 'rename'; readonly from: Name; readonly to: Name; readonly pos: Pos }
+export interface Rename {
+  readonly kind: 'rename';
+  readonly from: Name;
+  readonly to: Name;
+  readonly pos: Pos;
+}
 /** `map kkbh as checkpoint, hphm as plate`. */
-export interface MapClause { readonly kind: 'map'; readonly renames: readonly Rename[]; readonly pos: Pos }
+export interface MapClause {
+  readonly kind: 'map';
+  readonly renames: readonly Rename[];
+  readonly pos: Pos;
+}
 /** `map plate_color values { "2": "blue", ... } else "unknown"`: codes of a (renamed) field to values. */
 export interface ValueMapClause {
   readonly kind: 'map-values';
@@ -148,12 +208,26 @@ export interface ValueMapClause {
   readonly pos: Pos;
 }
 /** `time zone "+08:00"`: the offset of event times the feed writes without one. */
-export interface TimeZoneClause { readonly kind: 'time-zone'; readonly zone: StringLit; readonly pos: Pos }
+export interface TimeZoneClause {
+  readonly kind: 'time-zone';
+  readonly zone: StringLit;
+  readonly pos: Pos;
+}
 export type SourceClause = SchemaClause | FieldsClause | MapClause | ValueMapClause | TimeZoneClause;
 
-export interface Enrich { readonly kind: 'enrich'; readonly name: Name; readonly call: Call; readonly pos: Pos }
+export interface Enrich {
+  readonly kind: 'enrich';
+  readonly name: Name;
+  readonly call: Call;
+  readonly pos: Pos;
+}
 
-export interface TumblingWindow { readonly kind: 'tumbling'; readonly size: Expr; readonly offset: Expr | null; readonly pos: Pos }
+export interface TumblingWindow {
+  readonly kind: 'tumbling';
+  readonly size: Expr;
+  readonly offset: Expr | null;
+  readonly pos: Pos;
+}
 export interface SlidingWindow {
   readonly kind: 'sliding';
   readonly size: Expr;
@@ -161,12 +235,26 @@ export interface SlidingWindow {
   readonly offset: Expr | null;
   readonly pos: Pos;
 }
-export interface SessionWindow { readonly kind: 'session'; readonly gap: Expr; readonly pos: Pos }
+export interface SessionWindow {
+  readonly kind: 'session';
+  readonly gap: Expr;
+  readonly pos: Pos;
+}
 export type WindowClause = TumblingWindow | SlidingWindow | SessionWindow;
 
-export interface SelectItem { readonly kind: 'select-item'; readonly expr: Expr; readonly alias: Name | null; readonly pos: Pos }
+export interface SelectItem {
+  readonly kind: 'select-item';
+  readonly expr: Expr;
+  readonly alias: Name | null;
+  readonly pos: Pos;
+}
 /** `select *`, `select a, b as c`, `select *, x as y`. */
-export interface Select { readonly kind: 'select'; readonly star: boolean; readonly items: readonly SelectItem[]; readonly pos: Pos }
+export interface Select {
+  readonly kind: 'select';
+  readonly star: boolean;
+  readonly items: readonly SelectItem[];
+  readonly pos: Pos;
+}
 
 /** Clauses appear in this order in the text; every clause after `from` is optional. */
 export interface StreamDecl {
@@ -186,7 +274,12 @@ export interface StreamDecl {
   readonly pos: Pos;
 }
 
-export interface Param { readonly kind: 'param'; readonly name: Name; readonly default: Literal; readonly pos: Pos }
+export interface Param {
+  readonly kind: 'param';
+  readonly name: Name;
+  readonly default: Literal;
+  readonly pos: Pos;
+}
 /**
  * `let impossible(x, y) = <expr>` in a pattern: a named expression, used as `impossible(a, b)` (or as a bare
  * name when it has no parameter list). The checker expands every use in place (see lets.ts).
@@ -199,7 +292,12 @@ export interface LetDef {
   readonly body: Expr;
   readonly pos: Pos;
 }
-export interface Define { readonly kind: 'define'; readonly variable: Name; readonly cond: Expr; readonly pos: Pos }
+export interface Define {
+  readonly kind: 'define';
+  readonly variable: Name;
+  readonly cond: Expr;
+  readonly pos: Pos;
+}
 
 export type Quantifier =
   | { readonly kind: 'optional'; readonly pos: Pos } //                  v?
@@ -225,10 +323,18 @@ export interface Term {
 }
 
 export type ConnectorKind = 'next' | 'followed-by' | 'followed-by-any' | 'not-next' | 'not-followed-by';
-export interface Connector { readonly kind: ConnectorKind; readonly pos: Pos }
+export interface Connector {
+  readonly kind: ConnectorKind;
+  readonly pos: Pos;
+}
 
 /** One term of `match` and the connector before it (null for the first term). */
-export interface Step { readonly kind: 'step'; readonly connector: Connector | null; readonly term: Term; readonly pos: Pos }
+export interface Step {
+  readonly kind: 'step';
+  readonly connector: Connector | null;
+  readonly term: Term;
+  readonly pos: Pos;
+}
 
 export type AfterMatch =
   | { readonly kind: 'no-skip'; readonly pos: Pos }
@@ -257,10 +363,31 @@ export interface PatternDecl {
 
 export type Decl = SourceDecl | StreamDecl | PatternDecl;
 
-export interface Program { readonly kind: 'program'; readonly file: string; readonly decls: readonly Decl[] }
+export interface Program {
+  readonly kind: 'program';
+  readonly file: string;
+  readonly decls: readonly Decl[];
+}
 
-export type Node = Expr | Decl | Program | Name | Enrich | WindowClause | Select | SelectItem | Param | LetDef | Define
-  | Quantifier | Modifier | Term | Connector | Step | AfterMatch | ObjectEntry;
+export type Node =
+  | Expr
+  | Decl
+  | Program
+  | Name
+  | Enrich
+  | WindowClause
+  | Select
+  | SelectItem
+  | Param
+  | LetDef
+  | Define
+  | Quantifier
+  | Modifier
+  | Term
+  | Connector
+  | Step
+  | AfterMatch
+  | ObjectEntry;
 
 // ---------------------------------------------------------------- walking expressions
 

@@ -95,7 +95,12 @@ export function object(open: Token, entries: readonly A.ObjectEntry[]): A.Object
 }
 
 export function source(
-  kw: Token, n: Token, eventTime: Token, watermark: A.Expr | null, idleAfter: A.Expr | null, clauses: readonly A.SourceClause[],
+  kw: Token,
+  n: Token,
+  eventTime: Token,
+  watermark: A.Expr | null,
+  idleAfter: A.Expr | null,
+  clauses: readonly A.SourceClause[],
 ): A.SourceDecl {
   return { kind: 'source', name: name(n), eventTime: name(eventTime), watermark, idleAfter, clauses, pos: pos(kw) };
 }

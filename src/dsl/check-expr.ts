@@ -4,11 +4,11 @@
  */
 import type * as A from './ast.js';
 import type { AggregateBinding, Binding, ParamInfo, Schema, VariableInfo } from './checked.js';
-import { type DslError, type Located, errorAt } from './errors.js';
+import { type DslError, errorAt, type Located } from './errors.js';
 import { type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, paramType } from './functions.js';
 import { printExpr, printString } from './print.js';
 import { didYouMean } from './suggest.js';
-import { type Type, assignable, describeType, isNumeric, join } from './types.js';
+import { assignable, describeType, isNumeric, join, type Type } from './types.js';
 
 export type AggregateMode = 'none' | 'window' | 'pattern';
 
@@ -141,7 +141,8 @@ export class ExprChecker {
         if (!scope.objects) this.error(e.pos, `an object is only allowed as the payload of 'emit'`);
         const keys = new Set<string>();
         for (const entry of e.entries) {
-          if (keys.has(entry.key)) this.error(entry.pos, `duplicate key ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.key) ? `'${entry.key}'` : printString(entry.key)}`);
+          if (keys.has(entry.key))
+            this.error(entry.pos, `duplicate key ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.key) ? `'${entry.key}'` : printString(entry.key)}`);
           keys.add(entry.key);
           this.expr(entry.value, scope);
         }
@@ -245,7 +246,10 @@ export class ExprChecker {
     switch (op) {
       case 'and':
       case 'or':
-        for (const [side, t] of [[e.left, l], [e.right, r]] as const) {
+        for (const [side, t] of [
+          [e.left, l],
+          [e.right, r],
+        ] as const) {
           if (!assignable(t, 'boolean')) this.error(side.pos, `'${op}' needs true or false on both sides, got ${describeType(t)}`);
         }
         return 'boolean';
@@ -279,7 +283,7 @@ export class ExprChecker {
       this.error(e.opPos, `cannot apply '${e.op}' to ${describeType(l)} and ${describeType(r)}`);
       return 'unknown';
     }
-    if (l === 'unknown' || r === 'unknown') return e.op === '+' && (l === 'unknown' && r === 'unknown') ? 'unknown' : 'number';
+    if (l === 'unknown' || r === 'unknown') return e.op === '+' && l === 'unknown' && r === 'unknown' ? 'unknown' : 'number';
     const ts = (t: Type): boolean => t === 'timestamp';
     const dur = (t: Type): boolean => t === 'duration';
     switch (e.op) {
@@ -331,10 +335,11 @@ export class ExprChecker {
       if (!assignable(t, want)) {
         const arg = e.args[i] as A.Expr;
         // hours(ts) was once the way to the hour of the day; it is a count of hours since 1970.
-        const hint = want === 'duration' && t === 'timestamp'
-          ? ` (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); ` +
-            `for the time of day use local_hour(${printExpr(arg)})`
-          : '';
+        const hint =
+          want === 'duration' && t === 'timestamp'
+            ? ` (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); ` +
+              `for the time of day use local_hour(${printExpr(arg)})`
+            : '';
         this.error(arg.pos, `argument ${i + 1} of '${sig.name}' must be ${describeType(want)}, got ${describeType(t)}${hint}`);
       }
     });
@@ -421,7 +426,14 @@ export class ExprChecker {
 
 export function constantScope(params: ReadonlyMap<string, ParamInfo>): Scope {
   return {
-    record: null, recordOf: '', params, pattern: null, aggregates: 'none', objects: false, where: '', constant: true,
+    record: null,
+    recordOf: '',
+    params,
+    pattern: null,
+    aggregates: 'none',
+    objects: false,
+    where: '',
+    constant: true,
   };
 }
 

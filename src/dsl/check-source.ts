@@ -10,11 +10,18 @@ import { literalValue } from './constants.js';
 import type { Located } from './errors.js';
 import type { Value } from './functions.js';
 import {
-  DECLARABLE_TYPES, type DeclaredField, type FeedMapping, type NamedSchema, type RecordSchema, type SchemaRegistry,
-  type SourceShape, type ValueMap, parseZoneOffset,
+  DECLARABLE_TYPES,
+  type DeclaredField,
+  type FeedMapping,
+  type NamedSchema,
+  parseZoneOffset,
+  type RecordSchema,
+  type SchemaRegistry,
+  type SourceShape,
+  type ValueMap,
 } from './schemas.js';
 import { didYouMean } from './suggest.js';
-import { type Type, assignable, describeType } from './types.js';
+import { assignable, describeType, type Type } from './types.js';
 
 export interface CheckedSourceShape {
   readonly schema: Schema;
@@ -64,12 +71,18 @@ export function checkSourceShape(
 
   const eventTime = decl.eventTime;
   if (fields !== null && !fields.has(eventTime.name)) {
-    error(eventTime.pos, `the event time field '${eventTime.name}' is not a field of the records of '${decl.name.name}'${didYouMean(eventTime.name, fields.keys())}`);
+    error(
+      eventTime.pos,
+      `the event time field '${eventTime.name}' is not a field of the records of '${decl.name.name}'${didYouMean(eventTime.name, fields.keys())}`,
+    );
   } else if (shape.kind === 'declared') {
     const declared = shape.fields.get(eventTime.name);
     const at = first?.kind === 'fields' ? first.fields.find((f) => f.name.name === eventTime.name)?.type.pos : undefined;
     if (declared !== undefined && declared.type !== 'timestamp') {
-      error(at ?? eventTime.pos, `the event time field '${eventTime.name}' must be declared as a timestamp (epoch ms or ISO-8601 in the feed), not ${declared.type}`);
+      error(
+        at ?? eventTime.pos,
+        `the event time field '${eventTime.name}' must be declared as a timestamp (epoch ms or ISO-8601 in the feed), not ${declared.type}`,
+      );
     } else if (declared?.optional === true) {
       error(at ?? eventTime.pos, `the event time field '${eventTime.name}' cannot be optional: a record without one has no place in time`);
     }
@@ -89,7 +102,10 @@ function schemaOptions(named: NamedSchema, options: A.ObjectLit | null, error: (
     const type = known[entry.key];
     if (type === undefined) {
       const names = Object.keys(known);
-      error(entry.pos, `schema '${named.name}' has no option '${entry.key}'${didYouMean(entry.key, names)}${names.length > 0 ? ` (options: ${names.join(', ')})` : ''}`);
+      error(
+        entry.pos,
+        `schema '${named.name}' has no option '${entry.key}'${didYouMean(entry.key, names)}${names.length > 0 ? ` (options: ${names.join(', ')})` : ''}`,
+      );
       continue;
     }
     if (entry.key in out) {
@@ -206,11 +222,17 @@ function feedMapping(decl: A.SourceDecl, fields: ReadonlyMap<string, Type> | nul
 
 function literal(e: A.Expr): { value: Value; type: Type } | undefined {
   switch (e.kind) {
-    case 'number': return { value: literalValue(e), type: 'number' };
-    case 'string': return { value: literalValue(e), type: 'string' };
-    case 'boolean': return { value: literalValue(e), type: 'boolean' };
-    case 'null': return { value: null, type: 'null' };
-    case 'duration': return { value: literalValue(e), type: 'duration' };
-    default: return undefined;
+    case 'number':
+      return { value: literalValue(e), type: 'number' };
+    case 'string':
+      return { value: literalValue(e), type: 'string' };
+    case 'boolean':
+      return { value: literalValue(e), type: 'boolean' };
+    case 'null':
+      return { value: null, type: 'null' };
+    case 'duration':
+      return { value: literalValue(e), type: 'duration' };
+    default:
+      return undefined;
   }
 }

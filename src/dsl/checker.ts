@@ -3,20 +3,18 @@
  * when there are none, returns the checked program the compiler works from.
  */
 import type * as A from './ast.js';
-import { type CheckTables, ExprChecker, NO_PARAMS, type PatternScope, type Scope, constantScope } from './check-expr.js';
-import type {
-  CheckedPattern, CheckedProgram, CheckedSource, CheckedStream, LateStream, ParamInfo, RecordSchema, Schema, VariableInfo,
-} from './checked.js';
+import { type CheckTables, constantScope, ExprChecker, NO_PARAMS, type PatternScope, type Scope } from './check-expr.js';
 import { checkSourceShape } from './check-source.js';
+import type { CheckedPattern, CheckedProgram, CheckedSource, CheckedStream, LateStream, ParamInfo, RecordSchema, Schema, VariableInfo } from './checked.js';
 import { constantValue, containsAggregate, literalValue, sameExpr } from './constants.js';
-import { type DslError, type Located, errorAt, sortErrors } from './errors.js';
+import { type DslError, errorAt, type Located, sortErrors } from './errors.js';
+import { builtinFunctions, builtinLookups, type FunctionRegistry, type LookupRegistry, type LookupSignature } from './functions.js';
 import { expandLets } from './lets.js';
 import { MAX_QUANTIFIER_COUNT } from './limits.js';
-import { type FunctionRegistry, type LookupRegistry, type LookupSignature, builtinFunctions, builtinLookups } from './functions.js';
 import { printExpr } from './print.js';
 import type { SchemaRegistry } from './schemas.js';
 import { didYouMean } from './suggest.js';
-import { type Type, assignable, describeType, join } from './types.js';
+import { assignable, describeType, join, type Type } from './types.js';
 
 export { constantValue, literalValue, sameExpr } from './constants.js';
 
@@ -59,7 +57,12 @@ type Declared = A.SourceDecl | A.StreamDecl | A.PatternDecl;
 
 class Checker {
   readonly tables: CheckTables = {
-    errors: [], types: new Map(), bindings: new Map(), aggregates: new Map(), calls: new Map(), silenced: new Set(),
+    errors: [],
+    types: new Map(),
+    bindings: new Map(),
+    aggregates: new Map(),
+    calls: new Map(),
+    silenced: new Set(),
   };
   private readonly ex: ExprChecker;
   private readonly functions: FunctionRegistry;
@@ -74,7 +77,10 @@ class Checker {
   private readonly streams = new Map<string, CheckedStream>();
   private readonly patterns = new Map<string, CheckedPattern>();
 
-  constructor(private readonly programs: readonly A.Program[], private readonly options: CheckOptions) {
+  constructor(
+    private readonly programs: readonly A.Program[],
+    private readonly options: CheckOptions,
+  ) {
     this.functions = options.functions ?? builtinFunctions();
     this.lookups = options.lookups ?? builtinLookups();
     this.ex = new ExprChecker(this.tables, this.functions, this.lookups);
@@ -117,9 +123,17 @@ class Checker {
       late.set(name, { name, producers: producers.map((p) => p.producer), schema: this.schemaOf(name) ?? OPEN_EMPTY });
     }
     return {
-      programs: this.programs, sources: this.sources, streams: this.streams, patterns: this.patterns, lateStreams: late,
-      types: t.types, bindings: t.bindings, aggregates: t.aggregates, calls: t.calls,
-      functions: this.functions, lookups: this.lookups,
+      programs: this.programs,
+      sources: this.sources,
+      streams: this.streams,
+      patterns: this.patterns,
+      lateStreams: late,
+      types: t.types,
+      bindings: t.bindings,
+      aggregates: t.aggregates,
+      calls: t.calls,
+      functions: this.functions,
+      lookups: this.lookups,
     };
   }
 
@@ -247,10 +261,17 @@ class Checker {
     const name = decl.name.name;
     const input = decl.union.length === 0 ? this.input(decl.from, name, decl) : this.unionInput(decl);
     const fields = new Map(input.fields);
-    const recordOf = decl.union.length === 0 ? `records of '${decl.from.name}'` : `records of the union of ${[decl.from, ...decl.union].map((n) => `'${n.name}'`).join(', ')}`;
+    const recordOf =
+      decl.union.length === 0 ? `records of '${decl.from.name}'` : `records of the union of ${[decl.from, ...decl.union].map((n) => `'${n.name}'`).join(', ')}`;
     const record = (): Scope => ({
-      record: { open: input.open, fields }, recordOf, params: NO_PARAMS, pattern: null, aggregates: 'none',
-      objects: false, where: '', constant: false,
+      record: { open: input.open, fields },
+      recordOf,
+      params: NO_PARAMS,
+      pattern: null,
+      aggregates: 'none',
+      objects: false,
+      where: '',
+      constant: false,
     });
     if (decl.where !== null) this.ex.condition(decl.where, { ...record(), where: "in 'where'" }, "'where'");
     const lookups = new Map<A.Enrich, LookupSignature>();
@@ -343,7 +364,10 @@ class Checker {
       const missing = [...fields.keys()].filter((f) => !schema.fields.has(f));
       if (missing.length > 0) {
         const first = missing[0] as string;
-        this.error(name.pos, `every input of a union needs the same fields, but '${name.name}' has no ${missing.map((f) => `'${f}'`).join(', ')} (select ${missing.length === 1 ? 'it' : 'them'} there, e.g. 'null as ${first}')`);
+        this.error(
+          name.pos,
+          `every input of a union needs the same fields, but '${name.name}' has no ${missing.map((f) => `'${f}'`).join(', ')} (select ${missing.length === 1 ? 'it' : 'them'} there, e.g. 'null as ${first}')`,
+        );
       }
     }
     return { open: inputs.every((i) => i.schema.open), fields };
@@ -413,7 +437,14 @@ class Checker {
     const vars = this.variables(decl);
     const recordOf = `records of '${decl.from.name}'`;
     const base: Scope = {
-      record: input, recordOf, params, pattern: null, aggregates: 'none', objects: false, where: '', constant: false,
+      record: input,
+      recordOf,
+      params,
+      pattern: null,
+      aggregates: 'none',
+      objects: false,
+      where: '',
+      constant: false,
     };
     for (const key of decl.keyBy) this.keyExpr(key, { ...base, where: "in 'key by'" });
 
@@ -452,8 +483,14 @@ class Checker {
     }
 
     const emitScope: Scope = {
-      record: null, recordOf, params, pattern: { vars, current: null, inUntil: false, input },
-      aggregates: 'pattern', objects: true, where: "in 'emit'", constant: false,
+      record: null,
+      recordOf,
+      params,
+      pattern: { vars, current: null, inUntil: false, input },
+      aggregates: 'pattern',
+      objects: true,
+      where: "in 'emit'",
+      constant: false,
     };
     if (decl.emit !== null) this.ex.expr(decl.emit, emitScope);
     if (decl.onTimeout !== null) {
@@ -510,7 +547,10 @@ class Checker {
       const before = steps[index - 1];
       const previous = before === undefined ? undefined : vars.get(before.term.variable.name);
       if (negated && step.connector !== null && previous?.optional === true && !previous.negated) {
-        this.error(step.connector.pos, `a 'not' term cannot follow the optional term '${previous.name}' (as in Flink); write two patterns, one with '${previous.name}' and one without`);
+        this.error(
+          step.connector.pos,
+          `a 'not' term cannot follow the optional term '${previous.name}' (as in Flink); write two patterns, one with '${previous.name}' and one without`,
+        );
       }
       if (negated) {
         if (q !== null || t.optional) {
@@ -586,7 +626,6 @@ class Checker {
     if (sign === 'positive' && !(value > 0)) this.error(e.pos, `'${clause}' must be a positive duration, got ${value}ms`);
     if (sign === 'non-negative' && !(value >= 0)) this.error(e.pos, `'${clause}' cannot be negative, got ${value}ms`);
   }
-
 }
 
 /** Makes a `switch` over a union fail to compile when a new kind is added and not handled. */

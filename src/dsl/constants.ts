@@ -39,11 +39,16 @@ export function constantValue(e: A.Expr, params: ReadonlyMap<string, ParamInfo>)
       const b = constantValue(e.right, params);
       if (a === null || b === null) return null;
       switch (e.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return b === 0 ? null : a / b;
-        default: return null;
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return b === 0 ? null : a / b;
+        default:
+          return null;
       }
     }
     default:

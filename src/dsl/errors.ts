@@ -48,7 +48,5 @@ export function sortErrors(errors: readonly DslError[]): DslError[] {
     seen.add(key);
     return true;
   });
-  return unique.sort(
-    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col,
-  );
+  return unique.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col);
 }

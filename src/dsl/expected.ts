@@ -1,7 +1,7 @@
 /** Turns the set of terminals a parser could accept into the words of an error message. */
 
 /** Tokens that can start an expression; when all the main ones are expected we just say "an expression". */
-const EXPRESSION_STARTS = ["%number", "%duration", "%string", "%ident", "'('", "'-'", "'not'", "'true'", "'false'", "'null'", "'{'"];
+const EXPRESSION_STARTS = ['%number', '%duration', '%string', '%ident', "'('", "'-'", "'not'", "'true'", "'false'", "'null'", "'{'"];
 
 const NAMES: Readonly<Record<string, string>> = {
   '%ident': 'a name',
@@ -12,7 +12,26 @@ const NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Comparison and arithmetic operators: listed as "an operator" rather than one by one. */
-const OPERATORS = new Set(["'not'", "'+'", "'-'", "'*'", "'/'", "'%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'and'", "'or'", "'in'", "'between'", "'.'", "'('"]);
+const OPERATORS = new Set([
+  "'not'",
+  "'+'",
+  "'-'",
+  "'*'",
+  "'/'",
+  "'%'",
+  "'=='",
+  "'!='",
+  "'<'",
+  "'<='",
+  "'>'",
+  "'>='",
+  "'and'",
+  "'or'",
+  "'in'",
+  "'between'",
+  "'.'",
+  "'('",
+]);
 
 /** Groups named as one phrase when at least `least` of their members are expected. */
 const GROUPS: readonly { readonly label: string; readonly members: readonly string[]; readonly least: number }[] = [

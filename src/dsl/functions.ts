@@ -85,21 +85,33 @@ export function paramType(sig: FunctionSignature | LookupSignature, i: number): 
 /** Numeric built-ins return null for a null argument, as SQL functions do. */
 function num1(name: string, f: (x: number) => number, returns: ResultType = 'number'): FunctionSignature {
   return {
-    name, params: ['number'], minArgs: 1, maxArgs: 1, returns,
+    name,
+    params: ['number'],
+    minArgs: 1,
+    maxArgs: 1,
+    returns,
     impl: (x) => (typeof x === 'number' ? f(x) : null),
   };
 }
 
 function str1(name: string, f: (s: string) => Value, returns: Type): FunctionSignature {
   return {
-    name, params: ['string'], minArgs: 1, maxArgs: 1, returns,
+    name,
+    params: ['string'],
+    minArgs: 1,
+    maxArgs: 1,
+    returns,
     impl: (s) => (typeof s === 'string' ? f(s) : null),
   };
 }
 
 function str2(name: string, f: (s: string, t: string) => boolean): FunctionSignature {
   return {
-    name, params: ['string', 'string'], minArgs: 2, maxArgs: 2, returns: 'boolean',
+    name,
+    params: ['string', 'string'],
+    minArgs: 2,
+    maxArgs: 2,
+    returns: 'boolean',
     impl: (s, t) => (typeof s === 'string' && typeof t === 'string' ? f(s, t) : null),
   };
 }
@@ -113,7 +125,12 @@ function sameNumeric(args: readonly Type[]): Type {
 
 function extreme(name: 'min' | 'max'): FunctionSignature {
   return {
-    name, params: ['number', 'number'], rest: 'number', minArgs: 2, maxArgs: Infinity, returns: sameNumeric,
+    name,
+    params: ['number', 'number'],
+    rest: 'number',
+    minArgs: 2,
+    maxArgs: Infinity,
+    returns: sameNumeric,
     impl: (...xs) => {
       let best: number | null = null;
       for (const x of xs) {
@@ -127,7 +144,10 @@ function extreme(name: 'min' | 'max'): FunctionSignature {
 
 /** `round(x)` and `round(x, digits)`; half away from zero, as SQL ROUND. */
 const round: FunctionSignature = {
-  name: 'round', params: ['number', 'number'], minArgs: 1, maxArgs: 2,
+  name: 'round',
+  params: ['number', 'number'],
+  minArgs: 1,
+  maxArgs: 2,
   returns: (args) => sameNumeric(args.slice(0, 1)),
   impl: (x, digits) => {
     if (typeof x !== 'number') return null;
@@ -143,7 +163,11 @@ const round: FunctionSignature = {
  * square root of its mean.
  */
 const sqrt: FunctionSignature = {
-  name: 'sqrt', params: ['number'], minArgs: 1, maxArgs: 1, returns: 'number',
+  name: 'sqrt',
+  params: ['number'],
+  minArgs: 1,
+  maxArgs: 1,
+  returns: 'number',
   impl: (x) => (typeof x === 'number' && x >= 0 ? Math.sqrt(x) : null),
 };
 
@@ -155,7 +179,11 @@ function durationIn(name: string, ms: number): FunctionSignature {
 /** `local_hour(ts)` and its kind, in the configured zone; null for a null or non-finite time. */
 function local(name: string, f: (t: LocalTime, ts: number) => Value, returns: Type, zone: LocalTime): FunctionSignature {
   return {
-    name, params: ['timestamp'], minArgs: 1, maxArgs: 1, returns,
+    name,
+    params: ['timestamp'],
+    minArgs: 1,
+    maxArgs: 1,
+    returns,
     impl: (ts) => (typeof ts === 'number' && Number.isFinite(ts) ? f(zone, ts) : null),
   };
 }
@@ -168,7 +196,11 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
  * is a duration (a plain number would shift `ts` and leave a timestamp). Null for text that is no such instant.
  */
 const timestamp: FunctionSignature = {
-  name: 'timestamp', params: ['unknown'], minArgs: 1, maxArgs: 1, returns: 'timestamp',
+  name: 'timestamp',
+  params: ['unknown'],
+  minArgs: 1,
+  maxArgs: 1,
+  returns: 'timestamp',
   impl: (x) => {
     if (typeof x === 'number') return Number.isFinite(x) ? x : null;
     if (typeof x !== 'string' || !ISO_INSTANT.test(x)) return null;

@@ -7,16 +7,16 @@ import { type ParseResult, parse } from './parser.js';
 export type * from './ast.js';
 export type * from './checked.js';
 export type { CheckOptions, CheckResult } from './checker.js';
-export type { ParseResult } from './parser.js';
-export type { Type } from './types.js';
-export type { FunctionSignature, LookupSignature, ResultType, Value, ValueObject } from './functions.js';
-export { FunctionRegistry, LookupRegistry, builtinFunctions, builtinLookups } from './functions.js';
-export { DslError, formatDslError } from './errors.js';
 export { checkProgram, constantValue, literalValue } from './checker.js';
-export { printProgram, printExpr } from './print.js';
-export { assignable, join, isNumeric } from './types.js';
-export { SchemaRegistry, NO_MAPPING, isIdentityMapping, parseZoneOffset } from './schemas.js';
+export { DslError, formatDslError } from './errors.js';
+export type { FunctionSignature, LookupSignature, ResultType, Value, ValueObject } from './functions.js';
+export { builtinFunctions, builtinLookups, FunctionRegistry, LookupRegistry } from './functions.js';
+export type { ParseResult } from './parser.js';
+export { printExpr, printProgram } from './print.js';
 export type { DeclaredField, FeedMapping, NamedSchema, SourceShape, ValueMap } from './schemas.js';
+export { isIdentityMapping, NO_MAPPING, parseZoneOffset, SchemaRegistry } from './schemas.js';
+export type { Type } from './types.js';
+export { assignable, isNumeric, join } from './types.js';
 
 /** Parses one file; a syntax error comes back as `{ ok: false, error }`. */
 export function parseProgram(source: string, file: string): ParseResult {
@@ -36,17 +36,17 @@ export function compileSources(files: readonly { readonly file: string; readonly
   return checkProgram(programs, options);
 }
 
+export { identityCodec } from './compile/identity.js';
 // What the application builds on: a job from a checked program, rule files and alerts, lookups, local time,
 // lint, positions in YAML files. Other layers import the language from here only.
 export { buildJob, type JobInput, type JobOutputs, type JobSpec, type MatchRecord } from './compile/job.js';
 export type { BatchLookup } from './compile/lookups.js';
 export type { Rec } from './compile/scope.js';
-export { identityCodec } from './compile/identity.js';
-export { linkRules, type LinkedRule } from './rules/link.js';
-export { parseRuleFile } from './rules/rule-file.js';
-export type { ParamValue, Rule } from './rules/rule.js';
-export { canonicalJson, type Alert } from './rules/alert.js';
-export { fixedOffsetMinutes, isTimeZone } from './local-time.js';
 export { sortErrors } from './errors.js';
 export { formatWarning, lintProgram } from './lint.js';
-export { parseYamlFile, type Position, type Report } from './yaml-file.js';
+export { fixedOffsetMinutes, isTimeZone } from './local-time.js';
+export { type Alert, canonicalJson } from './rules/alert.js';
+export { type LinkedRule, linkRules } from './rules/link.js';
+export type { ParamValue, Rule } from './rules/rule.js';
+export { parseRuleFile } from './rules/rule-file.js';
+export { type Position, parseYamlFile, type Report } from './yaml-file.js';

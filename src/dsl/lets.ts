@@ -6,7 +6,7 @@
  * A parameter used as `x.f` in a body stands for a pattern variable: `let impossible(x, y) = ... x.ts ...`
  * is used as `impossible(a, b)`. Any other parameter stands for an expression.
  */
-import { type Expr, type LetDef, type Name, type PatternDecl, mapChildren } from './ast.js';
+import { type Expr, type LetDef, mapChildren, type Name, type PatternDecl } from './ast.js';
 import { type DslError, errorAt } from './errors.js';
 import { tooDeep, tooDeepMessage } from './limits.js';
 
@@ -160,8 +160,13 @@ function substitute(
         const arg = values.get(e.variable.name) as Expr;
         if (!reported.has(e.variable.name)) {
           reported.add(e.variable.name);
-          errors.push(errorAt(arg.pos, `'${letName}' uses its parameter '${e.variable.name}' as a pattern variable ` +
-            `(${e.variable.name}.${e.field}), so it needs a variable here, not an expression`));
+          errors.push(
+            errorAt(
+              arg.pos,
+              `'${letName}' uses its parameter '${e.variable.name}' as a pattern variable ` +
+                `(${e.variable.name}.${e.field}), so it needs a variable here, not an expression`,
+            ),
+          );
         }
         const left: Expr = { ...e };
         silenced.add(left);
@@ -173,7 +178,6 @@ function substitute(
   };
   return copy(body);
 }
-
 
 function plural(n: number): string {
   return `${n} argument${n === 1 ? '' : 's'}`;

@@ -8,9 +8,32 @@ import { DslError } from './errors.js';
  * A word is reserved only where a name and that keyword could otherwise stand in the same place.
  */
 export const RESERVED = [
-  'and', 'or', 'not', 'in', 'between', 'true', 'false', 'null', 'as', 'from', 'where', 'select',
-  'define', 'match', 'within', 'emit', 'followed', 'next', 'any', 'until', 'greedy', 'consecutive',
-  'source', 'stream', 'pattern', 'enrich',
+  'and',
+  'or',
+  'not',
+  'in',
+  'between',
+  'true',
+  'false',
+  'null',
+  'as',
+  'from',
+  'where',
+  'select',
+  'define',
+  'match',
+  'within',
+  'emit',
+  'followed',
+  'next',
+  'any',
+  'until',
+  'greedy',
+  'consecutive',
+  'source',
+  'stream',
+  'pattern',
+  'enrich',
 ] as const;
 
 /** Milliseconds per duration unit. */
@@ -52,7 +75,13 @@ const mooLexer = moo.compile({
 });
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\', '"': '"', "'": "'", n: '\n', t: '\t', r: '\r', '0': '\0',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
 };
 
 /** Decodes a quoted string literal; reports a bad escape at its own column. */

@@ -37,6 +37,13 @@ export function tooDeepMessage(at: Expr): string {
 }
 
 function isLeaf(e: Expr): boolean {
-  return e.kind === 'number' || e.kind === 'string' || e.kind === 'boolean' || e.kind === 'null' || e.kind === 'duration'
-    || e.kind === 'field' || e.kind === 'member';
+  return (
+    e.kind === 'number' ||
+    e.kind === 'string' ||
+    e.kind === 'boolean' ||
+    e.kind === 'null' ||
+    e.kind === 'duration' ||
+    e.kind === 'field' ||
+    e.kind === 'member'
+  );
 }

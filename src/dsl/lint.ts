@@ -28,8 +28,14 @@ export function lintProgram(checked: CheckedProgram, options: LintOptions = {}):
     // An open source is allowed (events of any shape), but a feed that was validated before may have lost it.
     if (!s.schema.open) continue;
     const at = s.decl.name.pos;
-    out.push({ code: 'open-source', severity: 'info', file: at.file, line: at.line, col: at.col,
-      message: `source '${s.decl.name.name}' declares neither 'schema' nor 'fields': any JSON object is one of its records, unvalidated, and its fields are typed as they are used; declare a schema (e.g. 'schema traffic') or its fields to have records checked` });
+    out.push({
+      code: 'open-source',
+      severity: 'info',
+      file: at.file,
+      line: at.line,
+      col: at.col,
+      message: `source '${s.decl.name.name}' declares neither 'schema' nor 'fields': any JSON object is one of its records, unvalidated, and its fields are typed as they are used; declare a schema (e.g. 'schema traffic') or its fields to have records checked`,
+    });
   }
   for (const s of checked.streams.values()) lintStream(s, out);
   const keys = new KeyBounds(checked, options.boundedFields ?? new Set());

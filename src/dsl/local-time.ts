@@ -73,7 +73,14 @@ export class LocalTime {
     const fixed = fixedOffsetMinutes(this.zone);
     if (fixed !== null) return fixed * 60_000;
     this.format ??= new Intl.DateTimeFormat('en-US', {
-      timeZone: this.zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: this.zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     if (this.zone === 'UTC') return 0;
     const parts: Record<string, number> = {};

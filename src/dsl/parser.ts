@@ -6,9 +6,9 @@ import nearley from 'nearley';
 import type { Expr, Program } from './ast.js';
 import { program } from './build.js';
 import { DslError, sortErrors } from './errors.js';
-import { type Token, TokenStream, packLiteralLists, tokenize } from './lexer.js';
-import grammar from './generated/grammar.js';
 import { describeExpected } from './expected.js';
+import grammar from './generated/grammar.js';
+import { packLiteralLists, type Token, TokenStream, tokenize } from './lexer.js';
 import { tooDeep, tooDeepMessage } from './limits.js';
 
 export type ParseResult =
@@ -57,8 +57,22 @@ export function parse(source: string, file: string): ParseResult {
 }
 
 const EXPRESSION_KINDS = new Set<string>([
-  'number', 'string', 'boolean', 'null', 'duration', 'field', 'member', 'unary', 'binary', 'in', 'between', 'call',
-  'aggregate', 'if', 'coalesce', 'object',
+  'number',
+  'string',
+  'boolean',
+  'null',
+  'duration',
+  'field',
+  'member',
+  'unary',
+  'binary',
+  'in',
+  'between',
+  'call',
+  'aggregate',
+  'if',
+  'coalesce',
+  'object',
 ]);
 
 /**
@@ -100,8 +114,9 @@ function parseTokens(tokens: readonly Token[], file: string): TokensResult {
   const results = parser.results as unknown[];
   if (results.length === 0) return { ok: false, error: unexpected(parser, tokens, tokens.length, null, file), at: null };
   if (results.length > 1) {
-    throw new Error(`internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` +
-      `first difference at ${firstDifference(results[0], results[1])}`);
+    throw new Error(
+      `internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` + `first difference at ${firstDifference(results[0], results[1])}`,
+    );
   }
   return { ok: true, decls: results[0] as Program['decls'] };
 }
@@ -154,9 +169,12 @@ function clauseOrderHint(tokens: readonly Token[], at: number): string {
   const token = tokens[at];
   const previous = tokens[at - 1];
   if (token === undefined) return '';
-  const clause = token.text === 'by' && previous?.text === 'key' ? 'key by'
-    : token.text === 'on' ? 'emit'
-    : PATTERN_CLAUSES.find((c) => c.split(' ')[0] === token.text && c !== 'from');
+  const clause =
+    token.text === 'by' && previous?.text === 'key'
+      ? 'key by'
+      : token.text === 'on'
+        ? 'emit'
+        : PATTERN_CLAUSES.find((c) => c.split(' ')[0] === token.text && c !== 'from');
   if (clause === undefined) return '';
   for (let i = at - 1; i >= 0; i--) {
     const t = tokens[i] as Token;
@@ -169,10 +187,14 @@ function clauseOrderHint(tokens: readonly Token[], at: number): string {
 
 function describeToken(t: Token): string {
   switch (t.type) {
-    case 'string': return `the string ${t.text}`;
-    case 'literals': return 'a list of literals';
-    case 'number': return `the number ${t.text}`;
-    case 'duration': return `the duration ${t.text}`;
+    case 'string':
+      return `the string ${t.text}`;
+    case 'literals':
+      return 'a list of literals';
+    case 'number':
+      return `the number ${t.text}`;
+    case 'duration':
+      return `the duration ${t.text}`;
     case 'ident':
     case 'kw':
     case 'op':

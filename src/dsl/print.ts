@@ -22,11 +22,19 @@ function precedence(e: A.Expr): number {
   switch (e.kind) {
     case 'binary':
       switch (e.op) {
-        case 'or': return OR;
-        case 'and': return AND;
-        case '+': case '-': return SUM;
-        case '*': case '/': case '%': return PRODUCT;
-        default: return COMPARE;
+        case 'or':
+          return OR;
+        case 'and':
+          return AND;
+        case '+':
+        case '-':
+          return SUM;
+        case '*':
+        case '/':
+        case '%':
+          return PRODUCT;
+        default:
+          return COMPARE;
       }
     case 'unary':
       return e.op === 'not' ? NOT : UNARY;
@@ -55,12 +63,24 @@ export function printString(s: string): string {
   let out = '"';
   for (const ch of s) {
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case '\\': out += '\\\\'; break;
-      case '\n': out += '\\n'; break;
-      case '\t': out += '\\t'; break;
-      case '\r': out += '\\r'; break;
-      case '\0': out += '\\0'; break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\0':
+        out += '\\0';
+        break;
       default: {
         const code = ch.charCodeAt(0);
         out += code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
@@ -129,9 +149,12 @@ function printObject(o: A.ObjectLit): string {
 
 function printQuantifier(q: A.Quantifier): string {
   switch (q.kind) {
-    case 'optional': return '?';
-    case 'one-or-more': return '+';
-    case 'zero-or-more': return '*';
+    case 'optional':
+      return '?';
+    case 'one-or-more':
+      return '+';
+    case 'zero-or-more':
+      return '*';
     case 'times':
       if (q.max === q.min) return `{${q.min}}`;
       return `{${q.min},${q.max === null ? '' : q.max}}`;
@@ -160,11 +183,16 @@ const CONNECTORS: Readonly<Record<A.ConnectorKind, string>> = {
 
 function printAfterMatch(a: A.AfterMatch): string {
   switch (a.kind) {
-    case 'no-skip': return 'no skip';
-    case 'skip-to-next': return 'skip to next';
-    case 'skip-past-last-event': return 'skip past last event';
-    case 'skip-to-first': return `skip to first ${a.variable.name}`;
-    case 'skip-to-last': return `skip to last ${a.variable.name}`;
+    case 'no-skip':
+      return 'no skip';
+    case 'skip-to-next':
+      return 'skip to next';
+    case 'skip-past-last-event':
+      return 'skip past last event';
+    case 'skip-to-first':
+      return `skip to first ${a.variable.name}`;
+    case 'skip-to-last':
+      return `skip to last ${a.variable.name}`;
   }
 }
 

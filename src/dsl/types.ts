@@ -30,13 +30,21 @@ export function join(a: Type, b: Type): Type | null {
 /** For messages: `a number`, `a string`, ... */
 export function describeType(t: Type): string {
   switch (t) {
-    case 'number': return 'a number';
-    case 'string': return 'a string';
-    case 'boolean': return 'a boolean';
-    case 'duration': return 'a duration';
-    case 'timestamp': return 'a timestamp';
-    case 'null': return 'null';
-    case 'object': return 'an object';
-    case 'unknown': return 'a value of unknown type';
+    case 'number':
+      return 'a number';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'a boolean';
+    case 'duration':
+      return 'a duration';
+    case 'timestamp':
+      return 'a timestamp';
+    case 'null':
+      return 'null';
+    case 'object':
+      return 'an object';
+    case 'unknown':
+      return 'a value of unknown type';
   }
 }

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { type Document, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import { DslError } from './errors.js';
 
 export interface Position {

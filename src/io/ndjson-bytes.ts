@@ -1,4 +1,4 @@
-import { plainRecordFactory, type ParseContext, type PlainRecordFactory } from '../core/index.js';
+import { type ParseContext, type PlainRecordFactory, plainRecordFactory } from '../core/index.js';
 import { parseNdjsonLine } from './ndjson-parse.js';
 
 /**

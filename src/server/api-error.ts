@@ -3,8 +3,8 @@
  * `vigil` commands branch on them); messages are for people. No stack trace or internal detail reaches a client.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../core/index.js';
 import { UserError } from '../app/errors.js';
+import type { Logger } from '../core/index.js';
 
 export const ErrorCode = {
   badRequest: 'bad_request',

@@ -33,9 +33,11 @@ export function requireToken(token: string | undefined): onRequestHookHandler {
     const given = bearerToken(request.headers.authorization);
     if (given !== undefined && tokensEqual(given, token)) return done();
     void reply.header('www-authenticate', `Bearer realm="vigil"${given === undefined ? '' : ', error="invalid_token"'}`);
-    done(given === undefined
-      ? new ApiError(401, ErrorCode.tokenRequired, 'this route wants a bearer token (Authorization: Bearer $VIGIL_TOKEN)')
-      : new ApiError(401, ErrorCode.tokenInvalid, 'the bearer token is not the service\'s'));
+    done(
+      given === undefined
+        ? new ApiError(401, ErrorCode.tokenRequired, 'this route wants a bearer token (Authorization: Bearer $VIGIL_TOKEN)')
+        : new ApiError(401, ErrorCode.tokenInvalid, "the bearer token is not the service's"),
+    );
   };
 }
 

@@ -1,2 +1,2 @@
-export { buildServer, listen, isLoopback, BODY_LIMIT_BYTES, type ServerOptions, type ListenOptions, type VigilServer } from './server.js';
-export { ErrorCode, type ErrorBody } from './api-error.js';
+export { type ErrorBody, ErrorCode } from './api-error.js';
+export { BODY_LIMIT_BYTES, buildServer, isLoopback, type ListenOptions, listen, type ServerOptions, type VigilServer } from './server.js';

@@ -3,7 +3,7 @@
  * collect() fills in the values of the registry's samples read at scrape time, plus prom-client's default
  * process metrics (CPU, memory, heap, event-loop lag, GC). One prom-client Registry per server, never the global one.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Labels, MetricRegistry, MetricSample } from '../core/index.js';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -58,9 +58,21 @@ export class PrometheusBridge {
     const read = (): readonly MetricSample[] => (this.current.get(name) ?? []).filter((s) => s.type === type);
     const config = { name, help: `Vigil ${type} ${name}`, labelNames: [...labelNames], registers: [this.registry] };
     if (type === 'counter') {
-      new Counter({ ...config, collect(this: Counter) { this.reset(); for (const s of read()) if (s.value >= 0 && Number.isFinite(s.value)) this.inc(labelsOf(s.labels), s.value); } });
+      new Counter({
+        ...config,
+        collect(this: Counter) {
+          this.reset();
+          for (const s of read()) if (s.value >= 0 && Number.isFinite(s.value)) this.inc(labelsOf(s.labels), s.value);
+        },
+      });
     } else {
-      new Gauge({ ...config, collect(this: Gauge) { this.reset(); for (const s of read()) this.set(labelsOf(s.labels), s.value); } });
+      new Gauge({
+        ...config,
+        collect(this: Gauge) {
+          this.reset();
+          for (const s of read()) this.set(labelsOf(s.labels), s.value);
+        },
+      });
     }
     this.families.set(name, { type, labelNames });
   }

@@ -4,17 +4,17 @@
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ServiceControl } from '../app/service/control.js';
 import { UserError } from '../app/errors.js';
-import { silentLogger, type Logger } from '../core/index.js';
+import type { ServiceControl } from '../app/service/control.js';
+import { type Logger, silentLogger } from '../core/index.js';
 import { errorSchema, installErrorHandlers } from './api-error.js';
 import { guards } from './auth.js';
-import { sharedSchemas } from './schemas.js';
 import { docsPlugin, registerOpenApi } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { savepointsPlugin } from './plugins/savepoints.js';
+import { sharedSchemas } from './schemas.js';
 
 /** Bodies larger than this are refused (413): the API takes a savepoint name at most. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -57,7 +57,12 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
   await app.register(healthPlugin, { control });
   await app.register(metricsPlugin, { control });
   await app.register(jobPlugin, { control, guards: guard, log });
-  await app.register(savepointsPlugin, { control, guards: guard, savepointDir: options.savepointDir, ...(options.now === undefined ? {} : { now: options.now }) });
+  await app.register(savepointsPlugin, {
+    control,
+    guards: guard,
+    savepointDir: options.savepointDir,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   await app.register(docsPlugin);
   await app.ready();
   return app;
@@ -91,7 +96,8 @@ export async function listen(app: VigilServer, { host, port }: ListenOptions): P
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`cannot listen on ${host}:${port}: the address is in use (--port)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new UserError(`cannot listen on ${host}:${port}: ${code} (--host, --port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES')
+      throw new UserError(`cannot listen on ${host}:${port}: ${code} (--host, --port)`);
     throw error;
   }
   const address = app.server.address();

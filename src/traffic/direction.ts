@@ -3,8 +3,22 @@
  * word is kept as given (inner cameras say "through", ring roads "cw"...) and counted.
  */
 const DIRECTION_ALIASES: Readonly<Record<string, 'in' | 'out'>> = {
-  in: 'in', inbound: 'in', inward: 'in', entering: 'in', entry: 'in', 进城: 'in', 入城: 'in', 进: 'in', 入: 'in',
-  out: 'out', outbound: 'out', outward: 'out', leaving: 'out', exit: 'out', 出城: 'out', 出: 'out',
+  in: 'in',
+  inbound: 'in',
+  inward: 'in',
+  entering: 'in',
+  entry: 'in',
+  进城: 'in',
+  入城: 'in',
+  进: 'in',
+  入: 'in',
+  out: 'out',
+  outbound: 'out',
+  outward: 'out',
+  leaving: 'out',
+  exit: 'out',
+  出城: 'out',
+  出: 'out',
 };
 
 /** `in`/`out` for a known direction word (the shared literal, not the parsed copy), undefined otherwise. */

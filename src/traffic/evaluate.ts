@@ -99,8 +99,13 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
     const hit = (byKey.get(d.type + '\u0000' + d.key) ?? []).find((a) => d.time >= a.from - t.beforeMs && d.time <= a.to + t.afterMs);
     // A flow alert that finds no flow anomaly may still be a jam's side effect (checked after matching,
     // so a real flow anomaly downstream of a jam is still found).
-    if (hit === undefined && (d.type === 'flow_drop' || d.type === 'flow_surge') &&
-      jams.some((j) => (j.checkpoints.includes(d.key) || (j.downstream_checkpoints ?? []).includes(d.key)) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS)) {
+    if (
+      hit === undefined &&
+      (d.type === 'flow_drop' || d.type === 'flow_surge') &&
+      jams.some(
+        (j) => (j.checkpoints.includes(d.key) || (j.downstream_checkpoints ?? []).includes(d.key)) && d.time >= j.from && d.time <= j.to + JAM_AFTERMATH_MS,
+      )
+    ) {
       secondary.push(d);
       continue;
     }
@@ -120,7 +125,11 @@ export function evaluate(detections: readonly Detection[], truth: GroundTruth, t
     const detections = det.get(type) ?? 0;
     const truePositives = tp.get(type) ?? 0;
     byType[type] = {
-      detections, truePositives, falsePositives: detections - truePositives, anomalies: anomalies.length, found: nFound,
+      detections,
+      truePositives,
+      falsePositives: detections - truePositives,
+      anomalies: anomalies.length,
+      found: nFound,
       precision: detections === 0 ? 1 : truePositives / detections,
       recall: anomalies.length === 0 ? 1 : nFound / anomalies.length,
     };

@@ -53,13 +53,24 @@ function scalar(v: unknown): DomainValue {
  */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
-    fixed('distance_km', ['string', 'string'], 'number', (a, b) => {
-      if (typeof a !== 'string' || typeof b !== 'string') return null;
-      const d = registry.distanceKm(a, b);
-      return Number.isNaN(d) ? null : d; // unknown checkpoint: null
-    }, { fields: ['lat', 'lon'] }),
-    fixed('checkpoint_attr', ['string', 'string'], 'unknown', (cp, name) =>
-      typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null, { fieldArg: 1 }),
+    fixed(
+      'distance_km',
+      ['string', 'string'],
+      'number',
+      (a, b) => {
+        if (typeof a !== 'string' || typeof b !== 'string') return null;
+        const d = registry.distanceKm(a, b);
+        return Number.isNaN(d) ? null : d; // unknown checkpoint: null
+      },
+      { fields: ['lat', 'lon'] },
+    ),
+    fixed(
+      'checkpoint_attr',
+      ['string', 'string'],
+      'unknown',
+      (cp, name) => (typeof cp === 'string' && typeof name === 'string' ? scalar(registry.checkpointAttr(cp, name)) : null),
+      { fieldArg: 1 },
+    ),
     fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null), { fields: ['segment'] }),
     fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null), { fields: ['kind'] }),
     // The registry's next_on_segment where given, else camera order from geometry: so it needs only required fields.

@@ -1,13 +1,32 @@
 /** The traffic domain: record schema and validation, checkpoint registry, DSL domain functions. */
-export { type TrafficRecord, type PlateColor, type Direction, PLATE_COLORS, UNREADABLE_PLATE, TRAFFIC_RECORD_SCHEMA, TRAFFIC_SCHEMA_NAME, TRAFFIC_BOUNDED_FIELDS, TRAFFIC_SCHEMA_OPTIONS, vehicleKey, parseVehicleKey } from './record.js';
-export {
-  RecordValidator, Rejection, isRejection, RECORD_NOTES,
-  type RejectionCode, type ValidatorOptions, type RecordNote, type NoteCounters,
-} from './validate.js';
-export { FeedClock, type FeedClockOptions } from './feed-clock.js';
+
 export { normalizeDirection } from './direction.js';
-export { normalizePlate, isUnreadablePlate } from './plate.js';
-export { parseIsoTimestamp, formatIsoTimestamp } from './timestamp.js';
-export { CheckpointRegistry, RegistryError, REQUIRED_CHECKPOINT_FIELDS, type Checkpoint, type CheckpointKind } from './registry.js';
-export { haversineKm, EARTH_RADIUS_KM } from './geo.js';
-export { trafficFunctions, type DomainFunction, type DomainValue, type DslValueType, type RegistryReads } from './functions.js';
+export { FeedClock, type FeedClockOptions } from './feed-clock.js';
+export { type DomainFunction, type DomainValue, type DslValueType, type RegistryReads, trafficFunctions } from './functions.js';
+export { EARTH_RADIUS_KM, haversineKm } from './geo.js';
+export { isUnreadablePlate, normalizePlate } from './plate.js';
+export {
+  type Direction,
+  PLATE_COLORS,
+  type PlateColor,
+  parseVehicleKey,
+  TRAFFIC_BOUNDED_FIELDS,
+  TRAFFIC_RECORD_SCHEMA,
+  TRAFFIC_SCHEMA_NAME,
+  TRAFFIC_SCHEMA_OPTIONS,
+  type TrafficRecord,
+  UNREADABLE_PLATE,
+  vehicleKey,
+} from './record.js';
+export { type Checkpoint, type CheckpointKind, CheckpointRegistry, REQUIRED_CHECKPOINT_FIELDS, RegistryError } from './registry.js';
+export { formatIsoTimestamp, parseIsoTimestamp } from './timestamp.js';
+export {
+  isRejection,
+  type NoteCounters,
+  RECORD_NOTES,
+  type RecordNote,
+  RecordValidator,
+  Rejection,
+  type RejectionCode,
+  type ValidatorOptions,
+} from './validate.js';

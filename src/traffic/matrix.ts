@@ -1,4 +1,4 @@
-import { type Detection, type CloneLevel, type Tolerance, evaluate } from './evaluate.js';
+import { type CloneLevel, type Detection, evaluate, type Tolerance } from './evaluate.js';
 import type { AnomalyTruth, AnomalyType, ClonedPlateTruth, GroundTruth } from './generator/truth.js';
 
 /**
@@ -56,13 +56,23 @@ function delays(found: ReadonlyMap<AnomalyTruth, number>, keep: (a: AnomalyTruth
  * alerts that find any true clone (a real clone is never a false alarm, whatever its level); its recall counts the
  * clones of that level found by alerts of that level.
  */
-export function scoreCity(city: string, detections: readonly Detection[], truth: GroundTruth, tolerance: Partial<Record<AnomalyType, Tolerance>> = {}): CityScore {
+export function scoreCity(
+  city: string,
+  detections: readonly Detection[],
+  truth: GroundTruth,
+  tolerance: Partial<Record<AnomalyType, Tolerance>> = {},
+): CityScore {
   const all = evaluate(detections, truth, tolerance);
   const columns = {} as Record<MatrixColumn, ColumnScore>;
   for (const type of ['flow_surge', 'flow_drop', 'congestion', 'first_entry'] as const) {
     const s = all.byType[type];
     columns[type] = {
-      alerts: s.detections, truePositives: s.truePositives, anomalies: s.anomalies, found: s.found, precision: s.precision, recall: s.recall,
+      alerts: s.detections,
+      truePositives: s.truePositives,
+      anomalies: s.anomalies,
+      found: s.found,
+      precision: s.precision,
+      recall: s.recall,
       delaysMs: delays(all.detectedAt, (a) => a.type === type),
     };
   }
@@ -73,7 +83,12 @@ export function scoreCity(city: string, detections: readonly Detection[], truth:
     const e = evaluate(mine, ofLevel, tolerance);
     const s = e.byType.cloned_plate;
     columns[level === 'confirmed' ? 'clone_confirmed' : 'clone_suspected'] = {
-      alerts: claimed.detections, truePositives: claimed.truePositives, anomalies: s.anomalies, found: s.found, precision: claimed.precision, recall: s.recall,
+      alerts: claimed.detections,
+      truePositives: claimed.truePositives,
+      anomalies: s.anomalies,
+      found: s.found,
+      precision: claimed.precision,
+      recall: s.recall,
       delaysMs: delays(e.detectedAt, (a) => a.type === 'cloned_plate'),
     };
   }
@@ -125,7 +140,12 @@ export function formatDelay(ms: number): string {
 }
 
 const HEAD: Readonly<Record<MatrixColumn, string>> = {
-  clone_confirmed: 'clone:confirmed', clone_suspected: 'clone:suspected', flow_surge: 'flow_surge', flow_drop: 'flow_drop', congestion: 'congestion', first_entry: 'first_entry',
+  clone_confirmed: 'clone:confirmed',
+  clone_suspected: 'clone:suspected',
+  flow_surge: 'flow_surge',
+  flow_drop: 'flow_drop',
+  congestion: 'congestion',
+  first_entry: 'first_entry',
 };
 
 /**
@@ -144,20 +164,29 @@ export function formatMatrix(scores: readonly CityScore[], min: number): string 
   const lines = [`precision/recall ('<': below ${min})`, head];
   for (const s of scores) lines.push(s.city.padEnd(name) + MATRIX_COLUMNS.map((c) => cell(s.columns[c])).join(''));
   const worst = worstRow(scores);
-  lines.push('min'.padEnd(name) + MATRIX_COLUMNS.map((c) => pr(fmt(worst[c].precision), fmt(worst[c].recall), worst[c].precision < min || worst[c].recall < min)).join(''));
+  lines.push(
+    'min'.padEnd(name) +
+      MATRIX_COLUMNS.map((c) => pr(fmt(worst[c].precision), fmt(worst[c].recall), worst[c].precision < min || worst[c].recall < min)).join(''),
+  );
   lines.push('', 'alerts/anomalies (true alerts, anomalies found)', head);
   for (const s of scores) {
-    lines.push(s.city.padEnd(name) + MATRIX_COLUMNS.map((c) => {
-      const x = s.columns[c];
-      return `${x.alerts}/${x.anomalies} (${x.truePositives}, ${x.found})`.padEnd(W);
-    }).join(''));
+    lines.push(
+      s.city.padEnd(name) +
+        MATRIX_COLUMNS.map((c) => {
+          const x = s.columns[c];
+          return `${x.alerts}/${x.anomalies} (${x.truePositives}, ${x.found})`.padEnd(W);
+        }).join(''),
+    );
   }
   lines.push('', 'delay from onset to first alert, event time, p50/p99', head);
   for (const s of scores) {
-    lines.push(s.city.padEnd(name) + MATRIX_COLUMNS.map((c) => {
-      const d = s.columns[c].delaysMs;
-      return `${formatDelay(percentile(d, 50))}/${formatDelay(percentile(d, 99))}`.padEnd(W);
-    }).join(''));
+    lines.push(
+      s.city.padEnd(name) +
+        MATRIX_COLUMNS.map((c) => {
+          const d = s.columns[c].delaysMs;
+          return `${formatDelay(percentile(d, 50))}/${formatDelay(percentile(d, 99))}`.padEnd(W);
+        }).join(''),
+    );
   }
   lines.push('max'.padEnd(name) + MATRIX_COLUMNS.map((c) => `${formatDelay(worst[c].p50Ms)}/${formatDelay(worst[c].p99Ms)}`.padEnd(W)).join(''));
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';

@@ -6,8 +6,18 @@
 /** Characters dropped from plates: whitespace and the separators feeds put after the region code. */
 function isDropped(c: number): boolean {
   return (
-    c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0x3000 || // spaces
-    c === 0x2d || c === 0xb7 || c === 0x2022 || c === 0x30fb || c === 0xff65 || c === 0x2027 // - · • ・
+    c === 0x20 ||
+    c === 0x09 ||
+    c === 0x0a ||
+    c === 0x0d ||
+    c === 0xa0 ||
+    c === 0x3000 || // spaces
+    c === 0x2d ||
+    c === 0xb7 ||
+    c === 0x2022 ||
+    c === 0x30fb ||
+    c === 0xff65 ||
+    c === 0x2027 // - · • ・
   );
 }
 

@@ -53,14 +53,7 @@ export const TRAFFIC_SCHEMA_NAME = 'traffic';
  * The traffic record's finite-valued fields (the checkpoint registry and the validator's enumerations): keys on
  * them cannot grow without bound, which the pattern linter needs to know.
  */
-export const TRAFFIC_BOUNDED_FIELDS: ReadonlySet<string> = new Set([
-  'checkpoint',
-  'lane',
-  'direction',
-  'vehicle_type',
-  'plate_color',
-  'plate_readable',
-]);
+export const TRAFFIC_BOUNDED_FIELDS: ReadonlySet<string> = new Set(['checkpoint', 'lane', 'direction', 'vehicle_type', 'plate_color', 'plate_readable']);
 
 /**
  * Options of `schema traffic { ... }`: `min_plate_confidence` (0..100), below which a reading's plate is not

@@ -1,6 +1,6 @@
 import { normalizeDirection } from './direction.js';
 import type { FeedClock } from './feed-clock.js';
-import { MAX_PLATE_LENGTH, hasControlChar, isUnreadablePlate, normalizePlate } from './plate.js';
+import { hasControlChar, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate } from './plate.js';
 import type { PlateColor, TrafficRecord } from './record.js';
 import { UNREADABLE_PLATE } from './record.js';
 import type { Checkpoint, CheckpointRegistry } from './registry.js';
@@ -74,23 +74,48 @@ export interface ValidatorOptions {
 
 /** Chinese colour names some feeds send, mapped to the canonical ones. */
 const COLOR_ALIASES: Readonly<Record<string, PlateColor>> = {
-  blue: 'blue', yellow: 'yellow', green: 'green', white: 'white', black: 'black',
-  yellow_green: 'yellow_green', 'yellow-green': 'yellow_green', unknown: 'unknown',
-  蓝: 'blue', 蓝色: 'blue', 黄: 'yellow', 黄色: 'yellow', 绿: 'green', 绿色: 'green', 渐变绿: 'green',
-  白: 'white', 白色: 'white', 黑: 'black', 黑色: 'black', 黄绿: 'yellow_green', 黄绿色: 'yellow_green', 未知: 'unknown',
+  blue: 'blue',
+  yellow: 'yellow',
+  green: 'green',
+  white: 'white',
+  black: 'black',
+  yellow_green: 'yellow_green',
+  'yellow-green': 'yellow_green',
+  unknown: 'unknown',
+  蓝: 'blue',
+  蓝色: 'blue',
+  黄: 'yellow',
+  黄色: 'yellow',
+  绿: 'green',
+  绿色: 'green',
+  渐变绿: 'green',
+  白: 'white',
+  白色: 'white',
+  黑: 'black',
+  黑色: 'black',
+  黄绿: 'yellow_green',
+  黄绿色: 'yellow_green',
+  未知: 'unknown',
 };
 
 function normalizeColor(raw: string): PlateColor | undefined {
   // Fast path: canonical names, as nearly every record carries. The literal is returned, not the parsed copy: one
   // shared string instead of one per record (records live for minutes in windows and partial matches).
   switch (raw) {
-    case 'blue': return 'blue';
-    case 'yellow': return 'yellow';
-    case 'green': return 'green';
-    case 'white': return 'white';
-    case 'black': return 'black';
-    case 'yellow_green': return 'yellow_green';
-    case 'unknown': return 'unknown';
+    case 'blue':
+      return 'blue';
+    case 'yellow':
+      return 'yellow';
+    case 'green':
+      return 'green';
+    case 'white':
+      return 'white';
+    case 'black':
+      return 'black';
+    case 'yellow_green':
+      return 'yellow_green';
+    case 'unknown':
+      return 'unknown';
   }
   const direct = COLOR_ALIASES[raw];
   if (direct !== undefined) return direct;
@@ -133,7 +158,12 @@ export class RecordValidator {
     this.feedClock = options.feedClock ?? null;
     this.maxAhead = options.maxAheadMs ?? 600_000;
     this.slack = options.clockSlackMs ?? 120_000;
-    this.notes = options.notes ?? { direction_unknown: { value: 0 }, direction_mismatch: { value: 0 }, clock_ahead: { value: 0 }, future_at_start: { value: 0 } };
+    this.notes = options.notes ?? {
+      direction_unknown: { value: 0 },
+      direction_mismatch: { value: 0 },
+      clock_ahead: { value: 0 },
+      future_at_start: { value: 0 },
+    };
     this.cameraDirections = registry.all().map((cp) => normalizeDirection(cp.direction));
     this.minConfidence = options.minPlateConfidence ?? 0;
   }
@@ -285,7 +315,11 @@ function aheadDetail(ts: number, ref: number, feed: FeedClock): string {
 function duration(ms: number): string {
   let s = Math.round(ms / 1000);
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (s >= size) {
       parts.push(Math.floor(s / size) + unit);
       s %= size;

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { declaredChecks, declaredFieldsCheck, defaultPaths, domainSchemas, feedMapper, loadRegistry, recordParser } from '../../src/app/index.js';
 import type { ParseContext } from '../../src/core/index.js';
-import { checkProgram, formatDslError, parseProgram, type CheckedSource } from '../../src/dsl/index.js';
+import { type CheckedSource, checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
 
 function source(text: string): CheckedSource {
   const parsed = parseProgram(text, 's.pattern');
@@ -37,7 +37,13 @@ describe('the feed mapping', () => {
   test('renames fields in the feed order, maps codes (numbers by their text) and gives zone-less times the zone', () => {
     const map = feedMapper(kakou);
     expect(map?.({ gcxh: 'r1', kkbh: 'CP0001', hphm: '浙A1', hpys: 2, gcsj: '2026-03-02 08:00:00', clsd: 50, extra: true })).toEqual({
-      id: 'r1', checkpoint: 'CP0001', plate: '浙A1', plate_color: 'blue', ts: Date.UTC(2026, 2, 2, 0, 0, 0), speed: 50, extra: true,
+      id: 'r1',
+      checkpoint: 'CP0001',
+      plate: '浙A1',
+      plate_color: 'blue',
+      ts: Date.UTC(2026, 2, 2, 0, 0, 0),
+      speed: 50,
+      extra: true,
     });
     // A code outside the table takes `else`; a time that has a zone (or is epoch ms) keeps it.
     const other = map?.({ hpys: '7', gcsj: '2026-03-02T08:00:00Z' });
@@ -65,12 +71,14 @@ describe('the feed mapping', () => {
 });
 
 describe('declared fields', () => {
-  const check = declaredFieldsCheck(new Map([
-    ['vehicle', { type: 'string', optional: false }],
-    ['speed', { type: 'number', optional: false }],
-    ['seen', { type: 'timestamp', optional: true }],
-    ['open', { type: 'boolean', optional: true }],
-  ] as const));
+  const check = declaredFieldsCheck(
+    new Map([
+      ['vehicle', { type: 'string', optional: false }],
+      ['speed', { type: 'number', optional: false }],
+      ['seen', { type: 'timestamp', optional: true }],
+      ['open', { type: 'boolean', optional: true }],
+    ] as const),
+  );
 
   test('accept records of the declared types (timestamps to epoch ms), keeping undeclared fields', () => {
     const r: Record<string, unknown> = { vehicle: 'b1', speed: 3, seen: '2026-03-02T08:00:00+08:00', open: null, x: [1] };
@@ -82,7 +90,9 @@ describe('declared fields', () => {
     expect(check({ speed: 3 }, 0)).toBe('missing_field: vehicle');
     expect(check({ vehicle: 'b1', speed: Number.POSITIVE_INFINITY }, 0)).toBe('bad_type: speed: expected a number, got number Infinity');
     expect(check({ vehicle: 1, speed: 3 }, 0)).toBe('bad_type: vehicle: expected a string, got number 1');
-    expect(check({ vehicle: 'b', speed: 3, seen: '8:00' }, 0)).toBe('bad_type: seen: expected a timestamp (epoch ms or ISO-8601 with a zone), got string "8:00"');
+    expect(check({ vehicle: 'b', speed: 3, seen: '8:00' }, 0)).toBe(
+      'bad_type: seen: expected a timestamp (epoch ms or ISO-8601 with a zone), got string "8:00"',
+    );
     expect(check({ vehicle: 'b', speed: 3, open: 'yes' }, 0)).toBe('bad_type: open: expected a boolean, got string "yes"');
   });
 

@@ -1,15 +1,17 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Pattern, compile, type Nfa } from '../../src/cep/index.js';
+import { describe, expect, it } from 'vitest';
 import { CepOperator, type CepOutput } from '../../src/cep/cep-operator.js';
-import { OutputTag, decodeCheckpoint, encodeCheckpoint, type DataStream } from '../../src/core/index.js';
-import { ev, makeJob, runJob, type Ev, type Line } from '../core/harness.js';
+import { compile, type Nfa, Pattern } from '../../src/cep/index.js';
+import { type DataStream, decodeCheckpoint, encodeCheckpoint, OutputTag } from '../../src/core/index.js';
+import { type Ev, ev, type Line, makeJob, runJob } from '../core/harness.js';
 
 // Events: k = key, v = kind (1 = a, 2 = b, 3 = c), ts = event time.
 const isKind = (kind: number) => (e: Ev) => e.v === kind;
 
 const fmt = (o: CepOutput<Ev>): string =>
-  `${o.kind}:${String(o.key)}@${o.timestamp}:${Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => e.ts).join('+')}`).join(',')}`;
+  `${o.kind}:${String(o.key)}@${o.timestamp}:${Object.entries(o.match)
+    .map(([v, es]) => `${v}=${es.map((e) => e.ts).join('+')}`)
+    .join(',')}`;
 
 /** Matches and timeouts (from the timeout side output) merged into one stream of strings. */
 function cep(nfa: () => Nfa<Ev>) {
@@ -29,9 +31,15 @@ describe('CepOperator (event time)', () => {
   });
 
   it('breaks timestamp ties by arrival order', async () => {
-    const r = await runJob([ev('x', 10, 1), ev('x', 10, 2)], cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))));
+    const r = await runJob(
+      [ev('x', 10, 1), ev('x', 10, 2)],
+      cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))),
+    );
     expect(r.out).toEqual(['match:x@10:a=10,b=10']);
-    const swapped = await runJob([ev('x', 10, 2), ev('x', 10, 1)], cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))));
+    const swapped = await runJob(
+      [ev('x', 10, 2), ev('x', 10, 1)],
+      cep(() => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)))),
+    );
     expect(swapped.out).toEqual([]);
   });
 
@@ -41,9 +49,15 @@ describe('CepOperator (event time)', () => {
     type Idd = Ev & { readonly id: string };
     const byId = (a: Ev, b: Ev): number => ((a as Idd).id < (b as Idd).id ? -1 : (a as Idd).id > (b as Idd).id ? 1 : 0);
     const aNextB = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)).within(100));
-    const ids = (o: CepOutput<Ev>): string => Object.entries(o.match).map(([v, es]) => `${v}=${es.map((e) => (e as Idd).id).join('+')}`).join(',');
+    const ids = (o: CepOutput<Ev>): string =>
+      Object.entries(o.match)
+        .map(([v, es]) => `${v}=${es.map((e) => (e as Idd).id).join('+')}`)
+        .join(',');
     const build = (s: DataStream<Ev>) =>
-      s.keyBy((e) => e.k).transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aNextB(), compareTies: byId })).map('ids', ids);
+      s
+        .keyBy((e) => e.k)
+        .transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aNextB(), compareTies: byId }))
+        .map('ids', ids);
     const lane1: Idd = { ...ev('x', 10, 1), id: 'r1' };
     const lane2: Idd = { ...ev('x', 10, 1), id: 'r2' };
     const b: Idd = { ...ev('x', 20, 2), id: 'r3' };
@@ -80,7 +94,10 @@ describe('CepOperator (event time)', () => {
     let op: CepOperator<Ev> | undefined;
     const nfa = () => compile(Pattern.begin<Ev>('a').where(isKind(1)).next('b').where(isKind(2)).within(100));
     const build = (s: DataStream<Ev>) =>
-      s.keyBy((e) => e.k).transform('cep', (key) => (op = new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa() }))).map('fmt', fmt);
+      s
+        .keyBy((e) => e.k)
+        .transform('cep', (key) => (op = new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa() })))
+        .map('fmt', fmt);
     const keys = ['k1', 'k2', 'k3', 'k4'];
     const lines = [...keys.map((k, i) => ev(k, 10 + i, 1)), ev('k1', 20, 2), ev('other', 400, 3)];
     const r = await runJob(lines, build, { finalWatermark: false });
@@ -97,7 +114,10 @@ describe('CepOperator (event time)', () => {
 
   it('discards timeouts when no timeout side output is given', async () => {
     const r = await runJob([ev('x', 10, 1), ev('other', 500, 3)], (s) =>
-      s.keyBy((e) => e.k).transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aThenB() })).map('fmt', fmt),
+      s
+        .keyBy((e) => e.k)
+        .transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: aThenB() }))
+        .map('fmt', fmt),
     );
     expect(r.out).toEqual([]);
   });
@@ -114,18 +134,24 @@ describe('CepOperator (event time)', () => {
     const nfa = () =>
       compile(Pattern.begin<Ev>('a').where(isKind(1)).followedBy('b').where(isKind(2)).oneOrMore().followedBy('c').where(isKind(3)).within(150));
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 4 }), fc.nat(20), async (lines, bound, batchSize, cut) => {
-        const opts = { bound, batchSize };
-        const whole = await runJob(lines, cep(nfa), opts);
-        const first = makeJob([lines], cep(nfa), opts);
-        for (let i = 0; i < cut && (await first.task.step()) !== 'end'; i++);
-        const cp = decodeCheckpoint(encodeCheckpoint(first.task.snapshot()));
-        const second = makeJob([lines], cep(nfa), opts);
-        await second.task.restore(cp);
-        await second.task.run();
-        expect([...first.out.values, ...second.out.values]).toEqual(whole.out);
-        expect([...first.late.values, ...second.late.values]).toEqual(whole.late);
-      }),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 40 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(20),
+        async (lines, bound, batchSize, cut) => {
+          const opts = { bound, batchSize };
+          const whole = await runJob(lines, cep(nfa), opts);
+          const first = makeJob([lines], cep(nfa), opts);
+          for (let i = 0; i < cut && (await first.task.step()) !== 'end'; i++);
+          const cp = decodeCheckpoint(encodeCheckpoint(first.task.snapshot()));
+          const second = makeJob([lines], cep(nfa), opts);
+          await second.task.restore(cp);
+          await second.task.run();
+          expect([...first.out.values, ...second.out.values]).toEqual(whole.out);
+          expect([...first.late.values, ...second.late.values]).toEqual(whole.late);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -2,7 +2,7 @@
 // enumerator of all subsequences finds, counted with multiplicity (a duplicate or a missing match fails).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Pattern, compile } from '../../src/cep/index.js';
+import { compile, Pattern } from '../../src/cep/index.js';
 
 type Kind = 'x' | 'y' | 'z';
 interface Ev {
@@ -139,9 +139,7 @@ const eventsArb = fc.array(kindArb, { maxLength: 8 }).map((ks) => ks.map((k, i):
 const acceptsArb = fc.option(fc.uniqueArray(kindArb, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 5 });
 const quantArb = fc.oneof(
   { arbitrary: fc.constant({ kind: 'single' as const }), weight: 3 },
-  fc.integer({ min: 1, max: 3 }).chain((from) =>
-    fc.integer({ min: from, max: 3 }).map((to) => ({ kind: 'times' as const, from, to })),
-  ),
+  fc.integer({ min: 1, max: 3 }).chain((from) => fc.integer({ min: from, max: 3 }).map((to) => ({ kind: 'times' as const, from, to }))),
   fc.integer({ min: 1, max: 2 }).map((from) => ({ kind: 'more' as const, from })),
 );
 const varArb: fc.Arbitrary<VarSpec> = fc.record({
@@ -198,11 +196,9 @@ describe('NFA (noSkip) equals a brute-force subsequence enumerator', () => {
     ['followedByAny', fc.tuple(acceptsArb, acceptsArb).map(([a, b]) => [single(a), single(b, 'any')])],
     [
       'oneOrMore',
-      fc.tuple(acceptsArb, acceptsArb, acceptsArb, fc.constantFrom<Inner>('strict', 'relaxed', 'any')).map(([a, b, c, inner]) => [
-        single(a),
-        { ...single(b), quant: { kind: 'more' as const, from: 1 }, inner },
-        single(c),
-      ]),
+      fc
+        .tuple(acceptsArb, acceptsArb, acceptsArb, fc.constantFrom<Inner>('strict', 'relaxed', 'any'))
+        .map(([a, b, c, inner]) => [single(a), { ...single(b), quant: { kind: 'more' as const, from: 1 }, inner }, single(c)]),
     ],
     [
       'times ranges',
@@ -215,17 +211,15 @@ describe('NFA (noSkip) equals a brute-force subsequence enumerator', () => {
     ],
     [
       'optional',
-      fc.tuple(acceptsArb, acceptsArb, acceptsArb, fc.constantFrom<Link>('strict', 'relaxed', 'any')).map(([a, b, c, link]) => [
-        single(a),
-        { ...single(b, link), optional: true },
-        single(c, link),
-      ]),
+      fc
+        .tuple(acceptsArb, acceptsArb, acceptsArb, fc.constantFrom<Link>('strict', 'relaxed', 'any'))
+        .map(([a, b, c, link]) => [single(a), { ...single(b, link), optional: true }, single(c, link)]),
     ],
     [
       'notNext',
-      fc.tuple(acceptsArb, acceptsArb, acceptsArb, fc.boolean()).map(([a, n, c, trailing]) =>
-        trailing ? [single(a), single(n ?? ['z'], 'notNext')] : [single(a), single(n ?? ['z'], 'notNext'), single(c)],
-      ),
+      fc
+        .tuple(acceptsArb, acceptsArb, acceptsArb, fc.boolean())
+        .map(([a, n, c, trailing]) => (trailing ? [single(a), single(n ?? ['z'], 'notNext')] : [single(a), single(n ?? ['z'], 'notNext'), single(c)])),
     ],
     ['random chains', fc.array(varArb, { minLength: 1, maxLength: 3 }).map(normalize)],
   ];
@@ -240,12 +234,10 @@ describe('NFA (noSkip) equals a brute-force subsequence enumerator', () => {
   }
 
   it('agrees with `within`: a match counts only if it completes less than `within` after its first event', () => {
-    const timed = fc
-      .array(fc.tuple(kindArb, fc.integer({ min: 0, max: 3 })), { maxLength: 8 })
-      .map((rows) => {
-        let ts = 0;
-        return rows.map(([k, dt], i): Ev => ({ i, k, ts: (ts += dt) }));
-      });
+    const timed = fc.array(fc.tuple(kindArb, fc.integer({ min: 0, max: 3 })), { maxLength: 8 }).map((rows) => {
+      let ts = 0;
+      return rows.map(([k, dt], i): Ev => ({ i, k, ts: (ts += dt) }));
+    });
     fc.assert(
       fc.property(fc.array(varArb, { minLength: 1, maxLength: 3 }).map(normalize), timed, fc.integer({ min: 1, max: 8 }), (vars, events, within) => {
         expect(runNfa(vars, events, within)).toEqual(bruteForce(vars, events, within));

@@ -4,10 +4,10 @@
 // time passes every window the buffer holds nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy as Skip, MalformedPatternError, Pattern, compile, type NfaKeyState } from '../../src/cep/index.js';
 import { deweyCompatible } from '../../src/cep/dewey.js';
+import { compile, MalformedPatternError, type NfaKeyState, Pattern, AfterMatchSkipStrategy as Skip } from '../../src/cep/index.js';
 import type { BufferNode } from '../../src/cep/shared-buffer.js';
-import { kind, type Ev } from './helpers.js';
+import { type Ev, kind } from './helpers.js';
 
 type Step =
   | { op: 'next' | 'followedBy' | 'followedByAny' | 'notNext' | 'notFollowedBy'; k: string }
@@ -18,7 +18,16 @@ type Step =
 const letter = fc.constantFrom('a', 'b', 'c');
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constantFrom('next' as const, 'followedBy' as const, 'followedByAny' as const, 'notNext' as const, 'notFollowedBy' as const), k: letter }),
-  fc.record({ op: fc.constantFrom('oneOrMore' as const, 'zeroOrMore' as const, 'optional' as const, 'greedy' as const, 'consecutive' as const, 'allowCombinations' as const) }),
+  fc.record({
+    op: fc.constantFrom(
+      'oneOrMore' as const,
+      'zeroOrMore' as const,
+      'optional' as const,
+      'greedy' as const,
+      'consecutive' as const,
+      'allowCombinations' as const,
+    ),
+  }),
   fc.integer({ min: 0, max: 2 }).chain((from) => fc.integer({ min: Math.max(1, from), max: 3 }).map((to) => ({ op: 'times' as const, from, to }))),
   fc.record({ op: fc.constant('until' as const), k: letter }),
 );

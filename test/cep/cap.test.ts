@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pattern, compile } from '../../src/cep/index.js';
-import { events, kind, sig, type Ev } from './helpers.js';
+import { compile, Pattern } from '../../src/cep/index.js';
+import { type Ev, events, kind, sig } from './helpers.js';
 
 describe('partial-match cap (maxPartialMatchesPerKey)', () => {
   const pattern = (): Pattern<Ev> => Pattern.begin<Ev>('a').where(kind('a')).followedByAny('b').where(kind('b'));

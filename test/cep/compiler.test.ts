@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, IGNORE, PROCEED, TAKE, type CompiledPattern } from '../../src/cep/nfa-compiler.js';
-import { AfterMatchSkipStrategy, MalformedPatternError, Pattern, compile } from '../../src/cep/index.js';
-import { kind, type Ev } from './helpers.js';
+import { AfterMatchSkipStrategy, compile, MalformedPatternError, Pattern } from '../../src/cep/index.js';
+import { type CompiledPattern, compilePattern, IGNORE, PROCEED, TAKE } from '../../src/cep/nfa-compiler.js';
+import { type Ev, kind } from './helpers.js';
 
 const ACTION = { [TAKE]: 'take', [IGNORE]: 'ignore', [PROCEED]: 'proceed' } as const;
 
 /** States as `name(kind): action>target ...`, conditions left out. */
 function shape(c: CompiledPattern<Ev>): string[] {
-  return c.states.map(
-    (s) => `${s.name}(${s.kind}):` + s.edges.map((e) => ` ${ACTION[e.action]}>${c.states[e.target]!.name}`).join(''),
-  );
+  return c.states.map((s) => `${s.name}(${s.kind}):` + s.edges.map((e) => ` ${ACTION[e.action]}>${c.states[e.target]!.name}`).join(''));
 }
 
 describe('NFA compiler', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy as Skip, Pattern, compile } from '../../src/cep/index.js';
-import { kind, type Ev } from './helpers.js';
+import { compile, Pattern, AfterMatchSkipStrategy as Skip } from '../../src/cep/index.js';
+import { type Ev, kind } from './helpers.js';
 
 describe('held-back matches (skip strategies)', () => {
   // Found by the buffer-invariant property: with skipToFirst, the match [c1] waits for the older partial match

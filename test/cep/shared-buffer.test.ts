@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SharedBuffer, heldEvents } from '../../src/cep/shared-buffer.js';
-import { Pattern, compile } from '../../src/cep/index.js';
-import { events, kind, run, type Ev } from './helpers.js';
+import { compile, Pattern } from '../../src/cep/index.js';
+import { heldEvents, SharedBuffer } from '../../src/cep/shared-buffer.js';
+import { type Ev, events, kind, run } from './helpers.js';
 
 const V = [1] as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy as Skip, Pattern, type MatchContext } from '../../src/cep/index.js';
-import { events, kind, run, type Ev } from './helpers.js';
+import { type MatchContext, Pattern, AfterMatchSkipStrategy as Skip } from '../../src/cep/index.js';
+import { type Ev, events, kind, run } from './helpers.js';
 
 // Flink's documentation examples for the after-match skip strategies.
 const bPlusC = (skip: Skip): Pattern<Ev> => Pattern.begin<Ev>('b', skip).where(kind('b')).oneOrMore().consecutive().next('c').where(kind('c'));

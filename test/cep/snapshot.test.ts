@@ -1,15 +1,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy as Skip, Pattern, compile, decodeNfaState, encodeNfaState, type MatchContext, type Nfa, type NfaKeyState, type NfaOutput } from '../../src/cep/index.js';
-import { kind, sig, type Ev } from './helpers.js';
+import {
+  compile,
+  decodeNfaState,
+  encodeNfaState,
+  type MatchContext,
+  type Nfa,
+  type NfaKeyState,
+  type NfaOutput,
+  Pattern,
+  AfterMatchSkipStrategy as Skip,
+} from '../../src/cep/index.js';
+import { type Ev, kind, sig } from './helpers.js';
 
 const above = (e: Ev, ctx: MatchContext<Ev>): boolean => e.k === 'b' && (e.v ?? 0) > (ctx.events('a')[0]?.v ?? 0);
 const PATTERNS: Array<[string, () => Pattern<Ev>]> = [
   ['a b (cross-event), within', () => Pattern.begin<Ev>('a').where(kind('a')).followedBy('b').where(above).within(6)],
   // finished matches are often held back here (an earlier `a` with a higher value still waits)
   ['a b (cross-event), skip to next, within', () => Pattern.begin<Ev>('a', Skip.skipToNext()).where(kind('a')).followedBy('b').where(above).within(6)],
-  ['a b+ c, skip past last', () => Pattern.begin<Ev>('a', Skip.skipPastLastEvent()).where(kind('a')).followedByAny('b').where(kind('b')).oneOrMore().followedBy('c').where(kind('c')).within(8)],
-  ['a b{1,3} skip to last b', () => Pattern.begin<Ev>('a', Skip.skipToLast('b')).where(kind('a')).followedBy('b').where(kind('b')).times(1, 3).next('c').where(kind('c'))],
+  [
+    'a b+ c, skip past last',
+    () =>
+      Pattern.begin<Ev>('a', Skip.skipPastLastEvent())
+        .where(kind('a'))
+        .followedByAny('b')
+        .where(kind('b'))
+        .oneOrMore()
+        .followedBy('c')
+        .where(kind('c'))
+        .within(8),
+  ],
+  [
+    'a b{1,3} skip to last b',
+    () => Pattern.begin<Ev>('a', Skip.skipToLast('b')).where(kind('a')).followedBy('b').where(kind('b')).times(1, 3).next('c').where(kind('c')),
+  ],
   ['a !b c', () => Pattern.begin<Ev>('a').where(kind('a')).notFollowedBy('n').where(kind('b')).followedBy('c').where(kind('c')).within(5)],
   ['a then no b, within', () => Pattern.begin<Ev>('a', Skip.skipToNext()).where(kind('a')).notFollowedBy('n').where(kind('b')).within(4)],
   ['a* b c greedy', () => Pattern.begin<Ev>('a').where(kind('a')).oneOrMore().optional().greedy().next('b').where(kind('b')).followedBy('c').where(kind('c'))],
@@ -38,7 +62,12 @@ describe('NFA state snapshots', () => {
   for (const [name, make] of PATTERNS) {
     it(`restoring mid-stream gives the same output: ${name}`, () => {
       // The first example cuts right after a finished match was held back (a0 with value 5 still waits).
-      const held: [Ev, number][] = [[{ k: 'a', i: 0, v: 5 }, 0], [{ k: 'a', i: 1, v: 1 }, 1], [{ k: 'b', i: 2, v: 3 }, 2], [{ k: 'b', i: 3, v: 6 }, 3]];
+      const held: [Ev, number][] = [
+        [{ k: 'a', i: 0, v: 5 }, 0],
+        [{ k: 'a', i: 1, v: 1 }, 1],
+        [{ k: 'b', i: 2, v: 3 }, 2],
+        [{ k: 'b', i: 3, v: 6 }, 3],
+      ];
       fc.assert(
         fc.property(inputArb, fc.nat(), (input, cut) => {
           const nfa = compile(make());
@@ -74,7 +103,12 @@ describe('NFA state snapshots', () => {
   it('stores each event once, however many partial matches share it', () => {
     const nfa = compile(Pattern.begin<Ev>('a').where(kind('a')).followedByAny('b').where(kind('b')).followedBy('c').where(kind('c')));
     const st = nfa.createState();
-    [{ k: 'a', i: 0 }, { k: 'a', i: 1 }, { k: 'b', i: 2 }, { k: 'b', i: 3 }].forEach((e) => {
+    [
+      { k: 'a', i: 0 },
+      { k: 'a', i: 1 },
+      { k: 'b', i: 2 },
+      { k: 'b', i: 3 },
+    ].forEach((e) => {
       nfa.process(st, e, e.i);
     });
     const snap = encodeNfaState(nfa, st);
@@ -88,7 +122,13 @@ describe('NFA state snapshots', () => {
     const nfa = compile(p());
     const st = nfa.createState();
     nfa.process(st, { k: 'a', i: 0, v: 7 }, 0);
-    const codec = { encode: (e: Ev) => `${e.k}|${e.i}|${e.v ?? ''}`, decode: (d: unknown) => { const [k, i, v] = String(d).split('|'); return { k: k!, i: Number(i), v: v === '' ? undefined : Number(v) }; } };
+    const codec = {
+      encode: (e: Ev) => `${e.k}|${e.i}|${e.v ?? ''}`,
+      decode: (d: unknown) => {
+        const [k, i, v] = String(d).split('|');
+        return { k: k!, i: Number(i), v: v === '' ? undefined : Number(v) };
+      },
+    };
     const snap = encodeNfaState(nfa, st, codec);
     expect(snap.events[0]![2]).toBe('a|0|7');
     const back = decodeNfaState(nfa, snap, codec);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pattern, compile } from '../../src/cep/index.js';
-import { events, kind, run, sig, type Ev } from './helpers.js';
+import { compile, Pattern } from '../../src/cep/index.js';
+import { type Ev, events, kind, run, sig } from './helpers.js';
 
 const ab = (within: number): Pattern<Ev> => Pattern.begin<Ev>('a').where(kind('a')).followedBy('b').where(kind('b')).within(within);
 

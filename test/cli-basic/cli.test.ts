@@ -11,7 +11,12 @@ const write = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
-const lines = (text: string): unknown[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (text: string): unknown[] =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe('vigil (dispatcher)', () => {
   it('prints usage, and exits 1 on an unknown command', async () => {

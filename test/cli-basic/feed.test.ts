@@ -9,7 +9,9 @@ import { captureIo } from '../cli/helpers.js';
 // it is, the alerts are those of the clean feed, and the bad records are accounted for with a clear reason.
 const REPO = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'vigil-feed-'));
-const sample = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8').split('\n').filter((l) => l.length > 0);
+const sample = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const registry = JSON.parse(readFileSync(join(REPO, 'fixtures', 'checkpoints.json'), 'utf8')) as Array<{ id: string; kind: string }>;
 const inner = new Set(registry.filter((cp) => cp.kind === 'inner').map((cp) => cp.id));
 const HOUR = 3_600_000;
@@ -29,7 +31,10 @@ async function run(name: string, lines: readonly string[]): Promise<Run> {
   const dlq = join(dir, `${name}.dead.ndjson`);
   const io = captureIo(REPO);
   expect(await main(['run', '--input', input, '--out', out, '--dead-letter', dlq], io)).toBe(0);
-  const read = (p: string): string[] => readFileSync(p, 'utf8').split('\n').filter((l) => l.length > 0);
+  const read = (p: string): string[] =>
+    readFileSync(p, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
   // detected_at is processing time; everything else must match the clean run.
   const parsed = read(out).map((l) => JSON.parse(l) as Record<string, unknown>);
   const alerts = parsed.map(({ detected_at: _, ...rest }) => JSON.stringify(rest)).sort();

@@ -22,11 +22,16 @@ const report = (err: string): string => {
   // The report is its header and the indented lines under it; whatever the command prints next is not.
   const lines = text.split('\n');
   const end = lines.findIndex((l, i) => i > 0 && !l.startsWith('  '));
-  return (end < 0 ? lines : lines.slice(0, end)).filter((l) => l.startsWith('  ') && !/^\s+enrich|^\s+\^/.test(l) || l.includes('the registry lacks')).join('\n');
+  return (end < 0 ? lines : lines.slice(0, end))
+    .filter((l) => (l.startsWith('  ') && !/^\s+enrich|^\s+\^/.test(l)) || l.includes('the registry lacks'))
+    .join('\n');
 };
 
 describe('a registry without optional attributes (DESIGN.md fields only)', () => {
-  const bare = write('bare.json', shipped.map((cp) => Object.fromEntries(REQUIRED.map((k) => [k, cp[k]]))));
+  const bare = write(
+    'bare.json',
+    shipped.map((cp) => Object.fromEntries(REQUIRED.map((k) => [k, cp[k]]))),
+  );
 
   it('vigil check names each rule, the attribute, where it is read and what the rule does without it', async () => {
     const io = captureIo(REPO);
@@ -65,10 +70,15 @@ describe('a registry without optional attributes (DESIGN.md fields only)', () =>
   });
 
   it('names the checkpoints when only some lack an attribute', async () => {
-    const some = write('some.json', shipped.map((cp, i) => (i < 2 ? Object.fromEntries(Object.entries(cp).filter(([k]) => k !== 'speed_limit')) : cp)));
+    const some = write(
+      'some.json',
+      shipped.map((cp, i) => (i < 2 ? Object.fromEntries(Object.entries(cp).filter(([k]) => k !== 'speed_limit')) : cp)),
+    );
     const io = captureIo(REPO);
     expect(await main(['check', '--checkpoints', some], io)).toBe(0);
-    expect(io.err).toContain('rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:46:38, patterns/analytics.pattern:48:23); missing on 2 of 201 checkpoints (CP0001, CP0002)');
+    expect(io.err).toContain(
+      'rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:46:38, patterns/analytics.pattern:48:23); missing on 2 of 201 checkpoints (CP0001, CP0002)',
+    );
     expect(io.err).toContain('    without it (for records of those checkpoints):');
     expect(io.err).toContain('      stream segment_speed_1m: `rel_speed` is null');
     expect(io.err).not.toContain('can never alert');

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { captureIo, tempDir, vigil } from '../cli/helpers.js';
-import { parseTimeZone } from '../../src/cli/time-zone.js';
 import { terminalProgress } from '../../src/cli/progress.js';
+import { parseTimeZone } from '../../src/cli/time-zone.js';
+import { captureIo, tempDir, vigil } from '../cli/helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const sample = join(root, 'fixtures', 'sample-traffic.ndjson');
@@ -127,13 +127,17 @@ describe('vigil run output for a person and for a program', () => {
     const report = out.join('');
     expect(report).toMatch(/^Alerts from .*sample-traffic\.ndjson, times in UTC\+08:00/);
     // Every enabled rule has a row, those without alerts too.
-    for (const rule of ['cloned-plate', 'first-entry', 'sudden-flow', 'sudden-congestion']) expect(report).toMatch(new RegExp(`^  ${rule}\\s+\\w+\\s+\\d+`, 'm'));
+    for (const rule of ['cloned-plate', 'first-entry', 'sudden-flow', 'sudden-congestion'])
+      expect(report).toMatch(new RegExp(`^  ${rule}\\s+\\w+\\s+\\d+`, 'm'));
     // The sample is 07:45-08:05 city time: alert rows show city time, not UTC.
     expect(report).toMatch(/^ {2}2026-03-02 0[78]:\d\d:\d\d {2}cloned-plate/m);
     expect(report).toMatch(/^Next:/m);
 
     const piped = await vigil(['run', '--input', sample, '--known-vehicles', sampleTruth]);
-    const alerts = piped.out.trim().split('\n').map((l) => JSON.parse(l) as { rule: string });
+    const alerts = piped.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string });
     expect(alerts.map((a) => a.rule)).toContain('cloned-plate');
     // The report and the NDJSON tell the same count.
     expect(report).toMatch(new RegExp(`^  cloned-plate\\s+high\\s+${alerts.filter((a) => a.rule === 'cloned-plate').length}\\s`, 'm'));
@@ -176,7 +180,10 @@ describe('vigil match loads what its pattern reads', () => {
   it('runs a shipped pattern file alone: the feed comes from its folder, records are validated, the clone is found', async () => {
     const r = await vigil(['match', '--pattern', join(root, 'patterns', 'cloned-plate.pattern'), '--input', sample]);
     expect(r.code).toBe(0);
-    const outs = r.out.trim().split('\n').map((l) => JSON.parse(l) as { pattern: string; match?: Record<string, Array<{ plate: string; plate_readable?: boolean }>> });
+    const outs = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pattern: string; match?: Record<string, Array<{ plate: string; plate_readable?: boolean }>> });
     const matches = outs.filter((o) => o.match !== undefined);
     // One clone, matched at each switch between its two cars (suspected at the first, confirmed at the second).
     expect([...new Set(matches.map((m) => m.match?.['a']?.[0]?.plate))]).toEqual(['浙A04C70']);
@@ -189,7 +196,8 @@ describe('vigil match loads what its pattern reads', () => {
     const mine = tempDir({
       'a.pattern': 'pattern fast\n  from passes\n  key by checkpoint\n  define f as speed > 100\n  match f\n',
       'b.pattern': 'pattern slow\n  from passes\n  key by checkpoint\n  define s as speed < 5\n  match s\n',
-      'in.ndjson': [rec('r1', 'CP0001', base, { speed: 120 }), rec('r2', 'CP0001', base + 1000, { speed: 2 }), rec('r3', 'CP9999', base + 2000)].join('\n') + '\n',
+      'in.ndjson':
+        [rec('r1', 'CP0001', base, { speed: 120 }), rec('r2', 'CP0001', base + 1000, { speed: 2 }), rec('r3', 'CP9999', base + 2000)].join('\n') + '\n',
     });
     const alone = await vigil(['match', '--pattern', 'a.pattern', '--input', 'in.ndjson'], mine);
     expect(alone.code).toBe(1);
@@ -197,13 +205,16 @@ describe('vigil match loads what its pattern reads', () => {
 
     const r = await vigil(['match', '--pattern', 'a.pattern', '--pattern', 'b.pattern', '--patterns', lib, '--input', 'in.ndjson'], mine);
     expect(r.code).toBe(0);
-    const outs = r.out.trim().split('\n').map((l) => JSON.parse(l) as { pattern: string });
+    const outs = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pattern: string });
     // Both --pattern files ran (a repeated flag does not drop the first).
     expect(outs.map((o) => o.pattern).sort()).toEqual(['fast', 'slow']);
     expect(r.err).toMatch(/vigil match: dead letters: 1 of 3 records \(33\.3%\): unknown_checkpoint 1\n/);
   });
 
-  it('takes a `passes` source of the user\'s own as open: JSON events as they come, not traffic records', async () => {
+  it("takes a `passes` source of the user's own as open: JSON events as they come, not traffic records", async () => {
     const dir = tempDir({
       'own.pattern': 'source passes\n  event time ts\n\npattern any_event\n  from passes\n  key by k\n  match x\n',
       'in.ndjson': '{"k":"a","ts":1}\n',
@@ -227,9 +238,17 @@ describe('vigil match loads what its pattern reads', () => {
 });
 
 describe('vigil test with a YAML alias bomb', () => {
-  it('is the file\'s error (exit 1, file:line:col), not an internal error', async () => {
+  it("is the file's error (exit 1, file:line:col), not an internal error", async () => {
     const chain = ['- &a {v: [1,2,3,4,5,6,7,8,9]}'];
-    for (const [x, y] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) chain.push(`- &${x} {v: [${Array(9).fill(`*${y}`).join(',')}]}`);
+    for (const [x, y] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ])
+      chain.push(`- &${x} {v: [${Array(9).fill(`*${y}`).join(',')}]}`);
     const dir = tempDir({
       'bomb.test.yaml': `pattern: p\ntests:\n  - name: x\n    input:\n${chain.map((l) => `      ${l}`).join('\n')}\n    expect: { matches: *g }\n`,
     });
@@ -240,14 +259,18 @@ describe('vigil test with a YAML alias bomb', () => {
   });
 });
 
-
 describe('the README quick start', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
   it('is two commands, and npm install builds (prepare) so npx vigil works at once', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    expect(block.split('\n').filter(Boolean).map((l) => l.split('#')[0]?.trim())).toEqual(['npm install && npm start', 'npm test']);
+    expect(
+      block
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('#')[0]?.trim()),
+    ).toEqual(['npm install && npm start', 'npm test']);
     expect(pkg.scripts['prepare']).toMatch(/^node scripts\/build\.js\b/);
     expect(pkg.scripts['pretest']).toMatch(/^node scripts\/build\.js\b/);
   });
@@ -268,6 +291,12 @@ describe('the README quick start', () => {
     expect(err).toMatch(/^vigil run: 1,915 records \(0 dead letters, 1 late\) -> 2 alerts/m);
     const piped = await vigil(args, root);
     expect(piped.code).toBe(0);
-    expect(piped.out.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule).sort()).toEqual(['cloned-plate', 'first-entry']);
+    expect(
+      piped.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { rule: string }).rule)
+        .sort(),
+    ).toEqual(['cloned-plate', 'first-entry']);
   });
 });

@@ -17,7 +17,10 @@ function intoHead(args: readonly string[]): { code: number; err: string } {
   const dir = tempDir();
   const errFile = join(dir, 'err.txt');
   const quoted = args.map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `'${process.execPath}' '${bin}' ${quoted} 2>'${errFile}' | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `'${process.execPath}' '${bin}' ${quoted} 2>'${errFile}' | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: Number(r.stdout.trim()), err: readFileSync(errFile, 'utf8') };
 }
 
@@ -46,7 +49,7 @@ describe('a checkout that was never built', () => {
 });
 
 describe('a refused Redis connection', () => {
-  it('prints one clear line, without ioredis\'s unhandled-error noise', async () => {
+  it("prints one clear line, without ioredis's unhandled-error noise", async () => {
     // A port that was free a moment ago: nothing listens there.
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { displacedPrefix } from '../../src/io/first-seen/redis-store.js';
 import { captureIo } from '../cli/helpers.js';
@@ -13,7 +13,11 @@ const url = process.env['VIGIL_REDIS'] ?? 'redis://127.0.0.1:6379';
 const prefix = `vigil:test:${randomUUID()}:`;
 const dir = mkdtempSync(join(tmpdir(), 'vigil-run-redis-'));
 const alertsOf = (path: string): Array<{ rule: string; id: string }> =>
-  readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { rule: string; id: string });
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { rule: string; id: string });
 
 afterAll(async () => {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -38,7 +42,10 @@ describe('vigil run --redis (first_seen in the real Redis)', () => {
     expect(await run(memory, [])).toBe(0);
     expect(await run(first, ['--redis', url, '--first-seen-prefix', prefix])).toBe(0);
     expect(await run(second, ['--redis', url, '--first-seen-prefix', prefix])).toBe(0);
-    const ids = (p: string, rule?: string) => alertsOf(p).filter((a) => rule === undefined || a.rule === rule).map((a) => a.id);
+    const ids = (p: string, rule?: string) =>
+      alertsOf(p)
+        .filter((a) => rule === undefined || a.rule === rule)
+        .map((a) => a.id);
     expect(ids(first)).toEqual(ids(memory));
     expect(ids(first, 'first-entry').length).toBeGreaterThan(0);
     // The replay sees every vehicle as known already: the same records are not first sightings any more... except
@@ -69,7 +76,10 @@ describe('vigil run --redis (first_seen in the real Redis)', () => {
     expect(await main(['run', '--input', backlog, '--out', join(dir, 'backlog-alerts.ndjson'), ...store], io)).toBe(0);
     expect(io.err).toMatch(new RegExp(`${entries.length} records \\(0 dead letters, 0 late\\)`));
     expect(await run(replay, store)).toBe(0);
-    const ids = (p: string) => alertsOf(p).map((a) => a.id).sort();
+    const ids = (p: string) =>
+      alertsOf(p)
+        .map((a) => a.id)
+        .sort();
     expect(ids(replay)).toEqual(ids(first));
   });
 

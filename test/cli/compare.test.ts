@@ -37,13 +37,37 @@ describe('test expectations: differences', () => {
 
 describe('test expectations: align', () => {
   it('in order: agreeing items by longest common subsequence; leftovers in the same gap are paired as changed', () => {
-    expect(align([1, 2, 3], [1, 9, 3], 'strict')).toEqual({ matched: [[0, 0], [2, 2]], changed: [[1, 1]], missing: [], unexpected: [] });
-    expect(align([1, 3, 4], [1, 2, 3], 'strict')).toEqual({ matched: [[0, 0], [1, 2]], changed: [], missing: [2], unexpected: [1] });
+    expect(align([1, 2, 3], [1, 9, 3], 'strict')).toEqual({
+      matched: [
+        [0, 0],
+        [2, 2],
+      ],
+      changed: [[1, 1]],
+      missing: [],
+      unexpected: [],
+    });
+    expect(align([1, 3, 4], [1, 2, 3], 'strict')).toEqual({
+      matched: [
+        [0, 0],
+        [1, 2],
+      ],
+      changed: [],
+      missing: [2],
+      unexpected: [1],
+    });
     expect(align([2, 1], [1, 2], 'strict').matched).toHaveLength(1);
   });
 
   it('in any order: each expected item takes the first free agreeing one', () => {
-    expect(align([2, 1], [1, 2], 'any')).toEqual({ matched: [[0, 1], [1, 0]], changed: [], missing: [], unexpected: [] });
+    expect(align([2, 1], [1, 2], 'any')).toEqual({
+      matched: [
+        [0, 1],
+        [1, 0],
+      ],
+      changed: [],
+      missing: [],
+      unexpected: [],
+    });
     expect(align([{ a: 1 }, { a: 1 }], [{ a: 1 }], 'any')).toEqual({ matched: [[0, 0]], changed: [], missing: [1], unexpected: [] });
   });
 });

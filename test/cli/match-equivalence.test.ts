@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy, Pattern, compile, type Match } from '../../src/cep/index.js';
+import { AfterMatchSkipStrategy, compile, type Match, Pattern } from '../../src/cep/index.js';
 import { compareCodePoints } from '../../src/core/index.js';
 import { tempDir, vigil } from './helpers.js';
 
@@ -41,7 +41,10 @@ interface Case {
   readonly random?: string;
 }
 
-const kindOf = (k: string) => (e: Ev): boolean => e.kind === k;
+const kindOf =
+  (k: string) =>
+  (e: Ev): boolean =>
+    e.kind === k;
 const A = kindOf('A');
 const B = kindOf('B');
 const C = kindOf('C');
@@ -76,7 +79,13 @@ function randomEvents(seed: number, kinds: string, n: number): Ev[] {
   let ts = 1000;
   for (let i = 0; i < n; i++) {
     ts += Math.floor(next() * 3) * 500; // repeated timestamps on purpose: ids break ties ('r10' before 'r9')
-    out.push({ id: `r${i + 1}`, k: `k${1 + Math.floor(next() * 2)}`, kind: kinds[Math.floor(next() * kinds.length)] as string, v: 1 + Math.floor(next() * 9), ts });
+    out.push({
+      id: `r${i + 1}`,
+      k: `k${1 + Math.floor(next() * 2)}`,
+      kind: kinds[Math.floor(next() * kinds.length)] as string,
+      v: 1 + Math.floor(next() * 9),
+      ts,
+    });
   }
   return out;
 }
@@ -199,7 +208,13 @@ const ids = (outs: readonly Output[], kind: 'match' | 'timeout' = 'match'): stri
 const cases: Case[] = [
   // ---- connectors
   { name: 'next', match: 'a next b', build: () => Pattern.begin<Ev>('a').where(A).next('b').where(B), inputs: ['A B A C B A A B'], random: 'AB' },
-  { name: 'followed by', match: 'a followed by b', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B), inputs: ['A C B A A C B B'], random: 'ABC' },
+  {
+    name: 'followed by',
+    match: 'a followed by b',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B),
+    inputs: ['A C B A A C B B'],
+    random: 'ABC',
+  },
   {
     name: 'followed by any',
     match: 'a followed by any b',
@@ -230,16 +245,76 @@ const cases: Case[] = [
     random: 'ABC',
   },
   // ---- quantifiers
-  { name: '?', match: 'a followed by b? followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).optional().followedBy('c').where(C), inputs: ['A B C A C A B B C'], random: 'ABC' },
-  { name: '+', match: 'a followed by b+ followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().followedBy('c').where(C), inputs: ['A B B C A C'], random: 'ABC' },
-  { name: '*', match: 'a followed by b* followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).zeroOrMore().followedBy('c').where(C), inputs: ['A B B C A C'], random: 'ABC' },
-  { name: '{n}', match: 'a followed by b{2} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2).followedBy('c').where(C), inputs: ['A B C B B C A B B B C'], random: 'ABC' },
-  { name: '{n,}', match: 'a followed by b{2,} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).timesOrMore(2).followedBy('c').where(C), inputs: ['A B C B B B C'], random: 'ABC' },
-  { name: '{n,m}', match: 'a followed by b{2,3} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2, 3).followedBy('c').where(C), inputs: ['A B B B B C'], random: 'ABC' },
-  { name: 'trailing ? on {n}', match: 'a followed by b{2}? followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2).optional().followedBy('c').where(C), inputs: ['A B C A B B C A C'], random: 'ABC' },
-  { name: 'trailing ? on +', match: 'a followed by b+? followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().optional().followedBy('c').where(C), inputs: ['A B C A C'], random: 'ABC' },
-  { name: '{0,m}', match: 'a followed by b{0,2} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(0, 2).followedBy('c').where(C), inputs: ['A C A B C A B B B C'], random: 'ABC' },
-  { name: '{0,}', match: 'a followed by b{0,} followed by c', build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).timesOrMore(0).followedBy('c').where(C), inputs: ['A C A B B C'], random: 'ABC' },
+  {
+    name: '?',
+    match: 'a followed by b? followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).optional().followedBy('c').where(C),
+    inputs: ['A B C A C A B B C'],
+    random: 'ABC',
+  },
+  {
+    name: '+',
+    match: 'a followed by b+ followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().followedBy('c').where(C),
+    inputs: ['A B B C A C'],
+    random: 'ABC',
+  },
+  {
+    name: '*',
+    match: 'a followed by b* followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).zeroOrMore().followedBy('c').where(C),
+    inputs: ['A B B C A C'],
+    random: 'ABC',
+  },
+  {
+    name: '{n}',
+    match: 'a followed by b{2} followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2).followedBy('c').where(C),
+    inputs: ['A B C B B C A B B B C'],
+    random: 'ABC',
+  },
+  {
+    name: '{n,}',
+    match: 'a followed by b{2,} followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).timesOrMore(2).followedBy('c').where(C),
+    inputs: ['A B C B B B C'],
+    random: 'ABC',
+  },
+  {
+    name: '{n,m}',
+    match: 'a followed by b{2,3} followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2, 3).followedBy('c').where(C),
+    inputs: ['A B B B B C'],
+    random: 'ABC',
+  },
+  {
+    name: 'trailing ? on {n}',
+    match: 'a followed by b{2}? followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(2).optional().followedBy('c').where(C),
+    inputs: ['A B C A B B C A C'],
+    random: 'ABC',
+  },
+  {
+    name: 'trailing ? on +',
+    match: 'a followed by b+? followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().optional().followedBy('c').where(C),
+    inputs: ['A B C A C'],
+    random: 'ABC',
+  },
+  {
+    name: '{0,m}',
+    match: 'a followed by b{0,2} followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).times(0, 2).followedBy('c').where(C),
+    inputs: ['A C A B C A B B B C'],
+    random: 'ABC',
+  },
+  {
+    name: '{0,}',
+    match: 'a followed by b{0,} followed by c',
+    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).timesOrMore(0).followedBy('c').where(C),
+    inputs: ['A C A B B C'],
+    random: 'ABC',
+  },
   {
     name: 'followed by any into a loop',
     match: 'a followed by any b+ followed by c',
@@ -254,7 +329,15 @@ const cases: Case[] = [
     name: 'greedy',
     match: 'a followed by b+ greedy followed by c',
     defines: { c: 'v > 5' },
-    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where(B).oneOrMore().greedy().followedBy('c').where((e) => e.v > 5),
+    build: () =>
+      Pattern.begin<Ev>('a')
+        .where(A)
+        .followedBy('b')
+        .where(B)
+        .oneOrMore()
+        .greedy()
+        .followedBy('c')
+        .where((e) => e.v > 5),
     inputs: ['A B1 B7 B2 C9'],
     random: 'ABC',
   },
@@ -276,7 +359,15 @@ const cases: Case[] = [
     name: 'until',
     match: 'a followed by b+ until v > 5 followed by c',
     defines: { b: 'kind == "B" or kind == "C"' },
-    build: () => Pattern.begin<Ev>('a').where(A).followedBy('b').where((e) => B(e) || C(e)).oneOrMore().until((e) => e.v > 5).followedBy('c').where(C),
+    build: () =>
+      Pattern.begin<Ev>('a')
+        .where(A)
+        .followedBy('b')
+        .where((e) => B(e) || C(e))
+        .oneOrMore()
+        .until((e) => e.v > 5)
+        .followedBy('c')
+        .where(C),
     inputs: ['A B1 C2 B9 C1'],
     random: 'ABC',
   },
@@ -299,7 +390,16 @@ const cases: Case[] = [
     name: 'greedy * (zero or more) with consecutive',
     match: 'a next b* consecutive greedy followed by c',
     defines: { c: 'v > 5' },
-    build: () => Pattern.begin<Ev>('a').where(A).next('b').where(B).zeroOrMore().consecutive().greedy().followedBy('c').where((e) => e.v > 5),
+    build: () =>
+      Pattern.begin<Ev>('a')
+        .where(A)
+        .next('b')
+        .where(B)
+        .zeroOrMore()
+        .consecutive()
+        .greedy()
+        .followedBy('c')
+        .where((e) => e.v > 5),
     inputs: ['A B2 B8 C9 A C7'],
     random: 'ABC',
   },

@@ -84,9 +84,12 @@ describe('vigil test', () => {
   it('--json prints one result per test on stdout; --filter picks tests by name', async () => {
     const dir = project({ 'pair.test.yaml': passing });
     const r = await vigil(['test', 'pair.test.yaml', '--json', '--filter', 'times out'], dir);
-    expect(r.out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
-      { file: 'pair.test.yaml', line: 16, col: 5, test: 'a login without a purchase times out', status: 'passed' },
-    ]);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ file: 'pair.test.yaml', line: 16, col: 5, test: 'a login without a purchase times out', status: 'passed' }]);
     expect(r.code).toBe(0);
   });
 
@@ -249,7 +252,12 @@ tests:
 
   it('input_file reads an NDJSON timeline; {count: n} checks only the number of items', async () => {
     const dir = project({
-      'events.ndjson': ['{"id":"e1","user":"u1","kind":"login","ts":1000}', '{"$watermark": 500000}', '', '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}'].join('\n'),
+      'events.ndjson': [
+        '{"id":"e1","user":"u1","kind":"login","ts":1000}',
+        '{"$watermark": 500000}',
+        '',
+        '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}',
+      ].join('\n'),
       'f.test.yaml': `patterns: pair.pattern
 pattern: login_then_buy
 tests:
@@ -268,11 +276,21 @@ tests:
     expect(r.code).toBe(1);
     expect(r.err).toContain('f.test.yaml:11:17: tests[1].input_file: cannot read nowhere.ndjson: ENOENT');
     // The file is malformed as a whole: fix it and the first test runs, and its count check fails readably.
-    const again = await vigil(['test'], project({
-      'events.ndjson': ['{"id":"e1","user":"u1","kind":"login","ts":1000}', '{"$watermark": 500000}', '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}'].join('\n'),
-      'f.test.yaml': 'patterns: pair.pattern\npattern: login_then_buy\ntests:\n  - name: from a file\n    input_file: events.ndjson\n    expect:\n      matches: { count: 0 }\n      late: [ { record: e2 } ]\n      timeouts: { count: 2 }\n',
-    }));
-    expect(again.err).toContain(['  timeouts: expected 2 timeouts, got 1', '      actual[0]: {"a":[{"id":"e1","user":"u1","kind":"login","ts":1000}]}'].join('\n'));
+    const again = await vigil(
+      ['test'],
+      project({
+        'events.ndjson': [
+          '{"id":"e1","user":"u1","kind":"login","ts":1000}',
+          '{"$watermark": 500000}',
+          '{"id":"e2","user":"u1","kind":"buy","amount":50,"ts":2000}',
+        ].join('\n'),
+        'f.test.yaml':
+          'patterns: pair.pattern\npattern: login_then_buy\ntests:\n  - name: from a file\n    input_file: events.ndjson\n    expect:\n      matches: { count: 0 }\n      late: [ { record: e2 } ]\n      timeouts: { count: 2 }\n',
+      }),
+    );
+    expect(again.err).toContain(
+      ['  timeouts: expected 2 timeouts, got 1', '      actual[0]: {"a":[{"id":"e1","user":"u1","kind":"login","ts":1000}]}'].join('\n'),
+    );
     expect(again.err).not.toContain('matches:');
     expect(again.err).not.toContain('late:');
     expect(again.err).toContain('0 passed, 1 failed');
@@ -312,7 +330,9 @@ tests:
     });
     const r = await vigil(['test'], dir);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("FAIL bad.test.yaml:3:5 unknown pattern: the test cannot run\n  bad.test.yaml:4:14: pattern: unknown pattern 'nope' (patterns: login_then_buy)\n      pattern: nope\n               ^\n");
+    expect(r.err).toContain(
+      "FAIL bad.test.yaml:3:5 unknown pattern: the test cannot run\n  bad.test.yaml:4:14: pattern: unknown pattern 'nope' (patterns: login_then_buy)\n      pattern: nope\n               ^\n",
+    );
     expect(r.err).toContain('bad.test.yaml:9:15: params.min_amount: expected a number, got "lots"');
     expect(r.err).toContain('0 passed, 2 failed');
   });
@@ -353,7 +373,7 @@ tests:
       "m.test.yaml:14:5: tests[2]: missing required key 'expect'",
     ]);
     // The caret sits under the column.
-    expect(r.err).toContain('m.test.yaml:6:23: tests[0]')
+    expect(r.err).toContain('m.test.yaml:6:23: tests[0]');
     expect(r.err).toContain('      - { $watermark: yesterday }\n                      ^\n');
     expect(r.err).toContain('5 passed, 0 failed, 1 malformed test file');
   });

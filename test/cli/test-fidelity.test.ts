@@ -35,9 +35,7 @@ describe('vigil test ≡ vigil run', () => {
         input,
         '    expect:',
         `      alerts: ${alerts.some((a) => a.rule === rule) ? '' : '[]'}`,
-        ...alerts
-          .filter((a) => a.rule === rule)
-          .map((a) => `        - ${JSON.stringify({ id: a.id, event_time: a.event_time, payload: a.payload })}`),
+        ...alerts.filter((a) => a.rule === rule).map((a) => `        - ${JSON.stringify({ id: a.id, event_time: a.event_time, payload: a.payload })}`),
       ].join('\n'),
     );
     const dir = tempDir({ 'sample.test.yaml': `tests:\n${tests.join('\n')}\n` });

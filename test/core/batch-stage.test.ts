@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ArraySource, CollectSink, JobGraph, ManualClock, Task, count, decodeCheckpoint, encodeCheckpoint, tumbling } from '../../src/core/index.js';
-import { ev, parseLine, type Ev, type Line } from './harness.js';
+import { ArraySource, CollectSink, count, decodeCheckpoint, encodeCheckpoint, JobGraph, ManualClock, Task, tumbling } from '../../src/core/index.js';
+import { type Ev, ev, type Line, parseLine } from './harness.js';
 
 describe('batch stage (asynchronous enrichment)', () => {
   it('runs once per batch before records enter the operators, keeping records and watermarks in input order', async () => {
@@ -32,7 +32,10 @@ describe('batch stage (asynchronous enrichment)', () => {
     graph.deadLetters(dead);
     const task = new Task(graph, { clock: new ManualClock() });
     await task.run();
-    expect(calls).toEqual([[1, 20], [60, 61]]);
+    expect(calls).toEqual([
+      [1, 20],
+      [60, 61],
+    ]);
     // ts 20 arrived after the explicit watermark 50: late for the window, still seen by the stateless map.
     expect(out.values).toEqual(['a@1#0', 'a[0]=1', 'a@20#1', 'a@60#0', 'b@61#1', 'a[60]=1', 'b[60]=1']);
     expect(task.metrics.total('vigil_late_records_total')).toBe(1);

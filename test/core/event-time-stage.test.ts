@@ -38,7 +38,7 @@ class Reference {
 }
 
 /** A tie order over the records `r<n>` with three ranks (n * 7 mod 3), so some ties are left to arrival order. */
-const byRank = (a: unknown, b: unknown): number => (Number(String(a).slice(1)) * 7) % 3 - (Number(String(b).slice(1)) * 7) % 3;
+const byRank = (a: unknown, b: unknown): number => ((Number(String(a).slice(1)) * 7) % 3) - ((Number(String(b).slice(1)) * 7) % 3);
 
 describe('EventTimeStage', () => {
   it.each([
@@ -61,7 +61,10 @@ describe('EventTimeStage', () => {
         const ref = new Reference(tie);
         const out: Out[] = [];
         const flush = async (): Promise<void> => {
-          await s.flush((v, ts) => out.push(['rec', String(v), ts]), (wm) => out.push(['wm', wm]));
+          await s.flush(
+            (v, ts) => out.push(['rec', String(v), ts]),
+            (wm) => out.push(['wm', wm]),
+          );
           ref.flush();
         };
         let now = 1000;
@@ -107,7 +110,10 @@ describe('EventTimeStage', () => {
     s.add('also-5', 5);
     s.advance(Number.POSITIVE_INFINITY);
     const out: string[] = [];
-    await s.flush((v) => out.push(String(v)), () => {});
+    await s.flush(
+      (v) => out.push(String(v)),
+      () => {},
+    );
     expect(out.slice(0, 4)).toEqual(['first-5', 'second-5', 'also-5', '137']);
     expect(out).toHaveLength(67);
   });
@@ -128,18 +134,37 @@ describe('EventTimeStage', () => {
       });
       s.advance(Number.POSITIVE_INFINITY);
       const out: string[] = [];
-      await s.flush((v) => out.push(String(v)), () => {});
+      await s.flush(
+        (v) => out.push(String(v)),
+        () => {},
+      );
       return out;
     };
-    const twins: Array<readonly [string, number]> = [['lane2', 5], ['lane1', 5]];
-    const others: Array<readonly [string, number]> = [['a', 3], ['b', 5], ['c', 9], ['d', 4]];
+    const twins: Array<readonly [string, number]> = [
+      ['lane2', 5],
+      ['lane1', 5],
+    ];
+    const others: Array<readonly [string, number]> = [
+      ['a', 3],
+      ['b', 5],
+      ['c', 9],
+      ['d', 4],
+    ];
     const expected = ['a', 'd', 'b', 'lane1', 'lane2', 'c'];
-    for (const order of [[...others, ...twins], [...twins, ...others], [twins[1]!, ...others, twins[0]!], [others[2]!, twins[0]!, others[0]!, twins[1]!, others[1]!, others[3]!]]) {
+    for (const order of [
+      [...others, ...twins],
+      [...twins, ...others],
+      [twins[1]!, ...others, twins[0]!],
+      [others[2]!, twins[0]!, others[0]!, twins[1]!, others[1]!, others[3]!],
+    ]) {
       expect(await release(order)).toEqual(expected);
       expect(await release(order, 3)).toEqual(expected);
     }
     // Beyond 64 runs: 'z-5' and 'y-5' wait in the straggler heap, 'x-5' heads a run.
-    const many: Array<readonly [string, number]> = [['x-5', 5], ['200', 200]];
+    const many: Array<readonly [string, number]> = [
+      ['x-5', 5],
+      ['200', 200],
+    ];
     for (let ts = 199; ts >= 137; ts--) many.push([String(ts), ts]);
     const tail = await release([...many, ['z-5', 5], ['y-5', 5]]);
     expect(tail.slice(0, 4)).toEqual(['x-5', 'y-5', 'z-5', '137']);

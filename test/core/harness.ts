@@ -1,13 +1,13 @@
 import {
   ArraySource,
   CollectSink,
-  JobGraph,
-  ManualClock,
-  Task,
   type DataStream,
   type DeadLetter,
+  JobGraph,
   type LateRecord,
+  ManualClock,
   type ParseContext,
+  Task,
 } from '../../src/core/index.js';
 
 /** A test event: key, event time, value. Control lines `{ wm: n }` stand for explicit watermarks. */

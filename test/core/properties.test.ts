@@ -1,22 +1,22 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import {
   composite,
   count,
-  sum,
-  min,
-  max,
-  first,
-  last,
-  tumbling,
-  sliding,
-  session,
+  type DataStream,
   decodeCheckpoint,
   encodeCheckpoint,
-  type DataStream,
+  first,
+  last,
+  max,
+  min,
+  session,
+  sliding,
+  sum,
+  tumbling,
   type WindowAssigner,
 } from '../../src/core/index.js';
-import { makeJob, runJob, type Ev, type Line } from './harness.js';
+import { type Ev, type Line, makeJob, runJob } from './harness.js';
 
 const assigners: Record<string, WindowAssigner> = {
   tumbling: tumbling(100),
@@ -41,12 +41,14 @@ function aggregates(withSum: boolean) {
 function windowJob(assigner: WindowAssigner, lateness = 0, name = '') {
   const aggregate = aggregates(!name.includes('panes'));
   return (s: DataStream<Ev>) =>
-    s.keyBy((e) => e.k).window('w', {
-      assigner,
-      allowedLateness: lateness,
-      aggregate,
-      result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
-    });
+    s
+      .keyBy((e) => e.k)
+      .window('w', {
+        assigner,
+        allowedLateness: lateness,
+        aggregate,
+        result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
+      });
 }
 
 // Events with distinct timestamps per key (first/last ties would legitimately depend on arrival order) and integer
@@ -140,12 +142,14 @@ describe('property: sliding windows as panes give exactly what adding each recor
           // The same aggregate without the flag: each record goes to each of its windows.
           const perWindow = { ...exact, exactMerge: false };
           const job = (aggregate: typeof exact) => (s: DataStream<Ev>) =>
-            s.keyBy((e) => e.k).window('w', {
-              assigner,
-              allowedLateness: lateness,
-              aggregate,
-              result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
-            });
+            s
+              .keyBy((e) => e.k)
+              .window('w', {
+                assigner,
+                allowedLateness: lateness,
+                aggregate,
+                result: (f) => JSON.stringify({ k: f.key, w: [f.window.start, f.window.end], u: f.update, ...f.result }),
+              });
           const viaPanes = await runJob(partitions, job(exact), { bound });
           const viaWindows = await runJob(partitions, job(perWindow), { bound });
           expect(viaPanes.out).toEqual(viaWindows.out);

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { count, readSavepoint, tumbling, writeSavepoint, type DataStream } from '../../src/core/index.js';
-import { ev, makeJob, runJob, type Ev } from './harness.js';
+import { count, type DataStream, readSavepoint, tumbling, writeSavepoint } from '../../src/core/index.js';
+import { type Ev, ev, makeJob, runJob } from './harness.js';
 
 const flows = (s: DataStream<Ev>) =>
   s.keyBy((e) => e.k).window('flow', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => `${String(f.key)}[${f.window.start}]=${f.result}` });
@@ -30,7 +30,11 @@ describe('savepoints', () => {
     const first = makeJob([lines], flows, { bound: 10 });
     await first.task.step();
     const cp = first.task.snapshot();
-    const renamed = makeJob([lines], (s) => s.keyBy((e) => e.k).window('flow-v2', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => f.result }), { bound: 10 });
+    const renamed = makeJob(
+      [lines],
+      (s) => s.keyBy((e) => e.k).window('flow-v2', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => f.result }),
+      { bound: 10 },
+    );
     await expect(renamed.task.restore(cp)).rejects.toThrow(/state for operators this job does not have: flow/);
     await renamed.task.restore(cp, { allowNonRestoredState: true });
     await renamed.task.run();

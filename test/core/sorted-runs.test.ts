@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { MinHeap, SortedRuns } from '../../src/core/index.js';
 
 interface E {
@@ -13,7 +13,13 @@ describe('SortedRuns', () => {
     fc.assert(
       fc.property(
         // A push (a timestamp, often ahead of the last: mostly ordered input) or a pop.
-        fc.array(fc.oneof(fc.integer({ min: -40, max: 20 }).map((d) => ({ push: d })), fc.constant({ push: null })), { maxLength: 300 }),
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: -40, max: 20 }).map((d) => ({ push: d })),
+            fc.constant({ push: null }),
+          ),
+          { maxLength: 300 },
+        ),
         (ops) => {
           const q = new SortedRuns<E>(before);
           const h = new MinHeap<E>(before);

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { KeyedStateBackend, TimerService, NumberMinHeap } from '../../src/core/index.js';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeyedStateBackend, NumberMinHeap, TimerService } from '../../src/core/index.js';
 
 describe('keyed state', () => {
   it('scopes value, list and map state by the current key and a namespace', () => {

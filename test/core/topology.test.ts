@@ -2,26 +2,26 @@ import { describe, expect, it } from 'vitest';
 import {
   ArraySource,
   CollectSink,
-  JobGraph,
-  ManualClock,
-  OutputTag,
-  Task,
   count,
-  planTopology,
-  stageGraph,
-  sum,
-  tumbling,
   type DataStream,
   type GraphNode,
+  JobGraph,
+  ManualClock,
   type Operator,
   type OperatorContext,
+  OutputTag,
   type ParseContext,
+  planTopology,
   type SourceSpec,
   type Stage,
   type StageExit,
+  stageGraph,
+  sum,
+  Task,
   type Topology,
+  tumbling,
 } from '../../src/core/index.js';
-import { ev, parseLine, type Ev, type Line } from './harness.js';
+import { type Ev, ev, type Line, parseLine } from './harness.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -61,7 +61,6 @@ class Pass<T> implements Operator<T, T> {
   }
   restoreState(): void {}
 }
-
 
 /** Even values to the main output, odd ones to a side output. */
 class Split implements Operator<Ev, Ev> {
@@ -113,7 +112,10 @@ describe('planTopology', () => {
   it('a graph without keyBy is one stage, the source stage, with every node and no exits', () => {
     const { graph, src } = newGraph();
     const sink = new CollectSink<number>();
-    src.filter('f', (e) => e.v > 0).map('m', (e) => e.v).to('out', sink);
+    src
+      .filter('f', (e) => e.v > 0)
+      .map('m', (e) => e.v)
+      .to('out', sink);
     const t = planTopology(graph);
     expect(t.graph).toBe(graph);
     expect(t.stages).toHaveLength(1);
@@ -132,8 +134,14 @@ describe('planTopology', () => {
   it('source -> keyBy(a) -> op -> keyBy(b) -> op: three stages, cut at each exchange', () => {
     const { graph, src } = newGraph();
     const sink = new CollectSink<Ev>();
-    const first = src.filter('valid', (e) => e.v > 0).keyBy(byK).transform('op-a', () => new Pass('op-a'));
-    first.keyBy(byV, 'by-v').transform('op-b', () => new Pass('op-b')).to('out', sink);
+    const first = src
+      .filter('valid', (e) => e.v > 0)
+      .keyBy(byK)
+      .transform('op-a', () => new Pass('op-a'));
+    first
+      .keyBy(byV, 'by-v')
+      .transform('op-b', () => new Pass('op-b'))
+      .to('out', sink);
 
     expect(graph.nodes.map((n) => [n.kind, n.uid])).toEqual([
       ['source', 'src'],
@@ -176,7 +184,10 @@ describe('planTopology', () => {
     const k = src.keyBy(byK);
     const w = k.window('w', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => f.result });
     w.to('w-out', new CollectSink());
-    k.transform('p', () => new Pass('p')).keyBy(byV).transform('q', () => new Pass('q')).to('q-out', new CollectSink());
+    k.transform('p', () => new Pass('p'))
+      .keyBy(byV)
+      .transform('q', () => new Pass('q'))
+      .to('q-out', new CollectSink());
     const t = planTopology(graph);
     const all = t.stages.flatMap((s) => s.nodes).sort((a, b) => a - b);
     const expected = graph.nodes.filter((n) => n.kind !== 'source' && n.kind !== 'exchange').map((n) => n.id);
@@ -203,18 +214,24 @@ describe('planTopology', () => {
     const { graph, src } = newGraph();
     src.keyBy(byK).transform('a', () => new Pass('a'));
     src.keyBy((e) => e.k).transform('b', () => new Pass('b')); // equal body, different function
-    src.filter('f', () => true).keyBy(byK).transform('c', () => new Pass('c'));
+    src
+      .filter('f', () => true)
+      .keyBy(byK)
+      .transform('c', () => new Pass('c'));
     expect(graph.nodes.filter((n) => n.kind === 'exchange').map((n) => n.uid)).toEqual(['a:by-key', 'b:by-key', 'c:by-key']);
     const t = planTopology(graph);
     expect(t.stages.map((s) => s.name)).toEqual(['source', 'a:by-key', 'b:by-key', 'c:by-key']);
     expect(exitsOf(stageOf(t, 'source')).map((e) => e.exchange)).toEqual(['a:by-key', 'b:by-key', 'c:by-key']);
   });
 
-  it('a union of two stages that is then keyed runs in both stages, each copy reading its own stage\'s input', () => {
+  it("a union of two stages that is then keyed runs in both stages, each copy reading its own stage's input", () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
-    a.union('u', b).keyBy(byK, 'merged').transform('c', () => new Pass('c')).to('out', new CollectSink());
+    a.union('u', b)
+      .keyBy(byK, 'merged')
+      .transform('c', () => new Pass('c'))
+      .to('out', new CollectSink());
 
     const t = planTopology(graph);
     expect(t.stages.map((s) => s.name)).toEqual(['source', 'a:by-key', 'b:by-key', 'merged']);
@@ -280,7 +297,10 @@ describe('planTopology', () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
-    a.union('u', b).filter('where', (e) => e.v > 0).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    a.union('u', b)
+      .filter('where', (e) => e.v > 0)
+      .keyBy(byK, 'm')
+      .transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
     expect((t.producers.get('m') ?? []).map((p) => p.stage).sort()).toEqual(['a:by-key', 'b:by-key']);
   });
@@ -289,7 +309,13 @@ describe('planTopology', () => {
     const { graph, src } = newGraph();
     const a = src.keyBy(byK).transform('a', () => new Pass('a'));
     const b = src.keyBy(byV).transform('b', () => new Pass('b'));
-    a.union('u', b).union('u2', src.filter('c', () => true)).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    a.union('u', b)
+      .union(
+        'u2',
+        src.filter('c', () => true),
+      )
+      .keyBy(byK, 'm')
+      .transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
     expect((t.producers.get('m') ?? []).map((p) => p.stage).sort()).toEqual(['a:by-key', 'b:by-key', 'source']);
   });
@@ -309,7 +335,9 @@ describe('planTopology', () => {
     const x = src.filter('x', (e) => e.v > 0);
     const y = src.filter('y', (e) => e.v <= 0);
     const kb = src.keyBy(byV).transform('kb', () => new Pass('kb'));
-    x.union('u', y, kb).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    x.union('u', y, kb)
+      .keyBy(byK, 'm')
+      .transform('m-op', () => new Pass('m-op'));
 
     const t = planTopology(graph);
     const u = nodeId(graph, 'u');
@@ -337,7 +365,10 @@ describe('planTopology', () => {
     const tag = new OutputTag<Ev>('odd');
     const split = src.transform<Ev>('split', () => new Split('split', tag));
     split.keyBy(byK, 'm').transform('m1', () => new Pass('m1'));
-    split.sideOutput(tag).keyBy(byK, 'm2').transform('m2-op', () => new Pass('m2-op'));
+    split
+      .sideOutput(tag)
+      .keyBy(byK, 'm2')
+      .transform('m2-op', () => new Pass('m2-op'));
     const t = planTopology(graph);
     const exits = exitsOf(stageOf(t, 'source'));
     expect(exits.map((e) => e.ordinal)).toEqual(exits.map(() => 0));
@@ -348,7 +379,10 @@ describe('planTopology', () => {
     const { graph, src } = newGraph();
     const tag = new OutputTag<Ev>('odd');
     const split = src.transform<Ev>('split', () => new Split('split', tag));
-    split.union('u', split.sideOutput(tag)).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    split
+      .union('u', split.sideOutput(tag))
+      .keyBy(byK, 'm')
+      .transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
     expect(exitsOf(stageOf(t, 'source'))).toEqual([{ exchange: 'm', from: { node: nodeId(graph, 'u'), tag: null }, ordinal: 0 }]);
     expect(uidsOf(graph, stageOf(t, 'source').nodes)).toEqual(['split', 'u']);
@@ -422,7 +456,9 @@ const EXPECTED_TOTALS: Array<[number, number]> = [
   [30, 2],
 ];
 
-async function runSingle(lines: readonly Line[]): Promise<{ perKey: CollectSink<[string, number, number]>; totals: CollectSink<[number, number]>; late: CollectSink<unknown> }> {
+async function runSingle(
+  lines: readonly Line[],
+): Promise<{ perKey: CollectSink<[string, number, number]>; totals: CollectSink<[number, number]>; late: CollectSink<unknown> }> {
   const { graph, src } = newGraph(lines);
   const perKey = new CollectSink<[string, number, number]>();
   const totals = new CollectSink<[number, number]>();
@@ -465,7 +501,10 @@ describe('a task over the unsplit graph', () => {
     const lateOut = new CollectSink<Ev>();
     const w = src.keyBy(byK).window('w', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => f.result, lateTag: late });
     w.to('main', main);
-    w.sideOutput(late).keyBy(byV, 'late-by-v').transform('late-op', () => new Pass('late-op')).to('late-out', lateOut);
+    w.sideOutput(late)
+      .keyBy(byV, 'late-by-v')
+      .transform('late-op', () => new Pass('late-op'))
+      .to('late-out', lateOut);
     await new Task(graph, { clock: new ManualClock(0) }).run();
     expect(main.values).toEqual([1, 1]);
     expect(lateOut.values).toEqual([ev('a', 5), ev('b', 7)]);
@@ -597,7 +636,9 @@ describe('stageGraph', () => {
     const late = new OutputTag<Ev>('late-w');
     const w = src.keyBy(byK).window('w', { assigner: tumbling(10), aggregate: count<Ev>(), result: (f) => f.result, lateTag: late });
     w.sideOutput(late).to('late-sink', new CollectSink());
-    w.sideOutput(late).keyBy(byV, 'late-by-v').transform('late-op', () => new Pass('late-op'));
+    w.sideOutput(late)
+      .keyBy(byV, 'late-by-v')
+      .transform('late-op', () => new Pass('late-op'));
     const t = planTopology(graph);
     const exit = (_e: StageExit, uid: string) => new CaptureExit(uid, []);
     const spec = sourceSpec() as unknown as SourceSpec<unknown, unknown>;
@@ -618,35 +659,69 @@ describe('stageGraph', () => {
   it('an exit from a source side output keeps its tag', () => {
     const { graph, src } = newGraph();
     // A source has no side outputs of its own in the core API; a sideOutput() of the source stream is a ref with a tag.
-    src.sideOutput(new OutputTag<Ev>('x')).keyBy(byK, 'kx').transform('op', () => new Pass('op'));
+    src
+      .sideOutput(new OutputTag<Ev>('x'))
+      .keyBy(byK, 'kx')
+      .transform('op', () => new Pass('op'));
     const t = planTopology(graph);
-    const g = stageGraph(t, stageOf(t, 'source'), { uid: 'in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> }, (_e, uid) => new CaptureExit(uid, []));
+    const g = stageGraph(
+      t,
+      stageOf(t, 'source'),
+      { uid: 'in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> },
+      (_e, uid) => new CaptureExit(uid, []),
+    );
     expect(g.nodes.map((n) => [n.uid, n.kind === 'operator' ? n.input : null])).toEqual([
       ['in', null],
       ['exchange-out:kx:0', { node: 0, tag: 'x' }],
     ]);
   });
 
-  it('remaps unions inside a stage, and keeps of a shared union only the stage\'s own inputs', () => {
+  it("remaps unions inside a stage, and keeps of a shared union only the stage's own inputs", () => {
     const { graph, src } = newGraph();
     const x = src.filter('x', (e) => e.v > 0);
     const y = src.filter('y', (e) => e.v <= 0);
     x.union('inner', y).to('inner-out', new CollectSink());
     const kb = src.keyBy(byV).transform('kb', () => new Pass('kb'));
-    x.union('through', y, kb).keyBy(byK, 'm').transform('m-op', () => new Pass('m-op'));
+    x.union('through', y, kb)
+      .keyBy(byK, 'm')
+      .transform('m-op', () => new Pass('m-op'));
     const t = planTopology(graph);
-    const g = stageGraph(t, stageOf(t, 'source'), { uid: 'in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> }, (_e, uid) => new CaptureExit(uid, []));
+    const g = stageGraph(
+      t,
+      stageOf(t, 'source'),
+      { uid: 'in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> },
+      (_e, uid) => new CaptureExit(uid, []),
+    );
     expect(g.nodes.map((n) => [n.kind, n.uid, n.kind === 'union' ? n.inputs : n.kind === 'source' ? null : n.input])).toEqual([
       ['source', 'in', null],
       ['operator', 'x', { node: 0, tag: null }],
       ['operator', 'y', { node: 0, tag: null }],
-      ['union', 'inner', [{ node: 1, tag: null }, { node: 2, tag: null }]],
+      [
+        'union',
+        'inner',
+        [
+          { node: 1, tag: null },
+          { node: 2, tag: null },
+        ],
+      ],
       ['sink', 'inner-out', { node: 3, tag: null }],
-      ['union', 'through', [{ node: 1, tag: null }, { node: 2, tag: null }]],
+      [
+        'union',
+        'through',
+        [
+          { node: 1, tag: null },
+          { node: 2, tag: null },
+        ],
+      ],
       ['operator', 'exchange-out:m:0', { node: 5, tag: null }],
       ['operator', 'exchange-out:kb:by-key:0', { node: 0, tag: null }],
     ]);
-    const gk = stageGraph(t, stageOf(t, 'kb:by-key'), { uid: 'kb-in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> }, (_e, uid) => new CaptureExit(uid, []));
+    const gk = stageGraph(
+      t,
+      stageOf(t, 'kb:by-key'),
+      { uid: 'kb-in', spec: sourceSpec() as unknown as SourceSpec<unknown, unknown> },
+      (_e, uid) => new CaptureExit(uid, []),
+    );
     expect(gk.nodes.map((n) => [n.kind, n.uid, n.kind === 'union' ? n.inputs : n.kind === 'source' ? null : n.input])).toEqual([
       ['source', 'kb-in', null],
       ['operator', 'kb', { node: 0, tag: null }],
@@ -677,9 +752,7 @@ describe('stageGraph', () => {
     // What crossed the first exchange: the valid records with their event times, and the source's watermarks.
     const first = captured.get('by-k')?.get('source#0') ?? [];
     const records = first.filter((i): i is { v: Ev; t: number } => 'v' in i);
-    expect(records.map((r) => [r.v.k, r.t])).toEqual(
-      INPUT.filter((l): l is Ev => 'k' in l && l.v > 0).map((e) => [e.k, e.ts]),
-    );
+    expect(records.map((r) => [r.v.k, r.t])).toEqual(INPUT.filter((l): l is Ev => 'k' in l && l.v > 0).map((e) => [e.k, e.ts]));
     const wms = first.filter((i): i is { wm: number } => 'wm' in i).map((i) => i.wm);
     expect(wms).toEqual([...wms].sort((a, b) => a - b));
     expect(wms.at(-1)).toBe(Number.POSITIVE_INFINITY);

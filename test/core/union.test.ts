@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, MetricRegistry, UnionOperator, count, silentLogger, tumbling, type Output } from '../../src/core/index.js';
-import { ev, runJob, type Ev } from './harness.js';
+import { count, ManualClock, MetricRegistry, type Output, silentLogger, tumbling, UnionOperator } from '../../src/core/index.js';
+import { type Ev, ev, runJob } from './harness.js';
 
 describe('union', () => {
   it('merges streams from several branches into one', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, WatermarkTracker, MIN_WATERMARK, MAX_WATERMARK, count, tumbling } from '../../src/core/index.js';
-import { ev, makeJob, runJob, type Ev } from './harness.js';
+import { count, MAX_WATERMARK, ManualClock, MIN_WATERMARK, tumbling, WatermarkTracker } from '../../src/core/index.js';
+import { type Ev, ev, makeJob, runJob } from './harness.js';
 
 describe('WatermarkTracker', () => {
   it('is maxTs - bound - 1 per partition, as Flink bounded out-of-orderness', () => {
@@ -84,10 +84,13 @@ describe('task: watermarks, dead letters and the end of input', () => {
     expect(r.out).toEqual([['a', 0, 1]]);
   });
 
-  it("lets the strategy cap how far a record moves the watermark (a clock it cannot vouch for), the record going through", async () => {
+  it('lets the strategy cap how far a record moves the watermark (a clock it cannot vouch for), the record going through', async () => {
     const lines = [ev('a', 1000), ev('a', 86_400_000, 0), ev('a', 2000)];
     // v = 0 marks a record whose clock nobody vouches for: it moves nothing.
-    const capped = await runJob(lines, (s) => s, { finalWatermark: false, watermarkTime: (e, ts) => ((e as { v: number }).v === 0 ? Number.NEGATIVE_INFINITY : ts) });
+    const capped = await runJob(lines, (s) => s, {
+      finalWatermark: false,
+      watermarkTime: (e, ts) => ((e as { v: number }).v === 0 ? Number.NEGATIVE_INFINITY : ts),
+    });
     expect(capped.task.watermark).toBe(1999);
     expect(capped.out.map((e) => e.ts)).toEqual([1000, 86_400_000, 2000]);
     const plain = await runJob(lines, (s) => s, { finalWatermark: false });

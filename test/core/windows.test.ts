@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composite, count, sum, avg, min, max, first, last, collect, tumbling, sliding, session, type WindowFiring, OutputTag } from '../../src/core/index.js';
-import { ev, runJob, type Ev } from './harness.js';
+import { avg, collect, composite, count, first, last, max, min, OutputTag, session, sliding, sum, tumbling, type WindowFiring } from '../../src/core/index.js';
+import { type Ev, ev, runJob } from './harness.js';
 
 interface Row {
   k: string;
@@ -65,20 +65,24 @@ describe('tumbling windows (Flink boundaries)', () => {
   });
 
   it('keeps keys apart and computes every incremental aggregate', async () => {
-    const r = await runJob([ev('a', 1, 5), ev('b', 2, 7), ev('a', 3, 1), ev('a', 2, 9)], (s) =>
-      s.keyBy((e) => e.k).window('w', {
-        assigner: tumbling(10),
-        aggregate: composite<Ev, Record<string, unknown>>({
-          count: count(),
-          sum: sum((e: Ev) => e.v),
-          avg: avg((e: Ev) => e.v),
-          min: min((e: Ev) => e.v),
-          max: max((e: Ev) => e.v),
-          first: first((e: Ev) => e.v),
-          last: last((e: Ev) => e.v),
-        }),
-        result: (f) => ({ key: f.key, ...f.result }),
-      }),
+    const r = await runJob(
+      [ev('a', 1, 5), ev('b', 2, 7), ev('a', 3, 1), ev('a', 2, 9)],
+      (s) =>
+        s
+          .keyBy((e) => e.k)
+          .window('w', {
+            assigner: tumbling(10),
+            aggregate: composite<Ev, Record<string, unknown>>({
+              count: count(),
+              sum: sum((e: Ev) => e.v),
+              avg: avg((e: Ev) => e.v),
+              min: min((e: Ev) => e.v),
+              max: max((e: Ev) => e.v),
+              first: first((e: Ev) => e.v),
+              last: last((e: Ev) => e.v),
+            }),
+            result: (f) => ({ key: f.key, ...f.result }),
+          }),
       { bound: 5 },
     );
     expect(r.out).toEqual([
@@ -91,22 +95,31 @@ describe('tumbling windows (Flink boundaries)', () => {
   it('skips null and non-numeric values in sum/avg/min/max, as SQL does, and yields null for no values', async () => {
     const lines = [{ k: 'a', ts: 1, v: null as unknown as number }, ev('a', 2, 4)];
     const r = await runJob(lines, (s) =>
-      s.keyBy((e) => e.k).window('w', {
-        assigner: tumbling(10),
-        aggregate: composite<Ev, Record<string, unknown>>({ n: count(), nv: count((e: Ev) => e.v), avg: avg((e: Ev) => e.v), min: min((e: Ev) => (e.v === 4 ? null : e.v)) }),
-        result: (f) => f.result,
-      }),
+      s
+        .keyBy((e) => e.k)
+        .window('w', {
+          assigner: tumbling(10),
+          aggregate: composite<Ev, Record<string, unknown>>({
+            n: count(),
+            nv: count((e: Ev) => e.v),
+            avg: avg((e: Ev) => e.v),
+            min: min((e: Ev) => (e.v === 4 ? null : e.v)),
+          }),
+          result: (f) => f.result,
+        }),
     );
     expect(r.out).toEqual([{ n: 2, nv: 1, avg: 4, min: null }]);
   });
 
   it('gives whole-window functions every record of the window', async () => {
     const r = await runJob([ev('a', 1, 3), ev('a', 4, 1), ev('a', 12, 2)], (s) =>
-      s.keyBy((e) => e.k).window('w', {
-        assigner: tumbling(10),
-        aggregate: collect<Ev>(),
-        result: (f) => f.result.map((e) => e.v).sort(),
-      }),
+      s
+        .keyBy((e) => e.k)
+        .window('w', {
+          assigner: tumbling(10),
+          aggregate: collect<Ev>(),
+          result: (f) => f.result.map((e) => e.v).sort(),
+        }),
     );
     expect(r.out).toEqual([[1, 3], [2]]);
   });
@@ -114,9 +127,7 @@ describe('tumbling windows (Flink boundaries)', () => {
 
 describe('sliding windows', () => {
   it('assigns a record to size/slide windows and fires them in end order', async () => {
-    const r = await runJob([ev('a', 7), ev('a', 12)], (s) =>
-      s.keyBy((e) => e.k).window('w', { assigner: sliding(10, 5), aggregate: agg(), result: toRow }),
-    );
+    const r = await runJob([ev('a', 7), ev('a', 12)], (s) => s.keyBy((e) => e.k).window('w', { assigner: sliding(10, 5), aggregate: agg(), result: toRow }));
     expect(r.out.map((x) => [x.start, x.end, x.n])).toEqual([
       [0, 10, 1],
       [5, 15, 2],
@@ -180,8 +191,10 @@ describe('allowed lateness', () => {
 });
 
 describe('session windows', () => {
-  const build = (gap: number, lateness = 0) => (s: import('../../src/core/index.js').DataStream<Ev>) =>
-    s.keyBy((e) => e.k).window('w', { assigner: session(gap), aggregate: agg(), result: toRow, allowedLateness: lateness });
+  const build =
+    (gap: number, lateness = 0) =>
+    (s: import('../../src/core/index.js').DataStream<Ev>) =>
+      s.keyBy((e) => e.k).window('w', { assigner: session(gap), aggregate: agg(), result: toRow, allowedLateness: lateness });
 
   it('opens a session per gap and closes it gap after its last record', async () => {
     const r = await runJob([ev('a', 0), ev('a', 5), ev('a', 20), ev('b', 3)], build(10), { bound: 100 });

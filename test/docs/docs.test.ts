@@ -5,12 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lookupSignatures, functionsFor, loadRegistry, defaultPaths } from '../../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { FUNCTION_DOCS } from '../../src/app/function-docs.js';
-import { BEGIN_MARKER, END_MARKER, functionTables, referenceEntries, regenerateLanguageDoc, renderReference, spliceReference } from '../../src/app/function-reference.js';
-import { builtinFunctions, compileSources } from '../../src/dsl/index.js';
+import {
+  BEGIN_MARKER,
+  END_MARKER,
+  functionTables,
+  referenceEntries,
+  regenerateLanguageDoc,
+  renderReference,
+  spliceReference,
+} from '../../src/app/function-reference.js';
+import { defaultPaths, functionsFor, loadRegistry, lookupSignatures } from '../../src/app/index.js';
 import { commandNames } from '../../src/cli/main.js';
+import { builtinFunctions, compileSources } from '../../src/dsl/index.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 import { vigil } from '../cli/helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -56,8 +64,15 @@ describe('docs/language.md function reference', () => {
         ? `stream t = from s\n  ${doc.example}\n`
         : `pattern p\n  from s\n  key by plate\n  define b as (${doc.example}) == (${doc.example})\n  match a next b\n`;
       const source = `source s\n  event time ts\n\n${body}`;
-      const r = compileSources([{ file: `${name}.pattern`, source }], { functions: functionsFor(registry), lookups: lookupSignatures(), schema: TRAFFIC_RECORD_SCHEMA });
-      expect(r.errors.map((e) => e.message), `${name}: ${doc.example}`).toEqual([]);
+      const r = compileSources([{ file: `${name}.pattern`, source }], {
+        functions: functionsFor(registry),
+        lookups: lookupSignatures(),
+        schema: TRAFFIC_RECORD_SCHEMA,
+      });
+      expect(
+        r.errors.map((e) => e.message),
+        `${name}: ${doc.example}`,
+      ).toEqual([]);
     }
   });
 });
@@ -76,9 +91,20 @@ describe('docs/cli.md', () => {
     const text = section(name);
     expect(text, `docs/cli.md has no section for vigil ${name}`).not.toBe('');
     const usage = flags(help.out.split('\n\n')[0] ?? '');
-    const tables = flags(text.split('\n').filter((l) => l.startsWith('| `')).join('\n'));
-    expect([...usage].filter((f) => !tables.has(f)), `flags of vigil ${name} missing from docs/cli.md`).toEqual([]);
-    expect([...tables].filter((f) => !usage.has(f)), `flags in docs/cli.md that vigil ${name} does not take`).toEqual([]);
+    const tables = flags(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .join('\n'),
+    );
+    expect(
+      [...usage].filter((f) => !tables.has(f)),
+      `flags of vigil ${name} missing from docs/cli.md`,
+    ).toEqual([]);
+    expect(
+      [...tables].filter((f) => !usage.has(f)),
+      `flags in docs/cli.md that vigil ${name} does not take`,
+    ).toEqual([]);
   });
 });
 

@@ -1,14 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPaths, domainSchemas, functionsFor, loadRegistry, lookupSignatures } from '../../src/app/index.js';
-import { TRAFFIC_BOUNDED_FIELDS, TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
-import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { compileSources, formatDslError, type CheckedProgram } from '../../src/dsl/index.js';
+import { main } from '../../src/cli/main.js';
+import { type CheckedProgram, compileSources, formatDslError } from '../../src/dsl/index.js';
 import { formatWarning, lintProgram, type Warning } from '../../src/dsl/lint.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { TRAFFIC_BOUNDED_FIELDS, TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 
 const registry = loadRegistry(defaultPaths.checkpoints);
 const functions = functionsFor(registry);
@@ -72,12 +71,15 @@ describe('lintProgram: one test per warning class', () => {
       ['loop-without-within', 9, 32],
     ]);
     expect(warnings.map((w) => w.message)).toEqual(
-      ['b+', 'c*', 'd{2,}'].map((l) => `loop \`${l}\` without \`within\` can collect events into a partial match without bound; add \`within <duration>\` to the pattern`),
+      ['b+', 'c*', 'd{2,}'].map(
+        (l) => `loop \`${l}\` without \`within\` can collect events into a partial match without bound; add \`within <duration>\` to the pattern`,
+      ),
     );
-    expect(formatWarning(warnings[0] as Warning, text).split('\n').slice(1)).toEqual([
-      '  match a next b+ next c* next d{2,} next e{2,4} next z',
-      '               ^',
-    ]);
+    expect(
+      formatWarning(warnings[0] as Warning, text)
+        .split('\n')
+        .slice(1),
+    ).toEqual(['  match a next b+ next c* next d{2,} next e{2,4} next z', '               ^']);
   });
 
   it('a pattern keyed by an unbounded key (plate) with no `within` keeps state per key forever', () => {
@@ -103,7 +105,9 @@ describe('lintProgram: one test per warning class', () => {
   });
 
   it('allowed lateness above one day', () => {
-    const { warnings, text } = lint('stream s = from passes\n  key by checkpoint\n  window tumbling 1h\n  allowed lateness 36h\n  select checkpoint, count() as n\n');
+    const { warnings, text } = lint(
+      'stream s = from passes\n  key by checkpoint\n  window tumbling 1h\n  allowed lateness 36h\n  select checkpoint, count() as n\n',
+    );
     const w = only(warnings);
     expect(w.code).toBe('long-allowed-lateness');
     expect(formatWarning(w, text)).toBe(
@@ -161,13 +165,13 @@ describe('lintProgram: what it leaves alone', () => {
   });
 
   it('a session gap and allowed lateness of exactly one day are fine', () => {
-    const body =
-      'stream s = from passes\n  key by plate\n  window session gap 1d\n  allowed lateness 24h\n  select plate, count() as n\n';
+    const body = 'stream s = from passes\n  key by plate\n  window session gap 1d\n  allowed lateness 24h\n  select plate, count() as n\n';
     expect(lint(body).warnings).toEqual([]);
   });
 
   it('warnings come sorted by file, line and column', () => {
-    const text = 'pattern p\n  from passes\n  key by checkpoint\n  match a followed by b+\n' +
+    const text =
+      'pattern p\n  from passes\n  key by checkpoint\n  match a followed by b+\n' +
       'stream s = from passes\n  key by plate\n  window session gap 3d\n  select plate, count() as n\n';
     const ws = lint(text).warnings;
     expect(ws.map((w) => [w.line, w.col, w.code])).toEqual([
@@ -181,14 +185,14 @@ describe('lintProgram: what it leaves alone', () => {
 describe('the shipped patterns', () => {
   it('lint with one note only: first_seen in first-entry.pattern', () => {
     const dir = defaultPaths.patterns;
-    const files = readdirSync(dir).filter((f) => f.endsWith('.pattern')).sort()
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.pattern'))
+      .sort()
       .map((f) => ({ file: `patterns/${f}`, source: readFileSync(join(dir, f), 'utf8') }));
     const r = compileSources(files, { functions, lookups: lookupSignatures(), schemas: domainSchemas(), schema: TRAFFIC_RECORD_SCHEMA });
     expect(r.errors).toEqual([]);
     const ws = lintProgram(r.program as CheckedProgram);
-    expect(ws.map((w) => `${w.file}:${w.line}:${w.col}: ${w.severity} ${w.code}`)).toEqual([
-      'patterns/first-entry.pattern:6:19: info lookup-keeps-state',
-    ]);
+    expect(ws.map((w) => `${w.file}:${w.line}:${w.col}: ${w.severity} ${w.code}`)).toEqual(['patterns/first-entry.pattern:6:19: info lookup-keeps-state']);
   });
 });
 

@@ -4,17 +4,18 @@
  * downstream de-duplicates alerts by id. Every shipped rule runs in-process (`vigil run`'s embedded job) with a
  * first_seen store the test owns, seeded with the generator's known vehicles.
  */
-import { Rng } from '../../src/traffic/generator/prng.js';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArraySource, CollectSink, ManualClock, decodeCheckpoint, encodeCheckpoint, type Task } from '../../src/core/index.js';
 import { createTask, loadTrafficProgram, lookupsFor, runEmbedded, trafficCheck } from '../../src/app/index.js';
+import { ArraySource, CollectSink, decodeCheckpoint, encodeCheckpoint, ManualClock, type Task } from '../../src/core/index.js';
 import type { Alert } from '../../src/dsl/rules/alert.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 import type { FirstSeenStore } from '../../src/io/first-seen/store.js';
-import { TrafficSimulation, type GroundTruth } from '../../src/traffic/generator/index.js';
+import { type GroundTruth, TrafficSimulation } from '../../src/traffic/generator/index.js';
+import { Rng } from '../../src/traffic/generator/prng.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-alert-ids-'));
@@ -199,7 +200,9 @@ describe('alert ids', () => {
   it('are the same when the input is replayed against the same first_seen store after earlier sightings reached it', async () => {
     // The reported case: `vigil run --redis` twice over one file; in between, a camera's backlog brought sightings
     // of the first run's new vehicles from before their first sighting. (test/cli-redis does the same with Redis.)
-    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     const truth = JSON.parse(readFileSync(join(REPO, 'fixtures', 'sample-truth.json'), 'utf8')) as GroundTruth;
     const store = new MemoryFirstSeenStore();
     await seed(store, truth.known_vehicles);

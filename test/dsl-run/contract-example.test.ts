@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { T0, captureIo, fixture, m, ndjson, parseLines, registry, runFiles, s, tempDir } from './helpers.js';
+import { captureIo, fixture, m, ndjson, parseLines, registry, runFiles, s, T0, tempDir } from './helpers.js';
 
 const EXAMPLE = fixture('dsl-md-example.pattern');
 
@@ -33,7 +33,11 @@ const byId = new Map(INPUT.map((r) => [r.id, r]));
 const ev = (id: string): Record<string, unknown> => ({ ...(byId.get(id) as object) });
 
 const window = (checkpoint: string, flow: number, avg: number, start: number) => ({
-  checkpoint, flow, avg_speed: avg, window_start: T0 + start, window_end: T0 + start + m(1),
+  checkpoint,
+  flow,
+  avg_speed: avg,
+  window_start: T0 + start,
+  window_end: T0 + start + m(1),
 });
 
 describe('DSL.md contract example, match mode (raw matches, streams, late output)', async () => {
@@ -159,7 +163,7 @@ describe('DSL.md contract example through `vigil match` in-process', () => {
 
 // Regressions for CLI defects found by these tests (fixed in 7509656).
 describe('vigil match input paths', () => {
-  it('a relative --input is resolved against the command\'s working directory, like --pattern', async () => {
+  it("a relative --input is resolved against the command's working directory, like --pattern", async () => {
     const dir = tempDir({ 'example.pattern': EXAMPLE, 'input.ndjson': ndjson(INPUT) });
     const io = captureIo(dir);
     expect(await main(['match', '--pattern', 'example.pattern', '--input', 'input.ndjson'], io)).toBe(0);
@@ -176,7 +180,7 @@ describe('vigil match input paths', () => {
 describe('errors found while building the job', () => {
   // JobCompiler.fail throws a DslError (file:line:col): the user's error, exit 1, not an internal error.
   // Here: --stream clone_late when no rule runs cloned_plate.
-  it('a DslError from buildJob is the user\'s error: exit 1, file:line:col and a caret', async () => {
+  it("a DslError from buildJob is the user's error: exit 1, file:line:col and a caret", async () => {
     const dir = tempDir({ 'example.pattern': EXAMPLE, 'input.ndjson': ndjson(INPUT) });
     const io = captureIo(dir);
     const code = await main(['run', '--input', join(dir, 'input.ndjson'), '--patterns', dir, '--rules', dir, '--stream', 'clone_late'], io);
@@ -185,7 +189,7 @@ describe('errors found while building the job', () => {
   });
 });
 
-describe('the fixture is the manual\'s example block, verbatim', () => {
+describe("the fixture is the manual's example block, verbatim", () => {
   it('matches the first code block of docs/language.md', () => {
     const md = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'language.md'), 'utf8');
     const block = /```\n([\s\S]*?)```/.exec(md)?.[1];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstSeenLookup } from '../../src/app/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
-import { T0, m, runFiles } from './helpers.js';
+import { m, runFiles, T0 } from './helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n\n';
 
@@ -21,7 +21,13 @@ describe('enrich', () => {
       { id: 'e', plate: 'P2', checkpoint: 'CP0001', speed: 70, ts: T0 + m(5) },
       { id: 'f', plate: 'P3', checkpoint: 'CP0001', speed: 70, ts: T0 + m(6), ['__proto__']: { polluted: true } },
     ];
-    const r = await runFiles({ patterns: { 'f.pattern': text }, input: input.map((x) => JSON.parse(JSON.stringify(x)) as unknown), streams: ['seen'], match: [], schema: false });
+    const r = await runFiles({
+      patterns: { 'f.pattern': text },
+      input: input.map((x) => JSON.parse(JSON.stringify(x)) as unknown),
+      streams: ['seen'],
+      match: [],
+      schema: false,
+    });
     const seen = r.streams['seen'] ?? [];
     expect(seen.map((x) => [x['id'], x['is_new'], x['again']])).toEqual([
       ['a', true, true],
@@ -46,8 +52,14 @@ describe('enrich', () => {
       streams: ['fast', 'slow'],
       match: [],
     });
-    expect(r.streams['fast']?.map((x) => [x['id'], x['first_fast']])).toEqual([['a', true], ['c', false]]);
-    expect(r.streams['slow']?.map((x) => [x['id'], x['first_slow']])).toEqual([['b', true], ['d', false]]);
+    expect(r.streams['fast']?.map((x) => [x['id'], x['first_fast']])).toEqual([
+      ['a', true],
+      ['c', false],
+    ]);
+    expect(r.streams['slow']?.map((x) => [x['id'], x['first_slow']])).toEqual([
+      ['b', true],
+      ['d', false],
+    ]);
   });
 });
 
@@ -58,9 +70,27 @@ describe('first_seen keys', () => {
     const records = [{ id: 'r1' }, { id: 'r2' }, { id: 'r3' }, { id: 'r4' }];
     const ts = [1, 2, 3, 4];
     // A batch of plain values: keys go to the store as parts.
-    expect(Array.from(await lookup.lookup({ args: [['京A1', '京A1', null, 7], ['blue', 'yellow', 'x', true]], timestamps: ts, records }))).toEqual([true, true, true, true]);
+    expect(
+      Array.from(
+        await lookup.lookup({
+          args: [
+            ['京A1', '京A1', null, 7],
+            ['blue', 'yellow', 'x', true],
+          ],
+          timestamps: ts,
+          records,
+        }),
+      ),
+    ).toEqual([true, true, true, true]);
     // A batch with an object: every key goes whole; the plain ones are the same keys as before.
-    const answers = await lookup.lookup({ args: [['京A1', { b: 1, a: 2 }, null, 7], ['blue', 'z', 'x', true]], timestamps: [0, 5, 0, 0], records });
+    const answers = await lookup.lookup({
+      args: [
+        ['京A1', { b: 1, a: 2 }, null, 7],
+        ['blue', 'z', 'x', true],
+      ],
+      timestamps: [0, 5, 0, 0],
+      records,
+    });
     expect(Array.from(answers)).toEqual([true, true, true, true]);
     expect(await store.earliest(['京A1\u001fblue', '京A1\u001fyellow', '\u0000\u001fx', '7\u001ftrue', '[{"a":2,"b":1},"z"]'])).toEqual([
       { timestamp: 0, id: 'r1' },

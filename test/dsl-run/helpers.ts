@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultPaths, type EmbeddedSummary, firstSeenLookup, loadProgram, loadRegistry, runEmbedded } from '../../src/app/index.js';
 import { ManualClock } from '../../src/core/index.js';
-import { runEmbedded, type EmbeddedSummary } from '../../src/app/index.js';
-import { defaultPaths, loadProgram, loadRegistry } from '../../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
-import { firstSeenLookup } from '../../src/app/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const registry = loadRegistry(defaultPaths.checkpoints);
@@ -17,12 +15,16 @@ export const m = (n: number): number => n * 60_000;
 
 // One in-process CLI io and temp-dir helper for all CLI tests.
 import { captureIo, tempDir } from '../cli/helpers.js';
-export { captureIo, tempDir };
+
 export type { CapturedIo } from '../cli/helpers.js';
+export { captureIo, tempDir };
 
 export const ndjson = (records: readonly unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 export const parseLines = (text: string): Record<string, unknown>[] =>
-  text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 export interface RunResult {
   readonly summary: EmbeddedSummary;

@@ -4,7 +4,7 @@
  * documented semantics (not from the engine), so this is an independent oracle for the compiler.
  */
 import { describe, expect, it } from 'vitest';
-import { T0, runFiles, s } from './helpers.js';
+import { runFiles, s, T0 } from './helpers.js';
 
 const CONDITIONS: Readonly<Record<string, string>> = { a: 't == "a"', b: 't == "b"', c: 't == "c"', d: 't == "d"', x: 't in ["a", "c"]' };
 
@@ -42,8 +42,14 @@ function file(): string {
 
 // k1: a1 c1 b1 x1 b2      k2: b3 a2 b4
 const EVENTS = [
-  ['k1', 'a', 'a1'], ['k1', 'c', 'c1'], ['k1', 'b', 'b1'], ['k1', 'x', 'x1'], ['k1', 'b', 'b2'],
-  ['k2', 'b', 'b3'], ['k2', 'a', 'a2'], ['k2', 'b', 'b4'],
+  ['k1', 'a', 'a1'],
+  ['k1', 'c', 'c1'],
+  ['k1', 'b', 'b1'],
+  ['k1', 'x', 'x1'],
+  ['k1', 'b', 'b2'],
+  ['k2', 'b', 'b3'],
+  ['k2', 'a', 'a2'],
+  ['k2', 'b', 'b4'],
 ].map(([k, t, id], i) => ({ k, t, id, ts: T0 + s(i + 1) }));
 
 describe('connectors, quantifiers and skip strategies against hand-derived Flink results', async () => {
@@ -52,7 +58,10 @@ describe('connectors, quantifiers and skip strategies against hand-derived Flink
   for (const o of r.outputs) {
     expect(o['timeout']).toBeUndefined();
     const match = o['match'] as Record<string, { id: string }[]>;
-    const ids = Object.values(match).flat().map((e) => e.id).join(' ');
+    const ids = Object.values(match)
+      .flat()
+      .map((e) => e.id)
+      .join(' ');
     got.set(o['pattern'] as string, [...(got.get(o['pattern'] as string) ?? []), ids]);
   }
   const matches = (name: string): string[] => [...(got.get(name) ?? [])].sort();

@@ -2,14 +2,15 @@
  * Pattern matches as a stream (`stream x = from <pattern>`) and `from a union b`, run in embedded mode with exact
  * outputs, and a job over them restored from a snapshot taken mid-run (operators found again by their uids).
  */
-import { describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
-import { ArraySource, CollectSink, ManualClock, Task, type ParseContext } from '../../src/core/index.js';
+import { describe, expect, it } from 'vitest';
 import { loadProgram } from '../../src/app/index.js';
-import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
+import { ArraySource, CollectSink, ManualClock, type ParseContext, Task } from '../../src/core/index.js';
 import { buildJob } from '../../src/dsl/compile/job.js';
 import type { Alert } from '../../src/dsl/rules/alert.js';
-import { T0, m, registry, runFiles, s, tempDir } from './helpers.js';
+import { TRAFFIC_RECORD_SCHEMA } from '../../src/traffic/index.js';
+import { m, registry, runFiles, s, T0, tempDir } from './helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n\n';
 
@@ -34,7 +35,8 @@ const INPUT = [
 describe('a pattern read as a stream', () => {
   it('gives one record per match, its emit payload, filtered, windowed and read by another pattern at the match time', async () => {
     const text =
-      SOURCE + HOP +
+      SOURCE +
+      HOP +
       'stream slow_hops = from hop where secs > 60\n\n' +
       'stream hops_1m = from hop\n  key by to\n  window tumbling 1m\n  select to, count() as hops, avg(secs) as avg_secs\n\n' +
       'pattern slow\n  from slow_hops\n  match h\n  emit { plate: h.plate, secs: h.secs }\n';
@@ -55,7 +57,7 @@ describe('a pattern read as a stream', () => {
     expect(r.summary.late).toBe(0);
   });
 
-  it('a pattern may read another pattern directly; a pattern no rule names runs because a rule\'s pattern reads it', async () => {
+  it("a pattern may read another pattern directly; a pattern no rule names runs because a rule's pattern reads it", async () => {
     const text = SOURCE + HOP + 'pattern long\n  from hop\n  define\n    h as secs >= 40\n  match h\n  emit { plate: h.plate, secs: h.secs }\n';
     const r = await runFiles({ patterns: { 'f.pattern': text }, rules: { 'long.yaml': 'id: long\npattern: long\nseverity: info\n' }, input: INPUT });
     expect(r.outputs.map((a) => [a['event_time'], a['payload']])).toEqual([
@@ -66,7 +68,8 @@ describe('a pattern read as a stream', () => {
 
   it('`from a union b` interleaves records of different producers; null fields are skipped by the aggregates', async () => {
     const text =
-      SOURCE + HOP +
+      SOURCE +
+      HOP +
       'stream spot = from passes\n  select checkpoint as cp, speed as spot_kmh, null as hop_secs\n\n' +
       'stream hop_times = from hop\n  select to as cp, null as spot_kmh, secs as hop_secs\n\n' +
       'stream per_cp = from spot union hop_times\n  key by cp\n  window tumbling 2m\n' +
@@ -85,14 +88,21 @@ describe('a pattern read as a stream', () => {
 
 describe('a job with a pattern read as a stream', () => {
   const text =
-    SOURCE + HOP +
+    SOURCE +
+    HOP +
     'stream spot = from passes\n  select checkpoint as cp, speed as spot_kmh, null as hop_secs\n\n' +
     'stream hop_times = from hop\n  select to as cp, null as spot_kmh, secs as hop_secs\n\n' +
     'stream per_cp = from spot union hop_times\n  key by cp\n  window tumbling 1m\n  select cp, count() as n, max(hop_secs) as longest\n\n' +
     'pattern busy\n  from per_cp\n  key by cp\n  define\n    w as n >= 2\n  match w\n  emit { cp: w.cp, n: w.n, longest: w.longest }\n\n' +
     'pattern unused\n  from hop\n  match x\n';
   const dir = tempDir({ 'f.pattern': text, 'busy.yaml': 'id: busy\npattern: busy\nseverity: info\n' });
-  const loaded = loadProgram({ patternFiles: [join(dir, 'f.pattern')], ruleFiles: [join(dir, 'busy.yaml')], registry, schema: TRAFFIC_RECORD_SCHEMA, cwd: dir });
+  const loaded = loadProgram({
+    patternFiles: [join(dir, 'f.pattern')],
+    ruleFiles: [join(dir, 'busy.yaml')],
+    registry,
+    schema: TRAFFIC_RECORD_SCHEMA,
+    cwd: dir,
+  });
   const lines = [...INPUT, rec('D', 'CP0002', m(1) + s(5)), rec('D', 'CP0003', m(1) + s(50)), rec('E', 'CP0003', m(2) + s(5))]
     .sort((a, b) => a.ts - b.ts)
     .map((r) => JSON.stringify(r));
@@ -139,4 +149,3 @@ describe('a job with a pattern read as a stream', () => {
     }
   });
 });
-

@@ -5,7 +5,7 @@
  * expressions, and `first_seen` on a replay.
  */
 import { describe, expect, it } from 'vitest';
-import { T0, m, runFiles, s } from './helpers.js';
+import { m, runFiles, s, T0 } from './helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n\n';
 const iso = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -137,14 +137,56 @@ describe('Expressions', () => {
     });
     expect(r.streams['e']).toEqual([
       {
-        plate: 'Abc', at_gate: true, normal: true, verdict: 'ok', lane0: 0, lane_pos: false, lane_nonpos: false,
-        label: 'abc-X', len: 3, has_b: true, sw: true, ew: true, third: 21.67, fl: 9, ce: 10, ab: 65, root: 3, root_neg: 4,
-        lo: 65, hi: 70, rem: 2, mins: 3, h: 1.5, secs: 1.5,
+        plate: 'Abc',
+        at_gate: true,
+        normal: true,
+        verdict: 'ok',
+        lane0: 0,
+        lane_pos: false,
+        lane_nonpos: false,
+        label: 'abc-X',
+        len: 3,
+        has_b: true,
+        sw: true,
+        ew: true,
+        third: 21.67,
+        fl: 9,
+        ce: 10,
+        ab: 65,
+        root: 3,
+        root_neg: 4,
+        lo: 65,
+        hi: 70,
+        rem: 2,
+        mins: 3,
+        h: 1.5,
+        secs: 1.5,
       },
       {
-        plate: 'Zz', at_gate: false, normal: false, verdict: 'fast', lane0: 2, lane_pos: true, lane_nonpos: false,
-        label: 'zz-X', len: 2, has_b: false, sw: false, ew: false, third: 40, fl: 17, ce: 18, ab: 120, root: 8, root_neg: null,
-        lo: 70, hi: 120, rem: 1, mins: 6, h: 1.5, secs: 1.5,
+        plate: 'Zz',
+        at_gate: false,
+        normal: false,
+        verdict: 'fast',
+        lane0: 2,
+        lane_pos: true,
+        lane_nonpos: false,
+        label: 'zz-X',
+        len: 2,
+        has_b: false,
+        sw: false,
+        ew: false,
+        third: 40,
+        fl: 17,
+        ce: 18,
+        ab: 120,
+        root: 8,
+        root_neg: null,
+        lo: 70,
+        hi: 120,
+        rem: 1,
+        mins: 6,
+        h: 1.5,
+        secs: 1.5,
       },
     ]);
   });
@@ -170,9 +212,7 @@ describe('`define` and `match`', () => {
       // P2: 60 + 70 + 90 = 220 > 210, so 90 cannot be `up`, and 90 is no `stop` either: no match.
       input: [...speeds('P1', [40, 60, 70, 80, 30]), ...speeds('P2', [40, 60, 70, 90, 30])],
     });
-    expect(r.outputs.map((a) => [a['key'], a['payload']])).toEqual([
-      ['P1', { n: 3, first: 60, last: 80, top: 80, low: 60, total: 210, mean: 70, stop: 30 }],
-    ]);
+    expect(r.outputs.map((a) => [a['key'], a['payload']])).toEqual([['P1', { n: 3, first: 60, last: 80, top: 80, low: 60, total: 210, mean: 70, stop: 30 }]]);
   });
 
   it('`on timeout emit`: a partial match that expires under `within` becomes a timeout alert with the variables so far', async () => {
@@ -211,7 +251,12 @@ describe('Lookups: first_seen', () => {
       match: [],
     });
     // Lookups run in event-time order as the watermark passes the records: the replayed `a` comes before `b`.
-    expect(r.streams['seen']?.map((x) => [x['id'], x['is_new']])).toEqual([['a', true], ['a', true], ['b', false], ['c', true]]);
+    expect(r.streams['seen']?.map((x) => [x['id'], x['is_new']])).toEqual([
+      ['a', true],
+      ['a', true],
+      ['b', false],
+      ['c', true],
+    ]);
     expect(r.streams['new_plates']).toEqual([
       { plate: 'P1', ts: T0 + m(1) },
       { plate: 'P1', ts: T0 + m(1) },

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileJob, firstSeenLookup, loadTrafficProgram, lookupSignatures, trafficCheck } from '../../src/app/index.js';
-import { ArraySource, planTopology, type JobGraph } from '../../src/core/index.js';
+import { ArraySource, type JobGraph, planTopology } from '../../src/core/index.js';
 import { compileSources } from '../../src/dsl/index.js';
 import { MemoryFirstSeenStore } from '../../src/io/first-seen/memory-store.js';
 
@@ -22,7 +22,15 @@ describe('lookups in a spread job', () => {
   it('the shipped job: first_seen runs behind the vehicle exchange, which plates and sightings share; the source looks nothing up', () => {
     const p = loadTrafficProgram({}, process.cwd());
     const graph = compileJob(
-      { program: p.loaded.program, sources: p.loaded.sources, rules: p.loaded.rules, source: new ArraySource('in', [[]]), check: trafficCheck(p.registry), lookups, outputs },
+      {
+        program: p.loaded.program,
+        sources: p.loaded.sources,
+        rules: p.loaded.rules,
+        source: new ArraySource('in', [[]]),
+        check: trafficCheck(p.registry),
+        lookups,
+        outputs,
+      },
       () => Number.NEGATIVE_INFINITY,
     );
     const source = graph.nodes.find((n) => n.kind === 'source');
@@ -31,7 +39,9 @@ describe('lookups in a spread job', () => {
     expect(vehicles.map((n) => n.uid)).toEqual(['plates:by:plate,plate_color']);
     expect(vehicles[0]?.kind === 'exchange' && vehicles[0].stage !== undefined).toBe(true);
     const stages = stagesOf(graph);
-    expect(stages.get('plates:by:plate,plate_color')).toEqual(expect.arrayContaining(['rule:cloned-plate:cep', 'pattern:hop:cep', 'stream:sightings:enrich', 'rule:first-entry:cep']));
+    expect(stages.get('plates:by:plate,plate_color')).toEqual(
+      expect.arrayContaining(['rule:cloned-plate:cep', 'pattern:hop:cep', 'stream:sightings:enrich', 'rule:first-entry:cep']),
+    );
     // Both streams filter the source by the same condition: one filter, one exchange.
     expect(stages.get('source')).toContain('stream:plates:where');
     expect(stages.get('source')).not.toContain('stream:sightings:where');
@@ -62,7 +72,13 @@ pattern twice
     const { program, errors } = compileSources([{ file: 'f.pattern', source: text }], { lookups: lookupSignatures() });
     if (program === null) throw new Error(errors.map((e) => e.message).join('\n'));
     const graph = compileJob(
-      { program, patterns: ['twice'], source: new ArraySource('in', [[]]), lookups, outputs: { ...outputs, streams: new Map([['both', { write() {}, flush: async () => {} }]]) } },
+      {
+        program,
+        patterns: ['twice'],
+        source: new ArraySource('in', [[]]),
+        lookups,
+        outputs: { ...outputs, streams: new Map([['both', { write() {}, flush: async () => {} }]]) },
+      },
       () => Number.NEGATIVE_INFINITY,
     );
     const source = graph.nodes.find((n) => n.kind === 'source');

@@ -3,7 +3,7 @@
  * window keeps that record (an item mixes an aggregate with a field) or only the plain items' values on it.
  */
 import { describe, expect, it } from 'vitest';
-import { T0, m, runFiles, s } from './helpers.js';
+import { m, runFiles, s, T0 } from './helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 1m out of order\n\n';
 const rec = (plate: string, cp: string, ts: number, speed: number) => ({ plate, checkpoint: cp, speed, ts: T0 + ts });

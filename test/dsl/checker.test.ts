@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type * as A from '../../src/dsl/ast.js';
-import {
-  type CheckOptions, type CheckedProgram, builtinFunctions, checkProgram, compileSources, formatDslError, parseProgram,
-} from '../../src/dsl/index.js';
+import { builtinFunctions, type CheckedProgram, type CheckOptions, checkProgram, compileSources, formatDslError, parseProgram } from '../../src/dsl/index.js';
 import { FIXTURES, lookups, trafficFunctions } from './helpers.js';
 
 function check(source: string, options: CheckOptions = {}): { program: CheckedProgram | null; errors: string[] } {
@@ -78,7 +76,11 @@ describe('the checked program carries what the compiler needs', () => {
   test('window streams produce a closed schema with window_start and window_end; late streams are known', () => {
     const flow = checked.streams.get('flow_1m');
     expect([...(flow?.output.fields.entries() ?? [])]).toEqual([
-      ['checkpoint', 'unknown'], ['flow', 'number'], ['avg_speed', 'unknown'], ['window_start', 'timestamp'], ['window_end', 'timestamp'],
+      ['checkpoint', 'unknown'],
+      ['flow', 'number'],
+      ['avg_speed', 'unknown'],
+      ['window_start', 'timestamp'],
+      ['window_end', 'timestamp'],
     ]);
     expect(flow?.output.open).toBe(false);
     expect(checked.lateStreams.get('flow_late')?.producers.map((p) => p.name.name)).toEqual(['flow_1m']);
@@ -123,8 +125,11 @@ describe('schemas', () => {
   const schema = { ts: 'number', plate: 'string', speed: 'number', checkpoint: 'string' } as const;
 
   test('a record schema types fields and rejects unknown ones', () => {
-    const r = check(`source s event time ts
-stream t = from s where plate * 2 > 1 and speeed > 1 and lower(speed) == "x"`, { schema });
+    const r = check(
+      `source s event time ts
+stream t = from s where plate * 2 > 1 and speeed > 1 and lower(speed) == "x"`,
+      { schema },
+    );
     expect(r.errors).toEqual([
       "2:31: cannot apply '*' to a string and a number",
       "2:43: unknown field 'speeed' in the records of 's'; did you mean 'speed'?",
@@ -141,10 +146,7 @@ stream t = from s where plate * 2 > 1 and speeed > 1 and lower(speed) == "x"`, {
     const r = check(`source s event time ts
 stream f = from s key by checkpoint window tumbling 1m select checkpoint, count() as flow
 pattern p from f define a as flow > 10 and speed > 1 match a+ followed by b emit { cp: b.checkpoint, w: b.window_end, x: b.nope }`);
-    expect(r.errors).toEqual([
-      "3:44: unknown field 'speed' in the records of 'f'",
-      "3:122: unknown field 'nope' in the records of 'f'",
-    ]);
+    expect(r.errors).toEqual(["3:44: unknown field 'speed' in the records of 'f'", "3:122: unknown field 'nope' in the records of 'f'"]);
   });
 
   test('output types do not depend on declaration order', () => {
@@ -169,7 +171,12 @@ describe('functions and files', () => {
     if (!parsed.ok) throw new Error('parse');
     expect(checkProgram(parsed.program).errors.map((e) => e.message)).toEqual(["unknown function 'distance_km'"]);
     const functions = builtinFunctions().register({
-      name: 'distance_km', params: ['string', 'string'], minArgs: 2, maxArgs: 2, returns: 'number', impl: () => 0,
+      name: 'distance_km',
+      params: ['string', 'string'],
+      minArgs: 2,
+      maxArgs: 2,
+      returns: 'number',
+      impl: () => 0,
     });
     expect(checkProgram(parsed.program, { functions }).errors).toEqual([]);
   });
@@ -216,22 +223,25 @@ describe('functions and files', () => {
 
 describe('constants', () => {
   test('within and window sizes accept parameters and constant arithmetic', () => {
-    expect(check(`source s event time ts
-pattern p(gap = 10m) from s match a followed by b within gap * 2`).errors).toEqual([]);
-    expect(check(`source s event time ts
-pattern p(gap = 10m) from s match a followed by b within gap - 20m`).errors).toEqual([
-      "2:58: 'within' must be a positive duration, got -600000ms",
-    ]);
-    expect(check(`source s event time ts
-stream t = from s key by k window tumbling speed select k`).errors).toEqual([
-      "2:44: 'speed' is not a constant; only literals and parameters may be used in 'window size'",
-    ]);
+    expect(
+      check(`source s event time ts
+pattern p(gap = 10m) from s match a followed by b within gap * 2`).errors,
+    ).toEqual([]);
+    expect(
+      check(`source s event time ts
+pattern p(gap = 10m) from s match a followed by b within gap - 20m`).errors,
+    ).toEqual(["2:58: 'within' must be a positive duration, got -600000ms"]);
+    expect(
+      check(`source s event time ts
+stream t = from s key by k window tumbling speed select k`).errors,
+    ).toEqual(["2:44: 'speed' is not a constant; only literals and parameters may be used in 'window size'"]);
   });
 });
 
 describe('a pattern read as a stream, and a union', () => {
   const SRC = 'source passes\n  event time ts\n';
-  const HOP = 'pattern hop\n  from passes\n  key by plate\n  match a next b\n' +
+  const HOP =
+    'pattern hop\n  from passes\n  key by plate\n  match a next b\n' +
     '  emit { plate: a.plate, gap: b.ts - a.ts, at: b.ts, km: distance_km(a.checkpoint, b.checkpoint), far: distance_km(a.checkpoint, b.checkpoint) > 1, pair: { a: a.checkpoint } }\n';
   const schema = { ts: 'number', plate: 'string', checkpoint: 'string', speed: 'number' } as const;
 
@@ -240,26 +250,41 @@ describe('a pattern read as a stream, and a union', () => {
     const hop = p.patterns.get('hop');
     expect(hop?.output.open).toBe(false);
     expect([...(hop?.output.fields ?? [])]).toEqual([
-      ['plate', 'string'], ['gap', 'duration'], ['at', 'timestamp'], ['km', 'number'], ['far', 'boolean'], ['pair', 'object'],
+      ['plate', 'string'],
+      ['gap', 'duration'],
+      ['at', 'timestamp'],
+      ['km', 'number'],
+      ['far', 'boolean'],
+      ['pair', 'object'],
     ]);
     expect(p.streams.get('far_hops')?.output).toEqual(hop?.output);
   });
 
   test('a union has the common schema of its inputs, types mixed as in `if`', () => {
     const p = clean(
-      SRC + HOP +
+      SRC +
+        HOP +
         'stream spot = from passes select plate, speed as v, null as gap\n' +
         'stream hop_gaps = from hop select plate, null as v, gap\n' +
         'stream both = from spot union hop_gaps\n  key by plate\n  window tumbling 1m\n  select plate, avg(v) as v, max(gap) as gap\n',
       { schema },
     );
-    expect([...(p.streams.get('both')?.input.fields ?? [])]).toEqual([['plate', 'string'], ['v', 'number'], ['gap', 'duration']]);
+    expect([...(p.streams.get('both')?.input.fields ?? [])]).toEqual([
+      ['plate', 'string'],
+      ['v', 'number'],
+      ['gap', 'duration'],
+    ]);
     expect(p.streams.get('both')?.input.open).toBe(false);
   });
 
   test('a pattern may read another pattern directly, and a pattern with no emit gives empty records', () => {
-    const r = check(SRC + HOP + 'pattern long\n  from hop\n  define\n    h as gap > 10m\n  match h\n  emit { plate: h.plate }\n' +
-      'pattern bare\n  from passes\n  match x\nstream s = from bare select nope\n', { schema });
+    const r = check(
+      SRC +
+        HOP +
+        'pattern long\n  from hop\n  define\n    h as gap > 10m\n  match h\n  emit { plate: h.plate }\n' +
+        'pattern bare\n  from passes\n  match x\nstream s = from bare select nope\n',
+      { schema },
+    );
     expect(r.errors).toEqual(["17:29: unknown field 'nope' in the records of 'bare'"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkProgram, formatDslError, parseProgram, printProgram, type Program } from '../../src/dsl/index.js';
+import { checkProgram, formatDslError, type Program, parseProgram, printProgram } from '../../src/dsl/index.js';
 import { fixtureFiles, lookups, stripPositions, trafficFunctions } from './helpers.js';
 
 const files = fixtureFiles();

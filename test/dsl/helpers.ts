@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FunctionRegistry, type LookupRegistry, builtinFunctions } from '../../src/dsl/index.js';
 import { lookupSignatures } from '../../src/app/lookups.js';
+import { builtinFunctions, type FunctionRegistry, type LookupRegistry } from '../../src/dsl/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -16,11 +16,19 @@ export function fixtureFiles(): { file: string; source: string }[] {
 export function trafficFunctions(): FunctionRegistry {
   return builtinFunctions()
     .register({
-      name: 'distance_km', params: ['string', 'string'], minArgs: 2, maxArgs: 2, returns: 'number',
+      name: 'distance_km',
+      params: ['string', 'string'],
+      minArgs: 2,
+      maxArgs: 2,
+      returns: 'number',
       impl: (a, b) => (a === b ? 0 : 1),
     })
     .register({
-      name: 'checkpoint_attr', params: ['string', 'string'], minArgs: 2, maxArgs: 2, returns: 'unknown',
+      name: 'checkpoint_attr',
+      params: ['string', 'string'],
+      minArgs: 2,
+      maxArgs: 2,
+      returns: 'unknown',
       impl: () => null,
     });
 }

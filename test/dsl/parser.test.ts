@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type * as A from '../../src/dsl/ast.js';
+import { formatDslError } from '../../src/dsl/errors.js';
 import { tokenize } from '../../src/dsl/lexer.js';
 import { countParses, parse } from '../../src/dsl/parser.js';
-import { formatDslError } from '../../src/dsl/errors.js';
 import { fixtureFiles, stripPositions } from './helpers.js';
 
 function program(source: string): A.Program {
@@ -22,7 +22,11 @@ describe('lexer', () => {
   test('durations are one token whose value is milliseconds', () => {
     const tokens = tokenize('500ms 30s 5m 2h 1d 1.5h', 'l');
     expect(tokens.map((t) => [t.type, t.value])).toEqual([
-      ['duration', '500'], ['duration', '30000'], ['duration', '300000'], ['duration', '7200000'], ['duration', '86400000'],
+      ['duration', '500'],
+      ['duration', '30000'],
+      ['duration', '300000'],
+      ['duration', '7200000'],
+      ['duration', '86400000'],
       ['duration', '5400000'],
     ]);
   });
@@ -30,8 +34,15 @@ describe('lexer', () => {
   test('numbers, strings with both quotes and escapes, words, operators; comments and blanks dropped', () => {
     const tokens = tokenize(`42 1e6 3.25 "a\\"b\\n" 'c\\'d\\u0041' -- a comment\nkey and >= .`, 'l');
     expect(tokens.map((t) => [t.type, t.value])).toEqual([
-      ['number', '42'], ['number', '1e6'], ['number', '3.25'], ['string', 'a"b\n'], ['string', "c'dA"],
-      ['ident', 'key'], ['kw', 'and'], ['op', '>='], ['op', '.'],
+      ['number', '42'],
+      ['number', '1e6'],
+      ['number', '3.25'],
+      ['string', 'a"b\n'],
+      ['string', "c'dA"],
+      ['ident', 'key'],
+      ['kw', 'and'],
+      ['op', '>='],
+      ['op', '.'],
     ]);
   });
 
@@ -40,19 +51,26 @@ describe('lexer', () => {
     const source = '\uFEFFsource s event time';
     const r = parse(source, 'bom.pattern');
     if (r.ok) throw new Error('expected an error');
-    expect(formatDslError(r.error, source)).toBe("bom.pattern:1:20: expected a name after 'time', found end of input\nsource s event time\n                   ^");
+    expect(formatDslError(r.error, source)).toBe(
+      "bom.pattern:1:20: expected a name after 'time', found end of input\nsource s event time\n                   ^",
+    );
   });
 
   test('tokens carry file, line and column across newlines and comments', () => {
     const tokens = tokenize('source s -- c\n  event time\n\tts', 'f.pattern');
     expect(tokens.map((t) => `${t.file}:${t.line}:${t.col}:${t.text}`)).toEqual([
-      'f.pattern:1:1:source', 'f.pattern:1:8:s', 'f.pattern:2:3:event', 'f.pattern:2:9:time', 'f.pattern:3:2:ts',
+      'f.pattern:1:1:source',
+      'f.pattern:1:8:s',
+      'f.pattern:2:3:event',
+      'f.pattern:2:9:time',
+      'f.pattern:3:2:ts',
     ]);
   });
 
   test('a minus sign is an operator, so a-3 is a subtraction, and -3.5 folds into one literal', () => {
     expect(expr('a-3 > -3.5')).toEqual({
-      kind: 'binary', op: '>',
+      kind: 'binary',
+      op: '>',
       left: { kind: 'binary', op: '-', left: { kind: 'field', name: 'a' }, right: { kind: 'number', value: 3 } },
       right: { kind: 'number', value: -3.5 },
     });
@@ -63,16 +81,22 @@ describe('lexer', () => {
 describe('parser', () => {
   test('precedence: or < and < not < comparison < + - < * / % < unary minus', () => {
     expect(expr('not a or b and c == 1 + 2 * -x')).toEqual({
-      kind: 'binary', op: 'or',
+      kind: 'binary',
+      op: 'or',
       left: { kind: 'unary', op: 'not', operand: { kind: 'field', name: 'a' } },
       right: {
-        kind: 'binary', op: 'and', left: { kind: 'field', name: 'b' },
+        kind: 'binary',
+        op: 'and',
+        left: { kind: 'field', name: 'b' },
         right: {
-          kind: 'binary', op: '==', left: { kind: 'field', name: 'c' },
+          kind: 'binary',
+          op: '==',
+          left: { kind: 'field', name: 'c' },
           right: {
-            kind: 'binary', op: '+', left: { kind: 'number', value: 1 },
-            right: { kind: 'binary', op: '*', left: { kind: 'number', value: 2 },
-              right: { kind: 'unary', op: '-', operand: { kind: 'field', name: 'x' } } },
+            kind: 'binary',
+            op: '+',
+            left: { kind: 'number', value: 1 },
+            right: { kind: 'binary', op: '*', left: { kind: 'number', value: 2 }, right: { kind: 'unary', op: '-', operand: { kind: 'field', name: 'x' } } },
           },
         },
       },

@@ -4,7 +4,7 @@
  * source carries the shape and mapping the runtime applies.
  */
 import { describe, expect, test } from 'vitest';
-import { SchemaRegistry, checkProgram, formatDslError, parseProgram, type CheckOptions, type CheckedProgram } from '../../src/dsl/index.js';
+import { type CheckedProgram, type CheckOptions, checkProgram, formatDslError, parseProgram, SchemaRegistry } from '../../src/dsl/index.js';
 
 const schemas = new SchemaRegistry().register({
   name: 'camera',
@@ -62,9 +62,7 @@ describe('schema NAME', () => {
 describe('fields { ... }', () => {
   test('declared fields type expressions; others are unknown fields', () => {
     const src = 'source bus event time ts fields { vehicle: string, speed: number, ts: timestamp, door_open?: boolean }\n';
-    expect(check(`${src}stream x = from bus where speed > "fast"\n`).errors).toEqual([
-      "2:33: cannot order a number and a string with '>'",
-    ]);
+    expect(check(`${src}stream x = from bus where speed > "fast"\n`).errors).toEqual(["2:33: cannot order a number and a string with '>'"]);
     expect(check(`${src}stream x = from bus where vehicel == "b1"\n`).errors).toEqual([
       "2:27: unknown field 'vehicel' in the records of 'bus'; did you mean 'vehicle'?",
     ]);
@@ -85,9 +83,7 @@ describe('fields { ... }', () => {
       "1:54: the field 'b' is declared twice",
       "1:69: the event time field 'ts' must be declared as a timestamp (epoch ms or ISO-8601 in the feed), not string",
     ]);
-    expect(errorsOf('source s event time at fields { ts: timestamp }\n')).toEqual([
-      "1:21: the event time field 'at' is not a field of the records of 's'",
-    ]);
+    expect(errorsOf('source s event time at fields { ts: timestamp }\n')).toEqual(["1:21: the event time field 'at' is not a field of the records of 's'"]);
     expect(errorsOf('source s event time ts fields { ts?: timestamp }\n')).toEqual([
       "1:38: the event time field 'ts' cannot be optional: a record without one has no place in time",
     ]);
@@ -112,17 +108,30 @@ describe('map, map values, time zone', () => {
 `);
     expect(errors).toEqual([]);
     const m = program?.sources.get('s')?.mapping;
-    expect([...(m?.renames ?? [])]).toEqual([['kkbh', 'id'], ['hphm', 'plate'], ['plate colour', 'colour'], ['gcsj', 'ts']]);
-    expect(m?.values.get('colour')).toEqual({ codes: new Map([['2', 'blue'], ['1', 'yellow']]), otherwise: 'unknown' });
+    expect([...(m?.renames ?? [])]).toEqual([
+      ['kkbh', 'id'],
+      ['hphm', 'plate'],
+      ['plate colour', 'colour'],
+      ['gcsj', 'ts'],
+    ]);
+    expect(m?.values.get('colour')).toEqual({
+      codes: new Map([
+        ['2', 'blue'],
+        ['1', 'yellow'],
+      ]),
+      otherwise: 'unknown',
+    });
     expect(m?.zoneOffsetMinutes).toBe(480);
   });
 
   test('a mapped name or value-mapped field must be a field of a closed schema; values must fit it', () => {
-    expect(errorsOf(`source s event time ts schema camera
+    expect(
+      errorsOf(`source s event time ts schema camera
   map kkbh as checkpoint, hphm as plate, cp as plate
   map lane values { "1": "left" }
   map colur values { "1": "x" }
-`)).toEqual([
+`),
+    ).toEqual([
       "2:15: the mapped name 'checkpoint' is not a field of the records of 's'",
       "2:48: 'hphm' is already mapped to 'plate'",
       "3:26: 'lane' is a number, but this maps a code to a string",
@@ -131,18 +140,20 @@ describe('map, map values, time zone', () => {
   });
 
   test('duplicate maps, codes and zones, bad zones and non-literal values are errors', () => {
-    expect(errorsOf(`source s event time ts
+    expect(
+      errorsOf(`source s event time ts
   map a as b, a as c
   map b values { "1": x, "2": 2, "2": 3 }
   map b values { "3": 3 }
   time zone "CST"
   time zone "+08:00"
-`)).toEqual([
+`),
+    ).toEqual([
       "2:15: the feed field 'a' is mapped twice",
-      "3:23: a mapped value must be a literal such as \"blue\" or 2",
-      "3:34: the code \"2\" is mapped twice",
+      '3:23: a mapped value must be a literal such as "blue" or 2',
+      '3:34: the code "2" is mapped twice',
       "4:7: the values of 'b' are mapped twice",
-      "5:13: 'time zone' takes a fixed offset such as \"+08:00\", \"-05:00\" or \"Z\", got \"CST\"",
+      '5:13: \'time zone\' takes a fixed offset such as "+08:00", "-05:00" or "Z", got "CST"',
       "6:3: 'time zone' is given twice (first at line 5)",
     ]);
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectionOf } from '../../src/cli/commands/eval.js';
-import { run as evalRun } from '../../src/cli/commands/eval.js';
+import { detectionOf, run as evalRun } from '../../src/cli/commands/eval.js';
 import { UserError } from '../../src/cli/io.js';
 import type { Detection } from '../../src/traffic/evaluate.js';
 import type { AnomalyTruth, ClonedPlateTruth, GroundTruth } from '../../src/traffic/generator/truth.js';
@@ -10,8 +9,17 @@ const MIN = 60_000;
 
 function clone(plate: string, from: number, pairs: number): ClonedPlateTruth {
   return {
-    type: 'cloned_plate', key: `${plate}|blue`, plate, plate_color: 'blue', from, to: from + 5 * MIN, checkpoints: ['CP1', 'CP9'],
-    min_distance_km: 12, records: [['r1'], ['r2']], impossible_pairs: pairs, provable_at: from + MIN,
+    type: 'cloned_plate',
+    key: `${plate}|blue`,
+    plate,
+    plate_color: 'blue',
+    from,
+    to: from + 5 * MIN,
+    checkpoints: ['CP1', 'CP9'],
+    min_distance_km: 12,
+    records: [['r1'], ['r2']],
+    impossible_pairs: pairs,
+    provable_at: from + MIN,
   };
 }
 
@@ -31,7 +39,17 @@ const t = truth([
   clone('浙A3', 70 * MIN, 1), // meets once
   { type: 'flow_surge', key: 'CP5', checkpoint: 'CP5', from: 100 * MIN, to: 106 * MIN, factor: 2.5, baseline_per_min: 12 },
   { type: 'flow_surge', key: 'CP6', checkpoint: 'CP6', from: 150 * MIN, to: 156 * MIN, factor: 2.5, baseline_per_min: 12 },
-  { type: 'first_entry', key: '浙B9|green', plate: '浙B9', plate_color: 'green', checkpoint: 'CP1', from: 200 * MIN, to: 200 * MIN, same_number_other_color: false, record: 'r0' },
+  {
+    type: 'first_entry',
+    key: '浙B9|green',
+    plate: '浙B9',
+    plate_color: 'green',
+    checkpoint: 'CP1',
+    from: 200 * MIN,
+    to: 200 * MIN,
+    same_number_other_color: false,
+    record: 'r0',
+  },
 ]);
 
 describe('clone levels', () => {
@@ -42,7 +60,12 @@ describe('clone levels', () => {
   });
 
   it('an alert says its level by its severity', () => {
-    const alert = (severity: string) => ({ rule: 'cloned-plate', severity, event_time: 1, payload: { plate: '浙A1', plate_color: 'blue', first: 'CP1', second: 'CP2' } });
+    const alert = (severity: string) => ({
+      rule: 'cloned-plate',
+      severity,
+      event_time: 1,
+      payload: { plate: '浙A1', plate_color: 'blue', first: 'CP1', second: 'CP2' },
+    });
     expect(detectionOf(alert('high'))?.level).toBe('confirmed');
     expect(detectionOf(alert('medium'))?.level).toBe('suspected');
     expect(detectionOf(alert('low'))?.level).toBe('suspected');
@@ -93,7 +116,15 @@ describe('the table arithmetic', () => {
   });
 
   it('the min row is the lowest precision and recall, the delays the highest, cities without finds left out', () => {
-    const a = scoreCity('a', [{ type: 'flow_surge', key: 'CP5', time: 104 * MIN }, { type: 'flow_surge', key: 'CP6', time: 151 * MIN }, { type: 'flow_drop', key: 'CP7', time: MIN }], t);
+    const a = scoreCity(
+      'a',
+      [
+        { type: 'flow_surge', key: 'CP5', time: 104 * MIN },
+        { type: 'flow_surge', key: 'CP6', time: 151 * MIN },
+        { type: 'flow_drop', key: 'CP7', time: MIN },
+      ],
+      t,
+    );
     const b = scoreCity('b', [{ type: 'flow_surge', key: 'CP5', time: 109 * MIN }], t);
     const worst = worstRow([a, b]);
     expect(worst.flow_surge).toEqual({ precision: 1, recall: 0.5, p50Ms: 9 * MIN, p99Ms: 9 * MIN });

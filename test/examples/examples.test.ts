@@ -12,9 +12,16 @@ const EXAMPLES = join(packageRoot, 'examples');
 describe('the examples', () => {
   it('pass their vigil tests', async () => {
     const r = await vigil(['test', EXAMPLES, '--json']);
-    const results = r.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; test: string; status: string });
+    const results = r.out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { file: string; test: string; status: string });
     expect(r.code, r.err).toBe(0);
-    expect(results.filter((x) => x.status !== 'passed'), r.err).toEqual([]);
+    expect(
+      results.filter((x) => x.status !== 'passed'),
+      r.err,
+    ).toEqual([]);
     // Both examples ran: the bus pings (declared fields) and the mapped checkpoint feed.
     expect(new Set(results.map((x) => x.file.replace(/^.*examples\//, '')))).toEqual(new Set(['bus/stalled-bus.test.yaml', 'kakou/cloned-plate.test.yaml']));
   });
@@ -29,7 +36,10 @@ describe('the examples', () => {
     const bus = join(EXAMPLES, 'bus');
     const r = await vigil(['run', '--patterns', bus, '--rules', bus, '--input', join(bus, 'pings.ndjson'), '--dead-letter', join(tempDir(), 'dead.ndjson')]);
     expect(r.code, r.err).toBe(0);
-    const alerts = r.out.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; key: string; payload: { pings: number } });
+    const alerts = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; key: string; payload: { pings: number } });
     expect(alerts.map((a) => [a.rule, a.key, a.payload.pings])).toEqual([['stalled-bus', 'bus-1042', 4]]);
     expect(r.err).toContain('41 records (1 dead letters');
   });

@@ -5,12 +5,12 @@
  * alerts the same records give in Vigil's own shape through a source that maps nothing. The conversion back below
  * is written from the tables in examples/kakou/README.md, independently of the source's maps.
  */
-import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPaths, packageRoot } from '../../src/app/index.js';
-import { captureIo, tempDir } from '../cli/helpers.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo, tempDir } from '../cli/helpers.js';
 
 const EXAMPLE = join(packageRoot, 'examples', 'kakou');
 
@@ -58,23 +58,32 @@ async function alerts(patterns: string, input: string): Promise<{ alerts: Record
   const io = captureIo(patterns);
   const code = await main(['run', '--patterns', patterns, '--input', input, '--dead-letter', join(patterns, 'dead.ndjson')], io);
   expect(code, io.err).toBe(0);
-  const lines = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = io.out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   // detected_at is processing time: the only field two runs may not share.
   return { alerts: lines.map(({ detected_at: _ignored, ...rest }) => rest), err: io.err };
 }
 
 describe('a field-mapped feed (examples/kakou)', () => {
   const feed = readFileSync(join(EXAMPLE, 'kakou-sample.ndjson'), 'utf8');
-  const records = feed.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = feed
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('the fixture is the sample traffic in the platform shape, with some doubtful readings', () => {
-    const sample = readFileSync(join(packageRoot, 'fixtures', 'sample-traffic.ndjson'), 'utf8').trim().split('\n');
+    const sample = readFileSync(join(packageRoot, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+      .trim()
+      .split('\n');
     expect(records).toHaveLength(sample.length);
     expect(Object.keys(records[0] ?? {})).toEqual(['gcxh', 'kkbh', 'hphm', 'hpys', 'hpzl', 'cdh', 'fx', 'gcsj', 'clsd', 'hpzxd']);
     expect(records.filter((r) => (r['hpzxd'] as number) < 80).length).toBeGreaterThan(10);
   });
 
-  it('gives the same alerts as the same records in Vigil\'s own shape', async () => {
+  it("gives the same alerts as the same records in Vigil's own shape", async () => {
     const ownDir = program(OWN_SOURCE);
     writeFileSync(join(ownDir, 'own.ndjson'), records.map((r) => JSON.stringify(own(r))).join('\n') + '\n');
     const expected = await alerts(ownDir, join(ownDir, 'own.ndjson'));

@@ -25,16 +25,32 @@ function city(): string {
 
 type Alert = Record<string, unknown>;
 const parse = (out: string): Alert[] =>
-  out.trim().split('\n').filter(Boolean).map((l) => {
-    const { detected_at: _ignored, ...rest } = JSON.parse(l) as Alert;
-    return rest;
-  });
+  out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const { detected_at: _ignored, ...rest } = JSON.parse(l) as Alert;
+      return rest;
+    });
 const byId = (a: Alert, b: Alert): number => String(a['id']).localeCompare(String(b['id']));
 
 describe('a job over two sources', () => {
   it('gives the alerts each source gives alone, and reads every record of both', async () => {
     const dir = city();
-    const both = await vigil(['run', '--patterns', dir, '--rules', dir, '--known-vehicles', TRUTH, '--input', `passes=${SAMPLE}`, '--input', `bus_pings=${join(BUS, 'pings.ndjson')}`]);
+    const both = await vigil([
+      'run',
+      '--patterns',
+      dir,
+      '--rules',
+      dir,
+      '--known-vehicles',
+      TRUTH,
+      '--input',
+      `passes=${SAMPLE}`,
+      '--input',
+      `bus_pings=${join(BUS, 'pings.ndjson')}`,
+    ]);
     expect(both.code, both.err).toBe(0);
     expect(both.err).toContain('1,956 records (1 dead letters');
     const traffic = await vigil(['run', '--known-vehicles', TRUTH, '--input', SAMPLE]);
@@ -48,7 +64,7 @@ describe('a job over two sources', () => {
     const dir = city();
     const unknown = await vigil(['run', '--patterns', dir, '--rules', dir, '--input', `buses=${SAMPLE}`]);
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain("--input buses=");
+    expect(unknown.err).toContain('--input buses=');
     expect(unknown.err).toContain("no source 'buses' (sources: passes, bus_pings)");
     const one = await vigil(['run', '--patterns', dir, '--rules', dir, '--input', SAMPLE]);
     expect(one.code).toBe(1);
@@ -60,8 +76,9 @@ describe('a job over two sources', () => {
 
   it('vigil test takes input by source', async () => {
     const dir = city();
-    const file = join(tempDir({
-      'two.test.yaml': `patterns: ${JSON.stringify(dir)}
+    const file = join(
+      tempDir({
+        'two.test.yaml': `patterns: ${JSON.stringify(dir)}
 rules: ${JSON.stringify(dir)}
 rule: stalled-bus
 tests:
@@ -82,7 +99,9 @@ tests:
       dead_letters:
         - { reason: "source 'passes': unknown_checkpoint: NOPE", line: 9 }
 `,
-    }), 'two.test.yaml');
+      }),
+      'two.test.yaml',
+    );
     const r = await vigil(['test', file]);
     expect(r.err).toContain('1 passed, 0 failed');
     expect(r.code, r.err).toBe(0);
@@ -90,8 +109,9 @@ tests:
 
   it('vigil test takes input files by source, and names a source the program lacks', async () => {
     const dir = city();
-    const file = join(tempDir({
-      'files.test.yaml': `patterns: ${JSON.stringify(dir)}
+    const file = join(
+      tempDir({
+        'files.test.yaml': `patterns: ${JSON.stringify(dir)}
 rules: ${JSON.stringify(dir)}
 rule: stalled-bus
 tests:
@@ -107,7 +127,9 @@ tests:
     expect:
       alerts: []
 `,
-    }), 'files.test.yaml');
+      }),
+      'files.test.yaml',
+    );
     const r = await vigil(['test', file]);
     expect(r.err).toContain("input: no source 'buses' in the program (sources: bus_pings, passes)");
     expect(r.err).toContain('1 passed, 1 failed');

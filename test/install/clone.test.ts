@@ -12,7 +12,7 @@
  * The clone is of the last commit (git clone), so uncommitted changes are not tested here. npm install uses the
  * npm cache first (--prefer-offline) and runs the `prepare` build, which takes most of the minute or two.
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -141,7 +141,9 @@ describe('from a clean clone', () => {
   });
 
   it('no tracked file names a path outside the repository', () => {
-    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => /\.(ts|js|json|md|pattern|yaml|yml|ne|sh)$|^\.ci\//.test(f));
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => /\.(ts|js|json|md|pattern|yaml|yml|ne|sh)$|^\.ci\//.test(f));
     const leaving = /(\.\.\/shared\b|\/work\/|\/home\/[a-z]|\/root\/|\/Users\/[A-Za-z])/;
     const found: string[] = [];
     for (const f of files) {

@@ -7,8 +7,8 @@ import type { ParseContext } from '../../src/core/index.js';
 import { decodeByteLine, parseFlatObject, parseNdjsonBytes } from '../../src/io/ndjson-bytes.js';
 import { parseNdjsonLine } from '../../src/io/ndjson-parse.js';
 import { NdjsonSource } from '../../src/io/ndjson-source.js';
-import { RecordValidator, isRejection } from '../../src/traffic/validate.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
+import { isRejection, RecordValidator } from '../../src/traffic/validate.js';
 
 type Event = ['record', Record<string, unknown>] | ['watermark', number] | ['dead', string];
 
@@ -51,20 +51,85 @@ const ADVERSARIAL = [
   '{"a":"\\u00e9","b":"\\"","c":"x\\\\y","d":"\\n"}',
   '{"s":"😀 𝄞 \uD83D\uDE00"}',
   '{"s":"\\ud83d\\ude00","t":"\\ud800"}',
-  '{"n":-0}', '{"n":-0.0}', '{"n":0}', '{"n":1e5}', '{"n":1E-5}', '{"n":1.0}', '{"n":1.50}', '{"n":-1.25e+3}',
-  '{"n":12345678901234567890}', '{"n":123456789012345678901234567890.5}', '{"n":9007199254740993}',
-  '{"n":0.1}', '{"n":0.30000000000000004}', '{"n":123456789012345}', '{"n":1234567890123456}', '{"n":1.7976931348623157e309}',
-  '{"n":01}', '{"n":-}', '{"n":1.}', '{"n":.5}', '{"n":+1}', '{"n":1e}', '{"n":NaN}', '{"n":Infinity}', '{"n":0x10}',
-  ' { "a" : 1 , "b" :\t"x" } ', '{"a":1}\r', '{"a":1}\r\r', '{\r"a":1}', '\t{"a":1}',
-  '{"o":{"x":1},"a":[1,2]}', '{"a":[]}', '{}', '{ }', '[]', '[1,2]', '"s"', '1', 'null', 'true',
-  '{"a":1,"a":2}', '{"a":1,"b":2,"a":3}', '{"__proto__":1}', '{"__proto__":{"x":1}}', '{"constructor":1,"toString":2}',
-  '{"1":"x","0":"y","b":1,"a":2}', '{"4294967295":1,"4294967294":2}',
-  '{"$watermark":100}', '{"$watermark":"x"}', '{"a":1,"$watermark":5}',
-  '{"a":1', '{"a":"x', '{"a":', '{"a"', '{', '', '   ', '\r', '{"a":1}}', '{"a":1},', '{"a":1} x', '{"a":1,}', '{,"a":1}',
-  '\uFEFF{"a":1}', '{"a":"\u0001"}', '{"a":"tab\there"}', '{"a\u0001":1}', '{"ké":1}', '{"k\\u0065y":1}',
-  '{"a":true,"b":false,"c":null}', '{"a":tru}', '{"a":nul}', '{"a":True}',
-  '{"a":"' + 'x'.repeat(40) + '"}', '{"' + 'k'.repeat(40) + '":1}', '{"a":"京' + 'x'.repeat(30) + '京"}',
-  '{"plate":"京A·12345","plate_color":"蓝"}', '{"a":"\u2028\u2029"}', '{"a":"\u007f"}',
+  '{"n":-0}',
+  '{"n":-0.0}',
+  '{"n":0}',
+  '{"n":1e5}',
+  '{"n":1E-5}',
+  '{"n":1.0}',
+  '{"n":1.50}',
+  '{"n":-1.25e+3}',
+  '{"n":12345678901234567890}',
+  '{"n":123456789012345678901234567890.5}',
+  '{"n":9007199254740993}',
+  '{"n":0.1}',
+  '{"n":0.30000000000000004}',
+  '{"n":123456789012345}',
+  '{"n":1234567890123456}',
+  '{"n":1.7976931348623157e309}',
+  '{"n":01}',
+  '{"n":-}',
+  '{"n":1.}',
+  '{"n":.5}',
+  '{"n":+1}',
+  '{"n":1e}',
+  '{"n":NaN}',
+  '{"n":Infinity}',
+  '{"n":0x10}',
+  ' { "a" : 1 , "b" :\t"x" } ',
+  '{"a":1}\r',
+  '{"a":1}\r\r',
+  '{\r"a":1}',
+  '\t{"a":1}',
+  '{"o":{"x":1},"a":[1,2]}',
+  '{"a":[]}',
+  '{}',
+  '{ }',
+  '[]',
+  '[1,2]',
+  '"s"',
+  '1',
+  'null',
+  'true',
+  '{"a":1,"a":2}',
+  '{"a":1,"b":2,"a":3}',
+  '{"__proto__":1}',
+  '{"__proto__":{"x":1}}',
+  '{"constructor":1,"toString":2}',
+  '{"1":"x","0":"y","b":1,"a":2}',
+  '{"4294967295":1,"4294967294":2}',
+  '{"$watermark":100}',
+  '{"$watermark":"x"}',
+  '{"a":1,"$watermark":5}',
+  '{"a":1',
+  '{"a":"x',
+  '{"a":',
+  '{"a"',
+  '{',
+  '',
+  '   ',
+  '\r',
+  '{"a":1}}',
+  '{"a":1},',
+  '{"a":1} x',
+  '{"a":1,}',
+  '{,"a":1}',
+  '\uFEFF{"a":1}',
+  '{"a":"\u0001"}',
+  '{"a":"tab\there"}',
+  '{"a\u0001":1}',
+  '{"ké":1}',
+  '{"k\\u0065y":1}',
+  '{"a":true,"b":false,"c":null}',
+  '{"a":tru}',
+  '{"a":nul}',
+  '{"a":True}',
+  '{"a":"' + 'x'.repeat(40) + '"}',
+  '{"' + 'k'.repeat(40) + '":1}',
+  '{"a":"京' + 'x'.repeat(30) + '京"}',
+  '{"plate":"京A·12345","plate_color":"蓝"}',
+  '{"a":"\u2028\u2029"}',
+  '{"a":"\u007f"}',
 ];
 
 describe('parseNdjsonBytes', () => {
@@ -82,7 +147,11 @@ describe('parseNdjsonBytes', () => {
   });
 
   it('equals JSON.parse on random flat and nested objects, compact or spaced', () => {
-    const key = fc.oneof(fc.constantFrom('id', 'plate', 'ts', 'speed', 'lane', '__proto__', '$watermark', '0', '7', 'a b'), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 }));
+    const key = fc.oneof(
+      fc.constantFrom('id', 'plate', 'ts', 'speed', 'lane', '__proto__', '$watermark', '0', '7', 'a b'),
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    );
     const scalar = fc.oneof(
       fc.string({ maxLength: 20 }),
       fc.string({ unit: 'grapheme', maxLength: 20 }),
@@ -132,10 +201,28 @@ describe('parseNdjsonBytes', () => {
   it('with validation, gives the same records and rejections as the text path', () => {
     const registry = CheckpointRegistry.fromJson([{ id: 'CP0001', name: 'a', lat: 30, lon: 120, segment: 'S1', direction: 'in', kind: 'entry', lanes: 3 }]);
     const validator = new RecordValidator(registry);
-    const base = { id: 'r1', plate: '浙a·12345', plate_color: '蓝', vehicle_type: 'car', checkpoint: 'CP0001', lane: 2, direction: 'in', speed: 54.8, ts: 1772406000041 };
+    const base = {
+      id: 'r1',
+      plate: '浙a·12345',
+      plate_color: '蓝',
+      vehicle_type: 'car',
+      checkpoint: 'CP0001',
+      lane: 2,
+      direction: 'in',
+      speed: 54.8,
+      ts: 1772406000041,
+    };
     const variants: unknown[] = [
-      base, { ...base, ts: '2026-03-01T08:00:00+08:00' }, { ...base, lane: 9 }, { ...base, speed: -0 }, { ...base, speed: 301 },
-      { ...base, plate: '无牌' }, { ...base, checkpoint: 'CP9' }, { ...base, direction: 'out' }, { ...base, ts: 1e3 }, { ...base, extra: { x: 1 } },
+      base,
+      { ...base, ts: '2026-03-01T08:00:00+08:00' },
+      { ...base, lane: 9 },
+      { ...base, speed: -0 },
+      { ...base, speed: 301 },
+      { ...base, plate: '无牌' },
+      { ...base, checkpoint: 'CP9' },
+      { ...base, direction: 'out' },
+      { ...base, ts: 1e3 },
+      { ...base, extra: { x: 1 } },
     ];
     const check = (v: Record<string, unknown>): string => {
       const r = validator.validate(v);

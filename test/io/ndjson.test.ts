@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseNdjsonLine } from '../../src/io/ndjson-parse.js';
 import { NdjsonSink } from '../../src/io/ndjson-sink.js';
 import { NdjsonSource } from '../../src/io/ndjson-source.js';
-import { parseNdjsonLine } from '../../src/io/ndjson-parse.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-io-'));
 

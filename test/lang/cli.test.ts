@@ -45,7 +45,7 @@ describe('vigil check', () => {
     expect(io.err).toMatch(/^nan\.yaml:4:18: params\.max_speed_kmh: expected a finite number, got \.nan/);
   });
 
-  it('takes --time-zone, and refuses an unknown zone as the user\'s error', async () => {
+  it("takes --time-zone, and refuses an unknown zone as the user's error", async () => {
     const p = write('night.pattern', `${SOURCE}stream night = from passes where local_hour(ts) >= 22 or local_hour(ts) < 6\n`);
     expect(await main(['check', p, '--time-zone', 'Asia/Shanghai'], captureIo(dir))).toBe(0);
     const io = captureIo(dir);

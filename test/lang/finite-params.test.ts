@@ -7,7 +7,13 @@ function ruleErrors(source: string): string[] {
 }
 
 describe('non-finite numbers', () => {
-  for (const [spelled, shown] of [['.nan', '.nan'], ['.NaN', '.NaN'], ['-.inf', '-.inf'], ['.inf', '.inf'], ['1e400', '1e400']] as const) {
+  for (const [spelled, shown] of [
+    ['.nan', '.nan'],
+    ['.NaN', '.NaN'],
+    ['-.inf', '-.inf'],
+    ['.inf', '.inf'],
+    ['1e400', '1e400'],
+  ] as const) {
     test(`a rule parameter ${spelled} is refused with its key path`, () => {
       const source = `id: r1\npattern: p\nparams:\n  max_speed_kmh: ${spelled}\n`;
       expect(ruleErrors(source)).toEqual([
@@ -21,8 +27,9 @@ describe('non-finite numbers', () => {
   });
 
   test('a suppression period that overflows is refused', () => {
-    expect(ruleErrors('id: r1\npattern: p\nsuppress:\n  key: plate\n  for: .inf\n')[0]?.split('\n')[0])
-      .toBe('rules/x.yaml:5:8: suppress.for: expected a positive duration such as 30m');
+    expect(ruleErrors('id: r1\npattern: p\nsuppress:\n  key: plate\n  for: .inf\n')[0]?.split('\n')[0]).toBe(
+      'rules/x.yaml:5:8: suppress.for: expected a positive duration such as 30m',
+    );
   });
 
   test('a pattern parameter default or literal that overflows is refused where it is written', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
 import { lintProgram } from '../../src/dsl/lint.js';
-import { T0, m, runFiles } from '../dsl-run/helpers.js';
+import { m, runFiles, T0 } from '../dsl-run/helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n';
 
@@ -12,7 +12,8 @@ function lint(text: string): string[] {
   if (!parsed.ok) throw new Error(formatDslError(parsed.error, source));
   const checked = checkProgram(parsed.program);
   if (checked.program === null) throw new Error(checked.errors.map((e) => formatDslError(e, source)).join('\n'));
-  return lintProgram(checked.program).filter((w) => w.code === 'aggregate-of-one-event' || w.code === 'only-optional-terms')
+  return lintProgram(checked.program)
+    .filter((w) => w.code === 'aggregate-of-one-event' || w.code === 'only-optional-terms')
     .map((w) => `${w.line}:${w.col}: ${w.message}`);
 }
 
@@ -36,7 +37,9 @@ describe('accepted with a warning', () => {
 
   test('and it runs: `start+?` matches each run of events, never an empty match', async () => {
     const r = await runFiles({
-      patterns: { 'p.pattern': `${SOURCE}pattern p from passes key by plate define start as speed > 50 match start+? within 10m emit { n: count(start), f: first(start.speed) }\n` },
+      patterns: {
+        'p.pattern': `${SOURCE}pattern p from passes key by plate define start as speed > 50 match start+? within 10m emit { n: count(start), f: first(start.speed) }\n`,
+      },
       input: [
         { plate: 'A', checkpoint: 'CP0001', speed: 60, ts: T0 },
         { plate: 'A', checkpoint: 'CP0001', speed: 10, ts: T0 + m(1) },
@@ -50,7 +53,8 @@ describe('accepted with a warning', () => {
 });
 
 describe('clause order', () => {
-  const ORDER = "a pattern's clauses come in this order: from, key by, let, define, match, within, after match, late into, emit " +
+  const ORDER =
+    "a pattern's clauses come in this order: from, key by, let, define, match, within, after match, late into, emit " +
     "(and 'on timeout emit', before or after 'emit'), each at most once";
   const error = (text: string): string => {
     const parsed = parseProgram(SOURCE + text, 'p.pattern');
@@ -62,12 +66,13 @@ describe('clause order', () => {
   });
 
   test('a clause out of order says the order', () => {
-    expect(error('pattern p from passes match a emit { x: 1 } within 1m\n'))
-      .toBe(`4:45: expected a new declaration ('source', 'stream' or 'pattern') or 'on' after '}', found 'within'; ${ORDER}`);
-    expect(error('pattern p from passes define a as true key by plate match a\n'))
-      .toBe(`4:44: expected 'as' after 'key', found 'by'; ${ORDER}`);
-    expect(error('pattern p from passes match a emit { x: 1 } emit { y: 1 }\n'))
-      .toBe(`4:45: expected a new declaration ('source', 'stream' or 'pattern') or 'on' after '}', found 'emit'; ${ORDER}`);
+    expect(error('pattern p from passes match a emit { x: 1 } within 1m\n')).toBe(
+      `4:45: expected a new declaration ('source', 'stream' or 'pattern') or 'on' after '}', found 'within'; ${ORDER}`,
+    );
+    expect(error('pattern p from passes define a as true key by plate match a\n')).toBe(`4:44: expected 'as' after 'key', found 'by'; ${ORDER}`);
+    expect(error('pattern p from passes match a emit { x: 1 } emit { y: 1 }\n')).toBe(
+      `4:45: expected a new declaration ('source', 'stream' or 'pattern') or 'on' after '}', found 'emit'; ${ORDER}`,
+    );
   });
 
   test('a stream gets no pattern hint', () => {

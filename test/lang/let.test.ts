@@ -4,8 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkProgram, formatDslError, parseProgram, printExpr } from '../../src/dsl/index.js';
-import { T0, m, runFiles } from '../dsl-run/helpers.js';
 import { trafficFunctions } from '../dsl/helpers.js';
+import { m, runFiles, T0 } from '../dsl-run/helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n';
 
@@ -34,10 +34,12 @@ describe('let: expansion', () => {
     expect(errors).toEqual([]);
     const decl = program?.patterns.get('p')?.decl;
     expect(decl?.lets).toEqual([]);
-    expect(printExpr(decl?.defines[0]?.cond ?? { kind: 'null', pos: { file: '', line: 1, col: 1 } }))
-      .toBe('distance_km(a.checkpoint, b.checkpoint) >= min_km and ts - a.ts < 10m');
-    expect(decl?.emit === null || decl?.emit === undefined ? '' : printExpr(decl.emit))
-      .toBe('{ far: distance_km(a.checkpoint, b.checkpoint) >= min_km, n: distance_km("CP0001", b.checkpoint) >= min_km }');
+    expect(printExpr(decl?.defines[0]?.cond ?? { kind: 'null', pos: { file: '', line: 1, col: 1 } })).toBe(
+      'distance_km(a.checkpoint, b.checkpoint) >= min_km and ts - a.ts < 10m',
+    );
+    expect(decl?.emit === null || decl?.emit === undefined ? '' : printExpr(decl.emit)).toBe(
+      '{ far: distance_km(a.checkpoint, b.checkpoint) >= min_km, n: distance_km("CP0001", b.checkpoint) >= min_km }',
+    );
   });
 
   test('a parameter shadows a let, a pattern parameter and a field of the same name', () => {

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
 import { MAX_EXPRESSION_DEPTH, MAX_QUANTIFIER_COUNT } from '../../src/dsl/limits.js';
 import { stripPositions } from '../dsl/helpers.js';
-import { T0, runFiles } from '../dsl-run/helpers.js';
+import { runFiles, T0 } from '../dsl-run/helpers.js';
 
 const SOURCE = 'source passes\n  event time ts\n  watermark 0s out of order\n';
 const SCHEMA = { schema: { ts: 'timestamp', plate: 'string', speed: 'number', checkpoint: 'string' } } as const;
@@ -59,7 +59,8 @@ describe('long literal lists', () => {
   test('a long list matches as a short one does (hash lookup or scan), null never matching', async () => {
     const listed = Array.from({ length: 20 }, (_, i) => plate(i));
     const patterns = {
-      'w.pattern': `${SOURCE}stream hit = from passes where plate in [${listed.join(', ')}, null]\n` +
+      'w.pattern':
+        `${SOURCE}stream hit = from passes where plate in [${listed.join(', ')}, null]\n` +
         `stream miss = from passes where plate not in [${listed.join(', ')}]\n` +
         `stream few = from passes where plate in [${listed.slice(0, 3).join(', ')}]\n`,
     };

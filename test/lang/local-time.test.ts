@@ -1,17 +1,24 @@
 /** Time of day in a configured zone: local_hour, local_minute, local_weekday, local_date; hours() of a timestamp refused. */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { builtinFunctions, checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
+import { functionsFor } from '../../src/app/program.js';
 import { compileCondition, compileExpr } from '../../src/dsl/compile/expr.js';
 import { RecordScope } from '../../src/dsl/compile/scope.js';
+import { builtinFunctions, checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
 import { LocalTime } from '../../src/dsl/local-time.js';
-import { functionsFor } from '../../src/app/program.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
 
 /** What Intl says the wall clock reads, field by field: the reference the cached arithmetic must agree with. */
 function wall(zone: string, ts: number): { hour: number; minute: number; weekday: number; date: string } {
   const f = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: 'numeric', minute: 'numeric', weekday: 'short',
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: 'numeric',
+    minute: 'numeric',
+    weekday: 'short',
   });
   const p = Object.fromEntries(f.formatToParts(ts).map((x) => [x.type, x.value]));
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p['weekday'] ?? '') + 1;
@@ -75,13 +82,22 @@ describe('the language', () => {
       return night(scope);
     };
     // 14:30Z is 22:30 in Shanghai; 22:30Z is 06:30 the next morning.
-    expect([at('2026-03-02T14:30:00Z'), at('2026-03-02T21:59:00Z'), at('2026-03-02T22:00:00Z'), at('2026-03-02T13:59:00Z')]).toEqual([true, true, false, false]);
+    expect([at('2026-03-02T14:30:00Z'), at('2026-03-02T21:59:00Z'), at('2026-03-02T22:00:00Z'), at('2026-03-02T13:59:00Z')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   test('weekday and date are typed and evaluate in the zone; a null time gives null', () => {
     const { errors, program } = check('stream s = from passes select local_weekday(ts) as dow, local_date(ts) as day, local_minute(ts) as m\n');
     expect(errors).toEqual([]);
-    expect([...(program?.streams.get('s')?.output.fields ?? [])]).toEqual([['dow', 'number'], ['day', 'string'], ['m', 'number']]);
+    expect([...(program?.streams.get('s')?.output.fields ?? [])]).toEqual([
+      ['dow', 'number'],
+      ['day', 'string'],
+      ['m', 'number'],
+    ]);
     const items = program?.streams.get('s')?.decl.select?.items ?? [];
     const scope = new RecordScope();
     const values = (ts: number | null): unknown[] => {
@@ -94,12 +110,16 @@ describe('the language', () => {
 
   test('hours() of a timestamp is refused, with the way to the hour of the day', () => {
     expect(check('stream s = from passes where hours(ts) >= 22\n').errors).toEqual([
-      "night.pattern:3:36: argument 1 of 'hours' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); " +
+      'night.pattern:3:36: argument 1 of \'hours\' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); ' +
         'for the time of day use local_hour(ts)\nstream s = from passes where hours(ts) >= 22\n                                   ^',
     ]);
-    expect(check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) => (e.split('\n')[0] ?? '').split(': ').slice(1).join(': '))).toEqual([
-      "argument 1 of 'minutes' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); for the time of day use local_hour(ts)",
-      "argument 1 of 'seconds' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp(\"2026-03-02T00:00:00Z\")); for the time of day use local_hour(ts + 5m)",
+    expect(
+      check('stream s = from passes where minutes(ts) > 1 and seconds(ts + 5m) > 1\n').errors.map((e) =>
+        (e.split('\n')[0] ?? '').split(': ').slice(1).join(': '),
+      ),
+    ).toEqual([
+      'argument 1 of \'minutes\' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); for the time of day use local_hour(ts)',
+      'argument 1 of \'seconds\' must be a duration, got a timestamp (a time between two events, such as b.ts - a.ts, or since an instant: ts - timestamp("2026-03-02T00:00:00Z")); for the time of day use local_hour(ts + 5m)',
     ]);
     expect(check('pattern p from passes define b as hours(b.ts - a.ts) < 2 and hours(abs(ts - a.ts) + 2m) < 2 match a next b\n').errors).toEqual([]);
     // Time since an instant: a timestamp minus a timestamp.
@@ -113,8 +133,15 @@ describe('the language', () => {
 
 test('timestamp() reads ISO-8601 with a zone, a date alone, or epoch ms; anything else is null', () => {
   const f = builtinFunctions().get('timestamp');
-  expect(['2026-03-02T00:00:00+08:00', '2026-03-02T00:00Z', '2026-03-02', '2026-03-02T00:00:00', 'soon', 5, Infinity].map((x) => f?.impl(x)))
-    .toEqual([Date.UTC(2026, 2, 1, 16), Date.UTC(2026, 2, 2), Date.UTC(2026, 2, 2), null, null, 5, null]);
+  expect(['2026-03-02T00:00:00+08:00', '2026-03-02T00:00Z', '2026-03-02', '2026-03-02T00:00:00', 'soon', 5, Infinity].map((x) => f?.impl(x))).toEqual([
+    Date.UTC(2026, 2, 1, 16),
+    Date.UTC(2026, 2, 2),
+    Date.UTC(2026, 2, 2),
+    null,
+    null,
+    5,
+    null,
+  ]);
 });
 
 describe('the configured zone', () => {
@@ -132,8 +159,11 @@ describe('the configured zone', () => {
   });
 
   test('an unknown zone is refused, in the registry and as a flag', () => {
-    expect(() => CheckpointRegistry.fromJson({ time_zone: 'Mars/Olympus', checkpoints: cps }, 'cps.json'))
-      .toThrow('cps.json: invalid checkpoint registry:\n  time_zone: expected an IANA time zone such as "Asia/Shanghai", got "Mars/Olympus"');
-    expect(() => functionsFor(null, 'Mars/Olympus')).toThrow("unknown time zone 'Mars/Olympus': use an IANA name such as Asia/Shanghai, UTC or an offset such as +08:00");
+    expect(() => CheckpointRegistry.fromJson({ time_zone: 'Mars/Olympus', checkpoints: cps }, 'cps.json')).toThrow(
+      'cps.json: invalid checkpoint registry:\n  time_zone: expected an IANA time zone such as "Asia/Shanghai", got "Mars/Olympus"',
+    );
+    expect(() => functionsFor(null, 'Mars/Olympus')).toThrow(
+      "unknown time zone 'Mars/Olympus': use an IANA name such as Asia/Shanghai, UTC or an offset such as +08:00",
+    );
   });
 });

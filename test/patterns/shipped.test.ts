@@ -5,11 +5,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 
 const here = new URL('.', import.meta.url).pathname;
-const files = readdirSync(here).filter((f) => f.endsWith('.test.yaml')).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.test.yaml'))
+  .sort();
 
 function capture(): CliIo & { out: string; err: string } {
   const io = { out: '', err: '', cwd: process.cwd(), env: {}, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
@@ -33,7 +35,11 @@ describe.each(files)('%s', (file) => {
     if (KNOWN_WRONG.has(`${file} › ${name}`)) return expectFailure(file, name);
     const io = capture();
     const code = await main(['test', join(here, file), '--filter', name, '--json'], io);
-    const results = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { test: string; status: string });
+    const results = io.out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { test: string; status: string });
     // --filter matches substrings: exactly this test must have run and passed.
     const mine = results.filter((r) => r.test === name);
     expect(mine, io.err).toHaveLength(1);
@@ -46,7 +52,11 @@ describe.each(files)('%s', (file) => {
 async function expectFailure(file: string, name: string): Promise<void> {
   const io = capture();
   const code = await main(['test', join(here, file), '--filter', name, '--json'], io);
-  const results = io.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { test: string; status: string });
+  const results = io.out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { test: string; status: string });
   const mine = results.filter((r) => r.test === name);
   expect(mine, io.err).toHaveLength(1);
   expect(mine[0]?.status, `${name} now passes: remove it from KNOWN_WRONG\n${io.err}`).toBe('failed');

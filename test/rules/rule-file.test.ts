@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRuleFile, parseDurationText } from '../../src/dsl/rules/rule-file.js';
 import { formatDslError } from '../../src/dsl/errors.js';
 import { severityOf } from '../../src/dsl/rules/alert.js';
+import { parseDurationText, parseRuleFile } from '../../src/dsl/rules/rule-file.js';
 
 const ok = `id: cloned-plate
 pattern: cloned_plate
@@ -48,12 +48,13 @@ describe('rule files', () => {
 
   it('reports an unknown key with file:line:col and a caret', () => {
     expect(errorsOf('id: r1\npattern: p\nseverty: high\n')).toEqual([
-      "rules/x.yaml:3:1: severty: unknown key; a rule has id, pattern, description, enabled, severity, severity_by, params, routes, suppress\nseverty: high\n^",
+      'rules/x.yaml:3:1: severty: unknown key; a rule has id, pattern, description, enabled, severity, severity_by, params, routes, suppress\nseverty: high\n^',
     ]);
   });
 
   it('reports every error of the file at once, with key paths', () => {
-    const src = 'id: Bad:Id\nseverity: urgent\nroutes:\n  - kafka: "no spaces allowed"\n  - webhook: { url: ftp://x, secret: hunter2 }\nsuppress:\n  key: plate\n  for: soon\n';
+    const src =
+      'id: Bad:Id\nseverity: urgent\nroutes:\n  - kafka: "no spaces allowed"\n  - webhook: { url: ftp://x, secret: hunter2 }\nsuppress:\n  key: plate\n  for: soon\n';
     expect(errorsOf(src).map((e) => e.split('\n')[0])).toEqual([
       "rules/x.yaml:1:1: missing required key 'pattern'",
       'rules/x.yaml:1:5: id: must be lower-case letters, digits, - and _ (it names Kafka keys and job ids)',

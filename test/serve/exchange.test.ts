@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ExchangeItem,
+  type ExchangeMessage,
   ExchangeReader,
   ExchangeWriter,
   PartitionFeed,
-  RecordJson,
   partitionOf,
   producerId,
-  type ExchangeItem,
-  type ExchangeMessage,
+  RecordJson,
 } from '../../src/app/service/exchange.js';
-import { identityCodec, identityOf, setIdentity } from '../../src/dsl/compile/identity.js';
 import type { EventCodec } from '../../src/cep/snapshot.js';
 import type { SourceBatch, SourcePositions } from '../../src/core/index.js';
+import { identityCodec, identityOf, setIdentity } from '../../src/dsl/compile/identity.js';
 import type { KafkaSink } from '../../src/io/kafka/kafka-sink.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ describe('partitionOf', () => {
 // ExchangeWriter
 
 describe('ExchangeWriter', () => {
-  it('writes each record to its key\'s partition as {f, s, t, v} with a sequence number rising by one', () => {
+  it("writes each record to its key's partition as {f, s, t, v} with a sequence number rising by one", () => {
     const { w, written } = writer(4, 'st#2#0');
     const recs: Rec[] = [
       { k: 'a', n: 1 },
@@ -281,7 +281,7 @@ describe('ExchangeWriter', () => {
     expect(written).toEqual([]);
   });
 
-  it('an idle writer stops holding back the reader\'s watermark (writer -> reader, as the service loops)', async () => {
+  it("an idle writer stops holding back the reader's watermark (writer -> reader, as the service loops)", async () => {
     const a = writer(1, 'A');
     const b = writer(1, 'B');
     const { batch } = reader(['A', 'B']);
@@ -357,7 +357,7 @@ describe('PartitionFeed', () => {
     expect(feed.positions()).toEqual({ 2: 13 });
   });
 
-  it('seek calls back with the partition\'s offset, drops what was queued and takes the offset as its position', async () => {
+  it("seek calls back with the partition's offset, drops what was queued and takes the offset as its position", async () => {
     const seeks: number[] = [];
     const feed = new PartitionFeed<string>('rep', 2, async (o) => {
       seeks.push(o);
@@ -371,7 +371,7 @@ describe('PartitionFeed', () => {
     expect(feed.positions()).toEqual({ 2: 5 });
   });
 
-  it('seek without this partition\'s offset does nothing', async () => {
+  it("seek without this partition's offset does nothing", async () => {
     const seeks: number[] = [];
     const feed = new PartitionFeed<string>('rep', 2, async (o) => {
       seeks.push(o);
@@ -399,7 +399,7 @@ describe('ExchangeReader', () => {
     expect(identityOf(items[1] && 'v' in items[1] ? (items[1].v as Record<string, never>) : {})).toBe('id-b');
   });
 
-  it('keeps the topic\'s offsets on the batch it hands out, and idle when nothing was pushed', async () => {
+  it("keeps the topic's offsets on the batch it hands out, and idle when nothing was pushed", async () => {
     const { feed, reader: r } = reader(['A']);
     expect(await r.poll()).toBe('idle');
     feed.push({ partition: 0, records: [rec('A', 1, 1), wm('A', 0), rec('A', 1, 1)], firstOffset: 40, endOfPartition: false });
@@ -504,7 +504,7 @@ describe('ExchangeReader', () => {
     expect(await again.batch(wm('B', 30))).toEqual([{ w: 20 }]);
   });
 
-  it('seek restores a producer\'s watermark when none was handed out yet (emitted -Infinity is null in JSON)', async () => {
+  it("seek restores a producer's watermark when none was handed out yet (emitted -Infinity is null in JSON)", async () => {
     const first = reader(['A', 'B']);
     await first.batch(wm('A', 10)); // nothing handed out: B is unknown yet
     const saved = JSON.parse(JSON.stringify(first.reader.positions())) as SourcePositions;

@@ -1,6 +1,6 @@
 /** Helpers for `vigil serve` against the real broker and Redis: topics, a producer of NDJSON, child processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KafkaClient } from '../../src/io/kafka/client.js';

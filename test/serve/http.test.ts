@@ -4,13 +4,13 @@
  * savepoint folder, `vigil list` lists it, `vigil cancel` stops the service, which exits 0.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, Leftovers, REPO, ServeProcess, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, produceLines, REPO, rulesRoutedTo, ServeProcess, scratchDir, uniqueName, until } from './harness.js';
 
 const TOKEN = `it-token-${process.pid}`;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-http' });
@@ -35,7 +35,11 @@ afterAll(async () => {
 /** The built CLI, as an operator runs it. */
 async function vigil(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(REPO, 'bin', 'vigil.js'), ...args], { cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(REPO, 'bin', 'vigil.js'), ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -58,9 +62,26 @@ describe('vigil serve over HTTP', () => {
     topics.push(input, alerts, late, dead);
     await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
     const savepoints = join(scratchDir(), 'savepoints');
-    const p = new ServeProcess(['--input-topic', input, '--group', leftovers.group('vigil-it-http-group'), '--rules', rulesRoutedTo(alerts),
-      '--late-topic', late, '--dead-letter-topic', dead, '--first-seen-prefix', leftovers.firstSeenPrefix(), '--checkpoint-interval', '1',
-      '--port', '0', '--savepoint-dir', savepoints]);
+    const p = new ServeProcess([
+      '--input-topic',
+      input,
+      '--group',
+      leftovers.group('vigil-it-http-group'),
+      '--rules',
+      rulesRoutedTo(alerts),
+      '--late-topic',
+      late,
+      '--dead-letter-topic',
+      dead,
+      '--first-seen-prefix',
+      leftovers.firstSeenPrefix(),
+      '--checkpoint-interval',
+      '1',
+      '--port',
+      '0',
+      '--savepoint-dir',
+      savepoints,
+    ]);
     serve = p;
 
     await until('the listening address', () => /listening on http:\/\/\S+/.test(p.stderr), 30_000, 50).catch((e: unknown) => {
@@ -77,7 +98,10 @@ describe('vigil serve over HTTP', () => {
     const job = (await (await fetch(`${url}/api/job`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state: string; inputTopic: string };
     expect(job).toMatchObject({ state: 'running', inputTopic: input });
 
-    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8').split('\n').filter((l) => l.length > 0).slice(0, 500);
+    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .slice(0, 500);
     await produceLines(client, input, lines);
     let metrics = '';
     await until('records counted in /metrics', async () => recordsIn((metrics = await (await fetch(`${url}/metrics`)).text())) >= lines.length, 60_000, 200);
@@ -95,7 +119,10 @@ describe('vigil serve over HTTP', () => {
 
     const listed = await vigil(['list', '--url', url]);
     expect(listed.code, listed.err).toBe(0);
-    const entries = listed.out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; tasks: string[]; files: { name: string; bytes: number }[] });
+    const entries = listed.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; tasks: string[]; files: { name: string; bytes: number }[] });
     expect(entries.map((e) => e.name)).toEqual(['it-before-change']);
     // The tasks as the files record them.
     expect(entries[0]?.tasks.length).toBeGreaterThan(0);

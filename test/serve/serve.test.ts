@@ -3,14 +3,14 @@
  * topic keyed by checkpoint gives, on the alert topic, exactly the alert ids `vigil run` gives on the same file:
  * uninterrupted, after a kill -9 and a restart, and with two processes splitting the work, one of them killed midway.
  */
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTraffic } from '../../src/app/index.js';
 import { simulation, writeSimulation } from '../../src/app/generate.js';
+import { runTraffic } from '../../src/app/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { Leftovers, ServeProcess, TopicReader, BROKERS, produceFinalWatermark, produceLines, rulesRoutedTo, scratchDir, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, produceFinalWatermark, produceLines, rulesRoutedTo, ServeProcess, scratchDir, TopicReader, uniqueName, until } from './harness.js';
 
 const PARTITIONS = 4;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve' });
@@ -29,7 +29,9 @@ beforeAll(async () => {
   // Ten minutes of a morning at 0.3 scale: ~80k records, every rule firing at least once with an empty first_seen.
   const input = join(dir, 'traffic.ndjson');
   await writeSimulation(simulation({ seed: '5', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 10, scale: 0.3, anomalies: true }), input);
-  lines = readFileSync(input, 'utf8').split('\n').filter((l) => l.length > 0);
+  lines = readFileSync(input, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   for (const l of lines) lastTs = Math.max(lastTs, (JSON.parse(l) as { ts: number }).ts);
   const out = join(dir, 'alerts.ndjson');
   await runTraffic({ cwd: dir, input, out }, { stdout: () => {}, stderr: () => {} });
@@ -62,8 +64,23 @@ async function setup(): Promise<Setup> {
   topics.push(input, alerts, late, dead);
   await client.ensureTopics([{ topic: input, partitions: PARTITIONS }, { topic: alerts }, { topic: late }, { topic: dead }]);
   const group = leftovers.group();
-  const args = ['--input-topic', input, '--group', group, '--rules', rulesRoutedTo(alerts), '--late-topic', late, '--dead-letter-topic', dead,
-    '--first-seen-prefix', leftovers.firstSeenPrefix(), '--checkpoint-interval', '2', '--public-read'];
+  const args = [
+    '--input-topic',
+    input,
+    '--group',
+    group,
+    '--rules',
+    rulesRoutedTo(alerts),
+    '--late-topic',
+    late,
+    '--dead-letter-topic',
+    dead,
+    '--first-seen-prefix',
+    leftovers.firstSeenPrefix(),
+    '--checkpoint-interval',
+    '2',
+    '--public-read',
+  ];
   const reader = new TopicReader(client, alerts);
   readers.push(reader);
   await reader.start();
@@ -87,14 +104,24 @@ function serve(args: readonly string[]): ServeProcess {
 async function allAlerts(s: Setup, who: ServeProcess[]): Promise<Set<string>> {
   await until('every expected alert id on the alert topic', () => [...expected].every((id) => s.reader.ids().has(id)), 90_000, 200).catch((error: unknown) => {
     const missing = [...expected].filter((id) => !s.reader.ids().has(id));
-    const shown = missing.slice(0, 3).map((id) => expectedLines.get(id)).join('\n');
-    throw new Error(`${(error as Error).message}: ${missing.length} of ${expected.size} missing, e.g.\n${shown}\n${who.map((p) => p.stderr.slice(-3000)).join('\n---\n')}`);
+    const shown = missing
+      .slice(0, 3)
+      .map((id) => expectedLines.get(id))
+      .join('\n');
+    throw new Error(
+      `${(error as Error).message}: ${missing.length} of ${expected.size} missing, e.g.\n${shown}\n${who.map((p) => p.stderr.slice(-3000)).join('\n---\n')}`,
+    );
   });
   await new Promise((r) => setTimeout(r, 2000));
   const extra = s.reader.values.filter((v) => !expected.has(String(v.value['id'])));
   if (extra.length > 0) {
     // Equality is asserted by the caller; this says which alert came out that vigil run did not give.
-    console.error(`alerts vigil run did not give:\n${extra.slice(0, 3).map((v) => JSON.stringify(v.value)).join('\n')}`);
+    console.error(
+      `alerts vigil run did not give:\n${extra
+        .slice(0, 3)
+        .map((v) => JSON.stringify(v.value))
+        .join('\n')}`,
+    );
   }
   return s.reader.ids();
 }
@@ -178,7 +205,7 @@ describe('vigil serve', () => {
     expect((await second.exited).code, second.stderr).toBe(0);
   }, 180_000);
 
-  it('two processes in one group split the keyed stages\' partitions; when one is killed the other takes over its tasks and state', async () => {
+  it("two processes in one group split the keyed stages' partitions; when one is killed the other takes over its tasks and state", async () => {
     const s = await setup();
     const one = serve(s.args);
     const two = serve(s.args);
@@ -187,14 +214,24 @@ describe('vigil serve', () => {
     // Both read the input and run keyed tasks: the input's partitions and the per-vehicle stage's are each split
     // between them.
     const CLONES = 'plates:by:plate,plate_color'; // first_seen, cloned-plate, hop, first-entry: vehicles
-    await until('both members to run input and per-vehicle partitions, all of them between them', async () => {
-      for (const stage of ['source', CLONES]) {
-        const [a, b] = [await tasksOf(one, stage), await tasksOf(two, stage)];
-        if (!(a > 0 && b > 0 && a + b === PARTITIONS)) return false;
-      }
-      return true;
-    }, 90_000, 500);
-    await until('a checkpoint of every task of the first member, and some alerts', async () => (await allCheckpointed(one)) && s.reader.values.length > 0, 60_000, 200);
+    await until(
+      'both members to run input and per-vehicle partitions, all of them between them',
+      async () => {
+        for (const stage of ['source', CLONES]) {
+          const [a, b] = [await tasksOf(one, stage), await tasksOf(two, stage)];
+          if (!(a > 0 && b > 0 && a + b === PARTITIONS)) return false;
+        }
+        return true;
+      },
+      90_000,
+      500,
+    );
+    await until(
+      'a checkpoint of every task of the first member, and some alerts',
+      async () => (await allCheckpointed(one)) && s.reader.values.length > 0,
+      60_000,
+      200,
+    );
     one.kill('SIGKILL');
     await one.exited;
     await produceLines(client, s.input, lines.slice(half));
@@ -217,7 +254,11 @@ describe('vigil serve', () => {
     const before = serve([...s.args, '--savepoint-dir', savepoints]);
     await until('the first half read', async () => (await committedTotal(s.group, s.input)) >= half, 90_000, 200);
     const url = (/listening on (http:\/\/\S+)/.exec(before.stderr) as RegExpExecArray)[1] as string;
-    const res = await fetch(`${url}/api/savepoints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'mid' }) });
+    const res = await fetch(`${url}/api/savepoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'mid' }),
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     before.kill('SIGTERM');
     expect((await before.exited).code, before.stderr).toBe(0);
@@ -235,7 +276,10 @@ describe('vigil serve', () => {
     // A rule added and one changed (a new parameter value): the others restore their state and go on.
     const changed = scratchDir();
     cpSync(rules, changed, { recursive: true });
-    writeFileSync(join(changed, 'cloned-plate-fast.yaml'), readFileSync(join(rules, 'cloned-plate.yaml'), 'utf8').replace(/^id: .*$/m, 'id: cloned-plate-fast'));
+    writeFileSync(
+      join(changed, 'cloned-plate-fast.yaml'),
+      readFileSync(join(rules, 'cloned-plate.yaml'), 'utf8').replace(/^id: .*$/m, 'id: cloned-plate-fast'),
+    );
     const congestion = join(changed, 'sudden-congestion.yaml');
     writeFileSync(congestion, `${readFileSync(congestion, 'utf8')}params:\n  min_samples: 4\n`);
     expect(existsSync(join(changed, 'cloned-plate-fast.yaml'))).toBe(true);
@@ -250,7 +294,10 @@ describe('vigil serve', () => {
     const firstHalf = new Set(lines.slice(0, half).map((l) => (JSON.parse(l) as { id: string }).id));
     const spanning = [...kept].filter((id) => {
       const evidence = (JSON.parse(expectedLines.get(id) as string) as { evidence: Record<string, { id?: string }[]> }).evidence;
-      const ids = Object.values(evidence).flat().map((e) => e.id).filter((x): x is string => x !== undefined);
+      const ids = Object.values(evidence)
+        .flat()
+        .map((e) => e.id)
+        .filter((x): x is string => x !== undefined);
       return ids.some((x) => firstHalf.has(x)) && ids.some((x) => !firstHalf.has(x));
     });
     expect(spanning.length).toBeGreaterThan(0);

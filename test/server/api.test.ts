@@ -1,11 +1,11 @@
 /** The HTTP API through fastify's inject, against a fake ServiceControl: auth, limits, names, probes, metrics, docs. */
-import { mkdtempSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/app/errors.js';
-import { buildServer, listen, isLoopback, type VigilServer } from '../../src/server/index.js';
+import { buildServer, isLoopback, listen, type VigilServer } from '../../src/server/index.js';
 import { FakeControl } from './fake-control.js';
 
 const TOKEN = 's3cret-token-for-tests';
@@ -39,7 +39,13 @@ function errorOf(body: string): { code: string; message: string } {
 describe('auth', () => {
   it('refuses writes and /api reads without a token, with a wrong one, and takes the right one', async () => {
     const { app, control } = await server();
-    for (const [method, url] of [['GET', '/api/job'], ['GET', '/api/savepoints'], ['POST', '/api/savepoints'], ['DELETE', '/api/savepoints/x'], ['POST', '/api/job/cancel']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/job'],
+      ['GET', '/api/savepoints'],
+      ['POST', '/api/savepoints'],
+      ['DELETE', '/api/savepoints/x'],
+      ['POST', '/api/job/cancel'],
+    ] as const) {
       const none = await app.inject({ method, url });
       expect(none.statusCode, `${method} ${url}`).toBe(401);
       expect(errorOf(none.body).code).toBe('token_required');
@@ -92,7 +98,12 @@ describe('auth', () => {
 describe('limits and errors', () => {
   it('refuses a body over 64 KiB with 413', async () => {
     const { app, control } = await server();
-    const res = await app.inject({ method: 'POST', url: '/api/savepoints', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(70 * 1024) }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/savepoints',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(70 * 1024) }),
+    });
     expect(res.statusCode).toBe(413);
     expect(errorOf(res.body).code).toBe('body_too_large');
     expect(control.savepointsTaken).toEqual([]);
@@ -105,7 +116,16 @@ describe('limits and errors', () => {
       [await app.inject({ method: 'POST', url: '/api/savepoints', headers: json, payload: '{"name":' }), 400, 'invalid_json'],
       [await app.inject({ method: 'POST', url: '/api/savepoints', headers: json, payload: '{"nmae":"a"}' }), 400, 'bad_request'],
       [await app.inject({ method: 'POST', url: '/api/savepoints', headers: json, payload: '{"name":5}' }), 400, 'bad_request'],
-      [await app.inject({ method: 'POST', url: '/api/savepoints', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=a' }), 415, 'unsupported_media_type'],
+      [
+        await app.inject({
+          method: 'POST',
+          url: '/api/savepoints',
+          headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'name=a',
+        }),
+        415,
+        'unsupported_media_type',
+      ],
       [await app.inject({ method: 'GET', url: '/api/nothing', headers: auth }), 404, 'not_found'],
     ] as const;
     for (const [res, status, code] of cases) {
@@ -140,7 +160,12 @@ describe('savepoints', () => {
     const { app, control, savepointDir } = await server();
     const first = await app.inject({ method: 'POST', url: '/api/savepoints', headers: auth });
     expect(first.statusCode, first.body).toBe(201);
-    expect(JSON.parse(first.body)).toEqual({ name: 'savepoint-2026-03-02T08-15-30-250Z', path: join(savepointDir, 'savepoint-2026-03-02T08-15-30-250Z'), takenAt: control.takenAt, tasks: ['vigil:traffic.passes'] });
+    expect(JSON.parse(first.body)).toEqual({
+      name: 'savepoint-2026-03-02T08-15-30-250Z',
+      path: join(savepointDir, 'savepoint-2026-03-02T08-15-30-250Z'),
+      takenAt: control.takenAt,
+      tasks: ['vigil:traffic.passes'],
+    });
     const named = await app.inject({ method: 'POST', url: '/api/savepoints', headers: auth, payload: { name: 'before-rule-change' } });
     expect(named.statusCode).toBe(201);
     expect(control.savepointsTaken).toEqual([join(savepointDir, 'savepoint-2026-03-02T08-15-30-250Z'), join(savepointDir, 'before-rule-change')]);
@@ -199,7 +224,9 @@ describe('savepoints', () => {
     writeFileSync(join(savepointDir, 'hand-made', 'notes.json'), '{}');
     writeFileSync(join(savepointDir, 'hand-made', 'ignored.txt'), 'not json');
     writeFileSync(join(savepointDir, 'stray-file.json'), '{}');
-    const list = JSON.parse((await app.inject({ method: 'GET', url: '/api/savepoints', headers: auth })).body) as { savepoints: { name: string; takenAt: number; tasks: string[]; files: { name: string; bytes: number }[] }[] };
+    const list = JSON.parse((await app.inject({ method: 'GET', url: '/api/savepoints', headers: auth })).body) as {
+      savepoints: { name: string; takenAt: number; tasks: string[]; files: { name: string; bytes: number }[] }[];
+    };
     const byName = new Map(list.savepoints.map((s) => [s.name, s]));
     expect([...byName.keys()].sort()).toEqual(['hand-made', 'one']);
     expect(byName.get('one')).toMatchObject({ takenAt: Date.parse('2026-03-02T08:00:00Z'), tasks: ['vigil:traffic.passes'] });
@@ -288,9 +315,21 @@ describe('probes, cancel, metrics, docs', () => {
     const { app } = await server();
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = JSON.parse(res.body) as { openapi: string; paths: Record<string, Record<string, { security?: unknown; requestBody?: unknown; responses: Record<string, unknown> }>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+    const doc = JSON.parse(res.body) as {
+      openapi: string;
+      paths: Record<string, Record<string, { security?: unknown; requestBody?: unknown; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/job', '/api/job/cancel', '/api/savepoints', '/api/savepoints/{name}', '/healthz', '/metrics', '/readyz']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/job',
+      '/api/job/cancel',
+      '/api/savepoints',
+      '/api/savepoints/{name}',
+      '/healthz',
+      '/metrics',
+      '/readyz',
+    ]);
     expect(Object.keys(doc.paths['/api/savepoints'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(doc.paths['/api/savepoints']?.['post']?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/savepoints']?.['post']?.responses).toHaveProperty('201');

@@ -72,7 +72,10 @@ describe('vigil savepoint / list / cancel', () => {
     expect(bad.err).toContain('is not a savepoint name');
     const list = await vigil(['list', '--url', url], env);
     expect(list.code).toBe(0);
-    const lines = list.out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; files: unknown[] });
+    const lines = list.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; files: unknown[] });
     expect(lines.map((l) => l.name)).toEqual(['sp-1']);
     expect(lines[0]?.files).toHaveLength(1);
     const cancel = await vigil(['cancel', '--url', url], env);

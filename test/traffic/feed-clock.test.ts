@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FeedClock } from '../../src/traffic/feed-clock.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
-import { RecordValidator, isRejection } from '../../src/traffic/validate.js';
+import { isRejection, RecordValidator } from '../../src/traffic/validate.js';
 
 const T = Date.UTC(2026, 2, 2, 0, 0, 0);
 const MIN = 60_000;
@@ -54,9 +54,7 @@ describe('RecordValidator with a feed clock', () => {
     for (let i = 0; i < 4; i++) expect(isRejection(v.validate(rec(i, T + i)))).toBe(false);
     const r = v.validate(rec(4, T + 45 * MIN));
     expect(isRejection(r) && r.code).toBe('future_ts');
-    expect(isRejection(r) && r.detail).toBe(
-      '2026-03-02T00:45:00.000Z is 45m ahead of the time 3 of 4 cameras have reached 2026-03-02T00:00:00.001Z',
-    );
+    expect(isRejection(r) && r.detail).toBe('2026-03-02T00:45:00.000Z is 45m ahead of the time 3 of 4 cameras have reached 2026-03-02T00:00:00.001Z');
   });
 
   it('keeps a record a few minutes ahead, counts it and caps the watermark it may reach', () => {

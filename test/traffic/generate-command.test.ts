@@ -34,7 +34,8 @@ describe('vigil generate', () => {
     expect(await run(['--minutes', '2', '--seed', '5', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00'], c)).toBe(0);
     const lines = c.out.trim().split('\n');
     expect(lines.length).toBeGreaterThan(500);
-    for (const l of lines.slice(0, 50)) expect(Object.keys(JSON.parse(l))).toEqual(['id', 'plate', 'plate_color', 'vehicle_type', 'checkpoint', 'lane', 'direction', 'speed', 'ts']);
+    for (const l of lines.slice(0, 50))
+      expect(Object.keys(JSON.parse(l))).toEqual(['id', 'plate', 'plate_color', 'vehicle_type', 'checkpoint', 'lane', 'direction', 'speed', 'ts']);
     expect(c.err).toMatch(new RegExp(`^vigil generate: ${lines.length} records, 0 anomalies`));
     const dash = io();
     expect(await run(['--minutes', '2', '--seed', '5', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00', '--out', '-'], dash)).toBe(0);
@@ -44,7 +45,27 @@ describe('vigil generate', () => {
   it('writes --out and --truth files; --no-noise gives a clean feed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-'));
     const c = io(dir);
-    expect(await run(['--minutes', '3', '--seed', 'x', '--scale', '0.02', '--start', '2026-03-02T08:00:00+08:00', '--anomalies', '--no-noise', '--out', 'o.ndjson', '--truth', 't.json'], c)).toBe(0);
+    expect(
+      await run(
+        [
+          '--minutes',
+          '3',
+          '--seed',
+          'x',
+          '--scale',
+          '0.02',
+          '--start',
+          '2026-03-02T08:00:00+08:00',
+          '--anomalies',
+          '--no-noise',
+          '--out',
+          'o.ndjson',
+          '--truth',
+          't.json',
+        ],
+        c,
+      ),
+    ).toBe(0);
     expect(c.out).toBe('');
     const truth = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
     expect(truth.counts.records).toBe(readFileSync(join(dir, 'o.ndjson'), 'utf8').trim().split('\n').length);
@@ -60,7 +81,7 @@ describe('vigil generate', () => {
     expect(c.out).toBe(fixture('checkpoints.json'));
   });
 
-  it('--checkpoints with city options prints that city\'s registry', async () => {
+  it("--checkpoints with city options prints that city's registry", async () => {
     const c = io();
     expect(await run(['--checkpoints', '--layout', 'ring', '--cameras', '1', '--registry', 'required', '--directions', 'through'], c)).toBe(0);
     const reg = JSON.parse(c.out) as Record<string, unknown>[];
@@ -74,7 +95,13 @@ describe('vigil generate', () => {
     const c = io(dir);
     expect(await run(['--city', 'corridor-through', '--minutes', '50', '--scale', '0.01', '--out', 'o.ndjson', '--truth', 't.json'], c)).toBe(0);
     const truth = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
-    expect(truth.generator).toMatchObject({ seed: 'm3', minutes: 50, scale: 0.01, anomalies: true, city: { layout: 'corridor', cameras: [1, 3], registry: 'full', directions: 'through' } });
+    expect(truth.generator).toMatchObject({
+      seed: 'm3',
+      minutes: 50,
+      scale: 0.01,
+      anomalies: true,
+      city: { layout: 'corridor', cameras: [1, 3], registry: 'full', directions: 'through' },
+    });
     expect(truth.generator.start).toBe(Date.parse('2026-03-02T13:00:00+08:00'));
     expect(truth.anomalies.length).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'o.ndjson'), 'utf8')).toContain('"direction":"through"');
@@ -135,7 +162,9 @@ describe('fixtures are what their documented commands generate (golden)', () => 
     const t = JSON.parse(fixture('sample-truth.json'));
     expect(t.counts.records).toBeGreaterThan(1500);
     expect(t.counts.records).toBeLessThan(2500);
-    expect(new Set(t.anomalies.map((a: { type: string }) => a.type))).toEqual(new Set(['cloned_plate', 'flow_surge', 'flow_drop', 'congestion', 'first_entry']));
+    expect(new Set(t.anomalies.map((a: { type: string }) => a.type))).toEqual(
+      new Set(['cloned_plate', 'flow_surge', 'flow_drop', 'congestion', 'first_entry']),
+    );
     expect(t.noise.misreads.length).toBeGreaterThan(0);
     expect(t.noise.duplicates.length).toBeGreaterThan(0);
     expect(t.noise.skewed_cameras.length).toBeGreaterThan(0);
@@ -146,7 +175,10 @@ describe('fixtures are what their documented commands generate (golden)', () => 
     const [o] = t.noise.outages;
     expect(o.to - o.from).toBeGreaterThan(170 * 60_000);
     expect(o.records).toBeGreaterThan(50);
-    const lines = fixture('backlog-traffic.ndjson').trim().split('\n').map((l) => JSON.parse(l) as { checkpoint: string; ts: number });
+    const lines = fixture('backlog-traffic.ndjson')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { checkpoint: string; ts: number });
     const late = lines.filter((r) => r.checkpoint === o.checkpoint && r.ts >= o.from && r.ts < o.to);
     expect(late.length).toBeGreaterThanOrEqual(o.records);
     const firstLate = lines.indexOf(late[0]!);

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CheckpointRegistry } from '../../src/traffic/registry.js';
-import { RecordValidator, isRejection } from '../../src/traffic/validate.js';
-import { haversineKm } from '../../src/traffic/geo.js';
-import {
-  CITY_LAYOUTS, IMPOSSIBLE_PAIR, REQUIRED_REGISTRY_FIELDS, buildCity, cityRegistryJson, type ClonedPlateTruth, type CityOptions,
-} from '../../src/traffic/generator/index.js';
 import { MATRIX_CITIES } from '../../src/traffic/generator/cities.js';
+import {
+  buildCity,
+  CITY_LAYOUTS,
+  type CityOptions,
+  type ClonedPlateTruth,
+  cityRegistryJson,
+  IMPOSSIBLE_PAIR,
+  REQUIRED_REGISTRY_FIELDS,
+} from '../../src/traffic/generator/index.js';
+import { haversineKm } from '../../src/traffic/geo.js';
+import { CheckpointRegistry } from '../../src/traffic/registry.js';
+import { isRejection, RecordValidator } from '../../src/traffic/validate.js';
 import { at, generate } from './helpers.js';
 
 const MIN = 60_000;
@@ -122,7 +128,10 @@ describe('direction vocabularies', () => {
 });
 
 /** Impossible consecutive pairs of one plate's sightings, counted from the records themselves. */
-function impossiblePairs(records: readonly { checkpoint: string; ts: number; id: string }[], coords: ReadonlyMap<string, { lat: number; lon: number }>): number {
+function impossiblePairs(
+  records: readonly { checkpoint: string; ts: number; id: string }[],
+  coords: ReadonlyMap<string, { lat: number; lon: number }>,
+): number {
   const seq = (id: string): number => Number(id.slice(1));
   const s = [...records].sort((p, q) => p.ts - q.ts || seq(p.id) - seq(q.id));
   let n = 0;
@@ -137,7 +146,12 @@ function impossiblePairs(records: readonly { checkpoint: string; ts: number; id:
 
 describe('anomaly shapes', () => {
   const opts = (meetOnceShare: number, layout: 'grid' | 'corridor') => ({
-    seed: 'meet', start: at('10:00'), minutes: 120, scale: 0.03, anomalies: true, quietMinutes: 30,
+    seed: 'meet',
+    start: at('10:00'),
+    minutes: 120,
+    scale: 0.03,
+    anomalies: true,
+    quietMinutes: 30,
     anomalyCounts: { cloned_plate: 8, flow_surge: 2, flow_drop: 1, congestion: 2, first_entry: 3 },
     anomalyShape: { meetOnceShare, surgeFactor: [2, 3] as const, surgeMinutes: [5, 6] as const, jamMinutes: [4, 8] as const, jamMinCameras: 1 },
     city: { layout, cameras: [1, 1] as const },
@@ -184,8 +198,18 @@ describe('anomaly shapes', () => {
   });
 
   it('outages that do not spare anomalies may hold entry cameras', () => {
-    const g = generate({ seed: 'out', start: at('10:00'), minutes: 60, scale: 0.01, noise: { outages: 180, outageMinMinutes: 5, outageMaxMinutes: 10, outagesSpareAnomalies: false } });
-    const entries = new Set(buildCity().checkpoints.filter((c) => c.kind === 'entry').map((c) => c.id));
+    const g = generate({
+      seed: 'out',
+      start: at('10:00'),
+      minutes: 60,
+      scale: 0.01,
+      noise: { outages: 180, outageMinMinutes: 5, outageMaxMinutes: 10, outagesSpareAnomalies: false },
+    });
+    const entries = new Set(
+      buildCity()
+        .checkpoints.filter((c) => c.kind === 'entry')
+        .map((c) => c.id),
+    );
     expect(g.truth.noise.outages.some((o) => entries.has(o.checkpoint))).toBe(true);
     const spared = generate({ seed: 'out', start: at('10:00'), minutes: 60, scale: 0.01, noise: { outages: 180, outageMinMinutes: 5, outageMaxMinutes: 10 } });
     expect(spared.truth.noise.outages.some((o) => entries.has(o.checkpoint))).toBe(false);
@@ -211,7 +235,9 @@ describe('the matrix cities', () => {
     for (const c of MATRIX_CITIES) {
       const o = c.city;
       const cams = o.cameras === undefined ? '2-4' : o.cameras[0] === o.cameras[1] ? String(o.cameras[0]) : `${o.cameras[0]}-${o.cameras[1]}`;
-      expect(readme).toContain(`| \`${c.name}\` | ${o.layout ?? 'grid'} | ${cams} | ${o.registry ?? 'full'} | ${o.directions ?? 'in-out'} | ${c.dirt} | ${c.scale} | ${c.start.slice(11, 16)} + ${c.minutes} min | ${c.difficulty} |`);
+      expect(readme).toContain(
+        `| \`${c.name}\` | ${o.layout ?? 'grid'} | ${cams} | ${o.registry ?? 'full'} | ${o.directions ?? 'in-out'} | ${c.dirt} | ${c.scale} | ${c.start.slice(11, 16)} + ${c.minutes} min | ${c.difficulty} |`,
+      );
     }
   });
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_TYPES, DEFAULT_PEAK_RECORDS_PER_S, cityRegistryJson, profileFraction } from '../../src/traffic/generator/index.js';
 import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth } from '../../src/traffic/generator/index.js';
-import { FIXTURES, at, generate, keyOf, records, registry } from './helpers.js';
+import { ANOMALY_TYPES, cityRegistryJson, DEFAULT_PEAK_RECORDS_PER_S, profileFraction } from '../../src/traffic/generator/index.js';
+import { at, FIXTURES, generate, keyOf, records, registry } from './helpers.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const MIN = 60_000;
@@ -76,7 +76,14 @@ describe('daily profile', () => {
 });
 
 describe('records', () => {
-  const g = generate({ seed: 'valid', start: at('07:30'), minutes: 40, scale: 0.05, anomalies: true, noise: { outages: 1, outageMinMinutes: 10, outageMaxMinutes: 20 } });
+  const g = generate({
+    seed: 'valid',
+    start: at('07:30'),
+    minutes: 40,
+    scale: 0.05,
+    anomalies: true,
+    noise: { outages: 1, outageMinMinutes: 10, outageMaxMinutes: 20 },
+  });
   it('all validate against the fixture registry (noise and anomalies included)', () => {
     expect(records(g)).toHaveLength(g.truth.counts.records);
     expect(g.lines.length).toBe(g.truth.counts.records);
@@ -104,7 +111,11 @@ describe('records', () => {
 
 describe('anomalies', () => {
   const g = generate({
-    seed: 'anom', start: at('07:00'), minutes: 90, scale: 0.06, anomalies: true,
+    seed: 'anom',
+    start: at('07:00'),
+    minutes: 90,
+    scale: 0.06,
+    anomalies: true,
     anomalyCounts: { cloned_plate: 3, flow_surge: 2, flow_drop: 2, congestion: 2, first_entry: 4 },
     noise: { outages: 1, outageMinMinutes: 20, outageMaxMinutes: 30 },
   });
@@ -128,11 +139,12 @@ describe('anomalies', () => {
       expect(sides[1]![0]!.checkpoint).toBe(c.checkpoints[1]);
       // Some pair of sightings implies an impossible speed (true times: within a minute, >= 10 km apart).
       let best = 0;
-      for (const a of sides[0]!) for (const b of sides[1]!) {
-        const km = registry.distanceKm(a.checkpoint, b.checkpoint);
-        expect(km).toBeGreaterThanOrEqual(c.min_distance_km - 0.01);
-        best = Math.max(best, km / (Math.abs(trueTs(a) - trueTs(b)) / 3.6e6));
-      }
+      for (const a of sides[0]!)
+        for (const b of sides[1]!) {
+          const km = registry.distanceKm(a.checkpoint, b.checkpoint);
+          expect(km).toBeGreaterThanOrEqual(c.min_distance_km - 0.01);
+          best = Math.max(best, km / (Math.abs(trueTs(a) - trueTs(b)) / 3.6e6));
+        }
       expect(best).toBeGreaterThan(300);
       // Outside its records the plate is driven by one vehicle only: every other record of the key is the real one's.
       expect(c.min_distance_km).toBeGreaterThanOrEqual(10);
@@ -288,7 +300,9 @@ describe('noise', () => {
       expect(Math.abs(s.skew_ms)).toBeLessThanOrEqual(120_000);
       // Neighbours in arrival order are captured within seconds of each other, so ts - previous ts ~ skew.
       const deltas: number[] = [];
-      for (let i = 1; i < rs.length; i++) if (rs[i]!.checkpoint === s.checkpoint && !t.noise.skewed_cameras.some((o) => o.checkpoint === rs[i - 1]!.checkpoint)) deltas.push(rs[i]!.ts - rs[i - 1]!.ts);
+      for (let i = 1; i < rs.length; i++)
+        if (rs[i]!.checkpoint === s.checkpoint && !t.noise.skewed_cameras.some((o) => o.checkpoint === rs[i - 1]!.checkpoint))
+          deltas.push(rs[i]!.ts - rs[i - 1]!.ts);
       if (deltas.length < 20) continue;
       deltas.sort((a, b) => a - b);
       expect(Math.abs(deltas[deltas.length >> 1]! - s.skew_ms)).toBeLessThan(5000);
@@ -330,7 +344,6 @@ describe('noise', () => {
         if (km >= 2 && km / h > 180) {
           const byNoise = misread.has(r.id) || misread.has(prev.id) || skewed.has(r.checkpoint) || skewed.has(prev.checkpoint);
           expect(byNoise, `${k}: ${prev.checkpoint} -> ${r.checkpoint} at ${(km / h).toFixed(0)} km/h`).toBe(true);
-
         }
       }
       last.set(k, { checkpoint: r.checkpoint, ts: r.ts, id: r.id });
@@ -341,8 +354,19 @@ describe('noise', () => {
 describe('noise at configured rates', () => {
   it('follows the rates it is given', () => {
     const g = generate({
-      seed: 'rates', start: at('08:00'), minutes: 10, scale: 0.1,
-      noise: { misreadRate: 0.02, laneDuplicateRate: 0.05, adjacentDuplicateRate: 0, unreadableRate: 0.03, formatVariantRate: 0, skewedCameraShare: 0.2, outagesPerDay: 0 },
+      seed: 'rates',
+      start: at('08:00'),
+      minutes: 10,
+      scale: 0.1,
+      noise: {
+        misreadRate: 0.02,
+        laneDuplicateRate: 0.05,
+        adjacentDuplicateRate: 0,
+        unreadableRate: 0.03,
+        formatVariantRate: 0,
+        skewedCameraShare: 0.2,
+        outagesPerDay: 0,
+      },
     });
     const n = g.truth.counts.records;
     const captures = n - g.truth.counts.duplicates;
@@ -360,8 +384,19 @@ describe('noise at configured rates', () => {
 
   it('--no-noise style settings give a clean feed', () => {
     const g = generate({
-      seed: 'clean', start: at('08:00'), minutes: 5, scale: 0.05,
-      noise: { misreadRate: 0, laneDuplicateRate: 0, adjacentDuplicateRate: 0, unreadableRate: 0, formatVariantRate: 0, skewedCameraShare: 0, outagesPerDay: 0 },
+      seed: 'clean',
+      start: at('08:00'),
+      minutes: 5,
+      scale: 0.05,
+      noise: {
+        misreadRate: 0,
+        laneDuplicateRate: 0,
+        adjacentDuplicateRate: 0,
+        unreadableRate: 0,
+        formatVariantRate: 0,
+        skewedCameraShare: 0,
+        outagesPerDay: 0,
+      },
     });
     expect(g.truth.counts).toMatchObject({ misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, late_backlog: 0 });
     expect(records(g).every((r) => r.plate_readable)).toBe(true);

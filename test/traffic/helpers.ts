@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { TrafficSimulation, type GeneratorOptions, type GroundTruth } from '../../src/traffic/generator/index.js';
+import { type GeneratorOptions, type GroundTruth, TrafficSimulation } from '../../src/traffic/generator/index.js';
 import type { TrafficRecord } from '../../src/traffic/record.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
-import { RecordValidator, isRejection } from '../../src/traffic/validate.js';
+import { isRejection, RecordValidator } from '../../src/traffic/validate.js';
 
 export const FIXTURES = new URL('../../fixtures/', import.meta.url);
 export const registry = CheckpointRegistry.parse(readFileSync(new URL('checkpoints.json', FIXTURES), 'utf8'));

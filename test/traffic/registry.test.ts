@@ -89,7 +89,15 @@ describe('CheckpointRegistry lookups', () => {
   });
 
   it('uses a sparse cache for large registries with the same answers', () => {
-    const many = Array.from({ length: 1500 }, (_, i) => ({ id: `P${i}`, name: 'p', lat: 30 + i / 1000, lon: 120, segment: 'S', direction: 'in', kind: 'inner' }));
+    const many = Array.from({ length: 1500 }, (_, i) => ({
+      id: `P${i}`,
+      name: 'p',
+      lat: 30 + i / 1000,
+      lon: 120,
+      segment: 'S',
+      direction: 'in',
+      kind: 'inner',
+    }));
     const big = CheckpointRegistry.fromJson(many);
     const d = big.distanceKm('P0', 'P1000');
     expect(d).toBeCloseTo(111.1951, 2);
@@ -159,8 +167,10 @@ describe('fixtures/checkpoints.json', () => {
     // Entry cameras sit on the city boundary: outside the box that holds every camera of the street grid.
     const innerGrid = all.filter((c) => c.kind === 'inner' && !String(c['road']).includes('Expressway'));
     const box = {
-      latLo: Math.min(...innerGrid.map((c) => c.lat)), latHi: Math.max(...innerGrid.map((c) => c.lat)),
-      lonLo: Math.min(...innerGrid.map((c) => c.lon)), lonHi: Math.max(...innerGrid.map((c) => c.lon)),
+      latLo: Math.min(...innerGrid.map((c) => c.lat)),
+      latHi: Math.max(...innerGrid.map((c) => c.lat)),
+      lonLo: Math.min(...innerGrid.map((c) => c.lon)),
+      lonHi: Math.max(...innerGrid.map((c) => c.lon)),
     };
     for (const e of entries) expect(e.lat < box.latLo || e.lat > box.latHi || e.lon < box.lonLo || e.lon > box.lonHi).toBe(true);
     expect(readFileSync(new URL('../../fixtures/checkpoints.json', import.meta.url), 'utf8')).toMatch(/^\[\n {2}\{"id":"CP0001"/);

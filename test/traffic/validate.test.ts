@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { vehicleKey, parseVehicleKey } from '../../src/traffic/record.js';
+import { parseVehicleKey, vehicleKey } from '../../src/traffic/record.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
-import { RecordValidator, type Rejection, isRejection } from '../../src/traffic/validate.js';
+import { isRejection, RecordValidator, type Rejection } from '../../src/traffic/validate.js';
 
 const registry = CheckpointRegistry.fromJson([
   { id: 'CP1', name: 'one', lat: 30.27, lon: 120.15, segment: 'S1', direction: 'in', kind: 'entry', lanes: 3 },
@@ -23,7 +23,13 @@ function rejection(raw: unknown, watermark?: number): Rejection {
 
 describe('RecordValidator: direction never costs a record', () => {
   it.each([
-    ['in', 'in'], ['out', 'out'], [' Inbound ', 'in'], ['OUTBOUND', 'out'], ['进城', 'in'], ['出城', 'out'], ['入城', 'in'],
+    ['in', 'in'],
+    ['out', 'out'],
+    [' Inbound ', 'in'],
+    ['OUTBOUND', 'out'],
+    ['进城', 'in'],
+    ['出城', 'out'],
+    ['入城', 'in'],
   ])('normalises %j to %s', (given, expected) => {
     const v = new RecordValidator(registry);
     expect(v.validate(rec({ checkpoint: 'CP3', direction: given }))).toMatchObject({ direction: expected });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/index.js';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../../core/index.js';
 
 /** Where a service keeps its latest checkpoint, shared by every process of its group. */
 export interface CheckpointStore {

@@ -1,6 +1,5 @@
-import type { Operator, OperatorContext, PollResult, Source, SourceBatch, SourcePositions } from '../../core/index.js';
-import type { KeySelector } from '../../core/index.js';
 import type { EventCodec } from '../../cep/index.js';
+import type { KeySelector, Operator, OperatorContext, PollResult, Source, SourceBatch, SourcePositions } from '../../core/index.js';
 import type { KafkaSink } from '../../io/kafka/kafka-sink.js';
 
 /*

@@ -1,45 +1,53 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { EventCodec } from '../../cep/index.js';
 import {
   ArraySource,
-  MetricRegistry,
-  Task,
-  planTopology,
-  readSavepoint,
-  silentLogger,
-  stageGraph,
-  systemClock,
-  writeSavepoint,
   type Checkpoint,
   type Clock,
   type DeadLetter,
   type LateRecord,
   type Logger,
-  type SourceSpec,
+  MetricRegistry,
+  planTopology,
+  readSavepoint,
   type Sink,
+  type SourceSpec,
   type Stage,
+  silentLogger,
+  stageGraph,
+  systemClock,
+  Task,
   type Topology,
+  writeSavepoint,
 } from '../../core/index.js';
-import type { Rec } from '../../dsl/index.js';
+import type { Alert, Rec } from '../../dsl/index.js';
 import { identityCodec } from '../../dsl/index.js';
-import type { EventCodec } from '../../cep/index.js';
-import type { Alert } from '../../dsl/index.js';
+import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
-import { KafkaSource, type AssignmentChange } from '../../io/kafka/kafka-source.js';
-import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
+import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { declaredChecks } from '../sources.js';
-import { trafficFeed, type TrafficFeed } from '../traffic-feed.js';
-import { checkStreamNames, loadTrafficProgram, registryGapsText, type ProgramPaths, type TrafficProgram } from '../traffic.js';
 import { defaultPaths } from '../program.js';
-import { RedisCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import { declaredChecks } from '../sources.js';
+import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
+import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
+import { type CheckpointStore, RedisCheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
-import { EXCHANGE_MESSAGES_PER_SEND, RecordJson, ExchangeReader, ExchangeWriter, PartitionFeed, producerId, type ExchangeItem, type ExchangeMessage } from './exchange.js';
+import {
+  EXCHANGE_MESSAGES_PER_SEND,
+  type ExchangeItem,
+  type ExchangeMessage,
+  ExchangeReader,
+  ExchangeWriter,
+  PartitionFeed,
+  producerId,
+  RecordJson,
+} from './exchange.js';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -233,7 +241,8 @@ export class VigilService implements ServiceControl {
     }
     for (const rule of this.program.loaded.rules) {
       for (const r of rule.rule.routes) {
-        if (r.kind === 'webhook') this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
+        if (r.kind === 'webhook')
+          this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
       }
     }
     await this.refuseUnknownState();
@@ -266,8 +275,10 @@ export class VigilService implements ServiceControl {
     await Promise.all(this.stages.map((s) => s.source.start()));
     this.state = 'running';
     const tasks = this.stages.reduce((n, s) => n + s.tasks.size, 0);
-    this.log.info(`vigil serve: group ${this.group} on ${this.inputTopic}: ${this.stages.length} stage(s), ${tasks} task(s) here, ` +
-      `${this.stages[0]?.tasks.size ?? 0} input partition(s) assigned`);
+    this.log.info(
+      `vigil serve: group ${this.group} on ${this.inputTopic}: ${this.stages.length} stage(s), ${tasks} task(s) here, ` +
+        `${this.stages[0]?.tasks.size ?? 0} input partition(s) assigned`,
+    );
   }
 
   /** Compiles the job once; every task runs a stage of it. */
@@ -276,21 +287,27 @@ export class VigilService implements ServiceControl {
     const streams = new Map<string, Sink<Rec>>();
     for (const name of this.options.streams ?? []) {
       const topic = SERVICE_DEFAULTS.streamTopicPrefix + name;
-      streams.set(name, this.sink<Rec>(topic, () => new KafkaSink<Rec>({ client, topic, key: () => null })));
+      streams.set(
+        name,
+        this.sink<Rec>(topic, () => new KafkaSink<Rec>({ client, topic, key: () => null })),
+      );
     }
-    const late = this.sink<LateRecord>(this.lateTopic, () =>
-      new KafkaSink<LateRecord>({ client, topic: this.lateTopic, key: (l) => l.operator, headers: (l) => ({ operator: l.operator }) }),
+    const late = this.sink<LateRecord>(
+      this.lateTopic,
+      () => new KafkaSink<LateRecord>({ client, topic: this.lateTopic, key: (l) => l.operator, headers: (l) => ({ operator: l.operator }) }),
     );
-    const dead = this.sink<DeadLetter>(this.deadLetterTopic, () =>
-      new KafkaSink<DeadLetter>({
-        client,
-        topic: this.deadLetterTopic,
-        key: () => null,
-        // The original bytes as the value (as Kafka Connect's dead-letter queues); where they came from and why
-        // they were refused in headers.
-        format: (d) => Buffer.from(String(d.raw), 'latin1'),
-        headers: (d) => ({ reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) }),
-      }),
+    const dead = this.sink<DeadLetter>(
+      this.deadLetterTopic,
+      () =>
+        new KafkaSink<DeadLetter>({
+          client,
+          topic: this.deadLetterTopic,
+          key: () => null,
+          // The original bytes as the value (as Kafka Connect's dead-letter queues); where they came from and why
+          // they were refused in headers.
+          format: (d) => Buffer.from(String(d.raw), 'latin1'),
+          headers: (d) => ({ reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) }),
+        }),
     );
     const graph = compileJob(
       {
@@ -317,7 +334,9 @@ export class VigilService implements ServiceControl {
     if (source?.kind !== 'source') throw new Error('internal: compiled job without a source');
     if (source.spec.stage !== undefined) {
       // Lookups at the source would see records in the order partitions interleave, which differs between runs.
-      throw new UserError('the job cannot be spread over processes: a stream looks things up by different keys (give each `enrich` stream lookups that take the same arguments, one stream per key)');
+      throw new UserError(
+        'the job cannot be spread over processes: a stream looks things up by different keys (give each `enrich` stream lookups that take the same arguments, one stream per key)',
+      );
     }
     this.sourceSpec = source.spec;
   }
@@ -332,12 +351,16 @@ export class VigilService implements ServiceControl {
   }
 
   private alertSink(topic: string): Sink<Alert> {
-    return this.sink<Alert>(topic, () => new KafkaSink<Alert>({
-      client: this.client as KafkaClient,
+    return this.sink<Alert>(
       topic,
-      key: (a) => a.key,
-      headers: (a) => ({ rule: a.rule, severity: a.severity, id: a.id }),
-    }));
+      () =>
+        new KafkaSink<Alert>({
+          client: this.client as KafkaClient,
+          topic,
+          key: (a) => a.key,
+          headers: (a) => ({ rule: a.rule, severity: a.severity, id: a.id }),
+        }),
+    );
   }
 
   private exchangeSink(exchange: string): KafkaSink<ExchangeMessage> {
@@ -385,9 +408,14 @@ export class VigilService implements ServiceControl {
     const dir = this.options.fromSavepoint;
     if (dir !== undefined) {
       if (!existsSync(dir)) throw new UserError(`--from-savepoint ${dir}: no such savepoint folder`);
-      const stray = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, f.lastIndexOf('#'))).filter((s) => !known.has(s));
+      const stray = readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, f.lastIndexOf('#')))
+        .filter((s) => !known.has(s));
       if (stray.length > 0) {
-        throw new UserError(`--from-savepoint ${dir}: state for stages this job does not have (${[...new Set(stray)].join(', ')}); pass --allow-non-restored-state to drop it`);
+        throw new UserError(
+          `--from-savepoint ${dir}: state for stages this job does not have (${[...new Set(stray)].join(', ')}); pass --allow-non-restored-state to drop it`,
+        );
       }
     }
   }
@@ -418,7 +446,9 @@ export class VigilService implements ServiceControl {
       await t.task.close();
       throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
     }
-    this.log.info(`vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`);
+    this.log.info(
+      `vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`,
+    );
   }
 
   private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
@@ -447,14 +477,18 @@ export class VigilService implements ServiceControl {
       // The input topic feeds the one source the job reads, mapped and validated as that source declares. Live, a
       // traffic record's time is judged against its arrival, so one camera's wrong clock moves no watermark.
       let traffic: TrafficFeed | undefined;
-      const checks = declaredChecks(this.program.registry, (validator) => (traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock, validator })).check);
+      const checks = declaredChecks(
+        this.program.registry,
+        (validator) => (traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock, validator })).check,
+      );
       const parse = sourceParser({ program: this.program.loaded.program, checks }, this.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
       const guard = traffic as TrafficFeed | undefined;
       spec = {
         source: feed,
         deserialize: parse as SourceSpec<unknown, unknown>['deserialize'],
         eventTime: base.eventTime,
-        watermarks: guard === undefined ? base.watermarks : { ...base.watermarks, watermarkTime: guard.watermarkTime as (record: unknown, timestamp: number) => number },
+        watermarks:
+          guard === undefined ? base.watermarks : { ...base.watermarks, watermarkTime: guard.watermarkTime as (record: unknown, timestamp: number) => number },
       };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
@@ -588,7 +622,9 @@ export class VigilService implements ServiceControl {
         // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
         // checkpoint's offsets, and the next checkpoint commits them.
         if (Object.values(offsets).some((o) => o !== undefined)) {
-          await t.stage.source.commit(offsets).catch((error: unknown) => this.log.info(`vigil serve: offsets of ${t.id} not committed this time: ${(error as Error).message}`));
+          await t.stage.source
+            .commit(offsets)
+            .catch((error: unknown) => this.log.info(`vigil serve: offsets of ${t.id} not committed this time: ${(error as Error).message}`));
         }
         t.lastCheckpoint = { id: cp.id, at: cp.takenAt, bytes: saved.bytes, durationMs: Date.now() - started };
         taken.set(t, cp);

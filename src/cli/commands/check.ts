@@ -1,10 +1,10 @@
-import { type Command, ExitCode, UserError } from '../io.js';
-import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
 import { collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
-import { formatWarning, lintProgram } from '../../dsl/index.js';
 import { ArraySource } from '../../core/index.js';
+import { formatWarning, lintProgram } from '../../dsl/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
+import { HELP, withUsage } from '../flags.js';
+import { type Command, ExitCode, UserError } from '../io.js';
 
 const usage = `usage: vigil check [paths...] [--checkpoints file] [--time-zone ZONE]
 
@@ -17,7 +17,12 @@ the attribute, where it is read, and what the rule does without it (this never c
 
 export const run: Command = async (args, io) => {
   const { values, positionals } = withUsage(usage, () =>
-    parseArgs({ args: [...args], options: { checkpoints: { type: 'string' }, 'time-zone': { type: 'string' }, ...HELP }, allowPositionals: true, strict: true }),
+    parseArgs({
+      args: [...args],
+      options: { checkpoints: { type: 'string' }, 'time-zone': { type: 'string' }, ...HELP },
+      allowPositionals: true,
+      strict: true,
+    }),
   );
   if (values.help === true) {
     io.stdout(usage);

@@ -3,11 +3,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { runTraffic } from '../../app/index.js';
 import { simulation, writeSimulation } from '../../app/generate.js';
+import { runTraffic } from '../../app/index.js';
 import { type Detection, evaluate } from '../../traffic/evaluate.js';
+import { MATRIX_CITIES, matrixCity, type NamedCity, namedCityOptions } from '../../traffic/generator/cities.js';
 import { cityRegistryJson } from '../../traffic/generator/city.js';
-import { MATRIX_CITIES, type NamedCity, matrixCity, namedCityOptions } from '../../traffic/generator/cities.js';
 import { type CityScore, formatMatrix, matrixPasses, scoreCity } from '../../traffic/matrix.js';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
 import { type CliIo, ExitCode, UserError } from '../io.js';
@@ -57,7 +57,9 @@ async function countReasons(path: string): Promise<Map<string, number>> {
 async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: CliIo, detail: boolean): Promise<CityRun> {
   const here = join(dir, c.name);
   await mkdir(here, { recursive: true });
-  const [traffic, truthFile, alerts, dead, registry] = ['traffic.ndjson', 'truth.json', 'alerts.ndjson', 'dead-letters.ndjson', 'checkpoints.json'].map((f) => join(here, f)) as [string, string, string, string, string];
+  const [traffic, truthFile, alerts, dead, registry] = ['traffic.ndjson', 'truth.json', 'alerts.ndjson', 'dead-letters.ndjson', 'checkpoints.json'].map((f) =>
+    join(here, f),
+  ) as [string, string, string, string, string];
   const t0 = performance.now();
   await writeFile(registry, cityRegistryJson(c.city));
   const truth = await writeSimulation(simulation(namedCityOptions(c, parseIsoTimestamp(c.start))), traffic, truthFile);
@@ -65,7 +67,12 @@ async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: 
   io.stderr(`vigil eval: ${c.name}: ${thousands(truth.counts.records)} records generated in ${((t1 - t0) / 1000).toFixed(1)} s; running the rules ...\n`);
   const summary = await runTraffic(
     {
-      cwd: io.cwd, input: traffic, out: alerts, deadLetter: dead, knownVehicles: truthFile, checkpoints: registry,
+      cwd: io.cwd,
+      input: traffic,
+      out: alerts,
+      deadLetter: dead,
+      knownVehicles: truthFile,
+      checkpoints: registry,
       patterns: settings.patterns === undefined ? undefined : resolve(io.cwd, settings.patterns),
       rules: settings.rules === undefined ? undefined : resolve(io.cwd, settings.rules),
     },
@@ -82,10 +89,21 @@ async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: 
   const deadLetters = summary.deadLetters > 0 ? await countReasons(dead) : new Map<string, number>();
   if (detail) {
     const rate = summary.seconds > 0 ? thousands(Math.round(summary.records / summary.seconds)) : '-';
-    io.stdout(formatReport(evaluate(detections, truth), { records: summary.records, seconds: summary.seconds, rate }, `city ${c.name}: ${c.summary}`, settings.min) + '\n');
+    io.stdout(
+      formatReport(evaluate(detections, truth), { records: summary.records, seconds: summary.seconds, rate }, `city ${c.name}: ${c.summary}`, settings.min) +
+        '\n',
+    );
   }
   const t3 = performance.now();
-  return { score, records: truth.counts.records, deadLetters, late: summary.late, generateS: (t1 - t0) / 1000, runS: (t2 - t1) / 1000, scoreS: (t3 - t2) / 1000 };
+  return {
+    score,
+    records: truth.counts.records,
+    deadLetters,
+    late: summary.late,
+    generateS: (t1 - t0) / 1000,
+    runS: (t2 - t1) / 1000,
+    scoreS: (t3 - t2) / 1000,
+  };
 }
 
 function notes(runs: readonly CityRun[]): string {
@@ -101,8 +119,10 @@ function notes(runs: readonly CityRun[]): string {
     const shown = reasons.length > 3 ? [...reasons.slice(0, 3), `${reasons.length - 3} more`] : reasons;
     const dl = dead === 0 ? '0' : `${thousands(dead)} (${((100 * dead) / Math.max(1, r.records)).toFixed(1)}%): ${shown.join(', ')}`;
     const secs = (v: number, w: number): string => `${v.toFixed(1)} s`.padStart(w);
-    lines.push(`${r.score.city.padEnd(name)}${thousands(r.records).padStart(10)}${secs(r.generateS, 10)}${secs(r.runS, 9)}${secs(r.scoreS, 8)}` +
-      `${thousands(Math.round(r.records / Math.max(r.runS, 1e-3))).padStart(11)}${thousands(r.late).padStart(8)}  ${dl}`);
+    lines.push(
+      `${r.score.city.padEnd(name)}${thousands(r.records).padStart(10)}${secs(r.generateS, 10)}${secs(r.runS, 9)}${secs(r.scoreS, 8)}` +
+        `${thousands(Math.round(r.records / Math.max(r.runS, 1e-3))).padStart(11)}${thousands(r.late).padStart(8)}  ${dl}`,
+    );
     total += r.generateS + r.runS + r.scoreS;
   }
   lines.push(`total ${total.toFixed(1)} s`);

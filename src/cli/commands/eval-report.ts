@@ -34,12 +34,16 @@ export function formatReport(e: Evaluation, run: { records: number; seconds: num
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (s: string | number, n: number): string => String(s).padStart(n);
   const lines: string[] = [`vigil eval: ${settings}`, ''];
-  lines.push(`${pad('type', 14)}${num('anomalies', 10)}${num('alerts', 8)}${num('TP', 6)}${num('FP', 6)}${num('FN', 6)}${num('precision', 11)}${num('recall', 8)}`);
+  lines.push(
+    `${pad('type', 14)}${num('anomalies', 10)}${num('alerts', 8)}${num('TP', 6)}${num('FP', 6)}${num('FN', 6)}${num('precision', 11)}${num('recall', 8)}`,
+  );
   for (const t of ANOMALY_TYPES) {
     const s = e.byType[t];
     const flag = s.precision < min || s.recall < min ? '  < ' + min : '';
-    lines.push(`${pad(t, 14)}${num(s.anomalies, 10)}${num(s.detections, 8)}${num(s.truePositives, 6)}${num(s.falsePositives, 6)}${num(s.anomalies - s.found, 6)}` +
-      `${num(s.precision.toFixed(3), 11)}${num(s.recall.toFixed(3), 8)}${flag}`);
+    lines.push(
+      `${pad(t, 14)}${num(s.anomalies, 10)}${num(s.detections, 8)}${num(s.truePositives, 6)}${num(s.falsePositives, 6)}${num(s.anomalies - s.found, 6)}` +
+        `${num(s.precision.toFixed(3), 11)}${num(s.recall.toFixed(3), 8)}${flag}`,
+    );
   }
   lines.push('');
   const byCause = CAUSES.map((c) => `${c} ${e.falseAlarms.filter((f) => f.cause === c).length}`).join(', ');
@@ -48,7 +52,8 @@ export function formatReport(e: Evaluation, run: { records: number; seconds: num
   lines.push(`cloned-plate alerts caused by duplicates, misreads or skew alone: ${cloneNoise}`);
   lines.push(`flow alerts left out as congestion side effects: ${e.secondary.length}`);
   const LIST = 25;
-  for (const f of e.falseAlarms.slice(0, LIST)) lines.push(`  false ${f.detection.type} ${f.detection.key} at ${new Date(f.detection.time).toISOString()} (${f.cause})`);
+  for (const f of e.falseAlarms.slice(0, LIST))
+    lines.push(`  false ${f.detection.type} ${f.detection.key} at ${new Date(f.detection.time).toISOString()} (${f.cause})`);
   if (e.falseAlarms.length > LIST) lines.push(`  ... ${e.falseAlarms.length - LIST} more false alarms`);
   for (const m of e.missed.slice(0, LIST)) lines.push(`  missed ${m.type} ${m.key} ${new Date(m.from).toISOString()}..${new Date(m.to).toISOString()}`);
   if (e.missed.length > LIST) lines.push(`  ... ${e.missed.length - LIST} more missed`);

@@ -3,18 +3,18 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { simulation, writeSimulation } from '../../app/generate.js';
+import { runTraffic } from '../../app/index.js';
 import { type Detection, evaluate } from '../../traffic/evaluate.js';
 import { MATRIX_CITIES } from '../../traffic/generator/cities.js';
-import { runTraffic } from '../../app/index.js';
-import { simulation, writeSimulation } from '../../app/generate.js';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
-import { type Command, ExitCode, UserError } from '../io.js';
-import { thousands } from '../summary.js';
 import { HELP, withUsage } from '../flags.js';
+import { type Command, ExitCode, UserError } from '../io.js';
 import { terminalProgress } from '../progress.js';
-import { DEFAULT_START } from './generate.js';
-import { detectionOf, formatReport, passes } from './eval-report.js';
+import { thousands } from '../summary.js';
 import { runMatrix } from './eval-matrix.js';
+import { detectionOf, formatReport, passes } from './eval-report.js';
+import { DEFAULT_START } from './generate.js';
 
 export { detectionOf, formatReport, passes } from './eval-report.js';
 
@@ -60,7 +60,10 @@ export const run: Command = async (args, io) => {
         matrix: { type: 'boolean' },
         city: { type: 'string', multiple: true },
         ...HELP,
-      }, allowPositionals: false, strict: true }),
+      },
+      allowPositionals: false,
+      strict: true,
+    }),
   );
   if (values.help === true) {
     io.stdout(usage);
@@ -70,7 +73,8 @@ export const run: Command = async (args, io) => {
   if (!(min >= 0 && min <= 1)) throw new UserError(`--min must be between 0 and 1, got '${values.min}'`);
   if (values.matrix === true || values.city !== undefined) {
     for (const flag of ['seed', 'scale', 'minutes', 'start', 'checkpoints'] as const) {
-      if (args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) throw new UserError(`--${flag} does not apply to --matrix: each city has its own (see --help)`);
+      if (args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`)))
+        throw new UserError(`--${flag} does not apply to --matrix: each city has its own (see --help)`);
     }
     return runMatrix({ cities: values.city ?? [], min, dir: values.dir, patterns: values.patterns, rules: values.rules }, io);
   }
@@ -102,7 +106,11 @@ export const run: Command = async (args, io) => {
       },
       { stdout: io.stdout, stderr: () => {} },
     ).finally(() => progress?.done());
-    const runStats = { records: summary.records, seconds: summary.seconds, rate: summary.seconds > 0 ? thousands(Math.round(summary.records / summary.seconds)) : '-' };
+    const runStats = {
+      records: summary.records,
+      seconds: summary.seconds,
+      rate: summary.seconds > 0 ? thousands(Math.round(summary.records / summary.seconds)) : '-',
+    };
     const detections: Detection[] = [];
     for (const line of readFileSync(alerts, 'utf8').split('\n')) {
       if (line === '') continue;
@@ -110,7 +118,8 @@ export const run: Command = async (args, io) => {
       if (d !== null) detections.push(d);
     }
     const e = evaluate(detections, truth);
-    const settings = `${values.minutes} minutes from ${values.start}, seed ${values.seed}, scale ${values.scale} ` +
+    const settings =
+      `${values.minutes} minutes from ${values.start}, seed ${values.seed}, scale ${values.scale} ` +
       `(${truth.counts.records.toLocaleString('en')} records, ${truth.anomalies.length} anomalies), gate ${min}`;
     io.stdout(formatReport(e, runStats, settings, min));
     return passes(e, min) ? ExitCode.ok : ExitCode.userError;

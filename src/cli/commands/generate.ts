@@ -1,16 +1,31 @@
-import { writeFile } from 'node:fs/promises';
-import { outputPath } from '../../app/index.js';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseIsoTimestamp } from '../../traffic/timestamp.js';
 import { simulation, writeSimulation } from '../../app/generate.js';
-import {
-  ANOMALY_DIFFICULTIES, CITY_LAYOUTS, DIRECTION_VOCABULARIES, DIRT_LEVELS, REGISTRY_FIELDS, checkCityOptions, cityRegistryJson, formatTruth,
-  type AnomalyDifficulty, type AnomalyShape, type CityLayout, type CityOptions, type DirectionVocabulary, type DirtLevel, type GeneratorOptions,
-  type GroundTruth, type NoiseOptions, type RegistryFields,
-} from '../../traffic/generator/index.js';
+import { outputPath } from '../../app/index.js';
 import { MATRIX_CITIES, matrixCity, namedCityOptions } from '../../traffic/generator/cities.js';
-import { type Command, ExitCode, UserError, processIo } from '../io.js';
+import {
+  ANOMALY_DIFFICULTIES,
+  type AnomalyDifficulty,
+  type AnomalyShape,
+  CITY_LAYOUTS,
+  type CityLayout,
+  type CityOptions,
+  checkCityOptions,
+  cityRegistryJson,
+  DIRECTION_VOCABULARIES,
+  DIRT_LEVELS,
+  type DirectionVocabulary,
+  type DirtLevel,
+  formatTruth,
+  type GeneratorOptions,
+  type GroundTruth,
+  type NoiseOptions,
+  REGISTRY_FIELDS,
+  type RegistryFields,
+} from '../../traffic/generator/index.js';
+import { parseIsoTimestamp } from '../../traffic/timestamp.js';
+import { type Command, ExitCode, processIo, UserError } from '../io.js';
 
 const usage = `usage: vigil generate --minutes N [--seed S] [--anomalies] [--start ISO] [--scale F]
                       [--out file.ndjson] [--truth truth.json] [--no-noise] [--outages N]
@@ -128,7 +143,8 @@ export const run: Command = async (args, io) => {
   const outPath = v.out === undefined || v.out === '-' ? undefined : outputPath(v.out, io.cwd, '--out');
   const truthPath = v.truth === undefined ? undefined : outputPath(v.truth, io.cwd, '--truth');
   const named = v.city === undefined ? undefined : matrixCity(v.city);
-  if (v.city !== undefined && named === undefined) throw new UserError(`--city ${v.city}: no such city (cities: ${MATRIX_CITIES.map((c) => c.name).join(', ')})`);
+  if (v.city !== undefined && named === undefined)
+    throw new UserError(`--city ${v.city}: no such city (cities: ${MATRIX_CITIES.map((c) => c.name).join(', ')})`);
   const base: Partial<GeneratorOptions> = named === undefined ? {} : namedCityOptions(named, parseIsoTimestamp(named.start));
   const city: CityOptions = { ...base.city, ...cityFlags(v) };
   try {
@@ -147,9 +163,20 @@ export const run: Command = async (args, io) => {
   const startText = v.start ?? named?.start ?? DEFAULT_START;
   const start = parseIsoTimestamp(startText);
   if (Number.isNaN(start)) throw new UserError(`--start must be ISO-8601 with a zone (e.g. ${DEFAULT_START}), got '${startText}'`);
-  const noise: Partial<{ -readonly [K in keyof NoiseOptions]: NoiseOptions[K] }> = { ...base.noise, ...(v.dirt === undefined ? {} : DIRT_LEVELS[oneOf('dirt', v.dirt, Object.keys(DIRT_LEVELS) as DirtLevel[])]) };
+  const noise: Partial<{ -readonly [K in keyof NoiseOptions]: NoiseOptions[K] }> = {
+    ...base.noise,
+    ...(v.dirt === undefined ? {} : DIRT_LEVELS[oneOf('dirt', v.dirt, Object.keys(DIRT_LEVELS) as DirtLevel[])]),
+  };
   if (v['no-noise']) {
-    Object.assign(noise, { misreadRate: 0, laneDuplicateRate: 0, adjacentDuplicateRate: 0, unreadableRate: 0, formatVariantRate: 0, skewedCameraShare: 0, outagesPerDay: 0 });
+    Object.assign(noise, {
+      misreadRate: 0,
+      laneDuplicateRate: 0,
+      adjacentDuplicateRate: 0,
+      unreadableRate: 0,
+      formatVariantRate: 0,
+      skewedCameraShare: 0,
+      outagesPerDay: 0,
+    });
   }
   if (v.misreads !== undefined) noise.misreadRate = share('misreads', v.misreads);
   if (v.outages !== undefined) {
@@ -159,7 +186,8 @@ export const run: Command = async (args, io) => {
   }
   if (v['outage-minutes'] !== undefined) {
     const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(v['outage-minutes']);
-    if (m === null || Number(m[1]) <= 0 || Number(m[1]) > Number(m[2])) throw new UserError(`--outage-minutes must be LO-HI, e.g. 60-180, got '${v['outage-minutes']}'`);
+    if (m === null || Number(m[1]) <= 0 || Number(m[1]) > Number(m[2]))
+      throw new UserError(`--outage-minutes must be LO-HI, e.g. 60-180, got '${v['outage-minutes']}'`);
     noise.outageMinMinutes = Number(m[1]);
     noise.outageMaxMinutes = Number(m[2]);
   }
@@ -175,8 +203,16 @@ export const run: Command = async (args, io) => {
     if (!Number.isFinite(quietMinutes) || quietMinutes < 0) throw new UserError(`--quiet-minutes must be a number of minutes, got '${v['quiet-minutes']}'`);
   }
   const sim = simulation({
-    seed: v.seed ?? named?.seed ?? '1', start, minutes, scale, anomalies: v.anomalies || named !== undefined, noise,
-    anomalyShape: shape, anomalyCounts: base.anomalyCounts, quietMinutes, ...(Object.keys(city).length > 0 ? { city } : {}),
+    seed: v.seed ?? named?.seed ?? '1',
+    start,
+    minutes,
+    scale,
+    anomalies: v.anomalies || named !== undefined,
+    noise,
+    anomalyShape: shape,
+    anomalyCounts: base.anomalyCounts,
+    quietMinutes,
+    ...(Object.keys(city).length > 0 ? { city } : {}),
   });
   let truth: GroundTruth;
   if (outPath !== undefined) truth = await writeSimulation(sim, outPath, truthPath);

@@ -1,5 +1,5 @@
 import { ExitCode } from '../io.js';
-import { DEFAULT_SERVICE_URL, callService, serviceCommand } from '../service-client.js';
+import { callService, DEFAULT_SERVICE_URL, serviceCommand } from '../service-client.js';
 
 const usage = `usage: vigil list [--url ${DEFAULT_SERVICE_URL}]
 

@@ -67,9 +67,7 @@ export const run: Command = async (args, io) => {
   const loaded = loadProgram({ patternFiles: files, ruleFiles: [], registry, cwd: io.cwd });
   const input = resolveInputs(parseInputs(values.input), loaded.program, io.cwd);
   const shown = new Set(patternFiles.map((f) => displayPath(f, io.cwd)));
-  const patterns = loaded.program.programs
-    .filter((p) => shown.has(p.file))
-    .flatMap((p) => p.decls.filter((d) => d.kind === 'pattern').map((d) => d.name.name));
+  const patterns = loaded.program.programs.filter((p) => shown.has(p.file)).flatMap((p) => p.decls.filter((d) => d.kind === 'pattern').map((d) => d.name.name));
   if (patterns.length === 0) throw new UserError(`${named.join(', ')} declares no pattern`);
   const store = new MemoryFirstSeenStore();
   const progress = terminalProgress(io, 'vigil match', typeof input === 'string' ? input : '-');

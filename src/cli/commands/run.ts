@@ -1,11 +1,11 @@
-import { parseInputs, runTraffic } from '../../app/index.js';
-import { type Command, ExitCode, UserError } from '../io.js';
-import { HELP, withUsage } from '../flags.js';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
+import { parseInputs, runTraffic } from '../../app/index.js';
 import { AlertReport } from '../alert-report.js';
-import { localTimeZone, parseTimeZone } from '../time-zone.js';
+import { HELP, withUsage } from '../flags.js';
+import { type Command, ExitCode, UserError } from '../io.js';
 import { terminalProgress } from '../progress.js';
+import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
+import { localTimeZone, parseTimeZone } from '../time-zone.js';
 
 const usage = `usage: vigil run --input <file.ndjson|-> | --input SOURCE=<file.ndjson|-> ... [--patterns dir] [--rules dir] [--checkpoints file]
                  [--out alerts.ndjson] [--late late.ndjson] [--dead-letter dlq.ndjson]
@@ -119,7 +119,9 @@ export const run: Command = async (args, io) => {
   if (summary.rules.length === 0) {
     const n = summary.ruleFiles;
     const rules = values.rules ?? env['VIGIL_RULES'] ?? 'rules/';
-    io.stderr(`vigil run: warning: no rule is enabled (${n === 0 ? 'no rule files' : `${n} rule file${n === 1 ? '' : 's'}, all with enabled: false`} under ${rules}): no alert can come out\n`);
+    io.stderr(
+      `vigil run: warning: no rule is enabled (${n === 0 ? 'no rule files' : `${n} rule file${n === 1 ? '' : 's'}, all with enabled: false`} under ${rules}): no alert can come out\n`,
+    );
   }
   io.stderr(refusalLines(summary, 'vigil run', { deadLetter: values['dead-letter'], late: values.late, hasFlags: true }));
   const verdict = deadLetterVerdict(summary, maxDead, 'vigil run');

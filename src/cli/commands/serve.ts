@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ServiceControl } from '../../app/service/control.js';
+import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
 import { stderrLogger } from '../../core/index.js';
 import { DEFAULT_REDIS_URL } from '../../io/redis/client.js';
-import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
-import type { ServiceControl } from '../../app/service/control.js';
 import { buildServer, listen, type VigilServer } from '../../server/index.js';
-import { type Command, ExitCode, UserError } from '../io.js';
 import { HELP, withUsage } from '../flags.js';
+import { type Command, ExitCode, UserError } from '../io.js';
 
 export const HTTP_DEFAULTS = { port: 8080, host: '127.0.0.1', savepointDir: './savepoints' } as const;
 
@@ -128,7 +128,8 @@ export const run: Command = async (args, io) => {
     fromSavepoint: values['from-savepoint'],
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     outputPartitions: partitions === undefined ? undefined : Math.round(positiveNumber('output-partitions', partitions)),
-    repartitionPartitions: values['repartition-partitions'] === undefined ? undefined : Math.round(positiveNumber('repartition-partitions', values['repartition-partitions'])),
+    repartitionPartitions:
+      values['repartition-partitions'] === undefined ? undefined : Math.round(positiveNumber('repartition-partitions', values['repartition-partitions'])),
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
     log,

@@ -60,10 +60,11 @@
  * of the moment (more than 1 h ahead of it is a `future_ts` dead letter), so let time pass with `$watermark` lines
  * rather than jumping hours between two records.
  */
-import { HELP, withUsage } from '../flags.js';
+
 import { parseArgs } from 'node:util';
-import { type CliIo, type Command, ExitCode, UserError, processIo } from '../io.js';
-import { findTestFiles, runSuite, type CaseResult } from '../test-harness/suite.js';
+import { HELP, withUsage } from '../flags.js';
+import { type CliIo, type Command, ExitCode, processIo, UserError } from '../io.js';
+import { type CaseResult, findTestFiles, runSuite } from '../test-harness/suite.js';
 
 const usage = `usage: vigil test [paths...] [--filter TEXT] [--json]
 
@@ -76,7 +77,12 @@ The file format is described in README.md ("Testing rules").
 
 export const run: Command = async (args, io) => {
   const parsed = withUsage(usage, () =>
-    parseArgs({ args: [...args], options: { filter: { type: 'string', short: 't' }, json: { type: 'boolean' }, ...HELP }, allowPositionals: true, strict: true }),
+    parseArgs({
+      args: [...args],
+      options: { filter: { type: 'string', short: 't' }, json: { type: 'boolean' }, ...HELP },
+      allowPositionals: true,
+      strict: true,
+    }),
   );
   const { values, positionals } = parsed;
   if (values.help === true) {
@@ -154,4 +160,3 @@ function jsonResult(r: CaseResult): Record<string, unknown> {
       return { ...base, error: r.error };
   }
 }
-

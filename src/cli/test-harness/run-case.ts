@@ -2,16 +2,11 @@
  * Runs one test case in-process: the same job graph `vigil run` / `vigil match` build, over the test's timeline as
  * an in-memory source, on a virtual clock, with every output collected in memory.
  */
-import { createTask, declaredChecks, lookupsFor, type LoadedProgram, type RecordCheck } from '../../app/index.js';
-import { ArraySource, CollectSink, ManualClock, type DeadLetter, type LateRecord, type Sink } from '../../core/index.js';
+import { createTask, declaredChecks, type LoadedProgram, lookupsFor, type RecordCheck } from '../../app/index.js';
+import { ArraySource, CollectSink, type DeadLetter, type LateRecord, ManualClock, type Sink } from '../../core/index.js';
 import { parseEventTime } from '../../core/time.js';
-import type { MatchRecord } from '../../dsl/index.js';
-import type { Rec } from '../../dsl/index.js';
-import { DslError } from '../../dsl/index.js';
-import type { CheckedProgram, CheckedSource, Value } from '../../dsl/index.js';
-import type { Alert } from '../../dsl/index.js';
-import { linkRules, type LinkedRule } from '../../dsl/index.js';
-import type { Rule } from '../../dsl/index.js';
+import type { Alert, CheckedProgram, CheckedSource, MatchRecord, Rec, Rule, Value } from '../../dsl/index.js';
+import { DslError, type LinkedRule, linkRules } from '../../dsl/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import type { CheckpointRegistry } from '../../traffic/registry.js';
 import type { Category, InputEntry, TestCase, TestFile } from './test-file.js';
@@ -46,7 +41,11 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
   if (target.kind === 'rule') {
     const rule = env.loaded.allRules.find((r) => r.id === target.id);
     if (rule === undefined) {
-      const known = env.loaded.allRules.map((r) => r.id).sort().join(', ') || 'none';
+      const known =
+        env.loaded.allRules
+          .map((r) => r.id)
+          .sort()
+          .join(', ') || 'none';
       throw new TestSetupError([at(target.pos, `rule: unknown rule '${target.id}' (rules: ${known})`)]);
     }
     const base = linkRules(program, [rule]).linked[0];
@@ -119,9 +118,10 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
     patterns,
     // One entry per batch: idleness and the clock are judged between entries, as in a live feed.
     // Several sources are read in turn, one entry of each.
-    source: bySource === null
-      ? new ArraySource<string>(file.file, [lines(tc.input)], 1)
-      : new Map([...bySource].map(([name, entries]) => [name, new ArraySource<string>(`${file.file}:${name}`, [lines(entries)], 1)])),
+    source:
+      bySource === null
+        ? new ArraySource<string>(file.file, [lines(tc.input)], 1)
+        : new Map([...bySource].map(([name, entries]) => [name, new ArraySource<string>(`${file.file}:${name}`, [lines(entries)], 1)])),
     checks,
     control: { prefix: CLOCK_LINE, handle: (line) => advance(clock, (JSON.parse(line) as { $clock: number }).$clock) },
     lookups: lookupsFor(store),
@@ -144,12 +144,21 @@ export async function runCase(file: TestFile, tc: TestCase, env: TestProgram): P
   const actual = new Map<Category, unknown[]>();
   if (patterns !== undefined) {
     const records = out.values as MatchRecord[];
-    actual.set('matches', records.flatMap((r) => ('match' in r ? [json(r.match)] : [])));
-    actual.set('timeouts', records.flatMap((r) => ('timeout' in r ? [json(r.timeout)] : [])));
+    actual.set(
+      'matches',
+      records.flatMap((r) => ('match' in r ? [json(r.match)] : [])),
+    );
+    actual.set(
+      'timeouts',
+      records.flatMap((r) => ('timeout' in r ? [json(r.timeout)] : [])),
+    );
   } else if (rules !== undefined) {
     actual.set('alerts', out.values.map(json));
   }
-  actual.set('late', late.values.map((l) => json({ operator: l.operator, timestamp: l.timestamp, record: l.record })));
+  actual.set(
+    'late',
+    late.values.map((l) => json({ operator: l.operator, timestamp: l.timestamp, record: l.record })),
+  );
   actual.set(
     'dead_letters',
     dead.values.map((d) => json({ reason: d.reason, line: deadLetterEntry(tc, d)?.pos.line ?? null, raw: d.raw })),

@@ -1,10 +1,10 @@
 /** Finds test files, loads each one's program once, runs its cases and reports each result as it comes. */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatDslError, type DslError } from '../../dsl/index.js';
+import { collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry, ProgramErrors } from '../../app/index.js';
+import { type DslError, formatDslError } from '../../dsl/index.js';
 import { UserError } from '../io.js';
-import { ProgramErrors, collectFiles, defaultPaths, displayPath, loadProgram, loadRegistry } from '../../app/index.js';
-import { TestSetupError, runCase, type TestProgram } from './run-case.js';
+import { runCase, type TestProgram, TestSetupError } from './run-case.js';
 import { parseTestFile, type TestCase, type TestFile } from './test-file.js';
 import { judge } from './verdict.js';
 

@@ -4,10 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseYamlFile, type Position, type Report } from '../../dsl/index.js';
+import { type Document, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseEventTime } from '../../core/time.js';
-import { type DslError, type ParamValue, sortErrors } from '../../dsl/index.js';
+import { type DslError, type ParamValue, type Position, parseYamlFile, type Report, sortErrors } from '../../dsl/index.js';
 
 export type { Position };
 
@@ -79,7 +78,6 @@ export interface TestFile {
 const FILE_KEYS = ['patterns', 'rules', 'checkpoints', 'pattern', 'rule', 'params', 'validate', 'defaults', 'tests'] as const;
 const TEST_KEYS = ['name', 'pattern', 'rule', 'params', 'validate', 'unbounded', 'defaults', 'input', 'input_file', 'expect'] as const;
 const EXPECT_KEYS = ['matches', 'timeouts', 'alerts', 'late', 'dead_letters', 'streams', 'order'] as const;
-
 
 /** Parses one test file; `absPath` resolves the file's relative paths. */
 export function parseTestFile(source: string, file: string, absPath: string): { testFile: TestFile | null; errors: DslError[] } {
@@ -279,7 +277,8 @@ class Reader {
     const fileNode = e.get('input_file');
     let input: InputEntry[] = [];
     let bySource: Map<string, InputEntry[]> | null = null;
-    if (inputNode !== undefined && fileNode !== undefined) this.at(this.keyOf.get(fileNode) ?? fileNode, `${path}.input_file`, 'give either `input` or `input_file`, not both');
+    if (inputNode !== undefined && fileNode !== undefined)
+      this.at(this.keyOf.get(fileNode) ?? fileNode, `${path}.input_file`, 'give either `input` or `input_file`, not both');
     else if (fileNode !== undefined) {
       if (isMap(fileNode)) bySource = this.bySource(fileNode, `${path}.input_file`, (n, p) => this.inputFile(n, p));
       else input = this.inputFile(fileNode, `${path}.input_file`);
@@ -311,7 +310,8 @@ class Reader {
       }
       out.set(name, read((pair.value ?? key) as Node, `${path}.${name}`));
     }
-    if (node.items.length === 0) this.at(node, path, 'expected a list of records and {$watermark: t} lines (an empty list is []), or such lists by source name');
+    if (node.items.length === 0)
+      this.at(node, path, 'expected a list of records and {$watermark: t} lines (an empty list is []), or such lists by source name');
     return out;
   }
 
@@ -407,11 +407,19 @@ class Reader {
       }
       const keyNode = this.keyOf.get(value) ?? value;
       if ((key === 'matches' || key === 'timeouts') && target.kind !== 'pattern') {
-        this.at(keyNode, p, `${key} are the output of a pattern test; a ${target.kind === 'rule' ? 'rule test expects alerts' : 'test without pattern or rule expects streams'}`);
+        this.at(
+          keyNode,
+          p,
+          `${key} are the output of a pattern test; a ${target.kind === 'rule' ? 'rule test expects alerts' : 'test without pattern or rule expects streams'}`,
+        );
         continue;
       }
       if (key === 'alerts' && target.kind !== 'rule') {
-        this.at(keyNode, p, `alerts are the output of a rule test; ${target.kind === 'pattern' ? 'a pattern test expects matches and timeouts' : 'name a `rule`'}`);
+        this.at(
+          keyNode,
+          p,
+          `alerts are the output of a rule test; ${target.kind === 'pattern' ? 'a pattern test expects matches and timeouts' : 'name a `rule`'}`,
+        );
         continue;
       }
       const list = this.list(value, p);
@@ -446,4 +454,3 @@ class Reader {
     return { mode, pos: this.posOf(node), items: seq.items.map((item) => ({ value: this.js(item as Node), pos: this.posOf(item as Node) })) };
   }
 }
-

@@ -51,7 +51,9 @@ function compareList(category: Category, expected: ExpectedList, actual: readonl
     // Extra output is fine; only expected items with no agreeing output are reported, next to what there is.
     const missing = [...a.missing, ...a.changed.map(([i]) => i)].sort((x, y) => x - y);
     if (missing.length === 0) return [];
-    const lines = [`${name}: ${missing.length} of the ${count(want.length, what)} expected among the output ${missing.length === 1 ? 'is' : 'are'} not there (${actual.length} in the output)`];
+    const lines = [
+      `${name}: ${missing.length} of the ${count(want.length, what)} expected among the output ${missing.length === 1 ? 'is' : 'are'} not there (${actual.length} in the output)`,
+    ];
     for (const i of missing) {
       lines.push(`  missing: the ${what} at line ${expected.items[i]?.pos.line ?? '?'}`, `    expected: ${show(want[i])}`);
       actual.slice(0, 5).forEach((x, j) => {

@@ -30,9 +30,17 @@ interface CountAcc {
 export function count<IN>(get?: Getter<IN>): AggregateFunction<IN, CountAcc, number> {
   return {
     create: () => ({ n: 0 }),
-    add: get === undefined
-      ? (acc) => { acc.n++; return acc; }
-      : (acc, v) => { const x = get(v); if (x !== null && x !== undefined) acc.n++; return acc; },
+    add:
+      get === undefined
+        ? (acc) => {
+            acc.n++;
+            return acc;
+          }
+        : (acc, v) => {
+            const x = get(v);
+            if (x !== null && x !== undefined) acc.n++;
+            return acc;
+          },
     merge: (a, b) => ({ n: a.n + b.n }),
     result: (acc) => acc.n,
     exactMerge: true,
@@ -46,7 +54,14 @@ interface SumAcc {
 export function sum<IN>(get: Getter<IN>): AggregateFunction<IN, SumAcc, number | null> {
   return {
     create: () => ({ s: 0, n: 0 }),
-    add: (acc, v) => { const x = numeric(get(v)); if (x !== undefined) { acc.s += x; acc.n++; } return acc; },
+    add: (acc, v) => {
+      const x = numeric(get(v));
+      if (x !== undefined) {
+        acc.s += x;
+        acc.n++;
+      }
+      return acc;
+    },
     merge: (a, b) => ({ s: a.s + b.s, n: a.n + b.n }),
     result: (acc) => (acc.n === 0 ? null : acc.s),
   };
@@ -64,7 +79,11 @@ function extreme<IN>(get: Getter<IN>, better: (x: number, y: number) => boolean)
   const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : better(b, a) ? b : a);
   return {
     create: () => ({ v: null }),
-    add: (acc, v) => { const x = numeric(get(v)); if (x !== undefined && (acc.v === null || better(x, acc.v))) acc.v = x; return acc; },
+    add: (acc, v) => {
+      const x = numeric(get(v));
+      if (x !== undefined && (acc.v === null || better(x, acc.v))) acc.v = x;
+      return acc;
+    },
     merge: (a, b) => ({ v: pick(a.v, b.v) }),
     result: (acc) => acc.v,
     exactMerge: true,
@@ -85,7 +104,14 @@ function byTime<IN>(get: Getter<IN>, later: boolean): AggregateFunction<IN, Pick
   const wins = (t: number, cur: number | null): boolean => cur === null || (later ? t >= cur : t < cur);
   return {
     create: () => ({ v: null, t: null }),
-    add: (acc, v, ts) => { const x = get(v); if (x !== null && x !== undefined && wins(ts, acc.t)) { acc.v = x; acc.t = ts; } return acc; },
+    add: (acc, v, ts) => {
+      const x = get(v);
+      if (x !== null && x !== undefined && wins(ts, acc.t)) {
+        acc.v = x;
+        acc.t = ts;
+      }
+      return acc;
+    },
     merge: (a, b) => (b.t !== null && wins(b.t, a.t) ? { ...b } : { ...a }),
     result: (acc) => (acc.t === null ? null : acc.v),
     exactMerge: true,
@@ -98,7 +124,10 @@ export const last = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknow
 export function collect<IN>(): AggregateFunction<IN, IN[], IN[]> {
   return {
     create: () => [],
-    add: (acc, v) => { acc.push(v); return acc; },
+    add: (acc, v) => {
+      acc.push(v);
+      return acc;
+    },
     merge: (a, b) => a.concat(b),
     result: (acc) => acc,
   };

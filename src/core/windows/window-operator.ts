@@ -4,7 +4,7 @@ import { NumberMinHeap } from '../min-heap.js';
 import type { Operator, OperatorContext } from '../operator.js';
 import type { TimeDomain } from '../timers.js';
 import type { AggregateFunction } from './aggregates.js';
-import { windowStart, type FixedWindows, type TimeWindow, type WindowAssigner } from './assigners.js';
+import { type FixedWindows, type TimeWindow, type WindowAssigner, windowStart } from './assigners.js';
 import { SessionWindowOperator } from './session-operator.js';
 
 /** Everything a window result function learns about one firing. */

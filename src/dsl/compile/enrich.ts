@@ -1,11 +1,11 @@
-import { plainRecordFactory, type BatchStage, type Output } from '../../core/index.js';
+import { type BatchStage, type Output, plainRecordFactory } from '../../core/index.js';
 import type * as A from '../ast.js';
 import type { CheckedStream } from '../checked.js';
 import type { Value } from '../functions.js';
 import { printExpr } from '../print.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
 import type { BatchLookup } from './lookups.js';
-import { RecordScope, type Evaluator, type Rec } from './scope.js';
+import { type Evaluator, type Rec, RecordScope } from './scope.js';
 
 /** Where `enrich` declarations report what cannot run (a lookup with no implementation, say). */
 export type EnrichFailure = (pos: { file: string; line: number; col: number }, message: string) => never;

@@ -1,8 +1,8 @@
 import { plainRecordFactory } from '../../core/index.js';
 import type * as A from '../ast.js';
 import type { AggregateBinding, Binding, CheckedProgram } from '../checked.js';
-import type { Value } from '../functions.js';
 import { literalValue } from '../constants.js';
+import type { Value } from '../functions.js';
 import type { Evaluator, Rec, Scope } from './scope.js';
 
 /**
@@ -129,7 +129,10 @@ function comparable(a: Value | undefined, b: Value | undefined): boolean {
 
 function binding(node: A.FieldRef | A.MemberRef, cx: ExprContext): Binding {
   const b = cx.program.bindings.get(node);
-  if (b === undefined) throw new Error(`internal: no binding for '${node.kind === 'field' ? node.name : `${node.variable.name}.${node.field}`}' at ${node.pos.file}:${node.pos.line}:${node.pos.col}`);
+  if (b === undefined)
+    throw new Error(
+      `internal: no binding for '${node.kind === 'field' ? node.name : `${node.variable.name}.${node.field}`}' at ${node.pos.file}:${node.pos.line}:${node.pos.col}`,
+    );
   return b;
 }
 
@@ -159,11 +162,21 @@ function compileRef(node: A.FieldRef | A.MemberRef, cx: ExprContext): Evaluator 
 function arith(op: A.ArithmeticOp, a: number, b: number): Value {
   let r: number;
   switch (op) {
-    case '+': r = a + b; break;
-    case '-': r = a - b; break;
-    case '*': r = a * b; break;
-    case '/': r = a / b; break;
-    case '%': r = a % b; break;
+    case '+':
+      r = a + b;
+      break;
+    case '-':
+      r = a - b;
+      break;
+    case '*':
+      r = a * b;
+      break;
+    case '/':
+      r = a / b;
+      break;
+    case '%':
+      r = a % b;
+      break;
   }
   return Number.isNaN(r) ? null : r;
 }
@@ -190,13 +203,29 @@ function compileBinary(node: A.Binary, cx: ExprContext): Evaluator {
         return a !== null && a !== undefined && b !== null && b !== undefined && a !== b;
       };
     case '<':
-      return (s) => { const a = l(s); const b = r(s); return comparable(a, b) && (a as number) < (b as number); };
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return comparable(a, b) && (a as number) < (b as number);
+      };
     case '<=':
-      return (s) => { const a = l(s); const b = r(s); return comparable(a, b) && (a as number) <= (b as number); };
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return comparable(a, b) && (a as number) <= (b as number);
+      };
     case '>':
-      return (s) => { const a = l(s); const b = r(s); return comparable(a, b) && (a as number) > (b as number); };
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return comparable(a, b) && (a as number) > (b as number);
+      };
     case '>=':
-      return (s) => { const a = l(s); const b = r(s); return comparable(a, b) && (a as number) >= (b as number); };
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return comparable(a, b) && (a as number) >= (b as number);
+      };
     case '+':
       // `+` joins strings too when the checker typed both sides as strings.
       return (s) => {

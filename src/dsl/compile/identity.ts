@@ -1,5 +1,5 @@
-import { compareCodePoints } from '../../core/strings.js';
 import type { EventCodec } from '../../cep/snapshot.js';
+import { compareCodePoints } from '../../core/strings.js';
 import type { Rec } from './scope.js';
 
 /**

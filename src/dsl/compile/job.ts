@@ -1,51 +1,49 @@
+import { CepOperator, type CepOutput } from '../../cep/cep-operator.js';
+import { compile as compileNfa, type Match } from '../../cep/index.js';
 import {
+  type Clock,
+  type DataStream,
+  type DeadLetter,
+  type Deserializer,
+  describeBadEventTime,
+  type EventTimeSpec,
   JobGraph,
+  type Key,
   KeyedProcessOperator,
+  type KeyedStream,
+  type LateRecord,
+  type Logger,
   MultiplexSource,
   OutputTag,
+  type ParseContext,
   parseEventTime,
   plainRecordFactory,
-  describeBadEventTime,
+  type Sink,
+  type Source,
   session,
   sliding,
   tumbling,
-  type Clock,
-  type DataStream,
-  type KeyedStream,
-  type DeadLetter,
-  type Deserializer,
-  type EventTimeSpec,
-  type Key,
-  type LateRecord,
-  type Logger,
-  type ParseContext,
-  type Sink,
-  type Source,
   type WindowAssigner,
 } from '../../core/index.js';
-import { CepOperator, type CepOutput } from '../../cep/cep-operator.js';
-import { compile as compileNfa, type Match } from '../../cep/index.js';
 import type * as A from '../ast.js';
 import { selectItemName } from '../ast.js';
 import type { CheckedProgram, CheckedStream } from '../checked.js';
 import { DslError } from '../errors.js';
 import type { Value } from '../functions.js';
-import { makeAlert, suppression, suppressionKey, type Alert } from '../rules/alert.js';
+import { printExpr } from '../print.js';
+import { type Alert, makeAlert, suppression, suppressionKey } from '../rules/alert.js';
 import type { LinkedRule } from '../rules/link.js';
 import type { Route, Rule } from '../rules/rule.js';
-import { compileCondition, compileExpr, type ExprContext } from './expr.js';
-import { printExpr } from '../print.js';
 import { EnrichPlan } from './enrich.js';
+import { compileCondition, compileExpr, type ExprContext } from './expr.js';
 import { compareTies, identityCodec } from './identity.js';
 import type { BatchLookup } from './lookups.js';
-import { constantNumber, planPattern, type PatternPlan } from './pattern.js';
-import { RecordScope, type Evaluator, type Rec } from './scope.js';
+import { constantNumber, type PatternPlan, planPattern } from './pattern.js';
+import { type Evaluator, type Rec, RecordScope } from './scope.js';
 import { compileWindowSelect } from './window-select.js';
 
 /** One line of `vigil match` output. */
-export type MatchRecord =
-  | { readonly pattern: string; readonly match: Match<Rec> }
-  | { readonly pattern: string; readonly timeout: Match<Rec> };
+export type MatchRecord = { readonly pattern: string; readonly match: Match<Rec> } | { readonly pattern: string; readonly timeout: Match<Rec> };
 
 export interface JobOutputs {
   /** Every alert of every rule (embedded mode: --out). */
@@ -272,7 +270,11 @@ class JobCompiler {
         this.fail(second, `this job reads the sources ${needed.map((n) => `'${n}'`).join(', ')} but has one input; give an input per source`);
       }
       if (needed.length === 0) {
-        if (declared.length > 1) this.fail(declared[1]?.decl.pos ?? nowhere, `the program declares the sources ${declared.map((d) => `'${d.decl.name.name}'`).join(', ')} but the job has one input; give an input per source`);
+        if (declared.length > 1)
+          this.fail(
+            declared[1]?.decl.pos ?? nowhere,
+            `the program declares the sources ${declared.map((d) => `'${d.decl.name.name}'`).join(', ')} but the job has one input; give an input per source`,
+          );
         needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
       }
       const { source } = this.spec;
@@ -284,15 +286,15 @@ class JobCompiler {
     needed = declared.map((d) => d.decl.name.name).filter((n) => needed.includes(n) || inputs.has(n));
     if (needed.length === 0) needed = [(declared[0] as (typeof declared)[number]).decl.name.name];
     for (const name of needed) {
-      if (!inputs.has(name)) this.fail(this.program.sources.get(name)?.decl.pos ?? nowhere, `this job reads the source '${name}', but no input is given for it`);
+      if (!inputs.has(name))
+        this.fail(this.program.sources.get(name)?.decl.pos ?? nowhere, `this job reads the source '${name}', but no input is given for it`);
     }
     if (needed.length === 1) return this.singleSourceStream(needed[0] as string, inputs.get(needed[0] as string) as JobInput);
     return this.multiSourceStream(needed, inputs);
   }
 
   private watermarkOf(decl: A.SourceDecl): { outOfOrdernessMs: number; idleTimeoutMs?: number } {
-    const constant = (e: A.Expr | null, what: string, fallback: number): number =>
-      e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what);
+    const constant = (e: A.Expr | null, what: string, fallback: number): number => (e === null ? fallback : constantNumberAllowZero(e, this.baseCx, what));
     return {
       outOfOrdernessMs: constant(decl.watermark, '`watermark`', 0),
       ...(decl.idleAfter === null ? {} : { idleTimeoutMs: constant(decl.idleAfter, '`idle after`', 0) }),
@@ -389,7 +391,10 @@ class JobCompiler {
     });
     this.built.set('$source', stream);
     names.forEach((name, i) => {
-      this.built.set(name, stream.filter(`source:${name}:records`, (r) => tags.get(r) === i));
+      this.built.set(
+        name,
+        stream.filter(`source:${name}:records`, (r) => tags.get(r) === i),
+      );
     });
     return stream;
   }
@@ -411,19 +416,24 @@ class JobCompiler {
     if (this.program.sources.has(name)) {
       this.sourceStream();
       const built = this.built.get(name);
-      if (built === undefined) this.fail(this.program.sources.get(name)?.decl.pos ?? { file: '<program>', line: 1, col: 1 }, `this job has no input for the source '${name}'`);
+      if (built === undefined)
+        this.fail(this.program.sources.get(name)?.decl.pos ?? { file: '<program>', line: 1, col: 1 }, `this job has no input for the source '${name}'`);
       return built;
     }
     const late = this.program.lateStreams.get(name);
     if (late !== undefined) {
       if (late.producers.length !== 1) {
-        this.fail(late.producers[1]?.pos ?? { file: '<program>', line: 1, col: 1 }, `late stream '${name}' has several producers; give each its own 'late into' name`);
+        this.fail(
+          late.producers[1]?.pos ?? { file: '<program>', line: 1, col: 1 },
+          `late stream '${name}' has several producers; give each its own 'late into' name`,
+        );
       }
       const producer = late.producers[0] as A.StreamDecl | A.PatternDecl;
       // The producer must exist for its side output to: build it (patterns are built by their rules).
       if (producer.kind === 'stream') this.stream(producer.name.name);
       const producerStream = this.built.get(`$late-producer:${name}`);
-      if (producerStream === undefined) this.fail(producer.pos, `late stream '${name}' is produced by pattern '${producer.name.name}', which no enabled rule runs`);
+      if (producerStream === undefined)
+        this.fail(producer.pos, `late stream '${name}' is produced by pattern '${producer.name.name}', which no enabled rule runs`);
       const s = producerStream.sideOutput(this.lateTag(name));
       this.built.set(name, s);
       return s;
@@ -495,7 +505,11 @@ class JobCompiler {
       case 'tumbling':
         return tumbling(constantNumber(w.size, cx, 'window size'), w.offset === null ? 0 : constantSigned(w.offset, cx));
       case 'sliding':
-        return sliding(constantNumber(w.size, cx, 'window size'), constantNumber(w.slide, cx, 'window slide'), w.offset === null ? 0 : constantSigned(w.offset, cx));
+        return sliding(
+          constantNumber(w.size, cx, 'window size'),
+          constantNumber(w.slide, cx, 'window slide'),
+          w.offset === null ? 0 : constantSigned(w.offset, cx),
+        );
       case 'session':
         return session(constantNumber(w.gap, cx, 'session gap'));
     }
@@ -721,6 +735,7 @@ function constantNumberAllowZero(e: A.Expr, cx: ExprContext, what: string): numb
 
 function constantSigned(e: A.Expr, cx: ExprContext): number {
   const v = compileExpr(e, cx)(new RecordScope());
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DslError(e.pos.file, e.pos.line, e.pos.col, `window offset must be a duration, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new DslError(e.pos.file, e.pos.line, e.pos.col, `window offset must be a duration, got ${JSON.stringify(v)}`);
   return v;
 }

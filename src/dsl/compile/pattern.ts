@@ -1,10 +1,10 @@
-import { AfterMatchSkipStrategy, Pattern, type Condition, type Match, type MatchContext } from '../../cep/index.js';
+import { AfterMatchSkipStrategy, type Condition, type Match, type MatchContext, Pattern } from '../../cep/index.js';
 import type * as A from '../ast.js';
 import type { CheckedPattern } from '../checked.js';
-import type { Value } from '../functions.js';
 import { DslError } from '../errors.js';
+import type { Value } from '../functions.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
-import { NO_EVENTS, RecordScope, type Evaluator, type Rec, type Scope } from './scope.js';
+import { type Evaluator, NO_EVENTS, type Rec, RecordScope, type Scope } from './scope.js';
 
 /** A pattern declaration planned for one set of parameter values: the CEP pattern (compiled to an NFA by cep) and its emits. */
 export interface PatternPlan {

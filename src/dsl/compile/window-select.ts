@@ -1,24 +1,24 @@
 import {
+  type AggregateFunction,
   avg,
   composite,
   count,
   first,
+  type Getter,
   last,
   max,
   min,
   plainRecordFactory,
   sum,
-  type AggregateFunction,
-  type Getter,
   type WindowFiring,
 } from '../../core/index.js';
 import * as A from '../ast.js';
-import { containsAggregate } from '../constants.js';
 import type { AggregateBinding } from '../checked.js';
+import { containsAggregate } from '../constants.js';
 import type { Value } from '../functions.js';
 import { compileExpr, type ExprContext } from './expr.js';
 import { setIdentity, windowIdentity } from './identity.js';
-import { RecordScope, type Evaluator, type Rec } from './scope.js';
+import { type Evaluator, type Rec, RecordScope } from './scope.js';
 
 /**
  * The hidden first aggregate: the window's earliest record by event time, against which plain (key) select items

@@ -22,7 +22,11 @@ export class KeyBounds {
   bounded(expr: A.Expr, from: string): boolean {
     if (this.program.types.get(expr) === 'boolean') return true;
     switch (expr.kind) {
-      case 'number': case 'string': case 'boolean': case 'null': case 'duration':
+      case 'number':
+      case 'string':
+      case 'boolean':
+      case 'null':
+      case 'duration':
         return true;
       case 'field': {
         const b = this.program.bindings.get(expr);
@@ -35,13 +39,16 @@ export class KeyBounds {
         return this.bounded(expr.operand, from);
       case 'binary':
         return this.bounded(expr.left, from) && this.bounded(expr.right, from);
-      case 'call': case 'coalesce':
+      case 'call':
+      case 'coalesce':
         return expr.args.every((a) => this.bounded(a, from));
       case 'if':
         return this.bounded(expr.then, from) && this.bounded(expr.else, from);
-      case 'in': case 'between':
+      case 'in':
+      case 'between':
         return true; // boolean
-      case 'aggregate': case 'object':
+      case 'aggregate':
+      case 'object':
         return false;
     }
   }

@@ -31,15 +31,21 @@ export function lintDubious(p: CheckedPattern, checked: CheckedProgram, out: War
         out.push(warn('aggregate-of-one-event', e.pos, `count(${v.name}) is always 1: '${v.name}' matches exactly one event`));
       }
     } else if (!v.repeating) {
-      out.push(warn('aggregate-of-one-event', e.pos,
-        `${e.fn}(${v.name}.${binding.field}) is ${v.name}.${binding.field}: '${v.name}' matches at most one event`));
+      out.push(
+        warn('aggregate-of-one-event', e.pos, `${e.fn}(${v.name}.${binding.field}) is ${v.name}.${binding.field}: '${v.name}' matches at most one event`),
+      );
     }
   }
   const terms = p.variables.filter((v) => !v.negated);
   const first = decl.match[0];
   if (first !== undefined && terms.length > 0 && terms.every((v) => v.optional)) {
-    out.push(warn('only-optional-terms', first.term.pos,
-      'every term of this pattern is optional; a match still needs one event, so it matches as if the first term that takes an event were mandatory'));
+    out.push(
+      warn(
+        'only-optional-terms',
+        first.term.pos,
+        'every term of this pattern is optional; a match still needs one event, so it matches as if the first term that takes an event were mandatory',
+      ),
+    );
   }
 }
 

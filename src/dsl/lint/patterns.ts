@@ -22,24 +22,44 @@ export function lintPattern(p: CheckedPattern, keys: KeyBounds, out: Warning[]):
   for (const step of decl.match) {
     const c = step.connector;
     if (c?.kind === 'followed-by-any') {
-      out.push(warning('followed-by-any-without-within', c.pos,
-        '`followed by any` without `within` keeps every partial match forever and forks a new one for each matching event of the key; add `within <duration>` to the pattern'));
+      out.push(
+        warning(
+          'followed-by-any-without-within',
+          c.pos,
+          '`followed by any` without `within` keeps every partial match forever and forks a new one for each matching event of the key; add `within <duration>` to the pattern',
+        ),
+      );
     } else if (c?.kind === 'followed-by') {
-      out.push(warning('followed-by-without-within', c.pos,
-        '`followed by` without `within` keeps a partial match per key until its next term matches, which may be never; add `within <duration>` to the pattern'));
+      out.push(
+        warning(
+          'followed-by-without-within',
+          c.pos,
+          '`followed by` without `within` keeps a partial match per key until its next term matches, which may be never; add `within <duration>` to the pattern',
+        ),
+      );
     }
     const loop = loopText(step.term);
     if (loop !== null) {
-      out.push(warning('loop-without-within', step.term.pos,
-        `loop \`${loop}\` without \`within\` can collect events into a partial match without bound; add \`within <duration>\` to the pattern`));
+      out.push(
+        warning(
+          'loop-without-within',
+          step.term.pos,
+          `loop \`${loop}\` without \`within\` can collect events into a partial match without bound; add \`within <duration>\` to the pattern`,
+        ),
+      );
     }
   }
   if (out.length > before || decl.keyBy.length === 0 || !keepsState(decl)) return;
   if (decl.keyBy.every((k) => keys.bounded(k, decl.from.name))) return;
   const key = decl.keyBy.map((k) => printExpr(k)).join(', ');
   const first = decl.keyBy[0] as A.Expr;
-  out.push(warning('unbounded-key-without-within', first.pos,
-    `\`key by ${key}\` has unbounded values and the pattern has no \`within\`, so a key that starts a partial match and is never seen again keeps it forever; add \`within <duration>\` to the pattern`));
+  out.push(
+    warning(
+      'unbounded-key-without-within',
+      first.pos,
+      `\`key by ${key}\` has unbounded values and the pattern has no \`within\`, so a key that starts a partial match and is never seen again keeps it forever; add \`within <duration>\` to the pattern`,
+    ),
+  );
 }
 
 /** A single term that is not a loop completes on its first event: nothing waits. */

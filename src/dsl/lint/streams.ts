@@ -21,16 +21,28 @@ export function lintStream(s: CheckedStream, out: Warning[]): void {
     const gap = constantValue(w.gap, NO_PARAMS);
     if (gap !== null && gap > MAX_SESSION_GAP_MS) {
       const text = printExpr(w.gap);
-      out.push(at('long-session-gap', 'warning', w.gap.pos,
-        `session gap ${text} keeps a key's window open until the key has been quiet for ${text}, so a busy key never releases it; use a gap of at most 1d or a tumbling window`));
+      out.push(
+        at(
+          'long-session-gap',
+          'warning',
+          w.gap.pos,
+          `session gap ${text} keeps a key's window open until the key has been quiet for ${text}, so a busy key never releases it; use a gap of at most 1d or a tumbling window`,
+        ),
+      );
     }
   }
   if (decl.allowedLateness !== null) {
     const lateness = constantValue(decl.allowedLateness, NO_PARAMS);
     if (lateness !== null && lateness > MAX_ALLOWED_LATENESS_MS) {
       const text = printExpr(decl.allowedLateness);
-      out.push(at('long-allowed-lateness', 'warning', decl.allowedLateness.pos,
-        `allowed lateness ${text} keeps every window's state for ${text} after it fires; keep it at 1d or less and send later records to a \`late into\` stream`));
+      out.push(
+        at(
+          'long-allowed-lateness',
+          'warning',
+          decl.allowedLateness.pos,
+          `allowed lateness ${text} keeps every window's state for ${text} after it fires; keep it at 1d or less and send later records to a \`late into\` stream`,
+        ),
+      );
     }
   }
   for (const e of decl.enrich) {

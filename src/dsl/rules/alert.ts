@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KeyedProcessFunction, KeyedStateBackend, ValueState } from '../../core/index.js';
-import type { Value } from '../functions.js';
 import { assignedIdentity } from '../compile/identity.js';
 import type { Rec } from '../compile/scope.js';
+import type { Value } from '../functions.js';
 import type { Rule, Severity } from './rule.js';
 
 /** The alert envelope around a pattern's emit payload (DSL.md "Emits and alerts"). */
@@ -55,7 +55,11 @@ export function canonicalJson(v: unknown): string {
 
 export function alertId(rule: string, key: string, evidence: Evidence, timeout: boolean): string {
   const h = createHash('sha256');
-  h.update(rule).update('\u0000').update(key).update('\u0000').update(timeout ? 'timeout' : 'match');
+  h.update(rule)
+    .update('\u0000')
+    .update(key)
+    .update('\u0000')
+    .update(timeout ? 'timeout' : 'match');
   for (const variable of Object.keys(evidence).sort()) {
     h.update('\u0000').update(variable);
     for (const e of evidence[variable] ?? []) h.update('\u0001').update(eventIdentity(e));
@@ -63,15 +67,7 @@ export function alertId(rule: string, key: string, evidence: Evidence, timeout: 
   return h.digest('hex').slice(0, 32);
 }
 
-export function makeAlert(
-  rule: Rule,
-  key: string,
-  eventTime: number,
-  detectedAt: number,
-  payload: Value,
-  evidence: Evidence,
-  timeout = false,
-): Alert {
+export function makeAlert(rule: Rule, key: string, eventTime: number, detectedAt: number, payload: Value, evidence: Evidence, timeout = false): Alert {
   const alert: Alert = {
     id: alertId(rule.id, key, evidence, timeout),
     rule: rule.id,

@@ -29,7 +29,9 @@ export function linkRules(program: CheckedProgram, rules: readonly Rule[]): { li
     const pattern = program.patterns.get(rule.pattern);
     if (pattern === undefined) {
       const known = [...program.patterns.keys()].sort().join(', ') || 'none';
-      errors.push(new DslError(rule.file, rule.patternPosition.line, rule.patternPosition.col, `pattern: unknown pattern '${rule.pattern}' (patterns: ${known})`));
+      errors.push(
+        new DslError(rule.file, rule.patternPosition.line, rule.patternPosition.col, `pattern: unknown pattern '${rule.pattern}' (patterns: ${known})`),
+      );
       continue;
     }
     const byName = new Map(pattern.params.map((p) => [p.name, p]));

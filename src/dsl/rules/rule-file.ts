@@ -1,8 +1,8 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseYamlFile, type Report } from '../yaml-file.js';
 import { type DslError, sortErrors } from '../errors.js';
 import { DURATION_UNITS, type DurationUnit } from '../lexer.js';
-import { DEFAULT_ALERT_TOPIC, SEVERITIES, type ParamValue, type Route, type Rule, type Severity, type SeverityBy, type Suppression } from './rule.js';
+import { parseYamlFile, type Report } from '../yaml-file.js';
+import { DEFAULT_ALERT_TOPIC, type ParamValue, type Route, type Rule, SEVERITIES, type Severity, type SeverityBy, type Suppression } from './rule.js';
 
 const RULE_ID = /^[a-z0-9][a-z0-9_-]*$/;
 const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -113,7 +113,6 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
     errors,
   };
 }
-
 
 function parseRoutes(node: Node | null, at: Report): Route[] | null {
   if (node === null) return null;

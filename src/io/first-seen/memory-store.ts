@@ -1,4 +1,4 @@
-import { KEY_SEPARATOR, compareIds, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
+import { compareIds, type FirstSeenBatch, type FirstSeenStore, KEY_SEPARATOR, type Sighting, validateBatch } from './store.js';
 
 /**
  * The embedded default: the earliest sighting per key, for the life of the process.

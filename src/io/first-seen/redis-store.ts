@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { firstSeenPrefix, keyAt, validateBatch, type FirstSeenBatch, type FirstSeenStore, type Sighting } from './store.js';
+import { type FirstSeenBatch, type FirstSeenStore, firstSeenPrefix, keyAt, type Sighting, validateBatch } from './store.js';
 
 /**
  * Stored layout. Stored keys outlive the process that wrote them (and the version of Vigil that wrote them), so the
@@ -174,8 +174,10 @@ export class RedisFirstSeenStore implements FirstSeenStore {
       const from = c * this.scriptChunk;
       const to = Math.min(n, from + this.scriptChunk);
       const [err, value] = replies[c] as [Error | null, unknown];
-      if (err !== null) throw new Error(`first_seen: Redis refused the sightings of '${keyAt(batch.keys, from)}' ... '${keyAt(batch.keys, to - 1)}': ${err.message}`);
-      if (typeof value !== 'string' || value.length !== to - from) throw new Error(`first_seen: unexpected reply from the Redis script: ${String(value).slice(0, 40)}`);
+      if (err !== null)
+        throw new Error(`first_seen: Redis refused the sightings of '${keyAt(batch.keys, from)}' ... '${keyAt(batch.keys, to - 1)}': ${err.message}`);
+      if (typeof value !== 'string' || value.length !== to - from)
+        throw new Error(`first_seen: unexpected reply from the Redis script: ${String(value).slice(0, 40)}`);
       for (let i = from; i < to; i++) out[i] = value.charCodeAt(i - from) === 0x31;
     }
     return out;
@@ -210,7 +212,11 @@ export class RedisFirstSeenStore implements FirstSeenStore {
     const n = batch.timestamps.length;
     for (let from = 0; from < n; from += this.seedChunk) {
       const to = Math.min(n, from + this.seedChunk);
-      const part: FirstSeenBatch = { keys: batch.keys.map((column) => column.slice(from, to)), timestamps: batch.timestamps.slice(from, to), ids: batch.ids.slice(from, to) };
+      const part: FirstSeenBatch = {
+        keys: batch.keys.map((column) => column.slice(from, to)),
+        timestamps: batch.timestamps.slice(from, to),
+        ids: batch.ids.slice(from, to),
+      };
       await this.check(part);
     }
   }

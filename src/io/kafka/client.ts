@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, PartitionAssigners, logLevel, type Admin, type Consumer, type LogEntry, type PartitionAssigner, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type PartitionAssigner, PartitionAssigners, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/index.js';
 
 /**

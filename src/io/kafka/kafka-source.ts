@@ -141,7 +141,9 @@ export class KafkaSource implements Source<KafkaRecord> {
       if (/does not host this topic-partition/.test((error as Error).message)) {
         throw new Error(`Kafka source: topic '${this.topic}' does not exist (create it first: KafkaClient.ensureTopics)`);
       }
-      throw new Error(`Kafka source ${this.topic}: cannot join group '${this.options.groupId}' at ${this.client.brokers.join(',')}: ${(error as Error).message}`);
+      throw new Error(
+        `Kafka source ${this.topic}: cannot join group '${this.options.groupId}' at ${this.client.brokers.join(',')}: ${(error as Error).message}`,
+      );
     }
     const timeoutMs = this.options.startTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;

@@ -52,13 +52,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Vigil',
         version: packageVersion(),
-        description: 'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints. '
-          + 'Routes that change something want `Authorization: Bearer $VIGIL_TOKEN`, and so do the /api reads unless the service runs with --public-read.',
+        description:
+          'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints. ' +
+          'Routes that change something want `Authorization: Bearer $VIGIL_TOKEN`, and so do the /api reads unless the service runs with --public-read.',
       },
       tags: [
         { name: 'probes', description: 'Liveness, readiness and metrics: open' },
         { name: 'job', description: 'The running job' },
-        { name: 'savepoints', description: 'Savepoints under the service\'s --savepoint-dir' },
+        { name: 'savepoints', description: "Savepoints under the service's --savepoint-dir" },
       ],
       components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
     },
@@ -78,7 +79,8 @@ export const docsPlugin: FastifyPluginAsync = async (app) => {
     routePrefix: '/docs',
     // The plugin's own policy, less what reaches out: no online validator, no https: sources, and no
     // upgrade-insecure-requests (the server speaks plain HTTP; behind TLS the proxy's policy applies).
-    staticCSP: "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
     validatorUrl: false,
     uiConfig: { docExpansion: 'list', deepLinking: false },
   });

@@ -13,20 +13,28 @@ const probe = {
 } as const;
 
 export const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, { control }) => {
-  app.get('/healthz', {
-    schema: { tags: ['probes'], summary: 'The process is up', response: { 200: probe } },
-  }, async () => ({ status: 'ok' }));
-
-  app.get('/readyz', {
-    schema: {
-      tags: ['probes'],
-      summary: 'Ready to take traffic: partitions assigned and restored, Kafka and Redis reachable',
-      description: '200 when ready; 503 with the service state (starting, standby, stopping, stopped, failed) otherwise.',
-      response: { 200: probe, 503: probe },
+  app.get(
+    '/healthz',
+    {
+      schema: { tags: ['probes'], summary: 'The process is up', response: { 200: probe } },
     },
-  }, async (_request, reply) => {
-    const state = control.status().state;
-    if (control.ready()) return { status: 'ready', state };
-    return reply.code(503).send({ status: 'not ready', state });
-  });
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['probes'],
+        summary: 'Ready to take traffic: partitions assigned and restored, Kafka and Redis reachable',
+        description: '200 when ready; 503 with the service state (starting, standby, stopping, stopped, failed) otherwise.',
+        response: { 200: probe, 503: probe },
+      },
+    },
+    async (_request, reply) => {
+      const state = control.status().state;
+      if (control.ready()) return { status: 'ready', state };
+      return reply.code(503).send({ status: 'not ready', state });
+    },
+  );
 };

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceControl } from '../../app/service/control.js';
 import type { Logger } from '../../core/index.js';
 import { errorResponses } from '../api-error.js';
-import { bearerSecurity, guarded, type Guards } from '../auth.js';
+import { bearerSecurity, type Guards, guarded } from '../auth.js';
 import { ref } from '../schemas.js';
 
 export interface JobOptions {
@@ -16,33 +16,41 @@ export const jobPlugin: FastifyPluginAsync<JobOptions> = async (app, { control, 
   const readSecurity = guards.readsNeedToken ? { security: bearerSecurity } : {};
   const writeSecurity = guards.writesNeedToken ? { security: bearerSecurity } : {};
 
-  app.get('/api/job', {
-    ...guarded(guards.read),
-    schema: {
-      tags: ['job'],
-      summary: "The service's status",
-      ...readSecurity,
-      response: { 200: ref('JobStatus'), ...errorResponses(401) },
-    },
-  }, async () => control.status());
-
-  let stopping: Promise<void> | undefined;
-  app.post('/api/job/cancel', {
-    onRequest: guards.write,
-    schema: {
-      tags: ['job'],
-      summary: 'Stop the service gracefully (vigil cancel)',
-      description: 'Answers 202 at once, then stops consuming, drains, checkpoints, commits the offsets and exits 0.',
-      ...writeSecurity,
-      response: {
-        202: { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: ['stopping'] } } },
-        ...errorResponses(401),
+  app.get(
+    '/api/job',
+    {
+      ...guarded(guards.read),
+      schema: {
+        tags: ['job'],
+        summary: "The service's status",
+        ...readSecurity,
+        response: { 200: ref('JobStatus'), ...errorResponses(401) },
       },
     },
-    onResponse: async (_request, reply) => {
-      if (reply.statusCode !== 202 || stopping !== undefined) return;
-      log.info('vigil serve: cancel requested over the API: draining, checkpointing and stopping');
-      stopping = control.stop().catch((error: unknown) => log.warn(`vigil serve: stop failed: ${(error as Error).message}`));
+    async () => control.status(),
+  );
+
+  let stopping: Promise<void> | undefined;
+  app.post(
+    '/api/job/cancel',
+    {
+      onRequest: guards.write,
+      schema: {
+        tags: ['job'],
+        summary: 'Stop the service gracefully (vigil cancel)',
+        description: 'Answers 202 at once, then stops consuming, drains, checkpoints, commits the offsets and exits 0.',
+        ...writeSecurity,
+        response: {
+          202: { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: ['stopping'] } } },
+          ...errorResponses(401),
+        },
+      },
+      onResponse: async (_request, reply) => {
+        if (reply.statusCode !== 202 || stopping !== undefined) return;
+        log.info('vigil serve: cancel requested over the API: draining, checkpointing and stopping');
+        stopping = control.stop().catch((error: unknown) => log.warn(`vigil serve: stop failed: ${(error as Error).message}`));
+      },
     },
-  }, async (_request, reply) => reply.code(202).send({ state: 'stopping' }));
+    async (_request, reply) => reply.code(202).send({ state: 'stopping' }),
+  );
 };

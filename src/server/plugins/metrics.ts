@@ -10,16 +10,21 @@ export interface MetricsOptions {
 export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { control }) => {
   const bridge = new PrometheusBridge(control.metrics);
   app.addHook('onClose', async () => bridge.registry.clear());
-  app.get('/metrics', {
-    schema: {
-      tags: ['probes'],
-      summary: 'Prometheus metrics',
-      description: 'The core registry (records in, dead letters, late records, watermarks, CEP and window state, checkpoints) and process metrics (heap, event-loop lag).',
-      produces: ['text/plain'],
-      response: { 200: { type: 'string', description: 'Prometheus text exposition format 0.0.4' } },
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['probes'],
+        summary: 'Prometheus metrics',
+        description:
+          'The core registry (records in, dead letters, late records, watermarks, CEP and window state, checkpoints) and process metrics (heap, event-loop lag).',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus text exposition format 0.0.4' } },
+      },
     },
-  }, async (_request, reply) => {
-    const text = await bridge.scrape();
-    return reply.type(bridge.contentType).send(text);
-  });
+    async (_request, reply) => {
+      const text = await bridge.scrape();
+      return reply.type(bridge.contentType).send(text);
+    },
+  );
 };

@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../registry.js';
-import { type CityLayout, CITY_LAYOUTS, skeleton } from './layouts.js';
+import { CITY_LAYOUTS, type CityLayout, skeleton } from './layouts.js';
 import { Rng } from './prng.js';
 
 /**
@@ -110,9 +110,11 @@ export function checkCityOptions(o: CityOptions): void {
   if (o.layout !== undefined && !CITY_LAYOUTS.includes(o.layout)) throw new RangeError(`layout must be one of ${CITY_LAYOUTS.join(', ')}, got '${o.layout}'`);
   if (o.cameras !== undefined) {
     const [lo, hi] = o.cameras;
-    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi <= 4 && lo <= hi)) throw new RangeError(`cameras per segment must be whole numbers LO-HI within 1-4, got ${lo}-${hi}`);
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi <= 4 && lo <= hi))
+      throw new RangeError(`cameras per segment must be whole numbers LO-HI within 1-4, got ${lo}-${hi}`);
   }
-  if (o.registry !== undefined && !REGISTRY_FIELDS.includes(o.registry)) throw new RangeError(`registry must be one of ${REGISTRY_FIELDS.join(', ')}, got '${o.registry}'`);
+  if (o.registry !== undefined && !REGISTRY_FIELDS.includes(o.registry))
+    throw new RangeError(`registry must be one of ${REGISTRY_FIELDS.join(', ')}, got '${o.registry}'`);
   if (o.directions !== undefined && !DIRECTION_VOCABULARIES.includes(o.directions))
     throw new RangeError(`directions must be one of ${DIRECTION_VOCABULARIES.join(', ')}, got '${o.directions}'`);
 }
@@ -157,14 +159,16 @@ function build(options: CityOptions): City {
     const a = nodes[from]!;
     const b = nodes[to]!;
     const lengthKm = Math.hypot(b.x - a.x, b.y - a.y);
-    const direction: 'in' | 'out' =
-      kind === 'gateway_in' ? 'in' : kind === 'gateway_out' ? 'out' : Math.hypot(b.x, b.y) < Math.hypot(a.x, a.y) ? 'in' : 'out';
+    const direction: 'in' | 'out' = kind === 'gateway_in' ? 'in' : kind === 'gateway_out' ? 'out' : Math.hypot(b.x, b.y) < Math.hypot(a.x, a.y) ? 'in' : 'out';
     const link: CityLink = { index: links.length, from, to, kind, lengthKm, limitKmh, road, direction, segment: null, cps: [], cpOffsetKm: [] };
     links.push(link);
     return link;
   };
   const roadPairs: [CityLink, CityLink][] = sk.roads.map((r) => [addLink(r.a, r.b, 'grid', r.road, r.limitKmh), addLink(r.b, r.a, 'grid', r.road, r.limitKmh)]);
-  const gateways = sk.gateways.map((g) => ({ inbound: addLink(g.external, g.inner, 'gateway_in', g.road, 80), outbound: addLink(g.inner, g.external, 'gateway_out', g.road, 80) }));
+  const gateways = sk.gateways.map((g) => ({
+    inbound: addLink(g.external, g.inner, 'gateway_in', g.road, 80),
+    outbound: addLink(g.inner, g.external, 'gateway_out', g.road, 80),
+  }));
 
   // Cameras. Entry checkpoints sit where the expressway meets the city, facing inbound.
   const checkpoints: Checkpoint[] = [];
@@ -189,7 +193,10 @@ function build(options: CityOptions): City {
       const y = a.y + uy * along - ux * 0.012;
       const id = `CP${String(checkpoints.length + 1).padStart(4, '0')}`;
       const kind = entryFirst && k === 0 ? 'entry' : 'inner';
-      const name = link.kind === 'grid' ? `${link.road} km ${along.toFixed(1)} from node ${link.from} (${heading})` : `${link.road} ${kind === 'entry' ? 'city entry' : link.direction === 'in' ? 'inbound' : 'outbound'} gantry ${k + 1}`;
+      const name =
+        link.kind === 'grid'
+          ? `${link.road} km ${along.toFixed(1)} from node ${link.from} (${heading})`
+          : `${link.road} ${kind === 'entry' ? 'city entry' : link.direction === 'in' ? 'inbound' : 'outbound'} gantry ${k + 1}`;
       link.cps.push(checkpoints.length);
       link.cpOffsetKm.push(along);
       cpLink.push(link.index);
@@ -210,7 +217,10 @@ function build(options: CityOptions): City {
     [order[k], order[r]] = [order[r]!, order[k]!];
   }
   // Fewer cameras per segment, more roads with cameras: about as many cameras in all as the reference city's ~2.7 per segment.
-  const roadCount = options.cameras === undefined ? sk.cameraRoads : Math.min(order.length, Math.round((sk.cameraRoads * 2.7) / ((options.cameras[0] + options.cameras[1]) / 2)));
+  const roadCount =
+    options.cameras === undefined
+      ? sk.cameraRoads
+      : Math.min(order.length, Math.round((sk.cameraRoads * 2.7) / ((options.cameras[0] + options.cameras[1]) / 2)));
   const chosen = order.slice(0, roadCount).sort((p, q) => p - q);
   for (const k of chosen) {
     for (const link of roadPairs[k]!) {
@@ -230,13 +240,20 @@ function build(options: CityOptions): City {
 
   const outLinks: number[][] = nodes.map(() => []);
   for (const l of links) outLinks[l.from]!.push(l.index);
-  const registry = options.registry === 'required'
-    ? checkpoints.map((cp) => Object.fromEntries(REQUIRED_REGISTRY_FIELDS.map((f) => [f, cp[f]])) as unknown as Checkpoint)
-    : checkpoints;
+  const registry =
+    options.registry === 'required'
+      ? checkpoints.map((cp) => Object.fromEntries(REQUIRED_REGISTRY_FIELDS.map((f) => [f, cp[f]])) as unknown as Checkpoint)
+      : checkpoints;
   return { options, nodes, links, outLinks, gridNodes, externalNodes, checkpoints, registry, cpLink, segmentLink };
 }
 
 /** The registry JSON text of the city, as written to `fixtures/checkpoints.json` for the reference city. */
 export function cityRegistryJson(options: CityOptions = {}): string {
-  return '[\n' + buildCity(options).registry.map((cp) => '  ' + JSON.stringify(cp)).join(',\n') + '\n]\n';
+  return (
+    '[\n' +
+    buildCity(options)
+      .registry.map((cp) => '  ' + JSON.stringify(cp))
+      .join(',\n') +
+    '\n]\n'
+  );
 }

@@ -1,7 +1,7 @@
 import { haversineKm } from '../geo.js';
 import type { PlateColor } from '../record.js';
 import type { City } from './city.js';
-import { type Fleet, drawColor, drawPlate } from './fleet.js';
+import { drawColor, drawPlate, type Fleet } from './fleet.js';
 import type { Rng } from './prng.js';
 import type { Route, RoutePlanner } from './routes.js';
 
@@ -74,7 +74,13 @@ export function pickClone(city: City, planner: RoutePlanner, fleet: Fleet, fleet
 
 /** The same number under another colour keeps its format: blue and yellow plates share one, green ones another. */
 const TWIN_COLOR: Readonly<Record<PlateColor, PlateColor>> = {
-  blue: 'yellow', yellow: 'blue', green: 'yellow_green', yellow_green: 'green', white: 'blue', black: 'blue', unknown: 'blue',
+  blue: 'yellow',
+  yellow: 'blue',
+  green: 'yellow_green',
+  yellow_green: 'green',
+  white: 'blue',
+  black: 'blue',
+  unknown: 'blue',
 };
 
 /**

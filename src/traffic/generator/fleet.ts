@@ -55,8 +55,24 @@ export function drawPlate(color: PlateColor, rng: Rng): string {
 
 /** ANPR look-alikes: a misread swaps one character for one of these. */
 const LOOK_ALIKES: Readonly<Record<string, string>> = {
-  '0': 'D', D: '0', Q: '0', '8': 'B', B: '8', '5': 'S', S: '5', '2': 'Z', Z: '2',
-  '1': '7', '7': '1', '6': 'G', G: '6', U: 'V', V: 'U', E: 'F', F: 'E', '3': '8',
+  '0': 'D',
+  D: '0',
+  Q: '0',
+  '8': 'B',
+  B: '8',
+  '5': 'S',
+  S: '5',
+  '2': 'Z',
+  Z: '2',
+  '1': '7',
+  '7': '1',
+  '6': 'G',
+  G: '6',
+  U: 'V',
+  V: 'U',
+  E: 'F',
+  F: 'E',
+  '3': '8',
 };
 
 /** The plate with one character (never the region) swapped for a look-alike, or null when none can be. */

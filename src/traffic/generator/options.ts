@@ -56,8 +56,17 @@ export const DIRT_LEVELS: Readonly<Record<DirtLevel, Partial<NoiseOptions>>> = {
   light: { misreadRate: 0.01, skewedCameraShare: 0.03, maxSkewMs: 60_000, outagesPerDay: 0 },
   reference: {},
   heavy: {
-    misreadRate: 0.05, laneDuplicateRate: 0.016, adjacentDuplicateRate: 0.008, unreadableRate: 0.01, formatVariantRate: 0.01,
-    skewedCameraShare: 0.12, maxSkewMs: 120_000, outages: 2, outageMinMinutes: 60, outageMaxMinutes: 180, outagesSpareAnomalies: false,
+    misreadRate: 0.05,
+    laneDuplicateRate: 0.016,
+    adjacentDuplicateRate: 0.008,
+    unreadableRate: 0.01,
+    formatVariantRate: 0.01,
+    skewedCameraShare: 0.12,
+    maxSkewMs: 120_000,
+    outages: 2,
+    outageMinMinutes: 60,
+    outageMaxMinutes: 180,
+    outagesSpareAnomalies: false,
   },
 };
 

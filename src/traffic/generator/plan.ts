@@ -1,5 +1,5 @@
-import type { City } from './city.js';
 import type { Calibration } from './calibrate.js';
+import type { City } from './city.js';
 import type { AnomalyShape, NoiseOptions } from './options.js';
 import { DEFAULT_ANOMALIES_PER_DAY } from './options.js';
 import type { Rng } from './prng.js';
@@ -46,7 +46,13 @@ export interface OutagePlan {
 
 export function anomalyCounts(minutes: number, overrides: Partial<Record<AnomalyType, number>> = {}): Record<AnomalyType, number> {
   const per = (t: AnomalyType): number => overrides[t] ?? Math.max(1, Math.round((DEFAULT_ANOMALIES_PER_DAY[t] * minutes) / 1440));
-  return { cloned_plate: per('cloned_plate'), flow_surge: per('flow_surge'), flow_drop: per('flow_drop'), congestion: per('congestion'), first_entry: per('first_entry') };
+  return {
+    cloned_plate: per('cloned_plate'),
+    flow_surge: per('flow_surge'),
+    flow_drop: per('flow_drop'),
+    congestion: per('congestion'),
+    first_entry: per('first_entry'),
+  };
 }
 
 /** A start time for an episode of `dur` ms inside [start, end), preferring busy hours when asked. */
@@ -77,7 +83,16 @@ function busyInnerCameras(city: City, cal: Calibration): number[] {
  * Plans the anomalies of a run. Each flow episode has its own camera and each congestion its own
  * segment, and no camera serves two episodes, so the ground truth stays unambiguous.
  */
-export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: number, end: number, counts: Record<AnomalyType, number>, shape: AnomalyShape, quietMinutes = 0): AnomalyPlan {
+export function planAnomalies(
+  city: City,
+  cal: Calibration,
+  rng: Rng,
+  start: number,
+  end: number,
+  counts: Record<AnomalyType, number>,
+  shape: AnomalyShape,
+  quietMinutes = 0,
+): AnomalyPlan {
   const minutes = (end - start) / MIN;
   const quiet = quietMinutes * MIN;
   const used = new Set<number>();
@@ -114,7 +129,8 @@ export function planAnomalies(city: City, cal: Calibration, rng: Rng, start: num
   const clones: CloneEpisode[] = [];
   // Every k-th clone meets once, spread evenly (no random draw: the reference plan stays as it was).
   const meetOnce = (k: number): boolean => Math.floor((k + 1) * shape.meetOnceShare) > Math.floor(k * shape.meetOnceShare);
-  for (let k = 0; k < counts.cloned_plate; k++) clones.push({ t: drawTime(rng, start, end, Math.min(20 * MIN, minutes * MIN / 2), false, quiet), meetOnce: meetOnce(k) });
+  for (let k = 0; k < counts.cloned_plate; k++)
+    clones.push({ t: drawTime(rng, start, end, Math.min(20 * MIN, (minutes * MIN) / 2), false, quiet), meetOnce: meetOnce(k) });
   const firstEntries: number[] = [];
   for (let k = 0; k < counts.first_entry; k++) firstEntries.push(drawTime(rng, start, end, 5 * MIN, false, quiet));
   clones.sort((a, b) => a.t - b.t);

@@ -34,7 +34,7 @@ const PEAK_RAW = (() => {
 /** Local hour of day (0..24) of an epoch-ms instant. */
 export function localHour(ms: number): number {
   const local = ms + CITY_UTC_OFFSET_MIN * 60_000;
-  return ((local % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000;
+  return (((local % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000;
 }
 
 /** Traffic at that local hour as a fraction of the daily peak (0..1]. */

@@ -1,17 +1,25 @@
+import { haversineKm } from '../geo.js';
 import type { PlateColor } from '../record.js';
 import type { Checkpoint } from '../registry.js';
 import { type Calibration, calibrate, drawDestination, drawHomeLocation, gridNodeWeights } from './calibrate.js';
-import { type City, type CityLink, buildCity } from './city.js';
-import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
+import { buildCity, type City, type CityLink } from './city.js';
 import { pickClone, pickNewcomer } from './episodes.js';
-import { TimeQueue } from './time-queue.js';
-import { haversineKm } from '../geo.js';
+import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
 import { type AnomalyShape, DEFAULT_ANOMALY_SHAPE, DEFAULT_NOISE, type GeneratorOptions, type NoiseOptions } from './options.js';
-import { type AnomalyPlan, type CongestionEpisode, type FlowEpisode, type OutagePlan, anomalyCounts, planAnomalies, planOutages, planSkew } from './plan.js';
+import { type AnomalyPlan, anomalyCounts, type CongestionEpisode, type FlowEpisode, type OutagePlan, planAnomalies, planOutages, planSkew } from './plan.js';
 import { Rng } from './prng.js';
 import { DEFAULT_PEAK_RECORDS_PER_S, localHour, profileFraction, rushSpeedFactor } from './profile.js';
 import { type Route, RoutePlanner } from './routes.js';
-import { type ClonedPlateTruth, type CongestionTruth, type FirstEntryTruth, type FlowTruth, type GroundTruth, IMPOSSIBLE_PAIR, type OutageNoise } from './truth.js';
+import { TimeQueue } from './time-queue.js';
+import {
+  type ClonedPlateTruth,
+  type CongestionTruth,
+  type FirstEntryTruth,
+  type FlowTruth,
+  type GroundTruth,
+  IMPOSSIBLE_PAIR,
+  type OutageNoise,
+} from './truth.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -159,7 +167,16 @@ export class TrafficSimulation {
 
     this.skew = planSkew(this.city, Rng.stream(seed, 'skew'), this.noise);
     this.plan = this.opts.anomalies
-      ? planAnomalies(this.city, this.cal, this.anomalyRng, this.start, this.end, anomalyCounts(options.minutes, options.anomalyCounts), this.shape, options.quietMinutes)
+      ? planAnomalies(
+          this.city,
+          this.cal,
+          this.anomalyRng,
+          this.start,
+          this.end,
+          anomalyCounts(options.minutes, options.anomalyCounts),
+          this.shape,
+          options.quietMinutes,
+        )
       : { flows: [], congestions: [], clones: [], firstEntries: [] };
     const avoid = new Set<number>();
     for (const f of this.plan.flows) avoid.add(f.cp);
@@ -168,7 +185,13 @@ export class TrafficSimulation {
 
     this.truthData = {
       generator: {
-        seed, start: this.start, end: this.end, minutes: options.minutes, scale: this.opts.scale, anomalies: this.opts.anomalies, version: 1,
+        seed,
+        start: this.start,
+        end: this.end,
+        minutes: options.minutes,
+        scale: this.opts.scale,
+        anomalies: this.opts.anomalies,
+        version: 1,
         ...(options.city !== undefined && Object.keys(options.city).length > 0 ? { city: { ...options.city } } : {}),
       },
       counts: { records: 0, misreads: 0, duplicates: 0, unreadable: 0, format_variants: 0, dropped_by_flow_drop: 0, late_backlog: 0 },
@@ -193,10 +216,15 @@ export class TrafficSimulation {
     for (const c of this.plan.congestions) {
       const link = this.city.links[c.link]!;
       const truth: CongestionTruth = {
-        type: 'congestion', key: c.segment, segment: c.segment, from: c.from, to: c.to,
+        type: 'congestion',
+        key: c.segment,
+        segment: c.segment,
+        from: c.from,
+        to: c.to,
         checkpoints: link.cps.map((i) => this.cps[i]!.id),
         downstream_checkpoints: [], // measured: see finishTruth
-        speed_kmh: c.speedKmh, free_flow_kmh: link.limitKmh,
+        speed_kmh: c.speedKmh,
+        free_flow_kmh: link.limitKmh,
       };
       this.truthData.anomalies.push(truth);
       const list = this.congestionByLink.get(c.link) ?? [];
@@ -212,8 +240,13 @@ export class TrafficSimulation {
       const extraPerMin = f.type === 'flow_surge' ? Math.max((f.factor - 1) * baselinePerMin, 10) : 0;
       const factor = f.type === 'flow_surge' ? (baselinePerMin + extraPerMin) / Math.max(baselinePerMin, 1e-9) : f.factor;
       const truth: FlowTruth = {
-        type: f.type, key: id, checkpoint: id, from: f.from, to: f.to,
-        factor: Math.round(Math.min(factor, 1000) * 100) / 100, baseline_per_min: Math.round(baselinePerMin * 10) / 10,
+        type: f.type,
+        key: id,
+        checkpoint: id,
+        from: f.from,
+        to: f.to,
+        factor: Math.round(Math.min(factor, 1000) * 100) / 100,
+        baseline_per_min: Math.round(baselinePerMin * 10) / 10,
       };
       this.truthData.anomalies.push(truth);
       if (f.type === 'flow_drop') this.dropByCp.set(f.cp, f);
@@ -319,9 +352,38 @@ export class TrafficSimulation {
     else this.finishTrip(trip);
   }
 
-  private newTrip(vehicle: number, plate: string, color: PlateColor, type: string, route: Route, dest: number, speedFactor: number, t: number,
-    clone: ClonedPlateTruth | null, cloneSide: 0 | 1, firstEntry: FirstEntryTruth | null): Trip {
-    return { kind: 'trip', vehicle, plate, color, type, route, dest, speedFactor, clone, cloneSide, firstEntry, jam: null, k: 0, linkPos: 0, posKm: 0, t, speed: 0 };
+  private newTrip(
+    vehicle: number,
+    plate: string,
+    color: PlateColor,
+    type: string,
+    route: Route,
+    dest: number,
+    speedFactor: number,
+    t: number,
+    clone: ClonedPlateTruth | null,
+    cloneSide: 0 | 1,
+    firstEntry: FirstEntryTruth | null,
+  ): Trip {
+    return {
+      kind: 'trip',
+      vehicle,
+      plate,
+      color,
+      type,
+      route,
+      dest,
+      speedFactor,
+      clone,
+      cloneSide,
+      firstEntry,
+      jam: null,
+      k: 0,
+      linkPos: 0,
+      posKm: 0,
+      t,
+      speed: 0,
+    };
   }
 
   /** Moves the trip to its next camera; false when it has passed its last one. `dry`: a look ahead, counted nowhere. */
@@ -507,9 +569,17 @@ export class TrafficSimulation {
     const plate = this.fleet.plates[v]!;
     const color = this.fleet.colors[v]!;
     const truth: ClonedPlateTruth = {
-      type: 'cloned_plate', key: plate + '|' + color, plate, plate_color: color, from: t, to: t,
-      checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id], min_distance_km: Math.round(pick.minKm * 100) / 100, records: [[], []],
-      impossible_pairs: 0, provable_at: t,
+      type: 'cloned_plate',
+      key: plate + '|' + color,
+      plate,
+      plate_color: color,
+      from: t,
+      to: t,
+      checkpoints: [this.cps[a.route.cps[0]!]!.id, this.cps[b.route.cps[0]!]!.id],
+      min_distance_km: Math.round(pick.minKm * 100) / 100,
+      records: [[], []],
+      impossible_pairs: 0,
+      provable_at: t,
     };
     this.truthData.anomalies.push(truth);
     this.cloneSightings.set(truth, []);
@@ -572,8 +642,15 @@ export class TrafficSimulation {
     const entryCp = route.cps.find((i) => this.cps[i]!.kind === 'entry');
     if (entryCp === undefined) return;
     const truth: FirstEntryTruth = {
-      type: 'first_entry', key: plate + '|' + color, plate, plate_color: color, checkpoint: this.cps[entryCp]!.id,
-      from: t, to: t, same_number_other_color: sameNumber, record: '',
+      type: 'first_entry',
+      key: plate + '|' + color,
+      plate,
+      plate_color: color,
+      checkpoint: this.cps[entryCp]!.id,
+      from: t,
+      to: t,
+      same_number_other_color: sameNumber,
+      record: '',
     };
     this.truthData.anomalies.push(truth);
     const trip = this.newTrip(-1, plate, color, vehicleTypeFor(color, rng), route, to, rng.range(0.9, 1.1), t, null, 0, truth);
@@ -584,7 +661,9 @@ export class TrafficSimulation {
     const d = this.truthData;
     // Episodes whose records fell outside the run (or never happened) are not ground truth.
     for (const a of d.anomalies) if (a.type === 'cloned_plate') this.scoreClone(a);
-    const kept = d.anomalies.filter((a) => (a.type === 'first_entry' ? a.record !== '' : a.type === 'cloned_plate' ? a.records[0].length > 0 && a.records[1].length > 0 : true));
+    const kept = d.anomalies.filter((a) =>
+      a.type === 'first_entry' ? a.record !== '' : a.type === 'cloned_plate' ? a.records[0].length > 0 && a.records[1].length > 0 : true,
+    );
     d.anomalies.length = 0;
     d.anomalies.push(...kept.sort((a, b) => a.from - b.from || a.type.localeCompare(b.type) || a.key.localeCompare(b.key)));
     for (const o of d.noise.outages) if (o.records === 0) (o as { flushed_at: number }).flushed_at = o.to;

@@ -15,18 +15,7 @@
 // - testSkipToFirstElementOfMatch, testSkipToFirstNonExistentPosition,
 //   testSkipToLastNonExistentPosition: they need throwExceptionOnMiss(), which the contract lacks.
 import { describe, expect, it } from 'vitest';
-import {
-  AfterMatchSkipStrategy,
-  Pattern,
-  byName,
-  compile,
-  ev,
-  expectMatches,
-  feed,
-  feedPattern,
-  type Event,
-  type Timed,
-} from './harness.js';
+import { AfterMatchSkipStrategy, byName, compile, type Event, ev, expectMatches, feed, feedPattern, Pattern, type Timed } from './harness.js';
 
 /** Records in arrival order with timestamps 1..n. */
 const inOrder = (...events: Event[]): Timed[] => events.map((e, i) => [e, i + 1] as const);
@@ -227,15 +216,7 @@ describe('Flink AfterMatchSkipITCase', () => {
     const c = ev(4, 'c', 0.0);
     const compute = (skip: AfterMatchSkipStrategy) =>
       feedPattern(
-        Pattern.begin<Event>('a', skip)
-          .where(nameHas('a'))
-          .next('b')
-          .where(nameHas('b'))
-          .oneOrMore()
-          .optional()
-          .consecutive()
-          .next('c')
-          .where(nameHas('c')),
+        Pattern.begin<Event>('a', skip).where(nameHas('a')).next('b').where(nameHas('b')).oneOrMore().optional().consecutive().next('c').where(nameHas('c')),
         inOrder(a, c),
       );
 

@@ -29,15 +29,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   AfterMatchSkipStrategy,
-  Pattern,
   byName,
   compile,
-  ev,
-  sub,
   type Event,
+  ev,
   type Match,
   type NfaKeyState,
+  Pattern,
   type SubEvent,
+  sub,
   type TimedOutMatch,
 } from './harness.js';
 
@@ -188,9 +188,7 @@ describe('Flink CEPITCase, event time', () => {
     const pattern = startMiddleEndAny().within(3);
     const result = replayEventTime(pattern, input, { watermark: minus5 });
     const lefts = result.timedOut.map((t) => `Left(${price(first(t.match, 'start').price)})`);
-    const rights = result.matches.map(
-      (m) => `Right(${price(first(m, 'start').price)},${price(first(m, 'middle').price)},${price(first(m, 'end').price)})`,
-    );
+    const rights = result.matches.map((m) => `Right(${price(first(m, 'start').price)},${price(first(m, 'middle').price)},${price(first(m, 'end').price)})`);
     expect(sorted([...lefts, ...rights])).toEqual(['Left(1.0)', 'Left(2.0)', 'Left(2.0)', 'Right(2.0,2.0,2.0)']);
   });
 
@@ -295,14 +293,7 @@ describe('Flink CEPITCase, processing time (records fed on arrival)', () => {
   });
 
   it('testSimpleOrFilterPatternCEP', () => {
-    const input: Event[] = [
-      ev(1, 'start', 1.0),
-      ev(2, 'middle', 2.0),
-      ev(3, 'end', 3.0),
-      ev(4, 'start', 4.0),
-      ev(5, 'middle', 5.0),
-      ev(6, 'end', 6.0),
-    ];
+    const input: Event[] = [ev(1, 'start', 1.0), ev(2, 'middle', 2.0), ev(3, 'end', 3.0), ev(4, 'start', 4.0), ev(5, 'middle', 5.0), ev(6, 'end', 6.0)];
     const pattern = Pattern.begin<Event>('start')
       .where(byName('start'))
       .followedByAny('middle')

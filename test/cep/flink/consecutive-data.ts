@@ -1,6 +1,6 @@
 // Flink's ConsecutiveData fixture (shared by TimesOrMoreITCase and TimesRangeITCase) and the pattern shapes both
 // suites build on it: `start (c) <contiguity> middle (a)`, then `followedBy end1 (b)`.
-import { Pattern, byName, ev, type Event, type Timed } from './harness.js';
+import { byName, type Event, ev, Pattern, type Timed } from './harness.js';
 
 export const s = ev(40, 'c', 1.0);
 export const m1 = ev(41, 'a', 2.0);

@@ -4,7 +4,7 @@
 // Skipped (outside the contract):
 // - testGreedyZeroOrMoreBeforeGroupPattern: uses a group pattern, followedBy(Pattern).times(2).
 import { describe, it } from 'vitest';
-import { Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
+import { byName, type Event, ev, expectMatches, feedPattern, Pattern, type Timed } from './harness.js';
 
 const dummy = (): Event => ev(1, 'dummy', 1111);
 
@@ -229,14 +229,7 @@ describe('Flink GreedyITCase', () => {
       [ev(44, 'dummy', 2.0), 4],
       [a3, 5],
     ];
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('c'))
-      .followedBy('end')
-      .where(byName('a'))
-      .oneOrMore()
-      .optional()
-      .consecutive()
-      .greedy();
+    const pattern = Pattern.begin<Event>('start').where(byName('c')).followedBy('end').where(byName('a')).oneOrMore().optional().consecutive().greedy();
     expectMatches(feedPattern(pattern, inputs), [[c], [c, a1], [c, a1, a2]]);
   });
 

@@ -13,14 +13,14 @@ import { compile, type Match, type Nfa, type NfaKeyState, type Pattern, type Tim
 
 export {
   AfterMatchSkipStrategy,
-  MalformedPatternError,
-  Pattern,
-  compile,
   type Condition,
+  compile,
+  MalformedPatternError,
   type Match,
   type MatchContext,
   type Nfa,
   type NfaKeyState,
+  Pattern,
   type TimedOutMatch,
 } from '../../../src/cep/index.js';
 

@@ -4,7 +4,7 @@
 //
 // Skipped (outside the contract): testCurrentProcessingTime (Context.currentProcessingTime()).
 import { describe, it } from 'vitest';
-import { Pattern, ev, expectMatches, feedPattern, type Event } from './harness.js';
+import { type Event, ev, expectMatches, feedPattern, Pattern } from './harness.js';
 
 describe('Flink NFAIterativeConditionTimeContextTest', () => {
   it('testEventTimestamp', () => {

@@ -9,7 +9,7 @@
 // written in arrival order, which the harness checks.
 // Nothing skipped.
 import { describe, it } from 'vitest';
-import { Pattern, byName, ev, expectMatches, feedPattern, sub, type Event, type MatchContext, type SubEvent, type Timed } from './harness.js';
+import { byName, type Event, ev, expectMatches, feedPattern, type MatchContext, Pattern, type SubEvent, sub, type Timed } from './harness.js';
 
 const isSub = (e: Event): e is SubEvent => 'volume' in e;
 const sumOf = (events: readonly Event[]): number => events.reduce((s, e) => s + e.price, 0);
@@ -30,8 +30,7 @@ const subeventIterCondition = (e: Event, ctx: MatchContext<Event>): boolean =>
   isSub(e) && e.name.startsWith('foo') && sumOf(ctx.events('middle')) + e.price < 5.0;
 
 /** Flink's MyEventIterCondition: a "start" event while the start prices stay below 5. */
-const eventIterCondition = (e: Event, ctx: MatchContext<Event>): boolean =>
-  e.name === 'start' && sumOf(ctx.events('start')) + e.price < 5.0;
+const eventIterCondition = (e: Event, ctx: MatchContext<Event>): boolean => e.name === 'start' && sumOf(ctx.events('start')) + e.price < 5.0;
 
 describe('Flink IterativeConditionsITCase', () => {
   describe('iterative condition with a branching pattern', () => {

@@ -11,7 +11,7 @@
 // WithinType.PREVIOUS_AND_CURRENT or Flink's "window 0 means no window" field semantics).
 // testWindowTimeCorrectlySet is re-expressed by behaviour in nfa-windows.test.ts.
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy, MalformedPatternError, Pattern, compile, type Event } from './harness.js';
+import { AfterMatchSkipStrategy, compile, type Event, MalformedPatternError, Pattern } from './harness.js';
 
 const dummy = (): boolean => true;
 const start = (): Pattern<Event> => Pattern.begin<Event>('start').where(dummy);

@@ -15,7 +15,7 @@
 // window getter, so it is re-expressed by behaviour with inputs of our own: a match spanning just
 // under 10 s is found, one spanning exactly 10 s is not.
 import { describe, it } from 'vitest';
-import { Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
+import { byName, type Event, ev, expectMatches, feedPattern, Pattern, type Timed } from './harness.js';
 
 const startEnd = (): Pattern<Event> => Pattern.begin<Event>('start').where(byName('start')).followedByAny('end').where(byName('end'));
 
@@ -71,8 +71,7 @@ describe('Flink NFATest', () => {
 });
 
 describe('Flink NFACompilerTest, window time', () => {
-  const pattern = (): Pattern<Event> =>
-    Pattern.begin<Event>('start').followedBy('middle').within(10_000).followedBy('then').within(20_000).followedBy('end');
+  const pattern = (): Pattern<Event> => Pattern.begin<Event>('start').followedBy('middle').within(10_000).followedBy('then').within(20_000).followedBy('end');
   const run = (lastTs: number) => {
     const events = [ev(1, 'a', 0), ev(2, 'b', 0), ev(3, 'c', 0), ev(4, 'd', 0)];
     const inputs: Timed[] = [

@@ -21,19 +21,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   AfterMatchSkipStrategy,
-  Pattern,
   byName,
   compile,
+  type Event,
   ev,
-  expectMatchMaps,
   expectMatches,
+  expectMatchMaps,
   expectTimeouts,
   feed,
   feedPattern,
-  sub,
-  type Event,
   type Match,
+  Pattern,
   type SubEvent,
+  sub,
   type Timed,
 } from './harness.js';
 
@@ -55,7 +55,20 @@ function abcde(): { a: Event; b: Event; c: Event; d: Event; e: Event; inputs: Ti
   const c = ev(42, 'c', 3.0);
   const d = ev(43, 'd', 4.0);
   const e = ev(44, 'e', 5.0);
-  return { a, b, c, d, e, inputs: [[a, 1], [b, 2], [c, 3], [d, 4], [e, 5]] };
+  return {
+    a,
+    b,
+    c,
+    d,
+    e,
+    inputs: [
+      [a, 1],
+      [b, 2],
+      [c, 3],
+      [d, 4],
+      [e, 5],
+    ],
+  };
 }
 
 describe('Flink NFAITCase', () => {
@@ -209,11 +222,7 @@ describe('Flink NFAITCase', () => {
       [ev(4, 'start', 1.0), 11],
       [ev(5, 'middle', 1.0), 18],
     ];
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('start'))
-      .notFollowedBy('middle')
-      .where(byName('middle'))
-      .within(5);
+    const pattern = Pattern.begin<Event>('start').where(byName('start')).notFollowedBy('middle').where(byName('middle')).within(5);
     const nfa = compile(pattern);
     const state = nfa.createState();
     // Flink collects the matches that advancing time releases ("pending" matches of a
@@ -382,12 +391,7 @@ describe('Flink NFAITCase', () => {
       [middleEvent3, 5],
       [end, 6],
     ];
-    const pattern = Pattern.begin<Event>('middle')
-      .where(byName('a'))
-      .oneOrMore()
-      .optional()
-      .followedBy('end')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('middle').where(byName('a')).oneOrMore().optional().followedBy('end').where(byName('b'));
     expectMatches(feedPattern(pattern, inputs), [
       [middleEvent1, middleEvent2, middleEvent3, end],
       [middleEvent1, middleEvent2, end],
@@ -560,12 +564,7 @@ describe('Flink NFAITCase', () => {
       [startEvent3, 5],
       [end1, 6],
     ];
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('a'))
-      .oneOrMore()
-      .allowCombinations()
-      .followedBy('end')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('start').where(byName('a')).oneOrMore().allowCombinations().followedBy('end').where(byName('b'));
     expectMatches(feedPattern(pattern, inputs), [
       [startEvent1, startEvent2, startEvent3, end1],
       [startEvent1, startEvent2, end1],
@@ -637,13 +636,7 @@ describe('Flink NFAITCase', () => {
     const startEvent = ev(40, 'c', 1.0);
     const middleEvent = ev(43, 'a', 4.0);
     const end1 = ev(44, 'b', 5.0);
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('c'))
-      .followedBy('middle')
-      .where(byName('a'))
-      .optional()
-      .followedBy('end1')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('start').where(byName('c')).followedBy('middle').where(byName('a')).optional().followedBy('end1').where(byName('b'));
     const inputs: Timed[] = [
       [startEvent, 1],
       [middleEvent, 5],
@@ -693,12 +686,7 @@ describe('Flink NFAITCase', () => {
       [middleEvent3, 4],
       [end1, 6],
     ];
-    const pattern = Pattern.begin<Event>('middle')
-      .where(byName('a'))
-      .times(2)
-      .consecutive()
-      .followedBy('end1')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('middle').where(byName('a')).times(2).consecutive().followedBy('end1').where(byName('b'));
     expectMatches(feedPattern(pattern, inputs), [
       [middleEvent1, middleEvent2, end1],
       [middleEvent2, middleEvent3, end1],
@@ -737,13 +725,7 @@ describe('Flink NFAITCase', () => {
       [C.middleEvent3, 6],
       [C.end, 7],
     ];
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('c'))
-      .followedBy('middle')
-      .where(byName('a'))
-      .times(2)
-      .followedBy('end1')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('start').where(byName('c')).followedBy('middle').where(byName('a')).times(2).followedBy('end1').where(byName('b'));
     expectMatches(feedPattern(pattern, inputs), [[C.startEvent, C.middleEvent1, C.middleEvent2, C.end]]);
   });
 
@@ -1055,10 +1037,7 @@ describe('Flink NFAITCase', () => {
       );
     const zeroOrMore = (s: Strategy) =>
       feedPattern(
-        withStrategy(
-          Pattern.begin<Event>('start').where(byName('c')).followedBy('middle').where(byName('a')).oneOrMore().optional(),
-          s,
-        )
+        withStrategy(Pattern.begin<Event>('start').where(byName('c')).followedBy('middle').where(byName('a')).oneOrMore().optional(), s)
           .followedBy('end1')
           .where(byName('b')),
         inputs,
@@ -1445,10 +1424,7 @@ describe('Flink NFAITCase', () => {
     // Flink asserts that one event is left in the shared buffer after pruning: the partial
     // match [a2] (a1's partial matches are older than the window). The contract exposes no
     // buffer size, so this asserts that exactly one partial match beyond a fresh state's is left.
-    const pattern = Pattern.begin<Event>('start', AfterMatchSkipStrategy.skipPastLastEvent())
-      .times(4)
-      .where(byName('a'))
-      .within(3);
+    const pattern = Pattern.begin<Event>('start', AfterMatchSkipStrategy.skipPastLastEvent()).times(4).where(byName('a')).within(3);
     const nfa = compile(pattern);
     const state = nfa.createState();
     nfa.process(state, ev(40, 'a', 1.0), 1);

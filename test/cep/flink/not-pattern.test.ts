@@ -12,7 +12,7 @@
 // Skipped (outside the contract):
 // - testNotFollowedByWithinPreviousAndCurrentAtEnd: WithinType.PREVIOUS_AND_CURRENT.
 import { describe, it } from 'vitest';
-import { AfterMatchSkipStrategy, Pattern, byName, ev, expectMatches, feedPattern, type Event, type Timed } from './harness.js';
+import { AfterMatchSkipStrategy, byName, type Event, ev, expectMatches, feedPattern, Pattern, type Timed } from './harness.js';
 
 /** Flink's NotFollowByData fixture. */
 const D = {
@@ -289,11 +289,7 @@ describe('Flink NotPatternITCase', () => {
     const run = (eager: boolean, allMatches: boolean) => {
       const a = Pattern.begin<Event>('a').where(byName('a'));
       const b = (allMatches ? a.followedByAny('b*') : a.followedBy('b*')).where(byName('b'));
-      const pattern = (eager ? b.oneOrMore() : b.oneOrMore().allowCombinations())
-        .notFollowedBy('not c')
-        .where(byName('c'))
-        .followedBy('d')
-        .where(byName('d'));
+      const pattern = (eager ? b.oneOrMore() : b.oneOrMore().allowCombinations()).notFollowedBy('not c').where(byName('c')).followedBy('d').where(byName('d'));
       return feedPattern(pattern, seq(D.A_1, D.B_1, D.B_2, D.B_3, D.C_1, D.B_4, D.B_5, D.B_6, D.D_1));
     };
 
@@ -417,14 +413,7 @@ describe('Flink NotPatternITCase', () => {
     const a3 = ev(45, 'a', 7.0);
     const c3 = ev(46, 'c', 8.0);
     const c4 = ev(47, 'c', 8.0);
-    const pattern = Pattern.begin<Event>('a')
-      .where(byName('a'))
-      .notFollowedBy('b')
-      .where(byName('b'))
-      .followedBy('c')
-      .where(byName('c'))
-      .times(0, 2)
-      .within(3);
+    const pattern = Pattern.begin<Event>('a').where(byName('a')).notFollowedBy('b').where(byName('b')).followedBy('c').where(byName('c')).times(0, 2).within(3);
     const inputs: Timed[] = [
       [a1, 1],
       [b1, 2],

@@ -6,7 +6,7 @@
 // "Only the start state is left" is asserted as "partial match count equals a fresh state's".
 // Nothing skipped.
 import { describe, expect, it } from 'vitest';
-import { Pattern, byName, compile, ev, expectMatches, feed, feedPattern, type Event, type Timed } from './harness.js';
+import { byName, compile, type Event, ev, expectMatches, feed, feedPattern, Pattern, type Timed } from './harness.js';
 
 describe('Flink SameElementITCase', () => {
   it('testEagerZeroOrMoreSameElement', () => {
@@ -176,12 +176,7 @@ describe('Flink SameElementITCase', () => {
     const startEvent = ev(40, 'c', 1.0);
     const middleEvent1 = ev(41, 'a', 2.0);
     const end1 = ev(44, 'b', 5.0);
-    const pattern = Pattern.begin<Event>('start')
-      .where(byName('c'))
-      .followedByAny('middle')
-      .where(byName('a'))
-      .followedBy('end1')
-      .where(byName('b'));
+    const pattern = Pattern.begin<Event>('start').where(byName('c')).followedByAny('middle').where(byName('a')).followedBy('end1').where(byName('b'));
     const inputs: Timed[] = [
       [startEvent, 1],
       [middleEvent1, 3],
@@ -207,8 +202,7 @@ describe('Flink SameElementITCase', () => {
       [m1b, 3],
       [end, 7],
     ];
-    const cThenAnyA = (): Pattern<Event> =>
-      Pattern.begin<Event>('start').where(byName('c')).followedByAny('middle').where(byName('a')).oneOrMore().optional();
+    const cThenAnyA = (): Pattern<Event> => Pattern.begin<Event>('start').where(byName('c')).followedByAny('middle').where(byName('a')).oneOrMore().optional();
 
     it('testIterativeConditionWSameElement', () => {
       // The end condition only looks at the middle prices (sum 4), not at the event's name.

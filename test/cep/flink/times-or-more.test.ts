@@ -2,8 +2,8 @@
 // org.apache.flink.cep.nfa.TimesOrMoreITCase): same inputs, same expected matches.
 // Nothing skipped. (Flink's testTimesOrMoreStrict really uses times(2).consecutive(); kept as is.)
 import { describe, it } from 'vitest';
-import { ev, expectMatches, feedPattern, type Timed } from './harness.js';
 import { cThen, end, m1, m2, m3, s, thenB, withGaps } from './consecutive-data.js';
+import { ev, expectMatches, feedPattern, type Timed } from './harness.js';
 
 describe('Flink TimesOrMoreITCase', () => {
   it('testTimesOrMore', () => {

@@ -2,8 +2,8 @@
 // org.apache.flink.cep.nfa.TimesRangeITCase): same inputs, same expected matches.
 // Nothing skipped: every case uses only times(from, to) with the contract's modifiers.
 import { describe, it } from 'vitest';
-import { ev, expectMatches, feedPattern, type Timed } from './harness.js';
 import { cThen, end, m1, m2, m3, s, thenB, withGaps } from './consecutive-data.js';
+import { ev, expectMatches, feedPattern, type Timed } from './harness.js';
 
 describe('Flink TimesRangeITCase', () => {
   it('testTimesRange', () => {

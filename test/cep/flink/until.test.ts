@@ -4,7 +4,7 @@
 // partial match count equals that of a fresh key state".
 // Nothing skipped.
 import { describe, expect, it } from 'vitest';
-import { Pattern, byName, compile, ev, expectMatches, feed, type Event, type FeedResult, type Timed } from './harness.js';
+import { byName, compile, type Event, ev, expectMatches, type FeedResult, feed, Pattern, type Timed } from './harness.js';
 
 /** Flink's UNTIL_CONDITION: price == 5.0. */
 const untilCondition = (e: Event): boolean => e.price === 5.0;
@@ -78,13 +78,7 @@ describe('Flink UntilConditionITCase', () => {
     });
 
     it('testUntilConditionFollowedByZeroOrMoreCombinations', () => {
-      const pattern = cFollowedByA()
-        .oneOrMore()
-        .optional()
-        .allowCombinations()
-        .until(untilCondition)
-        .followedBy('end')
-        .where(untilCondition);
+      const pattern = cFollowedByA().oneOrMore().optional().allowCombinations().until(untilCondition).followedBy('end').where(untilCondition);
       expectMatches(feedAndExpectOnlyStart(pattern, inputs), [
         [startEvent, middleEvent1, middleEvent2, middleEvent3, breaking],
         [startEvent, middleEvent1, middleEvent2, breaking],
@@ -132,13 +126,7 @@ describe('Flink UntilConditionITCase', () => {
     });
 
     it('testUntilConditionFollowedByZeroOrMoreConsecutive', () => {
-      const pattern = cFollowedByA()
-        .oneOrMore()
-        .optional()
-        .consecutive()
-        .until(untilCondition)
-        .followedBy('end')
-        .where(untilCondition);
+      const pattern = cFollowedByA().oneOrMore().optional().consecutive().until(untilCondition).followedBy('end').where(untilCondition);
       expectMatches(feedAndExpectOnlyStart(pattern, inputs), [
         [startEvent, middleEvent1, middleEvent2, breaking],
         [startEvent, middleEvent1, breaking],
@@ -216,12 +204,7 @@ describe('Flink UntilConditionITCase', () => {
     });
 
     it('testIterativeUntilConditionZeroOrMore', () => {
-      const pattern = Pattern.begin<Event>('start')
-        .where(byName('c'))
-        .followedBy('middle')
-        .oneOrMore()
-        .optional()
-        .until(middleSumIs6);
+      const pattern = Pattern.begin<Event>('start').where(byName('c')).followedBy('middle').oneOrMore().optional().until(middleSumIs6);
       expectMatches(feedAndExpectOnlyStart(pattern, inputs), [
         [startEvent, middleEvent1, middleEvent2, middleEvent3],
         [startEvent, middleEvent1, middleEvent2],

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryFirstSeenStore } from '../../../src/io/first-seen/memory-store.js';
-import { RedisFirstSeenStore, displacedPrefix } from '../../../src/io/first-seen/redis-store.js';
+import { displacedPrefix, RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
 import { compareIds, type FirstSeenBatch, type FirstSeenStore } from '../../../src/io/first-seen/store.js';
 import { requireRedis, uniquePrefix, unlinkUnder } from '../redis/server.js';
 
@@ -38,7 +38,11 @@ beforeAll(async () => {
   redis = await requireRedis('vigil-test-first-seen');
 });
 afterAll(async () => {
-  await unlinkUnder(redis, redisStores.map((s) => s.prefix), displacedPrefix);
+  await unlinkUnder(
+    redis,
+    redisStores.map((s) => s.prefix),
+    displacedPrefix,
+  );
   await redis?.quit();
 });
 
@@ -93,7 +97,10 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     // a displaced record's id at another event time (another record).
     expect(await s.check(batch(['沪B2', 700, 'old2'], ['京A1', 950, 'new'], ['京A1', 900, 'old1'], ['沪B2', 1500, 'r4']))).toEqual([true, false, true, false]);
     expect(await s.check(batch(['京A1', 1001, 'r1'], ['沪B2', 1500, 'old2']))).toEqual([false, false]);
-    expect(await s.earliest(['京A1', '沪B2'])).toEqual([{ timestamp: 900, id: 'old1' }, { timestamp: 600, id: 'old3' }]);
+    expect(await s.earliest(['京A1', '沪B2'])).toEqual([
+      { timestamp: 900, id: 'old1' },
+      { timestamp: 600, id: 'old3' },
+    ]);
   });
 
   it('evaluates a batch in order', async () => {
@@ -118,7 +125,14 @@ describe.each(implementations)('FirstSeenStore contract: %s', (_name, make) => {
     // Each one earlier than the last: each displaces the one before.
     expect(await s.check(batch(...ids.map((id, i): Sight => ['k', 100 - i, id])))).toEqual(ids.map(() => true));
     expect(await s.check(batch(...ids.map((id, i): Sight => ['k', 100 - i, id])))).toEqual(ids.map(() => true));
-    expect(await s.check(batch(['k', 200, 'a'], ['k', 200, '3'], ['k', 200, 'abc'], ['k', 200, '1'], ['k', 200, '3:ab'], ['k', 200, 'é']))).toEqual([false, false, false, false, false, false]);
+    expect(await s.check(batch(['k', 200, 'a'], ['k', 200, '3'], ['k', 200, 'abc'], ['k', 200, '1'], ['k', 200, '3:ab'], ['k', 200, 'é']))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('keeps negative, fractional and far-future timestamps exactly', async () => {
@@ -223,7 +237,7 @@ describe('memory and Redis stores', () => {
     const shared = new RedisFirstSeenStore(redis, { prefix: uniquePrefix('first-seen-same') });
     redisStores.push(shared);
     let seed = 42;
-    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let b = 0; b < 20; b++) {
       const sights: Sight[] = Array.from({ length: 250 }, () => [`P${rand(300)}`, rand(50) * 60_000, `id-${rand(1000)}`] as const);
       const [m, r] = [await memory.check(batch(...sights)), await shared.check(batch(...sights))];

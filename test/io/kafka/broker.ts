@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 
 /** The broker the integration tests use: VIGIL_TEST_KAFKA, else the one services/kafka/start.sh starts. */
 export const BROKERS = process.env['VIGIL_TEST_KAFKA'] ?? '127.0.0.1:9092';

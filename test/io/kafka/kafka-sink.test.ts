@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaClient } from '../../../src/io/kafka/client.js';
 import { KafkaSink } from '../../../src/io/kafka/kafka-sink.js';
-import { KafkaSource, type KafkaRecord } from '../../../src/io/kafka/kafka-source.js';
+import { type KafkaRecord, KafkaSource } from '../../../src/io/kafka/kafka-source.js';
 import { BROKERS, requireBroker, uniqueName, until } from './broker.js';
 
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-sink' });
@@ -34,11 +34,16 @@ async function readUntil(topic: string, done: (got: KafkaRecord[]) => boolean, r
   await src.start();
   const got: KafkaRecord[] = [];
   try {
-    await until(`records on ${topic}`, async () => {
-      const r = await src.poll();
-      if (r !== 'idle' && r !== 'end') got.push(...r.records);
-      return done(got);
-    }, 15_000, 5);
+    await until(
+      `records on ${topic}`,
+      async () => {
+        const r = await src.poll();
+        if (r !== 'idle' && r !== 'end') got.push(...r.records);
+        return done(got);
+      },
+      15_000,
+      5,
+    );
     const settle = Date.now() + settleMs;
     while (Date.now() < settle) {
       const r = await src.poll();
@@ -121,10 +126,15 @@ describe('KafkaSink', () => {
     await sink.close();
     // The coordinator completes transactional offset commits after the commit returns: they show up shortly.
     let committed: Record<string, number> = {};
-    await until('the offsets committed in the transaction', async () => {
-      committed = Object.fromEntries(await client.committedOffsets(groupId, input));
-      return Object.keys(committed).length === 2;
-    }, 10_000, 50);
+    await until(
+      'the offsets committed in the transaction',
+      async () => {
+        committed = Object.fromEntries(await client.committedOffsets(groupId, input));
+        return Object.keys(committed).length === 2;
+      },
+      10_000,
+      50,
+    );
     expect(committed).toEqual({ 0: 42, 1: 7 });
     const got = await readUntil(topic, (g) => g.length >= 1);
     expect(values(got)).toEqual([1]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CollectSink, JobGraph, Task, decodeCheckpoint, encodeCheckpoint, eventTimeField } from '../../../src/core/index.js';
+import { CollectSink, decodeCheckpoint, encodeCheckpoint, eventTimeField, JobGraph, Task } from '../../../src/core/index.js';
 import { KafkaClient } from '../../../src/io/kafka/client.js';
-import { KafkaSource, kafkaValueDeserializer, type AssignmentChange, type KafkaRecord } from '../../../src/io/kafka/kafka-source.js';
+import { type AssignmentChange, type KafkaRecord, KafkaSource, kafkaValueDeserializer } from '../../../src/io/kafka/kafka-source.js';
 import { parseNdjsonLine } from '../../../src/io/ndjson-parse.js';
 import { BROKERS, requireBroker, uniqueName, until } from './broker.js';
 
@@ -72,11 +72,16 @@ function job(src: KafkaSource): { task: Task; out: CollectSink<Out> } {
 }
 
 async function stepUntil(task: Task, what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  await until(what, async () => {
-    if (done()) return true;
-    if ((await task.step()) === 'idle') await new Promise((r) => setTimeout(r, 10));
-    return done();
-  }, timeoutMs, 0);
+  await until(
+    what,
+    async () => {
+      if (done()) return true;
+      if ((await task.step()) === 'idle') await new Promise((r) => setTimeout(r, 10));
+      return done();
+    },
+    timeoutMs,
+    0,
+  );
 }
 
 describe('KafkaSource', () => {
@@ -174,11 +179,16 @@ describe('KafkaSource', () => {
     expect(held).toBeGreaterThanOrEqual(50);
     expect(held).toBeLessThan(N / 2);
     let got = 0;
-    await until('every record', async () => {
-      const r = await src.poll();
-      if (r !== 'idle' && r !== 'end') got += r.records.length;
-      return got >= N;
-    }, 20_000, 0);
+    await until(
+      'every record',
+      async () => {
+        const r = await src.poll();
+        if (r !== 'idle' && r !== 'end') got += r.records.length;
+        return got >= N;
+      },
+      20_000,
+      0,
+    );
     expect(got).toBe(N);
     await src.close();
   });
@@ -194,14 +204,19 @@ describe('KafkaSource', () => {
     await src.seek({ 0: 100 });
     let got = 0;
     let first = -1;
-    await until('every record from the sought offset', async () => {
-      const r = await src.poll();
-      if (r !== 'idle' && r !== 'end') {
-        if (first < 0) first = r.firstOffset;
-        got += r.records.length;
-      }
-      return got >= N - 100;
-    }, 20_000, 0);
+    await until(
+      'every record from the sought offset',
+      async () => {
+        const r = await src.poll();
+        if (r !== 'idle' && r !== 'end') {
+          if (first < 0) first = r.firstOffset;
+          got += r.records.length;
+        }
+        return got >= N - 100;
+      },
+      20_000,
+      0,
+    );
     expect(first).toBe(100);
     expect(got).toBe(N - 100);
     await src.close();
@@ -254,11 +269,16 @@ describe('KafkaSource', () => {
     releaseB();
     await bStarted;
 
-    await until('every record, read by A or B', async () => {
-      await pollInto(a, ids.a);
-      await pollInto(b, ids.b);
-      return ids.a.length + ids.b.length >= N;
-    }, 15_000, 5);
+    await until(
+      'every record, read by A or B',
+      async () => {
+        await pollInto(a, ids.a);
+        await pollInto(b, ids.b);
+        return ids.a.length + ids.b.length >= N;
+      },
+      15_000,
+      5,
+    );
     await new Promise((r) => setTimeout(r, 300));
     await pollInto(a, ids.a);
     await pollInto(b, ids.b);

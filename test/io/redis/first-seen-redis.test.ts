@@ -1,8 +1,8 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisFirstSeenStore, displacedPrefix } from '../../../src/io/first-seen/redis-store.js';
-import { sightingBefore, type FirstSeenBatch, type Sighting } from '../../../src/io/first-seen/store.js';
+import { displacedPrefix, RedisFirstSeenStore } from '../../../src/io/first-seen/redis-store.js';
+import { type FirstSeenBatch, type Sighting, sightingBefore } from '../../../src/io/first-seen/store.js';
 import { connectRedis } from '../../../src/io/redis/client.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from './server.js';
 
@@ -108,7 +108,14 @@ describe('RedisFirstSeenStore', () => {
       for (let b = 0; b < 3; b++) {
         const before = s.roundTrips;
         const t0 = performance.now();
-        const answers = await s.check(batchOf(n, (i) => `plate-${i % 50}`, (i) => 1000 * b + i, (i) => `b${b}-${i}`));
+        const answers = await s.check(
+          batchOf(
+            n,
+            (i) => `plate-${i % 50}`,
+            (i) => 1000 * b + i,
+            (i) => `b${b}-${i}`,
+          ),
+        );
         elapsed.push(performance.now() - t0);
         trips.push(s.roundTrips - before);
         // Within batch 0, each of the 50 keys is first at its first sighting; later batches are later in time.
@@ -140,7 +147,14 @@ describe('RedisFirstSeenStore', () => {
   it('keeps sightings without expiry under its prefix', async () => {
     const prefix = uniquePrefix('ttl');
     const s = store(redis, prefix);
-    await s.check(batchOf(3, (i) => `京A${i}`, () => 5, (i) => `r${i}`));
+    await s.check(
+      batchOf(
+        3,
+        (i) => `京A${i}`,
+        () => 5,
+        (i) => `r${i}`,
+      ),
+    );
     expect(await redis.ttl(`${prefix}京A0`)).toBe(-1);
     expect(await redis.get(`${prefix}京A2`)).toBe('5|r2');
     expect(await s.clear()).toBe(3);
@@ -149,10 +163,37 @@ describe('RedisFirstSeenStore', () => {
 
   it('reloads its script when the server forgot it (SCRIPT FLUSH) and answers as before', async () => {
     const s = store(redis, uniquePrefix('noscript'));
-    expect(await s.check(batchOf(2, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([true, true]);
+    expect(
+      await s.check(
+        batchOf(
+          2,
+          () => 'k',
+          (i) => 10 - i,
+          (i) => `r${i}`,
+        ),
+      ),
+    ).toEqual([true, true]);
     await redis.script('FLUSH');
-    expect(await s.check(batchOf(3, () => 'k', (i) => 10 - i, (i) => `r${i}`))).toEqual([true, true, true]);
-    expect(await s.check(batchOf(1, () => 'k', () => 11, () => 'r9'))).toEqual([false]);
+    expect(
+      await s.check(
+        batchOf(
+          3,
+          () => 'k',
+          (i) => 10 - i,
+          (i) => `r${i}`,
+        ),
+      ),
+    ).toEqual([true, true, true]);
+    expect(
+      await s.check(
+        batchOf(
+          1,
+          () => 'k',
+          () => 11,
+          () => 'r9',
+        ),
+      ),
+    ).toEqual([false]);
   });
 
   it('keeps the stored layout of earlier versions: sightings as `ts|id` under the prefix, displaced ids beside them', async () => {
@@ -161,11 +202,29 @@ describe('RedisFirstSeenStore', () => {
     expect(s.displacedPrefix).toBe(`${prefix.slice(0, -1)}#displaced:`);
     // A store an earlier version wrote: read as it was meant, with nothing displaced.
     await redis.set(`${prefix}京A1`, '1000|r1');
-    expect(await s.check(batchOf(3, () => '京A1', (i) => [2000, 1000, 900][i] as number, (i) => ['r2', 'r1', 'r|0'][i] as string))).toEqual([false, true, true]);
+    expect(
+      await s.check(
+        batchOf(
+          3,
+          () => '京A1',
+          (i) => [2000, 1000, 900][i] as number,
+          (i) => ['r2', 'r1', 'r|0'][i] as string,
+        ),
+      ),
+    ).toEqual([false, true, true]);
     expect(await redis.get(`${prefix}京A1`)).toBe('900|r|0');
     // 1000|r1 was displaced: the stored value, by byte length, under the displaced prefix; nothing else was written.
     expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('7:1000|r1');
-    expect(await s.check(batchOf(1, () => '京A1', () => 800, () => 'é'))).toEqual([true]);
+    expect(
+      await s.check(
+        batchOf(
+          1,
+          () => '京A1',
+          () => 800,
+          () => 'é',
+        ),
+      ),
+    ).toEqual([true]);
     expect(await redis.get(`${s.displacedPrefix}京A1`)).toBe('7:1000|r17:900|r|0');
     expect((await redis.keys(`${prefix}*`)).length).toBe(1);
     // A previous version's script on the same keys (a process not upgraded yet) reads and writes them as it did.
@@ -185,8 +244,20 @@ describe('RedisFirstSeenStore', () => {
       end
       return table.concat(out)`;
     expect(await redis.eval(previous, 2, `${prefix}京A1`, `${prefix}京B2`, '850', 'x', '10', 'y')).toBe('01');
-    expect(await s.check(batchOf(2, (i) => ['京A1', '京B2'][i] as string, (i) => [1000, 20][i] as number, (i) => ['r1', 'z'][i] as string))).toEqual([true, false]);
-    expect(await s.earliest(['京A1', '京B2'])).toEqual([{ timestamp: 800, id: 'é' }, { timestamp: 10, id: 'y' }]);
+    expect(
+      await s.check(
+        batchOf(
+          2,
+          (i) => ['京A1', '京B2'][i] as string,
+          (i) => [1000, 20][i] as number,
+          (i) => ['r1', 'z'][i] as string,
+        ),
+      ),
+    ).toEqual([true, false]);
+    expect(await s.earliest(['京A1', '京B2'])).toEqual([
+      { timestamp: 800, id: 'é' },
+      { timestamp: 10, id: 'y' },
+    ]);
     expect(await s.clear()).toBe(2);
     expect(await redis.exists(`${s.displacedPrefix}京A1`)).toBe(0);
   });
@@ -206,10 +277,8 @@ describe('RedisFirstSeenStore', () => {
     const stores2 = [store(redis, prefix), store(other, prefix)];
     const keys = 100;
     let seed = 7;
-    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-    const sightings = stores2.map((_, w) =>
-      Array.from({ length: 3000 }, (_, i) => ({ key: `P${rand(keys)}`, timestamp: rand(100_000), id: `w${w}-${i}` })),
-    );
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const sightings = stores2.map((_, w) => Array.from({ length: 3000 }, (_, i) => ({ key: `P${rand(keys)}`, timestamp: rand(100_000), id: `w${w}-${i}` })));
     const answers = await Promise.all(
       stores2.map(async (s, w) => {
         const mine = sightings[w] ?? [];
