@@ -502,22 +502,7 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
     }
   })();
 
-  const args = [
-    '--input-topic',
-    feed.topic,
-    '--group',
-    group,
-    '--rules',
-    rules,
-    '--late-topic',
-    late,
-    '--dead-letter-topic',
-    dlq,
-    '--first-seen-prefix',
-    prefix,
-    '--checkpoint-interval',
-    CHECKPOINT_INTERVAL,
-  ];
+  const args = serveArgs({ input: feed.topic, group, rules, late, dlq, prefix });
   const procs = Array.from({ length: members }, () => new Serve(args));
   const samplers = procs.map((p) => new MetricsSampler(p));
   const spawned = Date.now();
@@ -589,6 +574,26 @@ async function throughput(feed: Feed, members: number): Promise<ThroughputResult
     `  committed offsets after SIGTERM ${committed === endOffsets ? '=' : '!='} end offsets (${grouped(committed)} of ${grouped(endOffsets)}); ${load()}`,
   );
   return { rate: recordsPerSecond };
+}
+
+/** The flags every bench serve process runs with: its topics, group, rules, key space and checkpoint interval. */
+function serveArgs(o: { input: string; group: string; rules: string; late: string; dlq: string; prefix: string }): string[] {
+  return [
+    '--input-topic',
+    o.input,
+    '--group',
+    o.group,
+    '--rules',
+    o.rules,
+    '--late-topic',
+    o.late,
+    '--dead-letter-topic',
+    o.dlq,
+    '--first-seen-prefix',
+    o.prefix,
+    '--checkpoint-interval',
+    CHECKPOINT_INTERVAL,
+  ];
 }
 
 /** The broker's pid: VIGIL_BENCH_BROKER_PID, else the pid file services/kafka/start.sh writes; null when neither. */
@@ -672,23 +677,7 @@ async function latency(lines: readonly string[], runSeconds: number, boundText: 
   const markTail = new Tail(dlq, marks.onMessage);
   await alertTail.start();
   await markTail.start();
-  const proc = new Serve([
-    '--input-topic',
-    input,
-    '--group',
-    group,
-    '--rules',
-    rules,
-    '--late-topic',
-    late,
-    '--dead-letter-topic',
-    dlq,
-    '--first-seen-prefix',
-    prefix,
-    '--checkpoint-interval',
-    CHECKPOINT_INTERVAL,
-    ...(patterns === undefined ? [] : ['--patterns', patterns]),
-  ]);
+  const proc = new Serve([...serveArgs({ input, group, rules, late, dlq, prefix }), ...(patterns === undefined ? [] : ['--patterns', patterns])]);
   const sampler = new MetricsSampler(proc);
   const producer = client.producer({ idempotent: true });
   await producer.connect();
