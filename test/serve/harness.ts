@@ -95,6 +95,34 @@ export class TopicReader {
 }
 
 /** A `vigil serve` child process (the built CLI), its stderr kept for assertions and failure messages. */
+/** The flags every test's serve process runs with: its topics, group, rules routed to `alerts`, key space, interval. */
+export function serveFlags(o: {
+  input: string;
+  group: string;
+  alerts: string;
+  late: string;
+  dead: string;
+  firstSeenPrefix: string;
+  checkpointSeconds: number;
+}): string[] {
+  return [
+    '--input-topic',
+    o.input,
+    '--group',
+    o.group,
+    '--rules',
+    rulesRoutedTo(o.alerts),
+    '--late-topic',
+    o.late,
+    '--dead-letter-topic',
+    o.dead,
+    '--first-seen-prefix',
+    o.firstSeenPrefix,
+    '--checkpoint-interval',
+    String(o.checkpointSeconds),
+  ];
+}
+
 export class ServeProcess {
   readonly child: ChildProcess;
   stderr = '';

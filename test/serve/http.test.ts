@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, Leftovers, produceLines, REPO, rulesRoutedTo, ServeProcess, scratchDir, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, produceLines, REPO, ServeProcess, scratchDir, serveFlags, uniqueName, until } from './harness.js';
 
 const TOKEN = `it-token-${process.pid}`;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-http' });
@@ -63,20 +63,15 @@ describe('vigil serve over HTTP', () => {
     await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
     const savepoints = join(scratchDir(), 'savepoints');
     const p = new ServeProcess([
-      '--input-topic',
-      input,
-      '--group',
-      leftovers.group('vigil-it-http-group'),
-      '--rules',
-      rulesRoutedTo(alerts),
-      '--late-topic',
-      late,
-      '--dead-letter-topic',
-      dead,
-      '--first-seen-prefix',
-      leftovers.firstSeenPrefix(),
-      '--checkpoint-interval',
-      '1',
+      ...serveFlags({
+        input,
+        group: leftovers.group('vigil-it-http-group'),
+        alerts,
+        late,
+        dead,
+        firstSeenPrefix: leftovers.firstSeenPrefix(),
+        checkpointSeconds: 1,
+      }),
       '--port',
       '0',
       '--savepoint-dir',

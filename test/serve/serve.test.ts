@@ -10,7 +10,7 @@ import { simulation, writeSimulation } from '../../src/app/generate.js';
 import { runTraffic } from '../../src/app/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, Leftovers, produceFinalWatermark, produceLines, rulesRoutedTo, ServeProcess, scratchDir, TopicReader, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, produceFinalWatermark, produceLines, ServeProcess, scratchDir, serveFlags, TopicReader, uniqueName, until } from './harness.js';
 
 const PARTITIONS = 4;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve' });
@@ -64,23 +64,7 @@ async function setup(): Promise<Setup> {
   topics.push(input, alerts, late, dead);
   await client.ensureTopics([{ topic: input, partitions: PARTITIONS }, { topic: alerts }, { topic: late }, { topic: dead }]);
   const group = leftovers.group();
-  const args = [
-    '--input-topic',
-    input,
-    '--group',
-    group,
-    '--rules',
-    rulesRoutedTo(alerts),
-    '--late-topic',
-    late,
-    '--dead-letter-topic',
-    dead,
-    '--first-seen-prefix',
-    leftovers.firstSeenPrefix(),
-    '--checkpoint-interval',
-    '2',
-    '--public-read',
-  ];
+  const args = [...serveFlags({ input, group, alerts, late, dead, firstSeenPrefix: leftovers.firstSeenPrefix(), checkpointSeconds: 2 }), '--public-read'];
   const reader = new TopicReader(client, alerts);
   readers.push(reader);
   await reader.start();

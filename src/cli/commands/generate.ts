@@ -167,17 +167,7 @@ export const run: Command = async (args, io) => {
     ...base.noise,
     ...(v.dirt === undefined ? {} : DIRT_LEVELS[oneOf('dirt', v.dirt, Object.keys(DIRT_LEVELS) as DirtLevel[])]),
   };
-  if (v['no-noise']) {
-    Object.assign(noise, {
-      misreadRate: 0,
-      laneDuplicateRate: 0,
-      adjacentDuplicateRate: 0,
-      unreadableRate: 0,
-      formatVariantRate: 0,
-      skewedCameraShare: 0,
-      outagesPerDay: 0,
-    });
-  }
+  if (v['no-noise']) Object.assign(noise, DIRT_LEVELS.none);
   if (v.misreads !== undefined) noise.misreadRate = share('misreads', v.misreads);
   if (v.outages !== undefined) {
     const n = Number(v.outages);
