@@ -61,10 +61,10 @@ interface JamWake {
   readonly episode: CongestionEpisode;
   readonly truth: CongestionTruth;
   trips: number;
-  /** Captures of held-up vehicles per camera off the jam's link, until WAKE_MS after the jam. */
-  readonly seenAt: Map<number, number>;
-  /** All captures per camera off the jam's link from the jam's start until WAKE_MS after it. */
-  readonly passes: Map<number, number>;
+  /** Captures of held-up vehicles per camera off the jam's link and minute since the jam's start, until WAKE_MS after the jam. */
+  readonly seenAt: Map<number, number[]>;
+  /** All captures per camera off the jam's link and minute, from the jam's start until WAKE_MS after it. */
+  readonly passes: Map<number, number[]>;
 }
 
 /** How long after a jam clears its released queue is followed downstream. */
@@ -76,6 +76,36 @@ const WAKE_MS = 30 * MIN;
  * floods, and count a busy one that a large part hardly changes.)
  */
 const WAKE_SHARE = 0.2;
+/**
+ * A camera is downstream too when, over some WAKE_BURST_MIN minutes, the held-up vehicles are at least this share of
+ * its traffic: the released queue arrives as a burst (here at least +50% flow) even where over the whole wake it is
+ * a small share, as at a busy camera a few roads away.
+ */
+const WAKE_BURST_SHARE = 1 / 3;
+const WAKE_BURST_MIN = 5;
+
+/** Adds one capture at minute `m` to a per-camera minute histogram. */
+function countAt(byCp: Map<number, number[]>, cp: number, m: number): void {
+  let minutes = byCp.get(cp);
+  if (minutes === undefined) byCp.set(cp, (minutes = []));
+  while (minutes.length <= m) minutes.push(0);
+  minutes[m]!++;
+}
+
+/** Whether the held-up vehicles are a visible part of a camera's traffic: over the whole wake, or in a burst. */
+function inWake(held: readonly number[], all: readonly number[]): boolean {
+  const sum = (xs: readonly number[], from = 0, to = xs.length): number => {
+    let s = 0;
+    for (let i = from; i < Math.min(to, xs.length); i++) s += xs[i]!;
+    return s;
+  };
+  if (sum(held) >= WAKE_SHARE * sum(all)) return true;
+  for (let m = 0; m < held.length; m++) {
+    const h = sum(held, m, m + WAKE_BURST_MIN);
+    if (h >= 5 && h >= WAKE_BURST_SHARE * sum(all, m, m + WAKE_BURST_MIN)) return true;
+  }
+  return false;
+}
 
 interface Scheduled {
   readonly kind: 'clone' | 'first_entry';
@@ -467,10 +497,11 @@ export class TrafficSimulation {
     const id = this.emit(cp, t, trip.plate, trip.color, trip.type, trip.speed, tagged);
     const link = this.city.cpLink[cp];
     for (const w of this.wakes) {
-      if (t >= w.episode.from && t <= w.episode.to + WAKE_MS && link !== w.episode.link) w.passes.set(cp, (w.passes.get(cp) ?? 0) + 1);
+      if (t >= w.episode.from && t <= w.episode.to + WAKE_MS && link !== w.episode.link) countAt(w.passes, cp, Math.floor((t - w.episode.from) / MIN));
     }
     const wake = trip.jam;
-    if (wake !== null && t <= wake.episode.to + WAKE_MS && link !== wake.episode.link) wake.seenAt.set(cp, (wake.seenAt.get(cp) ?? 0) + 1);
+    if (wake !== null && t >= wake.episode.from && t <= wake.episode.to + WAKE_MS && link !== wake.episode.link)
+      countAt(wake.seenAt, cp, Math.floor((t - wake.episode.from) / MIN));
     if (trip.clone !== null) {
       const c = trip.clone;
       const ts = Math.round(t + this.skew[cp]!);
@@ -669,7 +700,7 @@ export class TrafficSimulation {
     for (const o of d.noise.outages) if (o.records === 0) (o as { flushed_at: number }).flushed_at = o.to;
     for (const wakes of this.congestionByLink.values()) {
       for (const w of wakes) {
-        const ids = [...w.seenAt].filter(([cp, n]) => n >= WAKE_SHARE * (w.passes.get(cp) ?? 0)).map(([cp]) => this.cps[cp]!.id);
+        const ids = [...w.seenAt].filter(([cp, held]) => inWake(held, w.passes.get(cp) ?? [])).map(([cp]) => this.cps[cp]!.id);
         (w.truth as { downstream_checkpoints: readonly string[] }).downstream_checkpoints = ids.sort();
       }
     }
