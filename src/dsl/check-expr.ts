@@ -406,6 +406,12 @@ export class ExprChecker {
     switch (e.fn) {
       case 'count':
         return 'number';
+      case 'stddev':
+        if (!assignable(t, 'number')) {
+          this.error(e.pos, `'stddev' needs numbers, got ${describeType(t)}`);
+          return 'unknown';
+        }
+        return t === 'duration' ? 'duration' : t === 'unknown' ? 'unknown' : 'number';
       case 'sum':
       case 'avg':
         if (!assignable(t, 'number')) {

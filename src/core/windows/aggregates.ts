@@ -72,6 +72,36 @@ export function avg<IN>(get: Getter<IN>): AggregateFunction<IN, SumAcc, number |
   return { ...s, result: (acc) => (acc.n === 0 ? null : acc.s / acc.n) };
 }
 
+interface MomentsAcc {
+  n: number;
+  mean: number;
+  /** Sum of squared deviations from the mean (Welford), so a long window adds no cancellation error. */
+  m2: number;
+}
+/** The sample standard deviation (n - 1); null below two values. */
+export function stddev<IN>(get: Getter<IN>): AggregateFunction<IN, MomentsAcc, number | null> {
+  return {
+    create: () => ({ n: 0, mean: 0, m2: 0 }),
+    add: (acc, v) => {
+      const x = numeric(get(v));
+      if (x !== undefined) {
+        acc.n++;
+        const d = x - acc.mean;
+        acc.mean += d / acc.n;
+        acc.m2 += d * (x - acc.mean);
+      }
+      return acc;
+    },
+    merge: (a, b) => {
+      const n = a.n + b.n;
+      if (n === 0) return { n: 0, mean: 0, m2: 0 };
+      const d = b.mean - a.mean;
+      return { n, mean: a.mean + (d * b.n) / n, m2: a.m2 + b.m2 + (d * d * a.n * b.n) / n };
+    },
+    result: (acc) => (acc.n < 2 ? null : Math.sqrt(acc.m2 / (acc.n - 1))),
+  };
+}
+
 interface ExtremeAcc {
   v: number | null;
 }

@@ -329,6 +329,21 @@ function aggregateOver(fn: A.AggregateFn, evs: readonly Rec[], current: Rec | nu
       if (fn === 'avg') return acc === null ? null : acc / k;
       return acc;
     }
+    case 'stddev': {
+      // Welford's update: one pass, no cancellation between a large sum of squares and the squared mean.
+      let k = 0;
+      let mean = 0;
+      let m2 = 0;
+      for (let i = 0; i < n; i++) {
+        const v = pick(at(i));
+        if (typeof v !== 'number') continue;
+        k++;
+        const d = v - mean;
+        mean += d / k;
+        m2 += d * (v - mean);
+      }
+      return k < 2 ? null : Math.sqrt(m2 / (k - 1));
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import {
   max,
   min,
   plainRecordFactory,
+  stddev,
   sum,
   type WindowFiring,
 } from '../../core/index.js';
@@ -167,6 +168,8 @@ function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext): A
       return sum<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
     case 'avg':
       return avg<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
+    case 'stddev':
+      return stddev<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
     case 'min':
       return min<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
     case 'max':
