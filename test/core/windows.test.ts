@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { avg, collect, composite, count, first, last, max, min, OutputTag, session, sliding, sum, tumbling, type WindowFiring } from '../../src/core/index.js';
+import {
+  avg,
+  collect,
+  composite,
+  count,
+  first,
+  last,
+  max,
+  min,
+  OutputTag,
+  session,
+  sliding,
+  stddev,
+  sum,
+  tumbling,
+  type WindowFiring,
+} from '../../src/core/index.js';
 import { type Ev, ev, runJob } from './harness.js';
 
 interface Row {
@@ -109,6 +125,21 @@ describe('tumbling windows (Flink boundaries)', () => {
         }),
     );
     expect(r.out).toEqual([{ n: 2, nv: 1, avg: 4, min: null }]);
+  });
+
+  it('computes the sample standard deviation, null below two values, and merges partial accumulators exactly', () => {
+    const sd = stddev((x: number) => x);
+    const all = [2, 4, 4, 4, 5, 5, 7, 9];
+    const one = all.reduce((acc, x) => sd.add(acc, x, 0), sd.create());
+    // mean 5, squared deviations sum to 32: sqrt(32 / 7)
+    expect(sd.result(one)).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    const left = all.slice(0, 3).reduce((acc, x) => sd.add(acc, x, 0), sd.create());
+    const right = all.slice(3).reduce((acc, x) => sd.add(acc, x, 0), sd.create());
+    expect(sd.result(sd.merge(left, right))).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(sd.result(sd.add(sd.create(), 3, 0))).toBeNull();
+    // Large values with a small spread: no cancellation (a naive sum of squares loses it).
+    const big = [1e9 + 1, 1e9 + 2, 1e9 + 3].reduce((acc, x) => sd.add(acc, x, 0), sd.create());
+    expect(sd.result(big)).toBeCloseTo(1, 9);
   });
 
   it('gives whole-window functions every record of the window', async () => {

@@ -201,7 +201,7 @@ describe('`define` and `match`', () => {
     '    stop as speed < start.speed\n' +
     '  match start next up+ consecutive next stop\n  within 10m\n' +
     '  emit { n: count(up), first: first(up.speed), last: last(up.speed), top: max(up.speed), low: min(up.speed),\n' +
-    '         total: sum(up.speed), mean: avg(up.speed), stop: stop.speed }\n';
+    '         total: sum(up.speed), mean: avg(up.speed), sd: stddev(up.speed), stop: stop.speed }\n';
   const rule = 'id: accel\npattern: accel\nseverity: low\n';
   const speeds = (plate: string, list: number[]) => list.map((speed, i) => ({ id: `${plate}${i}`, plate, checkpoint: 'CP0001', speed, ts: T0 + m(i) }));
 
@@ -212,7 +212,9 @@ describe('`define` and `match`', () => {
       // P2: 60 + 70 + 90 = 220 > 210, so 90 cannot be `up`, and 90 is no `stop` either: no match.
       input: [...speeds('P1', [40, 60, 70, 80, 30]), ...speeds('P2', [40, 60, 70, 90, 30])],
     });
-    expect(r.outputs.map((a) => [a['key'], a['payload']])).toEqual([['P1', { n: 3, first: 60, last: 80, top: 80, low: 60, total: 210, mean: 70, stop: 30 }]]);
+    expect(r.outputs.map((a) => [a['key'], a['payload']])).toEqual([
+      ['P1', { n: 3, first: 60, last: 80, top: 80, low: 60, total: 210, mean: 70, sd: 10, stop: 30 }],
+    ]);
   });
 
   it('`on timeout emit`: a partial match that expires under `within` becomes a timeout alert with the variables so far', async () => {
