@@ -20,7 +20,7 @@ export { detectionOf, formatReport, passes } from './eval-report.js';
 
 /**
  * The documented defaults: one city day with anomalies at 0.3 of full scale (~3M records, a few minutes on two
- * cores). Thinner traffic makes five-minute counts too noisy for the flow rule's fixed ratios.
+ * cores).
  */
 export const EVAL_DEFAULTS = { seed: '7', minutes: 1440, scale: 0.3, start: DEFAULT_START, min: 0.95 } as const;
 

@@ -16,7 +16,10 @@ def write(name, per_minute):
 write('flow-surge.ndjson', [11] * 25 + [60] * 6 + [11] * 3)
 write('flow-drop.ndjson', [11] * 25 + [2] * 6 + [11] * 3)
 write('flow-dark.ndjson', [11] * 25 + [0] * 20 + [11] * 10)
-write('flow-thin.ndjson', [3] * 25 + [15] * 6 + [3] * 3)
+write('flow-thin.ndjson', [1] * 25 + [5] * 6 + [1] * 3)
+write('flow-modest.ndjson', [20] * 25 + [45] * 5 + [20] * 5)
+# A baseline that swings between 30 and 2 a minute every five minutes: doubling it is within its own spread.
+write('flow-noisy.ndjson', ([30] * 5 + [2] * 5) * 3 + [60] * 5 + [2] * 5)
 write('flow-ramp.ndjson', [11 + (9 * m) // 30 for m in range(34)])
 # Seed 11's CP0084 at 19:00-19:50 city time: evening decline, a 12-minute fivefold surge, then the quieter evening.
 write('flow-surge-end.ndjson', [50] * 10 + [45] * 10 + [40] * 5 + [200] * 12 + [25] * 16)
