@@ -19,6 +19,7 @@ export const ErrorCode = {
   savepointExists: 'savepoint_exists',
   notRunning: 'not_running',
   refused: 'refused',
+  unavailable: 'unavailable',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

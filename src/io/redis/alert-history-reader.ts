@@ -105,9 +105,19 @@ export class RedisAlertHistory implements AlertHistory {
     };
     this.listeners.add(listener);
     const started = this.ensureTail();
+    const ready = started.catch((error: unknown) => {
+      stop();
+      throw error;
+    });
+    // Callers that never await it must not see an unhandled rejection.
+    ready.catch(() => undefined);
     void (async () => {
       try {
         await started;
+      } catch {
+        return;
+      }
+      try {
         if (after !== undefined) {
           const redis = await this.redis();
           let from = after;
@@ -128,7 +138,7 @@ export class RedisAlertHistory implements AlertHistory {
         onError(error instanceof Error ? error : new Error(String(error)));
       }
     })();
-    return { stop };
+    return { ready, stop };
   }
 
   /** Starts the tail if none runs; resolves once it knows the id it reads after. */

@@ -49,6 +49,11 @@ export interface AlertPage {
 }
 
 export interface AlertFollower {
+  /**
+   * Resolves once the follower is in place: an alert appended from then on is delivered. Rejects when the history
+   * cannot be reached (the follower is stopped then, and onError is not called).
+   */
+  readonly ready: Promise<void>;
   /** Stops delivery; the follower's resources are released. */
   stop(): void;
 }
@@ -60,7 +65,7 @@ export interface AlertHistory {
   /**
    * Delivers every matching entry after `after` (exclusive; undefined: only entries appended from now on), in
    * stream order, then each new one as it is appended, none twice. `onError` is called once if the follower
-   * cannot go on (Redis unreachable while catching up); it is stopped then.
+   * cannot go on after it was ready (Redis lost while catching up); it is stopped then.
    */
   follow(after: string | undefined, filter: AlertFilter, onEntry: (entry: AlertEntry) => void, onError: (error: Error) => void): AlertFollower;
   close(): Promise<void>;
