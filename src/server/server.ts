@@ -62,6 +62,10 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
     requestTimeout: REQUEST_TIMEOUT_MS,
   });
   hasToken.set(app, options.token !== undefined);
+  // Browsers take every answer as the type it says (an error's JSON is never run as a script or a page).
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('x-content-type-options', 'nosniff');
+  });
   installErrorHandlers(app, log);
   app.addSchema(errorSchema);
   for (const schema of sharedSchemas) app.addSchema(schema);
