@@ -61,7 +61,9 @@ export class RedisAlertHistory implements AlertHistory {
   async page(filter: AlertFilter, { before, limit }: { readonly before?: string; readonly limit: number }): Promise<AlertPage> {
     const redis = await this.redis();
     const budget = this.options.scanBudget ?? 20_000;
-    const chunk = Math.min(budget, 1000, Math.max(100, limit * 4));
+    // Unfiltered, a page is about `limit` entries; a filter may skip most of what it reads: read more at a time.
+    const filtered = Object.keys(filter).length > 0;
+    const chunk = Math.min(budget, filtered ? 1000 : Math.max(10, limit + 1));
     const alerts: AlertEntry[] = [];
     let end = before === undefined ? '+' : `(${before}`;
     let scanned = 0;
