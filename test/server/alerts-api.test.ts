@@ -284,6 +284,7 @@ describe('GET /api/alerts/stream over a socket', () => {
   it('refuses a bad Last-Event-ID and streams past the limit with 503', async () => {
     const { app, history } = await setup({ maxAlertStreams: 1 });
     const url = await listen(app, { host: '127.0.0.1', port: 0 });
+    expect((await app.inject({ method: 'HEAD', url: '/api/alerts/stream', headers: auth })).statusCode).toBe(404);
     const bad = new SseClient(`${url}/api/alerts/stream`, { ...auth, 'last-event-id': '../../etc' });
     await bad.done;
     expect(bad.status).toBe(400);

@@ -132,6 +132,8 @@ export const alertsPlugin: FastifyPluginAsync<AlertsOptions> = async (app, { his
     '/api/alerts/stream',
     {
       ...guarded(guards.read),
+      // A HEAD would open a stream whose headers Node sends only at its end.
+      exposeHeadRoute: false,
       schema: {
         tags: ['alerts'],
         summary: 'Alerts live, as Server-Sent Events',
