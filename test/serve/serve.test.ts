@@ -281,6 +281,11 @@ describe('vigil serve', () => {
     expect(two.stderr).toContain('restored checkpoint');
     expect(await tasksOf(two, CLONES)).toBe(PARTITIONS);
     expect(await tasksOf(two, 'source')).toBe(PARTITIONS);
+    // Both members wrote to one history, the killed one's replayed partitions included: each alert once.
+    await until('every alert in the shared history', async () => (await historyIds(two)).length >= expected.size, 30_000, 200);
+    const history = await historyIds(two);
+    expect(history.length).toBe(new Set(history).size);
+    expect(new Set(history)).toEqual(expected);
     two.kill('SIGTERM');
     expect((await two.exited).code, two.stderr).toBe(0);
   }, 240_000);
