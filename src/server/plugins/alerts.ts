@@ -196,14 +196,20 @@ export const alertsPlugin: FastifyPluginAsync<AlertsOptions> = async (app, { his
       };
       let heartbeat: NodeJS.Timeout | undefined;
       // The client hangs up (also while the follower gets ready), or the server ended the stream.
-      raw.on('close', end);
+      let clientGone = false;
+      raw.on('close', () => {
+        clientGone = true;
+        end();
+      });
       try {
         await follower.ready;
       } catch (error) {
-        ended = true;
+        end();
         throw unavailable(log, error);
       }
-      if (ended) return reply.hijack();
+      if (clientGone) return reply.hijack();
+      // The follower failed between getting ready and this answer: nothing was sent yet, so say it as an error.
+      if (ended) throw new ApiError(503, ErrorCode.unavailable, 'the alert history (Redis) does not answer; try again');
       if (closing) {
         end();
         throw new ApiError(503, ErrorCode.unavailable, 'the server is shutting down');
