@@ -289,6 +289,8 @@ describe('probes, cancel, metrics, docs', () => {
     let keys = 7;
     control.metrics.gauge('vigil_cep_keys', { operator: 'cloned-plate' }, () => keys);
     control.metrics.gauge('vigil_watermark', { source: 'kafka' }, () => Number.NEGATIVE_INFINITY);
+    let lag = Number.NaN;
+    control.metrics.gauge('vigil_consumer_lag_records', { partition: '0' }, () => lag);
     const first = await app.inject({ method: 'GET', url: '/metrics' });
     expect(first.statusCode).toBe(200);
     expect(first.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -297,10 +299,13 @@ describe('probes, cancel, metrics, docs', () => {
     expect(first.body).toContain('# TYPE vigil_cep_keys gauge');
     expect(first.body).toContain('vigil_cep_keys{operator="cloned-plate"} 7');
     expect(first.body).toContain('vigil_watermark{source="kafka"} -Inf');
+    // A gauge without a value yet (NaN) is left out.
+    expect(first.body).not.toMatch(/^vigil_consumer_lag_records\{/m);
     expect(first.body).toContain('nodejs_heap_size_used_bytes');
     expect(first.body).toContain('nodejs_eventloop_lag_seconds');
     records.value = 50;
     keys = 9;
+    lag = 12;
     // A metric that appears later, and a new label on a known one.
     control.metrics.counter('vigil_dead_letters_total', { source: 'kafka' }).value = 3;
     control.metrics.counter('vigil_records_in_total', { source: 'kafka', partition: '1' }).value = 5;
@@ -309,6 +314,7 @@ describe('probes, cancel, metrics, docs', () => {
     expect(second).toContain('vigil_records_in_total{source="kafka",partition="1"} 5');
     expect(second).toContain('vigil_cep_keys{operator="cloned-plate"} 9');
     expect(second).toContain('vigil_dead_letters_total{source="kafka"} 3');
+    expect(second).toContain('vigil_consumer_lag_records{partition="0"} 12');
   });
 
   it('openapi.json lists every API route with its schemas and the bearer scheme; /docs serves the bundled UI', async () => {

@@ -578,11 +578,8 @@ export class VigilService implements ServiceControl {
     const metrics = this.metrics.scoped({ task: id });
     const labels = { topic: run.topic, partition: String(partition) };
     metrics.gauge('vigil_consumer_lag_records', labels, () => source.lag(partition));
-    // How far event time trails the wall clock: NaN until the first watermark.
-    metrics.gauge('vigil_watermark_lag_ms', labels, () => {
-      const wm = task?.watermark ?? Number.NEGATIVE_INFINITY;
-      return Number.isFinite(wm) ? this.clock.now() - wm : Number.NaN;
-    });
+    // How far event time trails the wall clock: +Inf until the first watermark (which is -Inf).
+    metrics.gauge('vigil_watermark_lag_ms', labels, () => this.clock.now() - (task?.watermark ?? Number.NEGATIVE_INFINITY));
     task = new Task(graph, { metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
     return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null, checkpointedAt: this.clock.now() };
   }
