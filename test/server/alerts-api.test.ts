@@ -290,7 +290,7 @@ describe('GET /api/alerts/stream over a socket', () => {
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'bad_request' } });
     const first = new SseClient(`${url}/api/alerts/stream`, auth);
-    await until('one stream open', () => history.followers === 1, 5000);
+    await until('one stream open', () => history.followers === 1 && first.status === 200, 5000);
     const second = new SseClient(`${url}/api/alerts/stream`, auth);
     await second.done;
     expect(second.status).toBe(503);

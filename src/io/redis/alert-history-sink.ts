@@ -6,8 +6,8 @@
  * script per batch adds each id to a sorted set of recent ids (ZADD NX) and appends (XADD MAXLEN ~) only the ids
  * that were new. Done at write time, every reader (pages, cursors, the live stream with its resume) sees each
  * alert once without scanning around it, and the script is atomic, so two processes replaying the same partition
- * during a rebalance cannot both append. The set keeps about as many ids as the stream keeps entries: a replay
- * reaches back one checkpoint interval, far fewer alerts than the history holds.
+ * during a rebalance cannot both append. The set keeps as many ids as the stream keeps entries, and at least
+ * 10 000: a replay reaches back one checkpoint interval, far fewer alerts than that.
  *
  * Redis must not slow the job down: `write` only buffers and `flush` (called after every batch of input) starts a
  * send without waiting for it, one send in flight at a time. `drain` waits, bounded, for what is buffered: the
@@ -22,14 +22,16 @@ import type { Alert } from '../../dsl/index.js';
 import { type AlertHistoryKeys, DEFAULT_ALERT_HISTORY, entryFields } from './alert-history.js';
 
 /**
- * KEYS: stream, seen set. ARGV: the stream's cap, now (ms), then 7 fields per alert (its id first). Appends the
- * alerts whose id the seen set lacked; trims the set back to the cap once it is 10% over. Returns how many were new.
+ * KEYS: stream, seen set. ARGV: the stream's cap, the seen set's, now (ms), then 7 fields per alert (its id first).
+ * Appends the alerts whose id the seen set lacked; trims the set back to its cap once it is 10% over. Returns how
+ * many were new.
  */
 const APPEND_SCRIPT = `
 local cap = tonumber(ARGV[1])
+local seen = tonumber(ARGV[2])
 local added = 0
-for i = 3, #ARGV, 7 do
-  if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[i]) == 1 then
+for i = 4, #ARGV, 7 do
+  if redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[i]) == 1 then
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*',
       'id', ARGV[i], 'rule', ARGV[i + 1], 'severity', ARGV[i + 2], 'key', ARGV[i + 3],
       'event_time', ARGV[i + 4], 'detected_at', ARGV[i + 5], 'alert', ARGV[i + 6])
@@ -37,9 +39,15 @@ for i = 3, #ARGV, 7 do
   end
 end
 local n = redis.call('ZCARD', KEYS[2])
-if n > cap + math.floor(cap / 10) then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - cap - 1) end
+if n > seen + math.floor(seen / 10) then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - seen - 1) end
 return added
 `;
+
+/**
+ * Ids the seen set keeps at least, however short the history: a replay reaches back one checkpoint interval, and
+ * its alerts must be recognised even when a small history no longer shows them (about 130 bytes of Redis each).
+ */
+const MIN_SEEN_IDS = 10_000;
 
 type AppendCommand = (stream: string, seen: string, ...args: string[]) => Promise<number>;
 
@@ -64,6 +72,7 @@ export class AlertHistorySink implements Sink<Alert> {
   private retryAt = 0;
   private readonly append: AppendCommand;
   private readonly maxLen: number;
+  private readonly seenCap: number;
   private readonly batch: number;
   private readonly maxBuffered: number;
   private readonly log: Logger;
@@ -75,6 +84,7 @@ export class AlertHistorySink implements Sink<Alert> {
 
   constructor(private readonly options: AlertHistorySinkOptions) {
     this.maxLen = Math.max(1, Math.floor(options.maxLen ?? DEFAULT_ALERT_HISTORY));
+    this.seenCap = Math.max(this.maxLen, MIN_SEEN_IDS);
     this.batch = options.batch ?? 200;
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.log = options.log ?? silentLogger;
@@ -119,7 +129,7 @@ export class AlertHistorySink implements Sink<Alert> {
   }
 
   private async send(part: Alert[]): Promise<void> {
-    const args: string[] = [String(this.maxLen), String(Date.now())];
+    const args: string[] = [String(this.maxLen), String(this.seenCap), String(Date.now())];
     for (const alert of part) args.push(...entryFields(alert));
     try {
       const added = Number(await this.append(this.options.keys.stream, this.options.keys.seen, ...args));

@@ -83,6 +83,8 @@ function sseEvent(entry: AlertEntry): string {
 export const alertsPlugin: FastifyPluginAsync<AlertsOptions> = async (app, { history, guards, log, heartbeatMs = 15_000, maxStreams = 256 }) => {
   const readSecurity = guards.readsNeedToken ? { security: bearerSecurity } : {};
   const open = new Set<ServerResponse>();
+  /** Streams open or getting ready: what the limit counts. */
+  let active = 0;
   // Streams never end on their own: end them so the server can close.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -158,8 +160,8 @@ export const alertsPlugin: FastifyPluginAsync<AlertsOptions> = async (app, { his
       const filter = filterOf(request.query);
       const header = request.headers['last-event-id'];
       const after = streamId('Last-Event-ID', (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId);
-      if (open.size >= maxStreams)
-        throw new ApiError(503, ErrorCode.unavailable, `${open.size} live alert streams are open, the most this server serves; try later`);
+      if (active >= maxStreams) throw new ApiError(503, ErrorCode.unavailable, `${active} live alert streams are open, the most this server serves; try later`);
+      active++;
       const raw = reply.raw;
       // Followed before the answer: a client that got its 200 misses no alert appended after it.
       let opened = false;
@@ -189,6 +191,7 @@ export const alertsPlugin: FastifyPluginAsync<AlertsOptions> = async (app, { his
       const end = (): void => {
         if (ended) return;
         ended = true;
+        active--;
         clearInterval(heartbeat);
         follower.stop();
         open.delete(raw);
