@@ -40,11 +40,49 @@ export class MetricRegistry {
     return out;
   }
 
+  /**
+   * A view that adds `extra` to the labels of every metric made through it: the same operator uid in every task of
+   * a process (one per partition) keeps one gauge per task instead of the last task's.
+   */
+  scoped(extra: Labels): MetricRegistry {
+    return new ScopedRegistry(this, extra);
+  }
+
+  /** Drops the gauges whose labels include all of `match` (a task that went away must not be read any more). */
+  removeGauges(match: Labels): void {
+    const entries = Object.entries(match);
+    for (const [id, g] of this.gauges) if (entries.every(([k, v]) => g.labels[k] === v)) this.gauges.delete(id);
+  }
+
   /** Sum of a counter over all label sets: handy in tests and summaries. */
   total(name: string): number {
     let n = 0;
     for (const c of this.counters.values()) if (c.name === name) n += c.counter.value;
     return n;
+  }
+}
+
+class ScopedRegistry extends MetricRegistry {
+  constructor(
+    private readonly parent: MetricRegistry,
+    private readonly extra: Labels,
+  ) {
+    super();
+  }
+  override counter(name: string, labels: Labels = {}): Counter {
+    return this.parent.counter(name, { ...labels, ...this.extra });
+  }
+  override gauge(name: string, labels: Labels, read: () => number): void {
+    this.parent.gauge(name, { ...labels, ...this.extra }, read);
+  }
+  override samples(): MetricSample[] {
+    return this.parent.samples();
+  }
+  override removeGauges(match: Labels): void {
+    this.parent.removeGauges(match);
+  }
+  override total(name: string): number {
+    return this.parent.total(name);
   }
 }
 

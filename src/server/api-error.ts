@@ -19,6 +19,7 @@ export const ErrorCode = {
   savepointExists: 'savepoint_exists',
   notRunning: 'not_running',
   refused: 'refused',
+  unavailable: 'unavailable',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -98,6 +99,8 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
     void reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message));
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    void reply.code(404).send(errorBody(ErrorCode.notFound, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));
+    const path = request.url.split('?')[0] ?? '';
+    // The path is echoed for people, not whole: a URL may be 16 KiB.
+    void reply.code(404).send(errorBody(ErrorCode.notFound, `no route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}...` : path}`));
   });
 }

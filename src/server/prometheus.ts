@@ -70,7 +70,8 @@ export class PrometheusBridge {
         ...config,
         collect(this: Gauge) {
           this.reset();
-          for (const s of read()) this.set(labelsOf(s.labels), s.value);
+          // NaN is a gauge that has no value yet (a partition not fetched): left out rather than shown.
+          for (const s of read()) if (!Number.isNaN(s.value)) this.set(labelsOf(s.labels), s.value);
         },
       });
     }

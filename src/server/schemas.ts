@@ -71,7 +71,54 @@ export const savepointFolderSchema = {
   },
 } as const;
 
+export const alertSchema = {
+  $id: 'Alert',
+  type: 'object',
+  description: 'An alert as its Kafka routes carry it. Its id is stable: a replay after a crash emits the same id.',
+  required: ['id', 'rule', 'pattern', 'severity', 'key', 'event_time', 'detected_at', 'payload', 'evidence'],
+  properties: {
+    id: { type: 'string' },
+    rule: { type: 'string' },
+    pattern: { type: 'string' },
+    severity: { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] },
+    key: { type: 'string', description: "The alert key (the rule's key by, e.g. a plate)." },
+    event_time: { type: 'number', description: 'Event time of the match (its last event), epoch ms.' },
+    detected_at: { type: 'number', description: 'When Vigil detected it (processing time), epoch ms.' },
+    payload: { description: "The rule's emit expression, any JSON." },
+    evidence: {
+      type: 'object',
+      description: 'The matched events by pattern variable.',
+      additionalProperties: { type: 'array', items: {} },
+    },
+    timeout: { type: 'boolean', enum: [true], description: 'Present on alerts from `on timeout emit`.' },
+  },
+} as const;
+
+export const alertPageSchema = {
+  $id: 'AlertPage',
+  type: 'object',
+  description: 'Alerts of the history, newest first, and the cursor of the next (older) page.',
+  required: ['alerts', 'next'],
+  properties: {
+    alerts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['entry', 'alert'],
+        properties: {
+          entry: { type: 'string', description: 'The Redis stream entry id: a cursor, and the id of the SSE event.' },
+          alert: { $ref: 'Alert#' },
+        },
+      },
+    },
+    next: {
+      type: nullable('string'),
+      description: 'Pass as `cursor` for older alerts; null when there are none that could match.',
+    },
+  },
+} as const;
+
 /** Every shared schema, added to the root instance before the routes that `$ref` them. */
-export const sharedSchemas = [statusSchema, savepointTakenSchema, savepointFolderSchema] as const;
+export const sharedSchemas = [statusSchema, savepointTakenSchema, savepointFolderSchema, alertSchema, alertPageSchema] as const;
 
 export const ref = (id: (typeof sharedSchemas)[number]['$id'] | 'ApiError') => ({ $ref: `${id}#` }) as const;

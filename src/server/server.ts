@@ -1,14 +1,17 @@
 /**
  * The HTTP server of `vigil serve`: one fastify instance, one encapsulated plugin per concern (probes, metrics,
- * job, savepoints, docs), all against a ServiceControl and nothing else of the service.
+ * job, savepoints, alerts, docs), all against a ServiceControl (and the alert history's read side) and nothing else
+ * of the service.
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { UserError } from '../app/errors.js';
 import type { ServiceControl } from '../app/service/control.js';
 import { type Logger, silentLogger } from '../core/index.js';
+import type { AlertHistory } from '../io/redis/alert-history.js';
 import { errorSchema, installErrorHandlers } from './api-error.js';
 import { guards } from './auth.js';
+import { alertsPlugin } from './plugins/alerts.js';
 import { docsPlugin, registerOpenApi } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
@@ -18,6 +21,9 @@ import { sharedSchemas } from './schemas.js';
 
 /** Bodies larger than this are refused (413): the API takes a savepoint name at most. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** How long a client may take to send a whole request. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   readonly control: ServiceControl;
@@ -30,6 +36,12 @@ export interface ServerOptions {
   readonly log?: Logger;
   /** The clock of default savepoint names. */
   readonly now?: () => number;
+  /** The job's alert history: /api/alerts and its live stream (left out without one). */
+  readonly alerts?: AlertHistory;
+  /** Heartbeat comments of the live alert stream. Default 15 000 ms. */
+  readonly sseHeartbeatMs?: number;
+  /** Live alert streams open at once; more are refused with 503. Default 256. */
+  readonly maxAlertStreams?: number;
 }
 
 export type VigilServer = FastifyInstance;
@@ -45,8 +57,15 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
     // Unknown body fields and wrong types are refused rather than silently dropped or coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: true,
+    // A client gets this long to send its request (headers and body); without it one that trickles bytes holds a
+    // socket for ever. Responses (the live alert stream) are not limited by it.
+    requestTimeout: REQUEST_TIMEOUT_MS,
   });
   hasToken.set(app, options.token !== undefined);
+  // Browsers take every answer as the type it says (an error's JSON is never run as a script or a page).
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('x-content-type-options', 'nosniff');
+  });
   installErrorHandlers(app, log);
   app.addSchema(errorSchema);
   for (const schema of sharedSchemas) app.addSchema(schema);
@@ -63,6 +82,15 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
     savepointDir: options.savepointDir,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  if (options.alerts !== undefined) {
+    await app.register(alertsPlugin, {
+      history: options.alerts,
+      guards: guard,
+      log,
+      ...(options.sseHeartbeatMs === undefined ? {} : { heartbeatMs: options.sseHeartbeatMs }),
+      ...(options.maxAlertStreams === undefined ? {} : { maxStreams: options.maxAlertStreams }),
+    });
+  }
   await app.register(docsPlugin);
   await app.ready();
   return app;

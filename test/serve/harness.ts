@@ -94,7 +94,6 @@ export class TopicReader {
   }
 }
 
-/** A `vigil serve` child process (the built CLI), its stderr kept for assertions and failure messages. */
 /** The flags every test's serve process runs with: its topics, group, rules routed to `alerts`, key space, interval. */
 export function serveFlags(o: {
   input: string;
@@ -123,6 +122,7 @@ export function serveFlags(o: {
   ];
 }
 
+/** A `vigil serve` child process (the built CLI), its stderr kept for assertions and failure messages. */
 export class ServeProcess {
   readonly child: ChildProcess;
   stderr = '';
@@ -144,8 +144,8 @@ export class ServeProcess {
 
 /**
  * What serve processes of a test file leave behind, to delete afterwards: first_seen keys under each prefix (and the
- * store's displaced-answer keys, which share the prefix but its last character), checkpoints of each group, and the
- * group's repartition topics. The machine's Redis and broker outlive the run (CI reuses them).
+ * store's displaced-answer keys, which share the prefix but its last character), checkpoints and alert history of
+ * each group, and the group's repartition topics. The machine's Redis and broker outlive the run (CI reuses them).
  */
 export class Leftovers {
   private readonly prefixes: string[] = [];
@@ -169,7 +169,12 @@ export class Leftovers {
     await client.deleteTopics(internal).catch(() => undefined);
     const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-leftovers' });
     try {
-      const patterns = [...this.prefixes.map((p) => `${p.slice(0, -1)}*`), ...this.groups.map((g) => `vigil:checkpoint:${g}:*`)];
+      const patterns = [
+        ...this.prefixes.map((p) => `${p.slice(0, -1)}*`),
+        ...this.groups.map((g) => `vigil:checkpoint:${g}:*`),
+        // The alert history: its stream and seen set.
+        ...this.groups.map((g) => `vigil:alerts:{${g}}*`),
+      ];
       for (const pattern of patterns) {
         let cursor = '0';
         do {
@@ -182,4 +187,27 @@ export class Leftovers {
       redis.disconnect();
     }
   }
+}
+
+/** One sample of a Prometheus text exposition. */
+export interface PromSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** The samples of a /metrics answer (comments and the help/type lines left out). */
+export function parseMetrics(text: string): PromSample[] {
+  const out: PromSample[] = [];
+  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$/gm)) {
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] as string] = l[2] as string;
+    out.push({ name: m[1] as string, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+/** The address a serve process logged, once it did. */
+export function serveUrl(p: ServeProcess): string | undefined {
+  return /listening on (http:\/\/\S+)/.exec(p.stderr)?.[1];
 }

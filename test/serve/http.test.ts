@@ -90,6 +90,10 @@ describe('vigil serve over HTTP', () => {
     });
     // The API wants the token; the probes and metrics do not.
     expect((await fetch(`${url}/api/job`)).status).toBe(401);
+    expect((await fetch(`${url}/api/alerts`)).status).toBe(401);
+    const history = await fetch(`${url}/api/alerts?limit=5`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(history.status).toBe(200);
+    expect(await history.json()).toEqual({ alerts: [], next: null });
     const job = (await (await fetch(`${url}/api/job`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state: string; inputTopic: string };
     expect(job).toMatchObject({ state: 'running', inputTopic: input });
 

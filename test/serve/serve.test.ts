@@ -10,7 +10,20 @@ import { simulation, writeSimulation } from '../../src/app/generate.js';
 import { runTraffic } from '../../src/app/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, Leftovers, produceFinalWatermark, produceLines, ServeProcess, scratchDir, serveFlags, TopicReader, uniqueName, until } from './harness.js';
+import {
+  BROKERS,
+  Leftovers,
+  parseMetrics,
+  produceFinalWatermark,
+  produceLines,
+  ServeProcess,
+  scratchDir,
+  serveFlags,
+  serveUrl,
+  TopicReader,
+  uniqueName,
+  until,
+} from './harness.js';
 
 const PARTITIONS = 4;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve' });
@@ -130,6 +143,21 @@ async function allCheckpointed(p: ServeProcess): Promise<boolean> {
   return job.tasks.length > 0 && job.tasks.every((t) => t.lastCheckpoint !== null);
 }
 
+/** Every alert of a serve process's history (/api/alerts, read with --public-read), newest first, page by page. */
+async function historyIds(p: ServeProcess): Promise<string[]> {
+  const url = serveUrl(p) as string;
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: Response = await fetch(`${url}/api/alerts?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { alerts: { alert: { id: string } }[]; next: string | null };
+    ids.push(...page.alerts.map((a) => a.alert.id));
+    cursor = page.next;
+  } while (cursor !== null);
+  return ids;
+}
+
 async function committedTotal(group: string, topic: string): Promise<number> {
   let total = 0;
   for (const offset of (await client.committedOffsets(group, topic)).values()) total += offset;
@@ -163,6 +191,29 @@ describe('vigil serve', () => {
       expect(v.headers['rule']).toBe(v.value['rule']);
       expect(v.headers['severity']).toBe(v.value['severity']);
     }
+    // /metrics during the run: records in, alerts by rule and severity, dead letters by reason, and per input
+    // partition how far event time trails the clock and how far the consumer trails the log.
+    const metrics = parseMetrics(await (await fetch(`${serveUrl(p)}/metrics`)).text());
+    const sum = (name: string) => metrics.filter((m) => m.name === name).reduce((a, m) => a + m.value, 0);
+    expect(sum('vigil_records_in_total')).toBeGreaterThanOrEqual(lines.length);
+    expect(sum('vigil_alerts_total')).toBeGreaterThanOrEqual(expected.size);
+    const byRule = new Set(metrics.filter((m) => m.name === 'vigil_alerts_total' && m.value > 0).map((m) => `${m.labels['rule']}/${m.labels['severity']}`));
+    expect(byRule).toEqual(new Set(s.reader.values.map((v) => `${v.value['rule']}/${v.value['severity']}`)));
+    const reasons = metrics.filter((m) => m.name === 'vigil_dead_letters_by_reason_total');
+    expect(reasons.reduce((a, m) => a + m.value, 0)).toBe(2);
+    expect(reasons.find((m) => m.labels['reason'] === 'invalid_json')?.value).toBe(1);
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const of = (name: string) => metrics.find((m) => m.name === name && m.labels['topic'] === s.input && m.labels['partition'] === String(partition));
+      expect(of('vigil_watermark_lag_ms')?.value, `watermark lag of partition ${partition}`).toBeGreaterThan(0);
+      expect(of('vigil_consumer_lag_records')?.value, `consumer lag of partition ${partition}`).toBe(0);
+    }
+    expect(sum('vigil_checkpoint_last_bytes')).toBeGreaterThan(0);
+    expect(sum('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(metrics.some((m) => m.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
+    // The history in Redis holds every alert once.
+    await until('every alert in the history', async () => (await historyIds(p)).length >= expected.size, 30_000, 200);
+    expect((await historyIds(p)).sort()).toEqual([...expected].sort());
+    expect(sum('vigil_alert_history_appended_total')).toBe(expected.size);
     p.kill('SIGTERM');
     const exit = await p.exited;
     expect(exit.code, p.stderr).toBe(0);
@@ -185,6 +236,11 @@ describe('vigil serve', () => {
     const ids = await allAlerts(s, [first, second]);
     expect([...ids].sort()).toEqual([...expected].sort());
     expect(second.stderr).toContain('restored checkpoint');
+    // The topic may carry replayed alerts twice (at-least-once); the history, shared by both runs, holds each once.
+    await until('every alert in the history', async () => (await historyIds(second)).length >= expected.size, 30_000, 200);
+    const history = await historyIds(second);
+    expect(history.length).toBe(new Set(history).size);
+    expect(new Set(history)).toEqual(expected);
     second.kill('SIGTERM');
     expect((await second.exited).code, second.stderr).toBe(0);
   }, 180_000);
@@ -225,6 +281,11 @@ describe('vigil serve', () => {
     expect(two.stderr).toContain('restored checkpoint');
     expect(await tasksOf(two, CLONES)).toBe(PARTITIONS);
     expect(await tasksOf(two, 'source')).toBe(PARTITIONS);
+    // Both members wrote to one history, the killed one's replayed partitions included: each alert once.
+    await until('every alert in the shared history', async () => (await historyIds(two)).length >= expected.size, 30_000, 200);
+    const history = await historyIds(two);
+    expect(history.length).toBe(new Set(history).size);
+    expect(new Set(history)).toEqual(expected);
     two.kill('SIGTERM');
     expect((await two.exited).code, two.stderr).toBe(0);
   }, 240_000);

@@ -289,6 +289,8 @@ describe('probes, cancel, metrics, docs', () => {
     let keys = 7;
     control.metrics.gauge('vigil_cep_keys', { operator: 'cloned-plate' }, () => keys);
     control.metrics.gauge('vigil_watermark', { source: 'kafka' }, () => Number.NEGATIVE_INFINITY);
+    let lag = Number.NaN;
+    control.metrics.gauge('vigil_consumer_lag_records', { partition: '0' }, () => lag);
     const first = await app.inject({ method: 'GET', url: '/metrics' });
     expect(first.statusCode).toBe(200);
     expect(first.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -297,10 +299,13 @@ describe('probes, cancel, metrics, docs', () => {
     expect(first.body).toContain('# TYPE vigil_cep_keys gauge');
     expect(first.body).toContain('vigil_cep_keys{operator="cloned-plate"} 7');
     expect(first.body).toContain('vigil_watermark{source="kafka"} -Inf');
+    // A gauge without a value yet (NaN) is left out.
+    expect(first.body).not.toMatch(/^vigil_consumer_lag_records\{/m);
     expect(first.body).toContain('nodejs_heap_size_used_bytes');
     expect(first.body).toContain('nodejs_eventloop_lag_seconds');
     records.value = 50;
     keys = 9;
+    lag = 12;
     // A metric that appears later, and a new label on a known one.
     control.metrics.counter('vigil_dead_letters_total', { source: 'kafka' }).value = 3;
     control.metrics.counter('vigil_records_in_total', { source: 'kafka', partition: '1' }).value = 5;
@@ -309,6 +314,7 @@ describe('probes, cancel, metrics, docs', () => {
     expect(second).toContain('vigil_records_in_total{source="kafka",partition="1"} 5');
     expect(second).toContain('vigil_cep_keys{operator="cloned-plate"} 9');
     expect(second).toContain('vigil_dead_letters_total{source="kafka"} 3');
+    expect(second).toContain('vigil_consumer_lag_records{partition="0"} 12');
   });
 
   it('openapi.json lists every API route with its schemas and the bearer scheme; /docs serves the bundled UI', async () => {
@@ -350,5 +356,86 @@ describe('probes, cancel, metrics, docs', () => {
     const bundle = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
     expect(bundle.statusCode).toBe(200);
     expect(bundle.body.length).toBeGreaterThan(100_000);
+  });
+});
+
+/** One request over a real socket: status, headers and body as the client sees them. */
+async function over(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | readonly string[],
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    // A body that goes away half sent (the server answered 413 and closed) is not this helper's error.
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    if (typeof body === 'string') req.end(body);
+    else if (body !== undefined) {
+      // Chunked: no content-length for the server to refuse up front.
+      for (const chunk of body) req.write(chunk);
+      req.end();
+    } else req.end();
+  });
+}
+
+describe('over a real socket', () => {
+  it('refuses every changing route and the reads without the token, in the error shape, with nosniff', async () => {
+    const { app, control } = await server();
+    const url = await listen(app, { host: '127.0.0.1', port: 0 });
+    for (const [method, path] of [
+      ['GET', '/api/job'],
+      ['GET', '/api/savepoints'],
+      ['POST', '/api/savepoints'],
+      ['DELETE', '/api/savepoints/x'],
+      ['POST', '/api/job/cancel'],
+    ] as const) {
+      const res = await over(url, method, path);
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(errorOf(res.body).code).toBe('token_required');
+      const wrong = await over(url, method, path, { authorization: 'Bearer nope' });
+      expect(wrong.status).toBe(401);
+      expect(errorOf(wrong.body).code).toBe('token_invalid');
+    }
+    expect(control.stops).toBe(0);
+    expect(control.savepointsTaken).toEqual([]);
+    expect((await over(url, 'GET', '/api/job', auth)).status).toBe(200);
+  });
+
+  it('refuses an oversized body with 413, with a content-length and chunked', async () => {
+    const { app, control } = await server();
+    const url = await listen(app, { host: '127.0.0.1', port: 0 });
+    const json = { ...auth, 'content-type': 'application/json' };
+    const big = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
+    const sized = await over(url, 'POST', '/api/savepoints', json, big);
+    expect(sized.status).toBe(413);
+    expect(errorOf(sized.body).code).toBe('body_too_large');
+    const chunked = await over(url, 'POST', '/api/savepoints', json, ['{"name":"', ...Array.from({ length: 20 }, () => 'y'.repeat(4096)), '"}']);
+    expect(chunked.status).toBe(413);
+    expect(errorOf(chunked.body).code).toBe('body_too_large');
+    expect(control.savepointsTaken).toEqual([]);
+  });
+
+  it('answers an internal error with 500 in the error shape, without its message or stack', async () => {
+    const control = new FakeControl();
+    control.statusError = new TypeError("Cannot read properties of undefined (reading 'watermark') at /srv/vigil/dist/service.js:42");
+    const { app } = await server({ control });
+    const url = await listen(app, { host: '127.0.0.1', port: 0 });
+    const res = await over(url, 'GET', '/api/job', auth);
+    expect(res.status).toBe(500);
+    expect(errorOf(res.body)).toEqual({ code: 'internal', message: 'internal error (see the service log)' });
+    expect(res.body).not.toMatch(/watermark|\/srv|service\.js|at /);
+    const lost = await over(url, 'GET', `/${'a'.repeat(5000)}`, auth);
+    expect(lost.status).toBe(404);
+    expect(errorOf(lost.body).message.length).toBeLessThan(300);
   });
 });

@@ -11,9 +11,12 @@ export class FakeControl implements ServiceControl {
   stops = 0;
   savepointsTaken: string[] = [];
   savepointError: Error | undefined;
+  /** Thrown by status(): a bug in the service, as the server sees one. */
+  statusError: Error | undefined;
   takenAt = Date.parse('2026-03-02T08:00:00Z');
 
   status(): ServiceStatus {
+    if (this.statusError !== undefined) throw this.statusError;
     return {
       state: this.state,
       group: 'vigil',

@@ -6,6 +6,7 @@ import {
   ArraySource,
   type Checkpoint,
   type Clock,
+  type Counter,
   type DeadLetter,
   type LateRecord,
   type Logger,
@@ -28,6 +29,8 @@ import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
 import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.js';
+import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
+import { AlertHistorySink } from '../../io/redis/alert-history-sink.js';
 import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
@@ -38,6 +41,7 @@ import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsTe
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
 import { type CheckpointStore, RedisCheckpointStore } from './checkpoint-store.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
+import { deadLetterReasonLabel } from './dead-letter-reason.js';
 import {
   EXCHANGE_MESSAGES_PER_SEND,
   type ExchangeItem,
@@ -80,7 +84,12 @@ export interface ServiceOptions extends ProgramPaths {
   readonly repartitionPartitions?: number;
   readonly lateTopic?: string;
   readonly deadLetterTopic?: string;
+  /** Alerts the history stream in Redis keeps (`vigil:alerts:{group}`); 0 keeps none. Default 10 000. */
+  readonly alertHistory?: number;
 }
+
+/** How long a checkpoint waits for the alert history to take its alerts: Redis slow there must not stop the job. */
+const HISTORY_DRAIN_MS = 2000;
 
 /** Stops a sink's close from reaching the shared producer: tasks come and go with assignments, the sinks stay. */
 function borrowed<T>(sink: Sink<T>): Sink<T> {
@@ -165,6 +174,8 @@ export class VigilService implements ServiceControl {
   private redis: Redis | undefined;
   private checkpoints: CheckpointStore | undefined;
   private firstSeen: RedisFirstSeenStore | undefined;
+  private historyRedis: Redis | undefined;
+  private history: AlertHistorySink | undefined;
   private topology: Topology | undefined;
   private sourceSpec: SourceSpec<unknown, unknown> | undefined;
   /** The source the input topic feeds (the one the job reads). */
@@ -220,6 +231,18 @@ export class VigilService implements ServiceControl {
       throw new UserError((error as Error).message);
     }
     this.firstSeen = new RedisFirstSeenStore(this.redis, { prefix: options.firstSeenPrefix });
+    const historyLength = options.alertHistory ?? DEFAULT_ALERT_HISTORY;
+    if (historyLength > 0) {
+      // A connection of its own: a batch of alerts must not queue in front of the first_seen lookups.
+      this.historyRedis = await connectRedis({ url: options.redis, connectionName: `vigil-history-${this.group}` });
+      this.history = new AlertHistorySink({
+        redis: this.historyRedis,
+        keys: alertHistoryKeys(this.group),
+        maxLen: historyLength,
+        metrics: this.metrics,
+        log: this.log,
+      });
+    }
     this.checkpoints = new RedisCheckpointStore(this.redis);
     const client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
     this.client = client;
@@ -296,7 +319,7 @@ export class VigilService implements ServiceControl {
       this.lateTopic,
       () => new KafkaSink<LateRecord>({ client, topic: this.lateTopic, key: (l) => l.operator, headers: (l) => ({ operator: l.operator }) }),
     );
-    const dead = this.sink<DeadLetter>(
+    const deadOut = this.sink<DeadLetter>(
       this.deadLetterTopic,
       () =>
         new KafkaSink<DeadLetter>({
@@ -309,6 +332,16 @@ export class VigilService implements ServiceControl {
           headers: (d) => ({ reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) }),
         }),
     );
+    const reasons = new Map<string, Counter>();
+    const dead: Sink<DeadLetter> = {
+      write: (letter, t) => {
+        const label = deadLetterReasonLabel(letter.reason);
+        let c = reasons.get(label);
+        if (c === undefined) reasons.set(label, (c = this.metrics.counter('vigil_dead_letters_by_reason_total', { reason: label })));
+        c.value++;
+        deadOut.write(letter, t);
+      },
+    };
     const graph = compileJob(
       {
         name: `${this.group}:${this.inputTopic}`,
@@ -318,7 +351,13 @@ export class VigilService implements ServiceControl {
         source: new ArraySource<string>(this.inputTopic, [[]]),
         checks: declaredChecks(this.program.registry),
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
-        outputs: { route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null), streams, late, deadLetters: dead },
+        outputs: {
+          alerts: this.everyAlert(),
+          route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null),
+          streams,
+          late,
+          deadLetters: dead,
+        },
         clock: this.clock,
         log: this.log,
       },
@@ -361,6 +400,20 @@ export class VigilService implements ServiceControl {
           headers: (a) => ({ rule: a.rule, severity: a.severity, id: a.id }),
         }),
     );
+  }
+
+  /** Every alert of every rule: counted by rule and severity, and appended to the history. */
+  private everyAlert(): Sink<Alert> {
+    const counters = new Map<string, Counter>();
+    return {
+      write: (alert) => {
+        const id = `${alert.rule}\u0000${alert.severity}`;
+        let c = counters.get(id);
+        if (c === undefined) counters.set(id, (c = this.metrics.counter('vigil_alerts_total', { rule: alert.rule, severity: alert.severity })));
+        c.value++;
+        this.history?.write(alert);
+      },
+    };
   }
 
   private exchangeSink(exchange: string): KafkaSink<ExchangeMessage> {
@@ -426,6 +479,7 @@ export class VigilService implements ServiceControl {
       // task without a checkpoint is what keeps input and state consistent.
       const t = run.tasks.get(p);
       run.tasks.delete(p);
+      if (t !== undefined) this.metrics.removeGauges({ task: t.id });
       await t?.task.close();
     }
     for (const p of change.assigned) {
@@ -521,7 +575,12 @@ export class VigilService implements ServiceControl {
       writers.push(w);
       return w;
     });
-    task = new Task(graph, { metrics: this.metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
+    const metrics = this.metrics.scoped({ task: id });
+    const labels = { topic: run.topic, partition: String(partition) };
+    metrics.gauge('vigil_consumer_lag_records', labels, () => source.lag(partition));
+    // How far event time trails the wall clock: +Inf until the first watermark (which is -Inf).
+    metrics.gauge('vigil_watermark_lag_ms', labels, () => this.clock.now() - (task?.watermark ?? Number.NEGATIVE_INFINITY));
+    task = new Task(graph, { metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
     return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null, checkpointedAt: this.clock.now() };
   }
 
@@ -563,6 +622,8 @@ export class VigilService implements ServiceControl {
   private async flush(): Promise<void> {
     for (const t of this.allTasks()) for (const w of t.writers) w.flushWatermark();
     await Promise.all([...this.sinks.values()].map((s) => s.flush()));
+    // Started, not awaited: the history catches up in the background (and before each checkpoint).
+    void this.history?.flush();
   }
 
   private async runLoop(): Promise<void> {
@@ -610,6 +671,8 @@ export class VigilService implements ServiceControl {
     if (store === undefined) return taken;
     const started = Date.now();
     await this.flush();
+    if (this.history !== undefined && !(await this.history.drain(HISTORY_DRAIN_MS)))
+      this.log.info(`vigil serve: ${this.history.buffered} alert(s) not in the Redis history yet; they stay buffered`);
     let bytes = 0;
     await Promise.all(
       tasks.map(async (t) => {
@@ -690,6 +753,8 @@ export class VigilService implements ServiceControl {
     for (const s of this.stages) await s.source.close();
     for (const sink of this.sinks.values()) await sink.close();
     this.sinks.clear();
+    await this.history?.close();
+    if (this.historyRedis !== undefined) await this.historyRedis.quit().catch(() => undefined);
     await this.client?.close();
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
     this.state = 'stopped';

@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import type { ServiceControl } from '../../app/service/control.js';
 import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
 import { stderrLogger } from '../../core/index.js';
-import { DEFAULT_REDIS_URL } from '../../io/redis/client.js';
+import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
+import { RedisAlertHistory } from '../../io/redis/alert-history-reader.js';
+import { connectRedis, DEFAULT_REDIS_URL } from '../../io/redis/client.js';
 import { buildServer, listen, type VigilServer } from '../../server/index.js';
 import { HELP, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
@@ -14,7 +16,7 @@ const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVI
                    [--redis ${DEFAULT_REDIS_URL}] [--patterns dir] [--rules dir] [--checkpoints file]
                    [--time-zone ZONE] [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
-                   [--repartition-partitions N]
+                   [--repartition-partitions N] [--alert-history ${DEFAULT_ALERT_HISTORY}]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
                    [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
@@ -34,12 +36,13 @@ take over its partitions and restore their checkpoints.
 HTTP on --host:--port (--port 0 picks a free port; the address is logged as 'listening on'): /healthz,
 /readyz, /metrics (Prometheus), the OpenAPI document at /openapi.json (UI at /docs), and the API under /api/
 (job status and cancel, savepoints into --savepoint-dir: what 'vigil savepoint', 'vigil list' and 'vigil cancel'
-call). The API's bearer token comes from VIGIL_TOKEN only: every POST and DELETE wants it, and so do the /api
+call; /api/alerts and the live /api/alerts/stream). Every alert is also appended to a capped Redis stream
+vigil:alerts:{GROUP} of --alert-history entries (0: none), each alert id once, shared by the group's processes. The API's bearer token comes from VIGIL_TOKEN only: every POST and DELETE wants it, and so do the /api
 reads unless --public-read; /healthz, /readyz and /metrics are open. Without VIGIL_TOKEN the API is open and
 the server refuses any host but loopback.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
-VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
+VIGIL_ALERT_HISTORY, VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
 `;
 
 function portNumber(text: string): number {
@@ -91,6 +94,7 @@ export const run: Command = async (args, io) => {
         'repartition-partitions': { type: 'string' },
         'late-topic': { type: 'string' },
         'dead-letter-topic': { type: 'string' },
+        'alert-history': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'public-read': { type: 'boolean' },
@@ -111,13 +115,19 @@ export const run: Command = async (args, io) => {
   const log = stderrLogger(io.stderr);
   const port = portNumber(values.port ?? env['VIGIL_PORT'] ?? String(HTTP_DEFAULTS.port));
   const host = values.host ?? env['VIGIL_HOST'] ?? HTTP_DEFAULTS.host;
+  const historyText = values['alert-history'] ?? env['VIGIL_ALERT_HISTORY'];
+  const historyLength = historyText === undefined ? DEFAULT_ALERT_HISTORY : Number(historyText);
+  if (!Number.isInteger(historyLength) || historyLength < 0 || historyText?.trim() === '')
+    throw new UserError(`--alert-history must be a number of alerts (0 keeps none), got '${historyText}'`);
+  const redisUrl = values.redis ?? env['VIGIL_REDIS'] ?? DEFAULT_REDIS_URL;
+  const group = values.group ?? env['VIGIL_GROUP'] ?? SERVICE_DEFAULTS.group;
   const token = env['VIGIL_TOKEN'] === undefined || env['VIGIL_TOKEN'] === '' ? undefined : env['VIGIL_TOKEN'];
   const service = new VigilService({
     cwd: io.cwd,
     kafka: values.kafka ?? env['VIGIL_KAFKA'] ?? '127.0.0.1:9092',
-    redis: values.redis ?? env['VIGIL_REDIS'] ?? DEFAULT_REDIS_URL,
+    redis: redisUrl,
     inputTopic: values['input-topic'] ?? env['VIGIL_INPUT_TOPIC'],
-    group: values.group ?? env['VIGIL_GROUP'],
+    group,
     patterns: values.patterns ?? env['VIGIL_PATTERNS'],
     rules: values.rules ?? env['VIGIL_RULES'],
     checkpoints: values.checkpoints ?? env['VIGIL_CHECKPOINTS'],
@@ -132,8 +142,14 @@ export const run: Command = async (args, io) => {
       values['repartition-partitions'] === undefined ? undefined : Math.round(positiveNumber('repartition-partitions', values['repartition-partitions'])),
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
+    alertHistory: historyLength,
     log,
   });
+  // The API reads the history on connections of its own, opened when first asked.
+  const history =
+    historyLength === 0
+      ? undefined
+      : new RedisAlertHistory({ connect: () => connectRedis({ url: redisUrl, connectionName: `vigil-api-${group}` }), keys: alertHistoryKeys(group), log });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= service.stop());
   const onSignal = (signal: string): void => {
@@ -149,6 +165,7 @@ export const run: Command = async (args, io) => {
     publicRead: values['public-read'] === true || envFlag(env['VIGIL_PUBLIC_READ']),
     savepointDir: resolve(io.cwd, values['savepoint-dir'] ?? env['VIGIL_SAVEPOINT_DIR'] ?? HTTP_DEFAULTS.savepointDir),
     log,
+    ...(history === undefined ? {} : { alerts: history }),
   });
   try {
     log.info(`vigil serve: listening on ${await listen(server, { host, port })}`);
@@ -164,6 +181,7 @@ export const run: Command = async (args, io) => {
     await stop();
   } finally {
     await server.close();
+    await history?.close();
   }
   log.info('vigil serve: stopped');
   return ExitCode.ok;

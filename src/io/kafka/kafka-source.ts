@@ -98,6 +98,8 @@ export class KafkaSource implements Source<KafkaRecord> {
   private readonly position = new Map<number, number>();
   /** partition -> offset after the last record received from kafkajs (buffered or handed out). */
   private readonly fetched = new Map<number, number>();
+  /** partition -> the broker's high watermark as the last fetch reported it (for lag). */
+  private readonly highWatermarks = new Map<number, number>();
   private gate: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -158,6 +160,17 @@ export class KafkaSource implements Source<KafkaRecord> {
     if (this.gate !== undefined) await this.gate;
   }
 
+  /**
+   * Records of `partition` behind the end of its log, as of the last fetch: the high watermark it reported less
+   * the position poll() reached. NaN before the partition's first fetch.
+   */
+  lag(partition: number): number {
+    const high = this.highWatermarks.get(partition);
+    const position = this.position.get(partition) ?? this.fetched.get(partition);
+    if (high === undefined || position === undefined) return Number.NaN;
+    return Math.max(0, high - position);
+  }
+
   /** The partitions currently assigned to this member, ascending. */
   partitions(): readonly number[] {
     return this.assigned;
@@ -208,6 +221,8 @@ export class KafkaSource implements Source<KafkaRecord> {
     if (this.closed || isStale()) return; // a seek is pending: kafkajs refetches from the new offset
     const partition = batch.partition;
     const messages = batch.messages;
+    const high = Number(batch.highWatermark);
+    if (Number.isFinite(high)) this.highWatermarks.set(partition, high);
     if (messages.length === 0) {
       resolveOffset(batch.lastOffset());
       return;
