@@ -18,6 +18,11 @@ export const ErrorCode = {
   savepointNotFound: 'savepoint_not_found',
   savepointExists: 'savepoint_exists',
   notRunning: 'not_running',
+  ruleNotFound: 'rule_not_found',
+  invalidRules: 'invalid_rules',
+  topologyChanged: 'topology_changed',
+  stateNotRestored: 'state_not_restored',
+  reloadInProgress: 'reload_in_progress',
   refused: 'refused',
   internal: 'internal',
 } as const;

@@ -1,17 +1,62 @@
 /** A ServiceControl without a service: state and readiness set by the test, savepoints written as small files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultPaths, loadRegistry } from '../../src/app/program.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from '../../src/app/service/control.js';
+import { type ReloadResult, RuleBook, type RuleControl } from '../../src/app/service/rule-control.js';
+import { loadRuleSetFromDisk, ruleSetVersion } from '../../src/app/service/rule-set.js';
 import { MetricRegistry } from '../../src/core/index.js';
+
+/**
+ * The shipped rules and patterns in a real RuleBook (list, show and validate are the real thing); a reload checks
+ * the set as the service does, then swaps the book's set without any task to rebuild.
+ */
+function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleControl } {
+  const registry = loadRegistry(defaultPaths.checkpoints);
+  const paths = { patterns: defaultPaths.patterns, rules: defaultPaths.rules };
+  const book = new RuleBook(loadRuleSetFromDisk(paths, registry, process.cwd()), { registry, paths, cwd: process.cwd() });
+  const control: RuleControl = {
+    view: () => book.view(),
+    rule: (id) => book.rule(id),
+    validate: (text) => book.validate(text),
+    reload: async (text) => {
+      const loaded = await book.prepare(text);
+      const from = book.currentVersion;
+      book.accept(loaded, text === null ? 'disk' : 'api');
+      const result: ReloadResult = {
+        from,
+        version: ruleSetVersion(loaded),
+        origin: text === null ? 'disk' : 'api',
+        durationMs: 1,
+        tasks: 0,
+        rules: loaded.rules.map((r) => ({ id: r.rule.id, outcome: 'kept', changed: false })),
+        operators: { reset: [], dropped: [] },
+        unchanged: false,
+      };
+      reloads.push(result);
+      return result;
+    },
+  };
+  return { book, control };
+}
 
 export class FakeControl implements ServiceControl {
   readonly metrics = new MetricRegistry();
+  readonly reloads: ReloadResult[] = [];
+  readonly rules: RuleControl;
+  readonly book: RuleBook;
   state: ServiceState = 'running';
   isReady = true;
   stops = 0;
   savepointsTaken: string[] = [];
   savepointError: Error | undefined;
   takenAt = Date.parse('2026-03-02T08:00:00Z');
+
+  constructor() {
+    const { book, control } = shippedRules(this.reloads);
+    this.book = book;
+    this.rules = control;
+  }
 
   status(): ServiceStatus {
     return {

@@ -10,6 +10,7 @@ import {
   type LateRecord,
   type Logger,
   MetricRegistry,
+  OperatorStateError,
   planTopology,
   readSavepoint,
   type Sink,
@@ -32,7 +33,7 @@ import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { defaultPaths } from '../program.js';
+import { defaultPaths, type LoadedProgram } from '../program.js';
 import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
@@ -48,6 +49,17 @@ import {
   producerId,
   RecordJson,
 } from './exchange.js';
+import {
+  type ReloadOptions,
+  ReloadRefused,
+  type ReloadResult,
+  RuleBook,
+  type RuleControl,
+  type RuleReload,
+  type RuleSetOrigin,
+  RuleSetRejected,
+} from './rule-control.js';
+import { type RuleSetText, ruleFingerprints, ruleSetVersion } from './rule-set.js';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -102,9 +114,19 @@ function topicPart(uid: string): string {
   return uid.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
+/** A rule set compiled into the job the tasks run. */
+interface CompiledJob {
+  readonly loaded: LoadedProgram;
+  readonly topology: Topology;
+  readonly sourceSpec: SourceSpec<unknown, unknown>;
+  /** The source the input topic feeds (the one the job reads). */
+  readonly sourceName: string;
+}
+
 /** One stage of the topology in this process: its topic's consumer and the tasks of the partitions it was given. */
 interface StageRun {
-  readonly stage: Stage;
+  /** Replaced by a reload (the same stage of the new job). */
+  stage: Stage;
   readonly topic: string;
   readonly partitions: number;
   readonly source: KafkaSource;
@@ -165,10 +187,13 @@ export class VigilService implements ServiceControl {
   private redis: Redis | undefined;
   private checkpoints: CheckpointStore | undefined;
   private firstSeen: RedisFirstSeenStore | undefined;
-  private topology: Topology | undefined;
-  private sourceSpec: SourceSpec<unknown, unknown> | undefined;
-  /** The source the input topic feeds (the one the job reads). */
-  private sourceName = '';
+  /** The job every task runs a stage of; a reload replaces it. */
+  private job: CompiledJob | undefined;
+  private readonly book: RuleBook;
+  readonly rules: RuleControl;
+  private reloading = false;
+  private readonly reloads: Record<'done' | 'rejected' | 'refused', { value: number }>;
+  private lastReloadMs = 0;
   private inputPartitions = 0;
   private repartitions = 0;
   private readonly stages: StageRun[] = [];
@@ -194,6 +219,24 @@ export class VigilService implements ServiceControl {
     checkStreamNames(this.program.loaded, options.streams ?? []);
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
+    this.book = new RuleBook(this.program.loaded, {
+      registry: this.program.registry,
+      paths: { patterns: options.patterns ?? defaultPaths.patterns, rules: options.rules ?? defaultPaths.rules },
+      cwd: options.cwd,
+      ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+    });
+    this.rules = {
+      view: () => this.book.view(),
+      rule: (id) => this.book.rule(id),
+      validate: (text) => this.book.validate(text),
+      reload: (text, o) => this.reload(text, o),
+    };
+    this.reloads = {
+      done: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'done' }),
+      rejected: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'rejected' }),
+      refused: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'refused' }),
+    };
+    this.metrics.gauge('vigil_rule_reload_last_duration_ms', {}, () => this.lastReloadMs);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
@@ -202,7 +245,7 @@ export class VigilService implements ServiceControl {
   /** The output topics: every rule's Kafka routes, late records, dead letters and the published streams. */
   outputTopics(): string[] {
     const topics = new Set<string>([this.lateTopic, this.deadLetterTopic]);
-    for (const { rule } of this.program.loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') topics.add(r.topic);
+    for (const { rule } of this.book.loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') topics.add(r.topic);
     for (const name of this.options.streams ?? []) topics.add(SERVICE_DEFAULTS.streamTopicPrefix + name);
     return [...topics].sort();
   }
@@ -229,8 +272,8 @@ export class VigilService implements ServiceControl {
     }
     this.inputPartitions = input.size;
     this.repartitions = options.repartitionPartitions ?? input.size;
-    this.compile();
-    const topology = this.topology as Topology;
+    this.job = this.compile(this.book.loaded);
+    const topology = this.job.topology;
     try {
       await client.ensureTopics([
         ...this.outputTopics().map((topic) => ({ topic, partitions: options.outputPartitions ?? 1 })),
@@ -239,7 +282,7 @@ export class VigilService implements ServiceControl {
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    for (const rule of this.program.loaded.rules) {
+    for (const rule of this.book.loaded.rules) {
       for (const r of rule.rule.routes) {
         if (r.kind === 'webhook')
           this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
@@ -281,8 +324,8 @@ export class VigilService implements ServiceControl {
     );
   }
 
-  /** Compiles the job once; every task runs a stage of it. */
-  private compile(): void {
+  /** Compiles the job of a rule set; every task runs a stage of it. */
+  private compile(loaded: LoadedProgram): CompiledJob {
     const client = this.client as KafkaClient;
     const streams = new Map<string, Sink<Rec>>();
     for (const name of this.options.streams ?? []) {
@@ -312,9 +355,9 @@ export class VigilService implements ServiceControl {
     const graph = compileJob(
       {
         name: `${this.group}:${this.inputTopic}`,
-        program: this.program.loaded.program,
-        sources: this.program.loaded.sources,
-        rules: this.program.loaded.rules,
+        program: loaded.program,
+        sources: loaded.sources,
+        rules: loaded.rules,
         source: new ArraySource<string>(this.inputTopic, [[]]),
         checks: declaredChecks(this.program.registry),
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
@@ -324,9 +367,10 @@ export class VigilService implements ServiceControl {
       },
       () => Number.NEGATIVE_INFINITY,
     );
-    this.sourceName = sourceNamesOf(graph)[0] ?? '';
+    const sourceName = sourceNamesOf(graph)[0] ?? '';
+    let topology: Topology;
     try {
-      this.topology = planTopology(graph);
+      topology = planTopology(graph);
     } catch (error) {
       throw new UserError(`the job cannot be spread over processes: ${(error as Error).message}`);
     }
@@ -338,7 +382,7 @@ export class VigilService implements ServiceControl {
         'the job cannot be spread over processes: a stream looks things up by different keys (give each `enrich` stream lookups that take the same arguments, one stream per key)',
       );
     }
-    this.sourceSpec = source.spec;
+    return { loaded, topology, sourceSpec: source.spec, sourceName };
   }
 
   private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
@@ -383,7 +427,7 @@ export class VigilService implements ServiceControl {
   /** Every writer of every task that feeds `exchange`: the producers its readers wait for. */
   private expectedProducers(exchange: string): string[] {
     const out: string[] = [];
-    for (const { stage, writers } of this.topology?.producers.get(exchange) ?? []) {
+    for (const { stage, writers } of this.job?.topology.producers.get(exchange) ?? []) {
       const partitions = stage === 'source' ? this.inputPartitions : this.repartitions;
       for (let p = 0; p < partitions; p++) for (let w = 0; w < writers; w++) out.push(producerId(stage, p, w));
     }
@@ -404,7 +448,7 @@ export class VigilService implements ServiceControl {
    */
   private async refuseUnknownState(): Promise<void> {
     if (this.options.allowNonRestoredState === true) return;
-    const known = new Set((this.topology as Topology).stages.map((s) => topicPart(s.name)));
+    const known = new Set((this.job as CompiledJob).topology.stages.map((s) => topicPart(s.name)));
     const dir = this.options.fromSavepoint;
     if (dir !== undefined) {
       if (!existsSync(dir)) throw new UserError(`--from-savepoint ${dir}: no such savepoint folder`);
@@ -430,25 +474,39 @@ export class VigilService implements ServiceControl {
     }
     for (const p of change.assigned) {
       if (run.tasks.has(p)) continue;
-      const t = this.buildTask(run, p);
-      await this.restore(t);
-      run.tasks.set(p, t);
+      run.tasks.set(p, await this.restoredTask(run, p));
     }
     run.joined = true;
   }
 
-  private async restore(t: TaskRun): Promise<void> {
-    const cp = await this.restorePoint(t.stage.stage.name, t.partition);
-    if (cp === null) return;
-    try {
-      await t.task.restore(cp, { allowNonRestoredState: this.options.allowNonRestoredState === true });
-    } catch (error) {
-      await t.task.close();
-      throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
+  /**
+   * A partition's task, restored from its checkpoint (or the savepoint). With --allow-non-restored-state, state for
+   * operators the job lacks is dropped and state a changed operator cannot take (a pattern whose steps changed)
+   * is reset: the task is built again with that operator left empty, as a hot reload does.
+   */
+  private async restoredTask(run: StageRun, partition: number): Promise<TaskRun> {
+    const cp = await this.restorePoint(run.stage.name, partition);
+    const allow = this.options.allowNonRestoredState === true;
+    const reset = new Set<string>();
+    for (;;) {
+      const t = this.buildTask(run, partition);
+      if (cp === null) return t;
+      try {
+        await t.task.restore(cp, { allowNonRestoredState: allow, skip: reset });
+      } catch (error) {
+        await t.task.close();
+        if (allow && error instanceof OperatorStateError && !reset.has(error.uid)) {
+          this.log.warn(`vigil serve: ${t.id}: ${error.message}; it starts empty (--allow-non-restored-state)`);
+          reset.add(error.uid);
+          continue;
+        }
+        throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
+      }
+      this.log.info(
+        `vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`,
+      );
+      return t;
     }
-    this.log.info(
-      `vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`,
-    );
   }
 
   private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
@@ -465,12 +523,13 @@ export class VigilService implements ServiceControl {
     return (await this.checkpoints?.load(this.taskKey(stage, partition))) ?? null;
   }
 
-  private buildTask(run: StageRun, partition: number): TaskRun {
-    const { stage } = run;
+  /** A task of `job`'s stage of `run` over one partition (a reload builds the new job's tasks beside the running ones). */
+  private buildTask(run: StageRun, partition: number, job: CompiledJob = this.job as CompiledJob): TaskRun {
+    const stage = job.topology.stages.find((s) => s.name === run.stage.name) as Stage;
     const id = `${stage.name}#${partition}`;
     const source = run.source;
     const feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
-    const base = this.sourceSpec as SourceSpec<unknown, unknown>;
+    const base = job.sourceSpec;
     let task: Task | undefined;
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
@@ -481,7 +540,7 @@ export class VigilService implements ServiceControl {
         this.program.registry,
         (validator) => (traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock, validator })).check,
       );
-      const parse = sourceParser({ program: this.program.loaded.program, checks }, this.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
+      const parse = sourceParser({ program: job.loaded.program, checks }, job.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
       const guard = traffic as TrafficFeed | undefined;
       spec = {
         source: feed,
@@ -492,7 +551,7 @@ export class VigilService implements ServiceControl {
       };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
-      const exchange = (this.topology as Topology).graph.nodes[stage.root];
+      const exchange = job.topology.graph.nodes[stage.root];
       const lookups = exchange?.kind === 'exchange' ? exchange.stage : undefined;
       let at = 0;
       spec = {
@@ -516,7 +575,7 @@ export class VigilService implements ServiceControl {
       };
     }
     const writers: ExchangeWriter[] = [];
-    const graph = stageGraph(this.topology as Topology, stage, { uid: id, spec }, (e, uid) => {
+    const graph = stageGraph(job.topology, stage, { uid: id, spec }, (e, uid) => {
       const w = new ExchangeWriter(uid, producerId(stage.name, partition, e.ordinal), e.key, this.repartitions, this.exchangeSink(e.exchange), this.recordJson);
       writers.push(w);
       return w;
@@ -550,7 +609,7 @@ export class VigilService implements ServiceControl {
     if (now - this.lastTick >= 100) {
       // Processing-time work of tasks without input: timers, idleness.
       this.lastTick = now;
-      const idleAfter = this.sourceSpec?.watermarks.idleTimeoutMs;
+      const idleAfter = this.job?.sourceSpec.watermarks.idleTimeoutMs;
       for (const t of this.allTasks()) {
         if (t.feed.pending === 0) await t.task.step();
         if (idleAfter !== undefined && now - t.lastInput >= idleAfter) for (const w of t.writers) w.markIdle();
@@ -650,6 +709,140 @@ export class VigilService implements ServiceControl {
     });
   }
 
+  /**
+   * Hot reload. The new set is compiled and its job built once before anything is touched; a set with errors is
+   * rejected (RuleSetRejected) and one this process cannot swap in is refused (ReloadRefused), leaving the running
+   * job as it was. Otherwise, at a batch boundary: every task of this process snapshots its state in memory, the
+   * new job's tasks are built beside the running ones and restored from those snapshots by operator uid, as a
+   * savepoint restores into a changed rule set; only when every one restored are they swapped in, the old ones
+   * closed, and the new ones checkpointed at once (a restart or the partition's next owner resumes the new job).
+   */
+  private async reload(text: RuleSetText | null, options: ReloadOptions): Promise<ReloadResult> {
+    const started = performance.now();
+    const origin: RuleSetOrigin = text === null ? 'disk' : 'api';
+    if (this.reloading) throw this.refused(new ReloadRefused('reload_in_progress', 'a reload is under way: try again when it is done'));
+    this.reloading = true;
+    try {
+      let loaded: LoadedProgram;
+      try {
+        loaded = await this.book.prepare(text);
+      } catch (error) {
+        if (error instanceof RuleSetRejected) {
+          this.reloads.rejected.value++;
+          this.log.warn(`vigil serve: rule set from ${origin} rejected (${error.diagnostics.length} error(s)); still running ${this.book.currentVersion}`);
+        }
+        throw error;
+      }
+      const from = this.book.currentVersion;
+      const version = ruleSetVersion(loaded);
+      if (this.state !== 'running' || this.job === undefined || this.client === undefined) {
+        throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}: rules are reloaded while it runs`));
+      }
+      if (version === from) {
+        return { from, version, origin, durationMs: performance.now() - started, tasks: 0, rules: [], operators: { reset: [], dropped: [] }, unchanged: true };
+      }
+      try {
+        checkStreamNames(loaded, this.options.streams ?? []);
+      } catch (error) {
+        throw this.refused(new ReloadRefused('topology_changed', (error as Error).message));
+      }
+      const routeTopics = new Set<string>();
+      for (const { rule } of loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') routeTopics.add(r.topic);
+      await this.client.ensureTopics([...routeTopics].map((topic) => ({ topic, partitions: this.options.outputPartitions ?? 1 })));
+      let next: CompiledJob;
+      try {
+        next = this.compile(loaded);
+      } catch (error) {
+        throw this.refused(new ReloadRefused('topology_changed', (error as Error).message));
+      }
+      const change = topologyChange(this.job, next);
+      if (change !== null) throw this.refused(new ReloadRefused('topology_changed', change));
+      const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options));
+      const durationMs = performance.now() - started;
+      this.lastReloadMs = durationMs;
+      this.reloads.done.value++;
+      const by = (o: string): string =>
+        result.rules
+          .filter((r) => r.outcome === o)
+          .map((r) => r.id)
+          .join(', ') || '-';
+      this.log.info(
+        `vigil serve: rules reloaded from ${origin}: ${from} -> ${version} in ${durationMs.toFixed(0)} ms, ${result.tasks} task(s); ` +
+          `kept ${by('kept')}; reset ${by('reset')}; dropped ${by('dropped')}; added ${by('added')}`,
+      );
+      return { from, version, origin, durationMs, ...result, unchanged: false };
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  private refused(error: ReloadRefused): ReloadRefused {
+    this.reloads.refused.value++;
+    this.log.warn(`vigil serve: rule reload refused (${error.reason}): ${error.message}`);
+    return error;
+  }
+
+  /** The batch-boundary part of a reload: call inside `exclusive`. */
+  private async swapIn(
+    loaded: LoadedProgram,
+    next: CompiledJob,
+    origin: RuleSetOrigin,
+    options: ReloadOptions,
+  ): Promise<Pick<ReloadResult, 'tasks' | 'rules' | 'operators'>> {
+    if (this.state !== 'running' || this.stopping) throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}`));
+    await this.flush();
+    const running = [...this.allTasks()];
+    const reset = new Set<string>();
+    const built: { old: TaskRun; next: TaskRun; dropped: readonly string[] }[] = [];
+    const abandon = async (): Promise<void> => {
+      for (const b of built) await b.next.task.close();
+    };
+    try {
+      for (const t of running) {
+        const cp = t.task.snapshot();
+        for (;;) {
+          const n = this.buildTask(t.stage, t.partition, next);
+          try {
+            const report = await n.task.restore(cp, { allowNonRestoredState: true, skip: reset });
+            built.push({ old: t, next: n, dropped: report.dropped });
+            break;
+          } catch (error) {
+            await n.task.close();
+            // State that does not fit its changed operator: that operator starts empty (in every task, for one cut).
+            if (!(error instanceof OperatorStateError) || reset.has(error.uid)) throw error;
+            reset.add(error.uid);
+          }
+        }
+      }
+    } catch (error) {
+      await abandon();
+      throw error;
+    }
+    const dropped = new Set(built.flatMap((b) => b.dropped));
+    const rules = ruleOutcomes(this.book.loaded, loaded, reset);
+    const operators = { reset: [...reset].sort(), dropped: [...dropped].sort() };
+    if (options.allowNonRestoredState !== true && (reset.size > 0 || dropped.size > 0)) {
+      await abandon();
+      const lost = [...operators.reset.map((u) => `${u} (reset)`), ...operators.dropped.map((u) => `${u} (dropped)`)];
+      throw this.refused(
+        new ReloadRefused(
+          'state_not_restored',
+          `the new rule set would lose state: ${lost.join(', ')}; send it again with allowNonRestoredState=true to drop or reset it`,
+          rules,
+        ),
+      );
+    }
+    for (const b of built) {
+      b.old.stage.tasks.set(b.old.partition, b.next);
+      await b.old.task.close();
+    }
+    for (const run of this.stages) run.stage = next.topology.stages.find((s) => s.name === run.stage.name) as Stage;
+    this.job = next;
+    this.book.accept(loaded, origin);
+    await this.checkpoint(built.map((b) => b.next));
+    return { tasks: built.length, rules, operators };
+  }
+
   status(): ServiceStatus {
     const tasks: TaskStatus[] = [...this.allTasks()].map((t) => ({
       id: t.id,
@@ -663,7 +856,8 @@ export class VigilService implements ServiceControl {
       group: this.group,
       inputTopic: this.inputTopic,
       tasks,
-      rules: this.program.loaded.rules.map((r) => r.rule.id),
+      rules: this.book.loaded.rules.map((r) => r.rule.id),
+      rulesVersion: this.book.currentVersion,
       ...(this.failure === undefined ? {} : { error: this.failure.message }),
     };
   }
@@ -694,4 +888,34 @@ export class VigilService implements ServiceControl {
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
     this.state = 'stopped';
   }
+}
+
+/** Why a new job cannot replace the running one in place (other stages or producers: other repartition topics), or null. */
+function topologyChange(running: CompiledJob, next: CompiledJob): string | null {
+  if (running.sourceName !== next.sourceName) return `the job would read source '${next.sourceName}' instead of '${running.sourceName}'`;
+  const shape = (j: CompiledJob): string[] => j.topology.stages.map((s) => `${s.name} <- ${JSON.stringify(j.topology.producers.get(s.name) ?? [])}`).sort();
+  const before = shape(running);
+  const after = shape(next);
+  const added = after.filter((s) => !before.includes(s)).map((s) => s.split(' <- ')[0]);
+  const removed = before.filter((s) => !after.includes(s)).map((s) => s.split(' <- ')[0]);
+  if (added.length === 0 && removed.length === 0) return null;
+  return (
+    `the new rule set changes the job's repartition stages (${[...added.map((s) => `+${s}`), ...removed.map((s) => `-${s}`)].join(', ')}), ` +
+    'which a hot reload does not do: take a savepoint and restart with --from-savepoint'
+  );
+}
+
+/** Per rule of either set: kept, reset, dropped or added, and whether its files changed. */
+function ruleOutcomes(before: LoadedProgram, after: LoadedProgram, reset: ReadonlySet<string>): RuleReload[] {
+  const was = new Set(before.rules.map((r) => r.rule.id));
+  const is = new Set(after.rules.map((r) => r.rule.id));
+  const oldPrints = ruleFingerprints(before);
+  const newPrints = ruleFingerprints(after);
+  return [...new Set([...was, ...is])].sort().map((id) => {
+    const changed = oldPrints.get(id) !== newPrints.get(id);
+    if (!was.has(id)) return { id, outcome: 'added', changed };
+    if (!is.has(id)) return { id, outcome: 'dropped', changed };
+    const own = [...reset].some((uid) => uid.startsWith(`rule:${id}:`));
+    return { id, outcome: own ? 'reset' : 'kept', changed };
+  });
 }
