@@ -144,7 +144,7 @@ export class ServeProcess {
 
 /**
  * What serve processes of a test file leave behind, to delete afterwards: first_seen keys under each prefix (and the
- * store's displaced-answer keys, which share the prefix but its last character), checkpoints of each group, and the
+ * store's displaced-answer keys, which share the prefix but its last character), checkpoints and rule sets of each group, and the
  * group's repartition topics. The machine's Redis and broker outlive the run (CI reuses them).
  */
 export class Leftovers {
@@ -169,7 +169,7 @@ export class Leftovers {
     await client.deleteTopics(internal).catch(() => undefined);
     const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-leftovers' });
     try {
-      const patterns = [...this.prefixes.map((p) => `${p.slice(0, -1)}*`), ...this.groups.map((g) => `vigil:checkpoint:${g}:*`)];
+      const patterns = [...this.prefixes.map((p) => `${p.slice(0, -1)}*`), ...this.groups.flatMap((g) => [`vigil:checkpoint:${g}:*`, `vigil:rules:${g}:*`])];
       for (const pattern of patterns) {
         let cursor = '0';
         do {

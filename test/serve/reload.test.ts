@@ -77,53 +77,81 @@ function capture(plate: string, checkpoint: string, at: number, speed = 40): str
 /** A capture of an unrelated plate that moves the watermark (five minutes of disorder allowed) past `at`. */
 const clockPast = (at: number): string => capture('浙A00000', 'CP0070', at + 5 * MIN + 1000);
 
+interface Api {
+  readonly url: string;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+}
+
+interface Setup {
+  readonly alerts: string;
+  readonly input: string;
+  readonly patterns: string;
+  readonly rules: string;
+  readonly args: string[];
+}
+
+/** Topics, a group, and folders holding passes.pattern, the test patterns and the two rules routed to the alert topic. */
+async function setup(partitions: number): Promise<Setup> {
+  const input = uniqueName('vigil-it-reload-in');
+  const alerts = uniqueName('vigil-it-reload-alerts');
+  const late = uniqueName('vigil-it-reload-late');
+  const dead = uniqueName('vigil-it-reload-dlq');
+  topics.push(input, alerts, late, dead);
+  await client.ensureTopics([{ topic: input, partitions }, { topic: alerts }, { topic: late }, { topic: dead }]);
+  const dir = scratchDir();
+  const patterns = join(dir, 'patterns');
+  const rules = join(dir, 'rules');
+  mkdirSync(patterns);
+  mkdirSync(rules);
+  cpSync(join(REPO, 'patterns', 'passes.pattern'), join(patterns, 'passes.pattern'));
+  writeFileSync(join(patterns, 'reload-test.pattern'), PATTERNS);
+  writeFileSync(join(rules, 'pair.yaml'), rule('pair', 'medium', alerts));
+  writeFileSync(join(rules, 'fast.yaml'), rule('fast', 'low', alerts));
+  const flags = serveFlags({
+    input,
+    group: leftovers.group('vigil-it-reload'),
+    alerts,
+    late,
+    dead,
+    firstSeenPrefix: leftovers.firstSeenPrefix(),
+    checkpointSeconds: 2,
+  });
+  flags[flags.indexOf('--rules') + 1] = rules;
+  return { alerts, input, patterns, rules, args: [...flags, '--patterns', patterns, '--port', '0'] };
+}
+
+/** Starts a serve process and waits until it is ready; its API with the token. */
+async function start(s: Setup): Promise<{ p: ServeProcess; api: Api }> {
+  const p = new ServeProcess(s.args);
+  processes.push(p);
+  await until('the listening address', () => /listening on http:\/\/\S+/.test(p.stderr), 30_000, 50);
+  const url = (/listening on (http:\/\/\S+)/.exec(p.stderr) as RegExpExecArray)[1] as string;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const call: Api['call'] = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  await until('/readyz 200', async () => (await fetch(`${url}/readyz`)).status === 200, 90_000, 100).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\n${p.stderr}`);
+  });
+  return { p, api: { url, call } };
+}
+
 describe('vigil serve hot reload', () => {
   it('keeps a partial match across a reload, refuses bad sets while alerting, wants consent to drop state', async () => {
-    const input = uniqueName('vigil-it-reload-in');
-    const alerts = uniqueName('vigil-it-reload-alerts');
-    const late = uniqueName('vigil-it-reload-late');
-    const dead = uniqueName('vigil-it-reload-dlq');
-    topics.push(input, alerts, late, dead);
-    await client.ensureTopics([{ topic: input, partitions: 1 }, { topic: alerts }, { topic: late }, { topic: dead }]);
-    const dir = scratchDir();
-    const patterns = join(dir, 'patterns');
-    const rules = join(dir, 'rules');
-    mkdirSync(patterns);
-    mkdirSync(rules);
-    cpSync(join(REPO, 'patterns', 'passes.pattern'), join(patterns, 'passes.pattern'));
-    writeFileSync(join(patterns, 'reload-test.pattern'), PATTERNS);
-    writeFileSync(join(rules, 'pair.yaml'), rule('pair', 'medium', alerts));
-    writeFileSync(join(rules, 'fast.yaml'), rule('fast', 'low', alerts));
-    const flags = serveFlags({
-      input,
-      group: leftovers.group('vigil-it-reload'),
-      alerts,
-      late,
-      dead,
-      firstSeenPrefix: leftovers.firstSeenPrefix(),
-      checkpointSeconds: 2,
-    });
-    flags[flags.indexOf('--rules') + 1] = rules;
-    const p = new ServeProcess([...flags, '--patterns', patterns, '--port', '0']);
-    processes.push(p);
+    // One partition: the test's captures move the one watermark every step waits for.
+    const s = await setup(1);
+    const { alerts, input, patterns } = s;
+    const { p, api: a } = await start(s);
+    const url = a.url;
+    const api = a.call;
     const reader = new TopicReader(client, alerts);
     readers.push(reader);
     await reader.start();
-
-    await until('the listening address', () => /listening on http:\/\/\S+/.test(p.stderr), 30_000, 50);
-    const url = (/listening on (http:\/\/\S+)/.exec(p.stderr) as RegExpExecArray)[1] as string;
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-    };
-    await until('/readyz 200', async () => (await fetch(`${url}/readyz`)).status === 200, 60_000, 100).catch((e: unknown) => {
-      throw new Error(`${(e as Error).message}\n${p.stderr}`);
-    });
     const payloads = (ruleId: string): Record<string, unknown>[] =>
       reader.values.filter((v) => v.value['rule'] === ruleId).map((v) => ({ ...(v.value['payload'] as object), severity: v.value['severity'] }));
     const alerted = (what: string, ruleId: string, test: (payload: Record<string, unknown>) => boolean): Promise<void> =>
@@ -216,4 +244,38 @@ describe('vigil serve hot reload', () => {
     p.kill('SIGTERM');
     expect((await p.exited).code, p.stderr.slice(-3000)).toBe(0);
   }, 180_000);
+
+  it('runs one rule set across the group: a later process takes the stored set, a reload on one is followed by the other', async () => {
+    const s = await setup(2);
+    const one = await start(s);
+    const changed = { rules: { 'pair.yaml': rule('pair', 'medium', s.alerts), 'fast.yaml': rule('fast', 'critical', s.alerts) } };
+    const put = await one.api.call('PUT', '/api/rules', changed);
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    const disk = put.json['from'] as string;
+    const stored = put.json['version'] as string;
+    expect(stored).not.toBe(disk);
+
+    // Started after the reload, with the folders' set on disk: it runs the group's.
+    const two = await start(s);
+    const view = (await two.api.call('GET', '/api/rules')).json;
+    expect(view).toMatchObject({ version: stored, origin: 'group' });
+    expect(two.p.stderr).toContain(`running the group's rule set ${stored}`);
+    expect((view['rules'] as { id: string; severity: string }[]).find((r) => r.id === 'fast')?.severity).toBe('critical');
+
+    // Back to the folders, asked of the second process: the first follows.
+    const back = await two.api.call('POST', '/api/rules/reload');
+    expect(back.status, JSON.stringify(back.json)).toBe(200);
+    expect(back.json['version']).toBe(disk);
+    await until("the first process on the folders' set", async () => (await one.api.call('GET', '/api/job')).json['rulesVersion'] === disk, 30_000, 100).catch(
+      (e: unknown) => {
+        throw new Error(`${(e as Error).message}\n${one.p.stderr.slice(-3000)}`);
+      },
+    );
+    expect(one.p.stderr).toMatch(new RegExp(`rules reloaded from group: ${stored} -> ${disk}`));
+    const group = (await one.api.call('GET', '/api/rules')).json['group'] as { stored: string; members: { version: string }[] };
+    expect(group.stored).toBe(disk);
+    expect(group.members.map((m) => m.version)).toEqual([disk, disk]);
+    for (const { p } of [one, two]) p.kill('SIGTERM');
+    for (const { p } of [one, two]) expect((await p.exited).code, p.stderr.slice(-3000)).toBe(0);
+  }, 240_000);
 });

@@ -19,6 +19,7 @@ function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleC
     view: () => book.view(),
     rule: (id) => book.rule(id),
     validate: (text) => book.validate(text),
+    group: async () => ({ stored: book.currentVersion, members: [{ member: 'test#1', version: book.currentVersion, at: 0 }] }),
     reload: async (text) => {
       const loaded = await book.prepare(text);
       const from = book.currentVersion;

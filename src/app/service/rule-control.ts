@@ -22,15 +22,16 @@ import {
   ruleSetVersion,
   warningsOf,
 } from './rule-set.js';
+import type { MemberVersion } from './rule-sync.js';
 
-export type RuleSetOrigin = 'disk' | 'api';
+/** Read from the folders, sent over the API, or taken from the group's stored set (another process's reload). */
+export type RuleSetOrigin = 'disk' | 'api' | 'group';
 
 export interface RuleSetView {
   /** A hash of the set's files (see ruleSetVersion). */
   readonly version: string;
   /** Epoch ms. */
   readonly loadedAt: number;
-  /** Read from the --patterns/--rules folders, or sent over the API (`PUT /api/rules`). */
   readonly origin: RuleSetOrigin;
   readonly ruleFiles: readonly string[];
   readonly patternFiles: readonly string[];
@@ -108,6 +109,14 @@ export interface RuleControl {
   validate(text: RuleSetText): Promise<RuleSetCheck>;
   /** Compiles and checks a new set (from the folders when `text` is null), then swaps it in at a batch boundary. */
   reload(text: RuleSetText | null, options: ReloadOptions): Promise<ReloadResult>;
+  /** The group's stored set and the version each process reports running; null without a group (not started). */
+  group(): Promise<GroupRules | null>;
+}
+
+export interface GroupRules {
+  /** The version stored for the group: what every process should run. */
+  readonly stored: string | null;
+  readonly members: readonly MemberVersion[];
 }
 
 export interface RuleBookOptions {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { EventCodec } from '../../cep/index.js';
@@ -60,6 +61,12 @@ import {
   RuleSetRejected,
 } from './rule-control.js';
 import { type RuleSetText, ruleFingerprints, ruleSetVersion } from './rule-set.js';
+import { RuleSync } from './rule-sync.js';
+
+/** How often a process checks that it runs its group's stored rule set (announcements do it at once). */
+const RULE_SYNC_CHECK_MS = 10_000;
+/** A process that reported within this is alive: a process starting beside it runs the group's stored set. */
+const RULE_SYNC_LIVE_MS = 3 * RULE_SYNC_CHECK_MS;
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -192,6 +199,10 @@ export class VigilService implements ServiceControl {
   private readonly book: RuleBook;
   readonly rules: RuleControl;
   private reloading = false;
+  /** The group's rule set in Redis and its announcements (see RuleSync). */
+  private sync: RuleSync | undefined;
+  private following: Promise<void> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | undefined;
   private readonly reloads: Record<'done' | 'rejected' | 'refused', { value: number }>;
   private lastReloadMs = 0;
   private inputPartitions = 0;
@@ -229,7 +240,12 @@ export class VigilService implements ServiceControl {
       view: () => this.book.view(),
       rule: (id) => this.book.rule(id),
       validate: (text) => this.book.validate(text),
-      reload: (text, o) => this.reload(text, o),
+      reload: (text, o) => this.reload(text, o, text === null ? 'disk' : 'api'),
+      group: async () => {
+        const sync = this.sync;
+        if (sync === undefined) return null;
+        return { stored: await sync.storedVersion(), members: await sync.members() };
+      },
     };
     this.reloads = {
       done: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'done' }),
@@ -263,6 +279,13 @@ export class VigilService implements ServiceControl {
       throw new UserError((error as Error).message);
     }
     this.firstSeen = new RedisFirstSeenStore(this.redis, { prefix: options.firstSeenPrefix });
+    this.sync = new RuleSync(this.redis, `${this.group}:${this.inputTopic}`, `${hostname()}#${process.pid}`, this.log);
+    await this.adoptGroupRules(this.sync);
+    await this.sync.report(this.book.currentVersion, this.clock.now());
+    await this.sync.subscribe((version) => this.announced(version));
+    // Announcements missed (a dropped connection, a reload refused while busy) are caught up by a periodic check.
+    this.syncTimer = setInterval(() => void this.checkGroupRules(), RULE_SYNC_CHECK_MS);
+    this.syncTimer.unref();
     this.checkpoints = new RedisCheckpointStore(this.redis);
     const client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
     this.client = client;
@@ -717,9 +740,8 @@ export class VigilService implements ServiceControl {
    * savepoint restores into a changed rule set; only when every one restored are they swapped in, the old ones
    * closed, and the new ones checkpointed at once (a restart or the partition's next owner resumes the new job).
    */
-  private async reload(text: RuleSetText | null, options: ReloadOptions): Promise<ReloadResult> {
+  private async reload(text: RuleSetText | null, options: ReloadOptions, origin: RuleSetOrigin): Promise<ReloadResult> {
     const started = performance.now();
-    const origin: RuleSetOrigin = text === null ? 'disk' : 'api';
     if (this.reloading) throw this.refused(new ReloadRefused('reload_in_progress', 'a reload is under way: try again when it is done'));
     this.reloading = true;
     try {
@@ -758,6 +780,9 @@ export class VigilService implements ServiceControl {
       const change = topologyChange(this.job, next);
       if (change !== null) throw this.refused(new ReloadRefused('topology_changed', change));
       const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options));
+      // The group follows: the set stored, announced, and run by every process that hears of it.
+      if (origin !== 'group') await this.sync?.publish(loaded, version);
+      await this.sync?.report(version, this.clock.now());
       const durationMs = performance.now() - started;
       this.lastReloadMs = durationMs;
       this.reloads.done.value++;
@@ -773,6 +798,66 @@ export class VigilService implements ServiceControl {
       return { from, version, origin, durationMs, ...result, unchanged: false };
     } finally {
       this.reloading = false;
+    }
+  }
+
+  /**
+   * At start. Joining a live group (another process reported within RULE_SYNC_LIVE_MS), this process runs the
+   * group's stored set, whatever its folders hold: the group's processes must run one set, and the checkpoints it
+   * will restore were written by that set. Otherwise (the first process, a whole group restarted, or a start
+   * from a savepoint, which says which rules to run) the folders win, and their set is stored and announced.
+   * A stored set that does not load here leaves this process on its folders, with a warning.
+   */
+  private async adoptGroupRules(sync: RuleSync): Promise<void> {
+    const mine = this.book.currentVersion;
+    const stored = await sync.stored();
+    const now = this.clock.now();
+    const live = (await sync.members()).filter((m) => m.member !== sync.member && now - m.at < RULE_SYNC_LIVE_MS);
+    if (stored === null || stored.version === mine || live.length === 0 || this.options.fromSavepoint !== undefined) {
+      if (stored?.version !== mine) await sync.publish(this.book.loaded, mine);
+      return;
+    }
+    try {
+      const loaded = await this.book.prepare({ rules: stored.rules, patterns: stored.patterns });
+      checkStreamNames(loaded, this.options.streams ?? []);
+      this.book.accept(loaded, 'group');
+      this.log.info(
+        `vigil serve: running the group's rule set ${stored.version} (stored by ${stored.by} at ${new Date(stored.storedAt).toISOString()}), ` +
+          `not the folders' ${mine}: POST /api/rules/reload runs the folders' set on every process`,
+      );
+    } catch (error) {
+      this.log.warn(`vigil serve: the group's rule set ${stored.version} does not load here (${(error as Error).message}); running the folders' ${mine}`);
+    }
+  }
+
+  private announced(version: string): void {
+    if (version === this.book.currentVersion) return;
+    this.following = this.following.then(() => this.followGroup());
+  }
+
+  private async checkGroupRules(): Promise<void> {
+    const sync = this.sync;
+    if (sync === undefined || this.stopping) return;
+    try {
+      // Also the heartbeat that tells a starting process the group is live.
+      await sync.report(this.book.currentVersion, this.clock.now());
+      const version = await sync.storedVersion();
+      if (version !== null && this.state === 'running') this.announced(version);
+    } catch (error) {
+      this.log.warn(`vigil serve: cannot check the group's rule set: ${(error as Error).message}`);
+    }
+  }
+
+  /** Reloads the group's stored set when it is not the one this process runs (consent was the announcer's to give). */
+  private async followGroup(): Promise<void> {
+    const sync = this.sync;
+    if (sync === undefined || this.state !== 'running' || this.stopping) return;
+    try {
+      const stored = await sync.stored();
+      if (stored === null || stored.version === this.book.currentVersion) return;
+      await this.reload({ rules: stored.rules, patterns: stored.patterns }, { allowNonRestoredState: true }, 'group');
+    } catch (error) {
+      this.log.warn(`vigil serve: cannot follow the group's rule set: ${(error as Error).message}`);
     }
   }
 
@@ -878,7 +963,10 @@ export class VigilService implements ServiceControl {
     if (this.stopping) return this.done().catch(() => undefined);
     this.stopping = true;
     this.state = 'stopping';
+    if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
     await this.loop;
+    await this.following;
+    await this.sync?.close();
     if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
     for (const t of this.allTasks()) await t.task.close();
     for (const s of this.stages) await s.source.close();

@@ -89,10 +89,35 @@ const ruleSetView = {
   properties: {
     version: { type: 'string', description: "A hash of the set's files: equal on every process that runs the same set." },
     loadedAt: { type: 'number', description: 'Epoch ms.' },
-    origin: { type: 'string', enum: ['disk', 'api'], description: 'Read from --rules/--patterns, or sent with PUT /api/rules.' },
+    origin: {
+      type: 'string',
+      enum: ['disk', 'api', 'group'],
+      description:
+        "Read from --rules/--patterns, sent with PUT /api/rules, or the group's stored set (another process's reload, or stored before this process started).",
+    },
     ruleFiles: { type: 'array', items: { type: 'string' } },
     patternFiles: { type: 'array', items: { type: 'string' } },
     rules: { type: 'array', items: { type: 'object', required: ruleRequired, properties: ruleProperties } },
+    group: {
+      type: ['object', 'null'],
+      description: "The consumer group's stored set and the version each process reports running (null before the service started).",
+      required: ['stored', 'members'],
+      properties: {
+        stored: { type: ['string', 'null'] },
+        members: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['member', 'version', 'at'],
+            properties: {
+              member: { type: 'string', description: 'host#pid' },
+              version: { type: 'string' },
+              at: { type: 'number', description: 'Epoch ms of its last report.' },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -157,7 +182,7 @@ const reloadResult = {
   properties: {
     from: { type: 'string', description: 'The version that ran before.' },
     version: { type: 'string' },
-    origin: { type: 'string', enum: ['disk', 'api'] },
+    origin: { type: 'string', enum: ['disk', 'api', 'group'] },
     durationMs: { type: 'number' },
     tasks: { type: 'integer', description: 'Tasks of this process rebuilt.' },
     rules: { type: 'array', items: ruleReload },
@@ -216,7 +241,7 @@ export const rulesPlugin: FastifyPluginAsync<RulesOptions> = async (app, { contr
         response: { 200: ruleSetView, ...errorResponses(401) },
       },
     },
-    async () => rules.view(),
+    async () => ({ ...rules.view(), group: await rules.group() }),
   );
 
   app.get<{ Params: { id: string } }>(
