@@ -29,6 +29,7 @@ function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleC
         version: ruleSetVersion(loaded),
         origin: text === null ? 'disk' : 'api',
         durationMs: 1,
+        phasesMs: { compile: 1, wait: 0, swap: 0, checkpoint: 0 },
         tasks: 0,
         rules: loaded.rules.map((r) => ({ id: r.rule.id, outcome: 'kept', changed: false })),
         operators: { reset: [], dropped: [] },

@@ -68,6 +68,11 @@ export interface ReloadResult {
   readonly origin: RuleSetOrigin;
   /** Wall time from the request to the new job running (compile, check, snapshot, rebuild, restore, checkpoint). */
   readonly durationMs: number;
+  /**
+   * Where it went: compiling and checking the set and building its job, waiting for the batch boundary, snapshot,
+   * rebuild and restore of every task, and the checkpoint of the new tasks.
+   */
+  readonly phasesMs: { compile: number; wait: number; swap: number; checkpoint: number };
   /** Tasks of this process rebuilt. */
   readonly tasks: number;
   readonly rules: readonly RuleReload[];

@@ -761,7 +761,9 @@ export class VigilService implements ServiceControl {
         throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}: rules are reloaded while it runs`));
       }
       if (version === from) {
-        return { from, version, origin, durationMs: performance.now() - started, tasks: 0, rules: [], operators: { reset: [], dropped: [] }, unchanged: true };
+        const durationMs = performance.now() - started;
+        const phasesMs = { compile: durationMs, wait: 0, swap: 0, checkpoint: 0 };
+        return { from, version, origin, durationMs, phasesMs, tasks: 0, rules: [], operators: { reset: [], dropped: [] }, unchanged: true };
       }
       try {
         checkStreamNames(loaded, this.options.streams ?? []);
@@ -779,7 +781,9 @@ export class VigilService implements ServiceControl {
       }
       const change = topologyChange(this.job, next);
       if (change !== null) throw this.refused(new ReloadRefused('topology_changed', change));
-      const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options));
+      const compiled = performance.now();
+      const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options, compiled));
+      result.phasesMs.compile = compiled - started;
       // The group follows: the set stored, announced, and run by every process that hears of it.
       if (origin !== 'group') await this.sync?.publish(loaded, version);
       await this.sync?.report(version, this.clock.now());
@@ -792,7 +796,10 @@ export class VigilService implements ServiceControl {
           .map((r) => r.id)
           .join(', ') || '-';
       this.log.info(
-        `vigil serve: rules reloaded from ${origin}: ${from} -> ${version} in ${durationMs.toFixed(0)} ms, ${result.tasks} task(s); ` +
+        `vigil serve: rules reloaded from ${origin}: ${from} -> ${version} in ${durationMs.toFixed(0)} ms, ${result.tasks} task(s) ` +
+          `(${Object.entries(result.phasesMs)
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')} ms); ` +
           `kept ${by('kept')}; reset ${by('reset')}; dropped ${by('dropped')}; added ${by('added')}`,
       );
       return { from, version, origin, durationMs, ...result, unchanged: false };
@@ -873,7 +880,9 @@ export class VigilService implements ServiceControl {
     next: CompiledJob,
     origin: RuleSetOrigin,
     options: ReloadOptions,
-  ): Promise<Pick<ReloadResult, 'tasks' | 'rules' | 'operators'>> {
+    compiled: number,
+  ): Promise<Pick<ReloadResult, 'tasks' | 'rules' | 'operators'> & { phasesMs: { compile: number; wait: number; swap: number; checkpoint: number } }> {
+    const boundary = performance.now();
     if (this.state !== 'running' || this.stopping) throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}`));
     await this.flush();
     const running = [...this.allTasks()];
@@ -924,8 +933,10 @@ export class VigilService implements ServiceControl {
     for (const run of this.stages) run.stage = next.topology.stages.find((s) => s.name === run.stage.name) as Stage;
     this.job = next;
     this.book.accept(loaded, origin);
+    const swapped = performance.now();
     await this.checkpoint(built.map((b) => b.next));
-    return { tasks: built.length, rules, operators };
+    const phasesMs = { compile: 0, wait: boundary - compiled, swap: swapped - boundary, checkpoint: performance.now() - swapped };
+    return { tasks: built.length, rules, operators, phasesMs };
   }
 
   status(): ServiceStatus {

@@ -178,12 +178,18 @@ const refused = {
 
 const reloadResult = {
   type: 'object',
-  required: ['from', 'version', 'origin', 'durationMs', 'tasks', 'rules', 'operators', 'unchanged'],
+  required: ['from', 'version', 'origin', 'durationMs', 'phasesMs', 'tasks', 'rules', 'operators', 'unchanged'],
   properties: {
     from: { type: 'string', description: 'The version that ran before.' },
     version: { type: 'string' },
     origin: { type: 'string', enum: ['disk', 'api', 'group'] },
     durationMs: { type: 'number' },
+    phasesMs: {
+      type: 'object',
+      description: 'compile: read, check and build the set; wait: for the batch boundary; swap: snapshot, rebuild, restore; checkpoint: of the new tasks.',
+      required: ['compile', 'wait', 'swap', 'checkpoint'],
+      properties: { compile: { type: 'number' }, wait: { type: 'number' }, swap: { type: 'number' }, checkpoint: { type: 'number' } },
+    },
     tasks: { type: 'integer', description: 'Tasks of this process rebuilt.' },
     rules: { type: 'array', items: ruleReload },
     operators: {
