@@ -11,7 +11,7 @@ import { MetricRegistry } from '../../src/core/index.js';
  * The shipped rules and patterns in a real RuleBook (list, show and validate are the real thing); a reload checks
  * the set as the service does, then swaps the book's set without any task to rebuild.
  */
-function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleControl } {
+function shippedRules(reloads: ReloadResult[], failure: () => Error | undefined): { book: RuleBook; control: RuleControl } {
   const registry = loadRegistry(defaultPaths.checkpoints);
   const paths = { patterns: defaultPaths.patterns, rules: defaultPaths.rules };
   const book = new RuleBook(loadRuleSetFromDisk(paths, registry, process.cwd()), { registry, paths, cwd: process.cwd() });
@@ -21,6 +21,8 @@ function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleC
     validate: (text) => book.validate(text),
     group: async () => ({ stored: book.currentVersion, members: [{ member: 'test#1', version: book.currentVersion, at: 0 }] }),
     reload: async (text) => {
+      const error = failure();
+      if (error !== undefined) throw error;
       const loaded = await book.prepare(text);
       const from = book.currentVersion;
       book.accept(loaded, text === null ? 'disk' : 'api');
@@ -45,6 +47,8 @@ function shippedRules(reloads: ReloadResult[]): { book: RuleBook; control: RuleC
 export class FakeControl implements ServiceControl {
   readonly metrics = new MetricRegistry();
   readonly reloads: ReloadResult[] = [];
+  /** Thrown by the next reloads, as the service throws a refusal. */
+  reloadError: Error | undefined;
   readonly rules: RuleControl;
   readonly book: RuleBook;
   state: ServiceState = 'running';
@@ -55,7 +59,7 @@ export class FakeControl implements ServiceControl {
   takenAt = Date.parse('2026-03-02T08:00:00Z');
 
   constructor() {
-    const { book, control } = shippedRules(this.reloads);
+    const { book, control } = shippedRules(this.reloads, () => this.reloadError);
     this.book = book;
     this.rules = control;
   }
