@@ -199,6 +199,12 @@ export class VigilService implements ServiceControl {
   private readonly book: RuleBook;
   readonly rules: RuleControl;
   private reloading = false;
+  /**
+   * A hot reload ran here. Checkpoints of partitions this process takes over later may have been written by the
+   * previous set (by a process not yet following): they restore as the reload did, dropping and resetting what no
+   * longer fits, instead of failing the service.
+   */
+  private reloaded = false;
   /** The group's rule set in Redis and its announcements (see RuleSync). */
   private sync: RuleSync | undefined;
   private following: Promise<void> = Promise.resolve();
@@ -509,7 +515,7 @@ export class VigilService implements ServiceControl {
    */
   private async restoredTask(run: StageRun, partition: number): Promise<TaskRun> {
     const cp = await this.restorePoint(run.stage.name, partition);
-    const allow = this.options.allowNonRestoredState === true;
+    const allow = this.options.allowNonRestoredState === true || this.reloaded;
     const reset = new Set<string>();
     for (;;) {
       const t = this.buildTask(run, partition);
@@ -785,8 +791,18 @@ export class VigilService implements ServiceControl {
       const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options, compiled));
       result.phasesMs.compile = compiled - started;
       // The group follows: the set stored, announced, and run by every process that hears of it.
-      if (origin !== 'group') await this.sync?.publish(loaded, version);
-      await this.sync?.report(version, this.clock.now());
+      this.reloaded = true;
+      try {
+        if (origin !== 'group') await this.sync?.publish(loaded, version);
+        await this.sync?.report(version, this.clock.now());
+      } catch (error) {
+        // Redis is unreachable: the reload stands here, but the group's stored set is still the old one, and once
+        // Redis answers again the periodic check brings this process back to it. Say so rather than fail a swap done.
+        this.log.warn(
+          `vigil serve: rules reloaded here, but the group's set could not be stored (${(error as Error).message}); ` +
+            'this process goes back to the stored set when Redis answers: reload again then',
+        );
+      }
       const durationMs = performance.now() - started;
       this.lastReloadMs = durationMs;
       this.reloads.done.value++;
