@@ -1,8 +1,9 @@
 /**
  * Hot reload of `vigil serve`'s rules on the real broker and Redis. A partial match begun before a reload (a plate
  * seen at the first checkpoint of a two-step pattern) completes after a reload that changed another rule; a rule
- * set with errors is refused with positioned errors while the job keeps producing alerts; a reload that would drop
- * a rule's state wants allowNonRestoredState; one that adds a repartition stage is refused.
+ * set with errors is refused with positioned errors while the job keeps producing alerts; a reload that would reset
+ * (a pattern with another step) or drop a rule's state wants allowNonRestoredState; one that adds a repartition stage
+ * is refused. Two processes of one group run one set: a later one takes the stored set, and a reload is followed.
  */
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -203,8 +204,31 @@ describe('vigil serve hot reload', () => {
     expect(errors[0]).toMatchObject({ file: 'rules/pair.yaml', line: 3, col: 11 });
     expect(errors[0]?.text).toMatch(/^rules\/pair\.yaml:3:11: severity: must be one of/);
     expect((await api('GET', '/api/rules')).json['version']).toBe(reload.json['version']);
-    await produceLines(client, input, [capture('浙A44444', 'CP0070', T0 + 20 * MIN, 270), clockPast(T0 + 20 * MIN)]);
+    // A second plate opens a `pair` match too: state that a change of the pattern's steps cannot keep.
+    await produceLines(client, input, [
+      capture('浙A55555', 'CP0128', T0 + 20 * MIN),
+      capture('浙A44444', 'CP0070', T0 + 20 * MIN, 270),
+      clockPast(T0 + 20 * MIN),
+    ]);
     await alerted('a fast alert after the refused set', 'fast', (a) => a['plate'] === '浙A44444');
+
+    // `pair` with another step: its partial matches do not fit the new pattern; without consent that is refused.
+    const threeSteps = PATTERNS.replace(
+      '    b as checkpoint == "CP0140"\n  match a followed by b\n',
+      '    b as checkpoint == "CP0140"\n    c as checkpoint == "CP0070"\n  match a followed by b followed by c\n',
+    );
+    expect(threeSteps).not.toBe(PATTERNS);
+    const reshaped = await api('PUT', '/api/rules', {
+      rules: changed.rules,
+      patterns: { 'passes.pattern': readFileSync(join(patterns, 'passes.pattern'), 'utf8'), 'reload-test.pattern': threeSteps },
+    });
+    expect(reshaped.status, JSON.stringify(reshaped.json)).toBe(409);
+    expect(reshaped.json).toMatchObject({ error: { code: 'state_not_restored' } });
+    expect(reshaped.json['rules']).toEqual([
+      { id: 'fast', outcome: 'kept', changed: true },
+      { id: 'pair', outcome: 'reset', changed: true },
+    ]);
+    expect((reshaped.json['error'] as { message: string }).message).toContain('rule:pair:cep (reset)');
 
     // Dropping a rule's state wants consent, as --allow-non-restored-state; a new repartition stage is refused.
     const only = { rules: { 'pair.yaml': rule('pair', 'medium', alerts) } };
@@ -239,7 +263,7 @@ describe('vigil serve hot reload', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/vigil_rule_reloads_total\{outcome="done"\} 3/);
     expect(metrics).toMatch(/vigil_rule_reloads_total\{outcome="rejected"\} 1/);
-    expect(metrics).toMatch(/vigil_rule_reloads_total\{outcome="refused"\} 2/);
+    expect(metrics).toMatch(/vigil_rule_reloads_total\{outcome="refused"\} 3/);
 
     p.kill('SIGTERM');
     expect((await p.exited).code, p.stderr.slice(-3000)).toBe(0);
