@@ -776,9 +776,6 @@ export class VigilService implements ServiceControl {
       } catch (error) {
         throw this.refused(new ReloadRefused('topology_changed', (error as Error).message));
       }
-      const routeTopics = new Set<string>();
-      for (const { rule } of loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') routeTopics.add(r.topic);
-      await this.client.ensureTopics([...routeTopics].map((topic) => ({ topic, partitions: this.options.outputPartitions ?? 1 })));
       let next: CompiledJob;
       try {
         next = this.compile(loaded);
@@ -787,6 +784,10 @@ export class VigilService implements ServiceControl {
       }
       const change = topologyChange(this.job, next);
       if (change !== null) throw this.refused(new ReloadRefused('topology_changed', change));
+      // Alert topics of new routes, created as at start (the job's sinks only connect on their first send).
+      const routeTopics = new Set<string>();
+      for (const { rule } of loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') routeTopics.add(r.topic);
+      await this.client.ensureTopics([...routeTopics].map((topic) => ({ topic, partitions: this.options.outputPartitions ?? 1 })));
       const compiled = performance.now();
       const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options, compiled));
       result.phasesMs.compile = compiled - started;
