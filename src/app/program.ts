@@ -131,8 +131,19 @@ export function loadProgram(options: {
   /** The zone of local_hour and its kind; default the registry's, else UTC. */
   readonly timeZone?: string;
 }): LoadedProgram {
-  const patternSources = readSources(options.patternFiles, options.cwd);
-  const ruleSources = readSources(options.ruleFiles, options.cwd);
+  const { patternFiles, ruleFiles, cwd, ...rest } = options;
+  return compileProgram({ ...rest, patternSources: readSources(patternFiles, cwd), ruleSources: readSources(ruleFiles, cwd) });
+}
+
+/** loadProgram over texts already read (a rule set sent to the service's API): the same checks, the same errors. */
+export function compileProgram(options: {
+  readonly patternSources: readonly SourceFile[];
+  readonly ruleSources: readonly SourceFile[];
+  readonly registry: CheckpointRegistry | null;
+  readonly schema?: RecordSchema;
+  readonly timeZone?: string;
+}): LoadedProgram {
+  const { patternSources, ruleSources } = options;
   const checked = compileSources(patternSources, {
     functions: functionsFor(options.registry, options.timeZone),
     lookups: lookupSignatures(),

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   savepoint: async () => (await import('./commands/savepoint.js')).run,
   list: async () => (await import('./commands/list.js')).run,
   cancel: async () => (await import('./commands/cancel.js')).run,
+  reload: async () => (await import('./commands/reload.js')).run,
 };
 
 /** The commands, in the order the usage lists them. */
@@ -33,6 +34,7 @@ commands:
   savepoint [--name N] [--url URL]              ask a running service for a savepoint (token: VIGIL_TOKEN)
   list [--url URL]                              a running service's savepoints, one JSON line each
   cancel [--url URL]                            stop a running service gracefully (drain, checkpoint, exit 0)
+  reload [--url URL]                            a running service reads its rules again (hot reload, state kept)
 
 Run 'vigil <command> --help' for a command's options; 'vigil --version' prints the version.
 Exit codes: 0 ok, 1 the user's error (bad flag, file or rule), 2 an internal error.

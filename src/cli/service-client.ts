@@ -28,6 +28,18 @@ export function serviceTarget(url: string | undefined, env: CliIo['env']): Servi
   return { url: text.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token };
 }
 
+/** The service refused the request (4xx) with its error body: the message for people, the body for details. */
+export class ServiceRefusal extends UserError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** The service answered, but with a failure of its own (5xx): an internal error, exit 2. */
 export class ServiceFailure extends Error {
   override readonly name = 'ServiceFailure';
@@ -50,7 +62,7 @@ function unreachable(target: ServiceTarget, error: unknown): UserError {
 }
 
 export interface ServiceRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
   readonly timeoutMs?: number;
@@ -87,7 +99,7 @@ export async function callService(target: ServiceTarget, request: ServiceRequest
   if (code === 'token_required') throw new UserError('the service wants a token: set VIGIL_TOKEN');
   if (code === 'token_invalid') throw new UserError('the service refused the token: check VIGIL_TOKEN');
   if (response.status >= 500) throw new ServiceFailure(message);
-  throw new UserError(message);
+  throw new ServiceRefusal(message, response.status, code, body);
 }
 
 /** Runs a command's requests: a failure of the service itself is printed without a stack trace and exits 2. */
@@ -110,10 +122,13 @@ export function serviceCommand(
   usage: string,
   flags: readonly string[],
   body: (values: Readonly<Record<string, string | undefined>>, target: ServiceTarget, io: CliIo) => Promise<ExitCode>,
+  /** Flags without a value; `body` sees them as 'true' when given. */
+  switches: readonly string[] = [],
 ): Command {
   return async (args, io) => {
-    const options: Record<string, { type: 'string' } | (typeof HELP)['help']> = { url: { type: 'string' }, ...HELP };
+    const options: Record<string, { type: 'string' } | { type: 'boolean' } | (typeof HELP)['help']> = { url: { type: 'string' }, ...HELP };
     for (const f of flags) options[f] = { type: 'string' };
+    for (const f of switches) options[f] = { type: 'boolean' };
     const { values } = withUsage(usage, () => parseArgs({ args: [...args], options, allowPositionals: false, strict: true }));
     if (values['help'] === true) {
       io.stdout(usage);
@@ -121,6 +136,7 @@ export function serviceCommand(
     }
     const strings: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(values)) if (typeof v === 'string') strings[k] = v;
+    for (const f of switches) if (values[f] === true) strings[f] = 'true';
     const target = serviceTarget(strings['url'], io.env);
     return againstService(io, name, () => body(strings, target, io));
   };

@@ -351,19 +351,30 @@ export class Task {
   /**
    * Loads a checkpoint or savepoint and seeks the source to its positions. Operators without state in it start
    * empty (a rule added since); state for operators that no longer exist is refused unless allowed, as Flink's
-   * --allowNonRestoredState.
+   * --allowNonRestoredState. Operators in `skip` start empty whatever the checkpoint holds (a hot reload resets
+   * state that does not fit a changed operator). An operator that cannot take its state throws OperatorStateError.
    */
-  async restore(cp: Checkpoint, options: { allowNonRestoredState?: boolean } = {}): Promise<void> {
+  async restore(cp: Checkpoint, options: { allowNonRestoredState?: boolean; skip?: ReadonlySet<string> } = {}): Promise<RestoreReport> {
     const unknown = Object.keys(cp.operators).filter((uid) => !this.operators.has(uid));
     if (unknown.length > 0 && options.allowNonRestoredState !== true) {
       throw new Error(`checkpoint has state for operators this job does not have: ${unknown.join(', ')}`);
     }
-    for (const [uid, op] of this.operators) if (uid in cp.operators) op.restoreState(cp.operators[uid]);
+    const restored: string[] = [];
+    for (const [uid, op] of this.operators) {
+      if (!(uid in cp.operators) || options.skip?.has(uid) === true) continue;
+      try {
+        op.restoreState(cp.operators[uid]);
+      } catch (error) {
+        throw new OperatorStateError(uid, error instanceof Error ? error.message : String(error));
+      }
+      restored.push(uid);
+    }
     this.tracker.restore(cp.watermarks);
     this.emitted = cp.watermarks.current;
     this.stager?.restore(cp.held ?? [], cp.watermarks.current);
     this.checkpointId = cp.id;
     await this.spec.source.seek(cp.source.positions);
+    return { restored, dropped: unknown };
   }
 
   async close(): Promise<void> {
@@ -379,4 +390,20 @@ export class Task {
  */
 function batchStageOf(graph: JobGraph, spec: SourceSpec<unknown, unknown>): BatchStage<unknown> | null {
   return sequentialStages([spec.stage, ...graph.nodes.map((n) => (n.kind === 'exchange' ? n.stage : undefined))]);
+}
+
+/** What a restore did: the operators whose state it loaded, and the state it dropped (operators the job lacks). */
+export interface RestoreReport {
+  readonly restored: readonly string[];
+  readonly dropped: readonly string[];
+}
+
+/** An operator refused the state a checkpoint holds for it (e.g. a CEP operator whose pattern changed). */
+export class OperatorStateError extends Error {
+  constructor(
+    readonly uid: string,
+    reason: string,
+  ) {
+    super(`cannot restore the state of operator '${uid}': ${reason}`);
+  }
 }

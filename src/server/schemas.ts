@@ -35,6 +35,7 @@ export const statusSchema = {
       },
     },
     rules: { type: 'array', items: { type: 'string' }, description: 'Enabled rule ids.' },
+    rulesVersion: { type: 'string', description: 'The version (hash) of the rule set this process runs (see GET /api/rules).' },
     error: { type: 'string', description: 'Why the service failed (state failed).' },
   },
 } as const;

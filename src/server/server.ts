@@ -1,7 +1,7 @@
 /**
  * The HTTP server of `vigil serve`: one fastify instance, one encapsulated plugin per concern (probes, metrics,
- * job, savepoints, alerts, docs), all against a ServiceControl (and the alert history's read side) and nothing else
- * of the service.
+ * job, savepoints, alerts, rules, docs), all against a ServiceControl (and the alert history's read side) and nothing
+ * else of the service.
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,10 +16,11 @@ import { docsPlugin, registerOpenApi } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { rulesPlugin } from './plugins/rules.js';
 import { savepointsPlugin } from './plugins/savepoints.js';
 import { sharedSchemas } from './schemas.js';
 
-/** Bodies larger than this are refused (413): the API takes a savepoint name at most. */
+/** Bodies larger than this are refused (413): the API takes a savepoint name at most (rule sets have their own limit). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** How long a client may take to send a whole request. */
@@ -91,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
       ...(options.maxAlertStreams === undefined ? {} : { maxStreams: options.maxAlertStreams }),
     });
   }
+  await app.register(rulesPlugin, { control, guards: guard });
   await app.register(docsPlugin);
   await app.ready();
   return app;

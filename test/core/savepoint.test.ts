@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { count, type DataStream, readSavepoint, tumbling, writeSavepoint } from '../../src/core/index.js';
+import { count, type DataStream, OperatorStateError, readSavepoint, tumbling, writeSavepoint } from '../../src/core/index.js';
 import { type Ev, ev, makeJob, runJob } from './harness.js';
 
 const flows = (s: DataStream<Ev>) =>
@@ -39,6 +39,25 @@ describe('savepoints', () => {
     await renamed.task.restore(cp, { allowNonRestoredState: true });
     await renamed.task.run();
     expect(renamed.out.values.length).toBeGreaterThan(0);
+  });
+
+  it('reports what it restored and dropped; an operator that cannot take its state is named, and skipped starts empty', async () => {
+    const first = makeJob([lines], flows, { bound: 10 });
+    await first.task.step();
+    const cp = first.task.snapshot();
+    const again = makeJob([lines], flows, { bound: 10 });
+    expect(await again.task.restore(cp)).toEqual({ restored: expect.arrayContaining(['flow']), dropped: [] });
+    // The same uid, state of another shape: the window operator refuses it, and the error names the operator.
+    const unfit = { ...cp, operators: { ...cp.operators, flow: { not: 'a window state' } } };
+    const other = makeJob([lines], flows, { bound: 10 });
+    const error = await other.task.restore(unfit).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperatorStateError);
+    expect((error as OperatorStateError).uid).toBe('flow');
+    const skipped = makeJob([lines], flows, { bound: 10 });
+    const report = await skipped.task.restore(unfit, { skip: new Set(['flow']) });
+    expect(report.restored).not.toContain('flow');
+    await skipped.task.run();
+    expect(skipped.out.values.length).toBeGreaterThan(0);
   });
 
   it('rejects a file that is not a checkpoint', async () => {

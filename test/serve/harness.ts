@@ -144,8 +144,9 @@ export class ServeProcess {
 
 /**
  * What serve processes of a test file leave behind, to delete afterwards: first_seen keys under each prefix (and the
- * store's displaced-answer keys, which share the prefix but its last character), checkpoints and alert history of
- * each group, and the group's repartition topics. The machine's Redis and broker outlive the run (CI reuses them).
+ * store's displaced-answer keys, which share the prefix but its last character), checkpoints, alert history and rule
+ * sets of each group, and the group's repartition topics. The machine's Redis and broker outlive the run (CI reuses
+ * them).
  */
 export class Leftovers {
   private readonly prefixes: string[] = [];
@@ -171,7 +172,7 @@ export class Leftovers {
     try {
       const patterns = [
         ...this.prefixes.map((p) => `${p.slice(0, -1)}*`),
-        ...this.groups.map((g) => `vigil:checkpoint:${g}:*`),
+        ...this.groups.flatMap((g) => [`vigil:checkpoint:${g}:*`, `vigil:rules:${g}:*`]),
         // The alert history: its stream and seen set.
         ...this.groups.map((g) => `vigil:alerts:{${g}}*`),
       ];

@@ -330,6 +330,10 @@ describe('probes, cancel, metrics, docs', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/job',
       '/api/job/cancel',
+      '/api/rules',
+      '/api/rules/reload',
+      '/api/rules/validate',
+      '/api/rules/{id}',
       '/api/savepoints',
       '/api/savepoints/{name}',
       '/healthz',

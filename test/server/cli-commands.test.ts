@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReloadRefused, RuleSetRejected } from '../../src/app/service/rule-control.js';
 import { main } from '../../src/cli/main.js';
 import { buildServer, listen, type VigilServer } from '../../src/server/index.js';
 import { captureIo } from '../cli/helpers.js';
@@ -98,5 +99,29 @@ describe('vigil savepoint / list / cancel', () => {
     const other = await vigil(['list', '--url', `${url}/docs/static/swagger-ui.css?`]);
     expect(other.code).toBe(1);
     expect(other.err).toContain('not as a Vigil service');
+  });
+
+  it('vigil reload: prints the outcome; a refused set prints its errors as vigil check does and exits 1', async () => {
+    control.state = 'running';
+    const ok = await vigil(['reload', '--url', url], { VIGIL_TOKEN: TOKEN });
+    expect(ok.code, ok.err).toBe(0);
+    const answer = JSON.parse(ok.out) as { origin: string; rules: { id: string; outcome: string }[] };
+    expect(answer.origin).toBe('disk');
+    expect(answer.rules.map((r) => r.id).sort()).toEqual(['cloned-plate', 'first-entry', 'sudden-congestion', 'sudden-flow']);
+    expect(ok.err).toMatch(/^vigil reload: \S+ -> \S+ in \d+ ms; cloned-plate kept/);
+    const text = 'rules/x.yaml:3:11: severity: must be one of info, low, medium, high, critical\nseverity: urgent\n          ^';
+    control.reloadError = new RuleSetRejected([
+      { file: 'rules/x.yaml', line: 3, col: 11, message: 'severity: must be one of info, low, medium, high, critical', text },
+    ]);
+    const bad = await vigil(['reload', '--url', url, '--allow-non-restored-state'], { VIGIL_TOKEN: TOKEN });
+    control.reloadError = new ReloadRefused('state_not_restored', 'the new rule set would lose state: rule:fast:cep (dropped)');
+    const lost = await vigil(['reload', '--url', url], { VIGIL_TOKEN: TOKEN });
+    control.reloadError = undefined;
+    expect(bad.code).toBe(1);
+    expect(bad.out).toBe('');
+    expect(bad.err).toBe(`${text}\nvigil reload: refused; the service runs the set it ran\n`);
+    expect(lost.code).toBe(1);
+    expect(lost.err).toContain('would lose state: rule:fast:cep (dropped)');
+    expect(control.reloads).toHaveLength(1);
   });
 });

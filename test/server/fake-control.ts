@@ -1,11 +1,56 @@
 /** A ServiceControl without a service: state and readiness set by the test, savepoints written as small files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultPaths, loadRegistry } from '../../src/app/program.js';
 import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from '../../src/app/service/control.js';
+import { type ReloadResult, RuleBook, type RuleControl } from '../../src/app/service/rule-control.js';
+import { loadRuleSetFromDisk, ruleSetVersion } from '../../src/app/service/rule-set.js';
 import { MetricRegistry } from '../../src/core/index.js';
+
+/**
+ * The shipped rules and patterns in a real RuleBook (list, show and validate are the real thing); a reload checks
+ * the set as the service does, then swaps the book's set without any task to rebuild.
+ */
+function shippedRules(reloads: ReloadResult[], failure: () => Error | undefined): { book: RuleBook; control: RuleControl } {
+  const registry = loadRegistry(defaultPaths.checkpoints);
+  const paths = { patterns: defaultPaths.patterns, rules: defaultPaths.rules };
+  const book = new RuleBook(loadRuleSetFromDisk(paths, registry, process.cwd()), { registry, paths, cwd: process.cwd() });
+  const control: RuleControl = {
+    view: () => book.view(),
+    rule: (id) => book.rule(id),
+    validate: (text) => book.validate(text),
+    group: async () => ({ stored: book.currentVersion, members: [{ member: 'test#1', version: book.currentVersion, at: 0 }] }),
+    reload: async (text) => {
+      const error = failure();
+      if (error !== undefined) throw error;
+      const loaded = await book.prepare(text);
+      const from = book.currentVersion;
+      book.accept(loaded, text === null ? 'disk' : 'api');
+      const result: ReloadResult = {
+        from,
+        version: ruleSetVersion(loaded),
+        origin: text === null ? 'disk' : 'api',
+        durationMs: 1,
+        phasesMs: { compile: 1, wait: 0, swap: 0, checkpoint: 0 },
+        tasks: 0,
+        rules: loaded.rules.map((r) => ({ id: r.rule.id, outcome: 'kept', changed: false })),
+        operators: { reset: [], dropped: [] },
+        unchanged: false,
+      };
+      reloads.push(result);
+      return result;
+    },
+  };
+  return { book, control };
+}
 
 export class FakeControl implements ServiceControl {
   readonly metrics = new MetricRegistry();
+  readonly reloads: ReloadResult[] = [];
+  /** Thrown by the next reloads, as the service throws a refusal. */
+  reloadError: Error | undefined;
+  readonly rules: RuleControl;
+  readonly book: RuleBook;
   state: ServiceState = 'running';
   isReady = true;
   stops = 0;
@@ -14,6 +59,12 @@ export class FakeControl implements ServiceControl {
   /** Thrown by status(): a bug in the service, as the server sees one. */
   statusError: Error | undefined;
   takenAt = Date.parse('2026-03-02T08:00:00Z');
+
+  constructor() {
+    const { book, control } = shippedRules(this.reloads, () => this.reloadError);
+    this.book = book;
+    this.rules = control;
+  }
 
   status(): ServiceStatus {
     if (this.statusError !== undefined) throw this.statusError;

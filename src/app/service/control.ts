@@ -1,4 +1,5 @@
 import type { MetricRegistry } from '../../core/index.js';
+import type { RuleControl } from './rule-control.js';
 
 /** One running task of the service: the partitions it reads, how far event time got, its last checkpoint. */
 export interface TaskStatus {
@@ -19,6 +20,8 @@ export interface ServiceStatus {
   readonly tasks: readonly TaskStatus[];
   /** Enabled rule ids. */
   readonly rules: readonly string[];
+  /** The version (hash) of the rule set this process runs: equal on every process of a group that runs the same set. */
+  readonly rulesVersion?: string;
   readonly error?: string;
 }
 
@@ -35,6 +38,8 @@ export interface SavepointInfo {
  */
 export interface ServiceControl {
   readonly metrics: MetricRegistry;
+  /** The loaded rules, validation of a candidate set, hot reload. */
+  readonly rules: RuleControl;
   status(): ServiceStatus;
   /** Partitions assigned and restored, Kafka and Redis reachable: ready to take traffic. */
   ready(): boolean;

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { EventCodec } from '../../cep/index.js';
@@ -11,6 +12,7 @@ import {
   type LateRecord,
   type Logger,
   MetricRegistry,
+  OperatorStateError,
   planTopology,
   readSavepoint,
   type Sink,
@@ -35,7 +37,7 @@ import { connectRedis } from '../../io/redis/client.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
-import { defaultPaths } from '../program.js';
+import { defaultPaths, type LoadedProgram } from '../program.js';
 import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
@@ -52,6 +54,23 @@ import {
   producerId,
   RecordJson,
 } from './exchange.js';
+import {
+  type ReloadOptions,
+  ReloadRefused,
+  type ReloadResult,
+  RuleBook,
+  type RuleControl,
+  type RuleReload,
+  type RuleSetOrigin,
+  RuleSetRejected,
+} from './rule-control.js';
+import { type RuleSetText, ruleFingerprints, ruleSetVersion } from './rule-set.js';
+import { RuleSync } from './rule-sync.js';
+
+/** How often a process checks that it runs its group's stored rule set (announcements do it at once). */
+const RULE_SYNC_CHECK_MS = 10_000;
+/** A process that reported within this is alive: a process starting beside it runs the group's stored set. */
+const RULE_SYNC_LIVE_MS = 3 * RULE_SYNC_CHECK_MS;
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -111,9 +130,19 @@ function topicPart(uid: string): string {
   return uid.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
+/** A rule set compiled into the job the tasks run. */
+interface CompiledJob {
+  readonly loaded: LoadedProgram;
+  readonly topology: Topology;
+  readonly sourceSpec: SourceSpec<unknown, unknown>;
+  /** The source the input topic feeds (the one the job reads). */
+  readonly sourceName: string;
+}
+
 /** One stage of the topology in this process: its topic's consumer and the tasks of the partitions it was given. */
 interface StageRun {
-  readonly stage: Stage;
+  /** Replaced by a reload (the same stage of the new job). */
+  stage: Stage;
   readonly topic: string;
   readonly partitions: number;
   readonly source: KafkaSource;
@@ -176,10 +205,23 @@ export class VigilService implements ServiceControl {
   private firstSeen: RedisFirstSeenStore | undefined;
   private historyRedis: Redis | undefined;
   private history: AlertHistorySink | undefined;
-  private topology: Topology | undefined;
-  private sourceSpec: SourceSpec<unknown, unknown> | undefined;
-  /** The source the input topic feeds (the one the job reads). */
-  private sourceName = '';
+  /** The job every task runs a stage of; a reload replaces it. */
+  private job: CompiledJob | undefined;
+  private readonly book: RuleBook;
+  readonly rules: RuleControl;
+  private reloading = false;
+  /**
+   * A hot reload ran here. Checkpoints of partitions this process takes over later may have been written by the
+   * previous set (by a process not yet following): they restore as the reload did, dropping and resetting what no
+   * longer fits, instead of failing the service.
+   */
+  private reloaded = false;
+  /** The group's rule set in Redis and its announcements (see RuleSync). */
+  private sync: RuleSync | undefined;
+  private following: Promise<void> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private readonly reloads: Record<'done' | 'rejected' | 'refused', { value: number }>;
+  private lastReloadMs = 0;
   private inputPartitions = 0;
   private repartitions = 0;
   private readonly stages: StageRun[] = [];
@@ -205,6 +247,29 @@ export class VigilService implements ServiceControl {
     checkStreamNames(this.program.loaded, options.streams ?? []);
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
+    this.book = new RuleBook(this.program.loaded, {
+      registry: this.program.registry,
+      paths: { patterns: options.patterns ?? defaultPaths.patterns, rules: options.rules ?? defaultPaths.rules },
+      cwd: options.cwd,
+      ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+    });
+    this.rules = {
+      view: () => this.book.view(),
+      rule: (id) => this.book.rule(id),
+      validate: (text) => this.book.validate(text),
+      reload: (text, o) => this.reload(text, o, text === null ? 'disk' : 'api'),
+      group: async () => {
+        const sync = this.sync;
+        if (sync === undefined) return null;
+        return { stored: await sync.storedVersion(), members: await sync.members() };
+      },
+    };
+    this.reloads = {
+      done: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'done' }),
+      rejected: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'rejected' }),
+      refused: this.metrics.counter('vigil_rule_reloads_total', { outcome: 'refused' }),
+    };
+    this.metrics.gauge('vigil_rule_reload_last_duration_ms', {}, () => this.lastReloadMs);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
@@ -213,7 +278,7 @@ export class VigilService implements ServiceControl {
   /** The output topics: every rule's Kafka routes, late records, dead letters and the published streams. */
   outputTopics(): string[] {
     const topics = new Set<string>([this.lateTopic, this.deadLetterTopic]);
-    for (const { rule } of this.program.loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') topics.add(r.topic);
+    for (const { rule } of this.book.loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') topics.add(r.topic);
     for (const name of this.options.streams ?? []) topics.add(SERVICE_DEFAULTS.streamTopicPrefix + name);
     return [...topics].sort();
   }
@@ -243,6 +308,13 @@ export class VigilService implements ServiceControl {
         log: this.log,
       });
     }
+    this.sync = new RuleSync(this.redis, `${this.group}:${this.inputTopic}`, `${hostname()}#${process.pid}`, this.log);
+    await this.adoptGroupRules(this.sync);
+    await this.sync.report(this.book.currentVersion, this.clock.now());
+    await this.sync.subscribe((version) => this.announced(version));
+    // Announcements missed (a dropped connection, a reload refused while busy) are caught up by a periodic check.
+    this.syncTimer = setInterval(() => void this.checkGroupRules(), RULE_SYNC_CHECK_MS);
+    this.syncTimer.unref();
     this.checkpoints = new RedisCheckpointStore(this.redis);
     const client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
     this.client = client;
@@ -252,8 +324,8 @@ export class VigilService implements ServiceControl {
     }
     this.inputPartitions = input.size;
     this.repartitions = options.repartitionPartitions ?? input.size;
-    this.compile();
-    const topology = this.topology as Topology;
+    this.job = this.compile(this.book.loaded);
+    const topology = this.job.topology;
     try {
       await client.ensureTopics([
         ...this.outputTopics().map((topic) => ({ topic, partitions: options.outputPartitions ?? 1 })),
@@ -262,7 +334,7 @@ export class VigilService implements ServiceControl {
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    for (const rule of this.program.loaded.rules) {
+    for (const rule of this.book.loaded.rules) {
       for (const r of rule.rule.routes) {
         if (r.kind === 'webhook')
           this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
@@ -304,8 +376,8 @@ export class VigilService implements ServiceControl {
     );
   }
 
-  /** Compiles the job once; every task runs a stage of it. */
-  private compile(): void {
+  /** Compiles the job of a rule set; every task runs a stage of it. */
+  private compile(loaded: LoadedProgram): CompiledJob {
     const client = this.client as KafkaClient;
     const streams = new Map<string, Sink<Rec>>();
     for (const name of this.options.streams ?? []) {
@@ -345,9 +417,9 @@ export class VigilService implements ServiceControl {
     const graph = compileJob(
       {
         name: `${this.group}:${this.inputTopic}`,
-        program: this.program.loaded.program,
-        sources: this.program.loaded.sources,
-        rules: this.program.loaded.rules,
+        program: loaded.program,
+        sources: loaded.sources,
+        rules: loaded.rules,
         source: new ArraySource<string>(this.inputTopic, [[]]),
         checks: declaredChecks(this.program.registry),
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
@@ -363,9 +435,10 @@ export class VigilService implements ServiceControl {
       },
       () => Number.NEGATIVE_INFINITY,
     );
-    this.sourceName = sourceNamesOf(graph)[0] ?? '';
+    const sourceName = sourceNamesOf(graph)[0] ?? '';
+    let topology: Topology;
     try {
-      this.topology = planTopology(graph);
+      topology = planTopology(graph);
     } catch (error) {
       throw new UserError(`the job cannot be spread over processes: ${(error as Error).message}`);
     }
@@ -377,7 +450,7 @@ export class VigilService implements ServiceControl {
         'the job cannot be spread over processes: a stream looks things up by different keys (give each `enrich` stream lookups that take the same arguments, one stream per key)',
       );
     }
-    this.sourceSpec = source.spec;
+    return { loaded, topology, sourceSpec: source.spec, sourceName };
   }
 
   private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
@@ -436,7 +509,7 @@ export class VigilService implements ServiceControl {
   /** Every writer of every task that feeds `exchange`: the producers its readers wait for. */
   private expectedProducers(exchange: string): string[] {
     const out: string[] = [];
-    for (const { stage, writers } of this.topology?.producers.get(exchange) ?? []) {
+    for (const { stage, writers } of this.job?.topology.producers.get(exchange) ?? []) {
       const partitions = stage === 'source' ? this.inputPartitions : this.repartitions;
       for (let p = 0; p < partitions; p++) for (let w = 0; w < writers; w++) out.push(producerId(stage, p, w));
     }
@@ -457,7 +530,7 @@ export class VigilService implements ServiceControl {
    */
   private async refuseUnknownState(): Promise<void> {
     if (this.options.allowNonRestoredState === true) return;
-    const known = new Set((this.topology as Topology).stages.map((s) => topicPart(s.name)));
+    const known = new Set((this.job as CompiledJob).topology.stages.map((s) => topicPart(s.name)));
     const dir = this.options.fromSavepoint;
     if (dir !== undefined) {
       if (!existsSync(dir)) throw new UserError(`--from-savepoint ${dir}: no such savepoint folder`);
@@ -484,25 +557,39 @@ export class VigilService implements ServiceControl {
     }
     for (const p of change.assigned) {
       if (run.tasks.has(p)) continue;
-      const t = this.buildTask(run, p);
-      await this.restore(t);
-      run.tasks.set(p, t);
+      run.tasks.set(p, await this.restoredTask(run, p));
     }
     run.joined = true;
   }
 
-  private async restore(t: TaskRun): Promise<void> {
-    const cp = await this.restorePoint(t.stage.stage.name, t.partition);
-    if (cp === null) return;
-    try {
-      await t.task.restore(cp, { allowNonRestoredState: this.options.allowNonRestoredState === true });
-    } catch (error) {
-      await t.task.close();
-      throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
+  /**
+   * A partition's task, restored from its checkpoint (or the savepoint). With --allow-non-restored-state, state for
+   * operators the job lacks is dropped and state a changed operator cannot take (a pattern whose steps changed)
+   * is reset: the task is built again with that operator left empty, as a hot reload does.
+   */
+  private async restoredTask(run: StageRun, partition: number): Promise<TaskRun> {
+    const cp = await this.restorePoint(run.stage.name, partition);
+    const allow = this.options.allowNonRestoredState === true || this.reloaded;
+    const reset = new Set<string>();
+    for (;;) {
+      const t = this.buildTask(run, partition);
+      if (cp === null) return t;
+      try {
+        await t.task.restore(cp, { allowNonRestoredState: allow, skip: reset });
+      } catch (error) {
+        await t.task.close();
+        if (allow && error instanceof OperatorStateError && !reset.has(error.uid)) {
+          this.log.warn(`vigil serve: ${t.id}: ${error.message}; it starts empty (--allow-non-restored-state)`);
+          reset.add(error.uid);
+          continue;
+        }
+        throw new UserError(`cannot restore ${t.id}: ${(error as Error).message} (pass --allow-non-restored-state to drop it)`);
+      }
+      this.log.info(
+        `vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`,
+      );
+      return t;
     }
-    this.log.info(
-      `vigil serve: restored checkpoint ${cp.id} of ${t.id} (watermark ${Number.isFinite(cp.watermarks.current) ? new Date(cp.watermarks.current).toISOString() : cp.watermarks.current})`,
-    );
   }
 
   private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
@@ -519,12 +606,13 @@ export class VigilService implements ServiceControl {
     return (await this.checkpoints?.load(this.taskKey(stage, partition))) ?? null;
   }
 
-  private buildTask(run: StageRun, partition: number): TaskRun {
-    const { stage } = run;
+  /** A task of `job`'s stage of `run` over one partition (a reload builds the new job's tasks beside the running ones). */
+  private buildTask(run: StageRun, partition: number, job: CompiledJob = this.job as CompiledJob): TaskRun {
+    const stage = job.topology.stages.find((s) => s.name === run.stage.name) as Stage;
     const id = `${stage.name}#${partition}`;
     const source = run.source;
     const feed = new PartitionFeed<string>(run.topic, partition, async (offset) => source.seek({ [partition]: offset }));
-    const base = this.sourceSpec as SourceSpec<unknown, unknown>;
+    const base = job.sourceSpec;
     let task: Task | undefined;
     let spec: SourceSpec<unknown, unknown>;
     if (stage.name === 'source') {
@@ -535,7 +623,7 @@ export class VigilService implements ServiceControl {
         this.program.registry,
         (validator) => (traffic = trafficFeed(this.program.registry, { metrics: this.metrics, arrival: this.clock, validator })).check,
       );
-      const parse = sourceParser({ program: this.program.loaded.program, checks }, this.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
+      const parse = sourceParser({ program: job.loaded.program, checks }, job.sourceName, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
       const guard = traffic as TrafficFeed | undefined;
       spec = {
         source: feed,
@@ -546,7 +634,7 @@ export class VigilService implements ServiceControl {
       };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);
-      const exchange = (this.topology as Topology).graph.nodes[stage.root];
+      const exchange = job.topology.graph.nodes[stage.root];
       const lookups = exchange?.kind === 'exchange' ? exchange.stage : undefined;
       let at = 0;
       spec = {
@@ -570,7 +658,7 @@ export class VigilService implements ServiceControl {
       };
     }
     const writers: ExchangeWriter[] = [];
-    const graph = stageGraph(this.topology as Topology, stage, { uid: id, spec }, (e, uid) => {
+    const graph = stageGraph(job.topology, stage, { uid: id, spec }, (e, uid) => {
       const w = new ExchangeWriter(uid, producerId(stage.name, partition, e.ordinal), e.key, this.repartitions, this.exchangeSink(e.exchange), this.recordJson);
       writers.push(w);
       return w;
@@ -609,7 +697,7 @@ export class VigilService implements ServiceControl {
     if (now - this.lastTick >= 100) {
       // Processing-time work of tasks without input: timers, idleness.
       this.lastTick = now;
-      const idleAfter = this.sourceSpec?.watermarks.idleTimeoutMs;
+      const idleAfter = this.job?.sourceSpec.watermarks.idleTimeoutMs;
       for (const t of this.allTasks()) {
         if (t.feed.pending === 0) await t.task.step();
         if (idleAfter !== undefined && now - t.lastInput >= idleAfter) for (const w of t.writers) w.markIdle();
@@ -713,6 +801,224 @@ export class VigilService implements ServiceControl {
     });
   }
 
+  /**
+   * Hot reload. The new set is compiled and its job built once before anything is touched; a set with errors is
+   * rejected (RuleSetRejected) and one this process cannot swap in is refused (ReloadRefused), leaving the running
+   * job as it was. Otherwise, at a batch boundary: every task of this process snapshots its state in memory, the
+   * new job's tasks are built beside the running ones and restored from those snapshots by operator uid, as a
+   * savepoint restores into a changed rule set; only when every one restored are they swapped in, the old ones
+   * closed, and the new ones checkpointed at once (a restart or the partition's next owner resumes the new job).
+   */
+  private async reload(text: RuleSetText | null, options: ReloadOptions, origin: RuleSetOrigin): Promise<ReloadResult> {
+    const started = performance.now();
+    if (this.reloading) throw this.refused(new ReloadRefused('reload_in_progress', 'a reload is under way: try again when it is done'));
+    this.reloading = true;
+    try {
+      let loaded: LoadedProgram;
+      try {
+        loaded = await this.book.prepare(text);
+      } catch (error) {
+        if (error instanceof RuleSetRejected) {
+          this.reloads.rejected.value++;
+          this.log.warn(`vigil serve: rule set from ${origin} rejected (${error.diagnostics.length} error(s)); still running ${this.book.currentVersion}`);
+        }
+        throw error;
+      }
+      const from = this.book.currentVersion;
+      const version = ruleSetVersion(loaded);
+      if (this.state !== 'running' || this.job === undefined || this.client === undefined) {
+        throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}: rules are reloaded while it runs`));
+      }
+      if (version === from) {
+        const durationMs = performance.now() - started;
+        const phasesMs = { compile: durationMs, wait: 0, swap: 0, checkpoint: 0 };
+        return { from, version, origin, durationMs, phasesMs, tasks: 0, rules: [], operators: { reset: [], dropped: [] }, unchanged: true };
+      }
+      try {
+        checkStreamNames(loaded, this.options.streams ?? []);
+      } catch (error) {
+        throw this.refused(new ReloadRefused('topology_changed', (error as Error).message));
+      }
+      let next: CompiledJob;
+      try {
+        next = this.compile(loaded);
+      } catch (error) {
+        throw this.refused(new ReloadRefused('topology_changed', (error as Error).message));
+      }
+      const change = topologyChange(this.job, next);
+      if (change !== null) throw this.refused(new ReloadRefused('topology_changed', change));
+      // Alert topics of new routes, created as at start (the job's sinks only connect on their first send).
+      const routeTopics = new Set<string>();
+      for (const { rule } of loaded.rules) for (const r of rule.routes) if (r.kind === 'kafka') routeTopics.add(r.topic);
+      await this.client.ensureTopics([...routeTopics].map((topic) => ({ topic, partitions: this.options.outputPartitions ?? 1 })));
+      const compiled = performance.now();
+      const result = await this.exclusive.run(() => this.swapIn(loaded, next, origin, options, compiled));
+      result.phasesMs.compile = compiled - started;
+      // The group follows: the set stored, announced, and run by every process that hears of it.
+      this.reloaded = true;
+      try {
+        if (origin !== 'group') await this.sync?.publish(loaded, version);
+        await this.sync?.report(version, this.clock.now());
+      } catch (error) {
+        // Redis is unreachable: the reload stands here, but the group's stored set is still the old one, and once
+        // Redis answers again the periodic check brings this process back to it. Say so rather than fail a swap done.
+        this.log.warn(
+          `vigil serve: rules reloaded here, but the group's set could not be stored (${(error as Error).message}); ` +
+            'this process goes back to the stored set when Redis answers: reload again then',
+        );
+      }
+      const durationMs = performance.now() - started;
+      this.lastReloadMs = durationMs;
+      this.reloads.done.value++;
+      const by = (o: string): string =>
+        result.rules
+          .filter((r) => r.outcome === o)
+          .map((r) => r.id)
+          .join(', ') || '-';
+      this.log.info(
+        `vigil serve: rules reloaded from ${origin}: ${from} -> ${version} in ${durationMs.toFixed(0)} ms, ${result.tasks} task(s) ` +
+          `(${Object.entries(result.phasesMs)
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')} ms); ` +
+          `kept ${by('kept')}; reset ${by('reset')}; dropped ${by('dropped')}; added ${by('added')}`,
+      );
+      return { from, version, origin, durationMs, ...result, unchanged: false };
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  /**
+   * At start. Joining a live group (another process reported within RULE_SYNC_LIVE_MS), this process runs the
+   * group's stored set, whatever its folders hold: the group's processes must run one set, and the checkpoints it
+   * will restore were written by that set. Otherwise (the first process, a whole group restarted, or a start
+   * from a savepoint, which says which rules to run) the folders win, and their set is stored and announced.
+   * A stored set that does not load here leaves this process on its folders, with a warning.
+   */
+  private async adoptGroupRules(sync: RuleSync): Promise<void> {
+    const mine = this.book.currentVersion;
+    const stored = await sync.stored();
+    const now = this.clock.now();
+    const live = (await sync.members()).filter((m) => m.member !== sync.member && now - m.at < RULE_SYNC_LIVE_MS);
+    if (stored === null || stored.version === mine || live.length === 0 || this.options.fromSavepoint !== undefined) {
+      if (stored?.version !== mine) await sync.publish(this.book.loaded, mine);
+      return;
+    }
+    try {
+      const loaded = await this.book.prepare({ rules: stored.rules, patterns: stored.patterns });
+      checkStreamNames(loaded, this.options.streams ?? []);
+      this.book.accept(loaded, 'group');
+      this.log.info(
+        `vigil serve: running the group's rule set ${stored.version} (stored by ${stored.by} at ${new Date(stored.storedAt).toISOString()}), ` +
+          `not the folders' ${mine}: POST /api/rules/reload runs the folders' set on every process`,
+      );
+    } catch (error) {
+      this.log.warn(`vigil serve: the group's rule set ${stored.version} does not load here (${(error as Error).message}); running the folders' ${mine}`);
+    }
+  }
+
+  private announced(version: string): void {
+    if (version === this.book.currentVersion) return;
+    this.following = this.following.then(() => this.followGroup());
+  }
+
+  private async checkGroupRules(): Promise<void> {
+    const sync = this.sync;
+    if (sync === undefined || this.stopping) return;
+    try {
+      // Also the heartbeat that tells a starting process the group is live.
+      await sync.report(this.book.currentVersion, this.clock.now());
+      const version = await sync.storedVersion();
+      if (version !== null && this.state === 'running') this.announced(version);
+    } catch (error) {
+      this.log.warn(`vigil serve: cannot check the group's rule set: ${(error as Error).message}`);
+    }
+  }
+
+  /** Reloads the group's stored set when it is not the one this process runs (consent was the announcer's to give). */
+  private async followGroup(): Promise<void> {
+    const sync = this.sync;
+    if (sync === undefined || this.state !== 'running' || this.stopping) return;
+    try {
+      const stored = await sync.stored();
+      if (stored === null || stored.version === this.book.currentVersion) return;
+      await this.reload({ rules: stored.rules, patterns: stored.patterns }, { allowNonRestoredState: true }, 'group');
+    } catch (error) {
+      this.log.warn(`vigil serve: cannot follow the group's rule set: ${(error as Error).message}`);
+    }
+  }
+
+  private refused(error: ReloadRefused): ReloadRefused {
+    this.reloads.refused.value++;
+    this.log.warn(`vigil serve: rule reload refused (${error.reason}): ${error.message}`);
+    return error;
+  }
+
+  /** The batch-boundary part of a reload: call inside `exclusive`. */
+  private async swapIn(
+    loaded: LoadedProgram,
+    next: CompiledJob,
+    origin: RuleSetOrigin,
+    options: ReloadOptions,
+    compiled: number,
+  ): Promise<Pick<ReloadResult, 'tasks' | 'rules' | 'operators'> & { phasesMs: { compile: number; wait: number; swap: number; checkpoint: number } }> {
+    const boundary = performance.now();
+    if (this.state !== 'running' || this.stopping) throw this.refused(new ReloadRefused('not_running', `the service is ${this.state}`));
+    await this.flush();
+    const running = [...this.allTasks()];
+    const reset = new Set<string>();
+    const built: { old: TaskRun; next: TaskRun; dropped: readonly string[] }[] = [];
+    const abandon = async (): Promise<void> => {
+      for (const b of built) await b.next.task.close();
+    };
+    try {
+      for (const t of running) {
+        const cp = t.task.snapshot();
+        for (;;) {
+          const n = this.buildTask(t.stage, t.partition, next);
+          try {
+            const report = await n.task.restore(cp, { allowNonRestoredState: true, skip: reset });
+            built.push({ old: t, next: n, dropped: report.dropped });
+            break;
+          } catch (error) {
+            await n.task.close();
+            // State that does not fit its changed operator: that operator starts empty (in every task, for one cut).
+            if (!(error instanceof OperatorStateError) || reset.has(error.uid)) throw error;
+            reset.add(error.uid);
+          }
+        }
+      }
+    } catch (error) {
+      await abandon();
+      throw error;
+    }
+    const dropped = new Set(built.flatMap((b) => b.dropped));
+    const rules = ruleOutcomes(this.book.loaded, loaded, reset);
+    const operators = { reset: [...reset].sort(), dropped: [...dropped].sort() };
+    if (options.allowNonRestoredState !== true && (reset.size > 0 || dropped.size > 0)) {
+      await abandon();
+      const lost = [...operators.reset.map((u) => `${u} (reset)`), ...operators.dropped.map((u) => `${u} (dropped)`)];
+      throw this.refused(
+        new ReloadRefused(
+          'state_not_restored',
+          `the new rule set would lose state: ${lost.join(', ')}; send it again with allowNonRestoredState=true to drop or reset it`,
+          rules,
+        ),
+      );
+    }
+    for (const b of built) {
+      b.old.stage.tasks.set(b.old.partition, b.next);
+      await b.old.task.close();
+    }
+    for (const run of this.stages) run.stage = next.topology.stages.find((s) => s.name === run.stage.name) as Stage;
+    this.job = next;
+    this.book.accept(loaded, origin);
+    const swapped = performance.now();
+    await this.checkpoint(built.map((b) => b.next));
+    const phasesMs = { compile: 0, wait: boundary - compiled, swap: swapped - boundary, checkpoint: performance.now() - swapped };
+    return { tasks: built.length, rules, operators, phasesMs };
+  }
+
   status(): ServiceStatus {
     const tasks: TaskStatus[] = [...this.allTasks()].map((t) => ({
       id: t.id,
@@ -726,7 +1032,8 @@ export class VigilService implements ServiceControl {
       group: this.group,
       inputTopic: this.inputTopic,
       tasks,
-      rules: this.program.loaded.rules.map((r) => r.rule.id),
+      rules: this.book.loaded.rules.map((r) => r.rule.id),
+      rulesVersion: this.book.currentVersion,
       ...(this.failure === undefined ? {} : { error: this.failure.message }),
     };
   }
@@ -747,7 +1054,10 @@ export class VigilService implements ServiceControl {
     if (this.stopping) return this.done().catch(() => undefined);
     this.stopping = true;
     this.state = 'stopping';
+    if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
     await this.loop;
+    await this.following;
+    await this.sync?.close();
     if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
     for (const t of this.allTasks()) await t.task.close();
     for (const s of this.stages) await s.source.close();
@@ -759,4 +1069,34 @@ export class VigilService implements ServiceControl {
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
     this.state = 'stopped';
   }
+}
+
+/** Why a new job cannot replace the running one in place (other stages or producers: other repartition topics), or null. */
+function topologyChange(running: CompiledJob, next: CompiledJob): string | null {
+  if (running.sourceName !== next.sourceName) return `the job would read source '${next.sourceName}' instead of '${running.sourceName}'`;
+  const shape = (j: CompiledJob): string[] => j.topology.stages.map((s) => `${s.name} <- ${JSON.stringify(j.topology.producers.get(s.name) ?? [])}`).sort();
+  const before = shape(running);
+  const after = shape(next);
+  const added = after.filter((s) => !before.includes(s)).map((s) => s.split(' <- ')[0]);
+  const removed = before.filter((s) => !after.includes(s)).map((s) => s.split(' <- ')[0]);
+  if (added.length === 0 && removed.length === 0) return null;
+  return (
+    `the new rule set changes the job's repartition stages (${[...added.map((s) => `+${s}`), ...removed.map((s) => `-${s}`)].join(', ')}), ` +
+    'which a hot reload does not do: take a savepoint and restart with --from-savepoint'
+  );
+}
+
+/** Per rule of either set: kept, reset, dropped or added, and whether its files changed. */
+function ruleOutcomes(before: LoadedProgram, after: LoadedProgram, reset: ReadonlySet<string>): RuleReload[] {
+  const was = new Set(before.rules.map((r) => r.rule.id));
+  const is = new Set(after.rules.map((r) => r.rule.id));
+  const oldPrints = ruleFingerprints(before);
+  const newPrints = ruleFingerprints(after);
+  return [...new Set([...was, ...is])].sort().map((id) => {
+    const changed = oldPrints.get(id) !== newPrints.get(id);
+    if (!was.has(id)) return { id, outcome: 'added', changed };
+    if (!is.has(id)) return { id, outcome: 'dropped', changed };
+    const own = [...reset].some((uid) => uid.startsWith(`rule:${id}:`));
+    return { id, outcome: own ? 'reset' : 'kept', changed };
+  });
 }

@@ -59,6 +59,7 @@ function envFlag(text: string | undefined): boolean {
 function controlOf(service: VigilService, stop: () => Promise<void>): ServiceControl {
   return {
     metrics: service.metrics,
+    rules: service.rules,
     status: () => service.status(),
     ready: () => service.ready(),
     savepoint: (dir) => service.savepoint(dir),
