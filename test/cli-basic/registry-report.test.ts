@@ -41,7 +41,7 @@ describe('a registry without optional attributes (DESIGN.md fields only)', () =>
         `${bare}: the registry lacks attributes the rules read:`,
         // The congestion rule learns free flow from the data and takes camera order from geometry
         // (next_on_segment(cp)): without a speed limit only the relative columns are null, and it still alerts.
-        '  rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:46:38, patterns/analytics.pattern:48:23); missing on all 201 checkpoints',
+        '  rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:49:38, patterns/analytics.pattern:52:23); missing on all 201 checkpoints',
         '    without it:',
         '      stream segment_travel_speeds: `travel_rel` is null',
         '      stream segment_camera_speeds: `camera_rel` is null',
@@ -77,7 +77,7 @@ describe('a registry without optional attributes (DESIGN.md fields only)', () =>
     const io = captureIo(REPO);
     expect(await main(['check', '--checkpoints', some], io)).toBe(0);
     expect(io.err).toContain(
-      'rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:46:38, patterns/analytics.pattern:48:23); missing on 2 of 201 checkpoints (CP0001, CP0002)',
+      'rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:49:38, patterns/analytics.pattern:52:23); missing on 2 of 201 checkpoints (CP0001, CP0002)',
     );
     expect(io.err).toContain('    without it (for records of those checkpoints):');
     expect(io.err).toContain('      stream segment_speed_1m: `rel_speed` is null');
