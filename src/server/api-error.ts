@@ -18,6 +18,9 @@ export const ErrorCode = {
   savepointNotFound: 'savepoint_not_found',
   savepointExists: 'savepoint_exists',
   notRunning: 'not_running',
+  webhookRouteNotFound: 'webhook_route_not_found',
+  deadLetterNotFound: 'dead_letter_not_found',
+  notDeadLetter: 'not_dead_letter',
   refused: 'refused',
   internal: 'internal',
 } as const;

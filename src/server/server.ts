@@ -1,6 +1,6 @@
 /**
  * The HTTP server of `vigil serve`: one fastify instance, one encapsulated plugin per concern (probes, metrics,
- * job, savepoints, docs), all against a ServiceControl and nothing else of the service.
+ * job, savepoints, webhooks, docs), all against a ServiceControl and nothing else of the service.
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,6 +14,7 @@ import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { savepointsPlugin } from './plugins/savepoints.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { sharedSchemas } from './schemas.js';
 
 /** Bodies larger than this are refused (413): the API takes a savepoint name at most. */
@@ -63,6 +64,7 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
     savepointDir: options.savepointDir,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  await app.register(webhooksPlugin, { control, guards: guard });
   await app.register(docsPlugin);
   await app.ready();
   return app;

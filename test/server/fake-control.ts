@@ -1,11 +1,19 @@
 /** A ServiceControl without a service: state and readiness set by the test, savepoints written as small files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from '../../src/app/service/control.js';
+import {
+  noWebhooks,
+  type SavepointInfo,
+  type ServiceControl,
+  type ServiceState,
+  type ServiceStatus,
+  type WebhookControl,
+} from '../../src/app/service/control.js';
 import { MetricRegistry } from '../../src/core/index.js';
 
 export class FakeControl implements ServiceControl {
   readonly metrics = new MetricRegistry();
+  webhooks: WebhookControl = noWebhooks;
   state: ServiceState = 'running';
   isReady = true;
   stops = 0;

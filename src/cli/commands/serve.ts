@@ -60,6 +60,13 @@ function controlOf(service: VigilService, stop: () => Promise<void>): ServiceCon
     ready: () => service.ready(),
     savepoint: (dir) => service.savepoint(dir),
     stop,
+    // Asked of the service at each request: its routes exist once it started.
+    webhooks: {
+      routes: () => service.webhooks.routes(),
+      deadLetters: (route, offset, limit) => service.webhooks.deadLetters(route, offset, limit),
+      retry: (route, id) => service.webhooks.retry(route, id),
+      retryAll: (route) => service.webhooks.retryAll(route),
+    },
   };
 }
 
@@ -132,6 +139,7 @@ export const run: Command = async (args, io) => {
       values['repartition-partitions'] === undefined ? undefined : Math.round(positiveNumber('repartition-partitions', values['repartition-partitions'])),
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
+    env,
     log,
   });
   let stopping: Promise<void> | undefined;

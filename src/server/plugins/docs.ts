@@ -53,13 +53,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Vigil',
         version: packageVersion(),
         description:
-          'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints. ' +
+          'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints, webhook routes. ' +
           'Routes that change something want `Authorization: Bearer $VIGIL_TOKEN`, and so do the /api reads unless the service runs with --public-read.',
       },
       tags: [
         { name: 'probes', description: 'Liveness, readiness and metrics: open' },
         { name: 'job', description: 'The running job' },
         { name: 'savepoints', description: "Savepoints under the service's --savepoint-dir" },
+        { name: 'webhooks', description: "The rules' webhook routes: queues, circuit breakers, dead letters" },
       ],
       components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
     },
