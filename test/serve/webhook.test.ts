@@ -1,0 +1,158 @@
+/**
+ * `vigil serve` with webhook routes, end to end: a real child process on the real broker and Redis, every rule also
+ * routed to a local HTTP receiver. Every alert the service writes to Kafka reaches the receiver, signed, once per
+ * id; /api/webhooks shows the routes; a secret missing from the environment stops the service before it starts.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KafkaClient } from '../../src/io/kafka/client.js';
+import { connectRedis } from '../../src/io/redis/client.js';
+import { requireBroker } from '../io/kafka/broker.js';
+import { TestReceiver } from '../io/webhook/receiver.js';
+import {
+  BROKERS,
+  Leftovers,
+  produceFinalWatermark,
+  produceLines,
+  REDIS,
+  REPO,
+  rulesRoutedTo,
+  ServeProcess,
+  serveFlags,
+  TopicReader,
+  uniqueName,
+  until,
+} from './harness.js';
+
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-webhook' });
+const leftovers = new Leftovers();
+const topics: string[] = [];
+const receiver = new TestReceiver(SECRET);
+let reader: TopicReader | undefined;
+let serve: ServeProcess | undefined;
+let group = '';
+
+beforeAll(async () => {
+  await requireBroker();
+  await receiver.start();
+  // The serve child inherits the environment: the routes' secret comes from HOOK_SECRET (env:HOOK_SECRET).
+  vi.stubEnv('HOOK_SECRET', SECRET);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  serve?.kill('SIGKILL');
+  await reader?.stop();
+  await receiver.close();
+  await client.deleteTopics(topics).catch(() => undefined);
+  await leftovers.clean(client);
+  // The group's webhook queues.
+  const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-webhook-leftovers' });
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `vigil-webhooks.${group}:*`, 'COUNT', 10_000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+  await client.close();
+});
+
+/** The shipped rules routed to `alerts`, each also to the receiver with its secret from HOOK_SECRET. */
+function rulesWithWebhook(alerts: string, url: string): string {
+  const dir = rulesRoutedTo(alerts);
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    writeFileSync(
+      join(dir, f),
+      text.replace(/( +)- kafka: (\S+)\n/, `$1- kafka: $2\n$1- webhook: { url: "${url}", secret: env:HOOK_SECRET, backoff: 50ms }\n`),
+    );
+  }
+  return dir;
+}
+
+describe('vigil serve with webhook routes', () => {
+  it('delivers every alert it writes to Kafka to the webhook, signed, once per id, and shows the routes', async () => {
+    const input = uniqueName('vigil-it-wh-in');
+    const alerts = uniqueName('vigil-it-wh-alerts');
+    const late = uniqueName('vigil-it-wh-late');
+    const dead = uniqueName('vigil-it-wh-dlq');
+    topics.push(input, alerts, late, dead);
+    await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
+    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
+    const lastTs = Math.max(...lines.map((l) => Date.parse((JSON.parse(l) as { ts: string }).ts)).filter(Number.isFinite));
+    await produceLines(client, input, lines);
+    await produceFinalWatermark(client, input, 2, lastTs + 86_400_000);
+    reader = new TopicReader(client, alerts);
+    await reader.start();
+
+    group = leftovers.group('vigil-it-wh-group');
+    const flags = serveFlags({ input, group, alerts, late, dead, firstSeenPrefix: leftovers.firstSeenPrefix(), checkpointSeconds: 1 });
+    const rules = rulesWithWebhook(alerts, receiver.url);
+    flags[flags.indexOf('--rules') + 1] = rules;
+    // The receiver is down for the first alerts: they wait in Redis and arrive once it is up.
+    receiver.mode = { kind: 'down' };
+    const p = new ServeProcess([...flags, '--port', '0']);
+    serve = p;
+    await until('the listening address', () => /listening on http:\/\/\S+/.test(p.stderr) || p.child.exitCode !== null, 30_000, 50);
+    const url = (/listening on (http:\/\/\S+)/.exec(p.stderr) as RegExpExecArray | null)?.[1];
+    expect(url, p.stderr).toBeDefined();
+    await until('alerts on Kafka', () => (reader?.values.length ?? 0) > 0, 90_000, 200).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${p.stderr}`);
+    });
+    await until('a few failed POSTs', () => receiver.arrivals.length > 0, 30_000, 50);
+    receiver.mode = { kind: 'up' };
+    // Kafka's alert set settles, and the receiver gets every one of them.
+    let kafkaIds = new Set<string>();
+    await until(
+      'every Kafka alert at the receiver',
+      () => {
+        kafkaIds = reader?.ids() ?? new Set();
+        const got = receiver.answeredCounts();
+        return kafkaIds.size > 0 && [...kafkaIds].every((id) => got.has(id));
+      },
+      90_000,
+      200,
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${p.stderr}`);
+    });
+    const answered = receiver.answeredCounts();
+    expect([...answered.keys()].sort()).toEqual([...kafkaIds].sort());
+    expect([...answered.values()].every((n) => n === 1)).toBe(true);
+    expect(receiver.arrivals.every((a) => a.verified)).toBe(true);
+    console.log(`serve webhook: ${kafkaIds.size} alerts on Kafka, delivered once each; ${receiver.arrivals.length} POSTs in all`);
+    const rulesWithAlerts = new Set(reader.values.map((v) => String(v.value['rule'])));
+    expect(rulesWithAlerts.size).toBeGreaterThan(0);
+
+    const status = (await (await fetch(`${url}/api/webhooks`)).json()) as { routes: { route: string; url: string; jobs: { completed: number } }[] };
+    expect(status.routes.map((r) => r.route).sort()).toEqual(['cloned-plate', 'first-entry', 'sudden-congestion', 'sudden-flow']);
+    expect(status.routes.reduce((n, r) => n + r.jobs.completed, 0)).toBe(kafkaIds.size);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/vigil_webhook_deliveries_total\{route="cloned-plate",rule="cloned-plate"\} [1-9]/);
+
+    p.kill('SIGTERM');
+    expect((await p.exited).code, p.stderr).toBe(0);
+  }, 180_000);
+
+  it('refuses to start when a webhook secret is missing from the environment, naming the rule and the variable', async () => {
+    const rules = rulesWithWebhook('vigil-it-unused', 'http://127.0.0.1:9/hook');
+    const run = promisify(execFile)(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'serve', '--rules', rules, '--port', '0'], {
+      cwd: REPO,
+      env: { ...process.env, HOOK_SECRET: undefined },
+      timeout: 30_000,
+    });
+    const failed = (await run.then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: number; stderr: string } | null;
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/cloned-plate\.yaml:\d+:\d+: rule cloned-plate: routes\[1\]\.webhook\.secret: environment variable HOOK_SECRET is not set/);
+  }, 60_000);
+});
