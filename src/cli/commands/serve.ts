@@ -40,6 +40,8 @@ the server refuses any host but loopback.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
 VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
+Webhook routes read their signing secrets from the variables their rule files name (secret: env:NAME); one
+that is not set stops the service at start.
 `;
 
 function portNumber(text: string): number {
