@@ -99,7 +99,7 @@ export class WebhookRouteQueue {
     this.attempts = metrics.counter('vigil_webhook_attempts_total', labels);
     this.delivered = metrics.counter('vigil_webhook_deliveries_total', labels);
     this.failures = metrics.counter('vigil_webhook_failures_total', labels);
-    this.dead = metrics.counter('vigil_webhook_dead_letters_total', labels);
+    this.dead = metrics.counter('vigil_webhook_dead_lettered_total', labels);
     this.opened = metrics.counter('vigil_webhook_breaker_opened_total', labels);
     this.deferred = metrics.counter('vigil_webhook_deferred_total', labels);
     metrics.gauge('vigil_webhook_queue_depth', labels, () => this.counts.waiting + this.counts.delayed + this.counts.active);
