@@ -118,7 +118,9 @@ describe('webhook routes in rule files', () => {
 
   it('reads the delivery options, in their units, with where the route was written', () => {
     const { rule, errors } = parseRuleFile(
-      withHook('{ url: "http://127.0.0.1:9000/hook", secret: env:HOOK, concurrency: 8, timeout: 2s, attempts: 5, backoff: 500ms }'),
+      withHook(
+        '{ url: "http://127.0.0.1:9000/hook", secret: env:HOOK, concurrency: 8, timeout: 2s, attempts: 5, backoff: 500ms, breaker_failures: 3, breaker_cooldown: 1m }',
+      ),
       'rules/r1.yaml',
     );
     expect(errors).toEqual([]);
@@ -131,6 +133,8 @@ describe('webhook routes in rule files', () => {
         timeoutMs: 2000,
         attempts: 5,
         backoffMs: 500,
+        breakerFailures: 3,
+        breakerCooldownMs: 60_000,
         position: { line: 4, col: 14 },
       },
     ]);
@@ -150,7 +154,7 @@ describe('webhook routes in rule files', () => {
       'rules/x.yaml:4:84: routes[0].webhook.timeout: expected a duration from 100ms to 5m, such as 10s',
       'rules/x.yaml:4:103: routes[0].webhook.attempts: expected a whole number from 1 to 50',
       'rules/x.yaml:4:117: routes[0].webhook.backoff: expected a duration from 10ms to 60m, such as 10s',
-      'rules/x.yaml:4:121: routes[0].webhook.retries: unknown key; a webhook has url, secret, concurrency, timeout, attempts, backoff',
+      'rules/x.yaml:4:121: routes[0].webhook.retries: unknown key; a webhook has url, secret, concurrency, timeout, attempts, backoff, breaker_failures, breaker_cooldown',
       "rules/x.yaml:5:14: routes[1].webhook: missing required key 'secret' (env:NAME: the environment variable that holds the signing secret)",
     ]);
   });

@@ -54,6 +54,8 @@ export function webhookRoutes(rules: readonly Rule[], env: Environment): Webhook
         ...(route.timeoutMs === undefined ? {} : { timeoutMs: route.timeoutMs }),
         ...(route.attempts === undefined ? {} : { attempts: route.attempts }),
         ...(route.backoffMs === undefined ? {} : { backoffMs: route.backoffMs }),
+        ...(route.breakerFailures === undefined ? {} : { breakerFailures: route.breakerFailures }),
+        ...(route.breakerCooldownMs === undefined ? {} : { breakerCooldownMs: route.breakerCooldownMs }),
         maxBackoffMs: Math.max(WEBHOOK_DEFAULTS.maxBackoffMs, route.backoffMs ?? 0),
       });
     });

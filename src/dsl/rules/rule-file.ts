@@ -148,27 +148,29 @@ const WEBHOOK_LIMITS = {
   attempts: { min: 1, max: 50 },
   timeoutMs: { min: 100, max: 5 * 60_000 },
   backoffMs: { min: 10, max: 60 * 60_000 },
+  breakerFailures: { min: 1, max: 1000 },
+  breakerCooldownMs: { min: 100, max: 60 * 60_000 },
 } as const;
-const WEBHOOK_KEYS = ['url', 'secret', 'concurrency', 'timeout', 'attempts', 'backoff'] as const;
+const WEBHOOK_KEYS = ['url', 'secret', 'concurrency', 'timeout', 'attempts', 'backoff', 'breaker_failures', 'breaker_cooldown'] as const;
 
 function parseWebhook(node: Node | null, path: string, at: Report, posOf: (node: Node | null) => { line: number; col: number }): Route[] {
   if (!isMap(node)) {
-    at(node, path, 'expected a mapping with `url` and `secret` (and optional concurrency, timeout, attempts, backoff)');
+    at(node, path, 'expected a mapping with `url` and `secret` (and optional concurrency, timeout, attempts, backoff, breaker_failures, breaker_cooldown)');
     return [];
   }
   let url: string | null = null;
   let secret: string | null = null;
-  const options: { concurrency?: number; timeoutMs?: number; attempts?: number; backoffMs?: number } = {};
+  const options: { concurrency?: number; timeoutMs?: number; attempts?: number; backoffMs?: number; breakerFailures?: number; breakerCooldownMs?: number } = {};
   let bad = false;
-  const integer = (v: Node | null, key: 'concurrency' | 'attempts', keyNode: Node): void => {
+  const integer = (v: Node | null, key: 'concurrency' | 'attempts' | 'breakerFailures', name: string, keyNode: Node): void => {
     const { min, max } = WEBHOOK_LIMITS[key];
     if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= min && v.value <= max) options[key] = v.value;
     else {
-      at(v ?? keyNode, `${path}.${key}`, `expected a whole number from ${min} to ${max}`);
+      at(v ?? keyNode, `${path}.${name}`, `expected a whole number from ${min} to ${max}`);
       bad = true;
     }
   };
-  const duration = (v: Node | null, key: 'timeoutMs' | 'backoffMs', name: string, keyNode: Node): void => {
+  const duration = (v: Node | null, key: 'timeoutMs' | 'backoffMs' | 'breakerCooldownMs', name: string, keyNode: Node): void => {
     const { min, max } = WEBHOOK_LIMITS[key];
     const ms = isScalar(v) ? (typeof v.value === 'number' ? v.value : typeof v.value === 'string' ? parseDurationText(v.value) : null) : null;
     if (ms !== null && ms >= min && ms <= max) options[key] = ms;
@@ -188,9 +190,11 @@ function parseWebhook(node: Node | null, path: string, at: Report, posOf: (node:
     } else if (key === 'secret') {
       if (text !== null && /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(text)) secret = text;
       else at(v ?? keyNode, `${path}.secret`, 'expected a reference such as env:VIGIL_WEBHOOK_SECRET, never the secret itself');
-    } else if (key === 'concurrency' || key === 'attempts') integer(v, key, keyNode);
+    } else if (key === 'concurrency' || key === 'attempts') integer(v, key, key, keyNode);
+    else if (key === 'breaker_failures') integer(v, 'breakerFailures', key, keyNode);
     else if (key === 'timeout') duration(v, 'timeoutMs', 'timeout', keyNode);
     else if (key === 'backoff') duration(v, 'backoffMs', 'backoff', keyNode);
+    else if (key === 'breaker_cooldown') duration(v, 'breakerCooldownMs', key, keyNode);
     else at(keyNode, `${path}.${key}`, `unknown key; a webhook has ${WEBHOOK_KEYS.join(', ')}`);
   }
   const has = (k: string): boolean => node.items.some((p) => isScalar(p.key) && p.key.value === k);

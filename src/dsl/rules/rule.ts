@@ -22,6 +22,10 @@ export interface WebhookRoute {
   readonly attempts?: number;
   /** The first retry's delay; each later one doubles it (with jitter). */
   readonly backoffMs?: number;
+  /** Consecutive failed deliveries that open the route's circuit breaker. */
+  readonly breakerFailures?: number;
+  /** How long an open breaker holds deliveries back before it lets a probe through. */
+  readonly breakerCooldownMs?: number;
   /** Where the route was written, for errors found at startup (a secret missing from the environment). */
   readonly position?: { readonly line: number; readonly col: number };
 }

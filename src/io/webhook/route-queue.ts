@@ -131,7 +131,11 @@ export class WebhookRouteQueue {
       connection: this.workerRedis,
       prefix: this.options.prefix,
       concurrency: spec.concurrency,
-      // A process that died mid-delivery leaves its jobs active: they go back to waiting, a few times, before failing.
+      // A process that died mid-delivery leaves its jobs active until their lock expires: another process's stalled
+      // check puts them back within lockDuration + stalledInterval (15 s; bullmq's defaults would make it a minute),
+      // a few times before failing them. A live worker renews its locks every lockDuration / 2.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       maxStalledCount: 3,
       settings: {
         backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, { baseMs: spec.backoffMs, maxMs: spec.maxBackoffMs }, this.random),
