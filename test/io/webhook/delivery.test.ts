@@ -39,7 +39,7 @@ function spec(url: string, over: Partial<WebhookRouteSpec> = {}): WebhookRouteSp
     url,
     secret: SECRET,
     concurrency: 4,
-    timeoutMs: 400,
+    timeoutMs: 600,
     attempts: 25,
     backoffMs: 40,
     maxBackoffMs: 400,
@@ -100,65 +100,67 @@ describe('webhook delivery (Redis, a local HTTP receiver)', () => {
 
     // Down: every POST gets 503. Enqueueing is all the alert path does, so it does not wait for the receiver.
     receiver.mode = { kind: 'down' };
-    // Warm-up (bullmq's scripts loaded, code compiled), so the two timings below compare like with like.
-    const warm = alerts(-100, 100);
+    // Warm-up (bullmq's scripts loaded, code compiled: the first batches of a process take about twice as long), so
+    // the two timings below compare like with like; its deliveries fail until the breaker opens: from then on the
+    // receiver is down as far as Vigil knows.
+    const warm = alerts(-300, 300);
     await enqueueTimed(delivery, 'cloned-plate', warm);
+    await waitFor('the breaker to open', () => route.breaker.state === 'open');
     const first = alerts(0, 300);
     const downMs = await enqueueTimed(delivery, 'cloned-plate', first);
     // The same alerts again, as after a crash and a replay from the last checkpoint: nothing new is queued.
     await enqueueTimed(delivery, 'cloned-plate', first.slice(0, 100));
-    await waitFor('the breaker to open', () => route.breaker.state === 'open');
     const jobs = await route.refreshCounts();
-    expect(jobs.waiting + jobs.delayed + jobs.active).toBe(400);
+    expect(jobs.waiting + jobs.delayed + jobs.active).toBe(600);
     await new Promise((resolve) => setTimeout(resolve, 600));
     const attemptsWhileDown = receiver.arrivals.length;
     // The breaker keeps a down receiver from being hammered: a handful of probes, not one POST per alert per retry.
     expect(attemptsWhileDown).toBeLessThan(40);
 
     // Slower than the timeout: the receiver gets requests but Vigil gives up on them (and will send them again).
-    receiver.mode = { kind: 'slow', delayMs: 700 };
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    // Slow but within the timeout, then well.
-    receiver.mode = { kind: 'slow', delayMs: 150 };
+    receiver.mode = { kind: 'slow', delayMs: 1000 };
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Slow but well within the timeout (a margin for a loaded machine), then well.
+    receiver.mode = { kind: 'slow', delayMs: 100 };
     await new Promise((resolve) => setTimeout(resolve, 800));
     receiver.mode = { kind: 'up' };
-    await waitFor('the first 400 alerts to be delivered', async () => (await route.refreshCounts()).completed === 400);
+    await waitFor('the first 600 alerts to be delivered', async () => (await route.refreshCounts()).completed === 600);
 
     // Up: the same number of new alerts, enqueued while deliveries run.
     const second = alerts(300, 300);
     const upMs = await enqueueTimed(delivery, 'cloned-plate', second);
-    await waitFor('all 700 alerts to be delivered', async () => (await route.refreshCounts()).completed === 700);
+    await waitFor('all 900 alerts to be delivered', async () => (await route.refreshCounts()).completed === 900);
 
     // Delivered alerts enqueued again (a replay after a crash) are not sent again: their completed jobs hold the ids.
     const posts = receiver.arrivals.length;
     await enqueueTimed(delivery, 'cloned-plate', [...first.slice(0, 50), ...second.slice(0, 50)]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.arrivals.length).toBe(posts);
-    expect((await route.refreshCounts()).completed).toBe(700);
+    expect((await route.refreshCounts()).completed).toBe(900);
 
     const answered = receiver.answeredCounts();
     const ids = [...warm, ...first, ...second].map((a) => a.id);
     // Every alert's answer reached Vigil exactly once; none that Vigil did not enqueue.
     expect([...answered.keys()].sort()).toEqual([...ids].sort());
-    expect([...answered.values()].every((n) => n === 1)).toBe(true);
+    expect([...answered].filter(([, n]) => n !== 1)).toEqual([]);
     // Every request the receiver saw carried a valid signature (checked by the shipped helper).
-    expect(receiver.arrivals.every((a) => a.verified)).toBe(true);
+    expect(receiver.arrivals.filter((a) => !a.verified)).toEqual([]);
     // Retries after a timeout reached the receiver again with the same webhook-id: that is what the id is for.
     const timedOut = receiver.arrivals.filter((a) => a.aborted);
     expect(timedOut.length).toBeGreaterThan(0);
-    expect(timedOut.every((a) => ids.includes(a.id))).toBe(true);
-    expect(metrics.total('vigil_webhook_deliveries_total')).toBe(700);
-    expect(metrics.total('vigil_webhook_failures_total')).toBe(receiver.arrivals.length - 700);
+    expect(timedOut.filter((a) => !ids.includes(a.id))).toEqual([]);
+    expect(metrics.total('vigil_webhook_deliveries_total')).toBe(900);
+    expect(metrics.total('vigil_webhook_failures_total')).toBe(receiver.arrivals.length - 900);
     expect(metrics.total('vigil_webhook_breaker_opened_total')).toBeGreaterThanOrEqual(1);
     const status = (await delivery.status())[0];
-    expect(status?.jobs).toMatchObject({ waiting: 0, delayed: 0, active: 0, failed: 0, completed: 700 });
+    expect(status?.jobs).toMatchObject({ waiting: 0, delayed: 0, active: 0, failed: 0, completed: 900 });
     expect(status?.breaker.state).toBe('closed');
 
     // Enqueueing while the receiver was down took about as long as while it was up (a generous bound: the machine is
-    // shared), and nowhere near what waiting for the receiver would cost (300 alerts x a 400 ms timeout = 2 minutes).
+    // shared), and nowhere near what waiting for the receiver would cost (300 alerts x a 600 ms timeout = 3 minutes).
     console.log(
       `webhook: 300 alerts enqueued in ${downMs.toFixed(0)} ms while the receiver was down, ${upMs.toFixed(0)} ms while up ` +
-        `(${Math.round(300 / (downMs / 1000))} / ${Math.round(300 / (upMs / 1000))} alerts/s); ${receiver.arrivals.length} POSTs for 700 alerts, ${metrics.total('vigil_webhook_deferred_total')} deferrals by the open breaker`,
+        `(${Math.round(300 / (downMs / 1000))} / ${Math.round(300 / (upMs / 1000))} alerts/s); ${receiver.arrivals.length} POSTs for 900 alerts, ${metrics.total('vigil_webhook_deferred_total')} deferrals by the open breaker`,
     );
     expect(downMs).toBeLessThan(Math.max(upMs * 4, 1500));
   });
