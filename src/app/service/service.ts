@@ -22,9 +22,8 @@ import {
   type Topology,
   writeSavepoint,
 } from '../../core/index.js';
-import type { Alert, Rec, Rule } from '../../dsl/index.js';
+import type { Alert, Rec, Rule, WebhookRoute } from '../../dsl/index.js';
 import { identityCodec } from '../../dsl/index.js';
-import type { WebhookRoute } from '../../dsl/rules/rule.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
@@ -387,7 +386,7 @@ export class VigilService implements ServiceControl {
     );
   }
 
-  /** A webhook route's sink: it enqueues when the service flushes its sinks (before every checkpoint). */
+  /** A webhook route's sink: it enqueues when the service flushes its sinks (after each batch, so before every checkpoint). */
   private webhookSink(rule: Rule, route: WebhookRoute): Sink<Alert> | null {
     const id = this.webhookRoutes.idOf(rule, route);
     const delivery = this.webhookDelivery;

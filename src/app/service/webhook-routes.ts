@@ -3,8 +3,7 @@
  * to. A secret the environment lacks, or one that cannot sign, stops the service at startup with the rule file's
  * position, the rule and the variable, rather than turning every alert of the route into a dead letter.
  */
-import type { Rule } from '../../dsl/index.js';
-import type { WebhookRoute } from '../../dsl/rules/rule.js';
+import type { Rule, WebhookRoute } from '../../dsl/index.js';
 import { WEBHOOK_DEFAULTS, type WebhookRouteSpec } from '../../io/webhook/route.js';
 import { secretProblem } from '../../io/webhook/signing.js';
 import { UserError } from '../errors.js';
