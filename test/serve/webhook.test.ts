@@ -36,6 +36,8 @@ const receiver = new TestReceiver(SECRET);
 let reader: TopicReader | undefined;
 let serve: ServeProcess | undefined;
 let group = '';
+/** Every group a test ran: their webhook queues are deleted afterwards. */
+const groups: string[] = [];
 /** The alert ids of the uninterrupted run (the first test): what the run with a crash must deliver too. */
 let expected = new Set<string>();
 
@@ -55,12 +57,14 @@ afterAll(async () => {
   await leftovers.clean(client);
   // The group's webhook queues.
   const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-webhook-leftovers' });
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `vigil-webhooks.${group}:*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const g of groups) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `vigil-webhooks.${g}:*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   redis.disconnect();
   await client.close();
 });
@@ -128,6 +132,7 @@ describe('vigil serve with webhook routes', () => {
     await reader.start();
 
     group = leftovers.group('vigil-it-wh-group');
+    groups.push(group);
     const flags = serveFlags({ input, group, alerts, late, dead, firstSeenPrefix: leftovers.firstSeenPrefix(), checkpointSeconds: 1 });
     const rules = rulesWithWebhook(alerts, receiver.url);
     flags[flags.indexOf('--rules') + 1] = rules;
@@ -185,6 +190,7 @@ describe('vigil serve with webhook routes', () => {
     const receiverOf = new TestReceiver(SECRET);
     await receiverOf.start();
     group = leftovers.group('vigil-it-wh2-group');
+    groups.push(group);
     const flags = serveFlags({ input, group, alerts, late, dead, firstSeenPrefix: leftovers.firstSeenPrefix(), checkpointSeconds: 1 });
     flags[flags.indexOf('--rules') + 1] = rulesWithWebhook(alerts, receiverOf.url);
     // Down while the first process runs: its alerts wait in Redis, none is in the middle of a delivery when it dies.

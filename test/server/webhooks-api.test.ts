@@ -14,7 +14,7 @@ import { WebhookDelivery } from '../../src/io/webhook/delivery.js';
 import { WEBHOOK_DEFAULTS, type WebhookRouteSpec } from '../../src/io/webhook/route.js';
 import { buildServer, type VigilServer } from '../../src/server/index.js';
 import { requireRedis } from '../io/redis/server.js';
-import { TestReceiver } from '../io/webhook/receiver.js';
+import { TestReceiver, unlinkPrefix } from '../io/webhook/receiver.js';
 import { FakeControl } from './fake-control.js';
 
 const TOKEN = 'webhook-api-test-token';
@@ -25,6 +25,7 @@ let redis: Redis;
 let receiver: TestReceiver;
 let delivery: WebhookDelivery;
 let app: VigilServer;
+const keys = `vigil-test-webhook-api-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 function spec(id: string, url: string, over: Partial<WebhookRouteSpec> = {}): WebhookRouteSpec {
   return {
@@ -49,7 +50,7 @@ beforeAll(async () => {
   delivery = new WebhookDelivery({
     redis,
     routes: [spec('cloned-plate', url), spec('first-entry', url)],
-    prefix: `vigil-test-webhook-api-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+    prefix: keys,
     metrics: control.metrics,
     log: silentLogger,
   });
@@ -66,9 +67,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  for (const id of ['cloned-plate', 'first-entry']) await delivery?.route(id)?.queue.obliterate({ force: true });
   await delivery?.close();
   await receiver?.close();
+  await unlinkPrefix(redis, keys);
   await redis?.quit();
 });
 

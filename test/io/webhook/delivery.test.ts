@@ -10,7 +10,7 @@ import { MetricRegistry, silentLogger } from '../../../src/core/index.js';
 import { WebhookDelivery } from '../../../src/io/webhook/delivery.js';
 import { WEBHOOK_DEFAULTS, type WebhookRouteSpec } from '../../../src/io/webhook/route.js';
 import { requireRedis } from '../redis/server.js';
-import { TestReceiver } from './receiver.js';
+import { TestReceiver, unlinkPrefix } from './receiver.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 let redis: Redis;
@@ -51,11 +51,12 @@ function spec(url: string, over: Partial<WebhookRouteSpec> = {}): WebhookRouteSp
 
 async function setUp(specs: WebhookRouteSpec[], receiver: TestReceiver) {
   const metrics = new MetricRegistry();
-  const delivery = new WebhookDelivery({ redis, routes: specs, prefix: prefix(), metrics, log: silentLogger, countsIntervalMs: 100 });
+  const keys = prefix();
+  const delivery = new WebhookDelivery({ redis, routes: specs, prefix: keys, metrics, log: silentLogger, countsIntervalMs: 100 });
   cleanups.push(async () => {
-    for (const s of specs) await delivery.route(s.id)?.queue.obliterate({ force: true });
     await delivery.close();
     await receiver.close();
+    await unlinkPrefix(redis, keys);
   });
   await delivery.start();
   return { delivery, metrics };
