@@ -47,6 +47,6 @@ export { formatWarning, lintProgram } from './lint.js';
 export { fixedOffsetMinutes, isTimeZone } from './local-time.js';
 export { type Alert, canonicalJson } from './rules/alert.js';
 export { type LinkedRule, linkRules } from './rules/link.js';
-export type { ParamValue, Route, Rule, Severity } from './rules/rule.js';
+export type { ParamValue, Route, Rule, Severity, WebhookRoute } from './rules/rule.js';
 export { parseRuleFile } from './rules/rule-file.js';
 export { type Position, parseYamlFile, type Report } from './yaml-file.js';

@@ -119,7 +119,101 @@ export const alertPageSchema = {
   },
 } as const;
 
+const jobCounts = {
+  type: 'object',
+  description: 'Jobs of the route by state, in Redis (every process of the group).',
+  required: ['waiting', 'delayed', 'active', 'failed', 'completed'],
+  properties: {
+    waiting: { type: 'integer' },
+    delayed: { type: 'integer', description: 'Waiting for a retry, or for the circuit breaker to let them through.' },
+    active: { type: 'integer' },
+    failed: { type: 'integer', description: 'Dead letters.' },
+    completed: { type: 'integer', description: 'Delivered and kept for de-duplication (24 h, at most 10,000).' },
+  },
+} as const;
+
+export const webhookRouteSchema = {
+  $id: 'WebhookRoute',
+  type: 'object',
+  description: "A rule's webhook route: its settings, its queue, this process's circuit breaker and counters.",
+  required: [
+    'route',
+    'rule',
+    'url',
+    'concurrency',
+    'timeoutMs',
+    'attempts',
+    'jobs',
+    'breaker',
+    'enqueued',
+    'deliveryAttempts',
+    'delivered',
+    'failedAttempts',
+    'deadLettered',
+  ],
+  properties: {
+    route: { type: 'string', description: 'The route id: the rule id, `<rule>.2` for its second webhook route.' },
+    rule: { type: 'string' },
+    url: { type: 'string' },
+    concurrency: { type: 'integer' },
+    timeoutMs: { type: 'number' },
+    attempts: { type: 'integer' },
+    jobs: jobCounts,
+    breaker: {
+      type: 'object',
+      required: ['state', 'consecutiveFailures', 'opened', 'retryInMs'],
+      properties: {
+        state: { type: 'string', enum: ['closed', 'open', 'half-open'] },
+        consecutiveFailures: { type: 'integer' },
+        opened: { type: 'integer', description: 'Times it opened since this process started.' },
+        retryInMs: { type: 'number', description: 'Until an open breaker lets a probe through.' },
+      },
+    },
+    enqueued: { type: 'integer', description: 'Alerts this process enqueued (an alert already queued counts, and is not queued twice).' },
+    deliveryAttempts: { type: 'integer', description: 'POSTs this process sent.' },
+    delivered: { type: 'integer' },
+    failedAttempts: { type: 'integer' },
+    deadLettered: { type: 'integer', description: 'Alerts that became dead letters in this process.' },
+  },
+} as const;
+
+export const deadLetterPageSchema = {
+  $id: 'WebhookDeadLetters',
+  type: 'object',
+  description: "A page of a route's dead letters (alerts whose attempts ran out, or that the receiver refused), newest first.",
+  required: ['route', 'total', 'offset', 'limit', 'jobs'],
+  properties: {
+    route: { type: 'string' },
+    total: { type: 'integer' },
+    offset: { type: 'integer' },
+    limit: { type: 'integer' },
+    jobs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'alert', 'attemptsMade', 'failedReason', 'enqueuedAt', 'failedAt'],
+        properties: {
+          id: { type: 'string', description: 'The job id: the alert id (with `:` and `%` percent-encoded).' },
+          alert: { type: 'object', additionalProperties: true, description: 'The alert as it would be POSTed.' },
+          attemptsMade: { type: 'integer' },
+          failedReason: { type: 'string' },
+          enqueuedAt: { type: 'number', description: 'Epoch ms.' },
+          failedAt: { type: nullable('number'), description: 'Epoch ms.' },
+        },
+      },
+    },
+  },
+} as const;
+
 /** Every shared schema, added to the root instance before the routes that `$ref` them. */
-export const sharedSchemas = [statusSchema, savepointTakenSchema, savepointFolderSchema, alertSchema, alertPageSchema] as const;
+export const sharedSchemas = [
+  statusSchema,
+  savepointTakenSchema,
+  savepointFolderSchema,
+  alertSchema,
+  alertPageSchema,
+  webhookRouteSchema,
+  deadLetterPageSchema,
+] as const;
 
 export const ref = (id: (typeof sharedSchemas)[number]['$id'] | 'ApiError') => ({ $ref: `${id}#` }) as const;

@@ -1,7 +1,7 @@
 /**
  * The HTTP server of `vigil serve`: one fastify instance, one encapsulated plugin per concern (probes, metrics,
- * job, savepoints, alerts, rules, docs), all against a ServiceControl (and the alert history's read side) and nothing
- * else of the service.
+ * job, savepoints, alerts, rules, webhooks, docs), all against a ServiceControl (and the alert history's read side)
+ * and nothing else of the service.
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -18,6 +18,7 @@ import { jobPlugin } from './plugins/job.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rulesPlugin } from './plugins/rules.js';
 import { savepointsPlugin } from './plugins/savepoints.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { sharedSchemas } from './schemas.js';
 
 /** Bodies larger than this are refused (413): the API takes a savepoint name at most (rule sets have their own limit). */
@@ -93,6 +94,7 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
     });
   }
   await app.register(rulesPlugin, { control, guards: guard });
+  await app.register(webhooksPlugin, { control, guards: guard });
   await app.register(docsPlugin);
   await app.ready();
   return app;

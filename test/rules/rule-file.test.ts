@@ -112,3 +112,50 @@ describe('rule files', () => {
     expect(parseDurationText('5 minutes')).toBeNull();
   });
 });
+
+describe('webhook routes in rule files', () => {
+  const withHook = (hook: string) => `id: r1\npattern: p\nroutes:\n  - webhook: ${hook}\n`;
+
+  it('reads the delivery options, in their units, with where the route was written', () => {
+    const { rule, errors } = parseRuleFile(
+      withHook(
+        '{ url: "http://127.0.0.1:9000/hook", secret: env:HOOK, concurrency: 8, timeout: 2s, attempts: 5, backoff: 500ms, breaker_failures: 3, breaker_cooldown: 1m }',
+      ),
+      'rules/r1.yaml',
+    );
+    expect(errors).toEqual([]);
+    expect(rule?.routes).toEqual([
+      {
+        kind: 'webhook',
+        url: 'http://127.0.0.1:9000/hook',
+        secret: 'env:HOOK',
+        concurrency: 8,
+        timeoutMs: 2000,
+        attempts: 5,
+        backoffMs: 500,
+        breakerFailures: 3,
+        breakerCooldownMs: 60_000,
+        position: { line: 4, col: 14 },
+      },
+    ]);
+  });
+
+  it('leaves unset options to the service defaults', () => {
+    const { rule } = parseRuleFile(withHook('{ url: "https://ops.example/hook", secret: env:HOOK }'), 'r.yaml');
+    expect(rule?.routes[0]).toEqual({ kind: 'webhook', url: 'https://ops.example/hook', secret: 'env:HOOK', position: { line: 4, col: 14 } });
+  });
+
+  it('reports bad options and a missing secret with file:line:col and key paths', () => {
+    const src =
+      withHook('{ url: "https://x.example/h", secret: env:H, concurrency: 0, timeout: forever, attempts: 2.5, backoff: 0s, retries: 3 }') +
+      '  - webhook: { url: "https://x.example/h" }\n';
+    expect(errorsOf(src).map((e) => e.split('\n')[0])).toEqual([
+      'rules/x.yaml:4:72: routes[0].webhook.concurrency: expected a whole number from 1 to 64',
+      'rules/x.yaml:4:84: routes[0].webhook.timeout: expected a duration from 100ms to 5m, such as 10s',
+      'rules/x.yaml:4:103: routes[0].webhook.attempts: expected a whole number from 1 to 50',
+      'rules/x.yaml:4:117: routes[0].webhook.backoff: expected a duration from 10ms to 60m, such as 10s',
+      'rules/x.yaml:4:121: routes[0].webhook.retries: unknown key; a webhook has url, secret, concurrency, timeout, attempts, backoff, breaker_failures, breaker_cooldown',
+      "rules/x.yaml:5:14: routes[1].webhook: missing required key 'secret' (env:NAME: the environment variable that holds the signing secret)",
+    ]);
+  });
+});

@@ -336,6 +336,10 @@ describe('probes, cancel, metrics, docs', () => {
       '/api/rules/{id}',
       '/api/savepoints',
       '/api/savepoints/{name}',
+      '/api/webhooks',
+      '/api/webhooks/{route}/dead',
+      '/api/webhooks/{route}/dead/retry',
+      '/api/webhooks/{route}/dead/{id}/retry',
       '/healthz',
       '/metrics',
       '/readyz',
@@ -346,9 +350,12 @@ describe('probes, cancel, metrics, docs', () => {
     expect(doc.paths['/api/savepoints']?.['post']).toMatchObject({ requestBody: { required: false } });
     expect(doc.paths['/api/savepoints']?.['post']).not.toHaveProperty('x-optional-body');
     expect(doc.paths['/api/savepoints/{name}']?.['delete']?.responses).toHaveProperty('400');
+    expect(doc.paths['/api/webhooks/{route}/dead/retry']?.['post']?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/healthz']?.['get']?.security).toBeUndefined();
     expect(doc.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer' } });
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['ApiError', 'JobStatus', 'SavepointTaken', 'SavepointFolder']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['ApiError', 'JobStatus', 'SavepointTaken', 'SavepointFolder', 'WebhookRoute', 'WebhookDeadLetters']),
+    );
     const ui = await app.inject({ method: 'GET', url: '/docs' });
     expect(ui.headers['content-type']).toMatch(/^text\/html/);
     expect(ui.body).toContain('src="/docs/static/swagger-ui-bundle.js"');

@@ -2,7 +2,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultPaths, loadRegistry } from '../../src/app/program.js';
-import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus } from '../../src/app/service/control.js';
+import {
+  noWebhooks,
+  type SavepointInfo,
+  type ServiceControl,
+  type ServiceState,
+  type ServiceStatus,
+  type WebhookControl,
+} from '../../src/app/service/control.js';
 import { type ReloadResult, RuleBook, type RuleControl } from '../../src/app/service/rule-control.js';
 import { loadRuleSetFromDisk, ruleSetVersion } from '../../src/app/service/rule-set.js';
 import { MetricRegistry } from '../../src/core/index.js';
@@ -51,6 +58,7 @@ export class FakeControl implements ServiceControl {
   reloadError: Error | undefined;
   readonly rules: RuleControl;
   readonly book: RuleBook;
+  webhooks: WebhookControl = noWebhooks;
   state: ServiceState = 'running';
   isReady = true;
   stops = 0;

@@ -1,5 +1,29 @@
 import type { MetricRegistry } from '../../core/index.js';
+import type { DeadLetterPage } from '../../io/webhook/delivery.js';
+import type { WebhookRouteStatus } from '../../io/webhook/route-queue.js';
 import type { RuleControl } from './rule-control.js';
+
+export type { DeadLetterJob } from '../../io/webhook/route-queue.js';
+export type { DeadLetterPage, WebhookRouteStatus };
+
+/** The webhook routes of the rules this process runs: their queues, dead letters and retries. */
+export interface WebhookControl {
+  routes(): Promise<readonly WebhookRouteStatus[]>;
+  /** A page of a route's dead letters, newest first; null for an unknown route. */
+  deadLetters(route: string, offset: number, limit: number): Promise<DeadLetterPage | null>;
+  /** Sends one dead letter again with all its attempts. */
+  retry(route: string, id: string): Promise<'retried' | 'not-found' | 'not-dead' | 'no-route'>;
+  /** Sends every dead letter of a route again: how many; null for an unknown route. */
+  retryAll(route: string): Promise<number | null>;
+}
+
+/** A service without webhook routes (or before it started them). */
+export const noWebhooks: WebhookControl = {
+  routes: async () => [],
+  deadLetters: async () => null,
+  retry: async () => 'no-route',
+  retryAll: async () => null,
+};
 
 /** One running task of the service: the partitions it reads, how far event time got, its last checkpoint. */
 export interface TaskStatus {
@@ -47,4 +71,5 @@ export interface ServiceControl {
   savepoint(dir: string): Promise<SavepointInfo>;
   /** Graceful stop: drain, checkpoint, commit, close (`vigil cancel`). */
   stop(): Promise<void>;
+  readonly webhooks: WebhookControl;
 }

@@ -25,7 +25,7 @@ import {
   type Topology,
   writeSavepoint,
 } from '../../core/index.js';
-import type { Alert, Rec } from '../../dsl/index.js';
+import type { Alert, Rec, Rule, WebhookRoute } from '../../dsl/index.js';
 import { identityCodec } from '../../dsl/index.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
@@ -34,6 +34,7 @@ import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.
 import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { AlertHistorySink } from '../../io/redis/alert-history-sink.js';
 import { connectRedis } from '../../io/redis/client.js';
+import { WebhookDelivery } from '../../io/webhook/delivery.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
@@ -42,7 +43,7 @@ import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
 import { type CheckpointStore, RedisCheckpointStore } from './checkpoint-store.js';
-import type { SavepointInfo, ServiceControl, ServiceState, ServiceStatus, TaskStatus } from './control.js';
+import { noWebhooks, type SavepointInfo, type ServiceControl, type ServiceState, type ServiceStatus, type TaskStatus, type WebhookControl } from './control.js';
 import { deadLetterReasonLabel } from './dead-letter-reason.js';
 import {
   EXCHANGE_MESSAGES_PER_SEND,
@@ -71,6 +72,8 @@ import { RuleSync } from './rule-sync.js';
 const RULE_SYNC_CHECK_MS = 10_000;
 /** A process that reported within this is alive: a process starting beside it runs the group's stored set. */
 const RULE_SYNC_LIVE_MS = 3 * RULE_SYNC_CHECK_MS;
+
+import { type Environment, type WebhookRoutes, webhookRoutes } from './webhook-routes.js';
 
 export const SERVICE_DEFAULTS = {
   inputTopic: 'traffic.passes',
@@ -105,6 +108,8 @@ export interface ServiceOptions extends ProgramPaths {
   readonly deadLetterTopic?: string;
   /** Alerts the history stream in Redis keeps (`vigil:alerts:{group}`); 0 keeps none. Default 10 000. */
   readonly alertHistory?: number;
+  /** Where webhook routes' `env:NAME` secrets are read. Default process.env. */
+  readonly env?: Environment;
 }
 
 /** How long a checkpoint waits for the alert history to take its alerts: Redis slow there must not stop the job. */
@@ -225,7 +230,8 @@ export class VigilService implements ServiceControl {
   private inputPartitions = 0;
   private repartitions = 0;
   private readonly stages: StageRun[] = [];
-  private readonly sinks = new Map<string, KafkaSink<never>>();
+  /** Every sink of this process by topic (webhook routes by `webhook:<route>`): flushed together before each checkpoint. */
+  private readonly sinks = new Map<string, Sink<never>>();
   private readonly exclusive = new Exclusive();
   private lastTick = 0;
   private state: ServiceState = 'starting';
@@ -235,6 +241,8 @@ export class VigilService implements ServiceControl {
   private readonly checkpointsTaken;
   private lastCheckpointBytes = 0;
   private lastCheckpointMs = 0;
+  private readonly webhookRoutes: WebhookRoutes;
+  private webhookDelivery: WebhookDelivery | undefined;
 
   constructor(private readonly options: ServiceOptions) {
     this.log = options.log ?? silentLogger;
@@ -245,6 +253,11 @@ export class VigilService implements ServiceControl {
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
+    // Before anything connects: a webhook secret missing from the environment is a startup error.
+    this.webhookRoutes = webhookRoutes(
+      this.program.loaded.rules.map((r) => r.rule),
+      options.env ?? process.env,
+    );
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.book = new RuleBook(this.program.loaded, {
@@ -316,6 +329,18 @@ export class VigilService implements ServiceControl {
     this.syncTimer = setInterval(() => void this.checkGroupRules(), RULE_SYNC_CHECK_MS);
     this.syncTimer.unref();
     this.checkpoints = new RedisCheckpointStore(this.redis);
+    if (this.webhookRoutes.specs.length > 0) {
+      // A queue per route on this Redis, and a worker per route in every process of the group: bullmq gives each
+      // job to one of them. The alert path only enqueues.
+      this.webhookDelivery = new WebhookDelivery({
+        redis: this.redis,
+        routes: this.webhookRoutes.specs,
+        prefix: `vigil-webhooks.${topicPart(this.group)}`,
+        metrics: this.metrics,
+        log: this.log,
+      });
+      await this.webhookDelivery.start();
+    }
     const client = new KafkaClient({ brokers: options.kafka, clientId: `vigil-${this.group}`, log: this.log });
     this.client = client;
     const input = await client.endOffsets(this.inputTopic).catch(() => null);
@@ -333,12 +358,6 @@ export class VigilService implements ServiceControl {
       ]);
     } catch (error) {
       throw new UserError((error as Error).message);
-    }
-    for (const rule of this.book.loaded.rules) {
-      for (const r of rule.rule.routes) {
-        if (r.kind === 'webhook')
-          this.log.warn(`rule ${rule.rule.id}: webhook route ${r.url} is not served by this version; its alerts go to its Kafka routes only`);
-      }
     }
     await this.refuseUnknownState();
     for (const stage of topology.stages) {
@@ -425,7 +444,7 @@ export class VigilService implements ServiceControl {
         lookups: lookupsFor(this.firstSeen as RedisFirstSeenStore),
         outputs: {
           alerts: this.everyAlert(),
-          route: (_rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : null),
+          route: (rule, route) => (route.kind === 'kafka' ? this.alertSink(route.topic) : this.webhookSink(rule, route)),
           streams,
           late,
           deadLetters: dead,
@@ -486,6 +505,32 @@ export class VigilService implements ServiceControl {
         c.value++;
         this.history?.write(alert);
       },
+    };
+  }
+
+  /** A webhook route's sink: it enqueues when the service flushes its sinks (after each batch, so before every checkpoint). */
+  private webhookSink(rule: Rule, route: WebhookRoute): Sink<Alert> | null {
+    const id = this.webhookRoutes.idOf(rule, route);
+    const delivery = this.webhookDelivery;
+    if (id === undefined || delivery === undefined) return null;
+    const key = `webhook:${id}`;
+    let sink = this.sinks.get(key);
+    if (sink === undefined) {
+      sink = delivery.sink<Alert>(id) as Sink<never>;
+      this.sinks.set(key, sink);
+    }
+    return borrowed(sink as Sink<Alert>);
+  }
+
+  /** The webhook routes, for the API (none until the service started them). */
+  get webhooks(): WebhookControl {
+    const delivery = this.webhookDelivery;
+    if (delivery === undefined) return noWebhooks;
+    return {
+      routes: () => delivery.status(),
+      deadLetters: (route, offset, limit) => delivery.deadLetters(route, offset, limit),
+      retry: (route, id) => delivery.retry(route, id),
+      retryAll: (route) => delivery.retryAll(route),
     };
   }
 
@@ -709,7 +754,7 @@ export class VigilService implements ServiceControl {
   /** Watermarks into the repartition topics, then every sink sent (acks=all). */
   private async flush(): Promise<void> {
     for (const t of this.allTasks()) for (const w of t.writers) w.flushWatermark();
-    await Promise.all([...this.sinks.values()].map((s) => s.flush()));
+    await Promise.all([...this.sinks.values()].map((s) => s.flush?.()));
     // Started, not awaited: the history catches up in the background (and before each checkpoint).
     void this.history?.flush();
   }
@@ -1061,10 +1106,12 @@ export class VigilService implements ServiceControl {
     if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
     for (const t of this.allTasks()) await t.task.close();
     for (const s of this.stages) await s.source.close();
-    for (const sink of this.sinks.values()) await sink.close();
+    for (const sink of this.sinks.values()) await sink.close?.();
     this.sinks.clear();
     await this.history?.close();
     if (this.historyRedis !== undefined) await this.historyRedis.quit().catch(() => undefined);
+    // Deliveries under way finish; what waits stays in Redis for the next process.
+    await this.webhookDelivery?.close();
     await this.client?.close();
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
     this.state = 'stopped';

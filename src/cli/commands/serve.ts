@@ -43,6 +43,8 @@ the server refuses any host but loopback.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
 VIGIL_ALERT_HISTORY, VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
+Webhook routes read their signing secrets from the variables their rule files name (secret: env:NAME); one
+that is not set stops the service at start.
 `;
 
 function portNumber(text: string): number {
@@ -64,6 +66,13 @@ function controlOf(service: VigilService, stop: () => Promise<void>): ServiceCon
     ready: () => service.ready(),
     savepoint: (dir) => service.savepoint(dir),
     stop,
+    // Asked of the service at each request: its routes exist once it started.
+    webhooks: {
+      routes: () => service.webhooks.routes(),
+      deadLetters: (route, offset, limit) => service.webhooks.deadLetters(route, offset, limit),
+      retry: (route, id) => service.webhooks.retry(route, id),
+      retryAll: (route) => service.webhooks.retryAll(route),
+    },
   };
 }
 
@@ -144,6 +153,7 @@ export const run: Command = async (args, io) => {
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
     alertHistory: historyLength,
+    env,
     log,
   });
   // The API reads the history on connections of its own, opened when first asked.

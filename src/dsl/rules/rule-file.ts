@@ -91,7 +91,7 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
     }
   }
 
-  const routes = parseRoutes(value('routes'), at);
+  const routes = parseRoutes(value('routes'), at, posOf);
   const suppress = parseSuppress(value('suppress'), at);
 
   if (errors.length > 0 || id === undefined || pattern === undefined) return { rule: null, errors: sortErrors(errors) };
@@ -114,7 +114,7 @@ export function parseRuleFile(source: string, file: string): { rule: Rule | null
   };
 }
 
-function parseRoutes(node: Node | null, at: Report): Route[] | null {
+function parseRoutes(node: Node | null, at: Report, posOf: (node: Node | null) => { line: number; col: number }): Route[] | null {
   if (node === null) return null;
   if (!isSeq(node)) {
     at(node, 'routes', 'expected a list of routes, e.g. `- kafka: vigil.alerts` or `- webhook: { url: ..., secret: env:NAME }`');
@@ -124,7 +124,7 @@ function parseRoutes(node: Node | null, at: Report): Route[] | null {
   node.items.forEach((item, i) => {
     const path = `routes[${i}]`;
     if (!isMap(item) || item.items.length !== 1) {
-      at(item as Node, path, 'expected one of `kafka: <topic>` or `webhook: { url, secret }`');
+      at(item as Node, path, 'expected one of `kafka: <topic>` or `webhook: { url, secret: env:NAME }`');
       return;
     }
     const pair = item.items[0] as Pair;
@@ -134,7 +134,7 @@ function parseRoutes(node: Node | null, at: Report): Route[] | null {
       if (isScalar(v) && typeof v.value === 'string' && /^[A-Za-z0-9._-]{1,249}$/.test(v.value)) routes.push({ kind: 'kafka', topic: v.value });
       else at(v ?? (pair.key as Node), `${path}.kafka`, 'expected a Kafka topic name (letters, digits, . _ -)');
     } else if (kind === 'webhook') {
-      routes.push(...parseWebhook(v, `${path}.webhook`, at));
+      routes.push(...parseWebhook(v, `${path}.webhook`, at, posOf));
     } else {
       at(pair.key as Node, path, `unknown route '${kind}'; routes are kafka and webhook`);
     }
@@ -142,32 +142,67 @@ function parseRoutes(node: Node | null, at: Report): Route[] | null {
   return routes;
 }
 
-function parseWebhook(node: Node | null, path: string, at: Report): Route[] {
+/** A webhook's delivery options: their bounds keep one route from holding a process's sockets or Redis forever. */
+const WEBHOOK_LIMITS = {
+  concurrency: { min: 1, max: 64 },
+  attempts: { min: 1, max: 50 },
+  timeoutMs: { min: 100, max: 5 * 60_000 },
+  backoffMs: { min: 10, max: 60 * 60_000 },
+  breakerFailures: { min: 1, max: 1000 },
+  breakerCooldownMs: { min: 100, max: 60 * 60_000 },
+} as const;
+const WEBHOOK_KEYS = ['url', 'secret', 'concurrency', 'timeout', 'attempts', 'backoff', 'breaker_failures', 'breaker_cooldown'] as const;
+
+function parseWebhook(node: Node | null, path: string, at: Report, posOf: (node: Node | null) => { line: number; col: number }): Route[] {
   if (!isMap(node)) {
-    at(node, path, 'expected a mapping with `url` and optional `secret`');
+    at(node, path, 'expected a mapping with `url` and `secret` (and optional concurrency, timeout, attempts, backoff, breaker_failures, breaker_cooldown)');
     return [];
   }
   let url: string | null = null;
   let secret: string | null = null;
+  const options: { concurrency?: number; timeoutMs?: number; attempts?: number; backoffMs?: number; breakerFailures?: number; breakerCooldownMs?: number } = {};
+  let bad = false;
+  const integer = (v: Node | null, key: 'concurrency' | 'attempts' | 'breakerFailures', name: string, keyNode: Node): void => {
+    const { min, max } = WEBHOOK_LIMITS[key];
+    if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= min && v.value <= max) options[key] = v.value;
+    else {
+      at(v ?? keyNode, `${path}.${name}`, `expected a whole number from ${min} to ${max}`);
+      bad = true;
+    }
+  };
+  const duration = (v: Node | null, key: 'timeoutMs' | 'backoffMs' | 'breakerCooldownMs', name: string, keyNode: Node): void => {
+    const { min, max } = WEBHOOK_LIMITS[key];
+    const ms = isScalar(v) ? (typeof v.value === 'number' ? v.value : typeof v.value === 'string' ? parseDurationText(v.value) : null) : null;
+    if (ms !== null && ms >= min && ms <= max) options[key] = ms;
+    else {
+      at(v ?? keyNode, `${path}.${name}`, `expected a duration from ${min}ms to ${max / 60_000}m, such as 10s`);
+      bad = true;
+    }
+  };
   for (const pair of (node as YAMLMap).items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const keyNode = pair.key as Node;
     const v = pair.value as Node | null;
     const text = isScalar(v) && typeof v.value === 'string' ? v.value : null;
     if (key === 'url') {
       if (text !== null && /^https?:\/\/\S+$/.test(text)) url = text;
-      else at(v ?? (pair.key as Node), `${path}.url`, 'expected an http(s) URL');
+      else at(v ?? keyNode, `${path}.url`, 'expected an http(s) URL');
     } else if (key === 'secret') {
       if (text !== null && /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(text)) secret = text;
-      else at(v ?? (pair.key as Node), `${path}.secret`, 'expected a reference such as env:VIGIL_WEBHOOK_SECRET, never the secret itself');
-    } else {
-      at(pair.key as Node, `${path}.${key}`, 'unknown key; a webhook has url and secret');
-    }
+      else at(v ?? keyNode, `${path}.secret`, 'expected a reference such as env:VIGIL_WEBHOOK_SECRET, never the secret itself');
+    } else if (key === 'concurrency' || key === 'attempts') integer(v, key, key, keyNode);
+    else if (key === 'breaker_failures') integer(v, 'breakerFailures', key, keyNode);
+    else if (key === 'timeout') duration(v, 'timeoutMs', 'timeout', keyNode);
+    else if (key === 'backoff') duration(v, 'backoffMs', 'backoff', keyNode);
+    else if (key === 'breaker_cooldown') duration(v, 'breakerCooldownMs', key, keyNode);
+    else at(keyNode, `${path}.${key}`, `unknown key; a webhook has ${WEBHOOK_KEYS.join(', ')}`);
   }
-  if (url === null) {
-    if (!node.items.some((p) => isScalar(p.key) && p.key.value === 'url')) at(node, path, "missing required key 'url'");
-    return [];
-  }
-  return [{ kind: 'webhook', url, secret }];
+  const has = (k: string): boolean => node.items.some((p) => isScalar(p.key) && p.key.value === k);
+  // Every POST is signed, so a route without a secret could not be verified by its receiver.
+  if (!has('url')) at(node, path, "missing required key 'url'");
+  if (!has('secret')) at(node, path, "missing required key 'secret' (env:NAME: the environment variable that holds the signing secret)");
+  if (url === null || secret === null || bad) return [];
+  return [{ kind: 'webhook', url, secret, ...options, position: posOf(node) }];
 }
 
 function parseSeverityBy(node: Node | null, at: Report): SeverityBy | null {

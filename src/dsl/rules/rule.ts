@@ -4,10 +4,31 @@ export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high',
 
 export type ParamValue = number | string | boolean;
 
-export type Route =
-  | { readonly kind: 'kafka'; readonly topic: string }
-  /** `secret` names where the signing secret lives (`env:NAME`); the secret itself never sits in a rule file. */
-  | { readonly kind: 'webhook'; readonly url: string; readonly secret: string | null };
+export type Route = { readonly kind: 'kafka'; readonly topic: string } | WebhookRoute;
+
+/**
+ * A webhook route. `secret` names where the signing secret lives (`env:NAME`); the secret itself never sits in a
+ * rule file. The delivery options are present only when the file sets them (the service has defaults).
+ */
+export interface WebhookRoute {
+  readonly kind: 'webhook';
+  readonly url: string;
+  readonly secret: string;
+  /** Deliveries in flight at once, per process. */
+  readonly concurrency?: number;
+  /** How long one POST may take before it counts as failed. */
+  readonly timeoutMs?: number;
+  /** Deliveries tried before the alert goes to the route's dead letters. */
+  readonly attempts?: number;
+  /** The first retry's delay; each later one doubles it (with jitter). */
+  readonly backoffMs?: number;
+  /** Consecutive failed deliveries that open the route's circuit breaker. */
+  readonly breakerFailures?: number;
+  /** How long an open breaker holds deliveries back before it lets a probe through. */
+  readonly breakerCooldownMs?: number;
+  /** Where the route was written, for errors found at startup (a secret missing from the environment). */
+  readonly position?: { readonly line: number; readonly col: number };
+}
 
 export interface Suppression {
   /** Payload fields that together identify "the same alert" (e.g. a plate pair). */

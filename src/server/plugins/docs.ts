@@ -53,7 +53,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Vigil',
         version: packageVersion(),
         description:
-          'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints, alerts, rules. ' +
+          'The API of a running `vigil serve`: probes, Prometheus metrics, the job, savepoints, alerts, rules, webhook routes. ' +
           'Routes that change something want `Authorization: Bearer $VIGIL_TOKEN`, and so do the /api reads unless the service runs with --public-read.',
       },
       tags: [
@@ -62,6 +62,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'savepoints', description: "Savepoints under the service's --savepoint-dir" },
         { name: 'alerts', description: "The job's recent alerts (history in Redis) and their live stream" },
         { name: 'rules', description: 'The loaded rules, validation of a rule set, hot reload' },
+        { name: 'webhooks', description: "The rules' webhook routes: queues, circuit breakers, dead letters" },
       ],
       components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
     },
