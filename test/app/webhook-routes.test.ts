@@ -40,6 +40,19 @@ describe('webhookRoutes', () => {
     expect(hooks.map((r) => idOf(clone, r))).toEqual(['cloned-plate', 'cloned-plate.2']);
   });
 
+  it('finds a route again in the rule recompiled by a hot reload, and not a route the service did not start with', () => {
+    const { idOf } = webhookRoutes([clone], { OPS_A: SECRET, OPS_B: SECRET });
+    const reloaded = rule(`id: cloned-plate
+pattern: cloned_plate
+severity: medium
+routes:
+  - webhook: { url: "https://ops.example/a", secret: env:OPS_A }
+  - webhook: { url: "https://ops.example/c", secret: env:OPS_B }
+`);
+    const hooks = reloaded.routes.filter((r) => r.kind === 'webhook');
+    expect(hooks.map((r) => idOf(reloaded, r))).toEqual(['cloned-plate', undefined]);
+  });
+
   it('stops at startup when a secret is missing or cannot sign, naming the file, rule and variable', () => {
     expect(() => webhookRoutes([clone], { OPS_A: SECRET })).toThrow(
       'rules/clone.yaml:6:14: rule cloned-plate: routes[2].webhook.secret: environment variable OPS_B is not set (the signing secret of https://ops.example/b: whsec_ and base64)',

@@ -512,7 +512,11 @@ export class VigilService implements ServiceControl {
   private webhookSink(rule: Rule, route: WebhookRoute): Sink<Alert> | null {
     const id = this.webhookRoutes.idOf(rule, route);
     const delivery = this.webhookDelivery;
-    if (id === undefined || delivery === undefined) return null;
+    if (id === undefined || delivery === undefined) {
+      // A route a hot reload added (or moved): its secret is read at start, so it waits for a restart.
+      this.log.warn(`rule ${rule.id}: webhook route ${route.url} is not one the service started with; its alerts go to its other routes until a restart`);
+      return null;
+    }
     const key = `webhook:${id}`;
     let sink = this.sinks.get(key);
     if (sink === undefined) {

@@ -12,7 +12,11 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface WebhookRoutes {
   readonly specs: readonly WebhookRouteSpec[];
-  /** The route id of one of a rule's webhook routes (the object from `rule.routes`). */
+  /**
+   * The route id of one of a rule's webhook routes (an object from `rule.routes`), by the rule's id, the route's place
+   * among its webhook routes and its url, so a rule recompiled by a hot reload keeps its queue. undefined for a route
+   * the service did not start with (its secret is read at start only).
+   */
   readonly idOf: (rule: Rule, route: WebhookRoute) => string | undefined;
 }
 
@@ -23,7 +27,7 @@ export function webhookRouteId(rule: string, ordinal: number): string {
 
 export function webhookRoutes(rules: readonly Rule[], env: Environment): WebhookRoutes {
   const specs: WebhookRouteSpec[] = [];
-  const ids = new Map<WebhookRoute, string>();
+  const urls = new Map<string, string>();
   const problems: string[] = [];
   for (const rule of rules) {
     let ordinal = 0;
@@ -42,7 +46,7 @@ export function webhookRoutes(rules: readonly Rule[], env: Environment): Webhook
         problems.push(`${where}: environment variable ${name} cannot sign: ${problem}`);
         return;
       }
-      ids.set(route, id);
+      urls.set(id, route.url);
       specs.push({
         ...WEBHOOK_DEFAULTS,
         id,
@@ -60,5 +64,15 @@ export function webhookRoutes(rules: readonly Rule[], env: Environment): Webhook
     });
   }
   if (problems.length > 0) throw new UserError(problems.join('\n'));
-  return { specs, idOf: (_rule, route) => ids.get(route) };
+  const idOf = (rule: Rule, route: WebhookRoute): string | undefined => {
+    let ordinal = 0;
+    for (const r of rule.routes) {
+      if (r.kind !== 'webhook') continue;
+      ordinal++;
+      if (r === route) break;
+    }
+    const id = webhookRouteId(rule.id, ordinal);
+    return urls.get(id) === route.url ? id : undefined;
+  };
+  return { specs, idOf };
 }
