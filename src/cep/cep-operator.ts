@@ -63,19 +63,21 @@ function holdsNothing<E>(st: NfaKeyState<E>): boolean {
   return st.completed.length === 0 && st.droppedPartialMatches === 0;
 }
 
-/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps the comparator leaves tied. */
+/**
+ * An event waiting for the watermark, and then, with allowed lateness, kept for late events to be matched with (the
+ * same object: nothing is allocated to keep it). `seq` keeps arrival order among equal timestamps the comparator
+ * leaves tied.
+ */
 interface Waiting<E> {
   readonly ts: number;
   readonly seq: number;
   readonly key: Key;
   readonly value: E;
-}
-
-/** An event kept for late events to be matched with (allowed lateness). */
-interface Kept<E> extends Waiting<E> {
-  /** It is in a match this operator emitted. */
+  /** Kept: it is in a match this operator emitted. */
   matched: boolean;
 }
+
+type Kept<E> = Waiting<E>;
 
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
@@ -105,6 +107,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly allowedLatenessMs: number;
   /** With allowed lateness: per key, the events that entered its NFA in the last lateness + `within`, in order. */
   private readonly kept = new Map<Key, Kept<E>[]>();
+  /** Kept events are pruned when the watermark has moved an eighth of the lateness (a visit to every key). */
+  private nextKeptSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
@@ -145,7 +149,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       else this.emitLate(value, timestamp);
       return;
     }
-    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value });
+    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value, matched: false });
   }
 
   /** Waiting events the watermark passed enter the NFA in time order; expiry timers due before each fire first. */
@@ -175,9 +179,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   /** Keeps an event that enters its key's NFA, for late events to be matched with. */
   private keep(w: Waiting<E>): void {
     const list = this.kept.get(w.key);
-    const k: Kept<E> = { ts: w.ts, seq: w.seq, key: w.key, value: w.value, matched: false };
-    if (list === undefined) this.kept.set(w.key, [k]);
-    else list.push(k);
+    if (list === undefined) this.kept.set(w.key, [w]);
+    else list.push(w);
   }
 
   /**
@@ -255,7 +258,8 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   /** Prunes the expired partial matches of keys that have no expiry timer, and drops keys left with nothing. */
   private sweep(watermark: number): void {
     this.nextSweep = watermark + this.sweepEveryMs;
-    if (this.allowedLatenessMs > 0) {
+    if (this.allowedLatenessMs > 0 && watermark >= this.nextKeptSweep) {
+      this.nextKeptSweep = watermark + Math.max(this.sweepEveryMs, this.allowedLatenessMs / 8);
       // An event older than this can be in no match with an event the allowed lateness still admits.
       const horizon = watermark - this.allowedLatenessMs - this.nfa.compiled.windowMs;
       this.kept.forEach((list, key) => {
@@ -351,7 +355,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (st !== undefined) st.pendingExpiry = ts;
     }
     const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
-    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
+    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data), matched: false });
     this.kept.clear();
     for (const [key, ts, data, matched] of s.kept ?? []) {
       const list = this.kept.get(key);

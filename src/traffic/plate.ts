@@ -83,6 +83,13 @@ const SHAPE_OF = new Map<string, string>(LOOK_ALIKE_GROUPS.flatMap((g) => [...g]
  */
 export function plateShape(plate: string): string {
   let out = '';
-  for (const c of plate) out += SHAPE_OF.get(c) ?? c;
-  return out;
+  let from = 0;
+  // Copies the runs between look-alike characters (all of them ASCII, so one code unit each) in one slice.
+  for (let i = 0; i < plate.length; i++) {
+    const rep = SHAPE_OF.get(plate[i] as string);
+    if (rep === undefined || rep === plate[i]) continue;
+    out += plate.slice(from, i) + rep;
+    from = i + 1;
+  }
+  return from === 0 ? plate : out + plate.slice(from);
 }
