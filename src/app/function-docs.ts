@@ -52,6 +52,12 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     summary: 'The road segment the checkpoint measures; null if the checkpoint is unknown.',
     example: 'segment_of(checkpoint) == segment_of(a.checkpoint)',
   },
+  plate_shape: {
+    params: ['plate'],
+    summary:
+      "The plate with every character ANPR cameras commonly confuse (0/D/Q/O, 8/B/3, 5/S, 2/Z, 1/7/I, 6/G, U/V, E/F) replaced by its group's first, so a misread has the shape of the plate it misreads.",
+    example: 'plate_shape(plate) == plate_shape(a.plate) and plate != a.plate',
+  },
   local_hour: {
     params: ['ts'],
     summary: "The hour of the day, 0 to 23, of a timestamp in the configured zone (`--time-zone`, else the registry's `time_zone`, else UTC).",

@@ -19,6 +19,8 @@ export interface CepOutput<E> {
   readonly match: Match<E>;
   /** Event time of the output: the match's last event, or the time the partial match expired. */
   readonly timestamp: number;
+  /** Set when a late event (within the allowed lateness) made the output: it is behind the watermark. */
+  readonly late?: true;
 }
 
 export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
@@ -31,6 +33,16 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
    * negative when `a` goes first; 0, or no comparator, keeps arrival order. Called only on equal timestamps.
    */
   readonly compareTies?: (a: E, b: E) => number;
+  /**
+   * How far behind the watermark an event may be and still be matched (0, the default: a late event goes to the late
+   * output, as Flink's CEP). Each key's events are kept for this long plus `within`; a late event is put among them
+   * and the key's NFA is run again over them, from `within` before the late event: the matches and timeouts that
+   * hold the late event are emitted, marked late, unless one of their events is already in a match the operator
+   * emitted (that match stands, and under a skip strategy an event goes into one match only; with `no skip` such
+   * matches are emitted too). The re-run's state replaces the key's, so partial matches that hold the late event
+   * go on with the events to come.
+   */
+  readonly allowedLatenessMs?: number;
 }
 
 interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
@@ -39,6 +51,8 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly waiting: ReadonlyArray<readonly [Key, number, unknown]>;
   /** The expiry timer each key has pending: [key, timestamp]. */
   readonly expiry?: ReadonlyArray<readonly [Key, number]>;
+  /** With allowed lateness, the events kept per key: [key, timestamp, event, in an emitted match]. */
+  readonly kept?: ReadonlyArray<readonly [Key, number, unknown, boolean]>;
 }
 
 const EXPIRY_NS: Namespace = 0;
@@ -49,13 +63,21 @@ function holdsNothing<E>(st: NfaKeyState<E>): boolean {
   return st.completed.length === 0 && st.droppedPartialMatches === 0;
 }
 
-/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps the comparator leaves tied. */
+/**
+ * An event waiting for the watermark, and then, with allowed lateness, kept for late events to be matched with (the
+ * same object: nothing is allocated to keep it). `seq` keeps arrival order among equal timestamps the comparator
+ * leaves tied.
+ */
 interface Waiting<E> {
   readonly ts: number;
   readonly seq: number;
   readonly key: Key;
   readonly value: E;
+  /** Kept: it is in a match this operator emitted. */
+  matched: boolean;
 }
+
+type Kept<E> = Waiting<E>;
 
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
@@ -82,10 +104,17 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
    *  this far (a quarter of `within`), so their expired partial matches linger at most that long. */
   private readonly sweepEveryMs: number;
   private nextSweep = Number.NEGATIVE_INFINITY;
+  private readonly allowedLatenessMs: number;
+  /** With allowed lateness: per key, the events that entered its NFA in the last lateness + `within`, in order. */
+  private readonly kept = new Map<Key, Kept<E>[]>();
+  /** Kept events are pruned when the watermark has moved an eighth of the lateness (a visit to every key). */
+  private nextKeptSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
+    this.allowedLatenessMs = options.allowedLatenessMs ?? 0;
+    if (!(this.allowedLatenessMs >= 0)) throw new RangeError(`cep: allowed lateness must be 0 or more, got ${this.allowedLatenessMs}`);
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
     const ties = options.compareTies;
@@ -116,10 +145,11 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
 
   processElement(value: E, timestamp: number): void {
     if (timestamp <= this.currentWatermark) {
-      this.emitLate(value, timestamp);
+      if (this.allowedLatenessMs > 0 && timestamp > this.currentWatermark - this.allowedLatenessMs) this.matchLate(value, timestamp);
+      else this.emitLate(value, timestamp);
       return;
     }
-    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value });
+    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value, matched: false });
   }
 
   /** Waiting events the watermark passed enter the NFA in time order; expiry timers due before each fire first. */
@@ -130,6 +160,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (top.ts - 1 > this.currentWatermark) this.timers.advanceWatermark(top.ts - 1, this);
       waiting.pop();
       this.backend.setCurrentKey(top.key);
+      if (this.allowedLatenessMs > 0) this.keep(top);
       let st = this.states.get(top.key);
       if (st === undefined) {
         // Most events of a key with no partial match cannot start one: no state is made and dropped for them.
@@ -145,9 +176,99 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.output.emitWatermark(watermark);
   }
 
+  /** Keeps an event that enters its key's NFA, for late events to be matched with. */
+  private keep(w: Waiting<E>): void {
+    const list = this.kept.get(w.key);
+    if (list === undefined) this.kept.set(w.key, [w]);
+    else list.push(w);
+  }
+
+  /**
+   * A late event within the allowed lateness: put among its key's kept events and the key's NFA run again from
+   * `within` before it (a match holding it starts no earlier; partial matches started before that have expired at
+   * the watermark, so the re-run's state is the key's whole state).
+   */
+  private matchLate(value: E, timestamp: number): void {
+    const key = this.keyOf(value);
+    this.backend.setCurrentKey(key);
+    let list = this.kept.get(key);
+    if (list === undefined) {
+      list = [];
+      this.kept.set(key, list);
+    }
+    const late: Kept<E> = { ts: timestamp, seq: this.seq++, key, value, matched: false };
+    let at = list.length;
+    while (at > 0 && this.order(list[at - 1] as Kept<E>, late) > 0) at--;
+    list.splice(at, 0, late);
+    const from = timestamp - this.nfa.compiled.windowMs;
+    const st = this.nfa.createState(key);
+    const emitted: CepOutput<E>[] = [];
+    const timedOut: CepOutput<E>[] = [];
+    const take = (out: NfaOutput<E>, ts: number): void => {
+      for (const m of out.matches)
+        if (this.holds(m, late) && !this.overlapsEmitted(m, list)) emitted.push({ kind: 'match', key, match: m, timestamp: ts, late: true });
+      for (const t of out.timedOut)
+        if (this.holds(t.match, late)) timedOut.push({ kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp, late: true });
+    };
+    // Expiries fire at their own time, before the events after them, as the key's timer would have.
+    const expireUntil = (t: number): void => {
+      for (let due = this.nfa.nextTimeout(st); due <= t; ) {
+        take(this.nfa.advanceTime(st, due), due);
+        const next = this.nfa.nextTimeout(st);
+        if (!(next > due)) break;
+        due = next;
+      }
+    };
+    for (const k of list) {
+      if (k.ts < from) continue;
+      expireUntil(k.ts - 1);
+      take(this.nfa.process(st, k.value, k.ts), k.ts);
+    }
+    expireUntil(this.currentWatermark);
+    const old = this.states.get(key);
+    if (old !== undefined) st.pendingExpiry = old.pendingExpiry;
+    this.states.set(key, st);
+    const tag = this.timeoutTag;
+    if (tag !== undefined) for (const t of timedOut) this.output.side(tag, t, t.timestamp);
+    for (const o of emitted) {
+      this.markMatched(o.match, list);
+      this.output.collect(o, o.timestamp);
+    }
+    this.scheduleExpiry(key, st);
+  }
+
+  /** Whether the late event is one of the match's events. */
+  private holds(m: Match<E>, late: Kept<E>): boolean {
+    for (const events of Object.values(m)) if (events.includes(late.value)) return true;
+    return false;
+  }
+
+  /** Under a skip strategy, whether one of the match's events is already in a match this operator emitted. */
+  private overlapsEmitted(m: Match<E>, list: readonly Kept<E>[]): boolean {
+    if (this.nfa.compiled.skip.kind === 'noSkip') return false;
+    for (const events of Object.values(m)) for (const e of events) if (list.some((k) => k.matched && k.value === e)) return true;
+    return false;
+  }
+
+  private markMatched(m: Match<E>, list: readonly Kept<E>[] | undefined): void {
+    if (list === undefined) return;
+    for (const events of Object.values(m)) for (const e of events) for (const k of list) if (k.value === e) k.matched = true;
+  }
+
   /** Prunes the expired partial matches of keys that have no expiry timer, and drops keys left with nothing. */
   private sweep(watermark: number): void {
     this.nextSweep = watermark + this.sweepEveryMs;
+    if (this.allowedLatenessMs > 0 && watermark >= this.nextKeptSweep) {
+      this.nextKeptSweep = watermark + Math.max(this.sweepEveryMs, this.allowedLatenessMs / 8);
+      // An event older than this can be in no match with an event the allowed lateness still admits.
+      const horizon = watermark - this.allowedLatenessMs - this.nfa.compiled.windowMs;
+      this.kept.forEach((list, key) => {
+        let n = 0;
+        while (n < list.length && (list[n] as Kept<E>).ts < horizon) n++;
+        if (n === list.length) this.kept.delete(key);
+        else if (n > 0) list.splice(0, n);
+      });
+    }
     // forEach, not for-of: no [key, value] pair allocated per key (a sweep visits every key).
     this.states.forEach((st, key) => {
       if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) return;
@@ -200,7 +321,10 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
         this.output.side(tag, { kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp }, t.timeoutTimestamp);
       }
     }
-    for (const m of out.matches) this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
+    for (const m of out.matches) {
+      if (this.allowedLatenessMs > 0) this.markMatched(m, this.kept.get(key));
+      this.output.collect({ kind: 'match', key, match: m, timestamp }, timestamp);
+    }
   }
 
   override snapshotState(): CepOperatorSnapshot {
@@ -213,7 +337,9 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
     const expiry: Array<readonly [Key, number]> = [];
     for (const [key, st] of this.states) if (st.pendingExpiry !== Number.POSITIVE_INFINITY) expiry.push([key, st.pendingExpiry]);
-    return { ...super.snapshotState(), nfa, waiting, expiry };
+    const kept: Array<readonly [Key, number, unknown, boolean]> = [];
+    for (const [key, list] of this.kept) for (const k of list) kept.push([key, k.ts, encode(k.value), k.matched]);
+    return { ...super.snapshotState(), nfa, waiting, expiry, ...(this.allowedLatenessMs > 0 ? { kept } : {}) };
   }
 
   override restoreState(state: unknown): void {
@@ -229,6 +355,13 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (st !== undefined) st.pendingExpiry = ts;
     }
     const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
-    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
+    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data), matched: false });
+    this.kept.clear();
+    for (const [key, ts, data, matched] of s.kept ?? []) {
+      const list = this.kept.get(key);
+      const k: Kept<E> = { ts, seq: this.seq++, key, value: decode(data), matched };
+      if (list === undefined) this.kept.set(key, [k]);
+      else list.push(k);
+    }
   }
 }

@@ -354,6 +354,11 @@ export interface PatternDecl {
   readonly match: readonly Step[];
   readonly within: Expr | null;
   readonly afterMatch: AfterMatch | null;
+  /**
+   * Extension: how far behind the watermark an event may come and still be matched (its key's recent events are
+   * kept that long and matched again with it); null: none, a late event goes to the late output.
+   */
+  readonly allowedLateness: Expr | null;
   readonly lateInto: Name | null;
   /** Absent: a match emits an empty payload (useful with `vigil match`). */
   readonly emit: ObjectLit | null;

@@ -237,6 +237,7 @@ export interface PatternClauses {
   readonly match: readonly A.Step[];
   readonly within: A.Expr | null;
   readonly afterMatch: A.AfterMatch | null;
+  readonly allowedLateness: A.Expr | null;
   readonly lateInto: Token | null;
   readonly emit: A.ObjectLit | null;
   readonly onTimeout: A.ObjectLit | null;
@@ -258,6 +259,7 @@ export function pattern(kw: Token, n: Token, from: Token, c: PatternClauses): A.
     match: c.match,
     within: c.within,
     afterMatch: c.afterMatch,
+    allowedLateness: c.allowedLateness,
     lateInto: c.lateInto === null ? null : name(c.lateInto),
     emit: c.emit,
     onTimeout: c.onTimeout,

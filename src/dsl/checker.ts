@@ -470,6 +470,11 @@ class Checker {
 
     this.checkMatch(decl, vars, base, input);
     if (decl.within !== null) this.duration(decl.within, 'within', 'positive', params);
+    if (decl.allowedLateness !== null) {
+      this.duration(decl.allowedLateness, 'allowed lateness', 'non-negative', params);
+      if (decl.within === null)
+        this.error(decl.allowedLateness.pos, "'allowed lateness' on a pattern needs 'within': it bounds the events kept to match again");
+    }
 
     const skip = decl.afterMatch;
     if (skip !== null && (skip.kind === 'skip-to-first' || skip.kind === 'skip-to-last')) {

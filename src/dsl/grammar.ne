@@ -76,9 +76,10 @@ selectItem -> expr                                                  {% (d) => b.
 # ------------------------------------------------------------------ pattern
 
 patternDecl -> "pattern" %ident paramList:? "from" %ident keyByClause:? letClause:* defineClause:? matchClause
-               withinClause:? afterMatchClause:? lateIntoClause:? emits
+               withinClause:? afterMatchClause:? latenessClause:? lateIntoClause:? emits
     {% (d) => b.pattern(d[0], d[1], d[4], { params: d[2], keyBy: d[5], lets: d[6], defines: d[7], match: d[8], within: d[9],
-                                            afterMatch: d[10], lateInto: d[11], emit: d[12][0], onTimeout: d[12][1] }) %}
+                                            afterMatch: d[10], allowedLateness: d[11], lateInto: d[12], emit: d[13][0],
+                                            onTimeout: d[13][1] }) %}
 
 # `let name(p, q) = expr` / `let name = expr`: named expressions of the pattern (expanded by the checker).
 letClause -> "let" %ident "=" expr                                  {% (d) => b.letDef(d[0], d[1], null, d[3]) %}

@@ -159,7 +159,7 @@ function unexpected(parser: nearley.Parser, tokens: readonly Token[], at: number
 }
 
 /** A pattern's clauses, in the order the grammar takes them. */
-const PATTERN_CLAUSES = ['from', 'key by', 'let', 'define', 'match', 'within', 'after match', 'late into', 'emit'];
+const PATTERN_CLAUSES = ['from', 'key by', 'let', 'define', 'match', 'within', 'after match', 'allowed lateness', 'late into', 'emit'];
 
 /**
  * When a pattern clause comes out of order (`emit ... within 1m`, `define ... key by`), says the order: the

@@ -267,6 +267,7 @@ export function printDecl(d: A.Decl): string {
       lines.push(`  match ${match.join(' ')}`);
       if (d.within !== null) lines.push(`  within ${printExpr(d.within)}`);
       if (d.afterMatch !== null) lines.push(`  after match ${printAfterMatch(d.afterMatch)}`);
+      if (d.allowedLateness !== null) lines.push(`  allowed lateness ${printExpr(d.allowedLateness)}`);
       if (d.lateInto !== null) lines.push(`  late into ${d.lateInto.name}`);
       if (d.emit !== null) lines.push(`  emit ${printObject(d.emit)}`);
       if (d.onTimeout !== null) lines.push(`  on timeout emit ${printObject(d.onTimeout)}`);

@@ -1,3 +1,4 @@
+import { plateShape } from './plate.js';
 import type { CheckpointRegistry } from './registry.js';
 
 /** The value types a DSL function signature can name (a subset of the pattern language's types). */
@@ -49,7 +50,7 @@ function scalar(v: unknown): DomainValue {
 
 /**
  * The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry,
- * next_on_segment.
+ * next_on_segment, plate_shape.
  */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
@@ -77,5 +78,6 @@ export function trafficFunctions(registry: CheckpointRegistry): readonly DomainF
     fixed('next_on_segment', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.nextOnSegment(cp) ?? null) : null), {
       fields: ['segment', 'lat', 'lon', 'direction'],
     }),
+    fixed('plate_shape', ['string'], 'string', (p) => (typeof p === 'string' ? plateShape(p) : null)),
   ];
 }

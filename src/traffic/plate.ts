@@ -68,3 +68,28 @@ export function hasControlChar(s: string): boolean {
   }
   return false;
 }
+
+/**
+ * Groups of characters that ANPR cameras commonly read one for another (0/D/Q/O, 8/B/3, 5/S, 2/Z, 1/7/I, 6/G,
+ * U/V, E/F); each maps to its group's first character.
+ */
+const LOOK_ALIKE_GROUPS: readonly string[] = ['0DQO', '8B3', '5S', '2Z', '17I', '6G', 'UV', 'EF'];
+const SHAPE_OF = new Map<string, string>(LOOK_ALIKE_GROUPS.flatMap((g) => [...g].map((c) => [c, g[0] as string] as const)));
+
+/**
+ * A plate's shape: every look-alike character replaced by its group's representative, so a misread (one character
+ * taken for its look-alike) has the shape of the plate it misreads. Two plates of one shape are what a camera may
+ * confuse; a plate with no look-alike character is its own shape.
+ */
+export function plateShape(plate: string): string {
+  let out = '';
+  let from = 0;
+  // Copies the runs between look-alike characters (all of them ASCII, so one code unit each) in one slice.
+  for (let i = 0; i < plate.length; i++) {
+    const rep = SHAPE_OF.get(plate[i] as string);
+    if (rep === undefined || rep === plate[i]) continue;
+    out += plate.slice(from, i) + rep;
+    from = i + 1;
+  }
+  return from === 0 ? plate : out + plate.slice(from);
+}

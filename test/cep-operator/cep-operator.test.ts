@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CepOperator, type CepOutput } from '../../src/cep/cep-operator.js';
-import { compile, type Nfa, Pattern } from '../../src/cep/index.js';
+import { AfterMatchSkipStrategy, compile, type Nfa, Pattern } from '../../src/cep/index.js';
 import { type DataStream, decodeCheckpoint, encodeCheckpoint, OutputTag } from '../../src/core/index.js';
 import { type Ev, ev, type Line, makeJob, runJob } from '../core/harness.js';
 
@@ -81,6 +81,56 @@ describe('CepOperator (event time)', () => {
     const r = await runJob([ev('x', 100, 1), ev('x', 50, 2), ev('x', 99, 2), ev('x', 150, 2)], cep(aThenB));
     expect(r.late.map((l) => (l.record as Ev).ts)).toEqual([50, 99]);
     expect(r.out).toEqual(['match:x@150:a=100,b=150']);
+  });
+
+  describe('allowed lateness', () => {
+    const lateFmt = (o: CepOutput<Ev>): string => (o.late === true ? 'late ' : '') + fmt(o);
+    const lenient =
+      (lateness: number, nfa: () => Nfa<Ev> = aThenB) =>
+      (s: DataStream<Ev>) =>
+        s
+          .keyBy((e) => e.k)
+          .transform('cep', (key) => new CepOperator<Ev>({ uid: 'cep', key, nfa: nfa(), allowedLatenessMs: lateness }))
+          .map('fmt', lateFmt);
+    const skipPast = () =>
+      compile(Pattern.begin<Ev>('a', AfterMatchSkipStrategy.skipPastLastEvent()).where(isKind(1)).followedBy('b').where(isKind(2)).within(100));
+
+    it('matches a late event with the events that came on time, marked late; beyond the lateness it is refused', async () => {
+      // b@60 waits for an `a`; a@50 arrives when the watermark is at 199 (late by 149 < 500): matched with b@60.
+      // a@10 later (watermark 999, late by 989 > 500) goes to the late output.
+      const r = await runJob([ev('x', 60, 2), ev('x', 200, 3), ev('x', 50, 1), ev('y', 1000, 3), ev('x', 10, 1)], lenient(500));
+      expect(r.out).toEqual(['late match:x@60:a=50,b=60']);
+      expect(r.late.map((l) => (l.record as Ev).ts)).toEqual([10]);
+    });
+
+    it('a late partial match goes on with the events to come', async () => {
+      const r = await runJob([ev('x', 100, 3), ev('x', 80, 1), ev('x', 150, 2)], lenient(500));
+      expect(r.out).toEqual(['match:x@150:a=80,b=150']);
+    });
+
+    it('under a skip strategy, does not emit a late match that takes an event an emitted match took', async () => {
+      // a@40 + b@60 matched on time; a late a@30 would match b@60 as well: that b is taken.
+      const r = await runJob([ev('x', 40, 1), ev('x', 60, 2), ev('x', 200, 3), ev('x', 30, 1)], lenient(500, skipPast));
+      expect(r.out).toEqual(['match:x@60:a=40,b=60']);
+      // With no skip, both matches stand.
+      const noSkip = await runJob([ev('x', 40, 1), ev('x', 60, 2), ev('x', 200, 3), ev('x', 30, 1)], lenient(500));
+      expect(noSkip.out).toEqual(['match:x@60:a=40,b=60', 'late match:x@60:a=30,b=60']);
+    });
+
+    it('keeps the events it needs across a snapshot and restore', async () => {
+      const input = [ev('x', 40, 1), ev('x', 60, 2), ev('x', 70, 2), ev('x', 200, 3), ev('x', 30, 1), ev('x', 35, 1)];
+      const build = lenient(500);
+      const whole = await runJob(input, build);
+      const opts = { batchSize: 1 };
+      const first = makeJob([input], build, opts);
+      for (let i = 0; i < 4; i++) await first.task.step();
+      const second = makeJob([input], build, opts);
+      await second.task.restore(decodeCheckpoint(encodeCheckpoint(first.task.snapshot())));
+      await second.task.run();
+      // Snapshot after four events: a@30 and a@35 come after the restore and need the kept b@60.
+      expect(whole.out).toEqual(['match:x@60:a=40,b=60', 'late match:x@60:a=30,b=60', 'late match:x@60:a=35,b=60']);
+      expect([...first.out.values, ...second.out.values]).toEqual(whole.out);
+    });
   });
 
   it('times out partial matches when the watermark passes start + within, with no further event of the key', async () => {

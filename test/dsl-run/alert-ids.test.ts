@@ -25,6 +25,7 @@ interface AlertLine {
   readonly id: string;
   readonly rule: string;
   readonly key: string;
+  readonly payload: Readonly<Record<string, unknown>>;
   readonly evidence: Readonly<Record<string, ReadonlyArray<{ readonly id?: string }>>>;
 }
 
@@ -212,7 +213,8 @@ describe('alert ids', () => {
     const backlog = await run(backlogFor(entries, lines), store);
     expect(backlog.alerts).toEqual([]);
     // The backlog did reach the store: those sightings are now the vehicles' earliest.
-    const keys = entries.map((a) => a.key.replace('|', '\u001f'));
+    // The vehicle (first_seen's key), not the alert's key: first_entry is keyed by the plate's shape.
+    const keys = entries.map((a) => `${String(a.payload['plate'])}\u001f${String(a.payload['plate_color'])}`);
     expect((await store.earliest(keys)).map((s) => s?.id)).toEqual(entries.map((_, i) => `backlog-${i}`));
     const replay = await run(lines, store);
     expect(idsByRule(replay.alerts)).toEqual(idsByRule(first.alerts));

@@ -39,9 +39,10 @@ describe('lookups in a spread job', () => {
     expect(vehicles.map((n) => n.uid)).toEqual(['plates:by:plate,plate_color']);
     expect(vehicles[0]?.kind === 'exchange' && vehicles[0].stage !== undefined).toBe(true);
     const stages = stagesOf(graph);
-    expect(stages.get('plates:by:plate,plate_color')).toEqual(
-      expect.arrayContaining(['rule:cloned-plate:cep', 'pattern:hop:cep', 'stream:sightings:enrich', 'rule:first-entry:cep']),
-    );
+    expect(stages.get('plates:by:plate,plate_color')).toEqual(expect.arrayContaining(['rule:cloned-plate:cep', 'pattern:hop:cep', 'stream:sightings:enrich']));
+    // first_entry is keyed by the plate's shape (a misread and the plate it misreads together): one exchange more.
+    expect(stages.get('plates:by:plate,plate_color')).not.toContain('rule:first-entry:cep');
+    expect([...stages.values()].some((s) => s.includes('rule:first-entry:cep'))).toBe(true);
     // Both streams filter the source by the same condition: one filter, one exchange.
     expect(stages.get('source')).toContain('stream:plates:where');
     expect(stages.get('source')).not.toContain('stream:sightings:where');

@@ -329,6 +329,13 @@ const cases: readonly BadCase[] = [
     ],
   },
   {
+    name: 'allowed lateness on a pattern without within',
+    source: 'source passes\n  event time ts\npattern p from passes match a allowed lateness 1h',
+    expected: [
+      "bad.pattern:3:48: 'allowed lateness' on a pattern needs 'within': it bounds the events kept to match again\npattern p from passes match a allowed lateness 1h\n                                               ^",
+    ],
+  },
+  {
     name: 'lookup used as function',
     source: 'source passes\n  event time ts\nstream s = from passes where first_seen(plate)',
     expected: [

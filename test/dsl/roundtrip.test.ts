@@ -223,6 +223,7 @@ const pattern = fc
     match,
     within: opt(expr),
     afterMatch: opt(afterMatch),
+    allowedLateness: opt(expr),
     lateInto: opt(name),
     emit: opt(object),
     onTimeout: opt(object),

@@ -590,6 +590,7 @@ class JobCompiler {
     const keyed = this.keyStream(input, decl.keyBy, cx, exchange).filter(`${uidPrefix}:keyed`, (r) => key(r) !== NULL_KEY);
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const timeoutTag = withTimeouts ? new OutputTag<CepOutput<Rec>>(`${uidPrefix}:timeouts`) : undefined;
+    const allowedLatenessMs = decl.allowedLateness === null ? 0 : constantNumberAllowZero(decl.allowedLateness, cx, '`allowed lateness`');
     const matches = keyed.transform(
       `${uidPrefix}:cep`,
       (k) =>
@@ -602,6 +603,7 @@ class JobCompiler {
           // identity through snapshots.
           compareTies,
           codec: identityCodec,
+          ...(allowedLatenessMs === 0 ? {} : { allowedLatenessMs }),
           ...(lateTag === undefined ? {} : { lateTag }),
           ...(timeoutTag === undefined ? {} : { timeoutTag }),
         }),
@@ -655,13 +657,13 @@ class JobCompiler {
     const { compiled, matches, timeouts } = this.patternStream(rule.pattern, prefix, linked.params, hasTimeoutEmit);
     const clock = this.spec.clock;
     let alerts = matches.map<Alert>(`${prefix}:alert`, (o, ts) =>
-      makeAlert(rule, alertKey(o.key), ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>),
+      makeAlert(rule, alertKey(o.key), ts, clock.now(), compiled.emit(o.match), o.match as Record<string, Value[]>, false, o.late === true),
     );
     const onTimeout = compiled.onTimeout;
     if (timeouts !== null && onTimeout !== null) {
       // Timeout alerts join the rule's alerts downstream of the CEP operator: both feed the same suppression.
       const timeoutAlerts = timeouts.map<Alert>(`${prefix}:timeout-alert`, (o, ts) =>
-        makeAlert(rule, alertKey(o.key), ts, clock.now(), onTimeout(o.match), o.match as Record<string, Value[]>, true),
+        makeAlert(rule, alertKey(o.key), ts, clock.now(), onTimeout(o.match), o.match as Record<string, Value[]>, true, o.late === true),
       );
       alerts = alerts.union(`${prefix}:alerts`, timeoutAlerts);
     }

@@ -25,6 +25,11 @@ export interface Alert {
   readonly evidence: Readonly<Record<string, readonly Value[]>>;
   /** Present on alerts from `on timeout emit`. */
   readonly timeout?: true;
+  /**
+   * Present on alerts that a late event made (a pattern's `allowed lateness`): the evidence came behind the
+   * watermark, so the alert comes later than its event time says. The id does not depend on it.
+   */
+  readonly late?: true;
 }
 
 type Evidence = Readonly<Record<string, readonly Value[]>>;
@@ -67,7 +72,16 @@ export function alertId(rule: string, key: string, evidence: Evidence, timeout: 
   return h.digest('hex').slice(0, 32);
 }
 
-export function makeAlert(rule: Rule, key: string, eventTime: number, detectedAt: number, payload: Value, evidence: Evidence, timeout = false): Alert {
+export function makeAlert(
+  rule: Rule,
+  key: string,
+  eventTime: number,
+  detectedAt: number,
+  payload: Value,
+  evidence: Evidence,
+  timeout = false,
+  late = false,
+): Alert {
   const alert: Alert = {
     id: alertId(rule.id, key, evidence, timeout),
     rule: rule.id,
@@ -79,7 +93,8 @@ export function makeAlert(rule: Rule, key: string, eventTime: number, detectedAt
     payload,
     evidence,
   };
-  return timeout ? { ...alert, timeout: true } : alert;
+  const marked = timeout ? { ...alert, timeout: true as const } : alert;
+  return late ? { ...marked, late: true } : marked;
 }
 
 /** The rule's severity, or the one `severity_by` gives the payload's field value (matched as its text). */
