@@ -182,10 +182,15 @@ export class CameraClocks {
     this.asideCount[camera] = 0;
   }
 
+  /** Median of values[from .. from + n): an insertion sort into the scratch array (n <= 15; no allocation per record). */
   private median(values: Float64Array, from: number, n: number): number {
-    const s = this.scratch.subarray(0, n);
-    s.set(values.subarray(from, from + n));
-    s.sort();
+    const s = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const v = values[from + i] as number;
+      let j = i;
+      for (; j > 0 && (s[j - 1] as number) > v; j--) s[j] = s[j - 1] as number;
+      s[j] = v;
+    }
     return n % 2 === 1 ? (s[n >> 1] as number) : ((s[(n >> 1) - 1] as number) + (s[n >> 1] as number)) / 2;
   }
 

@@ -78,6 +78,23 @@ describe('CameraClocks', () => {
     expect(worstLag).toBeLessThan(6000);
   });
 
+  it('a backlog sent among live records (a slow link catching up) does not move the offset of its camera', () => {
+    const clocks = new CameraClocks(CAMERAS);
+    const live = feed(300, 20, (c) => (c === 3 ? 40_000 : 0), 6);
+    const half = live.length / 2;
+    for (const r of live.slice(0, half)) clocks.observe(r.camera, r.ts);
+    const before = clocks.offset(3);
+    expect(Math.abs(before - 40_000)).toBeLessThan(2000);
+    // The last five minutes of camera 3, one old record after every third live one.
+    let k = 0;
+    for (const r of live.slice(half)) {
+      clocks.observe(r.camera, r.ts);
+      if (k < 100 && (half + k) % 3 === 0) clocks.observe(3, r.t - 300_000 + k * 3000 + 40_000);
+      k++;
+    }
+    expect(clocks.offset(3)).toBe(before);
+  });
+
   it('a backlog flushed in a burst does not move the offset of its camera', () => {
     const clocks = new CameraClocks(CAMERAS);
     const live = feed(300, 20, (c) => (c === 3 ? 40_000 : 0), 3);
@@ -90,6 +107,19 @@ describe('CameraClocks', () => {
     for (const r of live.slice(half)) clocks.observe(r.camera, r.ts);
     expect(clocks.offset(3)).toBe(before);
     expect(clocks.trusted(3)).toBe(true);
+  });
+
+  it('a camera whose first records come as a burst learns nothing from the burst (it would only read itself)', () => {
+    const clocks = new CameraClocks(CAMERAS);
+    const live = feed(300, 20, (c) => (c === 8 ? 60_000 : 0), 7).filter((r) => r.camera !== 8 || r.t > T + 60_000);
+    // Camera 8 was down for the first minute and sends that minute first, 100 records in a row.
+    for (let i = 0; i < 100; i++) clocks.observe(8, T + i * 600 + 60_000);
+    for (const r of live) {
+      const corrected = clocks.observe(r.camera, r.ts);
+      // Whenever its clock is vouched for, its records are at their true time.
+      if (r.camera === 8 && clocks.trusted(8)) expect(Math.abs(corrected - r.t)).toBeLessThan(3000);
+    }
+    expect(Math.abs(clocks.offset(8) - 60_000)).toBeLessThan(2000);
   });
 
   it('a clock reset mid-stream is learned again; meanwhile its records are not trusted', () => {
