@@ -10,9 +10,9 @@
  * was on time (the first of a burst: its lag is the uplink's), and lags beyond `maxLagMs` never count.
  */
 export interface FeedDisorderOptions {
-  /** Records per bucket of the window (default 4096). */
+  /** Records per bucket of the window (default 1024). */
   readonly bucketRecords?: number;
-  /** Buckets in the window (default 8): the bound forgets a lag after about buckets x bucketRecords records. */
+  /** Buckets in the window (default 32): the bound forgets a lag after about buckets x bucketRecords records. */
   readonly buckets?: number;
   /** The bound is the window's largest lag times this, plus `marginMs` (defaults 1.25 and 1 s). */
   readonly headroom?: number;
@@ -21,7 +21,10 @@ export interface FeedDisorderOptions {
   readonly floorMs?: number;
   /** Lags beyond this are late deliveries, never disorder (default 10 min). */
   readonly maxLagMs?: number;
-  /** Records counted before the measured bound replaces +Infinity (the declared bound; default 2 buckets). */
+  /**
+   * Records counted before the measured bound replaces +Infinity (the declared bound; default 2 buckets): short, so
+   * a task that reads one of many partitions, or a small feed, stops holding the declared bound soon.
+   */
   readonly warmupRecords?: number;
 }
 
@@ -53,8 +56,8 @@ export class FeedDisorder {
   private bound = Number.POSITIVE_INFINITY;
 
   constructor(cameras: number, options: FeedDisorderOptions = {}) {
-    this.bucketRecords = Math.max(1, options.bucketRecords ?? 4096);
-    this.nBuckets = Math.max(1, options.buckets ?? 8);
+    this.bucketRecords = Math.max(1, options.bucketRecords ?? 1024);
+    this.nBuckets = Math.max(1, options.buckets ?? 32);
     this.headroom = options.headroom ?? 1.25;
     this.margin = options.marginMs ?? 1000;
     this.floor = options.floorMs ?? 1000;
