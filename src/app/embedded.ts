@@ -1,4 +1,4 @@
-import { type Clock, type DeadLetter, type LateRecord, type Sink, stderrLogger } from '../core/index.js';
+import { type Clock, type DeadLetter, type LateRecord, type Sink, stderrLogger, type WatermarkState } from '../core/index.js';
 import type { Alert, BatchLookup, CheckedProgram, JobOutputs, LinkedRule, MatchRecord, Rec } from '../dsl/index.js';
 import { NdjsonSink } from '../io/ndjson-sink.js';
 import { NdjsonSource } from '../io/ndjson-source.js';
@@ -22,6 +22,8 @@ export interface EmbeddedRun {
   readonly input: string | ReadonlyMap<string, string>;
   readonly check?: RecordCheck;
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  readonly watermarkBound?: () => number;
+  readonly watermarkState?: WatermarkState;
   readonly checks?: JobSetup['checks'];
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   /** '-' for stdout. */
@@ -32,6 +34,8 @@ export interface EmbeddedRun {
   readonly unbounded?: boolean;
   /** A virtual clock (tests): detected_at becomes deterministic. */
   readonly clock?: Clock;
+  /** `detected_at` in event time (see JobSetup.detectedAtInEventTime). */
+  readonly detectedAtInEventTime?: boolean;
   /** After every batch: records read so far and, for a file, bytes read of it (progress reports). */
   readonly progress?: (p: { readonly records: number; readonly bytes: number | null }) => void;
 }
@@ -130,9 +134,12 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     check: run.check,
     checks: run.checks,
     ...(run.watermarkTime === undefined ? {} : { watermarkTime: run.watermarkTime }),
+    ...(run.watermarkBound === undefined ? {} : { watermarkBound: run.watermarkBound }),
+    ...(run.watermarkState === undefined ? {} : { watermarkState: run.watermarkState }),
     lookups: run.lookups,
     outputs,
     clock: run.clock,
+    ...(run.detectedAtInEventTime === true ? { detectedAtInEventTime: true } : {}),
     unbounded: run.unbounded,
     log: stderrLogger(terminal.stderr),
   });

@@ -1,5 +1,5 @@
 import type { Deserializer } from '../core/index.js';
-import { type Clock, type JobGraph, type Logger, MetricRegistry, type Source, systemClock, Task } from '../core/index.js';
+import { type Clock, type JobGraph, type Logger, MetricRegistry, type Source, systemClock, Task, type WatermarkState } from '../core/index.js';
 import type { BatchLookup, CheckedProgram, CheckedSource, LinkedRule } from '../dsl/index.js';
 import { buildJob, DslError, type JobOutputs } from '../dsl/index.js';
 import { decodeByteLine } from '../io/ndjson-bytes.js';
@@ -29,6 +29,9 @@ export interface JobSetup {
   readonly check?: RecordCheck;
   /** How far an accepted record may move the watermark (see TrafficFeed); its event time by default. */
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  /** The out-of-orderness bound the feed measures, and what it learned (see TrafficFeed). */
+  readonly watermarkBound?: () => number;
+  readonly watermarkState?: WatermarkState;
   /** Validation per source, as its declaration asks (see declaredChecks); takes precedence over `check`. */
   readonly checks?: (source: CheckedSource) => RecordCheck | undefined;
   /** Non-record lines the runner handles itself (the test harness's `$clock`). */
@@ -37,6 +40,12 @@ export interface JobSetup {
   readonly outputs: JobOutputs;
   /** Processing time: `detected_at`, idleness. A ManualClock makes runs deterministic. */
   readonly clock?: Clock;
+  /**
+   * Date alerts in event time instead (`vigil eval`): `detected_at` is the latest event time the feed had reached
+   * when the watermark that released the alert was generated, so `detected_at - event_time` is the wait for the
+   * watermark. Ignored when `clock` is given.
+   */
+  readonly detectedAtInEventTime?: boolean;
   /** The input is the prefix of an endless stream: its end does not advance the watermark. */
   readonly unbounded?: boolean;
   /** Build every stream, read or not (the service's dashboard shows them all). */
@@ -82,6 +91,8 @@ export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
       patterns: setup.patterns,
       ...(inputs === undefined ? { source: given as Source<string>, parseFor } : { inputs }),
       ...(setup.watermarkTime === undefined ? {} : { watermarkTime: setup.watermarkTime }),
+      ...(setup.watermarkBound === undefined ? {} : { watermarkBound: setup.watermarkBound }),
+      ...(setup.watermarkState === undefined ? {} : { watermarkState: setup.watermarkState }),
       lookups: setup.lookups,
       outputs: setup.outputs,
       clock: setup.clock ?? systemClock,
@@ -116,10 +127,12 @@ function isSourceMap(s: JobSetup['source']): s is ReadonlyMap<string, Source<str
 /** Compiles the job and instantiates its one task (the records of every partition the source serves). */
 export function createTask(setup: JobSetup): Task {
   let task: Task | undefined;
-  const graph = compileJob(setup, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
+  const clock: Clock =
+    setup.clock ?? (setup.detectedAtInEventTime === true ? { now: () => task?.watermarkReachedAt ?? Number.NEGATIVE_INFINITY } : systemClock);
+  const graph = compileJob({ ...setup, clock }, () => task?.watermark ?? Number.NEGATIVE_INFINITY);
   task = new Task(graph, {
     metrics: setup.metrics ?? new MetricRegistry(),
-    clock: setup.clock ?? systemClock,
+    clock,
     finalWatermark: setup.unbounded !== true,
     deadLetterRaw: (raw) => (setup.deadLetterRaw ?? decodeByteLine)(raw as string),
   });

@@ -27,13 +27,21 @@ export function domainSchemas(): SchemaRegistry {
   });
 }
 
+/** What `schema traffic { ... }` asks: a minimum plate confidence, camera clock correction. */
+export interface TrafficSchemaOptions extends Pick<ValidatorOptions, 'minPlateConfidence'> {
+  /** `correct_clocks: true`: learn and correct camera clocks (a feed's check does; a plain record check cannot). */
+  readonly correctClocks?: boolean;
+}
+
 /**
  * The validation each source's declaration asks for, with named schemas bound to the checkpoint registry.
- * `traffic` makes the traffic schema's check (`vigil run` and `serve` pass the feed's, with its camera-clock guard).
+ * `traffic` makes the traffic schema's check (`vigil run` and `serve` pass the feed's, with its camera-clock guard
+ * and, when asked, its clock correction; the default checks each record alone).
  */
 export function declaredChecks(
   registry: CheckpointRegistry,
-  traffic: (options: ValidatorOptions) => RecordCheck = (options) => trafficCheck(registry, options),
+  traffic: (options: TrafficSchemaOptions) => RecordCheck = ({ minPlateConfidence }) =>
+    trafficCheck(registry, minPlateConfidence === undefined ? {} : { minPlateConfidence }),
 ): (source: CheckedSource) => RecordCheck | undefined {
   return (source) => {
     const shape = source.shape;
@@ -41,7 +49,8 @@ export function declaredChecks(
       case 'named': {
         if (shape.name !== TRAFFIC_SCHEMA_NAME) throw new Error(`internal: no validation for schema '${shape.name}'`);
         const min = shape.options['min_plate_confidence'];
-        return traffic(typeof min === 'number' ? { minPlateConfidence: min } : {});
+        const correct = shape.options['correct_clocks'] === true;
+        return traffic({ ...(typeof min === 'number' ? { minPlateConfidence: min } : {}), ...(correct ? { correctClocks: true } : {}) });
       }
       case 'declared':
         return declaredFieldsCheck(shape.fields);

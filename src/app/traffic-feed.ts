@@ -1,23 +1,27 @@
-import type { Clock, MetricRegistry } from '../core/index.js';
+import type { Clock, MetricRegistry, WatermarkState } from '../core/index.js';
 import {
+  CameraClocks,
+  type CameraClocksSnapshot,
   type CheckpointRegistry,
   FeedClock,
+  FeedDisorder,
+  type FeedDisorderSnapshot,
   isRejection,
   type NoteCounters,
   RECORD_NOTES,
   type RecordNote,
   RecordValidator,
-  type ValidatorOptions,
 } from '../traffic/index.js';
 import type { RecordCheck } from './record-parser.js';
+import type { TrafficSchemaOptions } from './sources.js';
 
 export interface TrafficFeedOptions {
   /** The records' notes become `vigil_records_noted_total{note}` counters here. */
   readonly metrics?: MetricRegistry;
   /** A live feed: records' times are judged by their arrival on this clock. Without it the feed is a replay. */
   readonly arrival?: Clock;
-  /** What the source's `schema traffic { ... }` asks (a minimum plate confidence). */
-  readonly validator?: Pick<ValidatorOptions, 'minPlateConfidence'>;
+  /** What the source's `schema traffic { ... }` asks (a minimum plate confidence, camera clock correction). */
+  readonly validator?: TrafficSchemaOptions;
 }
 
 /** The traffic feed's record check and camera-clock guard, sharing one validator (one per task). */
@@ -28,6 +32,19 @@ export interface TrafficFeed {
   readonly watermarkTime: (record: Record<string, unknown>, timestamp: number) => number;
   /** Records kept with a note so far (unknown or mismatched direction, clock ahead). */
   readonly notes: NoteCounters;
+  /**
+   * With clock correction: the out-of-orderness bound the corrected feed needs now (+Infinity until measured: the
+   * declared bound holds), and the cameras' clocks and the measured disorder, for checkpoints.
+   */
+  readonly bound?: () => number;
+  readonly state?: WatermarkState;
+  /** With clock correction: the offset learned for each camera (ms, by registry index), for reports and tests. */
+  readonly offsets?: () => Float64Array;
+}
+
+interface CorrectionSnapshot {
+  readonly clocks: CameraClocksSnapshot;
+  readonly disorder: FeedDisorderSnapshot;
 }
 
 /**
@@ -37,21 +54,49 @@ export interface TrafficFeed {
 export function trafficFeed(registry: CheckpointRegistry, options: TrafficFeedOptions = {}): TrafficFeed {
   const { metrics, arrival } = options;
   const notes = metrics === undefined ? undefined : noteCounters(metrics);
+  const { minPlateConfidence, correctClocks } = options.validator ?? {};
+  const clocks = correctClocks === true ? new CameraClocks(registry.size) : undefined;
   const validator = new RecordValidator(registry, {
-    ...options.validator,
+    ...(minPlateConfidence === undefined ? {} : { minPlateConfidence }),
     feedClock: new FeedClock(registry.size, arrival === undefined ? {} : { arrival: () => arrival.now() }),
     ...(notes === undefined ? {} : { notes }),
+    ...(clocks === undefined ? {} : { cameraClocks: clocks }),
   });
+  const check: RecordCheck = (record, watermark) => {
+    const r = validator.validate(record, watermark);
+    return isRejection(r) ? `${r.code}: ${r.detail}` : null;
+  };
+  if (clocks === undefined) {
+    return {
+      check,
+      watermarkTime: (_record, ts) => {
+        const cap = validator.watermarkCap;
+        return Math.min(ts, cap);
+      },
+      notes: validator.notes,
+    };
+  }
+  const disorder = new FeedDisorder(registry.size);
   return {
-    check: (record, watermark) => {
-      const r = validator.validate(record, watermark);
-      return isRejection(r) ? `${r.code}: ${r.detail}` : null;
-    },
+    check,
+    // A camera whose clock is not known (yet), or no longer agrees with what was learned, moves no watermark: with
+    // a hold of seconds, one fast clock would otherwise make every other camera's records late.
     watermarkTime: (_record, ts) => {
-      const cap = validator.watermarkCap;
-      return Math.min(ts, cap);
+      const t = validator.trusted ? Math.min(ts, validator.watermarkCap) : Number.NEGATIVE_INFINITY;
+      disorder.observe(validator.camera, ts, t);
+      return t;
     },
     notes: validator.notes,
+    bound: () => disorder.boundMs,
+    state: {
+      snapshot: (): CorrectionSnapshot => ({ clocks: clocks.snapshot(), disorder: disorder.snapshot() }),
+      restore: (state) => {
+        const s = state as CorrectionSnapshot;
+        clocks.restore(s.clocks);
+        disorder.restore(s.disorder);
+      },
+    },
+    offsets: () => Float64Array.from({ length: registry.size }, (_, i) => clocks.offset(i)),
   };
 }
 

@@ -72,6 +72,11 @@ export interface TrafficRunOptions extends ProgramPaths {
   /** A generator truth file whose known vehicles seed first_seen. */
   readonly knownVehicles?: string;
   readonly progress?: EmbeddedRun['progress'];
+  /**
+   * Alerts' `detected_at` in event time (see JobSetup.detectedAtInEventTime): `vigil eval` measures with it how
+   * long alerts wait for the watermark. Default: the wall clock.
+   */
+  readonly detectedAtInEventTime?: boolean;
 }
 
 /** What `vigil run` did, and which rules it ran. */
@@ -113,6 +118,14 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         checks: declaredChecks(registry, (validator) => (feed = trafficFeed(registry, { validator })).check),
         // The traffic feed's camera-clock guard (a job over one traffic source; with several inputs, none).
         watermarkTime: (record, ts) => (feed === undefined ? ts : feed.watermarkTime(record, ts)),
+        // With `correct_clocks`: the hold the corrected feed needs, and what it learned, checkpointed.
+        watermarkBound: () => feed?.bound?.() ?? Number.POSITIVE_INFINITY,
+        watermarkState: {
+          snapshot: () => feed?.state?.snapshot() ?? null,
+          restore: (state) => {
+            if (state !== null) feed?.state?.restore(state);
+          },
+        },
         lookups: lookupsFor(store),
         out,
         late,
@@ -120,6 +133,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         streams: options.streams ?? [],
         unbounded: options.unbounded === true,
         progress: options.progress,
+        ...(options.detectedAtInEventTime === true ? { detectedAtInEventTime: true } : {}),
       },
       terminal,
     );

@@ -7,7 +7,7 @@ import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
 import type { DeadLetter, LateRecord, Sink } from './sink.js';
 import type { SourceBatch } from './source.js';
-import { MIN_WATERMARK } from './time.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from './time.js';
 import { UnionOperator } from './union.js';
 import { WatermarkTracker } from './watermarks.js';
 
@@ -203,6 +203,16 @@ export class Task {
   /** The watermark as of the last record read (with a batch stage, ahead of the operators until the batch is replayed). */
   get watermark(): number {
     return this.stager === null ? this.emitted : this.stager.watermark;
+  }
+
+  /**
+   * The operators' watermark dated in event time: the latest event time the source had reached when it was
+   * generated (watermark + bound + 1, with the bound in effect now); -Infinity before the first, +Infinity at the end.
+   * Alerts dated by it show how long they waited for the watermark, whatever the batch sizes of a replay.
+   */
+  get watermarkReachedAt(): number {
+    const w = this.emitted;
+    return w === MIN_WATERMARK || w === MAX_WATERMARK ? w : w + this.tracker.effectiveBound + 1;
   }
 
   get isEnded(): boolean {

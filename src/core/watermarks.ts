@@ -17,6 +17,19 @@ export interface WatermarkStrategy {
    * declared watermark); the others take the two above.
    */
   readonly perPartition?: (partition: number) => { readonly outOfOrdernessMs: number; readonly idleTimeoutMs?: number } | undefined;
+  /**
+   * The bound in effect now, for a source that measures its own disorder (the traffic feed, once it corrects camera
+   * clocks): each partition holds min(its declared bound, this). Read whenever the watermark is recomputed.
+   */
+  readonly currentBound?: () => number;
+  /** What such a source has learned (camera clocks, measured disorder): kept in checkpoints with the watermarks. */
+  readonly state?: WatermarkState;
+}
+
+/** A watermark strategy's own state, as plain JSON. */
+export interface WatermarkState {
+  snapshot(): unknown;
+  restore(state: unknown): void;
 }
 
 /** Watermark bookkeeping of one input partition. */
@@ -34,6 +47,8 @@ interface PartitionClock {
 export interface WatermarkTrackerSnapshot {
   readonly partitions: ReadonlyArray<readonly [partition: number, maxTimestamp: number, explicit: number, finished: boolean]>;
   readonly current: number;
+  /** The strategy's own state (WatermarkStrategy.state), when it keeps any. */
+  readonly strategy?: unknown;
 }
 
 /**
@@ -47,6 +62,7 @@ export class WatermarkTracker {
   private current = MIN_WATERMARK;
   private readonly bound: number;
   private readonly idleTimeout: number;
+  private readonly currentBound: (() => number) | null;
 
   constructor(
     private readonly strategy: WatermarkStrategy,
@@ -55,6 +71,7 @@ export class WatermarkTracker {
     if (!(strategy.outOfOrdernessMs >= 0)) throw new RangeError('out-of-orderness must be >= 0 ms');
     this.bound = strategy.outOfOrdernessMs;
     this.idleTimeout = strategy.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+    this.currentBound = strategy.currentBound ?? null;
   }
 
   private newClock(partition: number, maxTimestamp: number, explicit: number, finished: boolean): PartitionClock {
@@ -69,6 +86,11 @@ export class WatermarkTracker {
       bound: own === undefined ? this.bound : own.outOfOrdernessMs,
       idleTimeout: own === undefined ? this.idleTimeout : (own.idleTimeoutMs ?? Number.POSITIVE_INFINITY),
     };
+  }
+
+  /** The out-of-orderness bound in effect now (the declared one, or less when the source measures its own). */
+  get effectiveBound(): number {
+    return this.currentBound === null ? this.bound : Math.min(this.bound, Math.max(0, this.currentBound()));
   }
 
   /** The combined watermark: no later record is expected at or below it. */
@@ -150,7 +172,8 @@ export class WatermarkTracker {
 
   private partitionWatermark(p: PartitionClock): number {
     if (p.finished) return MAX_WATERMARK;
-    const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - p.bound - 1;
+    const bound = this.currentBound === null ? p.bound : Math.min(p.bound, Math.max(0, this.currentBound()));
+    const generated = p.maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : p.maxTimestamp - bound - 1;
     return Math.max(generated, p.explicit);
   }
 
@@ -173,7 +196,8 @@ export class WatermarkTracker {
   snapshot(): WatermarkTrackerSnapshot {
     const partitions: Array<readonly [number, number, number, boolean]> = [];
     for (const [id, p] of this.partitions) partitions.push([id, p.maxTimestamp, p.explicit, p.finished]);
-    return { partitions, current: this.current };
+    const state = this.strategy.state;
+    return state === undefined ? { partitions, current: this.current } : { partitions, current: this.current, strategy: state.snapshot() };
   }
 
   restore(snapshot: WatermarkTrackerSnapshot): void {
@@ -186,5 +210,6 @@ export class WatermarkTracker {
       this.clocks.push(p);
     }
     this.current = snapshot.current;
+    if (snapshot.strategy !== undefined) this.strategy.state?.restore(snapshot.strategy);
   }
 }

@@ -13,6 +13,8 @@ export interface Detection {
   readonly key: string;
   /** Event time of the alert, epoch ms. */
   readonly time: number;
+  /** When the alert came out, when the run dated it in event time (`vigil eval`): the feed's latest event time. */
+  readonly detectedAt?: number;
   /** Checkpoints the alert's evidence came from, when known (used to explain false alarms). */
   readonly checkpoints?: readonly string[];
   /** Confidence of a clone alert: `confirmed` (high severity) or `suspected` (lower). Other types have none. */

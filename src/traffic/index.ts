@@ -1,7 +1,9 @@
 /** The traffic domain: record schema and validation, checkpoint registry, DSL domain functions. */
 
+export { CameraClocks, type CameraClocksOptions, type CameraClocksSnapshot } from './camera-clocks.js';
 export { normalizeDirection } from './direction.js';
 export { FeedClock, type FeedClockOptions } from './feed-clock.js';
+export { FeedDisorder, type FeedDisorderOptions, type FeedDisorderSnapshot } from './feed-disorder.js';
 export { type DomainFunction, type DomainValue, type DslValueType, type RegistryReads, trafficFunctions } from './functions.js';
 export { EARTH_RADIUS_KM, haversineKm } from './geo.js';
 export { isUnreadablePlate, normalizePlate } from './plate.js';

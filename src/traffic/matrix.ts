@@ -30,6 +30,11 @@ export interface ColumnScore {
   readonly recall: number;
   /** Per anomaly found: event time of its first alert minus its onset, ms (sorted). */
   readonly delaysMs: readonly number[];
+  /**
+   * Per alert dated in event time: how far the feed had gone past the alert's evidence when the alert came out
+   * (`detectedAt - time`: the wait for the watermark, plus the batch it came out in), ms (sorted).
+   */
+  readonly holdsMs: readonly number[];
 }
 
 export interface CityScore {
@@ -43,6 +48,12 @@ export interface CityScore {
  */
 export function onset(a: AnomalyTruth): number {
   return a.type === 'cloned_plate' ? a.provable_at : a.from;
+}
+
+function holds(detections: readonly Detection[]): number[] {
+  const out: number[] = [];
+  for (const d of detections) if (d.detectedAt !== undefined && Number.isFinite(d.time)) out.push(d.detectedAt - d.time);
+  return out.sort((p, q) => p - q);
 }
 
 function delays(found: ReadonlyMap<AnomalyTruth, number>, keep: (a: AnomalyTruth) => boolean): number[] {
@@ -74,6 +85,7 @@ export function scoreCity(
       precision: s.precision,
       recall: s.recall,
       delaysMs: delays(all.detectedAt, (a) => a.type === type),
+      holdsMs: holds(detections.filter((d) => d.type === type)),
     };
   }
   for (const level of ['confirmed', 'suspected'] as const) {
@@ -90,6 +102,7 @@ export function scoreCity(
       precision: claimed.precision,
       recall: s.recall,
       delaysMs: delays(e.detectedAt, (a) => a.type === 'cloned_plate'),
+      holdsMs: holds(mine),
     };
   }
   return { city, columns };
@@ -108,6 +121,9 @@ export interface ColumnWorst {
   /** The largest p50 and p99 delay over the cities (NaN when no city found any). */
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The same for the hold (evidence to alert, event time). */
+  readonly holdP50Ms: number;
+  readonly holdP99Ms: number;
 }
 
 /** The worst of each column over the cities: the lowest precision and recall, the highest delays. */
@@ -121,6 +137,8 @@ export function worstRow(scores: readonly CityScore[]): Record<MatrixColumn, Col
       recall: Math.min(...col.map((s) => s.recall)),
       p50Ms: maxOf(col.map((s) => percentile(s.delaysMs, 50))),
       p99Ms: maxOf(col.map((s) => percentile(s.delaysMs, 99))),
+      holdP50Ms: maxOf(col.map((s) => percentile(s.holdsMs, 50))),
+      holdP99Ms: maxOf(col.map((s) => percentile(s.holdsMs, 99))),
     };
   }
   return out;
@@ -189,5 +207,18 @@ export function formatMatrix(scores: readonly CityScore[], min: number): string 
     );
   }
   lines.push('max'.padEnd(name) + MATRIX_COLUMNS.map((c) => `${formatDelay(worst[c].p50Ms)}/${formatDelay(worst[c].p99Ms)}`.padEnd(W)).join(''));
+  if (scores.some((s) => MATRIX_COLUMNS.some((c) => s.columns[c].holdsMs.length > 0))) {
+    lines.push('', "delay from the evidence's last record to the alert, event time (the wait for the watermark), p50/p99", head);
+    for (const s of scores) {
+      lines.push(
+        s.city.padEnd(name) +
+          MATRIX_COLUMNS.map((c) => {
+            const d = s.columns[c].holdsMs;
+            return `${formatDelay(percentile(d, 50))}/${formatDelay(percentile(d, 99))}`.padEnd(W);
+          }).join(''),
+      );
+    }
+    lines.push('max'.padEnd(name) + MATRIX_COLUMNS.map((c) => `${formatDelay(worst[c].holdP50Ms)}/${formatDelay(worst[c].holdP99Ms)}`.padEnd(W)).join(''));
+  }
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }

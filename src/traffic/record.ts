@@ -11,8 +11,10 @@ export interface TrafficRecord {
   /** False for `unknown`, `无牌`, `未识别`, empty or all-zero plates: counted in flows, never a plate key. */
   plate_readable: boolean;
   checkpoint: string;
-  /** Event time, epoch milliseconds. */
+  /** Event time, epoch milliseconds: the camera's stamp, less its clock offset when the source corrects clocks. */
   ts: number;
+  /** The camera's own stamp, present when it was corrected (`schema traffic { correct_clocks: true }`). */
+  camera_ts?: number;
   /** km/h as measured by the camera. */
   speed: number;
   lane?: number;
@@ -39,6 +41,7 @@ export const TRAFFIC_RECORD_SCHEMA = {
   plate_readable: 'boolean',
   checkpoint: 'string',
   ts: 'timestamp',
+  camera_ts: 'timestamp',
   speed: 'number',
   lane: 'number',
   direction: 'string',
@@ -57,9 +60,13 @@ export const TRAFFIC_BOUNDED_FIELDS: ReadonlySet<string> = new Set(['checkpoint'
 
 /**
  * Options of `schema traffic { ... }`: `min_plate_confidence` (0..100), below which a reading's plate is not
- * readable (it keys no plate rule; the record still counts in flows).
+ * readable (it keys no plate rule; the record still counts in flows); `correct_clocks`: learn each camera's clock
+ * offset from the feed, correct `ts` (the stamp kept as `camera_ts`), and hold records only as long as the
+ * corrected feed's measured disorder needs, at most the declared `watermark` bound.
  */
-export const TRAFFIC_SCHEMA_OPTIONS = { min_plate_confidence: 'number' } as const satisfies Readonly<Record<string, 'number'>>;
+export const TRAFFIC_SCHEMA_OPTIONS = { min_plate_confidence: 'number', correct_clocks: 'boolean' } as const satisfies Readonly<
+  Record<string, 'number' | 'boolean'>
+>;
 
 /** Plate colours of Chinese registrations; `unknown` is allowed for unreadable captures. */
 export const PLATE_COLORS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow_green', 'unknown'] as const;

@@ -1,3 +1,4 @@
+import type { CameraClocks } from './camera-clocks.js';
 import { normalizeDirection } from './direction.js';
 import type { FeedClock } from './feed-clock.js';
 import { hasControlChar, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate } from './plate.js';
@@ -70,6 +71,11 @@ export interface ValidatorOptions {
   readonly maxTs?: number;
   /** A plate read with a `plate_confidence` below this (0..100) is not readable: it keys no plate rule. */
   readonly minPlateConfidence?: number;
+  /**
+   * Camera clock correction: an accepted record's `ts` becomes its stamp less the camera's learned offset (the stamp
+   * kept as `camera_ts` when they differ), and the feed clock hears corrected times.
+   */
+  readonly cameraClocks?: CameraClocks;
 }
 
 /** Chinese colour names some feeds send, mapped to the canonical ones. */
@@ -146,6 +152,8 @@ export class RecordValidator {
   /** Event times accepted before a replay's reference existed, judged once it does (then null). */
   private unjudged: number[] | null = [];
   private readonly minConfidence: number;
+  private readonly clocks: CameraClocks | null;
+  private lastCamera = -1;
 
   constructor(
     private readonly registry: CheckpointRegistry,
@@ -166,6 +174,20 @@ export class RecordValidator {
     };
     this.cameraDirections = registry.all().map((cp) => normalizeDirection(cp.direction));
     this.minConfidence = options.minPlateConfidence ?? 0;
+    this.clocks = options.cameraClocks ?? null;
+  }
+
+  /** The registry index of the camera of the record accepted last (-1 before any). */
+  get camera(): number {
+    return this.lastCamera;
+  }
+
+  /**
+   * Whether the record accepted last may move the watermark: always without clock correction; with it, only when
+   * its camera's offset is known and its latest readings agree (an unknown clock cannot vouch for itself).
+   */
+  get trusted(): boolean {
+    return this.clocks === null || this.clocks.trusted(this.lastCamera);
   }
 
   /**
@@ -274,8 +296,11 @@ export class RecordValidator {
         if (expected !== undefined && known !== expected) this.notes.direction_mismatch.value++;
       }
     }
+    // The camera's clock offset, learned from the feed, comes off its stamp; the stamp stays on the record.
+    const eventTs = this.clocks === null ? tsMs : this.clocks.observe(cpIndex, tsMs);
+    this.lastCamera = cpIndex;
     if (feed !== null) {
-      feed.observe(cpIndex, tsMs);
+      feed.observe(cpIndex, eventTs);
       const ref = feed.reference();
       if (!Number.isNaN(ref)) {
         this.cap = ref + this.slack;
@@ -294,7 +319,8 @@ export class RecordValidator {
     r['plate'] = plate;
     r['plate_color'] = color;
     r['plate_readable'] = readable && trusted;
-    r['ts'] = tsMs;
+    r['ts'] = eventTs;
+    if (eventTs !== tsMs) r['camera_ts'] = tsMs;
     if (direction !== undefined && direction !== null) r['direction'] = direction;
     return r as TrafficRecord;
   }

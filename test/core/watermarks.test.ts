@@ -12,6 +12,34 @@ describe('WatermarkTracker', () => {
     expect(t.onEvent(0, 100_001)).toBe(70_000);
   });
 
+  it('holds the bound the source measures when it is less than the declared one, never more, and never goes back', () => {
+    let measured = Number.POSITIVE_INFINITY;
+    const t = new WatermarkTracker({ outOfOrdernessMs: 300_000, currentBound: () => measured }, new ManualClock());
+    t.addPartition(0);
+    expect(t.onEvent(0, 1_000_000)).toBe(699_999); // not measured yet: the declared 5 minutes
+    expect(t.effectiveBound).toBe(300_000);
+    measured = 4000;
+    expect(t.onEvent(0, 1_000_001)).toBe(996_000);
+    measured = 60_000; // the feed got worse: the watermark waits for the newest records to catch up
+    expect(t.onEvent(0, 1_000_002)).toBe(996_000);
+    expect(t.onEvent(0, 1_061_000)).toBe(1_000_999);
+    measured = 900_000;
+    expect(t.effectiveBound).toBe(300_000);
+  });
+
+  it("keeps the strategy's own state in its snapshot and gives it back on restore", () => {
+    let learned: unknown = { offsets: [0, 90_000] };
+    const state = { snapshot: () => learned, restore: (s: unknown) => (learned = s) };
+    const t = new WatermarkTracker({ outOfOrdernessMs: 1000, state }, new ManualClock());
+    t.onEvent(0, 5000);
+    const snap = JSON.parse(JSON.stringify(t.snapshot()));
+    expect(snap.strategy).toEqual({ offsets: [0, 90_000] });
+    learned = null;
+    t.restore(snap);
+    expect(learned).toEqual({ offsets: [0, 90_000] });
+    expect(new WatermarkTracker({ outOfOrdernessMs: 1000 }, new ManualClock()).snapshot()).not.toHaveProperty('strategy');
+  });
+
   it('takes the minimum over partitions and never goes backwards', () => {
     const t = new WatermarkTracker({ outOfOrdernessMs: 0 }, new ManualClock());
     t.addPartition(0);

@@ -127,7 +127,7 @@ describe('the table arithmetic', () => {
     );
     const b = scoreCity('b', [{ type: 'flow_surge', key: 'CP5', time: 109 * MIN }], t);
     const worst = worstRow([a, b]);
-    expect(worst.flow_surge).toEqual({ precision: 1, recall: 0.5, p50Ms: 9 * MIN, p99Ms: 9 * MIN });
+    expect(worst.flow_surge).toEqual({ precision: 1, recall: 0.5, p50Ms: 9 * MIN, p99Ms: 9 * MIN, holdP50Ms: NaN, holdP99Ms: NaN });
     expect(worst.flow_drop).toMatchObject({ precision: 0, recall: 1 });
     expect(worst.congestion.p50Ms).toBeNaN();
     expect(matrixPasses([a, b], 0.95)).toBe(false);
@@ -155,6 +155,24 @@ describe('the table arithmetic', () => {
     expect(lines[3]).toMatch(/^min\s+1\.000\/0\.000 <\s+1\.000\/0\.000 <\s+1\.000\/0\.500 <\s+1\.000\/1\.000\s+1\.000\/1\.000\s+1\.000\/0\.000 <$/);
     expect(text).toMatch(/alpha\s+0\/2 \(0, 0\)\s+0\/1 \(0, 0\)\s+1\/2 \(1, 1\)/);
     expect(text).toMatch(/\nmax\s+-\/-\s+-\/-\s+4\.0m\/4\.0m/);
+  });
+
+  it('the hold is each alert dated in event time less its evidence time, per column, with its own table', () => {
+    const dated: Detection[] = [
+      { type: 'cloned_plate', key: '浙A1|blue', time: 12 * MIN, detectedAt: 12 * MIN + 4000, level: 'confirmed' },
+      { type: 'cloned_plate', key: '浙A2|blue', time: 42 * MIN, detectedAt: 42 * MIN + 6000, level: 'confirmed' },
+      { type: 'cloned_plate', key: '浙A3|blue', time: 72 * MIN, detectedAt: 77 * MIN, level: 'suspected' },
+      { type: 'flow_surge', key: 'CP5', time: 104 * MIN },
+    ];
+    const a = scoreCity('alpha', dated, t);
+    expect(a.columns.clone_confirmed.holdsMs).toEqual([4000, 6000]);
+    expect(a.columns.clone_suspected.holdsMs).toEqual([5 * MIN]);
+    expect(a.columns.flow_surge.holdsMs).toEqual([]);
+    expect(worstRow([a]).clone_confirmed).toMatchObject({ holdP50Ms: 4000, holdP99Ms: 6000 });
+    const text = formatMatrix([a], 0.95);
+    expect(text).toMatch(/delay from the evidence's last record to the alert[^\n]*\n[^\n]*\nalpha\s+4s\/6s\s+5\.0m\/5\.0m\s+-\/-/);
+    // Without dated alerts (a plain `vigil eval`) there is no such table.
+    expect(formatMatrix([scoreCity('b', [{ type: 'flow_surge', key: 'CP5', time: 104 * MIN }], t)], 0.95)).not.toContain('evidence');
   });
 
   it('delays read as seconds under two minutes, else minutes', () => {

@@ -161,7 +161,10 @@ describe('anomaly shapes', () => {
     const g = generate(opts(1, layout));
     const city = buildCity({ layout, cameras: [1, 1] });
     const coords = new Map(city.checkpoints.map((c) => [c.id, { lat: c.lat, lon: c.lon }]));
-    const recs = byId(g.lines);
+    const stamped = byId(g.lines);
+    // The truth counts in true time (what a detector that corrects camera clocks sees): the stamp less the skew.
+    const skew = new Map(g.truth.noise.skewed_cameras.map((s) => [s.checkpoint, s.skew_ms]));
+    const recs = new Map([...stamped].map(([id, r]) => [id, { ...r, ts: r.ts - (skew.get(r.checkpoint) ?? 0) }]));
     const clones = g.truth.anomalies.filter((a): a is ClonedPlateTruth => a.type === 'cloned_plate');
     expect(clones.length).toBeGreaterThanOrEqual(6);
     for (const c of clones) {

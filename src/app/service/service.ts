@@ -679,7 +679,15 @@ export class VigilService implements ServiceControl {
         deserialize: parse as SourceSpec<unknown, unknown>['deserialize'],
         eventTime: base.eventTime,
         watermarks:
-          guard === undefined ? base.watermarks : { ...base.watermarks, watermarkTime: guard.watermarkTime as (record: unknown, timestamp: number) => number },
+          guard === undefined
+            ? base.watermarks
+            : {
+                ...base.watermarks,
+                watermarkTime: guard.watermarkTime as (record: unknown, timestamp: number) => number,
+                // `correct_clocks`: the hold the corrected feed needs, and the learned clocks in the checkpoints.
+                ...(guard.bound === undefined ? {} : { currentBound: guard.bound }),
+                ...(guard.state === undefined ? {} : { state: guard.state }),
+              },
       };
     } else {
       const reader: ExchangeReader = new ExchangeReader(feed, this.expectedProducers(stage.name), this.codec);

@@ -75,6 +75,7 @@ async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: 
       checkpoints: registry,
       patterns: settings.patterns === undefined ? undefined : resolve(io.cwd, settings.patterns),
       rules: settings.rules === undefined ? undefined : resolve(io.cwd, settings.rules),
+      detectedAtInEventTime: true,
     },
     { stdout: io.stdout, stderr: () => {} },
   );
@@ -82,7 +83,7 @@ async function runCity(c: NamedCity, dir: string, settings: MatrixSettings, io: 
   const detections: Detection[] = [];
   for (const line of readFileSync(alerts, 'utf8').split('\n')) {
     if (line === '') continue;
-    const d = detectionOf(JSON.parse(line));
+    const d = detectionOf(JSON.parse(line), true);
     if (d !== null) detections.push(d);
   }
   const score = scoreCity(c.name, detections, truth);

@@ -3,25 +3,35 @@ import { ANOMALY_TYPES, type AnomalyType } from '../../traffic/generator/truth.j
 
 /** How `vigil eval` reads alerts (rule -> anomaly type and key) and prints one city's report. */
 
-/** Which rule raises which anomaly type, and how its payload names the anomaly's key. */
-export function detectionOf(alert: unknown): Detection | null {
+/**
+ * Which rule raises which anomaly type, and how its payload names the anomaly's key. `datedInEventTime`: the run
+ * dated alerts' `detected_at` in event time (runTraffic's `detectedAtInEventTime`), so it is kept as `detectedAt`.
+ */
+export function detectionOf(alert: unknown, datedInEventTime = false): Detection | null {
   if (typeof alert !== 'object' || alert === null) return null;
-  const a = alert as { rule?: unknown; severity?: unknown; event_time?: unknown; payload?: unknown };
+  const a = alert as { rule?: unknown; severity?: unknown; event_time?: unknown; detected_at?: unknown; payload?: unknown };
   const p = (typeof a.payload === 'object' && a.payload !== null ? a.payload : {}) as Record<string, unknown>;
   const time = typeof a.event_time === 'number' ? a.event_time : NaN;
+  const d = datedInEventTime && typeof a.detected_at === 'number' && Number.isFinite(a.detected_at) ? { time, detectedAt: a.detected_at } : { time };
   const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
   switch (a.rule) {
     case 'cloned-plate': {
       // The level comes from the severity: high is a confirmed clone, anything lower a suspected one.
       const level = a.severity === undefined ? {} : { level: a.severity === 'high' ? ('confirmed' as const) : ('suspected' as const) };
-      return { type: 'cloned_plate', key: `${str(p['plate'])}|${str(p['plate_color'])}`, time, checkpoints: [str(p['first']), str(p['second'])], ...level };
+      return {
+        type: 'cloned_plate',
+        key: `${str(p['plate'])}|${str(p['plate_color'])}`,
+        ...d,
+        checkpoints: [str(p['first']), str(p['second'])],
+        ...level,
+      };
     }
     case 'first-entry':
-      return { type: 'first_entry', key: `${str(p['plate'])}|${str(p['plate_color'])}`, time, checkpoints: [str(p['checkpoint'])] };
+      return { type: 'first_entry', key: `${str(p['plate'])}|${str(p['plate_color'])}`, ...d, checkpoints: [str(p['checkpoint'])] };
     case 'sudden-flow':
-      return { type: p['direction'] === 'drop' ? 'flow_drop' : 'flow_surge', key: str(p['checkpoint']), time, checkpoints: [str(p['checkpoint'])] };
+      return { type: p['direction'] === 'drop' ? 'flow_drop' : 'flow_surge', key: str(p['checkpoint']), ...d, checkpoints: [str(p['checkpoint'])] };
     case 'sudden-congestion':
-      return { type: 'congestion', key: str(p['segment']), time };
+      return { type: 'congestion', key: str(p['segment']), ...d };
     default:
       return null;
   }

@@ -23,6 +23,7 @@ import {
   session,
   sliding,
   tumbling,
+  type WatermarkState,
   type WindowAssigner,
 } from '../../core/index.js';
 import type * as A from '../ast.js';
@@ -64,6 +65,9 @@ export interface JobInput {
   readonly parse: Deserializer<string, Record<string, unknown>>;
   /** How far a parsed record may move the watermark (see JobSpec.watermarkTime). */
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  /** See JobSpec.watermarkBound and watermarkState. */
+  readonly watermarkBound?: () => number;
+  readonly watermarkState?: WatermarkState;
 }
 
 export interface JobSpec {
@@ -85,6 +89,13 @@ export interface JobSpec {
    * time by default. With several inputs, each input's own `watermarkTime`.
    */
   readonly watermarkTime?: (record: Record<string, unknown>, timestamp: number) => number;
+  /**
+   * The one source's out-of-orderness bound in effect now, when its feed measures it (camera clock correction): the
+   * watermark holds min(the declared bound, this). With several inputs, each input's own.
+   */
+  readonly watermarkBound?: () => number;
+  /** What that feed has learned, kept in checkpoints with the watermarks. */
+  readonly watermarkState?: WatermarkState;
   readonly lookups?: ReadonlyMap<string, BatchLookup>;
   readonly outputs: JobOutputs;
   /** Processing time for `detected_at`. */
@@ -303,7 +314,10 @@ class JobCompiler {
 
   private singleSourceStream(name: string, input: JobInput): DataStream<Rec> {
     const decl = (this.program.sources.get(name) as { decl: A.SourceDecl }).decl;
-    const watermarkTime = input.watermarkTime ?? (this.spec.inputs === undefined ? this.spec.watermarkTime : undefined);
+    const single = this.spec.inputs === undefined;
+    const watermarkTime = input.watermarkTime ?? (single ? this.spec.watermarkTime : undefined);
+    const currentBound = input.watermarkBound ?? (single ? this.spec.watermarkBound : undefined);
+    const state = input.watermarkState ?? (single ? this.spec.watermarkState : undefined);
     const field = decl.eventTime.name;
     const eventTime: EventTimeSpec<Record<string, unknown>> = {
       // ISO-8601 event times become epoch ms in place, so expressions always see numbers.
@@ -325,6 +339,8 @@ class JobCompiler {
       watermarks: {
         ...this.watermarkOf(decl),
         ...(watermarkTime === undefined ? {} : { watermarkTime: watermarkTime as (record: unknown, timestamp: number) => number }),
+        ...(currentBound === undefined ? {} : { currentBound }),
+        ...(state === undefined ? {} : { state }),
       },
       ...(stage === null ? {} : { stage }),
     });

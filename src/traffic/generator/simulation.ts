@@ -112,7 +112,10 @@ interface Scheduled {
   readonly meetOnce?: boolean;
 }
 
-/** A sighting of a cloned plate as the detector sees it (camera skew included), for the truth's impossible pairs. */
+/**
+ * A sighting of a cloned plate at its true time (camera skew left out: a detector that corrects camera clocks, as the
+ * shipped `passes` does, sees that), for the truth's impossible pairs.
+ */
 interface CloneSighting {
   readonly ts: number;
   readonly cp: number;
@@ -509,7 +512,7 @@ export class TrafficSimulation {
       c.from = first ? ts : Math.min(c.from, ts);
       c.to = first ? ts : Math.max(c.to, ts);
       c.records[trip.cloneSide].push(id);
-      this.cloneSightings.get(c)?.push({ ts, cp, seq: this.seq - 1 });
+      this.cloneSightings.get(c)?.push({ ts: Math.round(t), cp, seq: this.seq - 1 });
     }
     if (trip.firstEntry !== null && trip.firstEntry.record === '' && this.cps[cp]!.kind === 'entry') {
       const ts = Math.round(t + this.skew[cp]!);
@@ -620,10 +623,10 @@ export class TrafficSimulation {
     this.fleet.busyUntil[v] = Infinity;
     if (!this.advance(tripA) || !this.advance(tripB)) return; // cannot happen: both legs pass >= 2 cameras
     if (meetOnce) {
-      // The clone's first sighting is stamped 20-60 s after the real car's last one (as the clocks stamp them):
-      // one switch, and never back.
-      const lastSeen = this.lastStampOfTrip(tripA);
-      tripB.t = Math.max(t, lastSeen + rng.range(20_000, 60_000) - this.skew[tripB.route.cps[0]!]!);
+      // The clone's first sighting comes 20-60 s after the real car's last one (in true time: what a detector that
+      // corrects camera clocks sees): one switch, and never back.
+      const lastSeen = this.lastCaptureOfTrip(tripA);
+      tripB.t = Math.max(t, lastSeen + rng.range(20_000, 60_000));
     } else {
       // The clone passes its first camera within half a minute of the real vehicle: both are on the road at once.
       tripB.t = Math.max(t, tripA.t + rng.range(-30_000, 30_000));
@@ -632,18 +635,21 @@ export class TrafficSimulation {
     this.items.push(tripB, tripB.t);
   }
 
-  /** The latest camera stamp (skew included) the trip will make, looking ahead without side effects. */
-  private lastStampOfTrip(trip: Trip): number {
+  /** The true time of the trip's last capture, looking ahead without side effects. */
+  private lastCaptureOfTrip(trip: Trip): number {
     const ahead: Trip = { ...trip };
-    let last = ahead.t + this.skew[ahead.route.cps[ahead.k]!]!;
+    let last = ahead.t;
     for (;;) {
       ahead.k++;
       if (!this.advance(ahead, true)) return last;
-      last = Math.max(last, ahead.t + this.skew[ahead.route.cps[ahead.k]!]!);
+      last = Math.max(last, ahead.t);
     }
   }
 
-  /** Counts a clone's impossible consecutive pairs (IMPOSSIBLE_PAIR) in event-time order, as a detector sees them. */
+  /**
+   * Counts a clone's impossible consecutive pairs (IMPOSSIBLE_PAIR) in true-time order: as a detector that corrects
+   * camera clocks sees them (camera skew would otherwise reorder sightings of cameras off by minutes).
+   */
   private scoreClone(truth: ClonedPlateTruth): void {
     const seen = [...(this.cloneSightings.get(truth) ?? [])].sort((p, q) => p.ts - q.ts || p.seq - q.seq);
     let pairs = 0;

@@ -34,11 +34,12 @@ export interface ClonedPlateTruth extends AnomalyBase {
   /** Record ids of each vehicle's captures. */
   readonly records: [string[], string[]];
   /**
-   * Impossible pairs (IMPOSSIBLE_PAIR) among the plate's consecutive sightings in event-time order. One means the
-   * cars "meet once": a single switch, which no second pair corroborates (a lower level of confidence).
+   * Impossible pairs (IMPOSSIBLE_PAIR) among the plate's consecutive sightings in true-time order (as a detector that
+   * corrects camera clocks sees them). One means the cars "meet once": a single switch, which no second pair
+   * corroborates (a lower level of confidence).
    */
   impossible_pairs: number;
-  /** Event time of the later sighting of the first impossible pair: from then on the clone can be told. */
+  /** True time of the later sighting of the first impossible pair: from then on the clone can be told. */
   provable_at: number;
 }
 
