@@ -332,6 +332,7 @@ describe('probes, cancel, metrics, docs', () => {
       '/api/job/cancel',
       '/api/savepoints',
       '/api/savepoints/{name}',
+      '/api/status',
       '/healthz',
       '/metrics',
       '/readyz',
