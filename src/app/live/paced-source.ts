@@ -8,8 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import type { PollResult, Source, SourcePositions } from '../../core/index.js';
 import { UserError } from '../errors.js';
 
-/** How far ahead of the records before it one record's time may pull the replay clock (a camera clock running fast). */
-const MAX_STEP_MS = 5_000;
+/** How many records after a record vote on its time: a lone record from a camera running fast is outvoted. */
+const LOOKAHEAD = 8;
 
 export interface PacedSourceOptions {
   /** Event-time ms replayed per wall-clock ms (60: a minute a second). */
@@ -41,22 +41,25 @@ export function readNdjsonLines(path: string): string[] {
 }
 
 /**
- * When each line is released, in event-time ms: its `ts`, but never before the line before it (the file is in
- * arrival order) and never more than MAX_STEP_MS after it, so a camera whose clock runs minutes fast does not
- * hold back the records behind it.
+ * When each line is released, in event-time ms: the earliest `ts` among it and the LOOKAHEAD lines after it, never
+ * before the line before it (the file is in arrival order). A camera whose clock runs minutes fast does not hold
+ * back the records behind it, and a real gap in the recording is still a gap (the records after it agree on it).
  */
 export function arrivalTimes(lines: readonly string[]): Float64Array {
-  const out = new Float64Array(lines.length);
-  let clock = Number.NaN;
-  lines.forEach((line, i) => {
+  const ts = lines.map((line) => {
     const m = /"ts"\s*:\s*(-?\d+(?:\.\d+)?)/.exec(line);
-    const ts = m === null ? Number.NaN : Number(m[1]);
-    if (Number.isNaN(clock)) clock = ts;
-    else if (Number.isFinite(ts)) clock = Math.max(clock, Math.min(ts, clock + MAX_STEP_MS));
-    out[i] = clock;
+    return m === null ? Number.NaN : Number(m[1]);
   });
-  // Lines before the first one with a time go with it.
-  const first = out.findIndex((t) => !Number.isNaN(t));
+  const out = new Float64Array(lines.length);
+  let clock = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < lines.length; i++) {
+    let vote = Number.POSITIVE_INFINITY;
+    for (let j = i; j < Math.min(lines.length, i + LOOKAHEAD + 1); j++) if (Number.isFinite(ts[j] as number)) vote = Math.min(vote, ts[j] as number);
+    if (Number.isFinite(vote)) clock = Math.max(clock, vote);
+    out[i] = clock;
+  }
+  // Lines before the first time (or a file without any) go at the first time there is, else at 0.
+  const first = out.findIndex((t) => Number.isFinite(t));
   for (let i = 0; i < (first < 0 ? out.length : first); i++) out[i] = first < 0 ? 0 : (out[first] as number);
   return out;
 }
