@@ -348,17 +348,19 @@ function makeChart(id, label, colour) {
   charts[id] = new uPlot(opts, [[], []], el);
 }
 
+// A window that ends after the recording's last record is a partial minute the end of the input flushed: left out.
+const complete = ([t]) => state.replayTime === null || t <= state.replayTime + 1;
 function cityFlowSeries() {
-  if (state.streams.has('city_flow_1m')) return [...state.cityFlow].sort((a, b) => a[0] - b[0]);
+  if (state.streams.has('city_flow_1m')) return [...state.cityFlow].filter(complete).sort((a, b) => a[0] - b[0]);
   const sum = new Map();
   for (const m of state.flow.values()) for (const [t, f] of m) sum.set(t, (sum.get(t) ?? 0) + f);
-  return [...sum].sort((a, b) => a[0] - b[0]);
+  return [...sum].filter(complete).sort((a, b) => a[0] - b[0]);
 }
 function drawCharts() {
   const city = cityFlowSeries();
   charts['chart-city'].setData([city.map(([t]) => t / 1000), city.map(([, f]) => f)]);
   const m = state.flow.get(state.selected) ?? new Map();
-  const cp = [...m].sort((a, b) => a[0] - b[0]);
+  const cp = [...m].filter(complete).sort((a, b) => a[0] - b[0]);
   charts['chart-cp'].setData([cp.map(([t]) => t / 1000), cp.map(([, f]) => f)]);
 }
 
