@@ -24,3 +24,31 @@ describe('DemoService over fixtures/demo-traffic.ndjson.gz', () => {
     expect(demo.metrics.total('vigil_alerts_total')).toBe(5);
   }, 60_000);
 });
+
+describe('vigil demo', () => {
+  it('--once serves the page while it replays (50 minutes in 1 s), prints the URL and exits 0 at the end', async () => {
+    const { captureIo } = await import('../cli/helpers.js');
+    const { main } = await import('../../src/cli/main.js');
+    const captured = captureIo();
+    let page: Promise<number> | undefined;
+    const io = {
+      ...captured,
+      stdout: (t: string) => {
+        captured.stdout(t);
+        const url = /Vigil dashboard: (\S+)/.exec(t)?.[1];
+        if (url !== undefined) page = fetch(url).then((r) => r.status);
+      },
+    };
+    expect(await main(['demo', '--once', '--pace', '3000', '--port', '0'], io)).toBe(0);
+    expect(captured.out).toMatch(/^Vigil dashboard: http:\/\/127\.0\.0\.1:\d+\/\n$/);
+    expect(await page).toBe(200);
+    expect(captured.err).toMatch(/26776 of 26776 records replayed, 5 alerts/);
+  }, 60_000);
+
+  it('refuses a bad pace, stream or input with a clear message', async () => {
+    const { vigil } = await import('../cli/helpers.js');
+    expect(await vigil(['demo', '--pace', '0', '--port', '0'])).toMatchObject({ code: 1, err: expect.stringContaining('--pace must be a positive number') });
+    expect(await vigil(['demo', '--stream', 'nope', '--port', '0'])).toMatchObject({ code: 1, err: expect.stringContaining('--stream nope: no such stream') });
+    expect(await vigil(['demo', '--input', 'missing.ndjson', '--port', '0'])).toMatchObject({ code: 1 });
+  });
+});

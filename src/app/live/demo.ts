@@ -132,9 +132,11 @@ export class DemoService {
     this.running = (async () => {
       try {
         await this.task.run({
-          afterBatch: (t) => {
+          afterBatch: async (t) => {
             this.lastWatermark();
-            return t.flush();
+            await t.flush();
+            // Batches resolve as microtasks: without a turn of the event loop a fast replay would starve the HTTP server.
+            await new Promise<void>((resolve) => setImmediate(resolve));
           },
           shouldStop: () => this.stopRequested,
           idleWaitMs: 25,

@@ -118,6 +118,8 @@ export const run: Command = async (args, io) => {
     log.info(`vigil demo: ${signal}: stopping`);
     void stop();
   };
+  const onTerm = (): void => onSignal('SIGTERM');
+  const onInt = (): void => onSignal('SIGINT');
   try {
     const url = await listen(server, { host, port });
     await service.start();
@@ -126,8 +128,8 @@ export const run: Command = async (args, io) => {
     log.info(
       `vigil demo: replaying ${values.input ?? 'fixtures/demo-traffic.ndjson.gz'} at ${pace}x (a minute of it every ${+(60 / pace).toFixed(2)} s); Ctrl-C stops`,
     );
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
     await Promise.race([service.done(), stoppedByUser]);
     const r = service.replay();
     if (!values.once && stopping === undefined) {
@@ -138,6 +140,8 @@ export const run: Command = async (args, io) => {
       log.info(`vigil demo: ${r.released} of ${r.total} records replayed, ${service.alerts.size} alerts`);
     }
   } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
     await service.stop();
     await server.close();
   }
