@@ -6,18 +6,25 @@
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { UserError } from '../app/errors.js';
+import type { DashboardInfo } from '../app/live/dashboard-info.js';
+import type { StreamFeed } from '../app/live/stream-rings.js';
+import type { VehicleLookup } from '../app/live/vehicle-sightings.js';
 import type { ServiceControl } from '../app/service/control.js';
 import { type Logger, silentLogger } from '../core/index.js';
 import type { AlertHistory } from '../io/redis/alert-history.js';
 import { errorSchema, installErrorHandlers } from './api-error.js';
 import { guards } from './auth.js';
 import { alertsPlugin } from './plugins/alerts.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { docsPlugin, registerOpenApi } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rulesPlugin } from './plugins/rules.js';
 import { savepointsPlugin } from './plugins/savepoints.js';
+import { type ReplayProgress, statusPlugin } from './plugins/status.js';
+import { streamsPlugin } from './plugins/streams.js';
+import { vehiclesPlugin } from './plugins/vehicles.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { sharedSchemas } from './schemas.js';
 
@@ -44,6 +51,14 @@ export interface ServerOptions {
   readonly sseHeartbeatMs?: number;
   /** Live alert streams open at once; more are refused with 503. Default 256. */
   readonly maxAlertStreams?: number;
+  /** The kept records of streams: /api/streams and its live stream (left out without). */
+  readonly streams?: StreamFeed;
+  /** A vehicle's sightings: /api/vehicles/:plate (left out without). */
+  readonly vehicles?: VehicleLookup;
+  /** The dashboard at `/` and /api/dashboard (left out without). */
+  readonly dashboard?: DashboardInfo;
+  /** A replay's progress, for /api/status. */
+  readonly replay?: () => ReplayProgress;
 }
 
 export type VigilServer = FastifyInstance;
@@ -95,6 +110,20 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
   }
   await app.register(rulesPlugin, { control, guards: guard });
   await app.register(webhooksPlugin, { control, guards: guard });
+  await app.register(statusPlugin, { control, guards: guard, ...(options.replay === undefined ? {} : { replay: options.replay }) });
+  if (options.streams !== undefined) {
+    await app.register(streamsPlugin, {
+      feed: options.streams,
+      guards: guard,
+      ...(options.sseHeartbeatMs === undefined ? {} : { heartbeatMs: options.sseHeartbeatMs }),
+      ...(options.maxAlertStreams === undefined ? {} : { maxStreams: options.maxAlertStreams }),
+    });
+  }
+  if (options.vehicles !== undefined) {
+    const names = new Map((options.dashboard?.checkpoints ?? []).map((c) => [c.id, c.name]));
+    await app.register(vehiclesPlugin, { vehicles: options.vehicles, guards: guard, placeName: (id) => names.get(id) });
+  }
+  if (options.dashboard !== undefined) await app.register(dashboardPlugin, { info: options.dashboard, guards: guard });
   await app.register(docsPlugin);
   await app.ready();
   return app;

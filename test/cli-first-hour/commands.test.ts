@@ -280,9 +280,13 @@ describe('the README quick start', () => {
     expect(pkg.scripts['pretest']).toMatch(/^node scripts\/build\.js\b/);
   });
 
-  it('npm start shows a person the report, and a pipe NDJSON', async () => {
-    // The start script: build, then one vigil command (no nested npm run, whose banners would reach stdout).
-    const [build, command, ...rest] = (pkg.scripts['start'] ?? '').split(' && ');
+  it('npm start serves the dashboard over the bundled recording (test/dashboard drives it in a browser)', () => {
+    expect(pkg.scripts['start']).toBe('node scripts/build.js && node bin/vigil.js demo');
+  });
+
+  it('npm run replay (the former npm start) shows a person the report, and a pipe NDJSON', async () => {
+    // The script: build, then one vigil command (no nested npm run, whose banners would reach stdout).
+    const [build, command, ...rest] = (pkg.scripts['replay'] ?? '').split(' && ');
     expect(build).toBe('node scripts/build.js');
     expect(rest).toEqual([]);
     expect(command).toMatch(/^node bin\/vigil\.js run /);

@@ -106,6 +106,15 @@ describe('vigil serve over HTTP', () => {
     await until('records counted in /metrics', async () => recordsIn((metrics = await (await fetch(`${url}/metrics`)).text())) >= lines.length, 60_000, 200);
     expect(metrics).toContain('# TYPE vigil_records_in_total counter');
     expect(metrics).toContain('nodejs_eventloop_lag_seconds');
+    // The dashboard's feeds: the status, the kept streams, and the page itself.
+    const read = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    const status = (await read('/api/status')) as { state: string; records: number; consumerLag: number | null };
+    expect(status).toMatchObject({ state: 'running' });
+    expect(status.records).toBeGreaterThanOrEqual(lines.length);
+    expect(status.consumerLag).not.toBeNull();
+    const kept = (await read('/api/streams')) as { streams: { name: string }[] };
+    expect(kept.streams.map((s) => s.name)).toEqual(expect.arrayContaining(['flow_1m', 'segment_speed_1m']));
+    expect((await fetch(`${url}/`)).headers.get('content-type')).toContain('text/html');
 
     const taken = await vigil(['savepoint', '--url', url, '--name', 'it-before-change']);
     expect(taken.code, taken.err + p.stderr).toBe(0);

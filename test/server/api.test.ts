@@ -336,6 +336,7 @@ describe('probes, cancel, metrics, docs', () => {
       '/api/rules/{id}',
       '/api/savepoints',
       '/api/savepoints/{name}',
+      '/api/status',
       '/api/webhooks',
       '/api/webhooks/{route}/dead',
       '/api/webhooks/{route}/dead/retry',

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/generate.js';
 import { type CliIo, UserError } from '../../src/cli/io.js';
@@ -156,6 +157,15 @@ describe('fixtures are what their documented commands generate (golden)', () => 
     expect(await run(args, io(dir))).toBe(0);
     expect(readFileSync(join(dir, traffic), 'utf8')).toBe(fixture(traffic));
     expect(readFileSync(join(dir, truth), 'utf8')).toBe(fixture(truth));
+  });
+
+  it('demo-traffic.ndjson.gz (gzipped after generating)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-fix-'));
+    const args = fixtureArgs(readme, 'demo-traffic.ndjson.gz').map((a) => a.replace(/^fixtures\//, ''));
+    expect(await run(args, io(dir))).toBe(0);
+    const packed = readFileSync(new URL('demo-traffic.ndjson.gz', FIXTURES));
+    expect(readFileSync(join(dir, 'demo-traffic.ndjson'), 'utf8')).toBe(gunzipSync(packed).toString('utf8'));
+    expect(readFileSync(join(dir, 'demo-truth.json'), 'utf8')).toBe(fixture('demo-truth.json'));
   });
 
   it('the sample has ~2,000 records over 20 minutes with every anomaly kind and noise', () => {

@@ -37,6 +37,9 @@ import { connectRedis } from '../../io/redis/client.js';
 import { WebhookDelivery } from '../../io/webhook/delivery.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
+import { type DashboardInfo, dashboardCheckpoints } from '../live/dashboard-info.js';
+import { keptStreams } from '../live/dashboard-streams.js';
+import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
 import { lookupsFor } from '../lookups.js';
 import { defaultPaths, type LoadedProgram } from '../program.js';
 import { declaredChecks } from '../sources.js';
@@ -92,8 +95,10 @@ export interface ServiceOptions extends ProgramPaths {
   readonly inputTopic?: string;
   readonly group?: string;
   readonly checkpointIntervalMs?: number;
-  /** Named streams to publish, each to `vigil.stream.NAME`. */
+  /** Named streams to publish, each to `vigil.stream.NAME` (and to keep for /api/streams). */
   readonly streams?: readonly string[];
+  /** Records kept per stream for /api/streams and the dashboard (every --stream and the dashboard's the program has). */
+  readonly streamBuffer?: number;
   readonly firstSeenPrefix?: string;
   /** Restore every task from this savepoint folder instead of the group's latest checkpoints. */
   readonly fromSavepoint?: string;
@@ -194,6 +199,8 @@ interface TaskRun {
  */
 export class VigilService implements ServiceControl {
   readonly metrics = new MetricRegistry();
+  /** The recent records of the kept streams (/api/streams, the dashboard). */
+  readonly streams: StreamRings;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly inputTopic: string;
@@ -258,6 +265,7 @@ export class VigilService implements ServiceControl {
       this.program.loaded.rules.map((r) => r.rule),
       options.env ?? process.env,
     );
+    this.streams = new StreamRings(keptStreams(this.program.loaded.program.streams, options.streams ?? []), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.book = new RuleBook(this.program.loaded, {
@@ -286,6 +294,19 @@ export class VigilService implements ServiceControl {
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
+  }
+
+  /** What the dashboard draws besides the streams; times shown in `zone` (default the registry's, else the program's). */
+  dashboardInfo(zone?: string): DashboardInfo {
+    const { registry, loaded } = this.program;
+    return {
+      timeZone: zone ?? registry.timeZone ?? this.options.timeZone ?? 'UTC',
+      checkpoints: dashboardCheckpoints(registry),
+      rules: loaded.rules.map((r) => ({ id: r.rule.id, severity: r.rule.severity, description: r.rule.description ?? '' })),
+      streams: this.streams.names(),
+      replay: null,
+      vehicleLookup: false,
+    };
   }
 
   /** The output topics: every rule's Kafka routes, late records, dead letters and the published streams. */
@@ -398,13 +419,20 @@ export class VigilService implements ServiceControl {
   /** Compiles the job of a rule set; every task runs a stage of it. */
   private compile(loaded: LoadedProgram): CompiledJob {
     const client = this.client as KafkaClient;
-    const streams = new Map<string, Sink<Rec>>();
+    // Every kept stream to its ring (what this process computes of it); the --stream ones also to their topic.
+    const streams = new Map<string, Sink<Rec>>(this.streams.names().map((name) => [name, this.streams.sink(name)]));
     for (const name of this.options.streams ?? []) {
       const topic = SERVICE_DEFAULTS.streamTopicPrefix + name;
-      streams.set(
-        name,
-        this.sink<Rec>(topic, () => new KafkaSink<Rec>({ client, topic, key: () => null })),
-      );
+      const kafka = this.sink<Rec>(topic, () => new KafkaSink<Rec>({ client, topic, key: () => null }));
+      const ring = this.streams.sink(name);
+      streams.set(name, {
+        write: (record, t) => {
+          ring.write(record, t);
+          kafka.write(record, t);
+        },
+        flush: async () => kafka.flush?.(),
+        close: async () => kafka.close?.(),
+      });
     }
     const late = this.sink<LateRecord>(
       this.lateTopic,

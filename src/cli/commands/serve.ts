@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_STREAM_BUFFER } from '../../app/live/stream-rings.js';
 import type { ServiceControl } from '../../app/service/control.js';
 import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
 import { stderrLogger } from '../../core/index.js';
@@ -16,7 +17,7 @@ const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVI
                    [--redis ${DEFAULT_REDIS_URL}] [--patterns dir] [--rules dir] [--checkpoints file]
                    [--time-zone ZONE] [--stream NAME ...] [--checkpoint-interval 10] [--first-seen-prefix P]
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
-                   [--repartition-partitions N] [--alert-history ${DEFAULT_ALERT_HISTORY}]
+                   [--repartition-partitions N] [--alert-history ${DEFAULT_ALERT_HISTORY}] [--stream-buffer ${DEFAULT_STREAM_BUFFER}]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
                    [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
@@ -36,7 +37,9 @@ take over its partitions and restore their checkpoints.
 HTTP on --host:--port (--port 0 picks a free port; the address is logged as 'listening on'): /healthz,
 /readyz, /metrics (Prometheus), the OpenAPI document at /openapi.json (UI at /docs), and the API under /api/
 (job status and cancel, savepoints into --savepoint-dir: what 'vigil savepoint', 'vigil list' and 'vigil cancel'
-call; /api/alerts and the live /api/alerts/stream). Every alert is also appended to a capped Redis stream
+call; /api/alerts and the live /api/alerts/stream; /api/status; /api/streams with the recent records of every
+--stream and of the dashboard's streams the program has, --stream-buffer records each, and their live SSE), and
+the dashboard at /. Every alert is also appended to a capped Redis stream
 vigil:alerts:{GROUP} of --alert-history entries (0: none), each alert id once, shared by the group's processes. The API's bearer token comes from VIGIL_TOKEN only: every POST and DELETE wants it, and so do the /api
 reads unless --public-read; /healthz, /readyz and /metrics are open. Without VIGIL_TOKEN the API is open and
 the server refuses any host but loopback.
@@ -109,6 +112,7 @@ export const run: Command = async (args, io) => {
         host: { type: 'string' },
         'public-read': { type: 'boolean' },
         'savepoint-dir': { type: 'string' },
+        'stream-buffer': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -143,6 +147,7 @@ export const run: Command = async (args, io) => {
     checkpoints: values.checkpoints ?? env['VIGIL_CHECKPOINTS'],
     timeZone: values['time-zone'] ?? env['VIGIL_TIME_ZONE'],
     streams: values.stream ?? [],
+    ...(values['stream-buffer'] === undefined ? {} : { streamBuffer: Math.round(positiveNumber('stream-buffer', values['stream-buffer'])) }),
     checkpointIntervalMs: interval === undefined ? undefined : positiveNumber('checkpoint-interval', interval) * 1000,
     firstSeenPrefix: values['first-seen-prefix'] ?? env['VIGIL_FIRST_SEEN_PREFIX'],
     fromSavepoint: values['from-savepoint'],
@@ -177,6 +182,8 @@ export const run: Command = async (args, io) => {
     savepointDir: resolve(io.cwd, values['savepoint-dir'] ?? env['VIGIL_SAVEPOINT_DIR'] ?? HTTP_DEFAULTS.savepointDir),
     log,
     ...(history === undefined ? {} : { alerts: history }),
+    streams: service.streams,
+    dashboard: service.dashboardInfo(values['time-zone'] ?? env['VIGIL_TIME_ZONE']),
   });
   try {
     log.info(`vigil serve: listening on ${await listen(server, { host, port })}`);
