@@ -36,6 +36,7 @@ import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { lookupsFor } from '../lookups.js';
 import { defaultPaths } from '../program.js';
+import { leafStreams } from '../registry-report.js';
 import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
@@ -203,7 +204,9 @@ export class VigilService implements ServiceControl {
     this.deadLetterTopic = options.deadLetterTopic ?? SERVICE_DEFAULTS.deadLetterTopic;
     this.program = loadTrafficProgram(options, options.cwd);
     checkStreamNames(this.program.loaded, options.streams ?? []);
-    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
+    // The service builds every stream: the ones nothing else reads are what users read by name.
+    const read = leafStreams(this.program.loaded.program);
+    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd, read);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);

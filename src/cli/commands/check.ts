@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
+import { collectFiles, createTask, defaultPaths, leafStreams, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
 import { ArraySource } from '../../core/index.js';
 import { formatWarning, lintProgram } from '../../dsl/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -57,7 +57,7 @@ export const run: Command = async (args, io) => {
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,
   );
   // What the registry lacks, then lint warnings: after the summary, never changing the exit code.
-  const gaps = registryGapsText(loaded, registry, values.checkpoints ?? defaultPaths.checkpoints, io.cwd);
+  const gaps = registryGapsText(loaded, registry, values.checkpoints ?? defaultPaths.checkpoints, io.cwd, leafStreams(p));
   if (gaps !== '') io.stderr(gaps);
   const warnings = lintProgram(p);
   if (warnings.length > 0) {
