@@ -31,6 +31,12 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   lower: { params: ['s'], summary: 'The string in lower case.', example: 'lower(vehicle_type) == "truck"' },
   upper: { params: ['s'], summary: 'The string in upper case.', example: 'upper(plate)' },
   length: { params: ['s'], summary: 'The number of characters (code points, so `浙A12345` has 7).', example: 'length(plate) >= 7' },
+  substr: {
+    params: ['s', 'start', 'length'],
+    summary:
+      'The characters of `s` from `start` (0 is the first), `length` of them or to the end; in code points, as `length` counts. Null for a negative start or length.',
+    example: 'substr(plate, 0, 1) == "浙"',
+  },
   contains: { params: ['s', 'part'], summary: 'Whether `part` occurs in `s`.', example: 'contains(plate, "警")' },
   starts_with: { params: ['s', 'prefix'], summary: 'Whether `s` starts with `prefix`.', example: 'starts_with(plate, "浙A")' },
   ends_with: { params: ['s', 'suffix'], summary: 'Whether `s` ends with `suffix`.', example: 'ends_with(plate, "学")' },
