@@ -90,6 +90,11 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     example: 'next_on_segment(a.checkpoint) == checkpoint',
   },
   is_entry: { params: ['cp'], summary: 'Whether the checkpoint is a city-boundary entry camera (registry `kind: "entry"`).', example: 'is_entry(checkpoint)' },
+  is_bus_lane: {
+    params: ['cp', 'lane'],
+    summary: "Whether the lane is a bus lane at the checkpoint (the registry's `bus_lanes`, a list of lane numbers); null where the registry gives none.",
+    example: 'is_bus_lane(checkpoint, lane) and vehicle_type != "bus"',
+  },
   first_seen: {
     params: ['key', 'more'],
     summary:

@@ -109,7 +109,7 @@ export interface CityOptions {
    * (45% two, 40% three, 15% four). Gateway roads get two gantries, one when hi is 1.
    */
   readonly cameras?: readonly [number, number];
-  /** `full`: lanes, road, speed_limit, next_on_segment and district besides the required fields (default); `required`: none. */
+  /** `full`: lanes, road, speed_limit, next_on_segment, district and bus_lanes besides the required fields (default); `required`: none. */
   readonly registry?: RegistryFields;
   readonly directions?: DirectionVocabulary;
 }
@@ -225,6 +225,8 @@ function build(options: CityOptions): City {
         speed_limit: link.limitKmh,
         next_on_segment: next,
         district: district(x, y),
+        // The kerb lane of a three-lane city road is a bus lane; [] says none (not: unknown).
+        bus_lanes: link.kind === 'grid' && lanes >= 3 ? [1] : [],
       });
     });
   };
