@@ -11,8 +11,9 @@ const usage = `usage: vigil check [paths...] [--checkpoints file] [--time-zone Z
 Compiles pattern files (.pattern) and rule files (.yaml) — by default the shipped patterns/ and rules/ —
 and reports every error as file:line:col with the line and a caret. Exit 0 when clean, 1 otherwise.
 --time-zone (env VIGIL_TIME_ZONE): the zone of local_hour and its kind (default: the registry's, else UTC).
-Then reports every registry attribute an enabled rule reads that the checkpoint registry lacks: the rule,
-the attribute, where it is read, and what the rule does without it (this never changes the exit code).
+Then reports every registry attribute an enabled rule, or a stream nothing else reads (the analytics), reads that
+the checkpoint registry lacks: the reader, the attribute, where it is read, and what it loses without it (this
+never changes the exit code).
 `;
 
 export const run: Command = async (args, io) => {
