@@ -31,6 +31,12 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   lower: { params: ['s'], summary: 'The string in lower case.', example: 'lower(vehicle_type) == "truck"' },
   upper: { params: ['s'], summary: 'The string in upper case.', example: 'upper(plate)' },
   length: { params: ['s'], summary: 'The number of characters (code points, so `浙A12345` has 7).', example: 'length(plate) >= 7' },
+  substr: {
+    params: ['s', 'start', 'length'],
+    summary:
+      'The characters of `s` from `start` (0 is the first), `length` of them or to the end; in code points, as `length` counts. Null for a negative start or length.',
+    example: 'substr(plate, 0, 1) == "浙"',
+  },
   contains: { params: ['s', 'part'], summary: 'Whether `part` occurs in `s`.', example: 'contains(plate, "警")' },
   starts_with: { params: ['s', 'prefix'], summary: 'Whether `s` starts with `prefix`.', example: 'starts_with(plate, "浙A")' },
   ends_with: { params: ['s', 'suffix'], summary: 'Whether `s` ends with `suffix`.', example: 'ends_with(plate, "学")' },
@@ -90,6 +96,11 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
     example: 'next_on_segment(a.checkpoint) == checkpoint',
   },
   is_entry: { params: ['cp'], summary: 'Whether the checkpoint is a city-boundary entry camera (registry `kind: "entry"`).', example: 'is_entry(checkpoint)' },
+  is_bus_lane: {
+    params: ['cp', 'lane'],
+    summary: "Whether the lane is a bus lane at the checkpoint (the registry's `bus_lanes`, a list of lane numbers); null where the registry gives none.",
+    example: 'is_bus_lane(checkpoint, lane) and vehicle_type != "bus"',
+  },
   first_seen: {
     params: ['key', 'more'],
     summary:

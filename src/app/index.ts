@@ -20,7 +20,7 @@ export {
   withDependencies,
 } from './program.js';
 export { type RecordCheck, type RecordParserOptions, recordParser, trafficCheck } from './record-parser.js';
-export { type AttributeGap, formatRegistryReport, type RegistryReport, registryReport } from './registry-report.js';
+export { type AttributeGap, formatRegistryReport, leafStreams, type RegistryReport, registryReport } from './registry-report.js';
 export { declaredChecks, declaredFieldsCheck, domainSchemas, feedMapper } from './sources.js';
 export {
   checkStreamNames,

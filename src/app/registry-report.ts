@@ -10,7 +10,10 @@ import { type CheckpointRegistry, type DomainFunction, REQUIRED_CHECKPOINT_FIELD
  * `emit` (a comparison with null is false) to the rule's pattern.
  */
 export interface AttributeGap {
+  /** The rule that reads it, or '' for a stream's gap (`stream`). */
   readonly rule: string;
+  /** A stream asked for by name (an analytics stream), when it is the reader rather than a rule. */
+  readonly stream?: string;
   readonly attribute: string;
   /** Checkpoints lacking it, of `total`; a few of their ids in `examples`. */
   readonly missing: number;
@@ -210,6 +213,8 @@ export function registryReport(
   registry: CheckpointRegistry,
   functions: readonly DomainFunction[],
   displayFile: (file: string) => string = (f) => f,
+  /** Streams read by name (`--stream`, the service's API) whose own records the registry's gaps change. */
+  streams: readonly string[] = [],
 ): RegistryReport {
   const required = new Set(REQUIRED_CHECKPOINT_FIELDS);
   const byName = new Map(functions.map((f) => [f.name, f]));
@@ -225,8 +230,11 @@ export function registryReport(
   const pos = (p: A.Pos): string => at({ ...p, file: displayFile(p.file) });
 
   const gaps: AttributeGap[] = [];
-  for (const { rule } of rules) {
-    const decls = upstream(program, rule.pattern);
+  /** The gaps of one reader: a rule (through its pattern) or a stream by name. */
+  const readerGaps = (reader: { readonly rule: string } | { readonly stream: string }, target: string): void => {
+    const isStream = 'stream' in reader;
+    const who = isStream ? { rule: '', stream: reader.stream } : { rule: reader.rule };
+    const decls = upstream(program, target);
     // attribute -> where it is read (null attribute: named at run time)
     const reads = new Map<string | null, string[]>();
     for (const name of [...decls].reverse()) {
@@ -249,12 +257,19 @@ export function registryReport(
     for (const [attribute, sites] of reads) {
       const where = [...new Set(sites)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
       if (attribute === null) {
-        gaps.push({ rule: rule.id, attribute: '?', missing: 0, total: registry.size, examples: [], reads: where, effects: [], dead: false, dynamic: true });
+        gaps.push({ ...who, attribute: '?', missing: 0, total: registry.size, examples: [], reads: where, effects: [], dead: false, dynamic: true });
         continue;
       }
       const lacking = registry.lacking(attribute);
       if (lacking.length === 0) continue;
       const flow = flowWithout(attribute);
+      // A stream's gap counts only where its own records change: an attribute another column of an upstream
+      // stream reads (the area of a record a segment's figures ignore) loses the stream nothing.
+      if (isStream) {
+        const before = baseline.shape(target);
+        const after = flow.shape(target);
+        if (!(after.empty && !before.empty) && [...after.nulls].every((c) => before.nulls.has(c))) continue;
+      }
       const effects: string[] = [];
       // From the source towards the rule's pattern: the order the nulls flow in.
       for (const name of [...decls].reverse()) {
@@ -278,9 +293,9 @@ export function registryReport(
         if (vars.length > 0) effects.push(`pattern ${name}: optional ${vars.join(', ')} ${vars.length === 1 ? 'never matches' : 'never match'}`);
         for (const c of after.nulls) if (!before.nulls.has(c)) effects.push(`pattern ${name} emits \`${c}\`: null`);
       }
-      const dead = flow.shape(rule.pattern).empty && !baseline.shape(rule.pattern).empty;
+      const dead = flow.shape(target).empty && !baseline.shape(target).empty;
       gaps.push({
-        rule: rule.id,
+        ...who,
         attribute,
         missing: lacking.length,
         total: registry.size,
@@ -290,7 +305,9 @@ export function registryReport(
         dead,
       });
     }
-  }
+  };
+  for (const { rule } of rules) readerGaps({ rule: rule.id }, rule.pattern);
+  for (const stream of streams) if (program.streams.has(stream)) readerGaps({ stream }, stream);
   const validation = VALIDATION_READS.map((v) => ({ ...v, missing: registry.lacking(v.attribute).length })).filter((v) => v.missing > 0);
   return { gaps, validation };
 }
@@ -298,27 +315,42 @@ export function registryReport(
 /** The report as text for stderr: empty when the registry has everything the rules read. */
 export function formatRegistryReport(report: RegistryReport, registryName: string): string {
   if (report.gaps.length === 0 && report.validation.length === 0) return '';
-  const lines: string[] = [`${registryName}: the registry lacks attributes the rules read:`];
+  const what = report.gaps.some((g) => g.stream !== undefined) ? 'the rules and streams read' : 'the rules read';
+  const lines: string[] = [`${registryName}: the registry lacks attributes ${what}:`];
   for (const g of report.gaps) {
+    const reader = g.stream === undefined ? `rule ${g.rule}` : `stream ${g.stream}`;
     if (g.dynamic === true) {
-      lines.push(`  rule ${g.rule} reads a registry attribute named at run time (${g.reads.join(', ')}): not checked`);
+      lines.push(`  ${reader} reads a registry attribute named at run time (${g.reads.join(', ')}): not checked`);
       continue;
     }
     const whereMissing =
       g.missing === g.total
         ? `all ${g.total} checkpoints`
         : `${g.missing} of ${g.total} checkpoints (${g.examples.join(', ')}${g.missing > g.examples.length ? ', ...' : ''})`;
-    lines.push(`  rule ${g.rule} reads \`${g.attribute}\` (${g.reads.join(', ')}); missing on ${whereMissing}`);
+    lines.push(`  ${reader} reads \`${g.attribute}\` (${g.reads.join(', ')}); missing on ${whereMissing}`);
     const scope = g.missing === g.total ? '' : ' (for records of those checkpoints)';
     if (g.effects.length === 0) lines.push(`    without it${scope}: it reads as null, and nothing the rule depends on is lost`);
     else {
       lines.push(`    without it${scope}:`);
       for (const e of g.effects) lines.push(`      ${e}`);
     }
+    // A stream's effects end with its own records; what follows is about alerting.
+    if (g.stream !== undefined) continue;
     if (!g.dead) lines.push(`    the rule still runs on what the rest of its inputs give`);
     else if (g.missing === g.total) lines.push(`    RULE ${g.rule} IS DEAD without \`${g.attribute}\`: it can never alert`);
     else lines.push(`    rule ${g.rule} can never alert on what those checkpoints see without \`${g.attribute}\``);
   }
   for (const v of report.validation) lines.push(`  record validation reads \`${v.attribute}\`; missing on ${v.missing} checkpoints: ${v.without}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The streams nothing else in the program reads: what a user reads by name (the analytics). Streams a rule, a
+ * pattern or another stream reads are reported through their reader.
+ */
+export function leafStreams(program: CheckedProgram): string[] {
+  const read = new Set<string>();
+  for (const s of program.streams.values()) for (const n of [s.decl.from, ...s.decl.union]) read.add(n.name);
+  for (const p of program.patterns.values()) read.add(p.decl.from.name);
+  return [...program.streams.keys()].filter((n) => !read.has(n));
 }

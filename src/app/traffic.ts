@@ -39,12 +39,18 @@ export function loadTrafficProgram(paths: ProgramPaths, cwd: string): TrafficPro
 }
 
 /**
- * What the enabled rules read from the registry that it lacks, naming the rule, the attribute and what the rule
- * does without it; empty when nothing is missing. `vigil check`, `run` and `serve` print it.
+ * What the enabled rules (and the named streams) read from the registry that it lacks, naming the reader, the
+ * attribute and what it does without it; empty when nothing is missing. `vigil check`, `run` and `serve` print it.
  */
-export function registryGapsText(loaded: LoadedProgram, registry: CheckpointRegistry, registryPath: string, cwd: string): string {
+export function registryGapsText(
+  loaded: LoadedProgram,
+  registry: CheckpointRegistry,
+  registryPath: string,
+  cwd: string,
+  streams: readonly string[] = [],
+): string {
   const show = (f: string): string => displayPath(resolve(cwd, f), cwd);
-  return formatRegistryReport(registryReport(loaded.program, loaded.rules, registry, trafficFunctions(registry), show), show(registryPath));
+  return formatRegistryReport(registryReport(loaded.program, loaded.rules, registry, trafficFunctions(registry), show, streams), show(registryPath));
 }
 
 /** `--stream NAME` must name a stream of the program. */
@@ -97,7 +103,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
   const deadLetter = options.deadLetter === undefined ? undefined : outputPath(options.deadLetter, cwd, '--dead-letter');
   const { registry, loaded } = loadTrafficProgram(options, cwd);
   checkStreamNames(loaded, options.streams ?? []);
-  const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd);
+  const gaps = registryGapsText(loaded, registry, options.checkpoints ?? defaultPaths.checkpoints, cwd, options.streams ?? []);
   if (gaps !== '') terminal.stderr(gaps);
   const input = resolveInputs(options.input, loaded.program, cwd);
   const store = await openFirstSeenStore({

@@ -111,7 +111,7 @@ export interface Call {
   readonly pos: Pos;
 }
 
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'stddev' | 'min' | 'max' | 'first' | 'last';
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'stddev' | 'min' | 'max' | 'first' | 'last' | 'top';
 /**
  * `count()`, `count(w)`, `sum(w.f)`, `avg(speed)`. The parser makes every call of count, sum, avg,
  * first, last, and min/max with exactly one argument, an aggregate; the checker decides what it ranges over.

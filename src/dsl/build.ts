@@ -65,7 +65,7 @@ export function member(variable: Token, fieldName: Token): A.MemberRef {
   return { kind: 'member', variable: name(variable), field: fieldName.value, pos: pos(variable) };
 }
 
-const AGGREGATES = new Set<string>(['count', 'sum', 'avg', 'stddev', 'first', 'last']);
+const AGGREGATES = new Set<string>(['count', 'sum', 'avg', 'stddev', 'first', 'last', 'top']);
 
 /** A call by name: `if` (three arguments), `coalesce` and aggregates get their own nodes. */
 export function call(callee: Token, args: readonly A.Expr[]): A.Expr {

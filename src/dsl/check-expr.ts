@@ -354,6 +354,7 @@ export class ExprChecker {
       return 'unknown';
     }
     const inner: Scope = { ...scope, aggregates: 'none', where: `inside '${fn}(...)'` };
+    if (fn === 'top') return this.topAggregate(e, scope, inner);
     if (scope.aggregates === 'window') {
       const arg = e.args[0];
       if (e.args.length > 1 || (arg === undefined && fn !== 'count')) {
@@ -397,6 +398,28 @@ export class ExprChecker {
     return type;
   }
 
+  /** `top(n, e)`: a window aggregate only; n a whole constant from 1 to 1000. */
+  private topAggregate(e: A.Aggregate, scope: Scope, inner: Scope): Type {
+    if (scope.aggregates !== 'window') {
+      this.error(e.pos, `'top' ranks a window's values: it belongs in the select of a windowed stream, not in a pattern`);
+      return 'unknown';
+    }
+    const [count, arg] = e.args;
+    if (e.args.length !== 2 || count === undefined || arg === undefined) {
+      this.error(e.pos, `'top' takes 2 arguments (how many, and the value to rank), got ${e.args.length}`);
+      return 'object';
+    }
+    const n = count.kind === 'number' ? count.value : Number.NaN;
+    if (!(Number.isInteger(n) && n >= 1 && n <= MAX_TOP)) {
+      this.error(count.pos, `the first argument of 'top' must be a whole number from 1 to ${MAX_TOP}`);
+    }
+    const t = this.expr(arg, inner);
+    if (t === 'object') this.error(arg.pos, `'top' ranks numbers, strings or booleans, got ${describeType(t)}`);
+    this.out.types.set(count, 'number');
+    this.out.aggregates.set(e, { kind: 'window', fn: 'top', arg, type: 'object', n: Number.isInteger(n) ? n : 1 });
+    return 'object';
+  }
+
   private variableAggregate(e: A.Aggregate, info: VariableInfo, field: string | null, type: Type, scope: Scope): AggregateBinding {
     const includesCurrent = scope.pattern?.current === info && !scope.pattern.inUntil;
     return { kind: 'variable', fn: e.fn, variable: info.name, field, includesCurrent, type };
@@ -426,9 +449,14 @@ export class ExprChecker {
       case 'first':
       case 'last':
         return t;
+      case 'top':
+        return 'object';
     }
   }
 }
+
+/** The most entries `top(n, e)` keeps: the ranking is a window's output, read by a person or a dashboard. */
+const MAX_TOP = 1000;
 
 export function constantScope(params: ReadonlyMap<string, ParamInfo>): Scope {
   return {

@@ -28,7 +28,14 @@ export type Binding =
 
 export type AggregateBinding =
   /** In a windowed select: over the window's records; `arg` null for `count()`. */
-  | { readonly kind: 'window'; readonly fn: A.AggregateFn; readonly arg: A.Expr | null; readonly type: Type }
+  | {
+      readonly kind: 'window';
+      readonly fn: A.AggregateFn;
+      readonly arg: A.Expr | null;
+      readonly type: Type;
+      /** `top(n, e)`: how many entries (its first argument, a constant); `arg` is `e`. */
+      readonly n?: number;
+    }
   /**
    * In a pattern: over the events matched to `variable` so far; `field` null for `count(w)`.
    * `includesCurrent`: the event under test counts (inside `define` of the variable itself).

@@ -159,6 +159,32 @@ const round: FunctionSignature = {
 };
 
 /**
+ * `substr(s, start, length?)` in code points (a plate's province character is one, as `length` counts), from 0;
+ * a start or length past the end gives what there is, a negative start or length null.
+ */
+const substr: FunctionSignature = {
+  name: 'substr',
+  params: ['string', 'number', 'number'],
+  minArgs: 2,
+  maxArgs: 3,
+  returns: 'string',
+  impl: (s, start, length) => {
+    if (typeof s !== 'string' || typeof start !== 'number') return null;
+    const len = length === undefined ? Number.POSITIVE_INFINITY : length;
+    if (typeof len !== 'number' || start < 0 || len < 0 || !Number.isInteger(start)) return null;
+    let out = '';
+    let i = 0;
+    const end = start + Math.floor(len);
+    for (const ch of s) {
+      if (i >= end) break;
+      if (i >= start) out += ch;
+      i++;
+    }
+    return out;
+  },
+};
+
+/**
  * `sqrt(x)`, null for a negative or null x. Counts are judged by it: a Poisson count's standard deviation is the
  * square root of its mean.
  */
@@ -228,6 +254,7 @@ export function builtinFunctions(options: BuiltinOptions = {}): FunctionRegistry
     .register(str1('lower', (s) => s.toLowerCase(), 'string'))
     .register(str1('upper', (s) => s.toUpperCase(), 'string'))
     .register(str1('length', (s) => [...s].length, 'number'))
+    .register(substr)
     .register(str2('contains', (s, p) => s.includes(p)))
     .register(str2('starts_with', (s, p) => s.startsWith(p)))
     .register(str2('ends_with', (s, p) => s.endsWith(p)))

@@ -17,7 +17,7 @@ interface Expanded {
 }
 
 /** Names a `let` may not take: they are parsed as other nodes (`if`, `coalesce`, aggregates) or are functions. */
-const SPECIAL = new Set(['if', 'coalesce', 'count', 'sum', 'avg', 'stddev', 'min', 'max', 'first', 'last']);
+const SPECIAL = new Set(['if', 'coalesce', 'count', 'sum', 'avg', 'stddev', 'min', 'max', 'first', 'last', 'top']);
 
 /**
  * The pattern with every use of its lets replaced by the let's body (and `lets` emptied), plus the errors found.

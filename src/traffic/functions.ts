@@ -50,7 +50,7 @@ function scalar(v: unknown): DomainValue {
 
 /**
  * The traffic domain functions bound to one registry: distance_km, checkpoint_attr, segment_of, is_entry,
- * next_on_segment, plate_shape.
+ * is_bus_lane, next_on_segment, plate_shape.
  */
 export function trafficFunctions(registry: CheckpointRegistry): readonly DomainFunction[] {
   return [
@@ -74,6 +74,18 @@ export function trafficFunctions(registry: CheckpointRegistry): readonly DomainF
     ),
     fixed('segment_of', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.segmentOf(cp) ?? null) : null), { fields: ['segment'] }),
     fixed('is_entry', ['string'], 'boolean', (cp) => (typeof cp === 'string' ? registry.isEntry(cp) : null), { fields: ['kind'] }),
+    // A registry without `bus_lanes` at the camera (or not a list) says nothing: null, not false.
+    fixed(
+      'is_bus_lane',
+      ['string', 'number'],
+      'boolean',
+      (cp, lane) => {
+        if (typeof cp !== 'string' || typeof lane !== 'number') return null;
+        const lanes = registry.get(cp)?.['bus_lanes'];
+        return Array.isArray(lanes) ? lanes.includes(lane) : null;
+      },
+      { fields: ['bus_lanes'] },
+    ),
     // The registry's next_on_segment where given, else camera order from geometry: so it needs only required fields.
     fixed('next_on_segment', ['string'], 'string', (cp) => (typeof cp === 'string' ? (registry.nextOnSegment(cp) ?? null) : null), {
       fields: ['segment', 'lat', 'lon', 'direction'],

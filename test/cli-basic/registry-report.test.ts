@@ -36,9 +36,14 @@ describe('a registry without optional attributes (DESIGN.md fields only)', () =>
   it('vigil check names each rule, the attribute, where it is read and what the rule does without it', async () => {
     const io = captureIo(REPO);
     expect(await main(['check', '--checkpoints', bare], io)).toBe(0);
-    expect(report(io.err)).toBe(
+    // The rules' gaps; the analytics streams' come after them (below).
+    const rules = report(io.err).split('\n  stream ')[0] as string;
+    const validation = report(io.err)
+      .split('\n')
+      .filter((l) => l.startsWith('  record validation'));
+    expect([rules, ...validation].join('\n')).toBe(
       [
-        `${bare}: the registry lacks attributes the rules read:`,
+        `${bare}: the registry lacks attributes the rules and streams read:`,
         // The congestion rule learns free flow from the data and takes camera order from geometry
         // (next_on_segment(cp)): without a speed limit only the relative columns are null, and it still alerts.
         '  rule sudden-congestion reads `speed_limit` (patterns/analytics.pattern:40:18, patterns/analytics.pattern:49:38, patterns/analytics.pattern:52:23); missing on all 201 checkpoints',
@@ -61,6 +66,37 @@ describe('a registry without optional attributes (DESIGN.md fields only)', () =>
     expect(io.err.indexOf('rule sudden-congestion reads `speed_limit`')).toBeGreaterThanOrEqual(0);
     expect(io.err.indexOf('rule sudden-congestion reads `speed_limit`')).toBeLessThan(io.err.indexOf('vigil run: 1,915 records'));
     expect(io.err).not.toContain('IS DEAD');
+  });
+
+  it('vigil check names the analytics streams a missing district empties, and no stream it leaves whole', async () => {
+    const noDistrict = write(
+      'no-district.json',
+      shipped.map((cp) => Object.fromEntries(Object.entries(cp).filter(([k]) => k !== 'district'))),
+    );
+    const io = captureIo(REPO);
+    expect(await main(['check', '--checkpoints', noDistrict], io)).toBe(0);
+    const text = report(io.err);
+    expect(text).toContain(`${noDistrict}: the registry lacks attributes the rules and streams read:`);
+    expect(text).toMatch(
+      / {2}stream area_flow_1m reads `district` \(patterns\/analytics\.pattern:\d+:\d+, patterns\/analytics\.pattern:\d+:\d+\); missing on all 201 checkpoints\n {4}without it:\n {6}stream area_passes gets no records\n {6}stream area_flow_1m gets no records/,
+    );
+    expect(text).toContain('      stream area_congestion_5m gets no records');
+    // The segment and city congestion streams read the district too (a column of their shared input), but lose nothing.
+    expect(text.match(/^ {2}stream \S+/gm)).toEqual(['  stream area_flow_1m', '  stream area_congestion_5m']);
+    expect(text).not.toContain('rule ');
+  });
+
+  it('vigil run reports a stream only when --stream asks for it', async () => {
+    const noDistrict = join(dir, 'no-district.json');
+    const out = join(dir, 'area.ndjson');
+    const asked = captureIo(REPO);
+    expect(await main(['run', '--input', 'fixtures/sample-traffic.ndjson', '--checkpoints', noDistrict, '--stream', 'area_flow_1m', '--out', out], asked)).toBe(
+      0,
+    );
+    expect(asked.err).toContain('stream area_flow_1m reads `district`');
+    const plain = captureIo(REPO);
+    expect(await main(['run', '--input', 'fixtures/sample-traffic.ndjson', '--checkpoints', noDistrict, '--out', out], plain)).toBe(0);
+    expect(plain.err).not.toContain('the registry lacks');
   });
 
   it('says nothing for the shipped registry, which has every attribute', async () => {

@@ -8,7 +8,7 @@ import { stripPositions } from './helpers.js';
 // Random ASTs -> print -> parse must give the same AST, up to positions.
 const P: A.Pos = { file: 'gen.pattern', line: 1, col: 1 };
 const reserved = new Set<string>(RESERVED);
-const SPECIAL_CALLS = new Set(['if', 'coalesce', 'count', 'sum', 'avg', 'stddev', 'first', 'last', 'min', 'max']);
+const SPECIAL_CALLS = new Set(['if', 'coalesce', 'count', 'sum', 'avg', 'stddev', 'first', 'last', 'top', 'min', 'max']);
 
 /** Names: plain identifiers, with the unreserved keywords mixed in on purpose. */
 const ident = fc
@@ -83,7 +83,7 @@ const { expr } = fc.letrec<{ expr: A.Expr; obj: A.ObjectLit }>((tie) => {
       fc.tuple(callee, args).map(([c, a]): A.Call => ({ kind: 'call', callee: { kind: 'name', name: c, pos: P }, args: a, pos: P })),
       fc
         .oneof(
-          fc.tuple(fc.constantFrom<A.AggregateFn>('count', 'sum', 'avg', 'stddev', 'first', 'last'), args),
+          fc.tuple(fc.constantFrom<A.AggregateFn>('count', 'sum', 'avg', 'stddev', 'first', 'last', 'top'), args),
           fc.tuple(
             fc.constantFrom<A.AggregateFn>('min', 'max'),
             e.map((x) => [x]),

@@ -79,9 +79,9 @@ describe('registry fields', () => {
     expect(reg.get(entries[0]!['id'] as string)?.['speed_limit']).toBeUndefined();
   });
 
-  it('full: lanes, road, speed_limit and next_on_segment besides', () => {
+  it('full: lanes, road, speed_limit, next_on_segment, district and bus_lanes besides', () => {
     const [e] = JSON.parse(cityRegistryJson({ layout: 'ring', registry: 'full' })) as Record<string, unknown>[];
-    expect(Object.keys(e!)).toEqual([...REQUIRED_REGISTRY_FIELDS, 'lanes', 'road', 'speed_limit', 'next_on_segment']);
+    expect(Object.keys(e!)).toEqual([...REQUIRED_REGISTRY_FIELDS, 'lanes', 'road', 'speed_limit', 'next_on_segment', 'district', 'bus_lanes']);
   });
 });
 

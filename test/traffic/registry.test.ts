@@ -124,6 +124,7 @@ describe('traffic DSL functions', () => {
       'checkpoint_attr(string, string): unknown',
       'segment_of(string): string',
       'is_entry(string): boolean',
+      'is_bus_lane(string, number): boolean',
       'next_on_segment(string): string',
     ]);
     for (const f of fns.values()) expect([f.minArgs, f.maxArgs]).toEqual([f.params.length, f.params.length]);
@@ -144,6 +145,21 @@ describe('traffic DSL functions', () => {
     expect(call('is_entry', 'A')).toBe(true);
     expect(call('is_entry', 'C')).toBe(false);
     expect(call('is_entry', 42)).toBeNull();
+    // bus_lanes: a list of lane numbers; [] is none; absent (A, B, C) or not a list says nothing.
+    const lanes = CheckpointRegistry.fromJson([
+      { ...good[0], bus_lanes: [1, 4] },
+      { ...good[1], bus_lanes: [] },
+      { ...good[2], bus_lanes: 1 },
+    ]);
+    const busLane = trafficFunctions(lanes).find((f) => f.name === 'is_bus_lane')!;
+    expect([busLane.impl('A', 1), busLane.impl('A', 2), busLane.impl('B', 1), busLane.impl('C', 1), busLane.impl('A', null)]).toEqual([
+      true,
+      false,
+      false,
+      null,
+      null,
+    ]);
+    expect(call('is_bus_lane', 'A', 1)).toBeNull();
   });
 });
 

@@ -42,6 +42,7 @@ import { keptStreams } from '../live/dashboard-streams.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
 import { lookupsFor } from '../lookups.js';
 import { defaultPaths, type LoadedProgram } from '../program.js';
+import { leafStreams } from '../registry-report.js';
 import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
@@ -266,7 +267,9 @@ export class VigilService implements ServiceControl {
       options.env ?? process.env,
     );
     this.streams = new StreamRings(keptStreams(this.program.loaded.program.streams, options.streams ?? []), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
-    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd);
+    // The service builds every stream: the ones nothing else reads are what users read by name.
+    const read = leafStreams(this.program.loaded.program);
+    const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd, read);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.book = new RuleBook(this.program.loaded, {
       registry: this.program.registry,

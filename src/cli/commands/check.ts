@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { collectFiles, createTask, defaultPaths, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
+import { collectFiles, createTask, defaultPaths, leafStreams, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
 import { ArraySource } from '../../core/index.js';
 import { formatWarning, lintProgram } from '../../dsl/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
@@ -11,8 +11,9 @@ const usage = `usage: vigil check [paths...] [--checkpoints file] [--time-zone Z
 Compiles pattern files (.pattern) and rule files (.yaml) — by default the shipped patterns/ and rules/ —
 and reports every error as file:line:col with the line and a caret. Exit 0 when clean, 1 otherwise.
 --time-zone (env VIGIL_TIME_ZONE): the zone of local_hour and its kind (default: the registry's, else UTC).
-Then reports every registry attribute an enabled rule reads that the checkpoint registry lacks: the rule,
-the attribute, where it is read, and what the rule does without it (this never changes the exit code).
+Then reports every registry attribute an enabled rule, or a stream nothing else reads (the analytics), reads that
+the checkpoint registry lacks: the reader, the attribute, where it is read, and what it loses without it (this
+never changes the exit code).
 `;
 
 export const run: Command = async (args, io) => {
@@ -57,7 +58,7 @@ export const run: Command = async (args, io) => {
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,
   );
   // What the registry lacks, then lint warnings: after the summary, never changing the exit code.
-  const gaps = registryGapsText(loaded, registry, values.checkpoints ?? defaultPaths.checkpoints, io.cwd);
+  const gaps = registryGapsText(loaded, registry, values.checkpoints ?? defaultPaths.checkpoints, io.cwd, leafStreams(p));
   if (gaps !== '') io.stderr(gaps);
   const warnings = lintProgram(p);
   if (warnings.length > 0) {

@@ -150,6 +150,93 @@ function byTime<IN>(get: Getter<IN>, later: boolean): AggregateFunction<IN, Pick
 export const first = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknown> => byTime(get, false);
 export const last = <IN>(get: Getter<IN>): AggregateFunction<IN, PickAcc, unknown> => byTime(get, true);
 
+interface TopAcc {
+  /** Count per value, keyed by the value's JSON (string keys keep a checkpoint's JSON plain). */
+  c: Record<string, number>;
+  /** Non-null values seen. */
+  n: number;
+}
+
+/** One entry of a top-N result: a value, how often it came, and its share of the window's non-null values. */
+export interface TopEntry {
+  readonly value: unknown;
+  readonly count: number;
+  readonly share: number;
+}
+
+/**
+ * The `n` most frequent values (ties: the smaller value's JSON first), each with its count and share. Each record
+ * costs one counter update; the ranking is made when the window fires, with a bounded heap of `n` entries over the
+ * distinct values (O(d log n)), never a sort per record. Counts merge exactly, so sliding windows merge panes.
+ */
+export function top<IN>(n: number, get: Getter<IN>): AggregateFunction<IN, TopAcc, TopEntry[]> {
+  // a before b in the ranking: more frequent, then the smaller key.
+  const before = (ka: string, ca: number, kb: string, cb: number): boolean => ca > cb || (ca === cb && ka < kb);
+  return {
+    create: () => ({ c: {}, n: 0 }),
+    add: (acc, v) => {
+      const x = get(v);
+      if (x === null || x === undefined || (typeof x === 'number' && Number.isNaN(x))) return acc;
+      const k = JSON.stringify(x);
+      acc.c[k] = (acc.c[k] ?? 0) + 1;
+      acc.n++;
+      return acc;
+    },
+    merge: (a, b) => {
+      const c: Record<string, number> = { ...a.c };
+      for (const [k, v] of Object.entries(b.c)) c[k] = (c[k] ?? 0) + v;
+      return { c, n: a.n + b.n };
+    },
+    result: (acc) => {
+      // A heap whose root is the worst of the best n so far.
+      const heap: Array<[string, number]> = [];
+      const worse = (i: number, j: number): boolean => {
+        const [ki, ci] = heap[i] as [string, number];
+        const [kj, cj] = heap[j] as [string, number];
+        return before(kj, cj, ki, ci);
+      };
+      const swap = (i: number, j: number): void => {
+        const t = heap[i] as [string, number];
+        heap[i] = heap[j] as [string, number];
+        heap[j] = t;
+      };
+      const down = (i: number): void => {
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let w = i;
+          if (l < heap.length && worse(l, w)) w = l;
+          if (r < heap.length && worse(r, w)) w = r;
+          if (w === i) return;
+          swap(i, w);
+          i = w;
+        }
+      };
+      for (const k in acc.c) {
+        const count = acc.c[k] as number;
+        if (heap.length < n) {
+          heap.push([k, count]);
+          for (let i = heap.length - 1; i > 0; ) {
+            const p = (i - 1) >> 1;
+            if (!worse(i, p)) break;
+            swap(i, p);
+            i = p;
+          }
+        } else if (n > 0) {
+          const [rk, rc] = heap[0] as [string, number];
+          if (before(k, count, rk, rc)) {
+            heap[0] = [k, count];
+            down(0);
+          }
+        }
+      }
+      heap.sort(([ka, ca], [kb, cb]) => (before(ka, ca, kb, cb) ? -1 : 1));
+      return heap.map(([k, count]) => ({ value: JSON.parse(k) as unknown, count, share: count / acc.n }));
+    },
+    exactMerge: true,
+  };
+}
+
 /** Keeps every record: for whole-window functions that need them all. */
 export function collect<IN>(): AggregateFunction<IN, IN[], IN[]> {
   return {

@@ -344,6 +344,8 @@ function aggregateOver(fn: A.AggregateFn, evs: readonly Rec[], current: Rec | nu
       }
       return k < 2 ? null : Math.sqrt(m2 / (k - 1));
     }
+    case 'top':
+      throw new Error('internal: top() is a window aggregate; the checker refuses it in a pattern');
   }
 }
 

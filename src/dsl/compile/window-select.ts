@@ -11,6 +11,7 @@ import {
   plainRecordFactory,
   stddev,
   sum,
+  top,
   type WindowFiring,
 } from '../../core/index.js';
 import * as A from '../ast.js';
@@ -49,7 +50,7 @@ export function compileWindowSelect(select: A.Select, cx: ExprContext, stream: s
   let n = 0;
   const windowAggregate = (node: A.Aggregate, b: Extract<AggregateBinding, { kind: 'window' }>): Evaluator => {
     const slot = `$${n++}`;
-    parts[slot] = aggregateFor(b.fn, b.arg, cx);
+    parts[slot] = aggregateFor(b.fn, b.arg, cx, b.n ?? 1);
     void node;
     return () => (results[slot] ?? null) as Value;
   };
@@ -140,7 +141,7 @@ function readsRecord(e: A.Expr): boolean {
   return false;
 }
 
-function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext): AggregateFunction<Rec, unknown, unknown> {
+function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext, n: number): AggregateFunction<Rec, unknown, unknown> {
   let get: Getter<Rec> | undefined;
   if (arg !== null) {
     const b = arg.kind === 'field' ? cx.program.bindings.get(arg) : undefined;
@@ -178,5 +179,7 @@ function aggregateFor(fn: A.AggregateFn, arg: A.Expr | null, cx: ExprContext): A
       return first<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
     case 'last':
       return last<Rec>(need()) as AggregateFunction<Rec, unknown, unknown>;
+    case 'top':
+      return top<Rec>(n, need()) as AggregateFunction<Rec, unknown, unknown>;
   }
 }

@@ -76,6 +76,17 @@ function compass(dx: number, dy: number): string {
   return dy > 0 ? 'northbound' : 'southbound';
 }
 
+/**
+ * The city's district (the registry's `district`, which the area analytics group by) from a camera's position: a
+ * central district within 3 km of the centre, then four by compass sector. From the position alone, so adding it
+ * changed no generated traffic.
+ */
+function district(x: number, y: number): string {
+  if (Math.hypot(x, y) < 3) return 'Central';
+  if (Math.abs(x) >= Math.abs(y)) return x > 0 ? 'East' : 'West';
+  return y > 0 ? 'North' : 'South';
+}
+
 /** Required registry fields (docs/design.md); the rest are optional attributes. */
 export const REQUIRED_REGISTRY_FIELDS = ['id', 'name', 'lat', 'lon', 'segment', 'direction', 'kind'] as const;
 
@@ -98,7 +109,7 @@ export interface CityOptions {
    * (45% two, 40% three, 15% four). Gateway roads get two gantries, one when hi is 1.
    */
   readonly cameras?: readonly [number, number];
-  /** `full`: lanes, road, speed_limit and next_on_segment besides the required fields (default); `required`: none. */
+  /** `full`: lanes, road, speed_limit, next_on_segment, district and bus_lanes besides the required fields (default); `required`: none. */
   readonly registry?: RegistryFields;
   readonly directions?: DirectionVocabulary;
 }
@@ -202,7 +213,21 @@ function build(options: CityOptions): City {
       cpLink.push(link.index);
       // The next camera downstream on the same segment ("" for the last): where a vehicle seen here is seen next.
       const next = k + 1 < fractions.length ? `CP${String(checkpoints.length + 2).padStart(4, '0')}` : '';
-      checkpoints.push({ id, name, ...toLatLon(x, y), segment, direction, kind, lanes, road: link.road, speed_limit: link.limitKmh, next_on_segment: next });
+      checkpoints.push({
+        id,
+        name,
+        ...toLatLon(x, y),
+        segment,
+        direction,
+        kind,
+        lanes,
+        road: link.road,
+        speed_limit: link.limitKmh,
+        next_on_segment: next,
+        district: district(x, y),
+        // The kerb lane of a three-lane city road is a bus lane; [] says none (not: unknown).
+        bus_lanes: link.kind === 'grid' && lanes >= 3 ? [1] : [],
+      });
     });
   };
   const oneGantry = options.cameras !== undefined && options.cameras[1] === 1;
