@@ -7,11 +7,14 @@
  * output equals Vigil's (hop and impossible pairs as from-id,to-id; window counts as checkpoint,window_start,count).
  *
  *   npm run bench:peers -- [--input FILE | --minutes 300 --seed 3 [--anomalies]] [--runs 3] [--parts hop,impossible,flow]
- *                          [--parallelism 1,2] [--bound 5m] [--keep DIR] [--rebuild]
+ *                          [--parallelism 1,2] [--bound 5m] [--flink-watermarks periodic|every-record] [--keep DIR] [--rebuild]
  *
  * Input: --input, else `vigil generate --minutes M --seed S [--anomalies]`, cached in $TMPDIR/vigil-bench. Both
  * engines use a bounded-out-of-orderness watermark of --bound (Vigil: passes.pattern's bound rewritten when it
- * differs; Flink: --bound-ms). The Flink jar is built by Maven when missing (or with --rebuild): offline (`mvn -o`)
+ * differs; Flink: --bound-ms). Vigil advances its watermark after every record, Flink (by default) every 200 ms of
+ * processing time, so a record a few minutes late may be late for one engine and not the other, and which records
+ * Flink finds late depends on how fast it runs; --flink-watermarks every-record makes Flink advance it as Vigil does
+ * (a watermark per advancing record: slower), to tell watermark timing apart from other differences. The Flink jar is built by Maven when missing (or with --rebuild): offline (`mvn -o`)
  * when ~/.m2 holds what it needs, else from Maven Central (the first time only). Needs java 17+, mvn and
  * /usr/bin/time.
  *
@@ -20,7 +23,9 @@
  * main, GC and JIT threads) and the peak RSS. records/s = input lines / wall seconds of the whole command (the
  * JVM's and the MiniCluster's start included, as Node's start is); "job rec/s" is what each engine reports of the
  * job alone (Vigil's summary line; Flink's JobExecutionResult net runtime). The JVM's peak heap in use is sampled
- * every 20 ms inside the JVM. Outputs go to files in a scratch directory (--keep DIR keeps them there).
+ * every 20 ms inside the JVM. Starting up costs the JVM and the MiniCluster several CPU-seconds, a large share on a small
+ * file: each part and engine also runs once over the input's first 1,000 records, and "CPU s/M net" takes that run's
+ * CPU off before dividing by the rest of the records. Outputs go to files in a scratch directory (--keep DIR keeps them there).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -62,6 +67,8 @@ const parallelisms = argString('parallelism', '1,2')
   });
 const bound = argString('bound', '5m');
 const keep = argString('keep', '');
+const flinkWatermarks = argString('flink-watermarks', 'periodic');
+if (flinkWatermarks !== 'periodic' && flinkWatermarks !== 'every-record') throw new Error('--flink-watermarks: periodic or every-record');
 
 function durationMs(text: string): number {
   const m = /^(\d+)(ms|s|m|h)$/.exec(text);
@@ -208,6 +215,8 @@ async function runFlink(scratch: string, input: string, part: Part, parallelism:
     String(parallelism),
     '--bound-ms',
     String(boundMs),
+    '--watermarks',
+    flinkWatermarks,
   ];
   const t = await timed('java', args, join(outDir, 'stdout.json'));
   const report = JSON.parse(readFileSync(join(outDir, 'stdout.json'), 'utf8').trim().split('\n').pop()!) as { job_ms: number; heap_peak_bytes: number };
@@ -258,12 +267,29 @@ mkdirSync(scratch, { recursive: true });
 const engines = ['vigil', ...parallelisms.map((p) => `flink p${p}`)];
 const before = loadavg();
 console.log(
-  `input ${input}: ${grouped(records)} records; watermark ${bound} out of order; ${runs} rounds; load average ${before.map((x) => x.toFixed(2)).join(' ')}`,
+  `input ${input}: ${grouped(records)} records; watermark ${bound} out of order (Flink: ${flinkWatermarks}); ${runs} rounds; ` +
+    `load average ${before.map((x) => x.toFixed(2)).join(' ')}`,
 );
 
 const measures = new Map<string, Measure[]>();
 const agreement = new Map<string, Agreement[]>();
+/** CPU seconds of each part and engine over the input's first STARTUP_RECORDS lines: what starting up costs. */
+const startupCpu = new Map<string, number>();
+const STARTUP_RECORDS = 1000;
 try {
+  const small = join(scratch, 'startup.ndjson');
+  const head: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    head.push(line);
+    if (head.length >= STARTUP_RECORDS) break;
+  }
+  writeFileSync(small, head.join('\n') + '\n');
+  for (const part of parts) {
+    startupCpu.set(`${part}/vigil`, (await runVigil(scratch, small, part, 0)).cpuSeconds);
+    for (const p of parallelisms) startupCpu.set(`${part}/flink p${p}`, (await runFlink(scratch, small, part, p, 0)).cpuSeconds);
+  }
+  console.log(`start-up (the first ${grouped(STARTUP_RECORDS)} records), CPU s: ` + [...startupCpu].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
   for (let round = 1; round <= runs; round++) {
     for (const part of parts) {
       // Alternate: every round runs each engine once per part, Vigil first, so both see the same machine.
@@ -288,8 +314,11 @@ try {
 }
 
 const mib = (b: number): string => (Number.isNaN(b) ? '-' : (b / 2 ** 20).toFixed(0));
-console.log(`\nmedians of ${runs} rounds, ${grouped(records)} records (rec/s: whole command, start-up included; job rec/s: as the engine reports the job)`);
-const header = ['part', 'engine', 'rec/s', 'job rec/s', 'CPU s/M rec', 'peak RSS MiB', 'peak heap MiB', 'results', 'agrees with vigil'];
+console.log(
+  `\nmedians of ${runs} rounds, ${grouped(records)} records (rec/s: whole command, start-up included; job rec/s: as the engine reports the job; ` +
+    `CPU s/M net: less the CPU of a run over the first ${grouped(STARTUP_RECORDS)} records)`,
+);
+const header = ['part', 'engine', 'rec/s', 'job rec/s', 'CPU s/M rec', 'CPU s/M net', 'peak RSS MiB', 'peak heap MiB', 'results', 'agrees with vigil'];
 const rows: string[][] = [header];
 for (const part of parts) {
   for (const engine of engines) {
@@ -312,6 +341,7 @@ for (const part of parts) {
       grouped(median(ms.map((m) => records / m.wallSeconds))),
       grouped(median(ms.map((m) => records / m.jobSeconds))),
       median(ms.map((m) => (m.cpuSeconds * 1e6) / records)).toFixed(1),
+      median(ms.map((m) => ((m.cpuSeconds - (startupCpu.get(`${part}/${engine}`) ?? Number.NaN)) * 1e6) / (records - STARTUP_RECORDS))).toFixed(1),
       mib(median(ms.map((m) => m.peakRss))),
       mib(median(ms.map((m) => m.peakHeap))),
       grouped(median(ms.map((m) => m.output.length))),

@@ -32,7 +32,7 @@ import org.apache.flink.util.Collector;
  *
  * <pre>
  * java -jar target/vigil-flink-peer.jar --input FILE --registry fixtures/checkpoints.json --out DIR
- *      [--work hop,impossible,flow] [--parallelism 1] [--bound-ms 300000]
+ *      [--work hop,impossible,flow] [--parallelism 1] [--bound-ms 300000] [--watermarks periodic|every-record]
  * </pre>
  *
  * Parts of the work (each writes DIR/PART-SUBTASK.csv):
@@ -63,6 +63,8 @@ public final class PeerBench {
     List<String> work = List.of(flags.getOrDefault("work", "hop,impossible,flow").split(","));
     int parallelism = Integer.parseInt(flags.getOrDefault("parallelism", "1"));
     long boundMs = Long.parseLong(flags.getOrDefault("bound-ms", "300000"));
+    String watermarks = flags.getOrDefault("watermarks", "periodic");
+    if (!watermarks.equals("periodic") && !watermarks.equals("every-record")) throw new IllegalArgumentException("--watermarks: periodic or every-record");
     for (String part : work) {
       if (!List.of("hop", "impossible", "flow").contains(part)) throw new IllegalArgumentException("unknown --work part: " + part);
     }
@@ -88,7 +90,10 @@ public final class PeerBench {
         .flatMap(new ParseSighting(registry, true))
         .name("parse")
         .assignTimestampsAndWatermarks(
-            WatermarkStrategy.<Sighting>forBoundedOutOfOrderness(Duration.ofMillis(boundMs)).withTimestampAssigner((s, previous) -> s.ts))
+            (watermarks.equals("periodic")
+                    ? WatermarkStrategy.<Sighting>forBoundedOutOfOrderness(Duration.ofMillis(boundMs))
+                    : WatermarkStrategy.<Sighting>forGenerator(ctx -> new EveryRecordWatermarks(boundMs)))
+                .withTimestampAssigner((s, previous) -> s.ts))
         .name("watermarks");
     DataStream<Sighting> plates = sightings.filter(s -> s.plateReadable).name("plates");
 
