@@ -333,8 +333,8 @@ for (const part of parts) {
         ? ''
         : agrees(worst) && gs.every(agrees)
           ? `yes (${gs.length}/${gs.length} rounds)`
-          : `no: ${worst.onlyVigil.length} only in vigil, ${worst.onlyOther.length} only in flink` +
-            (worst.duplicates > 0 ? `, ${worst.duplicates} repeated` : '');
+          : `no (${gs.filter(agrees).length}/${gs.length} rounds agree; worst: ${worst.onlyVigil.length} only in vigil, ${worst.onlyOther.length} only in flink` +
+            (worst.duplicates > 0 ? `, ${worst.duplicates} repeated)` : ')');
     rows.push([
       part,
       engine,
