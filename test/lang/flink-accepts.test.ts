@@ -54,7 +54,7 @@ describe('accepted with a warning', () => {
 
 describe('clause order', () => {
   const ORDER =
-    "a pattern's clauses come in this order: from, key by, let, define, match, within, after match, late into, emit " +
+    "a pattern's clauses come in this order: from, key by, let, define, match, within, after match, allowed lateness, late into, emit " +
     "(and 'on timeout emit', before or after 'emit'), each at most once";
   const error = (text: string): string => {
     const parsed = parseProgram(SOURCE + text, 'p.pattern');

@@ -5,7 +5,7 @@
  * (a pattern with another step) or drop a rule's state wants allowNonRestoredState; one that adds a repartition stage
  * is refused. Two processes of one group run one set: a later one takes the stored set, and a reload is followed.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
@@ -104,7 +104,11 @@ async function setup(partitions: number): Promise<Setup> {
   const rules = join(dir, 'rules');
   mkdirSync(patterns);
   mkdirSync(rules);
-  cpSync(join(REPO, 'patterns', 'passes.pattern'), join(patterns, 'passes.pattern'));
+  // The declared bound, not learned camera clocks: a handful of captures move the watermark where the test says
+  // (clock learning needs a feed's worth of records before a camera moves it).
+  const passes = readFileSync(join(REPO, 'patterns', 'passes.pattern'), 'utf8');
+  if (!passes.includes('schema traffic { correct_clocks: true }')) throw new Error('passes.pattern no longer corrects clocks as this test expects');
+  writeFileSync(join(patterns, 'passes.pattern'), passes.replace('schema traffic { correct_clocks: true }', 'schema traffic'));
   writeFileSync(join(patterns, 'reload-test.pattern'), PATTERNS);
   writeFileSync(join(rules, 'pair.yaml'), rule('pair', 'medium', alerts));
   writeFileSync(join(rules, 'fast.yaml'), rule('fast', 'low', alerts));

@@ -52,7 +52,9 @@ describe('GET /api/rules', () => {
     };
     expect(view.version).toMatch(/^[0-9a-f]{16}$/);
     expect(view.origin).toBe('disk');
-    expect(view.rules.map((r) => r.id).sort()).toEqual(['cloned-plate', 'first-entry', 'sudden-congestion', 'sudden-flow']);
+    // Every rule file, disabled ones too (bus-lane and tail-restriction ship disabled).
+    expect(view.rules.map((r) => r.id).sort()).toEqual(['bus-lane', 'cloned-plate', 'first-entry', 'sudden-congestion', 'sudden-flow', 'tail-restriction']);
+    expect(view.rules.filter((r) => r.enabled).map((r) => r.id)).toHaveLength(4);
     const clone = view.rules.find((r) => r.id === 'cloned-plate');
     expect(clone).toMatchObject({
       pattern: 'cloned_plate',
@@ -62,7 +64,7 @@ describe('GET /api/rules', () => {
       suppress: { key: ['plate', 'plate_color', 'level'], forMs: 30 * 60_000 },
     });
     expect(clone?.file).toMatch(/rules[/\\]cloned-plate\.yaml$/);
-    expect(view.ruleFiles).toHaveLength(4);
+    expect(view.ruleFiles).toHaveLength(6);
     expect(view.patternFiles.length).toBeGreaterThanOrEqual(5);
   });
 

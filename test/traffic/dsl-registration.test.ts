@@ -10,7 +10,7 @@ describe('traffic functions register on the DSL function registry as they are', 
       const sig: FunctionSignature = f;
       fns.register(sig);
     }
-    expect(fns.names()).toEqual(['checkpoint_attr', 'distance_km', 'is_entry', 'next_on_segment', 'segment_of']);
+    expect(fns.names()).toEqual(['checkpoint_attr', 'distance_km', 'is_bus_lane', 'is_entry', 'next_on_segment', 'plate_shape', 'segment_of']);
     expect(fns.get('distance_km')!.impl('CP0001', 'CP0002')).toBeCloseTo(registry.distanceKm('CP0001', 'CP0002'), 9);
   });
 });

@@ -126,6 +126,7 @@ describe('traffic DSL functions', () => {
       'is_entry(string): boolean',
       'is_bus_lane(string, number): boolean',
       'next_on_segment(string): string',
+      'plate_shape(string): string',
     ]);
     for (const f of fns.values()) expect([f.minArgs, f.maxArgs]).toEqual([f.params.length, f.params.length]);
   });

@@ -266,9 +266,13 @@ export class VigilService implements ServiceControl {
       this.program.loaded.rules.map((r) => r.rule),
       options.env ?? process.env,
     );
-    this.streams = new StreamRings(keptStreams(this.program.loaded.program.streams, options.streams ?? []), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
-    // The service builds every stream: the ones nothing else reads are what users read by name.
+    // The streams nothing else reads are what users read by name. Each would cost the service a stage of its own (a
+    // repartition topic and a task per partition), so it runs one only when asked (--stream NAME); the dashboard
+    // also shows those of its streams that the rules compute anyway.
     const read = leafStreams(this.program.loaded.program);
+    const leaves = new Set(read);
+    const computed = new Set([...this.program.loaded.program.streams.keys()].filter((name) => !leaves.has(name)));
+    this.streams = new StreamRings(keptStreams(computed, options.streams ?? []), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd, read);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.book = new RuleBook(this.program.loaded, {
