@@ -1,7 +1,7 @@
 import type { CameraClocks } from './camera-clocks.js';
 import { normalizeDirection } from './direction.js';
 import type { FeedClock } from './feed-clock.js';
-import { hasControlChar, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate } from './plate.js';
+import { hasControlChar, invisibleCharIn, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate, quotePlate } from './plate.js';
 import type { PlateColor, TrafficRecord } from './record.js';
 import { UNREADABLE_PLATE } from './record.js';
 import type { Checkpoint, CheckpointRegistry } from './registry.js';
@@ -282,6 +282,11 @@ export class RecordValidator {
     // A doubtful reading keeps its text (evidence for a person) but may not key a vehicle.
     const trusted = typeof confidence !== 'number' || confidence >= this.minConfidence;
     if (readable) {
+      const invisible = invisibleCharIn(plate);
+      if (invisible >= 0) {
+        const code = invisible.toString(16).toUpperCase().padStart(4, '0');
+        return new Rejection('bad_plate', `${quotePlate(plate.slice(0, 20))}: invisible or text-direction character U+${code}`);
+      }
       if (plate.length > MAX_PLATE_LENGTH || hasControlChar(plate)) return new Rejection('bad_plate', plate.slice(0, 20));
     } else {
       plate = UNREADABLE_PLATE;
