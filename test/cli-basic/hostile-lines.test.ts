@@ -56,3 +56,42 @@ describe('vigil run on hostile lines', () => {
     expect(io.err).toMatch(/2 records \(0 dead letters, 0 late\)/);
   });
 });
+
+describe('vigil match on hostile event times', () => {
+  const pattern = write(
+    'login.pattern',
+    `source events
+  event time ts
+  watermark 0ms out of order
+
+pattern login_then_buy
+  from events
+  key by user
+  define
+    a as kind == "login"
+    b as kind == "buy"
+  match a followed by b
+  within 1m
+`,
+  );
+
+  it.each([
+    ['1e19', '1e19'],
+    ['-1e19', '-1e19'],
+    ['2^53 + 2', '9007199254740994'],
+  ])('dead-letters a time of %s with a reason instead of looping on its timer', async (_name, ts) => {
+    const input = write(`far-${_name.length}.ndjson`, `{"kind":"login","user":"u","ts":1000}\n{"kind":"login","user":"v","ts":${ts}}\n`);
+    const io = captureIo(dir);
+    expect(await main(['match', '--pattern', pattern, '--input', input], io)).toBe(0);
+    expect(lines(io.out)).toEqual([{ pattern: 'login_then_buy', timeout: { a: [{ kind: 'login', user: 'u', ts: 1000 }] } }]);
+    expect(io.err).toMatch(/2 records \(1 dead letters?, 0 late\)/);
+    expect(io.err).toMatch(/event time field 'ts' is out of range/);
+  });
+
+  it('still times out a partial match at 2^52 ms, the latest time accepted', async () => {
+    const input = write('edge.ndjson', `{"kind":"login","user":"u","ts":${2 ** 52}}\n`);
+    const io = captureIo(dir);
+    expect(await main(['match', '--pattern', pattern, '--input', input], io)).toBe(0);
+    expect(lines(io.out)).toEqual([{ pattern: 'login_then_buy', timeout: { a: [{ kind: 'login', user: 'u', ts: 2 ** 52 }] } }]);
+  });
+});
