@@ -137,6 +137,9 @@ function typeName(v: unknown): string {
  * object in place (the pipeline owns it), builds no intermediate objects, and allocates only
  * for a rejection or a plate that needs rewriting. Never throws.
  */
+/** A plate as sent, spaces and separators included: a few times the longest normalised plate is plenty. */
+const MAX_RAW_PLATE_LENGTH = 4 * MAX_PLATE_LENGTH;
+
 export class RecordValidator {
   private readonly maxSpeed: number;
   private readonly maxFutureMs: number;
@@ -219,6 +222,9 @@ export class RecordValidator {
     const plateIn = r['plate'];
     if (typeof plateIn !== 'string') {
       if (plateIn !== undefined && plateIn !== null) return new Rejection('bad_type', 'plate: ' + typeName(plateIn));
+    } else if (plateIn.length > MAX_RAW_PLATE_LENGTH) {
+      // Refused before it is normalised: a plate of megabytes would be rebuilt a character at a time.
+      return new Rejection('bad_plate', `${plateIn.length} characters (at most ${MAX_RAW_PLATE_LENGTH} before spaces and separators are removed)`);
     }
     const colorIn = r['plate_color'];
     if (typeof colorIn !== 'string') return missingOrBad('plate_color', colorIn);

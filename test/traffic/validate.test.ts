@@ -126,6 +126,7 @@ describe('RecordValidator: rejections (never throws)', () => {
     ['numeric plate', rec({ plate: 12345 }), 'bad_type', 'plate: number'],
     ['overlong plate', rec({ plate: '浙A1234567890123' }), 'bad_plate', '浙A1234567890123'],
     ['control char in plate', rec({ plate: '浙A12\u000145' }), 'bad_plate', '浙A12\u000145'],
+    ['plate of a megabyte', rec({ plate: '浙'.repeat(1 << 20) }), 'bad_plate', '1048576 characters (at most 48 before spaces and separators are removed)'],
     ['right-to-left override in plate', rec({ plate: '浙A\u202E54321' }), 'bad_plate', '浙A\\u{202E}54321: invisible or text-direction character U+202E'],
     ['isolate in plate', rec({ plate: '\u2066浙A12345\u2069' }), 'bad_plate', '\\u{2066}浙A12345\\u{2069}: invisible or text-direction character U+2066'],
     ['zero-width space in plate', rec({ plate: '浙A1\u200B2345' }), 'bad_plate', '浙A1\\u{200B}2345: invisible or text-direction character U+200B'],
