@@ -159,5 +159,7 @@ function ndjson(path: string): NdjsonSource {
 
 function deadLetterLine(d: DeadLetter): unknown {
   // The raw line is kept as text: it may not be JSON at all.
-  return { reason: d.reason, source: d.source, line: d.offset + 1, raw: d.raw };
+  const line = { reason: d.reason, source: d.source, line: d.offset + 1, raw: d.raw };
+  // A long line keeps a prefix: its original length and hash say which line it was.
+  return d.original === undefined ? line : { ...line, raw_truncated: true, raw_bytes: d.original.bytes, raw_sha256: d.original.sha256 };
 }

@@ -319,7 +319,8 @@ export class NfaRuntime<E> implements Nfa<E> {
     let n = 0;
     while (n < partials.length) {
       const cs = partials[n]!;
-      if (cs.startSeq < 0 || timestamp - cs.startTs < w) break;
+      // The same sum as the expiry time the key's timer is set to, so the timer that fires at it always expires it.
+      if (cs.startSeq < 0 || cs.startTs + w > timestamp) break;
       n++;
     }
     if (n === 0) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
 import { type Clock, systemClock } from './clock.js';
 import { EventTimeStage } from './event-time-stage.js';
@@ -5,7 +6,7 @@ import { type BatchStage, type GraphNode, type JobGraph, type ParseContext, type
 import { type Logger, silentLogger } from './logger.js';
 import { type Counter, MetricRegistry } from './metrics.js';
 import { LATE, type Operator, type Output, type OutputTag } from './operator.js';
-import type { DeadLetter, LateRecord, Sink } from './sink.js';
+import { DEAD_LETTER_RAW_LIMIT, type DeadLetter, type LateRecord, type Sink } from './sink.js';
 import type { SourceBatch } from './source.js';
 import { MAX_WATERMARK, MIN_WATERMARK } from './time.js';
 import { UnionOperator } from './union.js';
@@ -320,8 +321,18 @@ export class Task {
 
   private deadLetter(reason: string): void {
     this.deadLettersOut.value++;
-    const raw = this.deadLetterRaw === undefined ? this.raw : this.deadLetterRaw(this.raw);
-    const letter: DeadLetter = { reason, source: this.sourceUid, partition: this.partition, offset: this.offset, raw };
+    let raw = this.raw;
+    let original: DeadLetter['original'];
+    // A byte line (latin1, one char per byte) past the limit is cut before it is decoded: a prefix, its length, a hash.
+    if (typeof raw === 'string' && raw.length > DEAD_LETTER_RAW_LIMIT) {
+      original = { bytes: raw.length, sha256: createHash('sha256').update(raw, 'latin1').digest('hex') };
+      raw = raw.slice(0, DEAD_LETTER_RAW_LIMIT);
+    }
+    if (this.deadLetterRaw !== undefined) raw = this.deadLetterRaw(raw);
+    const letter: DeadLetter =
+      original === undefined
+        ? { reason, source: this.sourceUid, partition: this.partition, offset: this.offset, raw }
+        : { reason, source: this.sourceUid, partition: this.partition, offset: this.offset, raw, original };
     for (const s of this.graph.deadLetterSinks) s.write(letter, this.clock.now());
   }
 

@@ -10,7 +10,7 @@ import { constantValue, containsAggregate, literalValue, sameExpr } from './cons
 import { type DslError, errorAt, type Located, sortErrors } from './errors.js';
 import { builtinFunctions, builtinLookups, type FunctionRegistry, type LookupRegistry, type LookupSignature } from './functions.js';
 import { expandLets } from './lets.js';
-import { MAX_QUANTIFIER_COUNT } from './limits.js';
+import { MAX_DURATION_MS, MAX_QUANTIFIER_COUNT } from './limits.js';
 import { printExpr } from './print.js';
 import type { SchemaRegistry } from './schemas.js';
 import { didYouMean } from './suggest.js';
@@ -630,6 +630,8 @@ class Checker {
     if (value === null) return;
     if (sign === 'positive' && !(value > 0)) this.error(e.pos, `'${clause}' must be a positive duration, got ${value}ms`);
     if (sign === 'non-negative' && !(value >= 0)) this.error(e.pos, `'${clause}' cannot be negative, got ${value}ms`);
+    // An event time plus this must stay an exact integer (see MAX_EVENT_TIME); 2^52 ms is over 140,000 years.
+    if (Math.abs(value) > MAX_DURATION_MS) this.error(e.pos, `'${clause}' is too long: ${value}ms (at most 2^52 ms, about 142,000 years)`);
   }
 }
 

@@ -10,6 +10,12 @@ export const MAX_EXPRESSION_DEPTH = 256;
 /** `v{n}` / `v{n,m}` / `v{n,}`: each counted repetition is an NFA state, copied into every partial match. */
 export const MAX_QUANTIFIER_COUNT = 1000;
 
+/**
+ * The longest duration (`within`, window sizes, lateness): 2^52 ms. An event time (at most 2^52 ms, see the core's
+ * MAX_EVENT_TIME) plus a duration must stay an exact integer, or a timer due at `ts + within` never gets past `ts`.
+ */
+export const MAX_DURATION_MS = 2 ** 52;
+
 /** The first node (in source order) nested deeper than MAX_EXPRESSION_DEPTH in `e`, or null. Iterative. */
 export function tooDeep(e: Expr, depth = 1): Expr | null {
   const stack: [Expr, number][] = [[e, depth]];

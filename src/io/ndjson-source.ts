@@ -39,6 +39,8 @@ export class NdjsonSource implements Source<string> {
   private lineNumber = 0;
   private eof = false;
   private ended = false;
+  /** The next chunk is the file's first bytes: a UTF-8 byte-order mark there is skipped, not part of line 1. */
+  private atStart = true;
 
   constructor(
     readonly path: string,
@@ -78,6 +80,14 @@ export class NdjsonSource implements Source<string> {
     }
     // Keep only the unread tail, with its byte offset settled first.
     this.bytePosition();
+    if (this.atStart && chunk !== null) {
+      this.atStart = false;
+      // Editors on Windows write one; it would make the first record invalid JSON. Its bytes still count in offsets.
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        chunk = chunk.subarray(3);
+        this.markOffset += 3;
+      }
+    }
     const tail = this.text.slice(this.idx);
     if (chunk === null) {
       this.eof = true;
@@ -132,6 +142,7 @@ export class NdjsonSource implements Source<string> {
     this.decoder = new StringDecoder('utf8');
     this.eof = false;
     this.ended = false;
+    this.atStart = offset === 0;
   }
 
   async close(): Promise<void> {

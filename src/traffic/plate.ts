@@ -70,6 +70,29 @@ export function hasControlChar(s: string): boolean {
 }
 
 /**
+ * The first character in a plate that is invisible or changes text direction (U+200B-U+200F zero-width and
+ * left/right marks, U+202A-U+202E embeddings and overrides, U+2066-U+2069 isolates, U+FEFF), or -1. Such a plate
+ * would render reordered or look identical to another on a dashboard or a webhook receiver's UI.
+ */
+export function invisibleCharIn(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff) return c;
+  }
+  return -1;
+}
+
+/** A plate fit to quote in a reason: every invisible or control character written as `\u{...}`. */
+export function quotePlate(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    out += c < 0x20 || c === 0x7f || invisibleCharIn(ch) >= 0 ? `\\u{${c.toString(16).toUpperCase()}}` : ch;
+  }
+  return out;
+}
+
+/**
  * Groups of characters that ANPR cameras commonly read one for another (0/D/Q/O, 8/B/3, 5/S, 2/Z, 1/7/I, 6/G,
  * U/V, E/F); each maps to its group's first character.
  */

@@ -1,7 +1,7 @@
 import type { CameraClocks } from './camera-clocks.js';
 import { normalizeDirection } from './direction.js';
 import type { FeedClock } from './feed-clock.js';
-import { hasControlChar, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate } from './plate.js';
+import { hasControlChar, invisibleCharIn, isUnreadablePlate, MAX_PLATE_LENGTH, normalizePlate, quotePlate } from './plate.js';
 import type { PlateColor, TrafficRecord } from './record.js';
 import { UNREADABLE_PLATE } from './record.js';
 import type { Checkpoint, CheckpointRegistry } from './registry.js';
@@ -137,6 +137,9 @@ function typeName(v: unknown): string {
  * object in place (the pipeline owns it), builds no intermediate objects, and allocates only
  * for a rejection or a plate that needs rewriting. Never throws.
  */
+/** A plate as sent, spaces and separators included: a few times the longest normalised plate is plenty. */
+const MAX_RAW_PLATE_LENGTH = 4 * MAX_PLATE_LENGTH;
+
 export class RecordValidator {
   private readonly maxSpeed: number;
   private readonly maxFutureMs: number;
@@ -219,6 +222,9 @@ export class RecordValidator {
     const plateIn = r['plate'];
     if (typeof plateIn !== 'string') {
       if (plateIn !== undefined && plateIn !== null) return new Rejection('bad_type', 'plate: ' + typeName(plateIn));
+    } else if (plateIn.length > MAX_RAW_PLATE_LENGTH) {
+      // Refused before it is normalised: a plate of megabytes would be rebuilt a character at a time.
+      return new Rejection('bad_plate', `${plateIn.length} characters (at most ${MAX_RAW_PLATE_LENGTH} before spaces and separators are removed)`);
     }
     const colorIn = r['plate_color'];
     if (typeof colorIn !== 'string') return missingOrBad('plate_color', colorIn);
@@ -282,6 +288,11 @@ export class RecordValidator {
     // A doubtful reading keeps its text (evidence for a person) but may not key a vehicle.
     const trusted = typeof confidence !== 'number' || confidence >= this.minConfidence;
     if (readable) {
+      const invisible = invisibleCharIn(plate);
+      if (invisible >= 0) {
+        const code = invisible.toString(16).toUpperCase().padStart(4, '0');
+        return new Rejection('bad_plate', `${quotePlate(plate.slice(0, 20))}: invisible or text-direction character U+${code}`);
+      }
       if (plate.length > MAX_PLATE_LENGTH || hasControlChar(plate)) return new Rejection('bad_plate', plate.slice(0, 20));
     } else {
       plate = UNREADABLE_PLATE;

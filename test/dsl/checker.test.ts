@@ -236,6 +236,17 @@ pattern p(gap = 10m) from s match a followed by b within gap - 20m`).errors,
 stream t = from s key by k window tumbling speed select k`).errors,
     ).toEqual(["2:44: 'speed' is not a constant; only literals and parameters may be used in 'window size'"]);
   });
+
+  test('a duration past 2^52 ms is refused: an event time plus it would not be an exact integer', () => {
+    expect(
+      check(`source s event time ts
+pattern p from s match a followed by b within 100000000000d`).errors,
+    ).toEqual(["2:47: 'within' is too long: 8640000000000000000ms (at most 2^52 ms, about 142,000 years)"]);
+    expect(
+      check(`source s event time ts
+stream t = from s key by k window tumbling 52000000d select k`).errors,
+    ).toEqual([]);
+  });
 });
 
 describe('a pattern read as a stream, and a union', () => {

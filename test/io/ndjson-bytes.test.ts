@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ParseContext } from '../../src/core/index.js';
-import { decodeByteLine, parseFlatObject, parseNdjsonBytes } from '../../src/io/ndjson-bytes.js';
+import { decodeByteLine, FLAT_LINE_LIMIT, parseFlatObject, parseNdjsonBytes } from '../../src/io/ndjson-bytes.js';
 import { parseNdjsonLine } from '../../src/io/ndjson-parse.js';
 import { NdjsonSource } from '../../src/io/ndjson-source.js';
 import { CheckpointRegistry } from '../../src/traffic/registry.js';
@@ -191,6 +191,16 @@ describe('parseNdjsonBytes', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('leaves a line of megabytes to the general parser, which reads the same record (the regular expressions took a second)', () => {
+    const text = `{"id":"long","plate":"${'浙'.repeat(2_000_000)}","ts":1772409600000}`;
+    const line = Buffer.from(text, 'utf8').toString('latin1');
+    expect(line.length).toBeGreaterThan(FLAT_LINE_LIMIT);
+    expect(parseFlatObject(line)).toBeUndefined();
+    const records: unknown[] = [];
+    parseNdjsonBytes(line, { record: (r) => records.push(r), deadLetter: (reason) => records.push(reason), watermark: () => {} });
+    expect(records).toEqual([JSON.parse(text)]);
   });
 
   it('keeps long strings as strings of their own, not views into the line', () => {

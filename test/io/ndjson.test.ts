@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNdjsonLine } from '../../src/io/ndjson-parse.js';
-import { NdjsonSink } from '../../src/io/ndjson-sink.js';
+import { NDJSON_WRITE_CHUNK, NdjsonSink } from '../../src/io/ndjson-sink.js';
 import { NdjsonSource } from '../../src/io/ndjson-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-io-'));
@@ -90,5 +90,30 @@ describe('NdjsonSink', () => {
     expect(sink.buffered).toBeGreaterThan(0);
     await sink.close();
     expect(readFileSync(path, 'utf8')).toBe('{"a":1}\n{"a":2}\n');
+  });
+
+  it('writes a large batch in bounded pieces, never joined into one string, with every line whole and in order', async () => {
+    const pieces: string[] = [];
+    const sink = new NdjsonSink<{ i: number; pad: string }>(
+      'unused',
+      (v) => v,
+      (text) => pieces.push(text),
+    );
+    const pad = 'x'.repeat(100_000);
+    for (let i = 0; i < 40; i++) sink.write({ i, pad });
+    sink.write({ i: 40, pad: 'y'.repeat(3 * NDJSON_WRITE_CHUNK) }); // one line past the piece size goes alone
+    sink.write({ i: 41, pad: '' });
+    await sink.flush();
+    expect(pieces.length).toBeGreaterThan(3);
+    for (const p of pieces) {
+      expect(p.endsWith('\n')).toBe(true);
+      if (!p.includes('y')) expect(p.length).toBeLessThan(NDJSON_WRITE_CHUNK + 110_000);
+    }
+    const lines = pieces
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { i: number }).i);
+    expect(lines).toEqual(Array.from({ length: 42 }, (_, i) => i));
   });
 });

@@ -455,7 +455,12 @@ export class VigilService implements ServiceControl {
           // The original bytes as the value (as Kafka Connect's dead-letter queues); where they came from and why
           // they were refused in headers.
           format: (d) => Buffer.from(String(d.raw), 'latin1'),
-          headers: (d) => ({ reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) }),
+          headers: (d) => {
+            const h: Record<string, string> = { reason: d.reason, topic: this.inputTopic, partition: String(d.partition), offset: String(d.offset) };
+            // A value cut to its first 64 KiB says so, with the original's length and hash.
+            if (d.original !== undefined) Object.assign(h, { raw_truncated: 'true', raw_bytes: String(d.original.bytes), raw_sha256: d.original.sha256 });
+            return h;
+          },
         }),
     );
     const reasons = new Map<string, Counter>();
