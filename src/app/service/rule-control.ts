@@ -5,10 +5,10 @@
  */
 
 import type { CheckpointRegistry } from '../../traffic/registry.js';
+import { checkBuild } from '../check-build.js';
 import { ProgramErrors, UserError } from '../errors.js';
 import type { LoadedProgram } from '../program.js';
 import {
-  checkBuild,
   type Diagnostic,
   describeRule,
   describeRules,

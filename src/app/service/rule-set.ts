@@ -6,13 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { ArraySource } from '../../core/index.js';
 import { type DslError, formatDslError, formatWarning, lintProgram, type ParamValue, type Route, type Severity } from '../../dsl/index.js';
-import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import type { CheckpointRegistry } from '../../traffic/registry.js';
 import type { ProgramErrors, SourceFile } from '../errors.js';
-import { createTask } from '../job.js';
-import { lookupsFor } from '../lookups.js';
 import { collectFiles, compileProgram, type LoadedProgram, loadProgram } from '../program.js';
 
 /** Pattern and rule files by file name, as the API takes them. Without patterns, the running set's are used. */
@@ -94,25 +90,6 @@ export function loadRuleSetFromText(text: RuleSetText, current: LoadedProgram, r
       ? current.sources.filter((s) => !isRuleFile(s.file))
       : Object.entries(text.patterns).map(([name, source]) => ({ file: `patterns/${name}`, source }));
   return compileProgram({ patternSources, ruleSources, registry, ...(timeZone === undefined ? {} : { timeZone }) });
-}
-
-/**
- * Builds the job once over an empty input, as `vigil check` does: what only the compiler sees (enrich on streams
- * read from a source, late streams with a producer) is reported here. Throws ProgramErrors.
- */
-export async function checkBuild(loaded: LoadedProgram): Promise<void> {
-  const p = loaded.program;
-  const task = createTask({
-    program: p,
-    sources: loaded.sources,
-    rules: loaded.rules,
-    patterns: [...p.patterns.keys()],
-    allStreams: true,
-    source: new Map([...p.sources.keys()].map((name) => [name, new ArraySource<string>(`check:${name}`, [[]])])),
-    lookups: lookupsFor(new MemoryFirstSeenStore()),
-    outputs: {},
-  });
-  await task.close();
 }
 
 function diagnostic(error: DslError, text: string): Diagnostic {

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { collectFiles, createTask, defaultPaths, leafStreams, loadProgram, loadRegistry, lookupsFor, readSources, registryGapsText } from '../../app/index.js';
-import { ArraySource } from '../../core/index.js';
+import { checkBuild } from '../../app/check-build.js';
+import { collectFiles, defaultPaths, leafStreams, loadProgram, loadRegistry, readSources, registryGapsText } from '../../app/index.js';
 import { formatWarning, lintProgram } from '../../dsl/index.js';
-import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
 import { HELP, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 
@@ -40,19 +39,7 @@ export const run: Command = async (args, io) => {
   const timeZone = values['time-zone'] ?? io.env['VIGIL_TIME_ZONE'];
   const loaded = loadProgram({ patternFiles: patterns, ruleFiles, registry, cwd: io.cwd, ...(timeZone === undefined ? {} : { timeZone }) });
   const p = loaded.program;
-  // Build the job once, reading nothing (an empty input per source): what only the compiler can see (enrich on
-  // streams read from a source, late streams with a producer) is reported here, not first at run time.
-  const task = createTask({
-    program: p,
-    sources: loaded.sources,
-    rules: loaded.rules,
-    patterns: [...p.patterns.keys()],
-    allStreams: true,
-    source: new Map([...p.sources.keys()].map((name) => [name, new ArraySource<string>(`check:${name}`, [[]])])),
-    lookups: lookupsFor(new MemoryFirstSeenStore()),
-    outputs: {},
-  });
-  await task.close();
+  await checkBuild(loaded);
   io.stderr(
     `ok: ${patterns.length} pattern file(s): ${p.sources.size} source(s), ${p.streams.size} stream(s), ${p.patterns.size} pattern(s); ` +
       `${loaded.allRules.length} rule(s), ${loaded.rules.length} enabled\n`,
