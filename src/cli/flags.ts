@@ -11,3 +11,11 @@ export function withUsage<T>(usage: string, parse: () => T): T {
 
 /** Every command takes -h/--help. */
 export const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** A flag's value as a positive finite number (an integer when `integer`), or a UserError naming the flag. */
+export function positiveNumber(flag: string, text: string, integer = false): number {
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new UserError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  return n;
+}

@@ -6,7 +6,7 @@ import { packageRoot } from '../../app/program.js';
 import { stderrLogger } from '../../core/index.js';
 import { DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { buildServer, listen } from '../../server/index.js';
-import { HELP, withUsage } from '../flags.js';
+import { HELP, positiveNumber, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { HTTP_DEFAULTS } from './serve.js';
 
@@ -33,13 +33,6 @@ When the replay ends the page keeps serving its results until Ctrl-C (SIGINT) or
 of the replay instead. 'npm start' runs this command; 'npm start -- --pace 240' passes flags.
 The token (VIGIL_TOKEN) and --public-read work as for 'vigil serve'; without a token only loopback is served.
 `;
-
-function positive(flag: string, text: string, integer = false): number {
-  const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || text.trim() === '')
-    throw new UserError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
-  return n;
-}
 
 export const run: Command = async (args, io) => {
   const { values } = withUsage(usage, () =>
@@ -85,14 +78,14 @@ export const run: Command = async (args, io) => {
     cwd: io.cwd,
     input: values.input === undefined ? DEMO_INPUT : resolve(io.cwd, values.input),
     ...(knownVehicles === undefined ? {} : { knownVehicles }),
-    pace: positive('pace', values.pace ?? String(DEFAULT_PACE)),
+    pace: positiveNumber('pace', values.pace ?? String(DEFAULT_PACE)),
     ...(values.patterns === undefined ? {} : { patterns: values.patterns }),
     ...(values.rules === undefined ? {} : { rules: values.rules }),
     ...(values.checkpoints === undefined ? {} : { checkpoints: values.checkpoints }),
     ...(zone === undefined ? {} : { timeZone: zone }),
     streams: values.stream ?? [],
-    ...(values['stream-buffer'] === undefined ? {} : { streamBuffer: positive('stream-buffer', values['stream-buffer'], true) }),
-    ...(values['alert-history'] === undefined ? {} : { alertHistory: positive('alert-history', values['alert-history'], true) }),
+    ...(values['stream-buffer'] === undefined ? {} : { streamBuffer: positiveNumber('stream-buffer', values['stream-buffer'], true) }),
+    ...(values['alert-history'] === undefined ? {} : { alertHistory: positiveNumber('alert-history', values['alert-history'], true) }),
     log,
   });
   let stopping: Promise<void> | undefined;

@@ -25,6 +25,7 @@ import {
   type RegistryFields,
 } from '../../traffic/generator/index.js';
 import { parseIsoTimestamp } from '../../traffic/timestamp.js';
+import { positiveNumber } from '../flags.js';
 import { type Command, ExitCode, processIo, UserError } from '../io.js';
 
 const usage = `usage: vigil generate --minutes N [--seed S] [--anomalies] [--start ISO] [--scale F]
@@ -69,9 +70,7 @@ function positive(name: string, text: string | undefined, fallback?: number): nu
     if (fallback === undefined) throw new UserError(`--${name} is required\n${usage}`);
     return fallback;
   }
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new UserError(`--${name} must be a positive number, got '${text}'`);
-  return v;
+  return positiveNumber(name, text);
 }
 
 function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {

@@ -8,7 +8,7 @@ import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-hi
 import { RedisAlertHistory } from '../../io/redis/alert-history-reader.js';
 import { connectRedis, DEFAULT_REDIS_URL } from '../../io/redis/client.js';
 import { buildServer, listen, type VigilServer } from '../../server/index.js';
-import { HELP, withUsage } from '../flags.js';
+import { HELP, positiveNumber, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 
 export const HTTP_DEFAULTS = { port: 8080, host: '127.0.0.1', savepointDir: './savepoints' } as const;
@@ -77,12 +77,6 @@ function controlOf(service: VigilService, stop: () => Promise<void>): ServiceCon
       retryAll: (route) => service.webhooks.retryAll(route),
     },
   };
-}
-
-function positiveNumber(flag: string, text: string): number {
-  const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new UserError(`--${flag} must be a positive number, got '${text}'`);
-  return n;
 }
 
 export const run: Command = async (args, io) => {
