@@ -32,6 +32,15 @@ function checkpointOf(line: string): string | null {
   return m === null ? null : (m[1] as string);
 }
 
+/** The shipped 20-minute sample's lines and its latest event time (for a final watermark past it). */
+export function sampleTraffic(): { lines: string[]; lastTs: number } {
+  const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
+  const lastTs = Math.max(...lines.map((l) => Date.parse((JSON.parse(l) as { ts: string }).ts)).filter(Number.isFinite));
+  return { lines, lastTs };
+}
+
 /** Produces lines keyed by checkpoint, as a camera feed partitioned by checkpoint would. */
 export async function produceLines(client: KafkaClient, topic: string, lines: readonly string[]): Promise<void> {
   const producer = client.producer({ idempotent: true });

@@ -4,13 +4,13 @@
  * savepoint folder, `vigil list` lists it, `vigil cancel` stops the service, which exits 0.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
-import { BROKERS, Leftovers, produceLines, REPO, ServeProcess, scratchDir, serveFlags, uniqueName, until } from './harness.js';
+import { BROKERS, Leftovers, produceLines, REPO, ServeProcess, sampleTraffic, scratchDir, serveFlags, uniqueName, until } from './harness.js';
 
 const TOKEN = `it-token-${process.pid}`;
 const client = new KafkaClient({ brokers: BROKERS, clientId: 'vigil-test-serve-http' });
@@ -100,10 +100,7 @@ describe('vigil serve over HTTP', () => {
     const job = (await (await fetch(`${url}/api/job`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state: string; inputTopic: string };
     expect(job).toMatchObject({ state: 'running', inputTopic: input });
 
-    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .slice(0, 500);
+    const lines = sampleTraffic().lines.slice(0, 500);
     await produceLines(client, input, lines);
     let metrics = '';
     await until('records counted in /metrics', async () => recordsIn((metrics = await (await fetch(`${url}/metrics`)).text())) >= lines.length, 60_000, 200);

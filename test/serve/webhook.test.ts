@@ -22,6 +22,7 @@ import {
   REPO,
   rulesRoutedTo,
   ServeProcess,
+  sampleTraffic,
   serveFlags,
   TopicReader,
   uniqueName,
@@ -122,10 +123,7 @@ describe('vigil serve with webhook routes', () => {
     const dead = uniqueName('vigil-it-wh-dlq');
     topics.push(input, alerts, late, dead);
     await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
-    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0);
-    const lastTs = Math.max(...lines.map((l) => Date.parse((JSON.parse(l) as { ts: string }).ts)).filter(Number.isFinite));
+    const { lines, lastTs } = sampleTraffic();
     await produceLines(client, input, lines);
     await produceFinalWatermark(client, input, 2, lastTs + 86_400_000);
     reader = new TopicReader(client, alerts);
@@ -176,10 +174,7 @@ describe('vigil serve with webhook routes', () => {
     const dead = uniqueName('vigil-it-wh2-dlq');
     topics.push(input, alerts, late, dead);
     await client.ensureTopics([{ topic: input, partitions: 2 }, { topic: alerts }, { topic: late }, { topic: dead }]);
-    const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0);
-    const lastTs = Math.max(...lines.map((l) => Date.parse((JSON.parse(l) as { ts: string }).ts)).filter(Number.isFinite));
+    const { lines, lastTs } = sampleTraffic();
     // Every line before the kill, but not the final watermark: the alerts that the stream's own watermark releases
     // come out before it (first-entry alerts wait out a 10-minute confirmation window, so half of the 20-minute
     // sample raised none); the rest, and any replayed, after the restart.
