@@ -16,6 +16,7 @@ import {
   parseMetrics,
   produceFinalWatermark,
   produceLines,
+  rulesRoutedTo,
   ServeProcess,
   scratchDir,
   serveFlags,
@@ -97,18 +98,32 @@ function serve(args: readonly string[]): ServeProcess {
   return p;
 }
 
-/** Waits until every expected id is on the alert topic, then a little longer for strays, and returns what is there. */
-async function allAlerts(s: Setup, who: ServeProcess[]): Promise<Set<string>> {
-  await until('every expected alert id on the alert topic', () => [...expected].every((id) => s.reader.ids().has(id)), 90_000, 200).catch((error: unknown) => {
-    const missing = [...expected].filter((id) => !s.reader.ids().has(id));
+/** Waits until every id of `want` is on the alert topic; on timeout, says which are missing and what the processes logged. */
+async function awaitAlerts(s: Setup, want: ReadonlySet<string>, who: ServeProcess[], what = 'every expected alert id on the alert topic'): Promise<void> {
+  await until(what, () => [...want].every((id) => s.reader.ids().has(id)), 90_000, 200).catch((error: unknown) => {
+    const missing = [...want].filter((id) => !s.reader.ids().has(id));
     const shown = missing
       .slice(0, 3)
       .map((id) => expectedLines.get(id))
       .join('\n');
+    const byRule = (lines: (string | undefined)[]): string => {
+      const counts = new Map<string, number>();
+      for (const l of lines) {
+        const rule = l === undefined ? '?' : (JSON.parse(l) as { rule: string }).rule;
+        counts.set(rule, (counts.get(rule) ?? 0) + 1);
+      }
+      return [...counts].map(([r, n]) => `${r} ${n}`).join(', ');
+    };
+    const extra = s.reader.values.filter((v) => !expected.has(String(v.value['id']))).map((v) => JSON.stringify(v.value));
     throw new Error(
-      `${(error as Error).message}: ${missing.length} of ${expected.size} missing, e.g.\n${shown}\n${who.map((p) => p.stderr.slice(-3000)).join('\n---\n')}`,
+      `${(error as Error).message}: ${missing.length} of ${want.size} missing (${byRule(missing.map((id) => expectedLines.get(id)))}), ${extra.length} not expected (${byRule(extra)}), e.g.\n${shown}\n${extra.slice(0, 3).join('\n')}\n${who.map((p) => p.stderr.slice(-3000)).join('\n---\n')}`,
     );
   });
+}
+
+/** Waits until every expected id is on the alert topic, then a little longer for strays, and returns what is there. */
+async function allAlerts(s: Setup, who: ServeProcess[]): Promise<Set<string>> {
+  await awaitAlerts(s, expected, who);
   await new Promise((r) => setTimeout(r, 2000));
   const extra = s.reader.values.filter((v) => !expected.has(String(v.value['id'])));
   if (extra.length > 0) {
@@ -290,6 +305,39 @@ describe('vigil serve', () => {
     expect((await two.exited).code, two.stderr).toBe(0);
   }, 240_000);
 
+  it('a savepoint taken before any record was read restores to the start of every topic, not to the offsets committed since', async () => {
+    const s = await setup();
+    const savepoints = scratchDir();
+    const before = serve([...s.args, '--savepoint-dir', savepoints]);
+    await until('every task assigned', async () => (await tasksOf(before, 'source')) === PARTITIONS, 90_000, 200);
+    const url = serveUrl(before) as string;
+    // Refused with 409 while the service is still starting.
+    const saved = async (): Promise<boolean> =>
+      (await fetch(`${url}/api/savepoints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'empty' }) }))
+        .status === 201;
+    await until('a savepoint of the running service', saved, 60_000, 500).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${before.stderr.slice(-3000)}`);
+    });
+    // Everything is read, alerted and committed after the savepoint.
+    await produceLines(client, s.input, lines);
+    await produceFinalWatermark(client, s.input, PARTITIONS, lastTs + 86_400_000);
+    await awaitAlerts(s, expected, [before]);
+    before.kill('SIGTERM');
+    expect((await before.exited).code, before.stderr).toBe(0);
+
+    // Restored from the empty savepoint, every stage reads its topic again from the start: every alert again.
+    const again = uniqueName('vigil-it-serve-again');
+    topics.push(again);
+    await client.ensureTopics([{ topic: again }]);
+    const reader = new TopicReader(client, again);
+    readers.push(reader);
+    await reader.start();
+    const after = serve([...withRules(s.args, rulesRoutedTo(again)), '--from-savepoint', join(savepoints, 'empty')]);
+    await awaitAlerts({ ...s, reader }, expected, [after]);
+    after.kill('SIGTERM');
+    expect((await after.exited).code, after.stderr).toBe(0);
+  }, 240_000);
+
   it('restores a savepoint into a changed rule set: kept rules keep their partial matches, a removed rule is refused', async () => {
     const s = await setup();
     const savepoints = scratchDir();
@@ -332,9 +380,7 @@ describe('vigil serve', () => {
     await produceLines(client, s.input, lines.slice(half));
     await produceFinalWatermark(client, s.input, PARTITIONS, lastTs + 86_400_000);
     const kept = new Set([...expected].filter((id) => /"rule":"(first-entry|cloned-plate|sudden-flow)"/.test(expectedLines.get(id) ?? '')));
-    await until('every alert of the unchanged rules', () => [...kept].every((id) => s.reader.ids().has(id)), 90_000, 200).catch((e: unknown) => {
-      throw new Error(`${(e as Error).message}\n${after.stderr.slice(-3000)}`);
-    });
+    await awaitAlerts(s, kept, [after], 'every alert of the unchanged rules');
     // Among them, alerts whose evidence spans the restore: a partial match begun before it completed after it.
     const firstHalf = new Set(lines.slice(0, half).map((l) => (JSON.parse(l) as { id: string }).id));
     const spanning = [...kept].filter((id) => {

@@ -213,6 +213,8 @@ export class VigilService implements ServiceControl {
   /** One thread runs every task: one memo of the last record's JSON serves every exchange writer. */
   private readonly recordJson = new RecordJson(this.codec);
   private client: KafkaClient | undefined;
+  /** Tasks (by key) already started from --from-savepoint: when they come back in a rebalance, checkpoints restore them. */
+  private readonly savepointUsed = new Set<string>();
   private redis: Redis | undefined;
   private checkpoints: CheckpointStore | undefined;
   private firstSeen: RedisFirstSeenStore | undefined;
@@ -644,11 +646,33 @@ export class VigilService implements ServiceControl {
       if (t !== undefined) this.metrics.removeGauges({ task: t.id });
       await t?.task.close();
     }
+    let rewind: Map<number, number> | undefined;
     for (const p of change.assigned) {
       if (run.tasks.has(p)) continue;
-      run.tasks.set(p, await this.restoredTask(run, p));
+      const fromSavepoint = this.options.fromSavepoint !== undefined && !this.savepointUsed.has(this.taskKey(run.stage.name, p));
+      const t = await this.restoredTask(run, p);
+      if (fromSavepoint && t.feed.positions()[p] === undefined) {
+        // Saved before it read anything: its state holds nothing from the topic, so it reads the topic from the
+        // start. Left to the consumer it would begin at the group's committed offset, which the group's run after
+        // the savepoint moved on: the records between would be skipped.
+        rewind ??= await this.offsetsToRewind(run);
+        const offset = rewind.get(p);
+        if (offset !== undefined) await t.feed.seek({ [p]: offset });
+      }
+      run.tasks.set(p, t);
     }
     run.joined = true;
+  }
+
+  /** The start of each partition of a stage's topic where the group has committed an offset (elsewhere the consumer starts there). */
+  private async offsetsToRewind(run: StageRun): Promise<Map<number, number>> {
+    const client = this.client as KafkaClient;
+    const committed = await client.committedOffsets(run.source.groupId, run.topic);
+    if (committed.size === 0) return committed;
+    const earliest = await client.earliestOffsets(run.topic);
+    const out = new Map<number, number>();
+    for (const p of committed.keys()) out.set(p, earliest.get(p) ?? 0);
+    return out;
   }
 
   /**
@@ -681,9 +705,15 @@ export class VigilService implements ServiceControl {
     }
   }
 
+  /**
+   * A task's savepoint state, the first time this process builds that task; after that (the partition came back
+   * in a rebalance) its latest checkpoint, as Flink uses a savepoint only to start a job and checkpoints to recover.
+   */
   private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
     const dir = this.options.fromSavepoint;
-    if (dir !== undefined) {
+    const key = this.taskKey(stage, partition);
+    if (dir !== undefined && !this.savepointUsed.has(key)) {
+      this.savepointUsed.add(key);
       const file = join(dir, this.savepointFile(stage, partition));
       if (!existsSync(file)) return null;
       try {
@@ -692,7 +722,7 @@ export class VigilService implements ServiceControl {
         throw new UserError(`--from-savepoint ${file}: ${(error as Error).message}`);
       }
     }
-    return (await this.checkpoints?.load(this.taskKey(stage, partition))) ?? null;
+    return (await this.checkpoints?.load(key)) ?? null;
   }
 
   /** A task of `job`'s stage of `run` over one partition (a reload builds the new job's tasks beside the running ones). */

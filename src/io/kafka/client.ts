@@ -157,6 +157,13 @@ export class KafkaClient {
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   }
 
+  /** Per partition: the earliest offset still in the log (the low watermark), where a reader from the start begins. */
+  async earliestOffsets(topic: string): Promise<Map<number, number>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.low)]));
+  }
+
   /** The offsets a consumer group has committed for a topic (partitions without a commit are left out). */
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
     const admin = await this.admin();

@@ -106,6 +106,11 @@ export class KafkaSource implements Source<KafkaRecord> {
   private firstJoin: (() => void) | undefined;
   private joins = 0;
 
+  /** The consumer group this source reads in. */
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
   constructor(private readonly options: KafkaSourceOptions) {
     this.client = options.client;
     this.topic = options.topic;
