@@ -23,3 +23,9 @@ write('flow-noisy.ndjson', ([30] * 5 + [2] * 5) * 3 + [60] * 5 + [2] * 5)
 write('flow-ramp.ndjson', [11 + (9 * m) // 30 for m in range(34)])
 # Seed 11's CP0084 at 19:00-19:50 city time: evening decline, a 12-minute fivefold surge, then the quieter evening.
 write('flow-surge-end.ndjson', [50] * 10 + [45] * 10 + [40] * 5 + [200] * 12 + [25] * 16)
+# A small town's camera on the morning rise (10 to 13 a minute over 25 minutes), then 24 a minute for five minutes (1.9x).
+write('flow-rising-surge.ndjson', [10 + (3 * m) // 24 for m in range(25)] + [24] * 5 + [13] * 5)
+# Four a minute, then a drop to 0.15 of it: most minutes empty, whole five-minute windows without a record.
+write('flow-thin-drop.ndjson', [4] * 25 + [1, 0, 0, 0, 0, 0, 0, 1] + [4] * 6)
+# A camera dark for ten minutes, then back: longer than a drop's empty windows may last.
+write('flow-dark-10m.ndjson', [11] * 25 + [0] * 10 + [11] * 10)
