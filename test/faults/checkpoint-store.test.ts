@@ -118,11 +118,12 @@ async function committedAndStored(group: string, input: string): Promise<{ task:
     const task = key.slice(prefix.length);
     const stage = task.slice(0, task.lastIndexOf('#'));
     const partition = Number(task.slice(task.lastIndexOf('#') + 1));
+    const [groupId, topic] = stage === 'source' ? [group, input] : [`${group}-${topicPart(stage)}`, `${group}-${topicPart(stage)}-repartition`];
+    // The commit first: a checkpoint stored and committed between the two reads then only raises what is stored.
+    const committed = (await client.committedOffsets(groupId, topic)).get(partition);
     const cp = decodeCheckpoint((await admin.get(key)) as string);
     // None for a task that had read nothing yet: then nothing may be committed either.
-    const stored = cp.source.positions[partition];
-    const [groupId, topic] = stage === 'source' ? [group, input] : [`${group}-${topicPart(stage)}`, `${group}-${topicPart(stage)}-repartition`];
-    out.push({ task, committed: (await client.committedOffsets(groupId, topic)).get(partition), stored });
+    out.push({ task, committed, stored: cp.source.positions[partition] });
   }
   return out;
 }
