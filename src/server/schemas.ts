@@ -37,6 +37,16 @@ export const statusSchema = {
     rules: { type: 'array', items: { type: 'string' }, description: 'Enabled rule ids.' },
     rulesVersion: { type: 'string', description: 'The version (hash) of the rule set this process runs (see GET /api/rules).' },
     error: { type: 'string', description: 'Why the service failed (state failed).' },
+    checkpointFailure: {
+      type: 'object',
+      description: 'Present while checkpoints cannot be stored: the job runs on, offsets stay at the last stored checkpoint.',
+      required: ['since', 'error', 'failures'],
+      properties: {
+        since: { type: 'number', description: 'Epoch ms of the first failed save.' },
+        error: { type: 'string' },
+        failures: { type: 'integer', description: 'Task checkpoints not stored since.' },
+      },
+    },
   },
 } as const;
 

@@ -270,6 +270,22 @@ describe('probes, cancel, metrics, docs', () => {
     expect(JSON.parse((await app.inject({ method: 'GET', url: '/healthz' })).body)).toEqual({ status: 'ok' });
   });
 
+  it('readyz says why a running service is not ready when its checkpoints are not stored, and /api/job shows it', async () => {
+    const control = new FakeControl();
+    control.isReady = false;
+    control.checkpointFailure = { since: Date.parse('2026-03-02T08:00:00Z'), error: 'NOPERM no permissions', failures: 3 };
+    const { app } = await server({ control });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body)).toEqual({
+      status: 'not ready',
+      state: 'running',
+      reason: 'checkpoints not stored since 2026-03-02T08:00:00.000Z (3 failed): NOPERM no permissions',
+    });
+    const job = await app.inject({ method: 'GET', url: '/api/job', headers: auth });
+    expect(JSON.parse(job.body).checkpointFailure).toEqual(control.checkpointFailure);
+  });
+
   it('cancel answers 202, then stops the service once', async () => {
     const { app, control } = await server();
     const res = await app.inject({ method: 'POST', url: '/api/job/cancel', headers: auth });

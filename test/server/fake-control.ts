@@ -67,6 +67,8 @@ export class FakeControl implements ServiceControl {
   /** Thrown by status(): a bug in the service, as the server sees one. */
   statusError: Error | undefined;
   takenAt = Date.parse('2026-03-02T08:00:00Z');
+  /** Set: checkpoints are not being stored (status() reports it). */
+  checkpointFailure: ServiceStatus['checkpointFailure'];
 
   constructor() {
     const { book, control } = shippedRules(this.reloads, () => this.reloadError);
@@ -90,6 +92,7 @@ export class FakeControl implements ServiceControl {
         },
       ],
       rules: ['cloned-plate', 'first-entry'],
+      ...(this.checkpointFailure === undefined ? {} : { checkpointFailure: this.checkpointFailure }),
     };
   }
 

@@ -37,6 +37,15 @@ export interface TaskStatus {
 
 export type ServiceState = 'starting' | 'running' | 'standby' | 'stopping' | 'stopped' | 'failed';
 
+/** Checkpoints that could not be stored (the job runs on, its offsets not committed past the last stored one). */
+export interface CheckpointFailure {
+  /** Epoch ms of the first failed save of this run of failures. */
+  readonly since: number;
+  readonly error: string;
+  /** Task checkpoints not stored since. */
+  readonly failures: number;
+}
+
 export interface ServiceStatus {
   readonly state: ServiceState;
   readonly group: string;
@@ -47,6 +56,8 @@ export interface ServiceStatus {
   /** The version (hash) of the rule set this process runs: equal on every process of a group that runs the same set. */
   readonly rulesVersion?: string;
   readonly error?: string;
+  /** Present while checkpoints cannot be stored: the service is then not ready. */
+  readonly checkpointFailure?: CheckpointFailure;
 }
 
 export interface SavepointInfo {

@@ -47,7 +47,16 @@ import { declaredChecks } from '../sources.js';
 import { checkStreamNames, loadTrafficProgram, type ProgramPaths, registryGapsText, type TrafficProgram } from '../traffic.js';
 import { type TrafficFeed, trafficFeed } from '../traffic-feed.js';
 import { type CheckpointStore, RedisCheckpointStore } from './checkpoint-store.js';
-import { noWebhooks, type SavepointInfo, type ServiceControl, type ServiceState, type ServiceStatus, type TaskStatus, type WebhookControl } from './control.js';
+import {
+  type CheckpointFailure,
+  noWebhooks,
+  type SavepointInfo,
+  type ServiceControl,
+  type ServiceState,
+  type ServiceStatus,
+  type TaskStatus,
+  type WebhookControl,
+} from './control.js';
 import { deadLetterReasonLabel } from './dead-letter-reason.js';
 import {
   EXCHANGE_MESSAGES_PER_SEND,
@@ -251,6 +260,9 @@ export class VigilService implements ServiceControl {
   private readonly checkpointsTaken;
   private lastCheckpointBytes = 0;
   private lastCheckpointMs = 0;
+  private readonly checkpointFailures;
+  /** Set while checkpoints cannot be stored: since when, the last error, how many saves failed. */
+  private checkpointFailure: CheckpointFailure | undefined;
   private readonly webhookRoutes: WebhookRoutes;
   private webhookDelivery: WebhookDelivery | undefined;
 
@@ -303,6 +315,8 @@ export class VigilService implements ServiceControl {
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
+    this.checkpointFailures = this.metrics.counter('vigil_checkpoint_failures_total', {});
+    this.metrics.gauge('vigil_checkpoint_failing', {}, () => (this.checkpointFailure === undefined ? 0 : 1));
   }
 
   /** What the dashboard draws besides the streams; times shown in `zone` (default the registry's, else the program's). */
@@ -889,12 +903,22 @@ export class VigilService implements ServiceControl {
     if (this.history !== undefined && !(await this.history.drain(HISTORY_DRAIN_MS)))
       this.log.info(`vigil serve: ${this.history.buffered} alert(s) not in the Redis history yet; they stay buffered`);
     let bytes = 0;
+    let failed: Error | undefined;
     await Promise.all(
       tasks.map(async (t) => {
         t.dirty = false;
         t.checkpointedAt = this.clock.now();
         const cp = t.task.snapshot();
-        const saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
+        let saved: { readonly bytes: number };
+        try {
+          saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
+        } catch (error) {
+          // Not durable, so its offsets are not committed: a restart replays from the last stored checkpoint. The
+          // task keeps running and tries again an interval later.
+          t.dirty = true;
+          failed ??= error instanceof Error ? error : new Error(String(error));
+          return;
+        }
         bytes += saved.bytes;
         const offsets = { [t.partition]: cp.source.positions[t.partition] as number };
         // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
@@ -909,15 +933,49 @@ export class VigilService implements ServiceControl {
       }),
     );
     this.checkpointsTaken.value += taken.size;
-    this.lastCheckpointBytes = bytes;
-    this.lastCheckpointMs = Date.now() - started;
+    if (taken.size > 0) {
+      this.lastCheckpointBytes = bytes;
+      this.lastCheckpointMs = Date.now() - started;
+    }
+    this.checkpointOutcome(taken.size, tasks.length - taken.size, failed);
     return taken;
+  }
+
+  /**
+   * Checkpoint storage that refuses writes (Redis out of memory or disk, a read-only replica, an ACL) must not stop
+   * the job: it runs on without committing offsets, says so on /readyz, in /api/job and in the log (once when it
+   * starts failing, once when it stores again), and counts the failed saves.
+   */
+  private checkpointOutcome(stored: number, failures: number, error: Error | undefined): void {
+    if (error !== undefined) {
+      this.checkpointFailures.value += failures;
+      if (this.checkpointFailure === undefined) {
+        this.checkpointFailure = { since: this.clock.now(), error: error.message, failures };
+        this.log.warn(
+          `vigil serve: checkpoint not stored (${error.message}): processing goes on, offsets stay committed at the last stored ` +
+            'checkpoint (a restart replays from there), and /readyz answers 503 until a checkpoint is stored again',
+        );
+      } else {
+        this.checkpointFailure = { ...this.checkpointFailure, error: error.message, failures: this.checkpointFailure.failures + failures };
+      }
+    } else if (this.checkpointFailure !== undefined && failures === 0 && stored > 0) {
+      const { since, failures: before } = this.checkpointFailure;
+      this.checkpointFailure = undefined;
+      this.log.info(
+        `vigil serve: checkpoints stored again after ${before} failed save(s) over ${((this.clock.now() - since) / 1000).toFixed(0)} s; offsets committed`,
+      );
+    }
   }
 
   /** A savepoint: a checkpoint of every task of this process, one file per task in `dir`, kept until deleted. */
   async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
-      const taken = await this.checkpoint([...this.allTasks()]);
+      const all = [...this.allTasks()];
+      const taken = await this.checkpoint(all);
+      if (taken.size < all.length && this.checkpointFailure !== undefined) {
+        // A savepoint holds offsets past the committed ones only if its checkpoints are stored as well.
+        throw new UserError(`no savepoint: checkpoints cannot be stored (${this.checkpointFailure.error})`);
+      }
       if (taken.size === 0) throw new UserError('this process runs no task yet: nothing to save');
       let takenAt = 0;
       for (const [t, cp] of taken) {
@@ -1162,12 +1220,15 @@ export class VigilService implements ServiceControl {
       rules: this.book.loaded.rules.map((r) => r.rule.id),
       rulesVersion: this.book.currentVersion,
       ...(this.failure === undefined ? {} : { error: this.failure.message }),
+      ...(this.checkpointFailure === undefined ? {} : { checkpointFailure: this.checkpointFailure }),
     };
   }
 
   /** Every stage's consumer joined its group and the tasks it was given are restored. */
   ready(): boolean {
-    return this.failure === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined);
+    return (
+      this.failure === undefined && this.checkpointFailure === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined)
+    );
   }
 
   /** Resolves when the service stops; rejects when it failed. */

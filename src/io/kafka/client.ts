@@ -40,6 +40,9 @@ export function parseBrokerList(brokers: string | readonly string[]): string[] {
   return list;
 }
 
+/** How long ensureTopics waits for the partitions it created to be served. */
+const TOPIC_READY_MS = 30_000;
+
 const LEVELS: Record<KafkaLogLevel, logLevel> = {
   nothing: logLevel.NOTHING,
   error: logLevel.ERROR,
@@ -141,6 +144,21 @@ export class KafkaClient {
         configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    // A leader in the metadata does not mean the broker hosts the partition yet: a consumer or producer that comes
+    // at once may get UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition") and, past the
+    // client's few retries, fail its start. Wait until every new partition answers an offset request.
+    const deadline = Date.now() + TOPIC_READY_MS;
+    for (const t of missing) {
+      for (;;) {
+        const ready = await admin
+          .fetchTopicOffsets(t.topic)
+          .then((offsets) => offsets.length === (t.partitions ?? 1))
+          .catch(() => false);
+        if (ready) break;
+        if (Date.now() > deadline) throw new Error(`Kafka topic '${t.topic}' was created but its partitions are not served after ${TOPIC_READY_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     return missing.map((t) => t.topic);
   }
 
