@@ -30,7 +30,7 @@ import { identityCodec } from '../../dsl/index.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
-import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.js';
+import { type AssignmentChange, KafkaConsumerFailed, KafkaSource } from '../../io/kafka/kafka-source.js';
 import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { AlertHistorySink } from '../../io/redis/alert-history-sink.js';
 import { connectRedis } from '../../io/redis/client.js';
@@ -117,6 +117,10 @@ export interface ServiceOptions extends ProgramPaths {
   /** Where webhook routes' `env:NAME` secrets are read. Default process.env. */
   readonly env?: Environment;
 }
+
+/** The first wait before tasks are restored after a failure; it doubles with each failed attempt, up to the max. */
+const RECOVERY_BASE_MS = 500;
+const RECOVERY_MAX_MS = 15_000;
 
 /** How long a checkpoint waits for the alert history to take its alerts: Redis slow there must not stop the job. */
 const HISTORY_DRAIN_MS = 2000;
@@ -246,6 +250,9 @@ export class VigilService implements ServiceControl {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** The failure this process's tasks are being restored after (see runLoop), until they are. */
+  private recovering: Error | undefined;
+  private readonly recoveries: Counter;
   private readonly checkpointsTaken;
   private lastCheckpointBytes = 0;
   private lastCheckpointMs = 0;
@@ -299,6 +306,7 @@ export class VigilService implements ServiceControl {
     };
     this.metrics.gauge('vigil_rule_reload_last_duration_ms', {}, () => this.lastReloadMs);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
+    this.recoveries = this.metrics.counter('vigil_task_recoveries_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
   }
@@ -811,24 +819,89 @@ export class VigilService implements ServiceControl {
     void this.history?.flush();
   }
 
+  /**
+   * Runs batches until stopped. A failure (the broker or Redis away, say) does not end the service: as Flink's
+   * restart strategy does, this process's tasks are restored from their last checkpoints after a back-off that
+   * doubles up to RECOVERY_MAX_MS, and processing resumes from the checkpoints' offsets, so what the failure cut
+   * short is processed again and its alerts sent again with the same ids. Only errors no retry can mend (a user
+   * error such as state that does not restore, a consumer kafkajs gave up on) stop the service.
+   */
   private async runLoop(): Promise<void> {
     const interval = this.options.checkpointIntervalMs ?? SERVICE_DEFAULTS.checkpointIntervalMs;
-    try {
-      while (!this.stopping) {
+    let attempt = 0;
+    while (!this.stopping) {
+      try {
+        if (this.recovering !== undefined) {
+          attempt++;
+          const delay = Math.min(RECOVERY_MAX_MS, RECOVERY_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+          this.log.warn(
+            `vigil serve: ${this.recovering.message}; restoring this process's tasks from their last checkpoints in ${delay} ms (attempt ${attempt})`,
+          );
+          await this.pause(delay);
+          if (this.stopping) break;
+          await this.exclusive.run(() => this.recover());
+          this.recovering = undefined;
+          this.recoveries.value++;
+          this.log.info(`vigil serve: tasks restored after the failure (attempt ${attempt}); processing resumes`);
+        }
         const worked = await this.exclusive.run(async () => {
           const w = await this.pass();
           // Sent before the next poll: a slow sink stops the polling, and each consumer pauses its partitions once
           // its buffer is full, instead of the heap growing.
           await this.flush();
-          await this.checkpointDue(interval);
+          if (await this.checkpointDue(interval)) attempt = 0;
           return w;
         });
         if (!worked) await new Promise((resolve) => setTimeout(resolve, 10));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (error instanceof UserError || error instanceof KafkaConsumerFailed) {
+          this.failure = failure;
+          this.state = 'failed';
+          this.log.warn(`vigil serve: stopped on an error: ${failure.message}`);
+          return;
+        }
+        this.recovering = failure;
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when the service is asked to stop. */
+  private async pause(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.stopping && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, Math.min(100, end - Date.now())));
+  }
+
+  /**
+   * After a failure, inside `exclusive`: every task of this process built again over its stage's current
+   * assignment and restored from its last checkpoint, its partition moved back to the checkpoint's offset (or, with
+   * no checkpoint, to where the group starts it). The new tasks are all built before any old one is dropped, so a
+   * recovery that fails (Redis still away) leaves things as they were for the next attempt.
+   */
+  private async recover(): Promise<void> {
+    const built: { run: StageRun; tasks: Map<number, TaskRun> }[] = [];
+    try {
+      for (const run of this.stages) {
+        const partitions = run.source.partitions();
+        // Partitions without a checkpointed offset start where the group would start them; the others are moved
+        // to their checkpoint's offset by the restore below.
+        await run.source.rewind(partitions);
+        const tasks = new Map<number, TaskRun>();
+        built.push({ run, tasks });
+        for (const p of partitions) tasks.set(p, await this.restoredTask(run, p));
       }
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      this.state = 'failed';
-      this.log.warn(`vigil serve: stopped on an error: ${this.failure.message}`);
+      for (const b of built) for (const t of b.tasks.values()) await t.task.close().catch(() => undefined);
+      throw error;
+    }
+    for (const { run, tasks } of built) {
+      for (const t of run.tasks.values()) {
+        this.metrics.removeGauges({ task: t.id });
+        await t.task.close().catch(() => undefined);
+      }
+      run.tasks.clear();
+      for (const [p, t] of tasks) run.tasks.set(p, t);
+      run.joined = true;
     }
   }
 
@@ -836,14 +909,16 @@ export class VigilService implements ServiceControl {
    * Checkpoints the task whose checkpoint is most overdue, if any: one task per pass, so the pause a snapshot
    * makes is one task's, not the whole process's (a checkpoint is a full snapshot of the task's state).
    */
-  private async checkpointDue(interval: number): Promise<void> {
+  private async checkpointDue(interval: number): Promise<boolean> {
     const now = this.clock.now();
     let due: TaskRun | undefined;
     for (const t of this.allTasks()) {
       if (!t.dirty || now - t.checkpointedAt < interval) continue;
       if (due === undefined || t.checkpointedAt < due.checkpointedAt) due = t;
     }
-    if (due !== undefined) await this.checkpoint([due]);
+    if (due === undefined) return false;
+    await this.checkpoint([due]);
+    return true;
   }
 
   /**
@@ -861,10 +936,10 @@ export class VigilService implements ServiceControl {
     let bytes = 0;
     await Promise.all(
       tasks.map(async (t) => {
-        t.dirty = false;
         t.checkpointedAt = this.clock.now();
         const cp = t.task.snapshot();
         const saved = await store.save(this.taskKey(t.stage.stage.name, t.partition), cp);
+        t.dirty = false;
         bytes += saved.bytes;
         const offsets = { [t.partition]: cp.source.positions[t.partition] as number };
         // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
@@ -887,6 +962,8 @@ export class VigilService implements ServiceControl {
   /** A savepoint: a checkpoint of every task of this process, one file per task in `dir`, kept until deleted. */
   async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
+      // Tasks a failure stopped mid-batch hold no consistent state until they are restored.
+      if (this.recovering !== undefined) throw new UserError(`the service is recovering from a failure (${this.recovering.message}): try again shortly`);
       const taken = await this.checkpoint([...this.allTasks()]);
       if (taken.size === 0) throw new UserError('this process runs no task yet: nothing to save');
       let takenAt = 0;
@@ -1137,7 +1214,7 @@ export class VigilService implements ServiceControl {
 
   /** Every stage's consumer joined its group and the tasks it was given are restored. */
   ready(): boolean {
-    return this.failure === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined);
+    return this.failure === undefined && this.recovering === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined);
   }
 
   /** Resolves when the service stops; rejects when it failed. */
@@ -1155,7 +1232,14 @@ export class VigilService implements ServiceControl {
     await this.loop;
     await this.following;
     await this.sync?.close();
-    if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
+    // Not after a failure, nor while recovering from one: the tasks' state may be half a batch.
+    if (this.failure === undefined && this.recovering === undefined) {
+      await this.exclusive
+        .run(async () => void (await this.checkpoint()))
+        .catch((error: unknown) => {
+          this.log.warn(`vigil serve: no final checkpoint (${(error as Error).message}); a restart resumes from the last one`);
+        });
+    }
     for (const t of this.allTasks()) await t.task.close();
     for (const s of this.stages) await s.source.close();
     for (const sink of this.sinks.values()) await sink.close?.();

@@ -81,7 +81,7 @@ interface Chunk {
  *      the service can restore the state for newly assigned partitions and seek them before any of their records
  *      is handed out. A task's watermark tracker and keyed state were built for the old partition set, so the
  *      service is expected to close its task and build a new one over `partitions()` (one task per partition set).
- *      A hook that throws makes the next poll() throw.
+ *      A hook that throws makes the next poll() throw, once: the caller restores its tasks over `partitions()`.
  */
 export class KafkaSource implements Source<KafkaRecord> {
   readonly name: string;
@@ -101,7 +101,10 @@ export class KafkaSource implements Source<KafkaRecord> {
   /** partition -> the broker's high watermark as the last fetch reported it (for lag). */
   private readonly highWatermarks = new Map<number, number>();
   private gate: Promise<void> | undefined;
+  /** The consumer stopped for good (kafkajs will not restart it): every poll() throws. */
   private failure: Error | undefined;
+  /** The assignment hook threw: the next poll() throws it, once (the service restores its tasks and goes on). */
+  private hookFailure: Error | undefined;
   private closed = false;
   private firstJoin: (() => void) | undefined;
   private joins = 0;
@@ -207,7 +210,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       const gate: Promise<void> = Promise.resolve()
         .then(() => hook(change))
         .catch((error: unknown) => {
-          this.failure = error instanceof Error ? error : new Error(String(error));
+          this.hookFailure = error instanceof Error ? error : new Error(String(error));
         })
         .finally(() => {
           if (this.gate === gate) this.gate = undefined;
@@ -287,7 +290,12 @@ export class KafkaSource implements Source<KafkaRecord> {
   }
 
   async poll(): Promise<PollResult<KafkaRecord>> {
-    if (this.failure !== undefined) throw new Error(`Kafka source ${this.topic} failed: ${this.failure.message}`, { cause: this.failure });
+    if (this.failure !== undefined) throw new KafkaConsumerFailed(`Kafka source ${this.topic} failed: ${this.failure.message}`, { cause: this.failure });
+    const hookFailure = this.hookFailure;
+    if (hookFailure !== undefined) {
+      this.hookFailure = undefined;
+      throw hookFailure;
+    }
     if (this.closed) return 'end';
     if (this.consumer === undefined) throw new Error(`Kafka source ${this.topic}: poll() before start()`);
     if (this.gate !== undefined || this.queueHead >= this.queue.length) return 'idle';
@@ -334,6 +342,24 @@ export class KafkaSource implements Source<KafkaRecord> {
   }
 
   /**
+   * Moves assigned partitions back to where the group starts them: the committed offset, else the earliest
+   * (or, without fromBeginning, the latest). For a partition whose state restarts empty after a failure.
+   */
+  async rewind(partitions: readonly number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const committed = await this.client.committedOffsets(this.options.groupId, this.topic);
+    const bounds = await this.client.offsetBounds(this.topic);
+    const fromBeginning = this.options.fromBeginning ?? true;
+    const to: Record<string, number> = {};
+    for (const p of partitions) {
+      const bound = bounds.get(p);
+      const at = committed.get(p) ?? (fromBeginning ? bound?.low : bound?.high);
+      if (at !== undefined) to[p] = at;
+    }
+    await this.seek(to);
+  }
+
+  /**
    * Commits positions to the consumer group (default: positions()). Call it once the checkpoint holding them is
    * stored, so a member without that checkpoint still resumes at a consistent point. Only assigned partitions.
    */
@@ -356,6 +382,9 @@ export class KafkaSource implements Source<KafkaRecord> {
     await this.consumer?.disconnect();
   }
 }
+
+/** The source's consumer stopped on an error kafkajs does not retry: it reads nothing more. */
+export class KafkaConsumerFailed extends Error {}
 
 /** Adapts a deserializer of message text (e.g. parseNdjsonLine) to Kafka records. */
 export function kafkaValueDeserializer<T>(parseValue: Deserializer<string, T>): Deserializer<KafkaRecord, T> {
