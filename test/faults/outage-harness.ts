@@ -164,4 +164,13 @@ export function difference(expected: ReadonlySet<string>, got: ReadonlySet<strin
   return { missing: [...expected].filter((id) => !got.has(id)), extra: [...got].filter((id) => !expected.has(id)) };
 }
 
+/** The service's own log lines (kafkajs' retry chatter left out), the last `n`, for failure messages. */
+export function serviceLog(stderr: string, n = 60): string {
+  return stderr
+    .split('\n')
+    .filter((l) => !l.startsWith('warn kafka') && !l.includes('restored checkpoint'))
+    .slice(-n)
+    .join('\n');
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

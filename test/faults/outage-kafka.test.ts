@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { Leftovers, produceFinalWatermark, produceLines, ServeProcess, sampleTraffic, serveFlags, TopicReader, until } from '../serve/harness.js';
-import { difference, PrivateKafka, referenceAlerts, sleep } from './outage-harness.js';
+import { difference, PrivateKafka, referenceAlerts, serviceLog, sleep } from './outage-harness.js';
 
 const PARTITIONS = 2;
 const OUTAGE_MS = 30_000;
@@ -72,7 +72,7 @@ describe('vigil serve through a Kafka broker outage', () => {
     await until('every alert of vigil run on the alert topic', () => [...expected.keys()].every((id) => reader.ids().has(id)), 180_000, 200).catch(
       (e: unknown) => {
         const { missing } = difference(new Set(expected.keys()), reader.ids());
-        throw new Error(`${(e as Error).message}: ${missing.length} of ${expected.size} missing\n${p.stderr.slice(-4000)}`);
+        throw new Error(`${(e as Error).message}: ${missing.length} of ${expected.size} missing\n${serviceLog(p.stderr)}\n${p.stderr.slice(-1500)}`);
       },
     );
     const resumedMs = Date.now() - back;

@@ -30,7 +30,7 @@ import { identityCodec } from '../../dsl/index.js';
 import { RedisFirstSeenStore } from '../../io/first-seen/redis-store.js';
 import { KafkaClient } from '../../io/kafka/client.js';
 import { KafkaSink } from '../../io/kafka/kafka-sink.js';
-import { type AssignmentChange, KafkaConsumerFailed, KafkaSource } from '../../io/kafka/kafka-source.js';
+import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.js';
 import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { AlertHistorySink } from '../../io/redis/alert-history-sink.js';
 import { connectRedis } from '../../io/redis/client.js';
@@ -824,7 +824,7 @@ export class VigilService implements ServiceControl {
    * restart strategy does, this process's tasks are restored from their last checkpoints after a back-off that
    * doubles up to RECOVERY_MAX_MS, and processing resumes from the checkpoints' offsets, so what the failure cut
    * short is processed again and its alerts sent again with the same ids. Only errors no retry can mend (a user
-   * error such as state that does not restore, a consumer kafkajs gave up on) stop the service.
+   * error such as state that does not restore) stop the service.
    */
   private async runLoop(): Promise<void> {
     const interval = this.options.checkpointIntervalMs ?? SERVICE_DEFAULTS.checkpointIntervalMs;
@@ -855,7 +855,7 @@ export class VigilService implements ServiceControl {
         if (!worked) await new Promise((resolve) => setTimeout(resolve, 10));
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        if (error instanceof UserError || error instanceof KafkaConsumerFailed) {
+        if (error instanceof UserError) {
           this.failure = failure;
           this.state = 'failed';
           this.log.warn(`vigil serve: stopped on an error: ${failure.message}`);
