@@ -20,6 +20,20 @@ export function rulesRoutedTo(topic: string): string {
   return dir;
 }
 
+/**
+ * `rulesRoutedTo(alerts)` with each rule also routed to a webhook at `url`, its secret from HOOK_SECRET, and any
+ * extra route options (`backoff: 50ms`, say) as YAML flow-map entries.
+ */
+export function rulesWithWebhook(alerts: string, url: string, options = 'backoff: 50ms, breaker_cooldown: 1s'): string {
+  const dir = rulesRoutedTo(alerts);
+  const extra = options === '' ? '' : `, ${options}`;
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    writeFileSync(join(dir, f), text.replace(/( +)- kafka: (\S+)\n/, `$1- kafka: $2\n$1- webhook: { url: "${url}", secret: env:HOOK_SECRET${extra} }\n`));
+  }
+  return dir;
+}
+
 export function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-'));
   mkdirSync(dir, { recursive: true });
@@ -37,7 +51,10 @@ export function sampleTraffic(): { lines: string[]; lastTs: number } {
   const lines = readFileSync(join(REPO, 'fixtures', 'sample-traffic.ndjson'), 'utf8')
     .split('\n')
     .filter((l) => l.length > 0);
-  const lastTs = Math.max(...lines.map((l) => Date.parse((JSON.parse(l) as { ts: string }).ts)).filter(Number.isFinite));
+  // The fixture's times are epoch ms; ISO text is read too. Reading numbers with Date.parse gave NaN, so -Infinity.
+  const time = (ts: unknown): number => (typeof ts === 'number' ? ts : Date.parse(String(ts)));
+  const lastTs = Math.max(...lines.map((l) => time((JSON.parse(l) as { ts: unknown }).ts)).filter(Number.isFinite));
+  if (!Number.isFinite(lastTs)) throw new Error('the sample traffic has no record with a time');
   return { lines, lastTs };
 }
 
@@ -136,8 +153,11 @@ export class ServeProcess {
   readonly child: ChildProcess;
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'serve', '--kafka', BROKERS, '--redis', REDIS, ...args], {
+  /** `services` points the process at another broker or Redis than the shared ones (a private one a fault test stops). */
+  constructor(args: readonly string[], services: { readonly kafka?: string; readonly redis?: string } = {}) {
+    const kafka = services.kafka ?? BROKERS;
+    const redis = services.redis ?? REDIS;
+    this.child = spawn(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'serve', '--kafka', kafka, '--redis', redis, ...args], {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'pipe'],
       // Port 0: processes of one run (and of parallel test files) never fight over the default 8080.
@@ -174,10 +194,20 @@ export class Leftovers {
   }
 
   async clean(client: KafkaClient): Promise<void> {
+    await this.cleanTopics(client);
+    await this.cleanRedis();
+  }
+
+  /** The groups' repartition topics. */
+  async cleanTopics(client: KafkaClient): Promise<void> {
     const admin = await client.admin();
     const internal = (await admin.listTopics()).filter((t) => this.groups.some((g) => t.startsWith(`${g}-`)));
     await client.deleteTopics(internal).catch(() => undefined);
-    const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-leftovers' });
+  }
+
+  /** The keys in Redis (default the shared one). */
+  async cleanRedis(url = REDIS): Promise<void> {
+    const redis = await connectRedis({ url, connectionName: 'vigil-test-leftovers' });
     try {
       const patterns = [
         ...this.prefixes.map((p) => `${p.slice(0, -1)}*`),

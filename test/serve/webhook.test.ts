@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,7 +19,7 @@ import {
   produceLines,
   REDIS,
   REPO,
-  rulesRoutedTo,
+  rulesWithWebhook,
   ServeProcess,
   sampleTraffic,
   serveFlags,
@@ -69,19 +68,6 @@ afterAll(async () => {
   redis.disconnect();
   await client.close();
 });
-
-/** The shipped rules routed to `alerts`, each also to the receiver with its secret from HOOK_SECRET. */
-function rulesWithWebhook(alerts: string, url: string): string {
-  const dir = rulesRoutedTo(alerts);
-  for (const f of readdirSync(dir)) {
-    const text = readFileSync(join(dir, f), 'utf8');
-    writeFileSync(
-      join(dir, f),
-      text.replace(/( +)- kafka: (\S+)\n/, `$1- kafka: $2\n$1- webhook: { url: "${url}", secret: env:HOOK_SECRET, backoff: 50ms, breaker_cooldown: 1s }\n`),
-    );
-  }
-  return dir;
-}
 
 /**
  * Waits until the group has consumed and checkpointed the whole input topic, every alert id on Kafka was answered by

@@ -127,6 +127,10 @@ export interface ServiceOptions extends ProgramPaths {
   readonly env?: Environment;
 }
 
+/** The first wait before tasks are restored after a failure; it doubles with each failed attempt, up to the max. */
+const RECOVERY_BASE_MS = 500;
+const RECOVERY_MAX_MS = 15_000;
+
 /** How long a checkpoint waits for the alert history to take its alerts: Redis slow there must not stop the job. */
 const HISTORY_DRAIN_MS = 2000;
 
@@ -186,6 +190,16 @@ interface TaskRun {
   checkpointedAt: number;
 }
 
+/** The offsets a stage's savepoint-started tasks rewind to, asked of the broker once per assignment, when first needed. */
+class RewindOffsets {
+  private offsets: Promise<Map<number, number>> | undefined;
+  constructor(private readonly ask: () => Promise<Map<number, number>>) {}
+  async start(partition: number): Promise<number | undefined> {
+    this.offsets ??= this.ask();
+    return (await this.offsets).get(partition);
+  }
+}
+
 /**
  * `vigil serve`: the job over a Kafka topic, spread over every process of its consumer group.
  *
@@ -222,8 +236,8 @@ export class VigilService implements ServiceControl {
   /** One thread runs every task: one memo of the last record's JSON serves every exchange writer. */
   private readonly recordJson = new RecordJson(this.codec);
   private client: KafkaClient | undefined;
-  /** Tasks (by key) already started from --from-savepoint: when they come back in a rebalance, checkpoints restore them. */
-  private readonly savepointUsed = new Set<string>();
+  /** Tasks (by key) this process stored a checkpoint of: from then on they restore from checkpoints, not --from-savepoint. */
+  private readonly checkpointedHere = new Set<string>();
   private redis: Redis | undefined;
   private checkpoints: CheckpointStore | undefined;
   private firstSeen: RedisFirstSeenStore | undefined;
@@ -257,6 +271,9 @@ export class VigilService implements ServiceControl {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** The failure this process's tasks are being restored after (see runLoop), until they are. */
+  private recovering: Error | undefined;
+  private readonly recoveries: Counter;
   private readonly checkpointsTaken;
   private lastCheckpointBytes = 0;
   private lastCheckpointMs = 0;
@@ -313,6 +330,7 @@ export class VigilService implements ServiceControl {
     };
     this.metrics.gauge('vigil_rule_reload_last_duration_ms', {}, () => this.lastReloadMs);
     this.checkpointsTaken = this.metrics.counter('vigil_task_checkpoints_total', {});
+    this.recoveries = this.metrics.counter('vigil_task_recoveries_total', {});
     this.metrics.gauge('vigil_checkpoint_last_bytes', {}, () => this.lastCheckpointBytes);
     this.metrics.gauge('vigil_checkpoint_last_duration_ms', {}, () => this.lastCheckpointMs);
     this.checkpointFailures = this.metrics.counter('vigil_checkpoint_failures_total', {});
@@ -660,22 +678,33 @@ export class VigilService implements ServiceControl {
       if (t !== undefined) this.metrics.removeGauges({ task: t.id });
       await t?.task.close();
     }
-    let rewind: Map<number, number> | undefined;
+    const rewind = new RewindOffsets(() => this.offsetsToRewind(run));
     for (const p of change.assigned) {
       if (run.tasks.has(p)) continue;
-      const fromSavepoint = this.options.fromSavepoint !== undefined && !this.savepointUsed.has(this.taskKey(run.stage.name, p));
-      const t = await this.restoredTask(run, p);
-      if (fromSavepoint && t.feed.positions()[p] === undefined) {
-        // Saved before it read anything: its state holds nothing from the topic, so it reads the topic from the
-        // start. Left to the consumer it would begin at the group's committed offset, which the group's run after
-        // the savepoint moved on: the records between would be skipped.
-        rewind ??= await this.offsetsToRewind(run);
-        const offset = rewind.get(p);
-        if (offset !== undefined) await t.feed.seek({ [p]: offset });
-      }
-      run.tasks.set(p, t);
+      run.tasks.set(p, await this.startedTask(run, p, rewind));
     }
     run.joined = true;
+  }
+
+  /**
+   * A partition's task restored (restoredTask) and its partition where the restored state needs it. A task from a
+   * savepoint saved before it read anything holds nothing read from the topic, so it reads the topic from the start;
+   * left to the consumer it would begin at the group's committed offset, which the group's run after the savepoint
+   * moved on, and the records between would be skipped.
+   */
+  private async startedTask(run: StageRun, partition: number, rewind: RewindOffsets): Promise<TaskRun> {
+    const fromSavepoint = this.fromSavepoint(run.stage.name, partition);
+    const t = await this.restoredTask(run, partition);
+    if (fromSavepoint && t.feed.positions()[partition] === undefined) {
+      const offset = await rewind.start(partition);
+      if (offset !== undefined) await t.feed.seek({ [partition]: offset });
+    }
+    return t;
+  }
+
+  /** Whether a task starts from the savepoint: until this process stores a checkpoint of it, as Flink recovers a job started from a savepoint from that savepoint until its first checkpoint. */
+  private fromSavepoint(stage: string, partition: number): boolean {
+    return this.options.fromSavepoint !== undefined && !this.checkpointedHere.has(this.taskKey(stage, partition));
   }
 
   /** The start of each partition of a stage's topic where the group has committed an offset (elsewhere the consumer starts there). */
@@ -683,9 +712,9 @@ export class VigilService implements ServiceControl {
     const client = this.client as KafkaClient;
     const committed = await client.committedOffsets(run.source.groupId, run.topic);
     if (committed.size === 0) return committed;
-    const earliest = await client.earliestOffsets(run.topic);
+    const bounds = await client.offsetBounds(run.topic);
     const out = new Map<number, number>();
-    for (const p of committed.keys()) out.set(p, earliest.get(p) ?? 0);
+    for (const p of committed.keys()) out.set(p, bounds.get(p)?.low ?? 0);
     return out;
   }
 
@@ -719,15 +748,11 @@ export class VigilService implements ServiceControl {
     }
   }
 
-  /**
-   * A task's savepoint state, the first time this process builds that task; after that (the partition came back
-   * in a rebalance) its latest checkpoint, as Flink uses a savepoint only to start a job and checkpoints to recover.
-   */
+  /** A task's savepoint state until this process stores a checkpoint of it (see fromSavepoint), then its latest checkpoint. */
   private async restorePoint(stage: string, partition: number): Promise<Checkpoint | null> {
     const dir = this.options.fromSavepoint;
     const key = this.taskKey(stage, partition);
-    if (dir !== undefined && !this.savepointUsed.has(key)) {
-      this.savepointUsed.add(key);
+    if (dir !== undefined && this.fromSavepoint(stage, partition)) {
       const file = join(dir, this.savepointFile(stage, partition));
       if (!existsSync(file)) return null;
       try {
@@ -855,24 +880,90 @@ export class VigilService implements ServiceControl {
     void this.history?.flush();
   }
 
+  /**
+   * Runs batches until stopped. A failure (the broker or Redis away, say) does not end the service: as Flink's
+   * restart strategy does, this process's tasks are restored from their last checkpoints after a back-off that
+   * doubles up to RECOVERY_MAX_MS, and processing resumes from the checkpoints' offsets, so what the failure cut
+   * short is processed again and its alerts sent again with the same ids. Only errors no retry can mend (a user
+   * error such as state that does not restore) stop the service.
+   */
   private async runLoop(): Promise<void> {
     const interval = this.options.checkpointIntervalMs ?? SERVICE_DEFAULTS.checkpointIntervalMs;
-    try {
-      while (!this.stopping) {
+    let attempt = 0;
+    while (!this.stopping) {
+      try {
+        if (this.recovering !== undefined) {
+          attempt++;
+          const delay = Math.min(RECOVERY_MAX_MS, RECOVERY_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+          this.log.warn(
+            `vigil serve: ${this.recovering.message}; restoring this process's tasks from their last checkpoints in ${delay} ms (attempt ${attempt})`,
+          );
+          await this.pause(delay);
+          if (this.stopping) break;
+          await this.exclusive.run(() => this.recover());
+          this.recovering = undefined;
+          this.recoveries.value++;
+          this.log.info(`vigil serve: tasks restored after the failure (attempt ${attempt}); processing resumes`);
+        }
         const worked = await this.exclusive.run(async () => {
           const w = await this.pass();
           // Sent before the next poll: a slow sink stops the polling, and each consumer pauses its partitions once
           // its buffer is full, instead of the heap growing.
           await this.flush();
-          await this.checkpointDue(interval);
+          if (await this.checkpointDue(interval)) attempt = 0;
           return w;
         });
         if (!worked) await new Promise((resolve) => setTimeout(resolve, 10));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (error instanceof UserError) {
+          this.failure = failure;
+          this.state = 'failed';
+          this.log.warn(`vigil serve: stopped on an error: ${failure.message}`);
+          return;
+        }
+        this.recovering = failure;
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when the service is asked to stop. */
+  private async pause(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.stopping && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, Math.min(100, end - Date.now())));
+  }
+
+  /**
+   * After a failure, inside `exclusive`: every task of this process built again over its stage's current
+   * assignment and restored from its last checkpoint, its partition moved back to the checkpoint's offset (or, with
+   * no checkpoint, to where the group starts it). The new tasks are all built before any old one is dropped, so a
+   * recovery that fails (Redis still away) leaves things as they were for the next attempt.
+   */
+  private async recover(): Promise<void> {
+    const built: { run: StageRun; tasks: Map<number, TaskRun> }[] = [];
+    try {
+      for (const run of this.stages) {
+        const partitions = run.source.partitions();
+        // Partitions without a checkpointed offset start where the group would start them; the others are moved
+        // to their checkpoint's offset by the restore below.
+        await run.source.rewind(partitions);
+        const tasks = new Map<number, TaskRun>();
+        built.push({ run, tasks });
+        const rewind = new RewindOffsets(() => this.offsetsToRewind(run));
+        for (const p of partitions) tasks.set(p, await this.startedTask(run, p, rewind));
       }
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      this.state = 'failed';
-      this.log.warn(`vigil serve: stopped on an error: ${this.failure.message}`);
+      for (const b of built) for (const t of b.tasks.values()) await t.task.close().catch(() => undefined);
+      throw error;
+    }
+    for (const { run, tasks } of built) {
+      for (const t of run.tasks.values()) {
+        this.metrics.removeGauges({ task: t.id });
+        await t.task.close().catch(() => undefined);
+      }
+      run.tasks.clear();
+      for (const [p, t] of tasks) run.tasks.set(p, t);
+      run.joined = true;
     }
   }
 
@@ -880,14 +971,16 @@ export class VigilService implements ServiceControl {
    * Checkpoints the task whose checkpoint is most overdue, if any: one task per pass, so the pause a snapshot
    * makes is one task's, not the whole process's (a checkpoint is a full snapshot of the task's state).
    */
-  private async checkpointDue(interval: number): Promise<void> {
+  private async checkpointDue(interval: number): Promise<boolean> {
     const now = this.clock.now();
     let due: TaskRun | undefined;
     for (const t of this.allTasks()) {
       if (!t.dirty || now - t.checkpointedAt < interval) continue;
       if (due === undefined || t.checkpointedAt < due.checkpointedAt) due = t;
     }
-    if (due !== undefined) await this.checkpoint([due]);
+    if (due === undefined) return false;
+    await this.checkpoint([due]);
+    return true;
   }
 
   /**
@@ -906,7 +999,6 @@ export class VigilService implements ServiceControl {
     let failed: Error | undefined;
     await Promise.all(
       tasks.map(async (t) => {
-        t.dirty = false;
         t.checkpointedAt = this.clock.now();
         const cp = t.task.snapshot();
         let saved: { readonly bytes: number };
@@ -915,10 +1007,11 @@ export class VigilService implements ServiceControl {
         } catch (error) {
           // Not durable, so its offsets are not committed: a restart replays from the last stored checkpoint. The
           // task keeps running and tries again an interval later.
-          t.dirty = true;
           failed ??= error instanceof Error ? error : new Error(String(error));
           return;
         }
+        t.dirty = false;
+        this.checkpointedHere.add(this.taskKey(t.stage.stage.name, t.partition));
         bytes += saved.bytes;
         const offsets = { [t.partition]: cp.source.positions[t.partition] as number };
         // A commit refused during a rebalance is harmless: the partition's next owner seeks to the stored
@@ -970,6 +1063,8 @@ export class VigilService implements ServiceControl {
   /** A savepoint: a checkpoint of every task of this process, one file per task in `dir`, kept until deleted. */
   async savepoint(dir: string): Promise<SavepointInfo> {
     return this.exclusive.run(async () => {
+      // Tasks a failure stopped mid-batch hold no consistent state until they are restored.
+      if (this.recovering !== undefined) throw new UserError(`the service is recovering from a failure (${this.recovering.message}): try again shortly`);
       const all = [...this.allTasks()];
       const taken = await this.checkpoint(all);
       if (taken.size < all.length && this.checkpointFailure !== undefined) {
@@ -1227,7 +1322,12 @@ export class VigilService implements ServiceControl {
   /** Every stage's consumer joined its group and the tasks it was given are restored. */
   ready(): boolean {
     return (
-      this.failure === undefined && this.checkpointFailure === undefined && !this.stopping && this.state === 'running' && this.stages.every((s) => s.joined)
+      this.failure === undefined &&
+      this.recovering === undefined &&
+      this.checkpointFailure === undefined &&
+      !this.stopping &&
+      this.state === 'running' &&
+      this.stages.every((s) => s.joined)
     );
   }
 
@@ -1246,7 +1346,14 @@ export class VigilService implements ServiceControl {
     await this.loop;
     await this.following;
     await this.sync?.close();
-    if (this.failure === undefined) await this.exclusive.run(async () => void (await this.checkpoint()));
+    // Not after a failure, nor while recovering from one: the tasks' state may be half a batch.
+    if (this.failure === undefined && this.recovering === undefined) {
+      await this.exclusive
+        .run(async () => void (await this.checkpoint()))
+        .catch((error: unknown) => {
+          this.log.warn(`vigil serve: no final checkpoint (${(error as Error).message}); a restart resumes from the last one`);
+        });
+    }
     for (const t of this.allTasks()) await t.task.close();
     for (const s of this.stages) await s.source.close();
     for (const sink of this.sinks.values()) await sink.close?.();

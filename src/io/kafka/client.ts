@@ -175,11 +175,11 @@ export class KafkaClient {
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   }
 
-  /** Per partition: the earliest offset still in the log (the low watermark), where a reader from the start begins. */
-  async earliestOffsets(topic: string): Promise<Map<number, number>> {
+  /** Per partition: the earliest offset still in the log (low) and the next one to be written (high). */
+  async offsetBounds(topic: string): Promise<Map<number, { low: number; high: number }>> {
     const admin = await this.admin();
     const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, Number(o.low)]));
+    return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
   }
 
   /** The offsets a consumer group has committed for a topic (partitions without a commit are left out). */

@@ -62,7 +62,13 @@ export class KafkaSink<T> implements Sink<T> {
     this.connecting ??= (async () => {
       const tx = this.options.transaction;
       const producer = this.options.client.producer(tx === undefined ? { idempotent: true } : { transactionalId: tx.transactionalId });
-      await producer.connect();
+      try {
+        await producer.connect();
+      } catch (error) {
+        // A broker that is down now may be back for the next flush: that one connects afresh.
+        this.connecting = undefined;
+        throw error;
+      }
       this.producer = producer;
       return producer;
     })();
@@ -76,7 +82,15 @@ export class KafkaSink<T> implements Sink<T> {
     const messages = this.pending;
     this.pending = [];
     if (tx === undefined) {
-      await this.sendAll(producer, messages);
+      const sent = { count: 0 };
+      try {
+        await this.sendAll(producer, messages, sent);
+      } catch (error) {
+        // What the broker did not take is kept for the next flush: a broker outage loses no message (those of the
+        // failed request may be sent twice; consumers see at-least-once, as after a restart).
+        this.pending = messages.slice(sent.count).concat(this.pending);
+        throw error;
+      }
       return;
     }
     if (messages.length === 0) return;
@@ -90,12 +104,13 @@ export class KafkaSink<T> implements Sink<T> {
     if (tx.commit === 'on-flush') await this.commit();
   }
 
-  private async sendAll(sender: Pick<Producer, 'send'>, messages: Message[]): Promise<void> {
+  private async sendAll(sender: Pick<Producer, 'send'>, messages: Message[], progress = { count: 0 }): Promise<void> {
     const step = this.options.maxBatchMessages ?? 500;
     for (let from = 0; from < messages.length; from += step) {
       const part = from === 0 && messages.length <= step ? messages : messages.slice(from, from + step);
       await sender.send({ topic: this.options.topic, messages: part, acks: -1 });
       this.sent += part.length;
+      progress.count += part.length;
     }
   }
 

@@ -81,7 +81,7 @@ interface Chunk {
  *      the service can restore the state for newly assigned partitions and seek them before any of their records
  *      is handed out. A task's watermark tracker and keyed state were built for the old partition set, so the
  *      service is expected to close its task and build a new one over `partitions()` (one task per partition set).
- *      A hook that throws makes the next poll() throw.
+ *      A hook that throws makes the next poll() throw, once: the caller restores its tasks over `partitions()`.
  */
 export class KafkaSource implements Source<KafkaRecord> {
   readonly name: string;
@@ -101,7 +101,12 @@ export class KafkaSource implements Source<KafkaRecord> {
   /** partition -> the broker's high watermark as the last fetch reported it (for lag). */
   private readonly highWatermarks = new Map<number, number>();
   private gate: Promise<void> | undefined;
-  private failure: Error | undefined;
+  /** A consumer kafkajs gave up on is being replaced (see restartLater). */
+  private restarting = false;
+  /** Crashes since the last group join: the back-off before the next restart grows with them. */
+  private crashes = 0;
+  /** The assignment hook threw: the next poll() throws it, once (the service restores its tasks and goes on). */
+  private hookFailure: Error | undefined;
   private closed = false;
   private firstJoin: (() => void) | undefined;
   private joins = 0;
@@ -121,29 +126,11 @@ export class KafkaSource implements Source<KafkaRecord> {
   /** Joins the group and waits for the first assignment (which may be empty when the group has more members than partitions). */
   async start(): Promise<void> {
     if (this.consumer !== undefined) return;
-    const consumer = this.client.consumer({
-      groupId: this.options.groupId,
-      readUncommitted: this.options.readUncommitted ?? false,
-      ...(this.options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
-      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
-      ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
-      ...(this.options.assigner !== undefined ? { assigner: this.options.assigner } : {}),
-      ...(this.options.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: this.options.maxWaitTimeMs } : {}),
-    });
+    const consumer = this.newConsumer();
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => (this.firstJoin = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[this.topic] ?? []));
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.failure = e.payload.error;
-    });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [this.topic], fromBeginning: this.options.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      await this.run(consumer);
     } catch (error) {
       if (/does not host this topic-partition/.test((error as Error).message)) {
         throw new Error(`Kafka source: topic '${this.topic}' does not exist (create it first: KafkaClient.ensureTopics)`);
@@ -163,6 +150,68 @@ export class KafkaSource implements Source<KafkaRecord> {
       clearTimeout(timer);
     }
     if (this.gate !== undefined) await this.gate;
+  }
+
+  private newConsumer(): Consumer {
+    const consumer = this.client.consumer({
+      groupId: this.options.groupId,
+      readUncommitted: this.options.readUncommitted ?? false,
+      ...(this.options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
+      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
+      ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
+      ...(this.options.assigner !== undefined ? { assigner: this.options.assigner } : {}),
+      ...(this.options.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: this.options.maxWaitTimeMs } : {}),
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.crashes = 0;
+      this.onJoin(e.payload.memberAssignment[this.topic] ?? []);
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.restartLater();
+    });
+    return consumer;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs gives up on a consumer after errors it does not retry, some of which a restarting broker answers
+   * ("Failed to find group coordinator"): a new consumer joins the group in its place after a back-off (0.5 s
+   * doubling to 15 s), and the group hands it the partitions again (retained ones continue where they were).
+   */
+  private restartLater(): void {
+    if (this.closed || this.restarting) return;
+    this.restarting = true;
+    const delay = Math.min(15_000, 500 * 2 ** Math.min(this.crashes++, 5));
+    const timer = setTimeout(() => {
+      void this.restart().then((ok) => {
+        this.restarting = false;
+        if (!ok) this.restartLater();
+      });
+    }, delay);
+    timer.unref();
+  }
+
+  private async restart(): Promise<boolean> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    if (this.closed) return true;
+    const consumer = this.newConsumer();
+    this.consumer = consumer;
+    this.paused = false;
+    try {
+      await this.run(consumer);
+      return true;
+    } catch {
+      return this.closed;
+    }
   }
 
   /**
@@ -212,7 +261,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       const gate: Promise<void> = Promise.resolve()
         .then(() => hook(change))
         .catch((error: unknown) => {
-          this.failure = error instanceof Error ? error : new Error(String(error));
+          this.hookFailure = error instanceof Error ? error : new Error(String(error));
         })
         .finally(() => {
           if (this.gate === gate) this.gate = undefined;
@@ -292,7 +341,11 @@ export class KafkaSource implements Source<KafkaRecord> {
   }
 
   async poll(): Promise<PollResult<KafkaRecord>> {
-    if (this.failure !== undefined) throw new Error(`Kafka source ${this.topic} failed: ${this.failure.message}`, { cause: this.failure });
+    const hookFailure = this.hookFailure;
+    if (hookFailure !== undefined) {
+      this.hookFailure = undefined;
+      throw hookFailure;
+    }
     if (this.closed) return 'end';
     if (this.consumer === undefined) throw new Error(`Kafka source ${this.topic}: poll() before start()`);
     if (this.gate !== undefined || this.queueHead >= this.queue.length) return 'idle';
@@ -336,6 +389,24 @@ export class KafkaSource implements Source<KafkaRecord> {
       this.position.set(p, offset);
       this.fetched.set(p, offset);
     }
+  }
+
+  /**
+   * Moves assigned partitions back to where the group starts them: the committed offset, else the earliest
+   * (or, without fromBeginning, the latest). For a partition whose state restarts empty after a failure.
+   */
+  async rewind(partitions: readonly number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const committed = await this.client.committedOffsets(this.options.groupId, this.topic);
+    const bounds = await this.client.offsetBounds(this.topic);
+    const fromBeginning = this.options.fromBeginning ?? true;
+    const to: Record<string, number> = {};
+    for (const p of partitions) {
+      const bound = bounds.get(p);
+      const at = committed.get(p) ?? (fromBeginning ? bound?.low : bound?.high);
+      if (at !== undefined) to[p] = at;
+    }
+    await this.seek(to);
   }
 
   /**
