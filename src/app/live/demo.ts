@@ -23,10 +23,9 @@ import { keptStreams } from './dashboard-streams.js';
 import { MemoryAlertHistory } from './memory-alert-history.js';
 import { PacedSource, readNdjsonLines } from './paced-source.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from './stream-rings.js';
-import { VehicleSightings } from './vehicle-sightings.js';
-
 /** The stream the vehicle lookup is fed from: every capture with a readable plate. */
-const SIGHTINGS_STREAM = 'plates';
+import { SIGHTINGS_STREAM } from './trajectory.js';
+import { VehicleSightings } from './vehicle-sightings.js';
 
 export interface DemoOptions extends ProgramPaths {
   readonly cwd: string;
