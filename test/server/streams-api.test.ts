@@ -24,6 +24,8 @@ const info: DashboardInfo = {
   streams: ['flow_1m', 'segment_speed_1m'],
   replay: null,
   vehicleLookup: true,
+  days: false,
+  platePrefixes: { provinces: { 浙: 'Zhejiang 浙江' }, cities: { 浙A: 'Hangzhou 杭州' } },
 };
 
 async function setup(token: string | undefined = TOKEN) {

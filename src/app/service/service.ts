@@ -41,6 +41,7 @@ import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { type DashboardInfo, dashboardCheckpoints } from '../live/dashboard-info.js';
 import { keptStreams } from '../live/dashboard-streams.js';
+import { loadPlatePrefixes } from '../live/plate-prefixes.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
 import { SIGHTINGS_STREAM, trajectoryPoint } from '../live/trajectory.js';
 import { lookupsFor } from '../lookups.js';
@@ -331,6 +332,8 @@ export class VigilService implements ServiceControl {
       streams: this.streams.names(),
       replay: null,
       vehicleLookup: false,
+      days: false,
+      platePrefixes: loadPlatePrefixes(),
     };
   }
 

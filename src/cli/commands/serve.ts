@@ -207,7 +207,7 @@ export const run: Command = async (args, io) => {
     streams: service.streams,
     days: new RedisDayResults(dayStore, history, service.zone),
     ...(trajectoryLength === 0 ? {} : { vehicles: new RedisTrajectories(dayStore, service.zone) }),
-    dashboard: { ...dashboard, vehicleLookup: trajectoryLength > 0 },
+    dashboard: { ...dashboard, vehicleLookup: trajectoryLength > 0, days: true },
   });
   try {
     log.info(`vigil serve: listening on ${await listen(server, { host, port })}`);
