@@ -131,6 +131,8 @@ export interface RerunOptions extends ProgramPaths {
   readonly zone: string;
   readonly flowStream?: string;
   readonly knownVehicles?: string;
+  /** The service's first_seen store in Redis; in memory without. */
+  readonly firstSeen?: { readonly redis: string; readonly prefix: string };
 }
 
 export interface RerunResult {
@@ -163,6 +165,7 @@ export async function computeFinal(options: RerunOptions, stderr: (text: string)
         ...(options.checkpoints === undefined ? {} : { checkpoints: options.checkpoints }),
         timeZone: options.zone,
         ...(options.knownVehicles === undefined ? {} : { knownVehicles: options.knownVehicles }),
+        ...(options.firstSeen === undefined ? {} : { redis: options.firstSeen.redis, firstSeenPrefix: options.firstSeen.prefix }),
       },
       { stdout: (text) => void (out += text), stderr },
     );

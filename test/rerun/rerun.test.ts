@@ -15,7 +15,7 @@
  *    sightings were late; the re-run withdraws all 12.
  * Flow of the day (flow_1m windows starting in the day): CP0001 24 live and final; CP0002 12 live, 24 final.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinalDay } from '../../src/app/rerun.js';
@@ -157,6 +157,7 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
     const dayFile = join(dir, 'day.ndjson');
     writeFileSync(dayFile, `${[...onTime, ...held].join('\n')}\n`);
     const group = leftovers.group('vigil-it-rerun');
+    const firstSeen = leftovers.firstSeenPrefix();
 
     const flags = [
       '--input-topic',
@@ -172,7 +173,7 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
       '--dead-letter-topic',
       dead,
       '--first-seen-prefix',
-      leftovers.firstSeenPrefix(),
+      firstSeen,
       '--checkpoint-interval',
       '1',
       '--time-zone',
@@ -252,6 +253,8 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
         rules,
         '--time-zone',
         ZONE,
+        '--first-seen-prefix',
+        firstSeen,
         '--report',
         reportFile,
       ],
@@ -264,6 +267,8 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
 
     const final = await getJson<FinalDay>(`${url}/api/days/${DAY}`);
     expect(final.final).toBe(true);
+    // --report wrote what was published.
+    expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toEqual(final);
     expect(final.flow).toEqual({ CP0001: 24, CP0002: 24 });
     expect(final.alerts.map((a) => `${a.rule} ${(a.payload as { plate: string }).plate}`).sort()).toEqual(
       [0, 3, 6, 9, 12, 15, 18, 21].map((i) => `speeding ${plateOf(i)}`).sort(),

@@ -15,7 +15,8 @@ import { type Command, ExitCode, UserError } from '../io.js';
 
 const usage = `usage: vigil rerun --day YYYY-MM-DD --input day.ndjson[.gz] [--group ${SERVICE_DEFAULTS.group}] [--redis ${DEFAULT_REDIS_URL}]
                    [--patterns dir] [--rules dir] [--checkpoints file] [--time-zone ZONE]
-                   [--flow-stream ${DEFAULT_FLOW_STREAM}] [--known-vehicles truth.json] [--report report.json] [--dry-run]
+                   [--flow-stream ${DEFAULT_FLOW_STREAM}] [--first-seen-prefix P | --known-vehicles truth.json]
+                   [--report report.json] [--dry-run]
 
 The next-morning re-run. Cameras that were offline flush their records hours late, after the live windows and
 patterns had moved on, so the live results of the day miss them. This runs the same rules (--patterns, --rules,
@@ -31,8 +32,9 @@ STREAM'. It prints what changed: alerts added and withdrawn (by id), the flow co
 final). Unless --dry-run, it publishes the final results, which the service's /api/days/DAY and dashboard then
 show, marked final, instead of the live ones. --report writes the final results with the report as JSON.
 A re-run may be repeated (a later one replaces the earlier); the live alert history itself is left as it is.
-first_seen is judged in memory from the input (seeded with --known-vehicles), not from the live store, which
-already holds the day's vehicles.
+first_seen: give the service's --first-seen-prefix to judge sightings against its store in Redis (it answers a
+sighting it already judged as it did live, and judges the late ones by event time); without it first_seen is kept
+in memory for the run, from the input alone (seeded with --known-vehicles).
 `;
 
 export const run: Command = async (args, io) => {
@@ -50,6 +52,7 @@ export const run: Command = async (args, io) => {
         'time-zone': { type: 'string' },
         'flow-stream': { type: 'string' },
         'known-vehicles': { type: 'string' },
+        'first-seen-prefix': { type: 'string' },
         report: { type: 'string' },
         'dry-run': { type: 'boolean' },
         ...HELP,
@@ -87,6 +90,7 @@ export const run: Command = async (args, io) => {
     ...paths,
     flowStream: values['flow-stream'] ?? DEFAULT_FLOW_STREAM,
     ...(values['known-vehicles'] === undefined ? {} : { knownVehicles: values['known-vehicles'] }),
+    ...(values['first-seen-prefix'] === undefined ? {} : { firstSeen: { redis: redisUrl, prefix: values['first-seen-prefix'] } }),
   };
   const result = await computeFinal(options, io.stderr);
   let redis;
