@@ -211,15 +211,19 @@ export function finalDay(options: RerunOptions, result: RerunResult, live: LiveD
   };
 }
 
-/** The report for people: counts, the ids added and withdrawn, and the corrected checkpoints. */
-export function formatDayReport(final: FinalDay, alertsById: ReadonlyMap<string, Alert>): string {
+/** The report for people: counts, the ids added and withdrawn (with times in the city's zone), the corrected checkpoints. */
+export function formatDayReport(
+  final: FinalDay,
+  alertsById: ReadonlyMap<string, Alert>,
+  time: (ms: number) => string = (ms) => new Date(ms).toISOString(),
+): string {
   const r = final.report;
   const lines = [
     `day ${final.day} (${final.zone}): ${r.alerts.final} final alert(s), ${r.alerts.live} live: ${r.alerts.added.length} added, ${r.alerts.withdrawn.length} withdrawn, ${r.alerts.unchanged} unchanged`,
   ];
   const describe = (id: string): string => {
     const a = alertsById.get(id);
-    return a === undefined ? id : `${id} ${a.rule} ${a.key} at ${new Date(a.event_time).toISOString()}`;
+    return a === undefined ? id : `${id} ${a.rule} ${a.key} at ${time(a.event_time)}`;
   };
   for (const id of r.alerts.added) lines.push(`  + ${describe(id)}`);
   for (const id of r.alerts.withdrawn) lines.push(`  - ${describe(id)}`);

@@ -12,6 +12,7 @@ import { connectRedis, DEFAULT_REDIS_URL } from '../../io/redis/client.js';
 import { DayStore, dayKeys } from '../../io/redis/day-store.js';
 import { HELP, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
+import { parseTimeZone } from '../time-zone.js';
 
 const usage = `usage: vigil rerun --day YYYY-MM-DD --input day.ndjson[.gz] [--group ${SERVICE_DEFAULTS.group}] [--redis ${DEFAULT_REDIS_URL}]
                    [--patterns dir] [--rules dir] [--checkpoints file] [--time-zone ZONE]
@@ -80,6 +81,8 @@ export const run: Command = async (args, io) => {
   const zoneText = values['time-zone'] ?? env['VIGIL_TIME_ZONE'];
   // The service's zone: the flag, else the registry's, else UTC.
   const zone = zoneText ?? loadTrafficProgram(paths, io.cwd).registry.timeZone ?? 'UTC';
+  // A zone that is neither an offset nor a known name is refused before the input is read.
+  const timeFormat = parseTimeZone(zone).format;
   const group = values.group ?? env['VIGIL_GROUP'] ?? SERVICE_DEFAULTS.group;
   const redisUrl = values.redis ?? env['VIGIL_REDIS'] ?? DEFAULT_REDIS_URL;
   const options = {
@@ -108,7 +111,7 @@ export const run: Command = async (args, io) => {
     const live = await liveDay(history, store, day, zone);
     const final = finalDay(options, result, live, Date.now());
     const byId = new Map([...live.alerts, ...result.alerts].map((a) => [a.id, a]));
-    io.stdout(formatDayReport(final, byId));
+    io.stdout(formatDayReport(final, byId, timeFormat));
     if (report !== undefined) writeFileSync(report, `${JSON.stringify(final, null, 1)}\n`);
     if (values['dry-run'] === true) io.stderr(`vigil rerun: --dry-run: the final results of ${day} were not published\n`);
     else {
