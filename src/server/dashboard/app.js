@@ -444,7 +444,7 @@ function drawExtra() {
     const records = state.extras.get(p.stream) ?? [];
     const lastWindow = records.reduce((m, r) => Math.max(m, r.window_end ?? 0), 0);
     const latest = records.filter((r) => (r.window_end ?? 0) === lastWindow);
-    rows = p.expand !== undefined ? latest.flatMap(p.expand).slice(0, 12) : latest.slice(-12).map(p.rows);
+    rows = p.expand !== undefined ? latest.flatMap(p.expand).slice(0, 10) : latest.slice(-12).map(p.rows);
   }
   if (rows.length === 0) {
     const empty = document.createElement('p');
