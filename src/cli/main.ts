@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.js')).run,
   eval: async () => (await import('./commands/eval.js')).run,
   serve: async () => (await import('./commands/serve.js')).run,
+  rerun: async () => (await import('./commands/rerun.js')).run,
   demo: async () => (await import('./commands/demo.js')).run,
   savepoint: async () => (await import('./commands/savepoint.js')).run,
   list: async () => (await import('./commands/list.js')).run,
@@ -32,6 +33,7 @@ commands:
   generate --minutes N --seed S [--anomalies]   synthetic traffic with ground truth
   eval [--scale F] [--seed S]                   detection quality of the rules on a generated day (gate 0.95)
   serve [--kafka host:port] [--redis URL]       the always-on service: Kafka in, alerts to each rule's routes
+  rerun --day YYYY-MM-DD --input <day.ndjson>   the next-morning re-run: a day's final results replace the live ones
   demo [--pace 60] [--input F]                  the dashboard over a recording replayed in accelerated time (npm start)
   savepoint [--name N] [--url URL]              ask a running service for a savepoint (token: VIGIL_TOKEN)
   list [--url URL]                              a running service's savepoints, one JSON line each

@@ -44,7 +44,7 @@ export type { BatchLookup } from './compile/lookups.js';
 export type { Rec } from './compile/scope.js';
 export { sortErrors } from './errors.js';
 export { formatWarning, lintProgram } from './lint.js';
-export { fixedOffsetMinutes, isTimeZone } from './local-time.js';
+export { fixedOffsetMinutes, isTimeZone, localTime } from './local-time.js';
 export { type Alert, canonicalJson } from './rules/alert.js';
 export { type LinkedRule, linkRules } from './rules/link.js';
 export type { ParamValue, Route, Rule, Severity, WebhookRoute } from './rules/rule.js';

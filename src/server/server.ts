@@ -5,10 +5,11 @@
  */
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { DayResults } from '../app/day-results.js';
 import { UserError } from '../app/errors.js';
 import type { DashboardInfo } from '../app/live/dashboard-info.js';
 import type { StreamFeed } from '../app/live/stream-rings.js';
-import type { VehicleLookup } from '../app/live/vehicle-sightings.js';
+import type { VehicleLookup } from '../app/live/trajectory.js';
 import type { ServiceControl } from '../app/service/control.js';
 import { type Logger, silentLogger } from '../core/index.js';
 import type { AlertHistory } from '../io/redis/alert-history.js';
@@ -16,6 +17,7 @@ import { errorSchema, installErrorHandlers } from './api-error.js';
 import { guards } from './auth.js';
 import { alertsPlugin } from './plugins/alerts.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
+import { daysPlugin } from './plugins/days.js';
 import { docsPlugin, registerOpenApi } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { jobPlugin } from './plugins/job.js';
@@ -57,6 +59,8 @@ export interface ServerOptions {
   readonly vehicles?: VehicleLookup;
   /** The dashboard at `/` and /api/dashboard (left out without). */
   readonly dashboard?: DashboardInfo;
+  /** Day results, live or made final by the re-run: /api/days (left out without). */
+  readonly days?: DayResults;
   /** A replay's progress, for /api/status. */
   readonly replay?: () => ReplayProgress;
 }
@@ -121,8 +125,9 @@ export async function buildServer(options: ServerOptions): Promise<VigilServer> 
   }
   if (options.vehicles !== undefined) {
     const names = new Map((options.dashboard?.checkpoints ?? []).map((c) => [c.id, c.name]));
-    await app.register(vehiclesPlugin, { vehicles: options.vehicles, guards: guard, placeName: (id) => names.get(id) });
+    await app.register(vehiclesPlugin, { vehicles: options.vehicles, guards: guard, log, placeName: (id) => names.get(id) });
   }
+  if (options.days !== undefined) await app.register(daysPlugin, { days: options.days, guards: guard, log });
   if (options.dashboard !== undefined) await app.register(dashboardPlugin, { info: options.dashboard, guards: guard });
   await app.register(docsPlugin);
   await app.ready();

@@ -20,7 +20,7 @@ describe('DemoService over fixtures/demo-traffic.ndjson.gz', () => {
     expect(demo.replay()).toMatchObject({ released: 26_776, total: 26_776 });
     expect(demo.streams.list().find((s) => s.name === 'flow_1m')?.total).toBeGreaterThan(5_000);
     const clone = page.alerts.find((e) => e.alert.rule === 'cloned-plate')?.alert.payload as { plate: string };
-    expect(demo.vehicles.sightings(clone.plate).length).toBeGreaterThanOrEqual(2);
+    expect(demo.vehicles.sightingsNow(clone.plate).length).toBeGreaterThanOrEqual(2);
     expect(demo.metrics.total('vigil_alerts_total')).toBe(5);
   }, 60_000);
 });

@@ -131,12 +131,12 @@ describe('VehicleSightings', () => {
     v.write({ plate: 'A', checkpoint: 'C4', ts: 4 }); // A seen again: B is now the least recent
     v.write({ plate: 'C', checkpoint: 'C1', ts: 5 });
     v.write({ plate: 'D', checkpoint: 'C1' }); // no ts: ignored
-    expect(v.sightings('a').map((s) => [s.checkpoint, s.ts])).toEqual([
+    expect(v.sightingsNow('a').map((s) => [s.checkpoint, s.ts])).toEqual([
       ['C3', 2],
       ['C4', 4],
     ]);
-    expect(v.sightings('B')).toEqual([]);
-    expect(v.sightings('C')).toHaveLength(1);
+    expect(v.sightingsNow('B')).toEqual([]);
+    expect(v.sightingsNow('C')).toHaveLength(1);
     expect(v.vehicles).toBe(2);
   });
 });

@@ -214,6 +214,8 @@ export class Leftovers {
         ...this.groups.flatMap((g) => [`vigil:checkpoint:${g}:*`, `vigil:rules:${g}:*`]),
         // The alert history: its stream and seen set.
         ...this.groups.map((g) => `vigil:alerts:{${g}}*`),
+        // Day data: flow, trajectories and final results.
+        ...this.groups.map((g) => `vigil:day:{${g}}*`),
       ];
       for (const pattern of patterns) {
         let cursor = '0';

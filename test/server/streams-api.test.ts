@@ -24,6 +24,8 @@ const info: DashboardInfo = {
   streams: ['flow_1m', 'segment_speed_1m'],
   replay: null,
   vehicleLookup: true,
+  days: false,
+  platePrefixes: { provinces: { 浙: 'Zhejiang 浙江' }, cities: { 浙A: 'Hangzhou 杭州' } },
 };
 
 async function setup(token: string | undefined = TOKEN) {
@@ -145,6 +147,8 @@ describe('/api/status, /api/vehicles, /api/dashboard and the page', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       plate: '浙A1',
+      // The demo's lookup keeps no days.
+      day: null,
       sightings: [
         { checkpoint: 'CP9', name: null, ts: 4_000, gapS: null, plate_color: 'blue', direction: 'out', speed: null, lane: 2 },
         { checkpoint: 'CP1', name: 'Gate one', ts: 10_000, gapS: 6, plate_color: 'blue', direction: 'in', speed: 50, lane: 1 },

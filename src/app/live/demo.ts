@@ -22,11 +22,11 @@ import { type DashboardInfo, dashboardCheckpoints } from './dashboard-info.js';
 import { keptStreams } from './dashboard-streams.js';
 import { MemoryAlertHistory } from './memory-alert-history.js';
 import { PacedSource, readNdjsonLines } from './paced-source.js';
-import { DEFAULT_STREAM_BUFFER, StreamRings } from './stream-rings.js';
-import { VehicleSightings } from './vehicle-sightings.js';
-
 /** The stream the vehicle lookup is fed from: every capture with a readable plate. */
-const SIGHTINGS_STREAM = 'plates';
+import { loadPlatePrefixes } from './plate-prefixes.js';
+import { DEFAULT_STREAM_BUFFER, StreamRings } from './stream-rings.js';
+import { SIGHTINGS_STREAM } from './trajectory.js';
+import { VehicleSightings } from './vehicle-sightings.js';
 
 export interface DemoOptions extends ProgramPaths {
   readonly cwd: string;
@@ -140,6 +140,8 @@ export class DemoService {
       streams: kept,
       replay: { input: options.input, pace: options.pace },
       vehicleLookup: true,
+      days: false,
+      platePrefixes: loadPlatePrefixes(),
     };
   }
 

@@ -1,30 +1,16 @@
 /**
- * Each vehicle's sightings, in memory, fed by the job's `plates` stream (the validated records whose plate can key
- * a vehicle): what the dashboard's vehicle lookup shows until the language has a trajectory stream. Bounded: the
- * vehicles seen least recently are forgotten past `maxVehicles`, and a vehicle keeps its latest `maxPerVehicle`.
+ * Each vehicle's sightings in memory, fed by the job's `plates` stream: the demo's vehicle lookup (a replay of one
+ * recording; `vigil serve` keeps trajectories per day in Redis, see trajectory.ts). Bounded: the vehicles seen least
+ * recently are forgotten past `maxVehicles`, and a vehicle keeps its latest `maxPerVehicle`.
  */
 import type { Sink } from '../../core/index.js';
 import type { Rec } from '../../dsl/index.js';
+import { lookupPlate, type Sighting, trajectoryPoint, type VehicleLookup } from './trajectory.js';
 
-export interface Sighting {
-  readonly plate: string;
-  readonly plate_color: string | null;
-  readonly checkpoint: string;
-  readonly ts: number;
-  readonly direction: string | null;
-  readonly speed: number | null;
-  readonly lane: number | null;
-}
-
-/** What the lookup answers. */
-export interface VehicleLookup {
-  sightings(plate: string): readonly Sighting[];
-}
-
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export type { Sighting, VehicleLookup } from './trajectory.js';
 
 export class VehicleSightings implements VehicleLookup, Sink<Rec> {
+  readonly byDay = false;
   /** Plate -> sightings in arrival order; Map order is recency (a vehicle seen again moves to the end). */
   private readonly byPlate = new Map<string, Sighting[]>();
 
@@ -34,10 +20,9 @@ export class VehicleSightings implements VehicleLookup, Sink<Rec> {
   ) {}
 
   write(record: Rec): void {
-    const plate = text(record['plate']);
-    const checkpoint = text(record['checkpoint']);
-    const ts = num(record['ts']);
-    if (plate === null || checkpoint === null || ts === null) return;
+    const point = trajectoryPoint(record);
+    if (point === null) return;
+    const { plate } = point;
     let list = this.byPlate.get(plate);
     if (list === undefined) {
       list = [];
@@ -49,19 +34,27 @@ export class VehicleSightings implements VehicleLookup, Sink<Rec> {
     this.byPlate.set(plate, list);
     list.push({
       plate,
-      plate_color: text(record['plate_color']),
-      checkpoint,
-      ts,
-      direction: text(record['direction']),
-      speed: num(record['speed']),
-      lane: num(record['lane']),
+      plate_color: point.plate_color,
+      checkpoint: point.checkpoint,
+      ts: point.ts,
+      direction: point.direction,
+      speed: point.speed,
+      lane: point.lane,
     });
     if (list.length > this.maxPerVehicle) list.shift();
   }
 
+  today(): null {
+    return null;
+  }
+
   /** The plate's sightings in event-time order (a plate is matched as the traffic schema writes it: upper case, half-width). */
-  sightings(plate: string): Sighting[] {
-    const list = this.byPlate.get(plate.trim().toUpperCase()) ?? this.byPlate.get(plate.trim()) ?? [];
+  async sightings(plate: string): Promise<Sighting[]> {
+    return this.sightingsNow(plate);
+  }
+
+  sightingsNow(plate: string): Sighting[] {
+    const list = this.byPlate.get(lookupPlate(plate)) ?? this.byPlate.get(plate.trim()) ?? [];
     return [...list].sort((a, b) => a.ts - b.ts);
   }
 

@@ -34,12 +34,16 @@ import { type AssignmentChange, KafkaSource } from '../../io/kafka/kafka-source.
 import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { AlertHistorySink } from '../../io/redis/alert-history-sink.js';
 import { connectRedis } from '../../io/redis/client.js';
+import { DayWriter, DEFAULT_DAY_KEEP_MS, DEFAULT_TRAJECTORY_LENGTH, dayKeys } from '../../io/redis/day-store.js';
 import { WebhookDelivery } from '../../io/webhook/delivery.js';
+import { dayOf, dayRange } from '../days.js';
 import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { type DashboardInfo, dashboardCheckpoints } from '../live/dashboard-info.js';
 import { keptStreams } from '../live/dashboard-streams.js';
+import { loadPlatePrefixes } from '../live/plate-prefixes.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
+import { SIGHTINGS_STREAM, trajectoryPoint } from '../live/trajectory.js';
 import { lookupsFor } from '../lookups.js';
 import { defaultPaths, type LoadedProgram } from '../program.js';
 import { leafStreams } from '../registry-report.js';
@@ -125,6 +129,15 @@ export interface ServiceOptions extends ProgramPaths {
   readonly alertHistory?: number;
   /** Where webhook routes' `env:NAME` secrets are read. Default process.env. */
   readonly env?: Environment;
+  /**
+   * A stream of per-checkpoint window results (`checkpoint`, `flow`) whose figures are recorded in Redis per day of
+   * the city's calendar: the live flow the next-morning re-run (`vigil rerun`) compares with. Default: none.
+   */
+  readonly dayFlow?: string;
+  /** Sightings kept per vehicle and day in Redis for /api/vehicles/PLATE (its trajectory); 0 keeps none. Default 1000. */
+  readonly trajectoryLength?: number;
+  /** How long a day's flow and trajectories last in Redis after the day ends. Default 3 days. */
+  readonly dayKeepMs?: number;
 }
 
 /** The first wait before tasks are restored after a failure; it doubles with each failed attempt, up to the max. */
@@ -243,6 +256,9 @@ export class VigilService implements ServiceControl {
   private firstSeen: RedisFirstSeenStore | undefined;
   private historyRedis: Redis | undefined;
   private history: AlertHistorySink | undefined;
+  private daysRedis: Redis | undefined;
+  /** The day flow and the trajectories in Redis; undefined when neither is kept. */
+  private days: DayWriter | undefined;
   /** The job every task runs a stage of; a reload replaces it. */
   private job: CompiledJob | undefined;
   private readonly book: RuleBook;
@@ -303,7 +319,10 @@ export class VigilService implements ServiceControl {
     const read = leafStreams(this.program.loaded.program);
     const leaves = new Set(read);
     const computed = new Set([...this.program.loaded.program.streams.keys()].filter((name) => !leaves.has(name)));
-    this.streams = new StreamRings(keptStreams(computed, options.streams ?? []), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
+    if (options.dayFlow !== undefined) checkStreamNames(this.program.loaded, [options.dayFlow], '--day-flow');
+    // The day-flow stream runs (and is kept) whatever else reads it; it is published to Kafka only if --stream asks.
+    const asked = [...(options.streams ?? []), ...(options.dayFlow === undefined ? [] : [options.dayFlow])];
+    this.streams = new StreamRings(keptStreams(computed, asked), options.streamBuffer ?? DEFAULT_STREAM_BUFFER);
     const gaps = registryGapsText(this.program.loaded, this.program.registry, options.checkpoints ?? defaultPaths.checkpoints, options.cwd, read);
     for (const line of gaps.split('\n')) if (line !== '') this.log.warn(line);
     this.book = new RuleBook(this.program.loaded, {
@@ -347,6 +366,8 @@ export class VigilService implements ServiceControl {
       streams: this.streams.names(),
       replay: null,
       vehicleLookup: false,
+      days: false,
+      platePrefixes: loadPlatePrefixes(),
     };
   }
 
@@ -379,6 +400,16 @@ export class VigilService implements ServiceControl {
         redis: this.historyRedis,
         keys: alertHistoryKeys(this.group),
         maxLen: historyLength,
+        metrics: this.metrics,
+        log: this.log,
+      });
+    }
+    if (options.dayFlow !== undefined || (options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH) > 0) {
+      this.daysRedis = await connectRedis({ url: options.redis, connectionName: `vigil-days-${this.group}` });
+      this.days = new DayWriter({
+        redis: this.daysRedis,
+        keys: dayKeys(this.group),
+        maxPerVehicle: options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH,
         metrics: this.metrics,
         log: this.log,
       });
@@ -475,6 +506,7 @@ export class VigilService implements ServiceControl {
         close: async () => kafka.close?.(),
       });
     }
+    this.recordDays(streams, loaded);
     const late = this.sink<LateRecord>(
       this.lateTopic,
       () => new KafkaSink<LateRecord>({ client, topic: this.lateTopic, key: (l) => l.operator, headers: (l) => ({ operator: l.operator }) }),
@@ -544,6 +576,58 @@ export class VigilService implements ServiceControl {
       );
     }
     return { loaded, topology, sourceSpec: source.spec, sourceName };
+  }
+
+  /** The city's zone, in which a day runs from midnight to midnight (the rules' local_date's). */
+  get zone(): string {
+    return this.options.timeZone ?? this.program.registry.timeZone ?? 'UTC';
+  }
+
+  /**
+   * Wraps the day-flow stream's sink and the `plates` stream's (taken whether kept or not) so their records also go
+   * to the day store: each window's flow under the day its window starts in, each sighting under its own day.
+   */
+  private recordDays(streams: Map<string, Sink<Rec>>, loaded: LoadedProgram): void {
+    const days = this.days;
+    if (days === undefined) return;
+    const zone = this.zone;
+    const keep = this.options.dayKeepMs ?? DEFAULT_DAY_KEEP_MS;
+    // Kept `keep` past the day's end, or past now when the day ended long ago (a replay of old traffic): a key
+    // whose expiry is in the past would vanish as it is written.
+    let memo = { day: '', at: Number.NEGATIVE_INFINITY, expireAt: 0 };
+    const expiry = (day: string): number => {
+      const now = this.clock.now();
+      // Worked out once a minute per day, not per record.
+      if (day !== memo.day || now - memo.at > 60_000) memo = { day, at: now, expireAt: Math.max(dayRange(day, zone).to, now) + keep };
+      return memo.expireAt;
+    };
+    const flowName = this.options.dayFlow;
+    const flowSink = flowName === undefined ? undefined : streams.get(flowName);
+    if (flowName !== undefined && flowSink !== undefined) {
+      streams.set(flowName, {
+        write: (record, t) => {
+          flowSink.write(record, t);
+          const { checkpoint, flow, window_start: start } = record;
+          if (typeof checkpoint !== 'string' || typeof flow !== 'number' || typeof start !== 'number') return;
+          const day = dayOf(start, zone);
+          days.flow(day, checkpoint, start, flow, expiry(day));
+        },
+        ...(flowSink.flush === undefined ? {} : { flush: () => flowSink.flush?.() ?? Promise.resolve() }),
+        ...(flowSink.close === undefined ? {} : { close: () => flowSink.close?.() ?? Promise.resolve() }),
+      });
+    }
+    if ((this.options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH) > 0 && loaded.program.streams.has(SIGHTINGS_STREAM)) {
+      const ring = streams.get(SIGHTINGS_STREAM);
+      streams.set(SIGHTINGS_STREAM, {
+        write: (record, t) => {
+          ring?.write(record, t);
+          const point = trajectoryPoint(record);
+          if (point === null) return;
+          const day = dayOf(point.ts, zone);
+          days.sighting(day, point.plate, point, expiry(day));
+        },
+      });
+    }
   }
 
   private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
@@ -878,6 +962,7 @@ export class VigilService implements ServiceControl {
     await Promise.all([...this.sinks.values()].map((s) => s.flush?.()));
     // Started, not awaited: the history catches up in the background (and before each checkpoint).
     void this.history?.flush();
+    this.days?.flush();
   }
 
   /**
@@ -995,6 +1080,8 @@ export class VigilService implements ServiceControl {
     await this.flush();
     if (this.history !== undefined && !(await this.history.drain(HISTORY_DRAIN_MS)))
       this.log.info(`vigil serve: ${this.history.buffered} alert(s) not in the Redis history yet; they stay buffered`);
+    if (this.days !== undefined && !(await this.days.drain(HISTORY_DRAIN_MS)))
+      this.log.info(`vigil serve: ${this.days.buffered} day flow and trajectory write(s) not in Redis yet; they stay buffered`);
     let bytes = 0;
     let failed: Error | undefined;
     await Promise.all(
@@ -1360,6 +1447,8 @@ export class VigilService implements ServiceControl {
     this.sinks.clear();
     await this.history?.close();
     if (this.historyRedis !== undefined) await this.historyRedis.quit().catch(() => undefined);
+    await this.days?.drain(5000);
+    if (this.daysRedis !== undefined) await this.daysRedis.quit().catch(() => undefined);
     // Deliveries under way finish; what waits stays in Redis for the next process.
     await this.webhookDelivery?.close();
     await this.client?.close();

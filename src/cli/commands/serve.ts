@@ -1,12 +1,16 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
+import { RedisDayResults } from '../../app/day-results.js';
 import { DEFAULT_STREAM_BUFFER } from '../../app/live/stream-rings.js';
+import { RedisTrajectories } from '../../app/live/trajectory.js';
 import type { ServiceControl } from '../../app/service/control.js';
 import { SERVICE_DEFAULTS, VigilService } from '../../app/service/service.js';
 import { stderrLogger } from '../../core/index.js';
 import { alertHistoryKeys, DEFAULT_ALERT_HISTORY } from '../../io/redis/alert-history.js';
 import { RedisAlertHistory } from '../../io/redis/alert-history-reader.js';
 import { connectRedis, DEFAULT_REDIS_URL } from '../../io/redis/client.js';
+import { DayStore, DEFAULT_TRAJECTORY_LENGTH, dayKeys } from '../../io/redis/day-store.js';
 import { buildServer, listen, type VigilServer } from '../../server/index.js';
 import { HELP, positiveNumber, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
@@ -19,6 +23,7 @@ const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVI
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
                    [--repartition-partitions N] [--alert-history ${DEFAULT_ALERT_HISTORY}] [--stream-buffer ${DEFAULT_STREAM_BUFFER}]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
+                   [--day-flow STREAM] [--trajectory-length ${DEFAULT_TRAJECTORY_LENGTH}]
                    [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
 The long-running service: consumes the input topic as a member of a consumer group, runs every enabled rule,
@@ -43,6 +48,11 @@ the dashboard at /. Every alert is also appended to a capped Redis stream
 vigil:alerts:{GROUP} of --alert-history entries (0: none), each alert id once, shared by the group's processes. The API's bearer token comes from VIGIL_TOKEN only: every POST and DELETE wants it, and so do the /api
 reads unless --public-read; /healthz, /readyz and /metrics are open. Without VIGIL_TOKEN the API is open and
 the server refuses any host but loopback.
+Days of the city's calendar (the registry's time_zone or --time-zone): each vehicle's sightings of the day are kept
+in Redis per plate, the latest --trajectory-length (0: none), for /api/vehicles/PLATE?day=YYYY-MM-DD and the
+dashboard's lookup; --day-flow STREAM (such as flow_1m) records that stream's flow per checkpoint and window per day,
+the live figures 'vigil rerun' compares its final ones with. /api/days/DAY serves a day's results: final once
+'vigil rerun' published them, else live. Day data lasts three days after the day.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
 VIGIL_ALERT_HISTORY, VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
@@ -107,6 +117,8 @@ export const run: Command = async (args, io) => {
         'public-read': { type: 'boolean' },
         'savepoint-dir': { type: 'string' },
         'stream-buffer': { type: 'string' },
+        'day-flow': { type: 'string' },
+        'trajectory-length': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -129,6 +141,10 @@ export const run: Command = async (args, io) => {
     throw new UserError(`--alert-history must be a number of alerts (0 keeps none), got '${historyText}'`);
   const redisUrl = values.redis ?? env['VIGIL_REDIS'] ?? DEFAULT_REDIS_URL;
   const group = values.group ?? env['VIGIL_GROUP'] ?? SERVICE_DEFAULTS.group;
+  const trajectoryText = values['trajectory-length'];
+  const trajectoryLength = trajectoryText === undefined ? DEFAULT_TRAJECTORY_LENGTH : Number(trajectoryText);
+  if (!Number.isInteger(trajectoryLength) || trajectoryLength < 0 || trajectoryText?.trim() === '')
+    throw new UserError(`--trajectory-length must be a number of sightings (0 keeps none), got '${trajectoryText}'`);
   const token = env['VIGIL_TOKEN'] === undefined || env['VIGIL_TOKEN'] === '' ? undefined : env['VIGIL_TOKEN'];
   const service = new VigilService({
     cwd: io.cwd,
@@ -152,6 +168,8 @@ export const run: Command = async (args, io) => {
     lateTopic: values['late-topic'],
     deadLetterTopic: values['dead-letter-topic'],
     alertHistory: historyLength,
+    ...(values['day-flow'] === undefined ? {} : { dayFlow: values['day-flow'] }),
+    trajectoryLength,
     env,
     log,
   });
@@ -160,6 +178,16 @@ export const run: Command = async (args, io) => {
     historyLength === 0
       ? undefined
       : new RedisAlertHistory({ connect: () => connectRedis({ url: redisUrl, connectionName: `vigil-api-${group}` }), keys: alertHistoryKeys(group), log });
+  // Day results and trajectories: read on a connection of the API's own, opened when first asked.
+  let dayConnection: Promise<Redis> | undefined;
+  const dayStore = async (): Promise<DayStore> => {
+    const pending = (dayConnection ??= connectRedis({ url: redisUrl, connectionName: `vigil-api-days-${group}` }));
+    pending.catch(() => {
+      if (dayConnection === pending) dayConnection = undefined;
+    });
+    return new DayStore(await pending, dayKeys(group));
+  };
+  const dashboard = service.dashboardInfo(values['time-zone'] ?? env['VIGIL_TIME_ZONE']);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= service.stop());
   const onSignal = (signal: string): void => {
@@ -177,7 +205,9 @@ export const run: Command = async (args, io) => {
     log,
     ...(history === undefined ? {} : { alerts: history }),
     streams: service.streams,
-    dashboard: service.dashboardInfo(values['time-zone'] ?? env['VIGIL_TIME_ZONE']),
+    days: new RedisDayResults(dayStore, history, service.zone),
+    ...(trajectoryLength === 0 ? {} : { vehicles: new RedisTrajectories(dayStore, service.zone) }),
+    dashboard: { ...dashboard, vehicleLookup: trajectoryLength > 0, days: true },
   });
   try {
     log.info(`vigil serve: listening on ${await listen(server, { host, port })}`);
@@ -194,6 +224,7 @@ export const run: Command = async (args, io) => {
   } finally {
     await server.close();
     await history?.close();
+    if (dayConnection !== undefined) (await dayConnection.catch(() => undefined))?.disconnect();
   }
   log.info('vigil serve: stopped');
   return ExitCode.ok;

@@ -29,6 +29,8 @@ const state = {
   watermark: null,
   dirty: { charts: true, map: true, congestion: true, extra: true },
   selected: null,
+  /** Days made final by the re-run (/api/days), newest first. */
+  finalDays: [],
 };
 
 // ----------------------------------------------------------------------------------------------- time in the city
@@ -40,6 +42,8 @@ function ianaZone(zone) {
   return h === 0 ? 'UTC' : `Etc/GMT${m[1] === '+' ? '-' : '+'}${h}`;
 }
 let timeFormat = null;
+/** YYYY-MM-DD in the city's zone. */
+let dayFormat = null;
 function cityTime(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '--:--:--';
   return timeFormat.format(new Date(ms));
@@ -180,8 +184,17 @@ const handlers = {
 const EXTRA_PANELS = [
   { stream: 'top_vehicles_1h', title: 'Top vehicles', rows: (r) => [r.plate ?? r.key ?? '?', cpName(r.checkpoint ?? ''), r.passes ?? r.count ?? r.flow] },
   { stream: 'frequent_vehicles', title: 'Frequent vehicles', rows: (r) => [r.plate, cpName(r.checkpoint), r.passes] },
-  { stream: 'plate_origin_15m', title: 'Vehicle origins', rows: (r) => [r.name ?? r.origin ?? r.prefix ?? '?', r.prefix ?? '', r.share === undefined ? r.vehicles ?? r.count : `${fmt(r.share * 100, 1)}%`] },
+  // One record per window: its `cities` ranking (province + city letter), named from the shipped prefix table.
+  { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => (Array.isArray(r.cities) ? r.cities : []).map((c) => [prefixName(c.value), c.value, `${fmt(c.share * 100, 1)}%`, c.count]) },
 ];
+
+/** The name of a plate prefix: its city's where the table has it, else its province's. */
+function prefixName(prefix) {
+  const table = state.info?.platePrefixes;
+  if (table === undefined || typeof prefix !== 'string') return prefix;
+  const chars = [...prefix];
+  return table.cities[chars.slice(0, 2).join('')] ?? table.provinces[chars[0]] ?? prefix;
+}
 
 function bandIndex(band) {
   if (typeof band === 'number') return Math.max(0, Math.min(4, Math.round(band)));
@@ -402,6 +415,7 @@ function setupExtras() {
   const panels = EXTRA_PANELS.filter((p) => state.streams.has(p.stream));
   const restriction = state.info.rules.find((r) => /restrict|tail/i.test(r.id));
   if (restriction !== undefined) panels.push({ alerts: restriction.id, title: 'Restriction violators' });
+  if (state.info.days) panels.push({ days: true, title: 'Final days' });
   extra.panels = panels;
   if (panels.length === 0) return;
   document.body.classList.add('has-extra');
@@ -423,15 +437,19 @@ function drawExtra() {
   if (p === null) return;
   let rows;
   if (p.alerts !== undefined) rows = state.alerts.filter((a) => a.rule === p.alerts).slice(-12).reverse().map((a) => [plateOf(a) ?? a.key, placeOf(a), cityTime(a.event_time)]);
-  else {
+  else if (p.days) {
+    // Days the next-morning re-run made final: what it changed from the live results.
+    rows = state.finalDays.slice(0, 12).map((d) => [d.day, 'final', `${d.alerts} alerts`, `+${d.added} −${d.withdrawn}`, `flow fixed at ${d.flowCorrected}`]);
+  } else {
     const records = state.extras.get(p.stream) ?? [];
     const lastWindow = records.reduce((m, r) => Math.max(m, r.window_end ?? 0), 0);
-    rows = records.filter((r) => (r.window_end ?? 0) === lastWindow).slice(-12).map(p.rows);
+    const latest = records.filter((r) => (r.window_end ?? 0) === lastWindow);
+    rows = p.expand !== undefined ? latest.flatMap(p.expand).slice(0, 10) : latest.slice(-12).map(p.rows);
   }
   if (rows.length === 0) {
     const empty = document.createElement('p');
     empty.className = 'empty';
-    empty.textContent = p.alerts !== undefined ? 'no violator yet' : `no ${p.stream} window has closed yet`;
+    empty.textContent = p.alerts !== undefined ? 'no violator yet' : p.days ? 'no day re-run yet (vigil rerun)' : `no ${p.stream} window has closed yet`;
     $('extra-body').replaceChildren(empty);
     return;
   }
@@ -456,7 +474,9 @@ async function lookup(plate) {
   if (text === '') return;
   $('lookup-plate').value = text;
   const body = $('lookup-table').tBodies[0];
-  const res = await fetch(`/api/vehicles/${encodeURIComponent(text)}`);
+  // The day of the data shown (the watermark's, in the city's zone): a service keeps trajectories per day.
+  const day = state.watermark === null || state.watermark === undefined ? '' : `?day=${dayFormat.format(new Date(state.watermark))}`;
+  const res = await fetch(`/api/vehicles/${encodeURIComponent(text)}${state.info.vehicleLookup ? day : ''}`);
   if (!res.ok) {
     body.replaceChildren();
     $('lookup-summary').textContent = res.status === 404 ? `${text}: not seen` : `lookup failed (${res.status})`;
@@ -525,8 +545,10 @@ async function main() {
   state.streams = new Set(info.streams);
   try {
     timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: ianaZone(info.timeZone), hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: ianaZone(info.timeZone), year: 'numeric', month: '2-digit', day: '2-digit' });
   } catch {
     timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
   }
   for (const cp of info.checkpoints) {
     state.cps.set(cp.id, cp);
@@ -569,6 +591,17 @@ async function main() {
   }, 500);
   setInterval(pollStatus, 1000);
   void pollStatus();
+  if (info.days) {
+    const pollDays = async () => {
+      const d = await getJson('/api/days');
+      if (d !== null) {
+        state.finalDays = d.days;
+        state.dirty.extra = true;
+      }
+    };
+    setInterval(pollDays, 30_000);
+    void pollDays();
+  }
   startStreams();
   await startAlerts();
   document.body.dataset.ready = 'true';

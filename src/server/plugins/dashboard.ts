@@ -55,12 +55,13 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
       schema: {
         tags: ['dashboard'],
         summary: 'What the dashboard page draws besides the streams',
-        description: 'The checkpoints (registry positions), the zone times are shown in, the enabled rules, the streams kept, and the replay when it is one.',
+        description:
+          'The checkpoints (registry positions), the zone times are shown in, the enabled rules, the streams kept, the replay when it is one, and the names of plate prefixes.',
         ...(guards.readsNeedToken ? { security: bearerSecurity } : {}),
         response: {
           200: {
             type: 'object',
-            required: ['timeZone', 'checkpoints', 'rules', 'streams', 'replay', 'vehicleLookup'],
+            required: ['timeZone', 'checkpoints', 'rules', 'streams', 'replay', 'vehicleLookup', 'days', 'platePrefixes'],
             properties: {
               timeZone: { type: 'string' },
               checkpoints: {
@@ -91,6 +92,16 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
               streams: { type: 'array', items: { type: 'string' } },
               replay: { type: ['object', 'null'], required: ['input', 'pace'], properties: { input: { type: 'string' }, pace: { type: 'number' } } },
               vehicleLookup: { type: 'boolean' },
+              days: { type: 'boolean', description: 'Whether /api/days answers (final days of the re-run).' },
+              platePrefixes: {
+                type: 'object',
+                description: 'Names of plate prefixes: province characters and province + city letter (fixtures/plate-prefixes.json).',
+                required: ['provinces', 'cities'],
+                properties: {
+                  provinces: { type: 'object', additionalProperties: { type: 'string' } },
+                  cities: { type: 'object', additionalProperties: { type: 'string' } },
+                },
+              },
             },
           },
           ...errorResponses(401),

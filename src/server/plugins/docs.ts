@@ -63,6 +63,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'alerts', description: "The job's recent alerts (history in Redis) and their live stream" },
         { name: 'rules', description: 'The loaded rules, validation of a rule set, hot reload' },
         { name: 'webhooks', description: "The rules' webhook routes: queues, circuit breakers, dead letters" },
+        { name: 'days', description: "A day's results: live, or final after the next-morning re-run (vigil rerun)" },
+        { name: 'vehicles', description: "A vehicle's trajectory of the day, by plate" },
       ],
       components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
     },

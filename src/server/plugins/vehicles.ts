@@ -1,6 +1,11 @@
-/** `/api/vehicles/:plate`: a vehicle's recent sightings in event-time order, with the gap since the one before. */
+/**
+ * `/api/vehicles/:plate`: a vehicle's trajectory (its sightings in event-time order, with the gap since the one
+ * before); `vigil serve` answers per day of the city's calendar (`?day=YYYY-MM-DD`, default today).
+ */
 import type { FastifyPluginAsync } from 'fastify';
-import type { VehicleLookup } from '../../app/live/vehicle-sightings.js';
+import { isDay } from '../../app/days.js';
+import type { Sighting, VehicleLookup } from '../../app/live/trajectory.js';
+import type { Logger } from '../../core/index.js';
 import { ApiError, ErrorCode, errorResponses } from '../api-error.js';
 import { bearerSecurity, type Guards, guarded } from '../auth.js';
 
@@ -9,6 +14,7 @@ export interface VehiclesOptions {
   readonly guards: Guards;
   /** The registry's names of checkpoints, for the answer. */
   readonly placeName: (checkpoint: string) => string | undefined;
+  readonly log: Logger;
 }
 
 const sightingSchema = {
@@ -26,34 +32,54 @@ const sightingSchema = {
   },
 } as const;
 
-export const vehiclesPlugin: FastifyPluginAsync<VehiclesOptions> = async (app, { vehicles, guards, placeName }) => {
-  app.get<{ Params: { plate: string } }>(
+export const vehiclesPlugin: FastifyPluginAsync<VehiclesOptions> = async (app, { vehicles, guards, placeName, log }) => {
+  app.get<{ Params: { plate: string }; Querystring: { day?: string } }>(
     '/api/vehicles/:plate',
     {
       ...guarded(guards.read),
       schema: {
         tags: ['vehicles'],
-        summary: "A vehicle's sightings (its trajectory so far)",
+        summary: "A vehicle's trajectory: its sightings of the day",
         description:
-          'The captures of this plate the service still holds (the embedded service keeps the latest 500 per vehicle, for the 200 000 vehicles seen most recently), oldest first. 404 when the plate was not seen.',
+          "`vigil serve`: the captures of this plate on `day` (a local date in the city's zone; default today), oldest first, the latest 1000 of the day (--trajectory-length), kept in Redis for three days after the day. " +
+          '`vigil demo`: the captures the replay still holds (the latest 500 per vehicle, for the 200 000 vehicles seen most recently); `day` is ignored there and answered as null. 404 when the plate was not seen.',
         ...(guards.readsNeedToken ? { security: bearerSecurity } : {}),
         params: { type: 'object', required: ['plate'], properties: { plate: { type: 'string', minLength: 1, maxLength: 32 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { day: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A local date, YYYY-MM-DD (default today).' } },
+        },
         response: {
           200: {
             type: 'object',
-            required: ['plate', 'sightings'],
-            properties: { plate: { type: 'string' }, sightings: { type: 'array', items: sightingSchema } },
+            required: ['plate', 'day', 'sightings'],
+            properties: {
+              plate: { type: 'string' },
+              day: { type: ['string', 'null'], description: 'The local date answered for; null where sightings are not kept per day (the demo).' },
+              sightings: { type: 'array', items: sightingSchema },
+            },
           },
-          ...errorResponses(400, 401, 404),
+          ...errorResponses(400, 401, 404, 503),
         },
       },
     },
     async (request) => {
       const plate = request.params.plate.trim();
-      const list = vehicles.sightings(plate);
-      if (list.length === 0) throw new ApiError(404, ErrorCode.notFound, `no sighting of ${plate.slice(0, 32)}`);
+      const asked = request.query.day;
+      if (asked !== undefined && !isDay(asked)) throw new ApiError(400, ErrorCode.badRequest, `day must be a date YYYY-MM-DD, got '${asked}'`);
+      const day = vehicles.byDay ? (asked ?? vehicles.today()) : null;
+      let list: readonly Sighting[];
+      try {
+        list = await vehicles.sightings(plate, day ?? undefined);
+      } catch (error) {
+        log.warn(`vigil serve: vehicle lookup: ${(error as Error).message}`);
+        throw new ApiError(503, ErrorCode.unavailable, 'the vehicle store (Redis) does not answer; try again');
+      }
+      if (list.length === 0) throw new ApiError(404, ErrorCode.notFound, `no sighting of ${plate.slice(0, 32)}${day === null ? '' : ` on ${day}`}`);
       return {
         plate: list[0]?.plate ?? plate,
+        day,
         sightings: list.map((s, i) => ({
           checkpoint: s.checkpoint,
           name: placeName(s.checkpoint) ?? null,

@@ -1,0 +1,240 @@
+/**
+ * What the service keeps per day of the city's calendar in Redis, beside the alert history: the live flow per
+ * checkpoint (every window result of one stream, so the next-morning re-run can say what it corrected), each
+ * vehicle's sightings (its trajectory, queried by plate), and the re-run's final results, which replace the live
+ * ones for that day in the API and the dashboard.
+ *
+ * Keys sit under `vigil:day:{GROUP}` (the group as a hash tag, as the alert history's: one job's keys share a
+ * Redis Cluster slot). Writes are idempotent so a replay after a crash rewrites what it wrote: a window's flow is
+ * a hash field per window (a re-fired window overwrites its older figure), a sighting is a sorted-set member (the
+ * same sighting is one member). Everything of a day expires a while after the day ends.
+ */
+import type { Redis } from 'ioredis';
+import { type Counter, type Logger, type MetricRegistry, silentLogger } from '../../core/index.js';
+
+export interface DayKeys {
+  /** Hash: `window_start|checkpoint` -> flow of that window (the live figure, last fired). */
+  flow(day: string): string;
+  /** Sorted set of a plate's sightings that day (score: event time; member: the sighting's JSON). */
+  trajectory(day: string, plate: string): string;
+  /** String: the re-run's final results of the day (JSON). */
+  final(day: string): string;
+  /** Sorted set of the days with final results (score: the day's first instant). */
+  readonly finalDays: string;
+}
+
+export function dayKeys(group: string): DayKeys {
+  const base = `vigil:day:{${group}}`;
+  return {
+    flow: (day) => `${base}:flow:${day}`,
+    trajectory: (day, plate) => `${base}:trajectory:${day}:${plate}`,
+    final: (day) => `${base}:final:${day}`,
+    finalDays: `${base}:final-days`,
+  };
+}
+
+/** One sighting of a vehicle, as its trajectory keeps it. */
+export interface TrajectoryPoint {
+  readonly id: string | null;
+  readonly checkpoint: string;
+  readonly ts: number;
+  readonly plate_color: string | null;
+  readonly direction: string | null;
+  readonly speed: number | null;
+  readonly lane: number | null;
+}
+
+/** Sightings a vehicle keeps per day by default: its latest ones past this (a taxi passes ~300 cameras a day). */
+export const DEFAULT_TRAJECTORY_LENGTH = 1000;
+/** How long after its end a day's keys last by default: the next morning's re-run and lookups still find them. */
+export const DEFAULT_DAY_KEEP_MS = 3 * 86_400_000;
+
+type Op =
+  | { readonly kind: 'flow'; readonly key: string; readonly field: string; readonly flow: number; readonly expireAt: number }
+  | { readonly kind: 'sighting'; readonly key: string; readonly ts: number; readonly member: string; readonly expireAt: number };
+
+export interface DayWriterOptions {
+  readonly redis: Redis;
+  readonly keys: DayKeys;
+  readonly maxPerVehicle?: number;
+  /** Writes kept while Redis is away; the oldest are dropped past this. Default 200 000. */
+  readonly maxBuffered?: number;
+  /** Commands per pipeline. Default 2000 writes. */
+  readonly batch?: number;
+  readonly metrics?: MetricRegistry;
+  readonly log?: Logger;
+}
+
+/**
+ * The service's writes of live day data, buffered and sent in pipelines off the pipeline's path (as the alert
+ * history: `flush` starts a send, `drain` waits bounded before a checkpoint, a failed send is retried).
+ */
+export class DayWriter {
+  private pending: Op[] = [];
+  private inFlight: Promise<void> | undefined;
+  private retryAt = 0;
+  private lastError = '';
+  private readonly maxPerVehicle: number;
+  private readonly maxBuffered: number;
+  private readonly batch: number;
+  private readonly log: Logger;
+  private readonly dropped: Counter;
+  private readonly failures: Counter;
+
+  constructor(private readonly options: DayWriterOptions) {
+    this.maxPerVehicle = options.maxPerVehicle ?? DEFAULT_TRAJECTORY_LENGTH;
+    this.maxBuffered = options.maxBuffered ?? 200_000;
+    this.batch = options.batch ?? 2000;
+    this.log = options.log ?? silentLogger;
+    const counter = (n: string): Counter => options.metrics?.counter(n, {}) ?? { value: 0 };
+    this.dropped = counter('vigil_day_store_dropped_total');
+    this.failures = counter('vigil_day_store_failures_total');
+    options.metrics?.gauge('vigil_day_store_buffered', {}, () => this.pending.length);
+  }
+
+  /** A window's live flow at a checkpoint; `expireAt` is when the day's keys go (epoch ms). */
+  flow(day: string, checkpoint: string, windowStart: number, flow: number, expireAt: number): void {
+    this.push({ kind: 'flow', key: this.options.keys.flow(day), field: `${windowStart}|${checkpoint}`, flow, expireAt });
+  }
+
+  sighting(day: string, plate: string, point: TrajectoryPoint, expireAt: number): void {
+    // Fields in one order: a replayed sighting is the same member.
+    const member = JSON.stringify({
+      id: point.id,
+      checkpoint: point.checkpoint,
+      ts: point.ts,
+      plate_color: point.plate_color,
+      direction: point.direction,
+      speed: point.speed,
+      lane: point.lane,
+    });
+    this.push({ kind: 'sighting', key: this.options.keys.trajectory(day, plate), ts: point.ts, member, expireAt });
+  }
+
+  private push(op: Op): void {
+    if (this.pending.length >= this.maxBuffered) {
+      this.pending.shift();
+      this.dropped.value++;
+    }
+    this.pending.push(op);
+  }
+
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  flush(): void {
+    if (this.inFlight !== undefined || this.pending.length === 0 || Date.now() < this.retryAt) return;
+    const part = this.pending.splice(0, this.batch);
+    this.inFlight = this.send(part).finally(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  private async send(part: Op[]): Promise<void> {
+    const pipeline = this.options.redis.pipeline();
+    // Trim and expiry once per key and batch, after its writes.
+    const touched = new Map<string, Op>();
+    for (const op of part) {
+      if (op.kind === 'flow') pipeline.hset(op.key, op.field, String(op.flow));
+      else pipeline.zadd(op.key, op.ts, op.member);
+      touched.set(op.key, op);
+    }
+    for (const [key, op] of touched) {
+      if (op.kind === 'sighting') pipeline.zremrangebyrank(key, 0, -(this.maxPerVehicle + 1));
+      pipeline.pexpireat(key, op.expireAt);
+    }
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error !== null);
+      if (failed !== undefined) throw failed[0] as Error;
+      this.lastError = '';
+    } catch (error) {
+      this.failures.value++;
+      this.retryAt = Date.now() + 1000;
+      this.pending = part.concat(this.pending);
+      const over = this.pending.length - this.maxBuffered;
+      if (over > 0) {
+        this.pending.splice(0, over);
+        this.dropped.value += over;
+      }
+      const message = (error as Error).message;
+      if (message !== this.lastError) this.log.warn(`vigil serve: day data not written to Redis (retrying): ${message}`);
+      this.lastError = message;
+    }
+  }
+
+  /** Sends everything buffered, waiting at most `timeoutMs`; true when nothing is left. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    this.retryAt = 0;
+    while (Date.now() < deadline) {
+      this.flush();
+      const flight = this.inFlight;
+      if (flight === undefined) return this.pending.length === 0;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        flight.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut || this.retryAt > 0) return false;
+    }
+    return this.pending.length === 0 && this.inFlight === undefined;
+  }
+}
+
+/** The read side, and the re-run's publication of final results. */
+export class DayStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: DayKeys,
+  ) {}
+
+  /** The live flow of the day per checkpoint (the sum of its windows); null when the service recorded none. */
+  async liveFlow(day: string): Promise<Map<string, number> | null> {
+    const fields = await this.redis.hgetall(this.keys.flow(day));
+    const names = Object.keys(fields);
+    if (names.length === 0) return null;
+    const flow = new Map<string, number>();
+    for (const name of names) {
+      const bar = name.indexOf('|');
+      const checkpoint = name.slice(bar + 1);
+      flow.set(checkpoint, (flow.get(checkpoint) ?? 0) + Number(fields[name]));
+    }
+    return flow;
+  }
+
+  /** A plate's sightings of the day, oldest first. */
+  async trajectory(day: string, plate: string): Promise<TrajectoryPoint[]> {
+    const members = await this.redis.zrange(this.keys.trajectory(day, plate), 0, -1);
+    const points: TrajectoryPoint[] = [];
+    for (const m of members) {
+      try {
+        points.push(JSON.parse(m) as TrajectoryPoint);
+      } catch {
+        // A foreign member: skipped.
+      }
+    }
+    return points;
+  }
+
+  /** Stores a day's final results (JSON) and lists the day, atomically. They do not expire: they are the day's record. */
+  async publishFinal(day: string, from: number, json: string): Promise<void> {
+    const results = await this.redis.multi().set(this.keys.final(day), json).zadd(this.keys.finalDays, from, day).exec();
+    const failed = (results ?? []).find(([error]) => error !== null);
+    if (failed !== undefined) throw failed[0] as Error;
+  }
+
+  /** The final results of a day (JSON), null when no re-run published any. */
+  async final(day: string): Promise<string | null> {
+    return this.redis.get(this.keys.final(day));
+  }
+
+  /** Days with final results, newest first. */
+  async finalDays(limit = 366): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.finalDays, 0, limit - 1);
+  }
+}
