@@ -68,7 +68,7 @@ async function run(nfa: Nfa<Ev>, input: readonly Ev[], options: { maxStateEntrie
 
 describe('operator-wide state budget (maxStateEntries)', () => {
   it('keeps 200 keys x 200 events of a pattern bomb bounded, counts the drops and names the operator', async () => {
-    const budget = 100_000;
+    const budget = 50_000;
     const warnings: unknown[][] = [];
     const { peaks, task } = await run(bomb(), bombInput(), { maxStateEntries: budget, warnings });
     const op = peaks.operator as CepOperator<Ev>;
@@ -89,12 +89,12 @@ describe('operator-wide state budget (maxStateEntries)', () => {
   });
 
   it('without a budget (one far above) the same input grows far past it', async () => {
-    // 40 keys x 40 events is enough to show the growth the budget cuts off, and cheap enough to run unbounded.
-    const small = bombInput(40, 40);
+    // 20 keys x 30 events is enough to show the growth the budget cuts off, and cheap enough to run unbounded.
+    const small = bombInput(20, 30);
     const free = await run(bomb(), small, { maxStateEntries: 1e12 });
-    const capped = await run(bomb(), small, { maxStateEntries: 50_000 });
-    expect(free.peaks.entries).toBeGreaterThan(10 * 50_000);
-    expect(capped.peaks.entries).toBeLessThanOrEqual(50_000);
+    const capped = await run(bomb(), small, { maxStateEntries: 5_000 });
+    expect(free.peaks.entries).toBeGreaterThan(10 * 5_000);
+    expect(capped.peaks.entries).toBeLessThanOrEqual(5_000);
     expect(free.peaks.operator?.budgetDroppedPartialMatches).toBe(0);
   });
 
@@ -142,7 +142,7 @@ pattern bomb
     const t0 = Date.UTC(2026, 2, 2);
     for (let i = 0; i < EVENTS; i++) for (let k = 0; k < KEYS; k++) lines.push(JSON.stringify({ k: `k${k}`, t: 'x', ts: t0 + i * 1000 }));
     const dir = tempDir({ 'bomb.pattern': pattern, 'in.ndjson': `${lines.join('\n')}\n` });
-    const r = await vigil(['match', '--pattern', join(dir, 'bomb.pattern'), '--input', join(dir, 'in.ndjson'), '--cep-state-budget', '100000'], dir);
+    const r = await vigil(['match', '--pattern', join(dir, 'bomb.pattern'), '--input', join(dir, 'in.ndjson'), '--cep-state-budget', '50000'], dir);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/warn cep: the pattern's state budget is spent; dropping the oldest partial matches of all keys \{"operator":"pattern:bomb:cep"/);
     expect(r.err).toMatch(/vigil match: state budget: [\d,]+ partial matches dropped, the oldest first, by pattern:bomb:cep [\d,]+: .*--cep-state-budget/);
