@@ -131,6 +131,21 @@ function lastEvidence(evidence: unknown): number | undefined {
 }
 
 const TS = /"ts":\d+/;
+
+/** The sum of a metric over its label sets on /metrics; NaN when the scrape fails. */
+async function metric(url: string, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (m !== null && m[1] === name) sum += Number(m[2]);
+    }
+    return sum;
+  } catch {
+    return Number.NaN;
+  }
+}
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
@@ -187,6 +202,9 @@ async function main(): Promise<void> {
   const consumer: Consumer = client.consumer({ groupId: name('reader'), maxWaitTimeMs: 100 });
   const producer = client.producer({ idempotent: true });
   const rss: Array<[number, number]> = [];
+  /** The consumer's lag behind the input topic at each sample (/metrics): a process that cannot keep up shows here. */
+  const lags: number[] = [];
+  let metricsUrl = '';
   let sent = 0;
   let code: number | null = null;
   try {
@@ -216,6 +234,7 @@ async function main(): Promise<void> {
       if (Date.now() > readyBy || child.exitCode !== null) throw new Error(`vigil serve did not become ready:\n${log.slice(-3000)}`);
       await sleep(200);
     }
+    metricsUrl = `${/listening on (https?:\/\/\S+)/.exec(log)?.[1]}/metrics`;
     const pid = child.pid as number;
     const t0 = Date.now();
     rss.push([0, rssOf(pid)]);
@@ -232,8 +251,10 @@ async function main(): Promise<void> {
       if (messages.length > 0) await producer.send({ topic: input, messages, acks: -1 });
       if (now >= nextSample) {
         rss.push([(now - t0) / 1000, rssOf(pid)]);
+        const lag = await metric(metricsUrl, 'vigil_consumer_lag_records');
+        lags.push(lag);
         process.stderr.write(
-          `soak +${Math.round((now - t0) / 1000)} s: ${grouped(sent)} records sent, RSS ${mib(rss[rss.length - 1]?.[1] ?? 0)}, ${seen.length} alerts\n`,
+          `soak +${Math.round((now - t0) / 1000)} s: ${grouped(sent)} records sent, RSS ${mib(rss[rss.length - 1]?.[1] ?? 0)}, consumer lag ${grouped(lag)} records, ${seen.length} alerts\n`,
         );
         nextSample += SAMPLE_MS;
       }
@@ -281,6 +302,7 @@ async function main(): Promise<void> {
     `soak: ${minutes} min at ${grouped(rate)} records/s: ${grouped(sent)} records produced; ${loadavg()[0]?.toFixed(1)} load on ${availableParallelism()} cores`,
   );
   console.log(`RSS every ${SAMPLE_MS / 1000} s (s: MiB): ${rss.map(([t, b]) => `${Math.round(t)}: ${(b / 2 ** 20).toFixed(0)}`).join(', ')}`);
+  console.log(`consumer lag (records) at the same samples: ${lags.map((l) => grouped(l)).join(', ')}`);
   console.log(
     `alerts: ${grouped(seen.length)} on the alert topic (${
       [...byRule]
@@ -299,8 +321,13 @@ async function main(): Promise<void> {
     [`no error in the log (${errors.length})`, errors.length === 0],
     [`every alert delivered by webhook (${hook.keys.size} of ${seen.length})`, hook.keys.size >= seen.length && seen.length > 0],
     [`serve exited 0 on SIGTERM (${code})`, code === 0],
+    [
+      `kept up: consumer lag at the last sample ${grouped(lags[lags.length - 1] ?? Number.NaN)} records < 2 s of input`,
+      (lags[lags.length - 1] ?? Number.NaN) < 2 * rate,
+    ],
   ];
   for (const [text, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  if (!checks.every(([, ok]) => ok)) console.log(`the child's log, last lines:\n${log.split('\n').slice(-15).join('\n')}`);
   console.log(`verdict: ${checks.every(([, ok]) => ok) ? 'PASS' : 'FAIL'}`);
   await client.close();
   process.exit(checks.every(([, ok]) => ok) ? 0 : 1);
