@@ -220,12 +220,13 @@ async function main(): Promise<void> {
       },
     });
     await producer.connect();
-    // Ready: /readyz answers 200 (the consumer has joined and the job is running).
+    // Ready: the partitions are assigned (/readyz can answer before: the log line says so) and /readyz answers 200.
     const readyBy = Date.now() + 120_000;
     for (;;) {
       const url = /listening on (https?:\/\/\S+)/.exec(log)?.[1];
       if (
         url !== undefined &&
+        /input partition\(s\) assigned/.test(log) &&
         (await fetch(`${url}/readyz`)
           .then((r) => r.ok)
           .catch(() => false))
