@@ -38,6 +38,8 @@ export interface EmbeddedRun {
   readonly detectedAtInEventTime?: boolean;
   /** After every batch: records read so far and, for a file, bytes read of it (progress reports). */
   readonly progress?: (p: { readonly records: number; readonly bytes: number | null }) => void;
+  /** Each pattern operator's state budget (see JobSetup). */
+  readonly maxCepStateEntries?: number;
 }
 
 class CountingSink<T> implements Sink<T> {
@@ -142,6 +144,7 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     ...(run.detectedAtInEventTime === true ? { detectedAtInEventTime: true } : {}),
     unbounded: run.unbounded,
     log: stderrLogger(terminal.stderr),
+    ...(run.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: run.maxCepStateEntries }),
   });
   return {
     ...summary,

@@ -83,6 +83,8 @@ export interface TrafficRunOptions extends ProgramPaths {
    * long alerts wait for the watermark. Default: the wall clock.
    */
   readonly detectedAtInEventTime?: boolean;
+  /** Each pattern operator's state budget (see JobSetup). */
+  readonly maxCepStateEntries?: number;
 }
 
 /** What `vigil run` did, and which rules it ran. */
@@ -140,6 +142,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         unbounded: options.unbounded === true,
         progress: options.progress,
         ...(options.detectedAtInEventTime === true ? { detectedAtInEventTime: true } : {}),
+        ...(options.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: options.maxCepStateEntries }),
       },
       terminal,
     );

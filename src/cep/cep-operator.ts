@@ -1,4 +1,5 @@
 import {
+  type Counter,
   type Key,
   KeyedOperator,
   type KeyedOperatorOptions,
@@ -9,7 +10,7 @@ import {
   SortedRuns,
   type TimeDomain,
 } from '../core/index.js';
-import type { Match, Nfa, NfaKeyState, NfaOutput } from './nfa.js';
+import type { CepLogger, Match, Nfa, NfaKeyState, NfaOutput } from './nfa.js';
 import { decodeNfaState, type EventCodec, encodeNfaState, type NfaStateSnapshot } from './snapshot.js';
 
 /** A complete match or a timed-out partial match of one key. */
@@ -43,7 +44,29 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
    * go on with the events to come.
    */
   readonly allowedLatenessMs?: number;
+  /**
+   * The operator-wide budget of CEP state: partial matches plus the shared-buffer entries (taken events) they hold,
+   * over all keys (default DEFAULT_MAX_STATE_ENTRIES). The per-key cap bounds one key; this bounds a pattern that
+   * explodes on every key at once. Beyond it the oldest partial matches of all keys are dropped (by first event, as
+   * the per-key cap drops a key's oldest) until the state is back to 90% of the budget, counted in
+   * `vigil_cep_budget_dropped_partial_matches_total` and reported through `logger`.
+   */
+  readonly maxStateEntries?: number;
+  /** Where the budget reports being hit: on the first time, then each time the dropped count doubles. */
+  readonly logger?: CepLogger;
 }
+
+/**
+ * The default operator-wide budget. Measured: cloned_plate, the standard rule holding most, peaks at 0.84 million
+ * entries (338,000 partial matches) over the first million records of the reference city's morning peak (`vigil
+ * generate --minutes 120 --anomalies`); 4 million leaves room for a city several times that. A pattern bomb
+ * (`a followed by any b+ followed by any c`, 200 keys x 200 events) held at 2 million entries is about 0.5 GB of
+ * resident memory, where it passed 3.5 GB with no budget.
+ */
+export const DEFAULT_MAX_STATE_ENTRIES = 4_000_000;
+
+/** Shedding goes below the budget, so that it runs once per 10% of growth, not on every event at the limit. */
+const SHED_TO = 0.9;
 
 interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly nfa: ReadonlyArray<readonly [Key, NfaStateSnapshot]>;
@@ -109,10 +132,21 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly kept = new Map<Key, Kept<E>[]>();
   /** Kept events are pruned when the watermark has moved an eighth of the lateness (a visit to every key). */
   private nextKeptSweep = Number.NEGATIVE_INFINITY;
+  private readonly maxStateEntries: number;
+  private readonly logger: CepLogger | undefined;
+  /** Partial matches plus buffer entries over all keys, kept up to date as each key's state changes. */
+  private stateEntries = 0;
+  private budgetDropped: Counter = { value: 0 };
+  /** The dropped count at which the budget reports again (it reports when the count doubles). */
+  private nextBudgetReport = 1;
 
   constructor(options: CepOperatorOptions<E>) {
     super(options);
     this.nfa = options.nfa;
+    this.maxStateEntries = options.maxStateEntries ?? DEFAULT_MAX_STATE_ENTRIES;
+    if (!Number.isInteger(this.maxStateEntries) || this.maxStateEntries < 1)
+      throw new RangeError(`cep: maxStateEntries must be a positive integer, got ${this.maxStateEntries}`);
+    this.logger = options.logger;
     this.allowedLatenessMs = options.allowedLatenessMs ?? 0;
     if (!(this.allowedLatenessMs >= 0)) throw new RangeError(`cep: allowed lateness must be 0 or more, got ${this.allowedLatenessMs}`);
     this.codec = options.codec;
@@ -134,6 +168,79 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       for (const st of this.states.values()) n += st.droppedPartialMatches;
       return n;
     });
+    ctx.metrics.gauge('vigil_cep_state_entries', { operator: this.uid }, () => this.stateEntries);
+    ctx.metrics.gauge('vigil_cep_state_budget', { operator: this.uid }, () => this.maxStateEntries);
+    this.budgetDropped = ctx.metrics.counter('vigil_cep_budget_dropped_partial_matches_total', { operator: this.uid });
+  }
+
+  /** Partial matches plus buffer entries over all keys (what the operator-wide budget counts). */
+  get stateSize(): number {
+    return this.stateEntries;
+  }
+
+  /** Partial matches dropped by the operator-wide budget. */
+  get budgetDroppedPartialMatches(): number {
+    return this.budgetDropped.value;
+  }
+
+  private entriesOf(st: NfaKeyState<E> | undefined): number {
+    return st === undefined ? 0 : this.nfa.stateEntries(st);
+  }
+
+  /**
+   * The budget is spent: drop the oldest partial matches over all keys (by first event time) until the state is back
+   * to 90% of the budget. The first cutoff assumes partial matches weigh alike (one pass over the keys, usually
+   * enough); then it moves on by a 32nd of them. `now` is the event time being processed: keys left holding finished
+   * matches that only a dropped partial match held back release them at it.
+   */
+  private shed(now: number): void {
+    const starts: number[] = [];
+    this.states.forEach((st) => {
+      for (const cs of st.partials) if (cs.startSeq >= 0) starts.push(cs.startTs);
+    });
+    const sorted = Float64Array.from(starts).sort();
+    const target = Math.floor(this.maxStateEntries * SHED_TO);
+    const step = Math.max(1, Math.ceil(sorted.length / 32));
+    const touched = new Map<Key, NfaKeyState<E>>();
+    let dropped = 0;
+    let cutoff = Number.NEGATIVE_INFINITY;
+    const first = Math.ceil((sorted.length * (this.stateEntries - target)) / this.stateEntries) - 1;
+    for (let i = Math.max(0, first); this.stateEntries > target && sorted.length > 0; i += step) {
+      cutoff = sorted[Math.min(i, sorted.length - 1)] as number;
+      this.states.forEach((st, key) => {
+        const before = this.entriesOf(st);
+        const n = this.nfa.dropStartedBy(st, cutoff);
+        if (n === 0) return;
+        dropped += n;
+        this.stateEntries += this.entriesOf(st) - before;
+        touched.set(key, st);
+      });
+      if (i >= sorted.length - 1) break;
+    }
+    for (const [key, st] of touched) {
+      this.backend.setCurrentKey(key);
+      if (st.completed.length > 0) this.track(st, () => this.emit(key, this.nfa.advanceTime(st, now), now));
+      this.scheduleExpiry(key, st);
+    }
+    this.budgetDropped.value += dropped;
+    if (this.logger !== undefined && this.budgetDropped.value >= this.nextBudgetReport) {
+      this.nextBudgetReport = this.budgetDropped.value * 2;
+      this.logger.warn("cep: the pattern's state budget is spent; dropping the oldest partial matches of all keys", {
+        operator: this.uid,
+        maxStateEntries: this.maxStateEntries,
+        dropped,
+        droppedTotal: this.budgetDropped.value,
+        keys: touched.size,
+        startedBy: cutoff,
+      });
+    }
+  }
+
+  /** Runs a change to one key's state, keeping the operator's entry count and budget. */
+  private track(st: NfaKeyState<E>, change: () => void): void {
+    const before = this.entriesOf(st);
+    change();
+    this.stateEntries += this.entriesOf(st) - before;
   }
 
   /** Partial matches alive over all keys. */
@@ -168,8 +275,12 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
         st = this.nfa.createState(top.key);
         this.states.set(top.key, st);
       }
-      this.emit(top.key, this.nfa.process(st, top.value, top.ts), top.ts);
+      const before = this.entriesOf(st);
+      const out = this.nfa.process(st, top.value, top.ts);
+      this.stateEntries += this.entriesOf(st) - before;
+      this.emit(top.key, out, top.ts);
       this.scheduleExpiry(top.key, st);
+      if (this.stateEntries > this.maxStateEntries) this.shed(top.ts);
     }
     this.timers.advanceWatermark(watermark, this);
     if (watermark >= this.nextSweep) this.sweep(watermark);
@@ -227,6 +338,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     expireUntil(this.currentWatermark);
     const old = this.states.get(key);
     if (old !== undefined) st.pendingExpiry = old.pendingExpiry;
+    this.stateEntries += this.entriesOf(st) - this.entriesOf(old);
     this.states.set(key, st);
     const tag = this.timeoutTag;
     if (tag !== undefined) for (const t of timedOut) this.output.side(tag, t, t.timestamp);
@@ -235,6 +347,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       this.output.collect(o, o.timestamp);
     }
     this.scheduleExpiry(key, st);
+    if (this.stateEntries > this.maxStateEntries) this.shed(this.currentWatermark);
   }
 
   /** Whether the late event is one of the match's events. */
@@ -273,7 +386,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.states.forEach((st, key) => {
       if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) return;
       this.backend.setCurrentKey(key);
-      this.emit(key, this.nfa.advanceTime(st, watermark), watermark); // emits nothing: kept for safety
+      this.track(st, () => this.emit(key, this.nfa.advanceTime(st, watermark), watermark)); // emits nothing: kept for safety
       if (this.nfa.partialMatchCount(st) === 0 && holdsNothing(st)) this.states.delete(key);
     });
   }
@@ -285,7 +398,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     const st = this.states.get(key);
     if (st === undefined) return;
     if (st.pendingExpiry === timestamp) st.pendingExpiry = Number.POSITIVE_INFINITY;
-    this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp);
+    this.track(st, () => this.emit(key, this.nfa.advanceTime(st, timestamp), timestamp));
     this.scheduleExpiry(key, st);
   }
 
@@ -347,7 +460,12 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     if (s === null) return;
     super.restoreState(s);
     this.states.clear();
-    for (const [key, snap] of s.nfa) this.states.set(key, decodeNfaState(this.nfa, snap, this.codec, key));
+    this.stateEntries = 0;
+    for (const [key, snap] of s.nfa) {
+      const st = decodeNfaState(this.nfa, snap, this.codec, key);
+      this.states.set(key, st);
+      this.stateEntries += this.entriesOf(st);
+    }
     this.waiting.clear();
     this.seq = 0;
     for (const [key, ts] of s.expiry ?? []) {

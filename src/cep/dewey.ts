@@ -6,6 +6,30 @@ export type Dewey = readonly number[];
 
 export const DEWEY_START: Dewey = [1];
 
+/**
+ * The versions of a linear partial match after each take, [1], [1, 0], [1, 0, 0], ...: shared (Dewey versions are
+ * never mutated), so a pattern that does not branch allocates no version per event. sudden_flow's 23 strict stages
+ * would otherwise make a fresh array per stage for every window it reads, each held for 22 minutes.
+ */
+const LINEAR_STAGES: Dewey[] = [DEWEY_START];
+
+export function addStage(v: Dewey): Dewey {
+  // LINEAR_STAGES[k] has k + 1 digits: one index and one identity test tell a linear version from a branched one.
+  const k = v.length;
+  if (v !== LINEAR_STAGES[k - 1]) return deweyAddStage(v);
+  let next = LINEAR_STAGES[k];
+  if (next === undefined) {
+    next = Object.freeze(deweyAddStage(v)) as Dewey;
+    LINEAR_STAGES[k] = next;
+  }
+  return next;
+}
+
+/** What a version weighs in a state budget: nothing when it is one of the shared linear ones, else its digits. */
+export function deweyWeight(v: Dewey): number {
+  return v === LINEAR_STAGES[v.length - 1] ? 0 : v.length;
+}
+
 export function deweyIncrease(v: Dewey, times: number): Dewey {
   if (times === 0) return v;
   const out = v.slice();

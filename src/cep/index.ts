@@ -4,8 +4,9 @@ import { type Nfa, type NfaOptions, NfaRuntime } from './nfa.js';
 import { compilePattern } from './nfa-compiler.js';
 import type { Pattern } from './pattern.js';
 
+export { DEFAULT_MAX_STATE_ENTRIES } from './cep-operator.js';
 export type { CepLogger, Match, Nfa, NfaOptions, NfaOutput, TimedOutMatch } from './nfa.js';
-export { NfaKeyState } from './nfa.js';
+export { DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY, NfaKeyState } from './nfa.js';
 export type { CompiledEdge, CompiledPattern, CompiledState, StateKind } from './nfa-compiler.js';
 export type { Condition, Contiguity, InnerContiguity, MatchContext, QuantifierKind, VariableSpec } from './pattern.js';
 export { AfterMatchSkipStrategy, MalformedPatternError, Pattern } from './pattern.js';

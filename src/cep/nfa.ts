@@ -4,7 +4,7 @@
  * every computation state along the edges whose conditions hold; finished ones become matches, ones that reach a
  * STOP state are dropped with their whole branch, and time moving past `within` times partial matches out.
  */
-import { DEWEY_START, type Dewey, deweyAddStage, deweyCompare, deweyIncrease } from './dewey.js';
+import { addStage, DEWEY_START, type Dewey, deweyAddStage, deweyCompare, deweyIncrease, deweyWeight } from './dewey.js';
 import { type CompiledEdge, type CompiledPattern, type CompiledState, IGNORE, PROCEED, TAKE } from './nfa-compiler.js';
 import type { Condition, MatchContext } from './pattern.js';
 import { type BufferNode, heldEvents, type Match, SharedBuffer } from './shared-buffer.js';
@@ -19,6 +19,9 @@ export interface NfaOutput<E> {
   readonly matches: Match<E>[];
   readonly timedOut: TimedOutMatch<E>[];
 }
+
+/** The per-key cap on partial matches when none is given. */
+export const DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY = 10_000;
 
 /** Where the partial-match cap reports (once per key). Structurally a subset of core's Logger. */
 export interface CepLogger {
@@ -43,6 +46,13 @@ export interface Nfa<E> {
   /** Prunes / times out by `within` as of `timestamp`; completes patterns ending in notFollowedBy. */
   advanceTime(state: NfaKeyState<E>, timestamp: number): NfaOutput<E>;
   partialMatchCount(state: NfaKeyState<E>): number;
+  /**
+   * What the key's state weighs for an operator's budget: each partial match and each buffered event counts one,
+   * plus its Dewey version's digits when the version is branched (about one per event its branch took; linear
+   * versions are shared and weigh nothing), so a branching partial match with a long chain weighs what it holds.
+   * A walk over the partial matches.
+   */
+  stateEntries(state: NfaKeyState<E>): number;
   /** Earliest time at which advanceTime would change something (a partial match expires), or +Infinity. */
   nextTimeout(state: NfaKeyState<E>): number;
   /** False when the event cannot start a partial match on a key with no state (so none need be made). */
@@ -53,6 +63,12 @@ export interface Nfa<E> {
    * exact wake-up when its partial matches expire; pruning it later changes no output.
    */
   expiryMayEmit(state: NfaKeyState<E>): boolean;
+  /**
+   * Drops the key's partial matches whose first event is at or before `timestamp` (its oldest: a prefix) and frees
+   * the events only they held; returns how many. For an operator-wide budget, which counts them itself: they are not
+   * added to `droppedPartialMatches` (the per-key cap's count).
+   */
+  dropStartedBy(state: NfaKeyState<E>, timestamp: number): number;
   readonly compiled: CompiledPattern<E>;
 }
 
@@ -198,7 +214,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     this.states = compiled.states;
     this.kinds = Uint8Array.from(compiled.states, (s) => KIND_CODE[s.kind]);
     this.windowMs = compiled.windowMs;
-    const max = options.maxPartialMatchesPerKey ?? 10_000;
+    const max = options.maxPartialMatchesPerKey ?? DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxPartialMatchesPerKey must be a positive integer, got ${max}`);
     this.maxPartials = max;
     this.logger = options.logger;
@@ -235,6 +251,14 @@ export class NfaRuntime<E> implements Nfa<E> {
 
   partialMatchCount(state: NfaKeyState<E>): number {
     return state.partials.length - 1;
+  }
+
+  stateEntries(state: NfaKeyState<E>): number {
+    const partials = state.partials;
+    let n = state.entries;
+    // The start state (last) is shared by every key: it weighs nothing.
+    for (let i = 0; i < partials.length - 1; i++) n += 1 + deweyWeight(partials[i]!.version);
+    return n;
   }
 
   nextTimeout(state: NfaKeyState<E>): number {
@@ -372,6 +396,21 @@ export class NfaRuntime<E> implements Nfa<E> {
     }
   }
 
+  dropStartedBy(st: NfaKeyState<E>, timestamp: number): number {
+    const partials = st.partials;
+    let n = 0;
+    while (n < partials.length) {
+      const cs = partials[n]!;
+      if (cs.startSeq < 0 || cs.startTs > timestamp) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    for (let i = 0; i < n; i++) st.buffer.release(partials[i]!.node);
+    partials.splice(0, n);
+    st.expiresAt = this.oldestExpiry(st);
+    return n;
+  }
+
   private enforceCap(st: NfaKeyState<E>): void {
     const excess = st.partials.length - 1 - this.maxPartials;
     if (excess <= 0) return;
@@ -479,25 +518,6 @@ export class NfaRuntime<E> implements Nfa<E> {
     }
     return -1;
   }
-}
-
-/**
- * The versions of a linear partial match after each take, [1], [1, 0], [1, 0, 0], ...: shared (Dewey versions are
- * never mutated), so a pattern that does not branch allocates no version per event. sudden_flow's 23 strict stages
- * would otherwise make a fresh array per stage for every window it reads, each held for 22 minutes.
- */
-const LINEAR_STAGES: Dewey[] = [DEWEY_START];
-
-function addStage(v: Dewey): Dewey {
-  // LINEAR_STAGES[k] has k + 1 digits: one index and one identity test tell a linear version from a branched one.
-  const k = v.length;
-  if (v !== LINEAR_STAGES[k - 1]) return deweyAddStage(v);
-  let next = LINEAR_STAGES[k];
-  if (next === undefined) {
-    next = Object.freeze(deweyAddStage(v)) as Dewey;
-    LINEAR_STAGES[k] = next;
-  }
-  return next;
 }
 
 function selfIncrease(ignores: number, takes: number): number {

@@ -13,7 +13,7 @@
  * Dewey-versioned edges: each node then has exactly one predecessor, extraction needs no version test, and an
  * abandoned branch frees its own nodes at once.
  */
-import type { Dewey } from './dewey.js';
+import { type Dewey, deweyWeight } from './dewey.js';
 import type { MatchTrace } from './skip/skip-policy.js';
 
 const NO_EVENTS: readonly never[] = Object.freeze([]);
@@ -63,6 +63,10 @@ export type Match<E> = Record<string, E[]>;
 export class SharedBuffer<E> {
   /** Nodes currently held. */
   nodeCount = 0;
+  /** What the held nodes weigh for a state budget: each counts one plus its version's digits unless the version is
+   *  a shared linear one (a branched version grows by one digit per event its branch took: a long chain weighs what
+   *  it holds). */
+  entries = 0;
 
   /**
    * Records that an event was taken for `variable` (by the branch at `version`) after the chain ending at `prev`.
@@ -72,6 +76,7 @@ export class SharedBuffer<E> {
     const node = bufferNode(event, timestamp, seq, variable, prev, version);
     if (prev !== null) prev.refs++;
     this.nodeCount++;
+    this.entries += 1 + deweyWeight(version);
     return node;
   }
 
@@ -86,6 +91,7 @@ export class SharedBuffer<E> {
       if (n.refs <= 0) throw new Error('shared buffer: release of a node that is not held');
       if (--n.refs > 0) return;
       this.nodeCount--;
+      this.entries -= 1 + deweyWeight(n.version);
       n = n.prev;
     }
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY, DEFAULT_MAX_STATE_ENTRIES } from '../cep/index.js';
 import { UserError } from './io.js';
 
 /** Runs a command's flag parser; a bad flag is the user's error, reported with the command's usage text. */
@@ -18,4 +19,14 @@ export function positiveNumber(flag: string, text: string, integer = false): num
   if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
     throw new UserError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
   return n;
+}
+
+/** The usage paragraph of --cep-state-budget (vigil run, match and serve). */
+export const CEP_STATE_BUDGET_HELP = `--cep-state-budget N (env VIGIL_CEP_STATE_BUDGET): each pattern's budget of partial matches plus the events
+they hold, over all keys (default ${DEFAULT_MAX_STATE_ENTRIES.toLocaleString('en-US')}). Beyond it the oldest partial matches of all keys are dropped
+(as the per-key cap of ${DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY.toLocaleString('en-US')} drops a key's oldest), with a warning naming the pattern and a count in the summary.`;
+
+/** --cep-state-budget as a job option (nothing when not given: the CEP default applies). */
+export function cepStateBudget(text: string | undefined): { maxCepStateEntries?: number } {
+  return text === undefined ? {} : { maxCepStateEntries: positiveNumber('cep-state-budget', text, true) };
 }

@@ -1,4 +1,5 @@
 import type { EmbeddedSummary } from '../app/index.js';
+import { DEFAULT_MAX_STATE_ENTRIES } from '../cep/index.js';
 import { UserError } from './io.js';
 
 /** The one line a run prints on stderr: what went in, what came out, how fast. `late` counts records, not refusals. */
@@ -35,6 +36,13 @@ export function refusalLines(s: EmbeddedSummary, command: string, files: SideOut
     text +=
       `${command}: late: ${thousands(s.late)} record${s.late === 1 ? '' : 's'}, refused ${thousands(refusals)} time${refusals === 1 ? '' : 's'} ` +
       `by ${ops} operator${ops === 1 ? '' : 's'} (${byCount(s.lateByOperator)})${where}\n`;
+  }
+  if (s.budgetDropped !== undefined && s.budgetDropped.size > 0) {
+    const total = [...s.budgetDropped.values()].reduce((a, b) => a + b, 0);
+    text +=
+      `${command}: state budget: ${thousands(total)} partial match${total === 1 ? '' : 'es'} dropped, the oldest first, by ` +
+      `${byCount(s.budgetDropped)}: those patterns held more partial matches and events than --cep-state-budget allows ` +
+      `(default ${thousands(DEFAULT_MAX_STATE_ENTRIES)}), so matches they would have made are missing\n`;
   }
   return text;
 }

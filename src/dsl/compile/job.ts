@@ -101,9 +101,11 @@ export interface JobSpec {
   /** Processing time for `detected_at`. */
   readonly clock: Clock;
   readonly maxPartialMatchesPerKey?: number;
+  /** Each pattern operator's budget of partial matches plus buffer entries over all its keys (see CepOperatorOptions). */
+  readonly maxCepStateEntries?: number;
   /** Build every stream, read or not (the service, whose dashboard shows them all). Default: only those read. */
   readonly allStreams?: boolean;
-  /** Where the CEP engine reports a key hitting the partial-match cap (once per key). */
+  /** Where the CEP engine reports a key hitting the partial-match cap (once per key) or an operator its state budget. */
   readonly log?: Logger;
 }
 
@@ -620,6 +622,8 @@ class JobCompiler {
           compareTies,
           codec: identityCodec,
           ...(allowedLatenessMs === 0 ? {} : { allowedLatenessMs }),
+          ...(this.spec.maxCepStateEntries === undefined ? {} : { maxStateEntries: this.spec.maxCepStateEntries }),
+          ...(this.spec.log === undefined ? {} : { logger: this.spec.log }),
           ...(lateTag === undefined ? {} : { lateTag }),
           ...(timeoutTag === undefined ? {} : { timeoutTag }),
         }),
