@@ -94,7 +94,8 @@ function holdsNothing<E>(st: NfaKeyState<E>): boolean {
 interface Waiting<E> {
   readonly ts: number;
   readonly seq: number;
-  readonly key: Key;
+  /** Once kept, the key's first kept event's (an equal string): see keep(). */
+  key: Key;
   readonly value: E;
   /** Kept: it is in a match this operator emitted. */
   matched: boolean;
@@ -291,7 +292,11 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private keep(w: Waiting<E>): void {
     const list = this.kept.get(w.key);
     if (list === undefined) this.kept.set(w.key, [w]);
-    else list.push(w);
+    else {
+      // A composite key is a string built per record (`plate|colour`): kept for hours, one copy per key will do.
+      w.key = (list[0] as Kept<E>).key;
+      list.push(w);
+    }
   }
 
   /**

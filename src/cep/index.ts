@@ -2,6 +2,7 @@
 
 import { type Nfa, type NfaOptions, NfaRuntime } from './nfa.js';
 import { compilePattern } from './nfa-compiler.js';
+import { PairRuntime, pairShape } from './pair-runtime.js';
 import type { Pattern } from './pattern.js';
 
 export { DEFAULT_MAX_STATE_ENTRIES } from './cep-operator.js';
@@ -14,5 +15,8 @@ export { decodeNfaState, type EventCodec, encodeNfaState, type NfaStateSnapshot 
 
 /** Compiles a pattern (its last variable) into an NFA; throws MalformedPatternError for patterns Flink rejects. */
 export function compile<E>(pattern: Pattern<E>, options?: NfaOptions): Nfa<E> {
-  return new NfaRuntime<E>(compilePattern(pattern), options);
+  const compiled = compilePattern(pattern);
+  // `a next b` has at most one partial match per key: a runtime of its own skips the generic step.
+  const pair = pairShape(compiled);
+  return pair === null ? new NfaRuntime<E>(compiled, options) : new PairRuntime<E>(compiled, pair, options);
 }

@@ -188,8 +188,8 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly timeouts: boolean;
   /** A trailing notFollowedBy: partial matches completing at their expiry. */
   private readonly hasPending: boolean;
-  private readonly ctx = new StepContext<E>();
-  private readonly out = new OutputBuilder<E>();
+  protected readonly ctx = new StepContext<E>();
+  protected readonly out = new OutputBuilder<E>();
   // Scratch space reused by every step (with explicit counts: resetting an array's length is not free).
   private readonly edgeScratch: CompiledEdge<E>[] = [];
   private readonly stackScratch: number[] = [];
@@ -205,7 +205,7 @@ export class NfaRuntime<E> implements Nfa<E> {
   private readonly startTakes: readonly Condition<E>[] | null;
   private readonly emptyCtx = { timestamp: 0, events: (): readonly E[] => [], last: (): E | undefined => undefined };
   /** The start state of every key: immutable, so one object serves all keys (most keys hold little else). */
-  private readonly startState: ComputationState<E>;
+  protected readonly startState: ComputationState<E>;
 
   constructor(
     readonly compiled: CompiledPattern<E>,
@@ -266,7 +266,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     return !Number.isNaN(known) ? known : this.oldestExpiry(state);
   }
 
-  private oldestExpiry(state: NfaKeyState<E>): number {
+  protected oldestExpiry(state: NfaKeyState<E>): number {
     const oldest = state.partials[0];
     if (this.windowMs <= 0 || oldest === undefined || oldest.startSeq < 0) return Number.POSITIVE_INFINITY;
     return oldest.startTs + this.windowMs;
@@ -336,7 +336,7 @@ export class NfaRuntime<E> implements Nfa<E> {
    * Flink's advanceTime: partial matches whose first event is `window` or more before `timestamp` expire. Partial
    * matches are ordered by first event (and so by its time): the expired ones are a prefix, found from the front.
    */
-  private timeOut(st: NfaKeyState<E>, timestamp: number): void {
+  protected timeOut(st: NfaKeyState<E>, timestamp: number): void {
     const w = this.windowMs;
     if (w <= 0) return;
     const partials = st.partials;
@@ -364,7 +364,7 @@ export class NfaRuntime<E> implements Nfa<E> {
     if (finished !== null || st.completed.length > 0) this.emit(st, finished ?? []);
   }
 
-  private emit(st: NfaKeyState<E>, finished: ComputationState<E>[]): void {
+  protected emit(st: NfaKeyState<E>, finished: ComputationState<E>[]): void {
     const policy = this.compiled.skip;
     const buffer = st.buffer;
     const out = this.out;

@@ -44,6 +44,30 @@ interface Shape {
 interface Compact {
   readonly test: RegExp;
   readonly kinds: Uint8Array;
+  /** Per string field, its values seen so far (one string object per value), or null once the field has shown
+   *  itself unique-ish (ids, plates): see intern(). */
+  readonly interns: (Map<string, string> | null)[];
+}
+
+/** Distinct values a field may show and still be interned: cameras, colours, directions, vehicle types. */
+const INTERN_LIMIT = 4096;
+
+/**
+ * One string object per distinct value of a field with few values. Records can be held for hours (first-entry's
+ * allowed lateness keeps every sighting 4h10m), and each held a copy of its camera, colour, direction and type:
+ * the copy read from the line dies young instead, and the held record points at the shared one.
+ */
+function intern(interns: (Map<string, string> | null)[], k: number, v: string): string {
+  const seen = interns[k];
+  if (seen === null || seen === undefined) return v;
+  const known = seen.get(v);
+  if (known !== undefined) return known;
+  if (seen.size >= INTERN_LIMIT) {
+    interns[k] = null;
+    return v;
+  }
+  seen.set(v, v);
+  return v;
 }
 
 const STRING = 0;
@@ -157,7 +181,8 @@ function parseShaped(s: string, shape: Shape): Record<string, unknown> | undefin
 function compactOf(ks: readonly string[], lineKinds: Uint8Array): Compact {
   const shapeKinds = lineKinds.slice(0, ks.length);
   const body = ks.map((k, i) => (i === 0 ? '' : ',') + '"' + escapeRegExp(k) + '":' + (KIND_PATTERNS[shapeKinds[i] as number] as string)).join('');
-  return { test: new RegExp('^\\{' + body + '\\}$'), kinds: shapeKinds };
+  const interns = ks.map((_, i) => (shapeKinds[i] === STRING ? new Map<string, string>() : null));
+  return { test: new RegExp('^\\{' + body + '\\}$'), kinds: shapeKinds, interns };
 }
 
 /** A line that matched `compact.test`: every value sits right after its `"key":` and is well formed. */
@@ -174,7 +199,7 @@ function readCompact(s: string, shape: Shape, compact: Compact): Record<string, 
         const end = s.indexOf('"', i + 1);
         const v = ascii ? copy(s, i + 1, end) : decodeString(s.slice(i + 1, end));
         if (v === undefined) return undefined;
-        values[k] = v;
+        values[k] = intern(compact.interns, k, v);
         i = end + 1;
         break;
       }
