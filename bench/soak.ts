@@ -3,12 +3,13 @@
  * every shipped rule routed to Kafka and to a webhook receiver run by this process, sampling its memory; prints the
  * series and a verdict.
  *
- *   npm run soak -- [--minutes 10] [--rate 5000] [--bound 2s] [--kafka host:port] [--redis URL]
+ *   npm run soak -- [--minutes 10] [--rate 5000] [--bound 2s] [--cold] [--kafka host:port] [--redis URL]
  *
  * Input: the generated morning peak at scale rate/500 (bench/util.ts generatedPeak: the city's 08:00 traffic, so
  * one vehicle's captures keep about real time between them), produced every 10 ms at --rate records/s to an input
  * topic of 4 partitions keyed by checkpoint, each record's ts rewritten to its produce time (event time = wall
- * time). The patterns are a copy of the shipped ones with the watermark bound set to --bound (default 2s): with the
+ * time). first_seen is seeded with the generator's known vehicles, as a deployed city's store is (--cold: empty,
+ * every vehicle new, first-entry holding a partial match for each). The patterns are a copy of the shipped ones with the watermark bound set to --bound (default 2s): with the
  * shipped 5 minutes no alert would be visible in a short soak; the alerts take the same path.
  *
  * Measured:
@@ -31,11 +32,14 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Consumer, Message } from 'kafkajs';
+import { openFirstSeenStore, seedKnownVehicles } from '../src/app/lookups.js';
 import { KafkaClient } from '../src/io/kafka/client.js';
-import { argNumber, argString, checkpointOf, generatedPeak, grouped, patternsWithBound, quantile, repo, rulesRoutedTo } from './util.js';
+import { argNumber, argString, checkpointOf, generatedPeak, grouped, patternsWithBound, peakTruth, quantile, repo, rulesRoutedTo } from './util.js';
 
 const minutes = argNumber('minutes', 10);
 const rate = argNumber('rate', 5000);
+/** --cold: first_seen starts empty, every vehicle is new (first-entry holds a partial match for each: the first hour). */
+const cold = process.argv.includes('--cold');
 const bound = argString('bound', '2s');
 const brokers = argString('kafka', '127.0.0.1:9092');
 const redisUrl = argString('redis', 'redis://127.0.0.1:6379');
@@ -87,7 +91,7 @@ function soakRules(alerts: string, url: string): string {
   return dir;
 }
 
-async function inputLines(count: number): Promise<string[]> {
+async function inputLines(count: number): Promise<{ lines: string[]; truth: string }> {
   const scale = Math.round((rate / 500) * 100) / 100;
   const file = generatedPeak(scale, Math.max(2, Math.ceil(((count / rate) * 1.25) / 60)));
   const lines: string[] = [];
@@ -96,7 +100,7 @@ async function inputLines(count: number): Promise<string[]> {
     if (line.length > 0) lines.push(line);
   }
   if (lines.length < count) throw new Error(`${file} has ${lines.length} lines, fewer than ${count}: remove it to regenerate`);
-  return lines;
+  return { lines, truth: peakTruth(file) };
 }
 
 function rssOf(pid: number): number {
@@ -150,7 +154,15 @@ const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
   const seconds = minutes * 60;
-  const lines = await inputLines(Math.ceil(seconds * rate));
+  const { lines, truth } = await inputLines(Math.ceil(seconds * rate));
+  // A deployed city's first_seen store knows its vehicles: seeded with the generator's known ones, as bench:run
+  // does, the soak measures the steady state; an empty store makes every vehicle new (the city's first hour).
+  const firstSeenPrefix = `vigil:soak:${runId}:`;
+  if (!cold) {
+    const store = await openFirstSeenStore({ redis: redisUrl, prefix: firstSeenPrefix });
+    await seedKnownVehicles(store, truth);
+    await store.close();
+  }
   const hook = await receiver();
   const input = name('in');
   const alerts = name('alerts');
@@ -190,7 +202,7 @@ async function main(): Promise<void> {
       '--dead-letter-topic',
       dlq,
       '--first-seen-prefix',
-      `vigil:soak:${runId}:`,
+      firstSeenPrefix,
       '--port',
       '0',
     ],

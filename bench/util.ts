@@ -115,7 +115,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function generatedPeak(scale: number, minutes: number): string {
   mkdirSync(benchDir, { recursive: true });
   const file = join(benchDir, `peak-x${scale}-${minutes}m.ndjson`);
-  if (existsSync(file)) return file;
+  if (existsSync(file) && existsSync(peakTruth(file))) return file;
   process.stderr.write(`generating ${minutes} min of the morning peak at scale ${scale} (once, cached in ${benchDir})...\n`);
   execFileSync(
     process.execPath,
@@ -133,11 +133,18 @@ export function generatedPeak(scale: number, minutes: number): string {
       String(scale),
       '--out',
       file + '.part',
+      '--truth',
+      peakTruth(file),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   renameSync(file + '.part', file);
   return file;
+}
+
+/** The truth file beside a generatedPeak file (its known vehicles seed first_seen as a deployed city's store). */
+export function peakTruth(file: string): string {
+  return file.replace(/\.ndjson$/, '.truth.json');
 }
 
 /** The checkpoint of an NDJSON traffic line (a camera feed's partition key), null when it has none. */
