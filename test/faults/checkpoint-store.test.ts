@@ -1,23 +1,12 @@
-/**
- * Checkpoint storage that refuses writes. `vigil serve` keeps its checkpoints in Redis; this test makes them
- * unwritable mid-run with an ACL on the service's own Redis user (its checkpoint keys become read-only, everything
- * else stays writable), which works the same whoever runs the test, root included, and touches nobody else's keys.
- * The service must say so on /readyz, in /api/job, /metrics and its log, go on processing (every alert of the
- * feed comes out), commit no offset past the last stored checkpoint (a process killed then replays from there and
- * gives the same alert ids), and recover by itself once writes are allowed again.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulation, writeSimulation } from '../../src/app/generate.js';
-import { runTraffic } from '../../src/app/index.js';
 import { decodeCheckpoint } from '../../src/core/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { connectRedis } from '../../src/io/redis/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import {
   BROKERS,
+  generatedFeed,
   Leftovers,
   parseMetrics,
   produceFinalWatermark,
@@ -50,20 +39,10 @@ const dir = scratchDir();
 beforeAll(async () => {
   await requireBroker();
   admin = await connectRedis({ url: REDIS, connectionName: 'vigil-test-faults-acl' });
-  const input = join(dir, 'traffic.ndjson');
-  await writeSimulation(simulation({ seed: '23', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 8, scale: 0.15, anomalies: true }), input);
-  lines = readFileSync(input, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
-  for (const l of lines) lastTs = Math.max(lastTs, (JSON.parse(l) as { ts: number }).ts);
-  const out = join(dir, 'alerts.ndjson');
-  await runTraffic({ cwd: dir, input, out }, { stdout: () => {}, stderr: () => {} });
-  expected = new Set(
-    readFileSync(out, 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => (JSON.parse(l) as { id: string }).id),
-  );
+  const feed = await generatedFeed(dir, { seed: '23', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 8, scale: 0.15, anomalies: true });
+  lines = feed.lines;
+  lastTs = feed.lastTs;
+  expected = new Set(feed.alerts.map((l) => (JSON.parse(l) as { id: string }).id));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,18 +1,9 @@
-/**
- * kill -9 of `vigil serve` at random moments, five times in one run, while a producer writes the input topic at a
- * steady rate: after every restart the alert topic holds only ids `vigil run` gives on the same input, and at the
- * end every one of them (at-least-once: a replayed alert comes again with the same id and the same body); the
- * Redis history holds each once.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulation, writeSimulation } from '../../src/app/generate.js';
-import { runTraffic } from '../../src/app/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import {
   BROKERS,
+  generatedFeed,
   Leftovers,
   produceFinalWatermark,
   produceLines,
@@ -46,16 +37,10 @@ beforeAll(async () => {
   await requireBroker();
   // Half an hour of a morning at 0.03 scale (~24k records): first-entry's alerts come from minute 10 on, so they
   // flow from early in the run while the kills fall.
-  const input = join(dir, 'traffic.ndjson');
-  await writeSimulation(simulation({ seed: '17', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 30, scale: 0.03, anomalies: true }), input);
-  lines = readFileSync(input, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
-  for (const l of lines) lastTs = Math.max(lastTs, (JSON.parse(l) as { ts: number }).ts);
-  const out = join(dir, 'alerts.ndjson');
-  await runTraffic({ cwd: dir, input, out }, { stdout: () => {}, stderr: () => {} });
-  for (const l of readFileSync(out, 'utf8').split('\n')) {
-    if (l.length === 0) continue;
+  const feed = await generatedFeed(dir, { seed: '17', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 30, scale: 0.03, anomalies: true });
+  lines = feed.lines;
+  lastTs = feed.lastTs;
+  for (const l of feed.alerts) {
     const alert = JSON.parse(l) as Record<string, unknown>;
     expected.set(String(alert['id']), alert);
   }

@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { simulation, writeSimulation } from '../../src/app/generate.js';
+import { runTraffic } from '../../src/app/index.js';
 import type { KafkaClient } from '../../src/io/kafka/client.js';
 import { connectRedis } from '../../src/io/redis/client.js';
 import { BROKERS, uniqueName, until } from '../io/kafka/broker.js';
@@ -44,6 +46,26 @@ export function scratchDir(): string {
 function checkpointOf(line: string): string | null {
   const m = /"checkpoint"\s*:\s*"([^"]*)"/.exec(line);
   return m === null ? null : (m[1] as string);
+}
+
+/**
+ * A generated city feed written to `dir`: its lines, its latest event time (for a final watermark past it), and the
+ * alerts `vigil run` gives on it, as NDJSON lines: what a serve test compares the alert topic with.
+ */
+export async function generatedFeed(dir: string, options: Parameters<typeof simulation>[0]): Promise<{ lines: string[]; lastTs: number; alerts: string[] }> {
+  const input = join(dir, 'traffic.ndjson');
+  await writeSimulation(simulation(options), input);
+  const lines = readFileSync(input, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
+  let lastTs = Number.NEGATIVE_INFINITY;
+  for (const l of lines) lastTs = Math.max(lastTs, (JSON.parse(l) as { ts: number }).ts);
+  const out = join(dir, 'alerts.ndjson');
+  await runTraffic({ cwd: dir, input, out }, { stdout: () => {}, stderr: () => {} });
+  const alerts = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
+  return { lines, lastTs, alerts };
 }
 
 /** The shipped 20-minute sample's lines and its latest event time (for a final watermark past it). */

@@ -6,12 +6,11 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulation, writeSimulation } from '../../src/app/generate.js';
-import { runTraffic } from '../../src/app/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import {
   BROKERS,
+  generatedFeed,
   Leftovers,
   parseMetrics,
   produceFinalWatermark,
@@ -41,15 +40,10 @@ const dir = scratchDir();
 beforeAll(async () => {
   await requireBroker();
   // Ten minutes of a morning at 0.3 scale: ~80k records, every rule firing at least once with an empty first_seen.
-  const input = join(dir, 'traffic.ndjson');
-  await writeSimulation(simulation({ seed: '5', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 10, scale: 0.3, anomalies: true }), input);
-  lines = readFileSync(input, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
-  for (const l of lines) lastTs = Math.max(lastTs, (JSON.parse(l) as { ts: number }).ts);
-  const out = join(dir, 'alerts.ndjson');
-  await runTraffic({ cwd: dir, input, out }, { stdout: () => {}, stderr: () => {} });
-  for (const l of readFileSync(out, 'utf8').split('\n')) if (l.length > 0) expectedLines.set((JSON.parse(l) as { id: string }).id, l);
+  const feed = await generatedFeed(dir, { seed: '5', start: Date.parse('2026-03-02T07:40:00+08:00'), minutes: 10, scale: 0.3, anomalies: true });
+  lines = feed.lines;
+  lastTs = feed.lastTs;
+  for (const l of feed.alerts) expectedLines.set((JSON.parse(l) as { id: string }).id, l);
   expected = new Set(expectedLines.keys());
 }, 120_000);
 
