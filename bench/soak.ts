@@ -4,6 +4,7 @@
  * series and a verdict.
  *
  *   npm run soak -- [--minutes 10] [--rate 5000] [--bound 2s] [--cold] [--kafka host:port] [--redis URL]
+ *                   [--node-arg FLAG]...
  *
  * Input: the generated morning peak at scale rate/500 (bench/util.ts generatedPeak: the city's 08:00 traffic, so
  * one vehicle's captures keep about real time between them), produced every 10 ms at --rate records/s to an input
@@ -44,6 +45,8 @@ const bound = argString('bound', '2s');
 const brokers = argString('kafka', '127.0.0.1:9092');
 const redisUrl = argString('redis', 'redis://127.0.0.1:6379');
 const rssSlopeLimit = argNumber('rss-slope', 2);
+/** --node-arg X (repeatable): a flag for the serve child's node, e.g. --cpu-prof or --max-old-space-size=512. */
+const nodeArgs = process.argv.flatMap((a, i, all) => (a === '--node-arg' && all[i + 1] !== undefined ? [all[i + 1] as string] : []));
 const P99_LIMIT_MS = 200;
 const SAMPLE_MS = 10_000;
 const PARTITIONS = 4;
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       join(repo, 'bin', 'vigil.js'),
       'serve',
       '--kafka',
