@@ -35,7 +35,19 @@ import { createInterface } from 'node:readline';
 import type { Consumer, Message } from 'kafkajs';
 import { openFirstSeenStore, seedKnownVehicles } from '../src/app/lookups.js';
 import { KafkaClient } from '../src/io/kafka/client.js';
-import { argNumber, argString, checkpointOf, generatedPeak, grouped, patternsWithBound, peakTruth, quantile, repo, rulesRoutedTo } from './util.js';
+import {
+  argNumber,
+  argString,
+  checkpointOf,
+  generatedPeak,
+  grouped,
+  patternsWithBound,
+  peakTruth,
+  quantile,
+  removeServeLeftovers,
+  repo,
+  rulesRoutedTo,
+} from './util.js';
 
 const minutes = argNumber('minutes', 10);
 const rate = argNumber('rate', 5000);
@@ -290,6 +302,7 @@ async function main(): Promise<void> {
     await consumer.disconnect().catch(() => undefined);
     hook.server.close();
     await client.deleteTopics([input, alerts, late, dlq]).catch(() => undefined);
+    await removeServeLeftovers({ redis: redisUrl, group, firstSeenPrefix, client }).catch((e: unknown) => console.error(`cleanup: ${(e as Error).message}`));
     rmSync(rules, { recursive: true, force: true });
     rmSync(patterns, { recursive: true, force: true });
   }

@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
+import type { KafkaClient } from '../src/io/kafka/client.js';
+import { connectRedis } from '../src/io/redis/client.js';
 
 /** The repository (benchmarks run from dist/bench). */
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -201,4 +203,41 @@ function clockTicks(): number {
     }
   }
   return ticksPerSecond;
+}
+
+/**
+ * Removes what a benchmark's `vigil serve` group left in Redis and Kafka: its first_seen keys, checkpoints, rule
+ * sets, alert history and day data, and its repartition topics (a soak at thousands of records a second leaves
+ * millions of keys, which slow every later SCAN on the same server).
+ */
+export async function removeServeLeftovers(options: {
+  readonly redis: string;
+  readonly group: string;
+  readonly firstSeenPrefix: string;
+  readonly client: KafkaClient;
+}): Promise<void> {
+  const { group } = options;
+  const redis = await connectRedis({ url: options.redis, connectionName: 'vigil-bench-cleanup' });
+  try {
+    const patterns = [
+      `${options.firstSeenPrefix}*`,
+      `vigil:checkpoint:${group}:*`,
+      `vigil:rules:${group}:*`,
+      `vigil:alerts:{${group}}*`,
+      `vigil:day:{${group}}*`,
+    ];
+    for (const pattern of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const admin = await options.client.admin();
+  const internal = (await admin.listTopics()).filter((t) => t.startsWith(`${group}-`));
+  await options.client.deleteTopics(internal).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import type { HeldRecords } from './event-time-stage.js';
 import type { SourcePositions } from './source.js';
 import type { WatermarkTrackerSnapshot } from './watermarks.js';
@@ -40,6 +41,29 @@ export function encodeCheckpoint(cp: Checkpoint): string {
 
 export function decodeCheckpoint(text: string): Checkpoint {
   const cp = JSON.parse(text, reviver) as Checkpoint;
+  if (typeof cp !== 'object' || cp === null || cp.version !== CHECKPOINT_FORMAT_VERSION) {
+    throw new Error(`not a Vigil checkpoint of format version ${CHECKPOINT_FORMAT_VERSION}`);
+  }
+  return cp;
+}
+
+/**
+ * The compact form a service stores every few seconds: V8's structured serialization, which keeps infinities, so no
+ * replacer walks every value. Encoding a city's state takes about 0.4 of the JSON form's time and yields bytes ready
+ * for the socket, where the JSON text was also scanned for its UTF-8 length and converted on send. Savepoints stay
+ * JSON: they outlive Node versions and are read by people.
+ */
+export function encodeCheckpointBytes(cp: Checkpoint): Buffer {
+  return serialize(cp);
+}
+
+/** V8's serialization starts with its version tag, 0xFF; JSON text (what stores held before) with `{`. */
+const V8_VERSION_TAG = 0xff;
+
+/** Reads either form: the binary one, or the JSON text that stores held before it. */
+export function decodeCheckpointBytes(bytes: Buffer): Checkpoint {
+  if (bytes[0] !== V8_VERSION_TAG) return decodeCheckpoint(bytes.toString('utf8'));
+  const cp = deserialize(bytes) as Checkpoint;
   if (typeof cp !== 'object' || cp === null || cp.version !== CHECKPOINT_FORMAT_VERSION) {
     throw new Error(`not a Vigil checkpoint of format version ${CHECKPOINT_FORMAT_VERSION}`);
   }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../../core/index.js';
+import { type Checkpoint, decodeCheckpointBytes, encodeCheckpointBytes } from '../../core/index.js';
 
 /** Where a service keeps its latest checkpoint, shared by every process of its group. */
 export interface CheckpointStore {
@@ -25,14 +25,14 @@ export class RedisCheckpointStore implements CheckpointStore {
   ) {}
 
   async load(job: string): Promise<Checkpoint | null> {
-    const text = await this.redis.get(this.prefix + job);
-    return text === null ? null : decodeCheckpoint(text);
+    const bytes = await this.redis.getBuffer(this.prefix + job);
+    return bytes === null ? null : decodeCheckpointBytes(bytes);
   }
 
   async save(job: string, cp: Checkpoint): Promise<{ bytes: number }> {
-    const text = encodeCheckpoint(cp);
-    await this.redis.set(this.prefix + job, text);
-    return { bytes: Buffer.byteLength(text) };
+    const bytes = encodeCheckpointBytes(cp);
+    await this.redis.set(this.prefix + job, bytes);
+    return { bytes: bytes.length };
   }
 
   async close(): Promise<void> {

@@ -87,6 +87,14 @@ import { RuleSync } from './rule-sync.js';
 
 /** How often a process checks that it runs its group's stored rule set (announcements do it at once). */
 const RULE_SYNC_CHECK_MS = 10_000;
+/**
+ * A checkpoint is a full snapshot of a task, whose cost grows with its state (hours of allowed lateness keep hours of
+ * sightings): a task's next one waits at least this many times what its last one took, so checkpoints take at most
+ * about a fifth of the processing time however large the state (Flink's minimum pause between checkpoints, scaled).
+ */
+const CHECKPOINT_PAUSE_FACTOR = 4;
+/** Output is sent at most this long after it was written (alerts, repartitioned records, watermarks). */
+const FLUSH_LINGER_MS = 20;
 /** A process that reported within this is alive: a process starting beside it runs the group's stored set. */
 const RULE_SYNC_LIVE_MS = 3 * RULE_SYNC_CHECK_MS;
 
@@ -201,6 +209,8 @@ interface TaskRun {
   lastCheckpoint: TaskStatus['lastCheckpoint'];
   /** Processing time of its last checkpoint (or of its start): a task's checkpoints are due one interval apart. */
   checkpointedAt: number;
+  /** Milliseconds its last snapshot and store took: the pause before its next one grows with it. */
+  checkpointCostMs: number;
 }
 
 /** The offsets a stage's savepoint-started tasks rewind to, asked of the broker once per assignment, when first needed. */
@@ -292,6 +302,7 @@ export class VigilService implements ServiceControl {
   private readonly recoveries: Counter;
   private readonly checkpointsTaken;
   private lastCheckpointBytes = 0;
+  private lastFlush = 0;
   private lastCheckpointMs = 0;
   private readonly checkpointFailures;
   /** Set while checkpoints cannot be stored: since when, the last error, how many saves failed. */
@@ -471,9 +482,12 @@ export class VigilService implements ServiceControl {
           onAssignment: (change) => this.exclusive.run(() => this.assign(run, change)),
           sessionTimeoutMs: 10_000,
           heartbeatIntervalMs: 1000,
-          // The broker answers a fetch as soon as one byte is there (minBytes 1): the wait bounds only how often an
-          // idle consumer asks, which with a consumer per stage is most of an idle process's CPU.
-          maxWaitTimeMs: 500,
+          // The broker answers a fetch once 16 KiB are there or after 200 ms: on a busy topic one request carries
+          // what a fetch per flush carried (a consumer per stage made thousands of small requests a second, a sixth
+          // of the process's CPU in socket writes); an idle consumer asks five times a second. The wait adds at most
+          // 200 ms per stage to an alert, and only when the topic is quiet.
+          maxWaitTimeMs: 200,
+          minBytes: 16 * 1024,
         }),
       };
       this.stages.push(run);
@@ -919,7 +933,19 @@ export class VigilService implements ServiceControl {
     // How far event time trails the wall clock: +Inf until the first watermark (which is -Inf).
     metrics.gauge('vigil_watermark_lag_ms', labels, () => this.clock.now() - (task?.watermark ?? Number.NEGATIVE_INFINITY));
     task = new Task(graph, { metrics, clock: this.clock, log: this.log, finalWatermark: false, deadLetterRaw: (raw) => raw });
-    return { id, stage: run, partition, task, feed, writers, lastInput: this.clock.now(), dirty: true, lastCheckpoint: null, checkpointedAt: this.clock.now() };
+    return {
+      id,
+      stage: run,
+      partition,
+      task,
+      feed,
+      writers,
+      lastInput: this.clock.now(),
+      dirty: true,
+      lastCheckpoint: null,
+      checkpointedAt: this.clock.now(),
+      checkpointCostMs: 0,
+    };
   }
 
   private *allTasks(): Generator<TaskRun> {
@@ -992,9 +1018,14 @@ export class VigilService implements ServiceControl {
         }
         const worked = await this.exclusive.run(async () => {
           const w = await this.pass();
-          // Sent before the next poll: a slow sink stops the polling, and each consumer pauses its partitions once
-          // its buffer is full, instead of the heap growing.
-          await this.flush();
+          // Sent before the next poll once FLUSH_LINGER_MS have passed (or when idle): a slow sink stops the polling,
+          // and each consumer pauses its partitions once its buffer is full, instead of the heap growing. Lingering
+          // makes one produce request of what several batches wrote, not one per batch per sink.
+          const now = Date.now();
+          if (!w || now - this.lastFlush >= FLUSH_LINGER_MS) {
+            this.lastFlush = now;
+            await this.flush();
+          }
           if (await this.checkpointDue(interval)) attempt = 0;
           return w;
         });
@@ -1060,7 +1091,7 @@ export class VigilService implements ServiceControl {
     const now = this.clock.now();
     let due: TaskRun | undefined;
     for (const t of this.allTasks()) {
-      if (!t.dirty || now - t.checkpointedAt < interval) continue;
+      if (!t.dirty || now - t.checkpointedAt < Math.max(interval, CHECKPOINT_PAUSE_FACTOR * t.checkpointCostMs)) continue;
       if (due === undefined || t.checkpointedAt < due.checkpointedAt) due = t;
     }
     if (due === undefined) return false;
@@ -1087,6 +1118,7 @@ export class VigilService implements ServiceControl {
     await Promise.all(
       tasks.map(async (t) => {
         t.checkpointedAt = this.clock.now();
+        const began = Date.now();
         const cp = t.task.snapshot();
         let saved: { readonly bytes: number };
         try {
@@ -1098,6 +1130,7 @@ export class VigilService implements ServiceControl {
           return;
         }
         t.dirty = false;
+        t.checkpointCostMs = Date.now() - began;
         this.checkpointedHere.add(this.taskKey(t.stage.stage.name, t.partition));
         bytes += saved.bytes;
         const offsets = { [t.partition]: cp.source.positions[t.partition] as number };

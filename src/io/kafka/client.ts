@@ -96,6 +96,7 @@ export class KafkaClient {
     sessionTimeoutMs?: number;
     heartbeatIntervalMs?: number;
     maxWaitTimeMs?: number;
+    minBytes?: number;
     maxBytesPerPartition?: number;
     assigner?: PartitionAssigner;
   }): Consumer {
@@ -105,6 +106,7 @@ export class KafkaClient {
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      minBytes: options.minBytes ?? 1,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
       allowAutoTopicCreation: false,
       partitionAssigners: [options.assigner ?? PartitionAssigners.roundRobin],

@@ -48,6 +48,11 @@ export interface KafkaSourceOptions {
   readonly valueEncoding?: 'utf8' | 'latin1';
   /** How long a fetch waits for data on the broker; lower means less latency per hop, more requests. Default 500. */
   readonly maxWaitTimeMs?: number;
+  /**
+   * Bytes a fetch waits for (up to maxWaitTimeMs) before the broker answers. Default 1: at once. More makes one
+   * request of what would be many small ones on a busy topic, each a round trip in the client and the broker.
+   */
+  readonly minBytes?: number;
   /** How the group splits partitions among its members. Default kafkajs' round robin. */
   readonly assigner?: PartitionAssigner;
 }
@@ -161,6 +166,7 @@ export class KafkaSource implements Source<KafkaRecord> {
       ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
       ...(this.options.assigner !== undefined ? { assigner: this.options.assigner } : {}),
       ...(this.options.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: this.options.maxWaitTimeMs } : {}),
+      ...(this.options.minBytes !== undefined ? { minBytes: this.options.minBytes } : {}),
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.crashes = 0;
