@@ -1474,17 +1474,26 @@ export class VigilService implements ServiceControl {
           this.log.warn(`vigil serve: no final checkpoint (${(error as Error).message}); a restart resumes from the last one`);
         });
     }
-    for (const t of this.allTasks()) await t.task.close();
-    for (const s of this.stages) await s.source.close();
-    for (const sink of this.sinks.values()) await sink.close?.();
+    // Each part closes on its own: a broker or Redis that is away fails its part with a warning, not the stop (what
+    // was not sent or committed is replayed from the last checkpoint by the next process).
+    const quietly = async (what: string, close: () => Promise<unknown> | undefined): Promise<void> => {
+      try {
+        await close();
+      } catch (error) {
+        this.log.warn(`vigil serve: ${what} not closed cleanly (${(error as Error).message}); a restart resumes from the last checkpoint`);
+      }
+    };
+    for (const t of this.allTasks()) await quietly(`task ${t.id}`, () => t.task.close());
+    for (const s of this.stages) await quietly(`the consumer of ${s.stage.name}`, () => s.source.close());
+    for (const [name, sink] of this.sinks) await quietly(`sink ${name}`, () => sink.close?.());
     this.sinks.clear();
-    await this.history?.close();
+    await quietly('the alert history', () => this.history?.close());
     if (this.historyRedis !== undefined) await this.historyRedis.quit().catch(() => undefined);
-    await this.days?.drain(5000);
+    await quietly('the day writer', () => this.days?.drain(5000));
     if (this.daysRedis !== undefined) await this.daysRedis.quit().catch(() => undefined);
     // Deliveries under way finish; what waits stays in Redis for the next process.
-    await this.webhookDelivery?.close();
-    await this.client?.close();
+    await quietly('webhook delivery', () => this.webhookDelivery?.close());
+    await quietly('the Kafka client', () => this.client?.close());
     if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
     this.state = 'stopped';
   }

@@ -15,6 +15,9 @@ import { buildServer, listen, type VigilServer } from '../../server/index.js';
 import { HELP, positiveNumber, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 
+/** How long a SIGTERM or SIGINT waits for the drain and the final checkpoint. */
+const STOP_DEADLINE_MS = 30_000;
+
 export const HTTP_DEFAULTS = { port: 8080, host: '127.0.0.1', savepointDir: './savepoints' } as const;
 
 const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVICE_DEFAULTS.inputTopic}] [--group ${SERVICE_DEFAULTS.group}]
@@ -33,7 +36,8 @@ headers) to ${SERVICE_DEFAULTS.deadLetterTopic}, and each --stream NAME to ${SER
 first_seen lives in Redis. Every --checkpoint-interval seconds the state and the input offsets are stored in
 Redis, then the offsets are committed; a restart (or another member of the group, on failover) resumes there.
 Delivery is at-least-once with stable alert ids: after a crash, alerts since the last checkpoint are sent
-again with the same ids. SIGTERM or SIGINT: stop consuming, drain, checkpoint, commit, exit 0.
+again with the same ids. SIGTERM or SIGINT: stop consuming, drain, checkpoint, commit, exit 0; with Kafka or
+Redis away, after 30 s it exits 0 without the final checkpoint (the next process resumes from the last one).
 The job is cut at each change of key (key by) into stages; each stage after the first reads a repartition
 topic <group>-<exchange>-repartition (--repartition-partitions, default the input topic's partitions) and runs
 one task per partition. Processes in one group split every stage's partitions; when one leaves, the others
@@ -193,6 +197,13 @@ export const run: Command = async (args, io) => {
   const onSignal = (signal: string): void => {
     log.info(`vigil serve: ${signal}: draining, checkpointing and stopping`);
     void stop().catch(() => undefined);
+    // A broker or Redis that is away can hold the drain for as long as the clients retry: past the deadline the
+    // process leaves without its final checkpoint, which loses nothing (the next one replays from the last stored
+    // checkpoint with the same alert ids), rather than waiting for an orchestrator's SIGKILL.
+    setTimeout(() => {
+      log.warn(`vigil serve: not stopped after ${STOP_DEADLINE_MS / 1000} s (Kafka or Redis away?); exiting, a restart resumes from the last checkpoint`);
+      process.exit(0);
+    }, STOP_DEADLINE_MS).unref();
   };
   // The server comes up before the service joins the group: /healthz answers and /readyz says 503 'starting'
   // while Kafka, Redis and the partition assignment are awaited (a standby member may wait there for long),
