@@ -12,7 +12,13 @@ import * as b from '../build.js';
 
 @lexer lexer
 
-program -> decl:*                                                   {% (d) => d[0] %}
+# A cons list, made an array by the parser once at the end: nearley runs a rule's postprocess each time the rule
+# completes, here after every declaration, and `decl:*` (or `items` here) copied the list each time (20,000 source
+# declarations took 18 s).
+program -> null                                                     {% () => null %}
+         | decls                                                    {% id %}
+decls -> decl                                                       {% (d) => b.cons(null, d[0]) %}
+       | decls decl                                                 {% (d) => b.cons(d[0], d[1]) %}
 
 decl -> sourceDecl {% id %} | streamDecl {% id %} | patternDecl {% id %}
 
