@@ -16,7 +16,75 @@ export type ParseResult =
   /** `error` is the first syntax error; `errors` adds one for each later declaration that also fails. */
   | { readonly ok: false; readonly error: DslError; readonly errors: readonly DslError[] };
 
-const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+type Postprocess = (d: unknown[], reference: number, reject: unknown) => unknown;
+
+/**
+ * A rule's result, built only for the one parse that is kept. Nearley runs a rule's postprocess each time the rule
+ * completes: a declaration completes again after every item of a list that can end it (a `select`, the steps of a
+ * `match`), and building it each time made a long list quadratic (20,000 select items took 28 s).
+ */
+class Deferred {
+  value: unknown;
+  built = false;
+  constructor(
+    readonly build: Postprocess,
+    readonly data: unknown[],
+  ) {}
+}
+
+const compiled = nearley.Grammar.fromCompiled({
+  ...(grammar as unknown as nearley.CompiledRules),
+  ParserRules: (grammar as unknown as nearley.CompiledRules).ParserRules.map((rule) => {
+    const build = rule.postprocess as Postprocess | undefined;
+    return build === undefined ? rule : { ...rule, postprocess: (d: unknown[]) => new Deferred(build, d) };
+  }),
+});
+
+/**
+ * Builds a parse's results bottom-up, without recursion (a list of n items is a chain n deep). Nearley's data arrays
+ * (of rules without a postprocess) may hold deferred results; a token or a built value holds none.
+ */
+function build(root: unknown): unknown {
+  interface Frame {
+    readonly node: Deferred | unknown[];
+    readonly args: unknown[];
+    i: number;
+  }
+  const frame = (node: Deferred | unknown[]): Frame => ({ node, args: [], i: 0 });
+  const pending = (x: unknown): x is Deferred | unknown[] => (x instanceof Deferred && !x.built) || Array.isArray(x);
+  if (root instanceof Deferred && root.built) return root.value;
+  if (!pending(root)) return root;
+  const stack: Frame[] = [frame(root)];
+  let result: unknown;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as Frame;
+    const children = top.node instanceof Deferred ? top.node.data : top.node;
+    if (top.i < children.length) {
+      const child = children[top.i];
+      if (pending(child)) {
+        stack.push(frame(child));
+        continue;
+      }
+      top.args.push(child instanceof Deferred ? child.value : child);
+      top.i++;
+      continue;
+    }
+    stack.pop();
+    let value: unknown = top.args;
+    if (top.node instanceof Deferred) {
+      value = top.node.build(top.args, 0, nearley.Parser.fail);
+      top.node.value = value;
+      top.node.built = true;
+    }
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) result = value;
+    else {
+      parent.args.push(value);
+      parent.i++;
+    }
+  }
+  return result;
+}
 
 const DECLARATION_STARTS = new Set(['source', 'stream', 'pattern']);
 
@@ -147,10 +215,11 @@ function parseTokens(tokens: readonly Token[], start: number, file: string): Tok
   if (results.length === 0) return { ok: false, error: unexpected(parser, tokens, start, tokens.length - start, null, file), at: null };
   if (results.length > 1) {
     throw new Error(
-      `internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` + `first difference at ${firstDifference(results[0], results[1])}`,
+      `internal error: the grammar is ambiguous for ${file} (${results.length} parses); ` +
+        `first difference at ${firstDifference(build(results[0]), build(results[1]))}`,
     );
   }
-  const decls = results[0] as Cons<Program['decls'][number]> | null;
+  const decls = build(results[0]) as Cons<Program['decls'][number]> | null;
   return { ok: true, decls: decls === null ? [] : items(decls) };
 }
 
