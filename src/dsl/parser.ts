@@ -36,7 +36,9 @@ const compiled = nearley.Grammar.fromCompiled({
   ...(grammar as unknown as nearley.CompiledRules),
   ParserRules: (grammar as unknown as nearley.CompiledRules).ParserRules.map((rule) => {
     const build = rule.postprocess as Postprocess | undefined;
-    return build === undefined ? rule : { ...rule, postprocess: (d: unknown[]) => new Deferred(build, d) };
+    // Constants (`() => null`) and nearley's `id` (which passes a deferred result on) cost nothing: run as they are.
+    if (build === undefined || build.length === 0 || build.name === 'id') return rule;
+    return { ...rule, postprocess: (d: unknown[]) => new Deferred(build, d) };
   }),
 });
 
