@@ -292,6 +292,11 @@ export function items<T>(list: Cons<T>): T[] {
   return out.reverse();
 }
 
+/** The items of a list that may be empty (null). */
+export function list<T>(l: Cons<T> | null): T[] {
+  return l === null ? [] : items(l);
+}
+
 /** The items of a packed literal list (see `packLiteralLists` in lexer.ts), as the grammar would build them. */
 export function literalItems(t: Token): A.Expr[] {
   const out: A.Expr[] = [];

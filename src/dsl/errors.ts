@@ -29,11 +29,23 @@ export function errorAt(at: Located, message: string): DslError {
  * The caret prefix copies tabs from the source line so the caret lines up in any tab width.
  */
 export function formatDslError(error: DslError, source: string): string {
-  const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = linesOf(source);
   const text = lines[error.line - 1] ?? '';
   let prefix = '';
   for (let i = 0; i < error.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
   return `${error.file}:${error.line}:${error.col}: ${error.message}\n${text}\n${prefix}^`;
+}
+
+// The last source split into lines: a file with thousands of errors is split once, not once per error.
+let lastSource: string | undefined;
+let lastLines: readonly string[] = [];
+
+function linesOf(source: string): readonly string[] {
+  if (source !== lastSource) {
+    lastLines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
+    lastSource = source;
+  }
+  return lastLines;
 }
 
 /**

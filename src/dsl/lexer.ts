@@ -1,5 +1,6 @@
 import moo from 'moo';
 import { DslError } from './errors.js';
+import { MAX_LEXED_TOKENS, tooManyTokensMessage } from './limits.js';
 
 /**
  * Words that can never be names. Everything else that reads like a keyword (`key`, `by`, `window`,
@@ -117,6 +118,9 @@ export function tokenize(source: string, file: string): Token[] {
   for (let t = mooLexer.next(); t !== undefined; t = mooLexer.next()) {
     // One object per token, fields in one order: long watchlists make hundreds of thousands of them.
     const token = (type: TokenType, value: string): Token => ({ type, text: t.text, value, line: t.line, col: t.col, offset: t.offset + bom, file });
+    if (tokens.length === MAX_LEXED_TOKENS && t.type !== 'nl' && t.type !== 'ws' && t.type !== 'comment') {
+      throw new DslError(file, t.line, t.col, tooManyTokensMessage(MAX_LEXED_TOKENS, 'words, numbers, strings and operators'));
+    }
     switch (t.type) {
       case 'nl':
       case 'ws':
@@ -213,16 +217,22 @@ interface NearleyLexerLike {
  * lexer error surfaces as our DslError instead of nearley's wrapped multi-line message.
  */
 export class TokenStream implements NearleyLexerLike {
-  private index = 0;
-  constructor(private readonly tokens: readonly Token[]) {}
+  private index: number;
+  /** `start`: the first token to replay (a parse resumed after an error), without copying the rest. */
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly start = 0,
+  ) {
+    this.index = start;
+  }
   reset(): void {
-    this.index = 0;
+    this.index = this.start;
   }
   next(): Token | undefined {
     return this.tokens[this.index++];
   }
   save(): { index: number } {
-    return { index: this.index };
+    return { index: this.index - this.start };
   }
   formatError(token: unknown, message = 'syntax error'): string {
     const t = token as Partial<Token>;

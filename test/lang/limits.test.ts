@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkProgram, formatDslError, parseProgram } from '../../src/dsl/index.js';
-import { MAX_EXPRESSION_DEPTH, MAX_QUANTIFIER_COUNT } from '../../src/dsl/limits.js';
+import { MAX_EXPRESSION_DEPTH, MAX_LEXED_TOKENS, MAX_NESTING_DEPTH, MAX_PARSED_TOKENS, MAX_QUANTIFIER_COUNT, MAX_SOURCE_BYTES } from '../../src/dsl/limits.js';
 import { stripPositions } from '../dsl/helpers.js';
 import { runFiles, T0 } from '../dsl-run/helpers.js';
 
@@ -86,10 +86,18 @@ describe('limits, refused with file:line:col', () => {
   test('833 nested calls', () => {
     const nested = `${'abs('.repeat(833)}speed${')'.repeat(833)} > 1`;
     const [first] = errors(`pattern p from passes define a as ${nested} match a\n`);
-    // The first call past the limit: its column is that of the (MAX + 1)th 'abs(' less the '>' comparison's level.
+    // Refused before parsing, at the bracket past the limit: the (MAX + 1)th 'abs(' starts at 35 + 4 * MAX.
     expect(first?.split('\n')[0]).toBe(
-      `big.pattern:4:${35 + 4 * (MAX_EXPRESSION_DEPTH - 1)}: this expression is nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels of operators and calls)`,
+      `big.pattern:4:${35 + 4 * MAX_NESTING_DEPTH + 3}: brackets nest too deeply here (more than ${MAX_NESTING_DEPTH} levels of '(', '[' and '{')`,
     );
+  });
+
+  test('operators nested past the limit without brackets are refused after the parse', () => {
+    // 300 additions: 300 levels, no bracket.
+    const sum = Array.from({ length: 300 }, (_, i) => `speed * ${i}`).join(' + ');
+    expect(errors(`stream s = from passes where ${sum} > 0\n`).map((e) => e.split('\n')[0])).toEqual([
+      `big.pattern:4:30: this expression is nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels of operators and calls)`,
+    ]);
   });
 
   test('an expression at the limit is accepted', () => {
@@ -113,5 +121,97 @@ describe('limits, refused with file:line:col', () => {
       "big.pattern:4:46: the counts in 'b{1001,}' are too large: at most 1000 (each counted event is a state of the matcher)",
     ]);
     expect(errors(`pattern p from passes match a{${MAX_QUANTIFIER_COUNT}} within 1h\n`)).toEqual([]);
+  });
+});
+
+/** The first error's first line (`file:line:col: message`) and the caret line, for a source parsed alone. */
+function refused(source: string): string[] {
+  const parsed = parseProgram(source, 'big.pattern');
+  if (parsed.ok) return [];
+  const lines = formatDslError(parsed.error, source).split('\n');
+  return [lines[0] as string, lines[2] as string];
+}
+
+// Limits checked before the parser runs (issue 17): a hostile file is refused in one pass, at the place it breaks the limit.
+describe('file limits, refused before parsing with file:line:col', () => {
+  test('a file over 2 MiB, at the first character past the limit; one of exactly 2 MiB (in 3-byte characters) parses', () => {
+    // Comment lines of 1,024 bytes each, the newline included.
+    const line = `--${'x'.repeat(1021)}\n`;
+    const over = SOURCE + line.repeat(MAX_SOURCE_BYTES / 1024);
+    const before = over.slice(0, MAX_SOURCE_BYTES);
+    const row = before.split('\n').length;
+    const col = MAX_SOURCE_BYTES - before.lastIndexOf('\n');
+    expect(refused(over)[0]).toBe(
+      `big.pattern:${row}:${col}: this file is too large: ${(over.length).toLocaleString('en-US')} bytes, at most 2,097,152 (2 MiB); split it into several pattern files`,
+    );
+    // '浙' is 3 bytes in UTF-8: the limit is in bytes, not characters.
+    const head = `${SOURCE}--`;
+    const exact = head + '浙'.repeat((MAX_SOURCE_BYTES - head.length - 1) / 3) + 'x'.repeat((MAX_SOURCE_BYTES - head.length - 1) % 3) + '\n';
+    expect(Buffer.byteLength(exact)).toBe(MAX_SOURCE_BYTES);
+    expect(parseProgram(exact, 'big.pattern').ok).toBe(true);
+    expect(refused(`${exact}x`)[0]).toMatch(/^big\.pattern:\d+:1: this file is too large: 2,097,153 bytes/);
+  });
+
+  test(`more than ${MAX_PARSED_TOKENS.toLocaleString('en-US')} tokens, at the first one past; exactly as many parse`, () => {
+    // 5 tokens a declaration.
+    const decls = Array.from({ length: MAX_PARSED_TOKENS / 5 }, (_, i) => `source s${i} event time ts\n`).join('');
+    expect(parseProgram(decls, 'big.pattern').ok).toBe(true);
+    expect(refused(`${decls}source extra event time ts\n`)).toEqual([
+      `big.pattern:${MAX_PARSED_TOKENS / 5 + 1}:1: this file has too many tokens: at most 100,000 words, numbers, strings and operators (a list of literals counts as one); split it into several pattern files`,
+      '^',
+    ]);
+  });
+
+  test(`more than ${MAX_LEXED_TOKENS.toLocaleString('en-US')} tokens in lists of literals, at the first one past`, () => {
+    const prefix = 'stream s = from passes where speed in [';
+    // SOURCE is 10 tokens, the prefix 9; then one token a character.
+    const list = `${prefix}${'1,'.repeat(MAX_LEXED_TOKENS / 2)}1]\n`;
+    expect(refused(SOURCE + list)[0]).toBe(
+      `big.pattern:4:${prefix.length + 1 + MAX_LEXED_TOKENS - 19}: this file has too many tokens: at most 500,000 words, numbers, strings and operators; split it into several pattern files`,
+    );
+  });
+
+  test('brackets nested past the limit, at the first bracket past it; parentheses at the limit parse', () => {
+    const parens = (n: number): string => `stream s = from passes where ${'('.repeat(n)}speed${')'.repeat(n)} > 1\n`;
+    expect(parseProgram(SOURCE + parens(MAX_NESTING_DEPTH), 'big.pattern').ok).toBe(true);
+    const col = 'stream s = from passes where '.length + MAX_NESTING_DEPTH + 1;
+    expect(refused(SOURCE + parens(20_000))).toEqual([
+      `big.pattern:4:${col}: brackets nest too deeply here (more than ${MAX_NESTING_DEPTH} levels of '(', '[' and '{')`,
+      `${' '.repeat(col - 1)}^`,
+    ]);
+    // Objects and lists are brackets too.
+    const objects = `pattern p from passes define a as true match a emit ${'{a: '.repeat(300)}1${'}'.repeat(300)}\n`;
+    expect(refused(SOURCE + objects)[0]).toMatch(new RegExp(`^big\\.pattern:4:${53 + 4 * MAX_NESTING_DEPTH}: brackets nest too deeply`));
+  });
+
+  test("a run of prefix 'not' past the limit, at the first one past it", () => {
+    const nots = `stream s = from passes where ${'not '.repeat(50_000)}speed > 1\n`;
+    expect(refused(SOURCE + nots)[0]).toBe(
+      `big.pattern:4:${30 + 4 * MAX_NESTING_DEPTH}: this expression is nested too deeply (more than ${MAX_NESTING_DEPTH} 'not' or '-' in a row)`,
+    );
+  });
+
+  test('a declaration nested too deeply is left out; the others still parse and report their own errors, in order', () => {
+    const deep = `stream d = from passes where ${'('.repeat(300)}speed${')'.repeat(300)} > 1\n`;
+    const parsed = parseProgram(`${SOURCE}stream a = from\n${deep}stream b = from passes where speed >\n`, 'big.pattern');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    // The parser never sees the deep declaration: the one before it runs into the one after it.
+    expect(parsed.errors.map((e) => `${e.line}:${e.col}: ${e.message}`)).toEqual([
+      `5:${30 + MAX_NESTING_DEPTH}: brackets nest too deeply here (more than ${MAX_NESTING_DEPTH} levels of '(', '[' and '{')`,
+      "6:1: expected a name after 'from', found 'stream'",
+      "6:37: expected an expression after '>', found end of input",
+    ]);
+    expect(parsed.error).toBe(parsed.errors[0]);
+  });
+
+  test('a file of many broken declarations reports each of them', () => {
+    // Each resumed parse starts where the last one failed (the rest is not copied): quadratic before, 10 s for 25,000.
+    const source = SOURCE + 'stream s = from\n'.repeat(5_000);
+    const parsed = parseProgram(source, 'big.pattern');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.errors).toHaveLength(5_000);
+    expect(parsed.errors[4_999]).toMatchObject({ line: 5_003, col: 16, message: "expected a name after 'from', found end of input" });
   });
 });

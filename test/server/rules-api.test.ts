@@ -128,6 +128,18 @@ describe('POST /api/rules/validate', () => {
     expect(err?.text).toBe(`rules/clone.yaml:2:10: ${err?.message}\npattern: cloned_plates\n         ^`);
   });
 
+  it('answers 422 with a positioned error for a pattern file past a limit of the language (brackets nested too deeply)', async () => {
+    const { app } = await server();
+    const deep = `source s event time ts\nstream t = from s where ${'('.repeat(5000)}x${')'.repeat(5000)} > 1\n`;
+    const res = await app.inject({ method: 'POST', url: '/api/rules/validate', headers: auth, payload: { rules: {}, patterns: { 'deep.pattern': deep } } });
+    expect(res.statusCode, res.body).toBe(422);
+    const [err] = (res.json() as { errors: Diagnostic[] }).errors;
+    // 'stream t = from s where ' is 24 characters: the 257th '(' is at column 24 + 257.
+    expect(err).toMatchObject({ file: 'patterns/deep.pattern', line: 2, col: 281 });
+    expect(err?.message).toBe("brackets nest too deeply here (more than 256 levels of '(', '[' and '{')");
+    expect(err?.text.split('\n')[0]).toBe(`patterns/deep.pattern:2:281: ${err?.message}`);
+  });
+
   it('gives exactly the lines vigil check prints for the same files', async () => {
     const { app } = await server();
     const rules = {

@@ -9,7 +9,7 @@
  * during a rebalance cannot both append. The set keeps as many ids as the stream keeps entries, and at least
  * 10 000: a replay reaches back one checkpoint interval, far fewer alerts than that.
  *
- * Redis must not slow the job down: `write` only buffers and `flush` (called after every batch of input) starts a
+ * Redis must not slow the job down (a BufferedRedisWriter): `write` only buffers and `flush` (called after every batch of input) starts a
  * send without waiting for it, one send in flight at a time. `drain` waits, bounded, for what is buffered: the
  * service calls it before each checkpoint so the alerts a checkpoint covers are in the history, as they are in
  * Kafka. A failed send is retried at the next flush; while Redis is away the buffer keeps the newest `maxBuffered`
@@ -20,6 +20,7 @@ import type { Counter, Logger, MetricRegistry, Sink } from '../../core/index.js'
 import { silentLogger } from '../../core/index.js';
 import type { Alert } from '../../dsl/index.js';
 import { type AlertHistoryKeys, DEFAULT_ALERT_HISTORY, entryFields } from './alert-history.js';
+import { BufferedRedisWriter } from './buffered-writer.js';
 
 /**
  * KEYS: stream, seen set. ARGV: the stream's cap, the seen set's, now (ms), then 7 fields per alert (its id first).
@@ -67,27 +68,16 @@ export interface AlertHistorySinkOptions {
 }
 
 export class AlertHistorySink implements Sink<Alert> {
-  private pending: Alert[] = [];
-  private inFlight: Promise<void> | undefined;
-  private retryAt = 0;
+  private readonly writer: BufferedRedisWriter<Alert>;
   private readonly append: AppendCommand;
   private readonly maxLen: number;
   private readonly seenCap: number;
-  private readonly batch: number;
-  private readonly maxBuffered: number;
-  private readonly log: Logger;
   private readonly appended: Counter;
   private readonly duplicates: Counter;
-  private readonly failures: Counter;
-  private readonly dropped: Counter;
-  private lastError = '';
 
   constructor(private readonly options: AlertHistorySinkOptions) {
     this.maxLen = Math.max(1, Math.floor(options.maxLen ?? DEFAULT_ALERT_HISTORY));
     this.seenCap = Math.max(this.maxLen, MIN_SEEN_IDS);
-    this.batch = options.batch ?? 200;
-    this.maxBuffered = options.maxBuffered ?? 50_000;
-    this.log = options.log ?? silentLogger;
     const name = 'vigilAppendAlerts';
     const redis = options.redis as Redis & { [name]?: AppendCommand };
     if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: 2, lua: APPEND_SCRIPT });
@@ -96,86 +86,48 @@ export class AlertHistorySink implements Sink<Alert> {
     const counter = (n: string): Counter => metrics?.counter(n, {}) ?? { value: 0 };
     this.appended = counter('vigil_alert_history_appended_total');
     this.duplicates = counter('vigil_alert_history_duplicates_total');
-    this.failures = counter('vigil_alert_history_failures_total');
-    this.dropped = counter('vigil_alert_history_dropped_total');
-    metrics?.gauge('vigil_alert_history_buffered', {}, () => this.pending.length);
+    this.writer = new BufferedRedisWriter({
+      send: (part) => this.send(part),
+      batch: options.batch ?? 200,
+      maxBuffered: options.maxBuffered ?? 50_000,
+      retryAfterMs: options.retryAfterMs ?? 1000,
+      metricPrefix: 'vigil_alert_history',
+      metrics,
+      log: options.log ?? silentLogger,
+      notWritten: 'alert history not written',
+    });
   }
 
   write(alert: Alert): void {
-    if (this.pending.length >= this.maxBuffered) {
-      this.pending.shift();
-      this.dropped.value++;
-    }
-    this.pending.push(alert);
+    this.writer.push(alert);
   }
 
   /** Alerts written and not yet in Redis. */
   get buffered(): number {
-    return this.pending.length;
+    return this.writer.buffered;
   }
 
   /** Starts sending what is buffered, unless a send is under way or a failed one waits to be retried; never waits. */
   flush(): Promise<void> {
-    this.kick();
+    this.writer.flush();
     return Promise.resolve();
   }
 
-  private kick(): void {
-    if (this.inFlight !== undefined || this.pending.length === 0 || Date.now() < this.retryAt) return;
-    const part = this.pending.splice(0, this.batch);
-    this.inFlight = this.send(part).finally(() => {
-      this.inFlight = undefined;
-    });
-  }
-
+  /** One script call per batch; throws when it failed (the batch is then retried: the script drops repeated ids). */
   private async send(part: Alert[]): Promise<void> {
     const args: string[] = [String(this.maxLen), String(this.seenCap), String(Date.now())];
     for (const alert of part) args.push(...entryFields(alert));
-    try {
-      const added = Number(await this.append(this.options.keys.stream, this.options.keys.seen, ...args));
-      this.appended.value += added;
-      this.duplicates.value += part.length - added;
-      this.lastError = '';
-    } catch (error) {
-      this.failures.value++;
-      this.retryAt = Date.now() + (this.options.retryAfterMs ?? 1000);
-      // Back to the front, in order; past the cap the oldest go.
-      this.pending = part.concat(this.pending);
-      const over = this.pending.length - this.maxBuffered;
-      if (over > 0) {
-        this.pending.splice(0, over);
-        this.dropped.value += over;
-      }
-      const message = (error as Error).message;
-      if (message !== this.lastError) this.log.warn(`vigil serve: alert history not written (retrying): ${message}`);
-      this.lastError = message;
-    }
+    const added = Number(await this.append(this.options.keys.stream, this.options.keys.seen, ...args));
+    this.appended.value += added;
+    this.duplicates.value += part.length - added;
   }
 
   /**
    * Sends everything buffered, waiting at most `timeoutMs`. True when nothing is left; false when Redis failed or
    * was too slow (what is left stays buffered for the next flush).
    */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    this.retryAt = 0;
-    while (Date.now() < deadline) {
-      this.kick();
-      const flight = this.inFlight;
-      if (flight === undefined) return this.pending.length === 0;
-      const left = deadline - Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        flight.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), left);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) return false;
-      if (this.retryAt > 0) return false;
-    }
-    return this.pending.length === 0 && this.inFlight === undefined;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.writer.drain(timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,8 @@
  * same sighting is one member). Everything of a day expires a while after the day ends.
  */
 import type { Redis } from 'ioredis';
-import { type Counter, type Logger, type MetricRegistry, silentLogger } from '../../core/index.js';
+import { type Logger, type MetricRegistry, silentLogger } from '../../core/index.js';
+import { BufferedRedisWriter } from './buffered-writer.js';
 
 export interface DayKeys {
   /** Hash: `window_start|checkpoint` -> flow of that window (the live figure, last fired). */
@@ -66,35 +67,31 @@ export interface DayWriterOptions {
 }
 
 /**
- * The service's writes of live day data, buffered and sent in pipelines off the pipeline's path (as the alert
- * history: `flush` starts a send, `drain` waits bounded before a checkpoint, a failed send is retried).
+ * The service's writes of live day data, buffered and sent in pipelines off the pipeline's path (a
+ * BufferedRedisWriter, as the alert history's: `flush` starts a send, `drain` waits bounded before a checkpoint, a
+ * failed send is retried).
  */
 export class DayWriter {
-  private pending: Op[] = [];
-  private inFlight: Promise<void> | undefined;
-  private retryAt = 0;
-  private lastError = '';
+  private readonly writer: BufferedRedisWriter<Op>;
   private readonly maxPerVehicle: number;
-  private readonly maxBuffered: number;
-  private readonly batch: number;
-  private readonly log: Logger;
-  private readonly dropped: Counter;
-  private readonly failures: Counter;
 
   constructor(private readonly options: DayWriterOptions) {
     this.maxPerVehicle = options.maxPerVehicle ?? DEFAULT_TRAJECTORY_LENGTH;
-    this.maxBuffered = options.maxBuffered ?? 200_000;
-    this.batch = options.batch ?? 2000;
-    this.log = options.log ?? silentLogger;
-    const counter = (n: string): Counter => options.metrics?.counter(n, {}) ?? { value: 0 };
-    this.dropped = counter('vigil_day_store_dropped_total');
-    this.failures = counter('vigil_day_store_failures_total');
-    options.metrics?.gauge('vigil_day_store_buffered', {}, () => this.pending.length);
+    this.writer = new BufferedRedisWriter({
+      send: (part) => this.send(part),
+      batch: options.batch ?? 2000,
+      maxBuffered: options.maxBuffered ?? 200_000,
+      retryAfterMs: 1000,
+      metricPrefix: 'vigil_day_store',
+      metrics: options.metrics,
+      log: options.log ?? silentLogger,
+      notWritten: 'day data not written to Redis',
+    });
   }
 
   /** A window's live flow at a checkpoint; `expireAt` is when the day's keys go (epoch ms). */
   flow(day: string, checkpoint: string, windowStart: number, flow: number, expireAt: number): void {
-    this.push({ kind: 'flow', key: this.options.keys.flow(day), field: `${windowStart}|${checkpoint}`, flow, expireAt });
+    this.writer.push({ kind: 'flow', key: this.options.keys.flow(day), field: `${windowStart}|${checkpoint}`, flow, expireAt });
   }
 
   sighting(day: string, plate: string, point: TrajectoryPoint, expireAt: number): void {
@@ -108,29 +105,18 @@ export class DayWriter {
       speed: point.speed,
       lane: point.lane,
     });
-    this.push({ kind: 'sighting', key: this.options.keys.trajectory(day, plate), ts: point.ts, member, expireAt });
-  }
-
-  private push(op: Op): void {
-    if (this.pending.length >= this.maxBuffered) {
-      this.pending.shift();
-      this.dropped.value++;
-    }
-    this.pending.push(op);
+    this.writer.push({ kind: 'sighting', key: this.options.keys.trajectory(day, plate), ts: point.ts, member, expireAt });
   }
 
   get buffered(): number {
-    return this.pending.length;
+    return this.writer.buffered;
   }
 
   flush(): void {
-    if (this.inFlight !== undefined || this.pending.length === 0 || Date.now() < this.retryAt) return;
-    const part = this.pending.splice(0, this.batch);
-    this.inFlight = this.send(part).finally(() => {
-      this.inFlight = undefined;
-    });
+    this.writer.flush();
   }
 
+  /** One pipeline per batch; throws when a command failed (the batch is then retried whole: its writes are idempotent). */
   private async send(part: Op[]): Promise<void> {
     const pipeline = this.options.redis.pipeline();
     // Trim and expiry once per key and batch, after its writes.
@@ -144,45 +130,14 @@ export class DayWriter {
       if (op.kind === 'sighting') pipeline.zremrangebyrank(key, 0, -(this.maxPerVehicle + 1));
       pipeline.pexpireat(key, op.expireAt);
     }
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error !== null);
-      if (failed !== undefined) throw failed[0] as Error;
-      this.lastError = '';
-    } catch (error) {
-      this.failures.value++;
-      this.retryAt = Date.now() + 1000;
-      this.pending = part.concat(this.pending);
-      const over = this.pending.length - this.maxBuffered;
-      if (over > 0) {
-        this.pending.splice(0, over);
-        this.dropped.value += over;
-      }
-      const message = (error as Error).message;
-      if (message !== this.lastError) this.log.warn(`vigil serve: day data not written to Redis (retrying): ${message}`);
-      this.lastError = message;
-    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error !== null);
+    if (failed !== undefined) throw failed[0] as Error;
   }
 
   /** Sends everything buffered, waiting at most `timeoutMs`; true when nothing is left. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    this.retryAt = 0;
-    while (Date.now() < deadline) {
-      this.flush();
-      const flight = this.inFlight;
-      if (flight === undefined) return this.pending.length === 0;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        flight.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut || this.retryAt > 0) return false;
-    }
-    return this.pending.length === 0 && this.inFlight === undefined;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.writer.drain(timeoutMs);
   }
 }
 
