@@ -74,7 +74,7 @@ export const DEFAULT_MAX_STATE_ENTRIES = 4_000_000;
 
 /**
  * The default budget of kept events (allowed lateness), per pattern. Measured (bench/cep-kept.ts, the demo fixture's
- * records): a kept event costs about 230 bytes of heap, its record included, so a million is some 230 MB. At 2,000
+ * records): a kept event costs about 250 bytes of heap, its record included, so a million is some 250 MB. At 2,000
  * records/s that covers about 8 minutes of lateness; a deployment that needs its patterns' full lateness sizes the
  * budget as records per second x (lateness + within).
  */

@@ -51,12 +51,7 @@ function lenient(built: Built, maxKeptEvents?: number, warnings?: unknown[][]) {
 /** b events at 10, 20, ..., 100 over keys k0..k3 in turn, z@150 to move the watermark to 149 (z waits), then two
  *  late a events: a@95 of k1 (its partner b@100 is among the newest) and a@5 of k0 (its partner b@10 is the oldest
  *  event). */
-const input: Line[] = [
-  ...Array.from({ length: 10 }, (_, i) => ev(`k${i % 4}`, 10 * (i + 1), 2)),
-  ev('z', 150, 3),
-  ev('k1', 95, 1),
-  ev('k0', 5, 1),
-];
+const input: Line[] = [...Array.from({ length: 10 }, (_, i) => ev(`k${i % 4}`, 10 * (i + 1), 2)), ev('z', 150, 3), ev('k1', 95, 1), ev('k0', 5, 1)];
 
 /** The kept events in a snapshot of the operator: [key, ts]. */
 function keptOf(op: CepOperator<Ev>): Array<[string, number]> {
