@@ -89,8 +89,12 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly waiting: ReadonlyArray<readonly [Key, number, unknown]>;
   /** The expiry timer each key has pending: [key, timestamp]. */
   readonly expiry?: ReadonlyArray<readonly [Key, number]>;
-  /** With allowed lateness, the events kept per key: [key, timestamp, event, in an emitted match]. */
+  /**
+   * With allowed lateness, the events kept: [key, timestamp, event, in an emitted match], each key's in time order.
+   * With `keptInOrder`, in the order the budget drops them (see KeptOrder); before it, grouped by key.
+   */
   readonly kept?: ReadonlyArray<readonly [Key, number, unknown, boolean]>;
+  readonly keptInOrder?: true;
 }
 
 const EXPIRY_NS: Namespace = 0;
@@ -143,6 +147,11 @@ class KeptOrder<E> {
     }
     this.ring[(this.head + this.size) % this.ring.length] = list;
     this.size++;
+  }
+
+  /** Each entry, oldest first. */
+  forEach(visit: (list: KeptList<E>) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.ring[(this.head + i) % this.ring.length] as KeptList<E>);
   }
 
   peek(): KeptList<E> | undefined {
@@ -589,13 +598,17 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
     const expiry: Array<readonly [Key, number]> = [];
     for (const [key, st] of this.states) if (st.pendingExpiry !== Number.POSITIVE_INFINITY) expiry.push([key, st.pendingExpiry]);
+    // Each entry of the kept order takes its list's next event: a restore appending them in this order rebuilds
+    // both the lists and the order exactly, so the budget drops after a restore what it would have dropped.
     const kept: Array<readonly [Key, number, unknown, boolean]> = [];
-    for (const [key, list] of this.kept)
-      for (let i = list.head; i < list.values.length; i++) {
-        const v = list.values[i] as E;
-        kept.push([key, list.ts[i] as number, encode(v), list.matched?.has(v) === true]);
-      }
-    return { ...super.snapshotState(), nfa, waiting, expiry, ...(this.allowedLatenessMs > 0 ? { kept } : {}) };
+    const next = new Map<KeptList<E>, number>();
+    this.keptOrder.forEach((list) => {
+      const i = next.get(list) ?? list.head;
+      next.set(list, i + 1);
+      const v = list.values[i] as E;
+      kept.push([list.key, list.ts[i] as number, encode(v), list.matched?.has(v) === true]);
+    });
+    return { ...super.snapshotState(), nfa, waiting, expiry, ...(this.allowedLatenessMs > 0 ? { kept, keptInOrder: true as const } : {}) };
   }
 
   override restoreState(state: unknown): void {
@@ -633,9 +646,10 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (matched) (list.matched ??= new Set()).add(v);
       lists.push(list);
     }
-    // The kept order again: every kept event's list by the event's time (stable: a key's events stay in order).
-    const byTime = Array.from(entries.keys()).sort((a, b) => (entries[a]?.[1] as number) - (entries[b]?.[1] as number) || a - b);
-    for (const i of byTime) {
+    // The kept order again: as written, or (an older snapshot, grouped by key) by the events' times, stable.
+    const order = Array.from(entries.keys());
+    if (s.keptInOrder !== true) order.sort((a, b) => (entries[a]?.[1] as number) - (entries[b]?.[1] as number) || a - b);
+    for (const i of order) {
       this.keptOrder.push(lists[i] as KeptList<E>);
       // A budget smaller than the snapshot's kept events keeps the newest.
       if (this.keptOrder.size > this.maxKeptEvents) this.dropOldestKept();
