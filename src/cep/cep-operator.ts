@@ -130,7 +130,7 @@ interface KeptList<E> {
 
 /**
  * The kept lists in the order their events were kept, one entry per kept event: a ring buffer that doubles when
- * full. Events are kept as the watermark releases them, in time order over all keys, so the head's list's oldest
+ * full (a power of two long: positions wrap with a mask). Events are kept as the watermark releases them, in time order over all keys, so the head's list's oldest
  * event is the operator's oldest (a late event, kept when it comes, is dropped a little later than its time says).
  */
 class KeptOrder<E> {
@@ -141,17 +141,17 @@ class KeptOrder<E> {
   push(list: KeptList<E>): void {
     if (this.size === this.ring.length) {
       const grown: (KeptList<E> | undefined)[] = new Array(this.ring.length * 2);
-      for (let i = 0; i < this.size; i++) grown[i] = this.ring[(this.head + i) % this.ring.length];
+      for (let i = 0; i < this.size; i++) grown[i] = this.ring[(this.head + i) & (this.ring.length - 1)];
       this.ring = grown;
       this.head = 0;
     }
-    this.ring[(this.head + this.size) % this.ring.length] = list;
+    this.ring[(this.head + this.size) & (this.ring.length - 1)] = list;
     this.size++;
   }
 
   /** Each entry, oldest first. */
   forEach(visit: (list: KeptList<E>) => void): void {
-    for (let i = 0; i < this.size; i++) visit(this.ring[(this.head + i) % this.ring.length] as KeptList<E>);
+    for (let i = 0; i < this.size; i++) visit(this.ring[(this.head + i) & (this.ring.length - 1)] as KeptList<E>);
   }
 
   peek(): KeptList<E> | undefined {
@@ -160,7 +160,7 @@ class KeptOrder<E> {
 
   pop(): void {
     this.ring[this.head] = undefined;
-    this.head = (this.head + 1) % this.ring.length;
+    this.head = (this.head + 1) & (this.ring.length - 1);
     this.size--;
   }
 

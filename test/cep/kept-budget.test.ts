@@ -131,6 +131,19 @@ describe('kept-events budget (maxKeptEvents)', () => {
     expect(second.out.values).toEqual(['late match:k1@100:a=95,b=100']);
   });
 
+  it('keeps the newest over many events of many keys (the ring wraps and grows), and a key keeps many', async () => {
+    const many: Line[] = Array.from({ length: 500 }, (_, i) => ev(i % 7 === 0 ? 'hot' : `k${i % 50}`, i, 2));
+    for (const budget of [10, 100, 1000]) {
+      const built: Built = { op: null, peak: 0 };
+      await runJob(many, lenient(built, budget), { finalWatermark: false });
+      const op = built.op as CepOperator<Ev>;
+      const want = Math.min(budget, 499); // ts 499 is still waiting for the watermark
+      expect(op.keptEvents).toBe(want);
+      expect(op.keptDropped).toBe(499 - want);
+      expect(keptOf(op).map(([, ts]) => ts)).toEqual(Array.from({ length: want }, (_, i) => 499 - want + i));
+    }
+  });
+
   it('rejects a budget that is not a positive integer', () => {
     expect(() => new CepOperator<Ev>({ uid: 'x', key: (e) => e.k, nfa: aThenB(), allowedLatenessMs: 10, maxKeptEvents: 0 })).toThrow(RangeError);
   });
