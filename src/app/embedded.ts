@@ -40,6 +40,8 @@ export interface EmbeddedRun {
   readonly progress?: (p: { readonly records: number; readonly bytes: number | null }) => void;
   /** Each pattern operator's state budget (see JobSetup). */
   readonly maxCepStateEntries?: number;
+  /** Each pattern operator's kept-events budget (see JobSetup). */
+  readonly maxCepKeptEvents?: number;
 }
 
 class CountingSink<T> implements Sink<T> {
@@ -145,6 +147,7 @@ export async function runEmbedded(run: EmbeddedRun, terminal: Terminal): Promise
     unbounded: run.unbounded,
     log: stderrLogger(terminal.stderr),
     ...(run.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: run.maxCepStateEntries }),
+    ...(run.maxCepKeptEvents === undefined ? {} : { maxCepKeptEvents: run.maxCepKeptEvents }),
   });
   return {
     ...summary,

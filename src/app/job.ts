@@ -54,6 +54,8 @@ export interface JobSetup {
   readonly log?: Logger;
   /** Each pattern operator's state budget (partial matches + buffer entries over all keys); the CEP default if unset. */
   readonly maxCepStateEntries?: number;
+  /** Each pattern operator's budget of events kept for allowed lateness; the CEP default if unset. */
+  readonly maxCepKeptEvents?: number;
   /** Called after every batch with the records read so far (progress reports). */
   readonly onBatch?: (recordsIn: number) => void;
   /** How a dead letter keeps its line. Default: the bytes decoded as UTF-8 text (NDJSON output). */
@@ -67,6 +69,8 @@ export interface JobSummary {
   readonly seconds: number;
   /** Partial matches dropped by a pattern operator's state budget, by operator uid (only those that dropped any). */
   readonly budgetDropped?: ReadonlyMap<string, number>;
+  /** Kept events (allowed lateness) dropped by a pattern operator's kept-events budget, by operator uid (only those that dropped any). */
+  readonly keptDropped?: ReadonlyMap<string, number>;
 }
 
 /** Errors the compiler finds in the user's files (a late stream nobody produces, say) are the user's: exit 1. */
@@ -103,6 +107,7 @@ export function compileJob(setup: JobSetup, watermark: () => number): JobGraph {
       allStreams: setup.allStreams,
       log: setup.log,
       ...(setup.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: setup.maxCepStateEntries }),
+      ...(setup.maxCepKeptEvents === undefined ? {} : { maxCepKeptEvents: setup.maxCepKeptEvents }),
     }),
   );
 }
@@ -160,15 +165,18 @@ export async function runJob(setup: JobSetup): Promise<JobSummary> {
     await task.close();
   }
   const budgetDropped = new Map<string, number>();
+  const keptDropped = new Map<string, number>();
   for (const m of task.metrics.samples()) {
     const op = m.labels['operator'];
-    if (m.name === 'vigil_cep_budget_dropped_partial_matches_total' && m.value > 0 && op !== undefined)
-      budgetDropped.set(op, (budgetDropped.get(op) ?? 0) + m.value);
+    if (m.value <= 0 || op === undefined) continue;
+    if (m.name === 'vigil_cep_budget_dropped_partial_matches_total') budgetDropped.set(op, (budgetDropped.get(op) ?? 0) + m.value);
+    else if (m.name === 'vigil_cep_kept_dropped_total') keptDropped.set(op, (keptDropped.get(op) ?? 0) + m.value);
   }
   return {
     records: task.metrics.total('vigil_records_in_total'),
     deadLetters: task.metrics.total('vigil_dead_letters_total'),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     ...(budgetDropped.size === 0 ? {} : { budgetDropped }),
+    ...(keptDropped.size === 0 ? {} : { keptDropped }),
   };
 }

@@ -85,6 +85,8 @@ export interface TrafficRunOptions extends ProgramPaths {
   readonly detectedAtInEventTime?: boolean;
   /** Each pattern operator's state budget (see JobSetup). */
   readonly maxCepStateEntries?: number;
+  /** Each pattern operator's kept-events budget (see JobSetup). */
+  readonly maxCepKeptEvents?: number;
 }
 
 /** What `vigil run` did, and which rules it ran. */
@@ -143,6 +145,7 @@ export async function runTraffic(options: TrafficRunOptions, terminal: Terminal)
         progress: options.progress,
         ...(options.detectedAtInEventTime === true ? { detectedAtInEventTime: true } : {}),
         ...(options.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: options.maxCepStateEntries }),
+        ...(options.maxCepKeptEvents === undefined ? {} : { maxCepKeptEvents: options.maxCepKeptEvents }),
       },
       terminal,
     );

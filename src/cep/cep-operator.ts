@@ -41,9 +41,16 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
    * hold the late event are emitted, marked late, unless one of their events is already in a match the operator
    * emitted (that match stands, and under a skip strategy an event goes into one match only; with `no skip` such
    * matches are emitted too). The re-run's state replaces the key's, so partial matches that hold the late event
-   * go on with the events to come.
+   * go on with the events to come. The kept events are bounded by `maxKeptEvents`.
    */
   readonly allowedLatenessMs?: number;
+  /**
+   * With allowed lateness, the operator-wide budget of kept events over all keys (default DEFAULT_MAX_KEPT_EVENTS).
+   * Beyond it the oldest kept events of all keys are dropped, one per event kept, counted in
+   * `vigil_cep_kept_dropped_total` and reported once through `logger`: a late event can no longer be matched with
+   * them, so the lateness actually covered is what the budget holds (about budget / records per second).
+   */
+  readonly maxKeptEvents?: number;
   /**
    * The operator-wide budget of CEP state: partial matches plus the shared-buffer entries (taken events) they hold,
    * over all keys (default DEFAULT_MAX_STATE_ENTRIES). The per-key cap bounds one key; this bounds a pattern that
@@ -65,6 +72,14 @@ export interface CepOperatorOptions<E> extends KeyedOperatorOptions<E> {
  */
 export const DEFAULT_MAX_STATE_ENTRIES = 4_000_000;
 
+/**
+ * The default budget of kept events (allowed lateness), per pattern. Measured (bench/cep-kept.ts, the demo fixture's
+ * records): a kept event costs 240-280 bytes of heap, its record included (say 300 with larger records), so a million
+ * is some 300 MB. At 2,000 records/s that covers about 8 minutes of lateness; a deployment that needs its patterns'
+ * full lateness sizes the budget as records per second x (lateness + within).
+ */
+export const DEFAULT_MAX_KEPT_EVENTS = 1_000_000;
+
 /** Shedding goes below the budget, so that it runs once per 10% of growth, not on every event at the limit. */
 const SHED_TO = 0.9;
 
@@ -74,8 +89,12 @@ interface CepOperatorSnapshot extends KeyedOperatorSnapshot {
   readonly waiting: ReadonlyArray<readonly [Key, number, unknown]>;
   /** The expiry timer each key has pending: [key, timestamp]. */
   readonly expiry?: ReadonlyArray<readonly [Key, number]>;
-  /** With allowed lateness, the events kept per key: [key, timestamp, event, in an emitted match]. */
+  /**
+   * With allowed lateness, the events kept: [key, timestamp, event, in an emitted match], each key's in time order.
+   * With `keptInOrder`, in the order the budget drops them (see KeptOrder); before it, grouped by key.
+   */
   readonly kept?: ReadonlyArray<readonly [Key, number, unknown, boolean]>;
+  readonly keptInOrder?: true;
 }
 
 const EXPIRY_NS: Namespace = 0;
@@ -86,22 +105,71 @@ function holdsNothing<E>(st: NfaKeyState<E>): boolean {
   return st.completed.length === 0 && st.droppedPartialMatches === 0;
 }
 
-/**
- * An event waiting for the watermark, and then, with allowed lateness, kept for late events to be matched with (the
- * same object: nothing is allocated to keep it). `seq` keeps arrival order among equal timestamps the comparator
- * leaves tied.
- */
+/** An event waiting for the watermark. `seq` keeps arrival order among equal timestamps the comparator leaves tied. */
 interface Waiting<E> {
   readonly ts: number;
   readonly seq: number;
-  /** Once kept, the key's first kept event's (an equal string): see keep(). */
-  key: Key;
+  readonly key: Key;
   readonly value: E;
-  /** Kept: it is in a match this operator emitted. */
-  matched: boolean;
 }
 
-type Kept<E> = Waiting<E>;
+/**
+ * One key's kept events (allowed lateness), in time order from `head`: parallel arrays, no object per event (an
+ * object per event cost some 90 bytes besides the record). Events before `head` are dropped (`values` cleared);
+ * the arrays are compacted when half of them is dropped.
+ */
+interface KeptList<E> {
+  /** The key, one string for all its kept events (a composite key, `plate|colour`, is built per record). */
+  readonly key: Key;
+  ts: number[];
+  values: (E | undefined)[];
+  head: number;
+  /** Kept events in a match this operator emitted (few: a set, not a flag per event). */
+  matched: Set<E> | undefined;
+}
+
+/**
+ * The kept lists in the order their events were kept, one entry per kept event: a ring buffer that doubles when
+ * full (a power of two long: positions wrap with a mask). Events are kept as the watermark releases them, in time order over all keys, so the head's list's oldest
+ * event is the operator's oldest (a late event, kept when it comes, is dropped a little later than its time says).
+ */
+class KeptOrder<E> {
+  private ring: (KeptList<E> | undefined)[] = new Array(64);
+  private head = 0;
+  size = 0;
+
+  push(list: KeptList<E>): void {
+    if (this.size === this.ring.length) {
+      const grown: (KeptList<E> | undefined)[] = new Array(this.ring.length * 2);
+      for (let i = 0; i < this.size; i++) grown[i] = this.ring[(this.head + i) & (this.ring.length - 1)];
+      this.ring = grown;
+      this.head = 0;
+    }
+    this.ring[(this.head + this.size) & (this.ring.length - 1)] = list;
+    this.size++;
+  }
+
+  /** Each entry, oldest first. */
+  forEach(visit: (list: KeptList<E>) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.ring[(this.head + i) & (this.ring.length - 1)] as KeptList<E>);
+  }
+
+  peek(): KeptList<E> | undefined {
+    return this.size === 0 ? undefined : this.ring[this.head];
+  }
+
+  pop(): void {
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.size--;
+  }
+
+  clear(): void {
+    this.ring = new Array(64);
+    this.head = 0;
+    this.size = 0;
+  }
+}
 
 /**
  * Runs an NFA per key in event time, as Flink's CepOperator: events wait until the watermark passes them, then
@@ -121,6 +189,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private readonly waiting: SortedRuns<Waiting<E>>;
   /** Waiting events' order: timestamp, comparator, arrival. */
   private readonly order: (a: Waiting<E>, b: Waiting<E>) => number;
+  private readonly compareTies: ((a: E, b: E) => number) | undefined;
   private seq = 0;
   private readonly states = new Map<Key, NfaKeyState<E>>();
   private readonly timeoutTag: OutputTag<CepOutput<E>> | undefined;
@@ -130,9 +199,12 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   private nextSweep = Number.NEGATIVE_INFINITY;
   private readonly allowedLatenessMs: number;
   /** With allowed lateness: per key, the events that entered its NFA in the last lateness + `within`, in order. */
-  private readonly kept = new Map<Key, Kept<E>[]>();
-  /** Kept events are pruned when the watermark has moved an eighth of the lateness (a visit to every key). */
-  private nextKeptSweep = Number.NEGATIVE_INFINITY;
+  private readonly kept = new Map<Key, KeptList<E>>();
+  /** Which list each kept event is in, oldest first over all keys: pruning and the budget drop from its head. */
+  private readonly keptOrder = new KeptOrder<E>();
+  private readonly maxKeptEvents: number;
+  private keptDroppedCounter: Counter = { value: 0 };
+  private keptBudgetReported = false;
   private readonly maxStateEntries: number;
   private readonly logger: CepLogger | undefined;
   /** Partial matches plus buffer entries over all keys, kept up to date as each key's state changes. */
@@ -147,12 +219,16 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     this.maxStateEntries = options.maxStateEntries ?? DEFAULT_MAX_STATE_ENTRIES;
     if (!Number.isInteger(this.maxStateEntries) || this.maxStateEntries < 1)
       throw new RangeError(`cep: maxStateEntries must be a positive integer, got ${this.maxStateEntries}`);
+    this.maxKeptEvents = options.maxKeptEvents ?? DEFAULT_MAX_KEPT_EVENTS;
+    if (!Number.isInteger(this.maxKeptEvents) || this.maxKeptEvents < 1)
+      throw new RangeError(`cep: maxKeptEvents must be a positive integer, got ${this.maxKeptEvents}`);
     this.logger = options.logger;
     this.allowedLatenessMs = options.allowedLatenessMs ?? 0;
     if (!(this.allowedLatenessMs >= 0)) throw new RangeError(`cep: allowed lateness must be 0 or more, got ${this.allowedLatenessMs}`);
     this.codec = options.codec;
     this.timeoutTag = options.timeoutTag;
     const ties = options.compareTies;
+    this.compareTies = ties;
     this.order = ties === undefined ? (a, b) => a.ts - b.ts || a.seq - b.seq : (a, b) => a.ts - b.ts || ties(a.value, b.value) || a.seq - b.seq;
     const order = this.order;
     this.waiting = new SortedRuns<Waiting<E>>(ties === undefined ? (a, b) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq) : (a, b) => order(a, b) < 0);
@@ -172,6 +248,23 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
     ctx.metrics.gauge('vigil_cep_state_entries', { operator: this.uid }, () => this.stateEntries);
     ctx.metrics.gauge('vigil_cep_state_budget', { operator: this.uid }, () => this.maxStateEntries);
     this.budgetDropped = ctx.metrics.counter('vigil_cep_budget_dropped_partial_matches_total', { operator: this.uid });
+    if (this.allowedLatenessMs > 0) {
+      ctx.metrics.gauge('vigil_cep_kept_events', { operator: this.uid }, () => this.keptOrder.size);
+      ctx.metrics.gauge('vigil_cep_kept_budget', { operator: this.uid }, () => this.maxKeptEvents);
+      const dropped = this.keptDroppedCounter.value;
+      this.keptDroppedCounter = ctx.metrics.counter('vigil_cep_kept_dropped_total', { operator: this.uid });
+      this.keptDroppedCounter.value += dropped;
+    }
+  }
+
+  /** Events kept for late events (allowed lateness), over all keys. */
+  get keptEvents(): number {
+    return this.keptOrder.size;
+  }
+
+  /** Kept events dropped by the kept-events budget. */
+  get keptDropped(): number {
+    return this.keptDroppedCounter.value;
   }
 
   /** Partial matches plus buffer entries over all keys (what the operator-wide budget counts). */
@@ -257,7 +350,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       else this.emitLate(value, timestamp);
       return;
     }
-    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value, matched: false });
+    this.waiting.push({ ts: timestamp, seq: this.seq++, key: this.keyOf(value), value });
   }
 
   /** Waiting events the watermark passed enter the NFA in time order; expiry timers due before each fire first. */
@@ -268,7 +361,7 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (top.ts - 1 > this.currentWatermark) this.timers.advanceWatermark(top.ts - 1, this);
       waiting.pop();
       this.backend.setCurrentKey(top.key);
-      if (this.allowedLatenessMs > 0) this.keep(top);
+      if (this.allowedLatenessMs > 0) this.keep(top.key, top.ts, top.value);
       let st = this.states.get(top.key);
       if (st === undefined) {
         // Most events of a key with no partial match cannot start one: no state is made and dropped for them.
@@ -284,19 +377,68 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (this.stateEntries > this.maxStateEntries) this.shed(top.ts);
     }
     this.timers.advanceWatermark(watermark, this);
+    if (this.allowedLatenessMs > 0) this.pruneKept(watermark - this.allowedLatenessMs - this.nfa.compiled.windowMs);
     if (watermark >= this.nextSweep) this.sweep(watermark);
     this.output.emitWatermark(watermark);
   }
 
-  /** Keeps an event that enters its key's NFA, for late events to be matched with. */
-  private keep(w: Waiting<E>): void {
-    const list = this.kept.get(w.key);
-    if (list === undefined) this.kept.set(w.key, [w]);
-    else {
-      // A composite key is a string built per record (`plate|colour`): kept for hours, one copy per key will do.
-      w.key = (list[0] as Kept<E>).key;
-      list.push(w);
+  /** Keeps an event that enters its key's NFA, for late events to be matched with; returns its key's list. */
+  private keep(key: Key, ts: number, value: E): KeptList<E> {
+    let list = this.kept.get(key);
+    if (list === undefined) {
+      list = { key, ts: [ts], values: [value], head: 0, matched: undefined };
+      this.kept.set(key, list);
+    } else if (list.values.length < 16) {
+      // A push grows an array by half plus 16 slots, mostly empty for the few events most keys keep: a small list
+      // is copied one longer instead (concat allocates the exact length).
+      list.ts = list.ts.concat(ts);
+      list.values = list.values.concat([value]);
+    } else {
+      list.ts.push(ts);
+      list.values.push(value);
     }
+    this.keptOrder.push(list);
+    if (this.keptOrder.size > this.maxKeptEvents) this.dropOldestKept();
+    return list;
+  }
+
+  /** Drops the oldest kept event of the list at the head of the kept order (see KeptOrder). */
+  private dropKeptHead(): void {
+    const list = this.keptOrder.peek() as KeptList<E>;
+    this.keptOrder.pop();
+    const v = list.values[list.head] as E;
+    list.values[list.head] = undefined;
+    list.head++;
+    list.matched?.delete(v);
+    if (list.head === list.values.length) this.kept.delete(list.key);
+    else if (list.head >= 16 && list.head * 2 >= list.values.length) {
+      // Compacted when half is dropped: each event is moved at most once on average.
+      list.values.splice(0, list.head);
+      list.ts.splice(0, list.head);
+      list.head = 0;
+    }
+  }
+
+  /** The kept-events budget is spent: the oldest kept event over all keys goes (reported the first time). */
+  private dropOldestKept(): void {
+    this.dropKeptHead();
+    this.keptDroppedCounter.value++;
+    if (!this.keptBudgetReported && this.logger !== undefined) {
+      this.keptBudgetReported = true;
+      const oldest = this.keptOrder.peek();
+      this.logger.warn("cep: the pattern's kept-events budget is spent; dropping the oldest kept events of all keys (late events can no longer match them)", {
+        operator: this.uid,
+        maxKeptEvents: this.maxKeptEvents,
+        allowedLatenessMs: this.allowedLatenessMs,
+        // How far back kept events now reach: the lateness the budget actually covers.
+        coveredMs: oldest === undefined ? 0 : this.currentWatermark - (oldest.ts[oldest.head] as number),
+      });
+    }
+  }
+
+  /** Drops kept events older than `horizon` (an event older can be in no match with one the lateness admits). */
+  private pruneKept(horizon: number): void {
+    for (let list = this.keptOrder.peek(); list !== undefined && (list.ts[list.head] as number) < horizon; list = this.keptOrder.peek()) this.dropKeptHead();
   }
 
   /**
@@ -305,26 +447,29 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
    * the watermark, so the re-run's state is the key's whole state).
    */
   private matchLate(value: E, timestamp: number): void {
-    const key = this.keyOf(value);
+    const list = this.keep(this.keyOf(value), timestamp, value);
+    const key = list.key;
     this.backend.setCurrentKey(key);
-    let list = this.kept.get(key);
-    if (list === undefined) {
-      list = [];
-      this.kept.set(key, list);
+    // Into its place: after the events of its time the comparator puts first, and those it ties with (it came last).
+    const ties = this.compareTies;
+    let at = list.values.length - 1;
+    for (; at > list.head; at--) {
+      const t = list.ts[at - 1] as number;
+      if (t < timestamp || (t === timestamp && (ties === undefined || ties(list.values[at - 1] as E, value) <= 0))) break;
+      list.ts[at] = t;
+      list.values[at] = list.values[at - 1];
     }
-    const late: Kept<E> = { ts: timestamp, seq: this.seq++, key, value, matched: false };
-    let at = list.length;
-    while (at > 0 && this.order(list[at - 1] as Kept<E>, late) > 0) at--;
-    list.splice(at, 0, late);
+    list.ts[at] = timestamp;
+    list.values[at] = value;
     const from = timestamp - this.nfa.compiled.windowMs;
     const st = this.nfa.createState(key);
     const emitted: CepOutput<E>[] = [];
     const timedOut: CepOutput<E>[] = [];
     const take = (out: NfaOutput<E>, ts: number): void => {
       for (const m of out.matches)
-        if (this.holds(m, late) && !this.overlapsEmitted(m, list)) emitted.push({ kind: 'match', key, match: m, timestamp: ts, late: true });
+        if (this.holds(m, value) && !this.overlapsEmitted(m, list)) emitted.push({ kind: 'match', key, match: m, timestamp: ts, late: true });
       for (const t of out.timedOut)
-        if (this.holds(t.match, late)) timedOut.push({ kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp, late: true });
+        if (this.holds(t.match, value)) timedOut.push({ kind: 'timeout', key, match: t.match, timestamp: t.timeoutTimestamp, late: true });
     };
     // Expiries fire at their own time, before the events after them, as the key's timer would have.
     const expireUntil = (t: number): void => {
@@ -335,10 +480,11 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
         due = next;
       }
     };
-    for (const k of list) {
-      if (k.ts < from) continue;
-      expireUntil(k.ts - 1);
-      take(this.nfa.process(st, k.value, k.ts), k.ts);
+    for (let i = list.head; i < list.values.length; i++) {
+      const ts = list.ts[i] as number;
+      if (ts < from) continue;
+      expireUntil(ts - 1);
+      take(this.nfa.process(st, list.values[i] as E, ts), ts);
     }
     expireUntil(this.currentWatermark);
     const old = this.states.get(key);
@@ -356,37 +502,34 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
   }
 
   /** Whether the late event is one of the match's events. */
-  private holds(m: Match<E>, late: Kept<E>): boolean {
-    for (const events of Object.values(m)) if (events.includes(late.value)) return true;
+  private holds(m: Match<E>, late: E): boolean {
+    for (const events of Object.values(m)) if (events.includes(late)) return true;
     return false;
   }
 
   /** Under a skip strategy, whether one of the match's events is already in a match this operator emitted. */
-  private overlapsEmitted(m: Match<E>, list: readonly Kept<E>[]): boolean {
-    if (this.nfa.compiled.skip.kind === 'noSkip') return false;
-    for (const events of Object.values(m)) for (const e of events) if (list.some((k) => k.matched && k.value === e)) return true;
+  private overlapsEmitted(m: Match<E>, list: KeptList<E>): boolean {
+    const matched = list.matched;
+    if (this.nfa.compiled.skip.kind === 'noSkip' || matched === undefined) return false;
+    for (const events of Object.values(m)) for (const e of events) if (matched.has(e)) return true;
     return false;
   }
 
-  private markMatched(m: Match<E>, list: readonly Kept<E>[] | undefined): void {
+  /** Remembers that the match's events (those still kept) are in an emitted match. */
+  private markMatched(m: Match<E>, list: KeptList<E> | undefined): void {
     if (list === undefined) return;
-    for (const events of Object.values(m)) for (const e of events) for (const k of list) if (k.value === e) k.matched = true;
+    for (const events of Object.values(m))
+      for (const e of events) {
+        // A match's events are recent: searched from the end. One no longer kept is not remembered (it would stay).
+        if (list.values.lastIndexOf(e) < list.head) continue;
+        list.matched ??= new Set();
+        list.matched.add(e);
+      }
   }
 
   /** Prunes the expired partial matches of keys that have no expiry timer, and drops keys left with nothing. */
   private sweep(watermark: number): void {
     this.nextSweep = watermark + this.sweepEveryMs;
-    if (this.allowedLatenessMs > 0 && watermark >= this.nextKeptSweep) {
-      this.nextKeptSweep = watermark + Math.max(this.sweepEveryMs, this.allowedLatenessMs / 8);
-      // An event older than this can be in no match with an event the allowed lateness still admits.
-      const horizon = watermark - this.allowedLatenessMs - this.nfa.compiled.windowMs;
-      this.kept.forEach((list, key) => {
-        let n = 0;
-        while (n < list.length && (list[n] as Kept<E>).ts < horizon) n++;
-        if (n === list.length) this.kept.delete(key);
-        else if (n > 0) list.splice(0, n);
-      });
-    }
     // forEach, not for-of: no [key, value] pair allocated per key (a sweep visits every key).
     this.states.forEach((st, key) => {
       if (this.nfa.expiryMayEmit(st) || this.nfa.nextTimeout(st) > watermark) return;
@@ -455,9 +598,17 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       .map((w) => [w.key, w.ts, encode(w.value)] as const);
     const expiry: Array<readonly [Key, number]> = [];
     for (const [key, st] of this.states) if (st.pendingExpiry !== Number.POSITIVE_INFINITY) expiry.push([key, st.pendingExpiry]);
+    // Each entry of the kept order takes its list's next event: a restore appending them in this order rebuilds
+    // both the lists and the order exactly, so the budget drops after a restore what it would have dropped.
     const kept: Array<readonly [Key, number, unknown, boolean]> = [];
-    for (const [key, list] of this.kept) for (const k of list) kept.push([key, k.ts, encode(k.value), k.matched]);
-    return { ...super.snapshotState(), nfa, waiting, expiry, ...(this.allowedLatenessMs > 0 ? { kept } : {}) };
+    const next = new Map<KeptList<E>, number>();
+    this.keptOrder.forEach((list) => {
+      const i = next.get(list) ?? list.head;
+      next.set(list, i + 1);
+      const v = list.values[i] as E;
+      kept.push([list.key, list.ts[i] as number, encode(v), list.matched?.has(v) === true]);
+    });
+    return { ...super.snapshotState(), nfa, waiting, expiry, ...(this.allowedLatenessMs > 0 ? { kept, keptInOrder: true as const } : {}) };
   }
 
   override restoreState(state: unknown): void {
@@ -478,13 +629,30 @@ export class CepOperator<E> extends KeyedOperator<E, CepOutput<E>> {
       if (st !== undefined) st.pendingExpiry = ts;
     }
     const decode = (d: unknown): E => (this.codec === undefined ? (d as E) : this.codec.decode(d));
-    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data), matched: false });
+    for (const [key, ts, data] of s.waiting ?? []) this.waiting.push({ ts, seq: this.seq++, key, value: decode(data) });
     this.kept.clear();
-    for (const [key, ts, data, matched] of s.kept ?? []) {
-      const list = this.kept.get(key);
-      const k: Kept<E> = { ts, seq: this.seq++, key, value: decode(data), matched };
-      if (list === undefined) this.kept.set(key, [k]);
-      else list.push(k);
+    this.keptOrder.clear();
+    const entries = s.kept ?? [];
+    const lists: KeptList<E>[] = [];
+    for (const [key, ts, data, matched] of entries) {
+      let list = this.kept.get(key);
+      if (list === undefined) {
+        list = { key, ts: [], values: [], head: 0, matched: undefined };
+        this.kept.set(key, list);
+      }
+      const v = decode(data);
+      list.ts.push(ts);
+      list.values.push(v);
+      if (matched) (list.matched ??= new Set()).add(v);
+      lists.push(list);
+    }
+    // The kept order again: as written, or (an older snapshot, grouped by key) by the events' times, stable.
+    const order = Array.from(entries.keys());
+    if (s.keptInOrder !== true) order.sort((a, b) => (entries[a]?.[1] as number) - (entries[b]?.[1] as number) || a - b);
+    for (const i of order) {
+      this.keptOrder.push(lists[i] as KeptList<E>);
+      // A budget smaller than the snapshot's kept events keeps the newest.
+      if (this.keptOrder.size > this.maxKeptEvents) this.dropOldestKept();
     }
   }
 }

@@ -5,7 +5,7 @@ import { compilePattern } from './nfa-compiler.js';
 import { PairRuntime, pairShape } from './pair-runtime.js';
 import type { Pattern } from './pattern.js';
 
-export { DEFAULT_MAX_STATE_ENTRIES } from './cep-operator.js';
+export { DEFAULT_MAX_KEPT_EVENTS, DEFAULT_MAX_STATE_ENTRIES } from './cep-operator.js';
 export type { CepLogger, Match, Nfa, NfaOptions, NfaOutput, TimedOutMatch } from './nfa.js';
 export { DEFAULT_MAX_PARTIAL_MATCHES_PER_KEY, NfaKeyState } from './nfa.js';
 export type { CompiledEdge, CompiledPattern, CompiledState, StateKind } from './nfa-compiler.js';

@@ -1,5 +1,5 @@
 import type { EmbeddedSummary } from '../app/index.js';
-import { DEFAULT_MAX_STATE_ENTRIES } from '../cep/index.js';
+import { DEFAULT_MAX_KEPT_EVENTS, DEFAULT_MAX_STATE_ENTRIES } from '../cep/index.js';
 import { UserError } from './io.js';
 
 /** The one line a run prints on stderr: what went in, what came out, how fast. `late` counts records, not refusals. */
@@ -43,6 +43,13 @@ export function refusalLines(s: EmbeddedSummary, command: string, files: SideOut
       `${command}: state budget: ${thousands(total)} partial match${total === 1 ? '' : 'es'} dropped, the oldest first, by ` +
       `${byCount(s.budgetDropped)}: those patterns held more partial matches and events than --cep-state-budget allows ` +
       `(default ${thousands(DEFAULT_MAX_STATE_ENTRIES)}), so matches they would have made are missing\n`;
+  }
+  if (s.keptDropped !== undefined && s.keptDropped.size > 0) {
+    const total = [...s.keptDropped.values()].reduce((a, b) => a + b, 0);
+    text +=
+      `${command}: kept-events budget: ${thousands(total)} kept event${total === 1 ? '' : 's'} dropped, the oldest first, by ` +
+      `${byCount(s.keptDropped)}: those patterns' allowed lateness kept more events than --cep-kept-budget allows ` +
+      `(default ${thousands(DEFAULT_MAX_KEPT_EVENTS)}), so late records could not be matched with the dropped ones\n`;
   }
   return text;
 }

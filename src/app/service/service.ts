@@ -127,6 +127,10 @@ export interface ServiceOptions extends ProgramPaths {
   readonly allowNonRestoredState?: boolean;
   readonly log?: Logger;
   readonly clock?: Clock;
+  /** Each pattern operator's state budget (partial matches + buffer entries); the CEP default if unset. */
+  readonly maxCepStateEntries?: number;
+  /** Each pattern operator's budget of events kept for allowed lateness; the CEP default if unset. */
+  readonly maxCepKeptEvents?: number;
   /** Partitions of the output topics the service creates when they are missing. Default 1. */
   readonly outputPartitions?: number;
   /** Partitions of the repartition topics. Default: the input topic's. */
@@ -571,6 +575,8 @@ export class VigilService implements ServiceControl {
         },
         clock: this.clock,
         log: this.log,
+        ...(this.options.maxCepStateEntries === undefined ? {} : { maxCepStateEntries: this.options.maxCepStateEntries }),
+        ...(this.options.maxCepKeptEvents === undefined ? {} : { maxCepKeptEvents: this.options.maxCepKeptEvents }),
       },
       () => Number.NEGATIVE_INFINITY,
     );

@@ -14,14 +14,14 @@ import {
   withDependencies,
 } from '../../app/index.js';
 import { MemoryFirstSeenStore } from '../../io/first-seen/memory-store.js';
-import { CEP_STATE_BUDGET_HELP, cepStateBudget, HELP, withUsage } from '../flags.js';
+import { CEP_KEPT_BUDGET_HELP, CEP_STATE_BUDGET_HELP, cepKeptBudget, cepStateBudget, HELP, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { terminalProgress } from '../progress.js';
 import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
 
 const usage = `usage: vigil match --pattern <file.pattern> [--pattern <file> ...] --input <file.ndjson|-> | --input SOURCE=<file> ...
                    [--patterns dir] [--checkpoints file] [--unbounded] [--max-dead-letters SHARE]
-                   [--cep-state-budget N]
+                   [--cep-state-budget N] [--cep-kept-budget N]
 
 Runs the patterns declared in the --pattern file(s) over the input with their default parameters and no rules.
 Prints each match as {"pattern": name, "match": {"var": [events...]}} and each timeout as
@@ -32,6 +32,7 @@ Each source's records are mapped and validated as its declaration says (schema t
 none), as in vigil run. With several sources, give one --input SOURCE=FILE per source.
 Dead letters are summarised by reason on stderr; more than --max-dead-letters of the records (default ${DEFAULT_MAX_DEAD_LETTERS}) exits 1.
 ${CEP_STATE_BUDGET_HELP}
+${CEP_KEPT_BUDGET_HELP}
 `;
 
 export const run: Command = async (args, io) => {
@@ -46,6 +47,7 @@ export const run: Command = async (args, io) => {
         checkpoints: { type: 'string' },
         'max-dead-letters': { type: 'string' },
         'cep-state-budget': { type: 'string' },
+        'cep-kept-budget': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -59,7 +61,10 @@ export const run: Command = async (args, io) => {
   const named = values.pattern ?? [];
   if (named.length === 0 || values.input === undefined) throw new UserError(`--pattern and --input are required\n${usage}`);
   const maxDead = parseShare(values['max-dead-letters'] ?? io.env['VIGIL_MAX_DEAD_LETTERS'], '--max-dead-letters', DEFAULT_MAX_DEAD_LETTERS);
-  const budget = cepStateBudget(values['cep-state-budget'] ?? io.env['VIGIL_CEP_STATE_BUDGET']);
+  const budget = {
+    ...cepStateBudget(values['cep-state-budget'] ?? io.env['VIGIL_CEP_STATE_BUDGET']),
+    ...cepKeptBudget(values['cep-kept-budget'] ?? io.env['VIGIL_CEP_KEPT_BUDGET']),
+  };
   const patternFiles = [...new Set(collectFiles(named, ['.pattern'], io.cwd))];
   if (patternFiles.length === 0) throw new UserError(`no .pattern files in ${named.join(', ')}`);
   const library =

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseInputs, runTraffic } from '../../app/index.js';
 import { AlertReport } from '../alert-report.js';
-import { CEP_STATE_BUDGET_HELP, cepStateBudget, HELP, withUsage } from '../flags.js';
+import { CEP_KEPT_BUDGET_HELP, CEP_STATE_BUDGET_HELP, cepKeptBudget, cepStateBudget, HELP, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 import { terminalProgress } from '../progress.js';
 import { DEFAULT_MAX_DEAD_LETTERS, deadLetterVerdict, parseShare, refusalLines, summaryLine } from '../summary.js';
@@ -11,7 +11,7 @@ const usage = `usage: vigil run --input <file.ndjson|-> | --input SOURCE=<file.n
                  [--out alerts.ndjson] [--late late.ndjson] [--dead-letter dlq.ndjson]
                  [--stream NAME ...] [--unbounded] [--redis redis://host:port] [--first-seen-prefix P]
                  [--known-vehicles truth.json] [--max-dead-letters SHARE] [--format table|ndjson]
-                 [--time-zone ZONE] [--cep-state-budget N]
+                 [--time-zone ZONE] [--cep-state-budget N] [--cep-kept-budget N]
 
 Runs a bounded input to the end in embedded mode (no Kafka or Redis) with every enabled rule, and writes
 alerts as NDJSON (stdout unless --out). One --input feeds the one source the rules read; with several sources,
@@ -32,6 +32,7 @@ Output paths are checked before the input is read. Progress is shown on stderr w
 --time-zone is also the zone of the patterns' local_hour, local_weekday and local_date (there, default: the
 registry's time_zone, else UTC); for those it must be an IANA name such as Asia/Shanghai.
 ${CEP_STATE_BUDGET_HELP}
+${CEP_KEPT_BUDGET_HELP}
 `;
 
 export const run: Command = async (args, io) => {
@@ -55,6 +56,7 @@ export const run: Command = async (args, io) => {
         format: { type: 'string' },
         'time-zone': { type: 'string' },
         'cep-state-budget': { type: 'string' },
+        'cep-kept-budget': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -69,7 +71,10 @@ export const run: Command = async (args, io) => {
   const given = values.input ?? (env['VIGIL_INPUT'] === undefined ? [] : [env['VIGIL_INPUT']]);
   if (given.length === 0) throw new UserError(`--input is required\n${usage}`);
   const input = parseInputs(given);
-  const budget = cepStateBudget(values['cep-state-budget'] ?? env['VIGIL_CEP_STATE_BUDGET']);
+  const budget = {
+    ...cepStateBudget(values['cep-state-budget'] ?? env['VIGIL_CEP_STATE_BUDGET']),
+    ...cepKeptBudget(values['cep-kept-budget'] ?? env['VIGIL_CEP_KEPT_BUDGET']),
+  };
   // What the progress bar and the report name: the one file, or the sources' files.
   const shown = typeof input === 'string' ? input : [...input.values()].join(', ');
   const maxDead = parseShare(values['max-dead-letters'] ?? env['VIGIL_MAX_DEAD_LETTERS'], '--max-dead-letters', DEFAULT_MAX_DEAD_LETTERS);

@@ -12,7 +12,7 @@ import { RedisAlertHistory } from '../../io/redis/alert-history-reader.js';
 import { connectRedis, DEFAULT_REDIS_URL } from '../../io/redis/client.js';
 import { DayStore, DEFAULT_TRAJECTORY_LENGTH, dayKeys } from '../../io/redis/day-store.js';
 import { buildServer, listen, type VigilServer } from '../../server/index.js';
-import { HELP, positiveNumber, withUsage } from '../flags.js';
+import { CEP_KEPT_BUDGET_HELP, CEP_STATE_BUDGET_HELP, cepKeptBudget, cepStateBudget, HELP, positiveNumber, withUsage } from '../flags.js';
 import { type Command, ExitCode, UserError } from '../io.js';
 
 /** How long a SIGTERM or SIGINT waits for the drain and the final checkpoint. */
@@ -26,7 +26,7 @@ const usage = `usage: vigil serve [--kafka host:port,...] [--input-topic ${SERVI
                    [--from-savepoint PATH [--allow-non-restored-state]] [--output-partitions N]
                    [--repartition-partitions N] [--alert-history ${DEFAULT_ALERT_HISTORY}] [--stream-buffer ${DEFAULT_STREAM_BUFFER}]
                    [--late-topic ${SERVICE_DEFAULTS.lateTopic}] [--dead-letter-topic ${SERVICE_DEFAULTS.deadLetterTopic}]
-                   [--day-flow STREAM] [--trajectory-length ${DEFAULT_TRAJECTORY_LENGTH}]
+                   [--day-flow STREAM] [--trajectory-length ${DEFAULT_TRAJECTORY_LENGTH}] [--cep-state-budget N] [--cep-kept-budget N]
                    [--port ${HTTP_DEFAULTS.port}] [--host ${HTTP_DEFAULTS.host}] [--public-read] [--savepoint-dir ${HTTP_DEFAULTS.savepointDir}]
 
 The long-running service: consumes the input topic as a member of a consumer group, runs every enabled rule,
@@ -59,9 +59,13 @@ the live figures 'vigil rerun' compares its final ones with. /api/days/DAY serve
 'vigil rerun' published them, else live. Day data lasts three days after the day.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,
-VIGIL_ALERT_HISTORY, VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR.
+VIGIL_ALERT_HISTORY, VIGIL_PORT, VIGIL_HOST, VIGIL_PUBLIC_READ (1 or true), VIGIL_SAVEPOINT_DIR,
+VIGIL_CEP_STATE_BUDGET, VIGIL_CEP_KEPT_BUDGET.
 Webhook routes read their signing secrets from the variables their rule files name (secret: env:NAME); one
 that is not set stops the service at start.
+${CEP_STATE_BUDGET_HELP} In the service the drops are counted in /metrics
+(vigil_cep_budget_dropped_partial_matches_total).
+${CEP_KEPT_BUDGET_HELP} In the service the drops are counted in /metrics (vigil_cep_kept_dropped_total).
 `;
 
 function portNumber(text: string): number {
@@ -123,6 +127,8 @@ export const run: Command = async (args, io) => {
         'stream-buffer': { type: 'string' },
         'day-flow': { type: 'string' },
         'trajectory-length': { type: 'string' },
+        'cep-state-budget': { type: 'string' },
+        'cep-kept-budget': { type: 'string' },
         ...HELP,
       },
       allowPositionals: false,
@@ -174,6 +180,8 @@ export const run: Command = async (args, io) => {
     alertHistory: historyLength,
     ...(values['day-flow'] === undefined ? {} : { dayFlow: values['day-flow'] }),
     trajectoryLength,
+    ...cepStateBudget(values['cep-state-budget'] ?? env['VIGIL_CEP_STATE_BUDGET']),
+    ...cepKeptBudget(values['cep-kept-budget'] ?? env['VIGIL_CEP_KEPT_BUDGET']),
     env,
     log,
   });

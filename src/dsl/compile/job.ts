@@ -103,6 +103,8 @@ export interface JobSpec {
   readonly maxPartialMatchesPerKey?: number;
   /** Each pattern operator's budget of partial matches plus buffer entries over all its keys (see CepOperatorOptions). */
   readonly maxCepStateEntries?: number;
+  /** Each pattern operator's budget of events kept for late events (allowed lateness; see CepOperatorOptions). */
+  readonly maxCepKeptEvents?: number;
   /** Build every stream, read or not (the service, whose dashboard shows them all). Default: only those read. */
   readonly allStreams?: boolean;
   /** Where the CEP engine reports a key hitting the partial-match cap (once per key) or an operator its state budget. */
@@ -623,6 +625,7 @@ class JobCompiler {
           codec: identityCodec,
           ...(allowedLatenessMs === 0 ? {} : { allowedLatenessMs }),
           ...(this.spec.maxCepStateEntries === undefined ? {} : { maxStateEntries: this.spec.maxCepStateEntries }),
+          ...(this.spec.maxCepKeptEvents === undefined ? {} : { maxKeptEvents: this.spec.maxCepKeptEvents }),
           ...(this.spec.log === undefined ? {} : { logger: this.spec.log }),
           ...(lateTag === undefined ? {} : { lateTag }),
           ...(timeoutTag === undefined ? {} : { timeoutTag }),
