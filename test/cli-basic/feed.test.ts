@@ -50,11 +50,11 @@ function shifted(line: string, id: string, byMs: number): string {
 describe('vigil run: a bad feed does not blind the city', async () => {
   const clean = await run('clean', sample);
 
-  it('the clean feed: 58 alerts, nothing refused or noted', () => {
-    expect(clean.alerts).toHaveLength(58);
+  it('the clean feed: 57 alerts, nothing refused or noted', () => {
+    expect(clean.alerts).toHaveLength(57);
     expect(clean.dead).toEqual([]);
     // Camera clocks corrected (the shipped passes): the one record a skewed clock made late before is on time.
-    expect(clean.summary).toMatch(/1,915 records \(0 dead letters, 0 late\) -> 58 alerts/);
+    expect(clean.summary).toMatch(/1,914 records \(0 dead letters, 0 late\) -> 57 alerts/);
   });
 
   it('a record dated a day ahead as the first line moves no watermark: the same alerts, the record counted', async () => {
@@ -62,7 +62,7 @@ describe('vigil run: a bad feed does not blind the city', async () => {
     expect(r.alerts).toEqual(clean.alerts);
     // Nothing could judge it when it came (no other camera had reported yet): kept, moving no watermark, and
     // counted once the cameras agreed on a time.
-    expect(r.summary).toMatch(/1,916 records \(0 dead letters, 0 late; kept with notes: 1 future_at_start\) -> 58 alerts/);
+    expect(r.summary).toMatch(/1,915 records \(0 dead letters, 0 late; kept with notes: 1 future_at_start\) -> 57 alerts/);
   });
 
   it.each([
@@ -78,7 +78,7 @@ describe('vigil run: a bad feed does not blind the city', async () => {
     expect(r.dead).toHaveLength(1);
     expect(r.dead[0]?.line).toBe(at + 1);
     expect(r.dead[0]?.reason).toMatch(new RegExp(`^future_ts: \\S+Z is ${said}( \\d+[hms])* ahead of the time 3 of \\d+ cameras have reached \\S+Z$`));
-    expect(r.summary).toMatch(/\(1 dead letters, 0 late\) -> 58 alerts/);
+    expect(r.summary).toMatch(/\(1 dead letters, 0 late\) -> 57 alerts/);
   });
 
   it('a record a few minutes ahead is kept and counted, and holds no one else late', async () => {
@@ -87,7 +87,7 @@ describe('vigil run: a bad feed does not blind the city', async () => {
     const r = await run('ahead-8m', lines);
     expect(r.alerts).toEqual(clean.alerts);
     expect(r.dead).toEqual([]);
-    expect(r.summary).toMatch(/\(0 dead letters, 0 late; kept with notes: 1 clock_ahead\) -> 58 alerts/);
+    expect(r.summary).toMatch(/\(0 dead letters, 0 late; kept with notes: 1 clock_ahead\) -> 57 alerts/);
   });
 
   it('inner cameras saying "through" lose no record: kept as given, counted', async () => {

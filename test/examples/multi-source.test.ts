@@ -52,7 +52,7 @@ describe('a job over two sources', () => {
       `bus_pings=${join(BUS, 'pings.ndjson')}`,
     ]);
     expect(both.code, both.err).toBe(0);
-    expect(both.err).toContain('1,956 records (1 dead letters');
+    expect(both.err).toContain('1,955 records (1 dead letters');
     const traffic = await vigil(['run', '--known-vehicles', TRUTH, '--input', SAMPLE]);
     const bus = await vigil(['run', '--patterns', BUS, '--rules', BUS, '--input', join(BUS, 'pings.ndjson')]);
     const alone = [...parse(traffic.out), ...parse(bus.out)].sort(byId);

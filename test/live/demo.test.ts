@@ -13,15 +13,15 @@ describe('DemoService over fixtures/demo-traffic.ndjson.gz', () => {
     const page = await demo.alerts.page({}, { limit: 100 });
     const rules = page.alerts.map((e) => e.alert.rule);
     expect([...new Set(rules)].sort()).toEqual(['cloned-plate', 'first-entry', 'sudden-congestion', 'sudden-flow']);
-    // Only the planted ones: the clone, the jam, the surge and the two newcomers.
-    expect(rules).toHaveLength(5);
+    // Only the planted ones: the clone, the jam, the surge, the drop and the two newcomers.
+    expect(rules).toHaveLength(6);
     expect(demo.status()).toMatchObject({ state: 'stopped' });
     expect(demo.status().tasks[0]?.watermark).toBeGreaterThan(Date.parse('2026-03-02T08:10:00+08:00'));
-    expect(demo.replay()).toMatchObject({ released: 26_776, total: 26_776 });
+    expect(demo.replay()).toMatchObject({ released: 26_778, total: 26_778 });
     expect(demo.streams.list().find((s) => s.name === 'flow_1m')?.total).toBeGreaterThan(5_000);
     const clone = page.alerts.find((e) => e.alert.rule === 'cloned-plate')?.alert.payload as { plate: string };
     expect(demo.vehicles.sightingsNow(clone.plate).length).toBeGreaterThanOrEqual(2);
-    expect(demo.metrics.total('vigil_alerts_total')).toBe(5);
+    expect(demo.metrics.total('vigil_alerts_total')).toBe(6);
   }, 60_000);
 });
 
@@ -42,7 +42,7 @@ describe('vigil demo', () => {
     expect(await main(['demo', '--once', '--pace', '3000', '--port', '0'], io)).toBe(0);
     expect(captured.out).toMatch(/^Vigil dashboard: http:\/\/127\.0\.0\.1:\d+\/\n$/);
     expect(await page).toBe(200);
-    expect(captured.err).toMatch(/26776 of 26776 records replayed, 5 alerts/);
+    expect(captured.err).toMatch(/26778 of 26778 records replayed, 6 alerts/);
   }, 60_000);
 
   it('refuses a bad pace, stream or input with a clear message', async () => {

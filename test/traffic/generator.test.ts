@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ClonedPlateTruth, CongestionTruth, FirstEntryTruth, FlowTruth } from '../../src/traffic/generator/index.js';
-import { ANOMALY_TYPES, cityRegistryJson, DEFAULT_PEAK_RECORDS_PER_S, profileFraction } from '../../src/traffic/generator/index.js';
+import { ANOMALY_DIFFICULTIES, ANOMALY_TYPES, cityRegistryJson, DEFAULT_PEAK_RECORDS_PER_S, profileFraction } from '../../src/traffic/generator/index.js';
 import { at, FIXTURES, generate, keyOf, records, registry } from './helpers.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -180,7 +180,11 @@ describe('anomalies', () => {
       for (const d of c.downstream_checkpoints) {
         expect(c.checkpoints).not.toContain(d);
         const after = rs.filter((r) => r.checkpoint === d && trueTs(r) >= c.from && trueTs(r) <= c.to + 30 * MIN);
-        expect(after.filter((r) => held.has(keyOf(r))).length).toBeGreaterThan(0.1 * after.length);
+        // Over the whole wake, or in a burst of five minutes (the released queue), as the generator measures it; the
+        // vehicles seen at the jam's cameras are only part of those it held up.
+        const share = (rsIn: typeof after): number => rsIn.filter((r) => held.has(keyOf(r))).length / Math.max(1, rsIn.length);
+        const burst = Math.max(...after.map((r) => share(after.filter((x) => trueTs(x) >= trueTs(r) && trueTs(x) < trueTs(r) + 5 * MIN))));
+        expect(share(after) > 0.1 || burst > 0.2).toBe(true);
       }
       expect(c.to - c.from).toBeGreaterThanOrEqual(10 * MIN);
       expect(c.to - c.from).toBeLessThanOrEqual(30 * MIN);
@@ -224,6 +228,63 @@ describe('anomalies', () => {
       if (!known.has(keyOf(r))) unknown++;
     }
     expect(unknown).toBe(0);
+  });
+});
+
+describe('flow episodes at their camera', () => {
+  // After the morning peak, when a camera's flow falls fastest: hard surges (2-3x) and drops, no other anomaly.
+  const g = generate({
+    seed: 'flowplan',
+    start: at('08:40'),
+    minutes: 100,
+    scale: 0.1,
+    anomalies: true,
+    anomalyCounts: { cloned_plate: 0, flow_surge: 8, flow_drop: 4, congestion: 0, first_entry: 0 },
+    anomalyShape: ANOMALY_DIFFICULTIES.hard,
+    quietMinutes: 30,
+    noise: { outagesPerDay: 0 },
+  });
+  const skew = new Map(g.truth.noise.skewed_cameras.map((s) => [s.checkpoint, s.skew_ms]));
+  const times = new Map<string, number[]>();
+  for (const line of g.lines) {
+    const r = JSON.parse(line) as { checkpoint: string; ts: number };
+    const list = times.get(r.checkpoint) ?? [];
+    list.push(r.ts - (skew.get(r.checkpoint) ?? 0));
+    times.set(r.checkpoint, list);
+  }
+  const perMin = (cp: string, from: number, to: number): number => ((times.get(cp) ?? []).filter((t) => t >= from && t < to).length / (to - from)) * MIN;
+  const flows = g.truth.anomalies.filter((a): a is FlowTruth => a.type === 'flow_surge' || a.type === 'flow_drop');
+  const flowBefore = (f: FlowTruth): number => perMin(f.checkpoint, f.from - 20 * MIN, f.from);
+
+  it("the truth's baseline is the flow the camera carried in the 20 minutes before", () => {
+    expect(flows).toHaveLength(12);
+    // The plan once used the profile of the instant; cameras carried 1.3-1.7x that after the peak (their vehicles
+    // set out minutes before, when more did).
+    const ratios = flows.map((f) => flowBefore(f) / f.baseline_per_min);
+    const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    expect(mean).toBeGreaterThan(0.9);
+    expect(mean).toBeLessThan(1.1);
+    for (const r of ratios) {
+      expect(r).toBeGreaterThan(0.65);
+      expect(r).toBeLessThan(1.4);
+    }
+  });
+
+  it("a surge is its truth's factor (2-3x) over the 20 minutes before; a drop cuts the flow to a fraction", () => {
+    const surges = flows.filter((f) => f.type === 'flow_surge');
+    for (const f of surges) {
+      expect(f.factor).toBeGreaterThanOrEqual(2);
+      const measured = perMin(f.checkpoint, f.from, f.to) / flowBefore(f);
+      expect(measured / f.factor).toBeGreaterThan(0.7);
+      expect(measured / f.factor).toBeLessThan(1.35);
+    }
+    const mean = surges.reduce((a, f) => a + perMin(f.checkpoint, f.from, f.to) / flowBefore(f) / f.factor, 0) / surges.length;
+    expect(mean).toBeGreaterThan(0.9);
+    expect(mean).toBeLessThan(1.1);
+    for (const f of flows.filter((x) => x.type === 'flow_drop')) {
+      expect(f.factor).toBeCloseTo(0.15, 2);
+      expect(perMin(f.checkpoint, f.from, f.to) / flowBefore(f)).toBeLessThan(0.35);
+    }
   });
 });
 

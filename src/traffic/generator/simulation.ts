@@ -1,7 +1,7 @@
 import { haversineKm } from '../geo.js';
 import type { PlateColor } from '../record.js';
 import type { Checkpoint } from '../registry.js';
-import { type Calibration, calibrate, drawDestination, drawHomeLocation, gridNodeWeights } from './calibrate.js';
+import { type Calibration, calibrate, DELAY_BINS, drawDestination, drawHomeLocation, gridNodeWeights } from './calibrate.js';
 import { buildCity, type City, type CityLink } from './city.js';
 import { pickClone, pickNewcomer } from './episodes.js';
 import { Fleet, formatVariant, misreadPlate, vehicleTypeFor } from './fleet.js';
@@ -23,6 +23,8 @@ import {
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
+/** The recent past a flow episode is measured against: the sudden-flow rule's baseline spans 20 minutes. */
+const FLOW_BASELINE_MS = 20 * MIN;
 
 /** A vehicle driving a route; `next` is the true time of its next camera capture. */
 interface Trip {
@@ -152,6 +154,13 @@ export class TrafficSimulation {
   private readonly driveRng: Rng;
   private readonly noiseRng: Rng;
   private readonly anomalyRng: Rng;
+  /**
+   * The surges' passes (timing, vehicles, record noise) and the drops' thinning draw from streams of their own: an
+   * episode's size changes only its own records, not the clones, first entries and noise of the rest of the run.
+   */
+  private readonly surgeRng: Rng;
+  private readonly surgeNoiseRng: Rng;
+  private readonly dropRng: Rng;
   private readonly skew: Float64Array;
   private readonly plan: AnomalyPlan;
   private readonly outages: OutagePlan[];
@@ -189,6 +198,9 @@ export class TrafficSimulation {
     this.driveRng = Rng.stream(seed, 'drive');
     this.noiseRng = Rng.stream(seed, 'noise');
     this.anomalyRng = Rng.stream(seed, 'anomalies');
+    this.surgeRng = Rng.stream(seed, 'surges');
+    this.surgeNoiseRng = Rng.stream(seed, 'surge-noise');
+    this.dropRng = Rng.stream(seed, 'drops');
 
     // Enough vehicles that at the peak most of the fleet is parked.
     const peakTripsPerS = (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale) / this.cal.capturesPerTrip;
@@ -268,10 +280,16 @@ export class TrafficSimulation {
     }
     for (const f of this.plan.flows) {
       const id = this.cps[f.cp]!.id;
-      const baselinePerMin = this.baseRatePerMs(f.cp, f.from) * MIN;
+      // An episode is `factor` times the flow its camera carried over the 20 minutes before (what a count against the
+      // recent past sees), not times the flow of the moment: after the morning peak a camera's flow falls a quarter in
+      // 15 minutes, and a surge of twice the flow of the moment was 1.5x the minutes before.
+      const beforePerMin = this.meanRatePerMin(f.cp, f.from - FLOW_BASELINE_MS, f.from);
+      const duringPerMin = this.meanRatePerMin(f.cp, f.from, f.to);
       // A surge adds at least 10 passes a minute, so it shows even in a thin test file; the truth gives the real factor.
-      const extraPerMin = f.type === 'flow_surge' ? Math.max((f.factor - 1) * baselinePerMin, 10) : 0;
-      const factor = f.type === 'flow_surge' ? (baselinePerMin + extraPerMin) / Math.max(baselinePerMin, 1e-9) : f.factor;
+      const extraPerMin = f.type === 'flow_surge' ? Math.max(f.factor * beforePerMin - duringPerMin, 10) : 0;
+      // A drop keeps this share of the passes of the moment (all of them if the flow already fell that far).
+      const kept = f.type === 'flow_drop' ? Math.min(1, (f.factor * beforePerMin) / Math.max(duringPerMin, 1e-9)) : 1;
+      const factor = (f.type === 'flow_surge' ? duringPerMin + extraPerMin : kept * duringPerMin) / Math.max(beforePerMin, 1e-9);
       const truth: FlowTruth = {
         type: f.type,
         key: id,
@@ -279,19 +297,42 @@ export class TrafficSimulation {
         from: f.from,
         to: f.to,
         factor: Math.round(Math.min(factor, 1000) * 100) / 100,
-        baseline_per_min: Math.round(baselinePerMin * 10) / 10,
+        baseline_per_min: Math.round(beforePerMin * 10) / 10,
       };
       this.truthData.anomalies.push(truth);
-      if (f.type === 'flow_drop') this.dropByCp.set(f.cp, f);
+      if (f.type === 'flow_drop') this.dropByCp.set(f.cp, { ...f, factor: kept });
       else this.items.push({ kind: 'surge', episode: f, truth, rate: extraPerMin / MIN } satisfies Surge, f.from);
     }
     for (const c of this.plan.clones) this.items.push({ kind: 'clone', meetOnce: c.meetOnce }, c.t);
     for (const t of this.plan.firstEntries) this.items.push({ kind: 'first_entry' }, t);
   }
 
-  /** Expected records per ms at a camera at time t (no anomalies). */
+  /**
+   * Expected records per ms at a camera at time t (no anomalies). Its vehicles started their trips minutes before
+   * (the calibration's delays, longer in the rush's slowdown), so it is the trip-start profile of those minutes, not
+   * of t: an hour after the morning peak a camera carries up to 1.6x the profile at t. No trip starts before the
+   * pre-roll.
+   */
   private baseRatePerMs(cp: number, t: number): number {
-    return (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale * profileFraction(localHour(t)) * this.cal.cpShare[cp]!) / 1000;
+    const slow = 1 / rushSpeedFactor(localHour(t));
+    const first = this.start - this.opts.prerollMinutes * MIN;
+    const delays = this.cal.delayShare;
+    let profile = 0;
+    for (let b = 0; b < DELAY_BINS; b++) {
+      const w = delays[cp * DELAY_BINS + b]!;
+      if (w === 0) continue;
+      const started = t - (b + 0.5) * slow * MIN;
+      if (started >= first) profile += w * profileFraction(localHour(started));
+    }
+    return (DEFAULT_PEAK_RECORDS_PER_S * this.opts.scale * profile * this.cal.cpShare[cp]!) / 1000;
+  }
+
+  /** Mean expected records per minute at a camera over [from, to) (no anomalies), sampled each minute. */
+  private meanRatePerMin(cp: number, from: number, to: number): number {
+    const n = Math.max(1, Math.round((to - from) / MIN));
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += this.baseRatePerMs(cp, from + ((k + 0.5) * (to - from)) / n);
+    return (sum / n) * MIN;
   }
 
   /** Trip starts per ms at time t. */
@@ -349,7 +390,7 @@ export class TrafficSimulation {
       case 'surge': {
         if (t >= item.episode.to) return;
         this.surgePass(item, t);
-        this.items.push(item, t + this.anomalyRng.exponential(item.rate));
+        this.items.push(item, t + this.surgeRng.exponential(item.rate));
         return;
       }
       case 'clone':
@@ -492,7 +533,7 @@ export class TrafficSimulation {
     const tagged = trip.clone !== null || trip.firstEntry !== null;
     if (!tagged) {
       const drop = this.dropByCp.get(cp);
-      if (drop !== undefined && t >= drop.from && t < drop.to && this.noiseRng.chance(1 - drop.factor)) {
+      if (drop !== undefined && t >= drop.from && t < drop.to && this.dropRng.chance(1 - drop.factor)) {
         this.truthData.counts.dropped_by_flow_drop++;
         return;
       }
@@ -544,24 +585,34 @@ export class TrafficSimulation {
 
   private surgePass(s: Surge, t: number): void {
     const cp = s.episode.cp;
-    const v = this.fleet.add(this.anomalyRng, this.city.links[this.city.cpLink[cp]!]!.to);
+    const v = this.fleet.add(this.surgeRng, this.city.links[this.city.cpLink[cp]!]!.to);
     this.fleet.busyUntil[v] = Infinity;
     const link = this.city.links[this.city.cpLink[cp]!]!;
-    this.emit(cp, t, this.fleet.plates[v]!, this.fleet.colors[v]!, this.fleet.types[v]!, link.limitKmh * this.anomalyRng.range(0.55, 0.85), false);
+    const speed = link.limitKmh * this.surgeRng.range(0.55, 0.85);
+    this.emit(cp, t, this.fleet.plates[v]!, this.fleet.colors[v]!, this.fleet.types[v]!, speed, false, this.surgeNoiseRng, this.surgeNoiseRng);
   }
 
   /** Writes one record (with the feed's noise unless `clean`) to the arrival heap; returns its id. */
-  private emit(cp: number, t: number, plate: string, color: PlateColor, type: string, speed: number, clean: boolean): string {
+  private emit(
+    cp: number,
+    t: number,
+    plate: string,
+    color: PlateColor,
+    type: string,
+    speed: number,
+    clean: boolean,
+    drive = this.driveRng,
+    noiseRng = this.noiseRng,
+  ): string {
     const c = this.cps[cp]!;
     const id = 'r' + this.seq++;
     const ts = Math.round(t + this.skew[cp]!);
-    const drive = this.driveRng;
     const lane = 1 + drive.int(c.lanes ?? 1);
     let measured = Math.round(speed * (1 + 0.04 * drive.normal()) * 10) / 10;
     if (measured < 1) measured = 1;
     let shown = plate;
     if (!clean) {
-      const rng = this.noiseRng;
+      const rng = noiseRng;
       const u = rng.next();
       const n = this.noise;
       if (u < n.unreadableRate) {

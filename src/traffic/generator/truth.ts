@@ -46,9 +46,9 @@ export interface ClonedPlateTruth extends AnomalyBase {
 export interface FlowTruth extends AnomalyBase {
   readonly type: 'flow_surge' | 'flow_drop';
   readonly checkpoint: string;
-  /** Flow multiplier during the episode (e.g. 4 for a surge, 0.15 for a drop). */
+  /** Expected flow during the episode over `baseline_per_min` (e.g. 4 for a surge, 0.15 for a drop). */
   readonly factor: number;
-  /** Expected passes per minute at that camera and hour without the anomaly. */
+  /** Expected passes per minute at that camera over the 20 minutes before the episode. */
   readonly baseline_per_min: number;
 }
 
