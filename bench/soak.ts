@@ -4,7 +4,7 @@
  * series and a verdict.
  *
  *   npm run soak -- [--minutes 10] [--rate 5000] [--bound 2s] [--cold] [--kafka host:port] [--redis URL]
- *                   [--node-arg FLAG]...
+ *                   [--node-arg FLAG]... [--serve-arg ARG]...
  *
  * Input: the generated morning peak at scale rate/500 (bench/util.ts generatedPeak: the city's 08:00 traffic, so
  * one vehicle's captures keep about real time between them), produced every 10 ms at --rate records/s to an input
@@ -58,7 +58,10 @@ const brokers = argString('kafka', '127.0.0.1:9092');
 const redisUrl = argString('redis', 'redis://127.0.0.1:6379');
 const rssSlopeLimit = argNumber('rss-slope', 2);
 /** --node-arg X (repeatable): a flag for the serve child's node, e.g. --cpu-prof or --max-old-space-size=512. */
-const nodeArgs = process.argv.flatMap((a, i, all) => (a === '--node-arg' && all[i + 1] !== undefined ? [all[i + 1] as string] : []));
+const repeated = (flag: string): string[] => process.argv.flatMap((a, i, all) => (a === flag && all[i + 1] !== undefined ? [all[i + 1] as string] : []));
+const nodeArgs = repeated('--node-arg');
+/** --serve-arg X (repeatable): an argument for `vigil serve`, e.g. --serve-arg --cep-kept-budget --serve-arg 50000. */
+const serveArgs = repeated('--serve-arg');
 const P99_LIMIT_MS = 200;
 const SAMPLE_MS = 10_000;
 const PARTITIONS = 4;
@@ -221,6 +224,7 @@ async function main(): Promise<void> {
       firstSeenPrefix,
       '--port',
       '0',
+      ...serveArgs,
     ],
     { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env },
   );
