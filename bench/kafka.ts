@@ -75,6 +75,7 @@ import { seedKnownVehicles } from '../src/app/lookups.js';
 import { RedisFirstSeenStore } from '../src/io/first-seen/redis-store.js';
 import { KafkaClient } from '../src/io/kafka/client.js';
 import { connectRedis } from '../src/io/redis/client.js';
+import { unlinkMatching } from '../src/io/redis/keys.js';
 import {
   argNumber,
   argString,
@@ -819,12 +820,7 @@ async function cleanUp(): Promise<void> {
   await client.close().catch(() => undefined);
   if (redis !== undefined) {
     // Whatever else the run left in Redis (checkpoints, first_seen keys) has the run id in its name.
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${runId}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(redis, `*${runId}*`);
     await redis.quit().catch(() => undefined);
   }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

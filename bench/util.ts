@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { KafkaClient } from '../src/io/kafka/client.js';
 import { connectRedis } from '../src/io/redis/client.js';
+import { unlinkMatching } from '../src/io/redis/keys.js';
 
 /** The repository (benchmarks run from dist/bench). */
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -226,14 +227,7 @@ export async function removeServeLeftovers(options: {
       `vigil:alerts:{${group}}*`,
       `vigil:day:{${group}}*`,
     ];
-    for (const pattern of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
+    for (const pattern of patterns) await unlinkMatching(redis, pattern);
   } finally {
     redis.disconnect();
   }

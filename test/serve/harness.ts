@@ -7,6 +7,7 @@ import { simulation, writeSimulation } from '../../src/app/generate.js';
 import { runTraffic } from '../../src/app/index.js';
 import type { KafkaClient } from '../../src/io/kafka/client.js';
 import { connectRedis } from '../../src/io/redis/client.js';
+import { unlinkMatching } from '../../src/io/redis/keys.js';
 import { BROKERS, uniqueName, until } from '../io/kafka/broker.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -239,14 +240,7 @@ export class Leftovers {
         // Day data: flow, trajectories and final results.
         ...this.groups.map((g) => `vigil:day:{${g}}*`),
       ];
-      for (const pattern of patterns) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
-          cursor = next;
-          if (keys.length > 0) await redis.unlink(...keys);
-        } while (cursor !== '0');
-      }
+      for (const pattern of patterns) await unlinkMatching(redis, pattern);
     } finally {
       redis.disconnect();
     }

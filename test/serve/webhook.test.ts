@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaClient } from '../../src/io/kafka/client.js';
 import { connectRedis } from '../../src/io/redis/client.js';
+import { unlinkMatching } from '../../src/io/redis/keys.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import { TestReceiver } from '../io/webhook/receiver.js';
 import {
@@ -57,14 +58,7 @@ afterAll(async () => {
   await leftovers.clean(client);
   // The group's webhook queues.
   const redis = await connectRedis({ url: REDIS, connectionName: 'vigil-test-webhook-leftovers' });
-  for (const g of groups) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `vigil-webhooks.${g}:*`, 'COUNT', 10_000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for (const g of groups) await unlinkMatching(redis, `vigil-webhooks.${g}:*`);
   redis.disconnect();
   await client.close();
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../../src/io/redis/client.js';
+import { unlinkMatching } from '../../../src/io/redis/keys.js';
 
 /** The Redis the integration tests use: VIGIL_TEST_REDIS, else the machine's (or services/redis/start.sh's). */
 export const REDIS_URL = process.env['VIGIL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
@@ -31,13 +32,5 @@ export async function unlinkUnder(redis: Redis, prefixes: readonly string[], dis
   let shared = all[0] as string;
   for (const p of all) while (!p.startsWith(shared)) shared = shared.slice(0, -1);
   const pattern = shared.replace(/[*?[\]\\]/g, '\\$&') + '*';
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-    cursor = next;
-    const mine = found.filter((k) => all.some((p) => k.startsWith(p)));
-    if (mine.length > 0) removed += await redis.unlink(...mine);
-  } while (cursor !== '0');
-  return removed;
+  return unlinkMatching(redis, pattern, (k) => all.some((p) => k.startsWith(p)));
 }

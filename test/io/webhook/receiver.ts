@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { unlinkMatching } from '../../../src/io/redis/keys.js';
 import { verifyWebhook } from '../../../src/io/webhook/verify.js';
 
 export type Mode = { kind: 'down' } | { kind: 'slow'; delayMs: number } | { kind: 'up' } | { kind: 'refuse' };
@@ -81,10 +82,5 @@ export class TestReceiver {
 
 /** Deletes every key under a bullmq prefix (a test's queues, after their workers closed). */
 export async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await unlinkMatching(redis, `${prefix}:*`);
 }
