@@ -14,6 +14,7 @@ import {
   parseProgram,
   parseRuleFile,
   type RecordSchema,
+  type TableFiles,
   type Type,
   type Value,
 } from '../dsl/index.js';
@@ -132,7 +133,7 @@ export function loadProgram(options: {
   readonly timeZone?: string;
 }): LoadedProgram {
   const { patternFiles, ruleFiles, cwd, ...rest } = options;
-  return compileProgram({ ...rest, patternSources: readSources(patternFiles, cwd), ruleSources: readSources(ruleFiles, cwd) });
+  return compileProgram({ ...rest, patternSources: readSources(patternFiles, cwd), ruleSources: readSources(ruleFiles, cwd), tableFiles: { baseDir: cwd } });
 }
 
 /** loadProgram over texts already read (a rule set sent to the service's API): the same checks, the same errors. */
@@ -142,6 +143,8 @@ export function compileProgram(options: {
   readonly registry: CheckpointRegistry | null;
   readonly schema?: RecordSchema;
   readonly timeZone?: string;
+  /** Where `table t = file "..."` reads (the pattern files' names are relative to `baseDir`); default the process's directory. */
+  readonly tableFiles?: TableFiles;
 }): LoadedProgram {
   const { patternSources, ruleSources } = options;
   const checked = compileSources(patternSources, {
@@ -149,6 +152,7 @@ export function compileProgram(options: {
     lookups: lookupSignatures(),
     schemas: domainSchemas(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
   });
   const errors: DslError[] = [...checked.errors];
   const rules: Rule[] = [];
