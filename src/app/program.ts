@@ -116,6 +116,8 @@ export interface LoadedProgram {
   readonly sources: readonly SourceFile[];
   readonly rules: readonly LinkedRule[];
   readonly allRules: readonly Rule[];
+  /** How its pattern files read their table files, for checking the same files again (a reload of rules only). */
+  readonly tableFiles?: TableFiles;
 }
 
 /** Reads, checks and links pattern files and rule files; throws a ProgramErrors with every error found. */
@@ -168,7 +170,13 @@ export function compileProgram(options: {
     linked = l.linked;
   }
   if (errors.length > 0 || checked.program === null) throw new ProgramErrors(errors, [...patternSources, ...ruleSources]);
-  return { program: checked.program, sources: [...patternSources, ...ruleSources], rules: linked.filter((l) => l.rule.enabled), allRules: rules };
+  return {
+    program: checked.program,
+    sources: [...patternSources, ...ruleSources],
+    rules: linked.filter((l) => l.rule.enabled),
+    allRules: rules,
+    ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
+  };
 }
 
 /** An input file named on the command line: '-' is stdin; others resolve against the working directory and must exist. */

@@ -90,7 +90,7 @@ export function loadRuleSetFromText(text: RuleSetText, current: LoadedProgram, r
       ? current.sources.filter((s) => !isRuleFile(s.file))
       : Object.entries(text.patterns).map(([name, source]) => ({ file: `patterns/${name}`, source }));
   // Pattern texts sent over the API never read the server's files; the running program's own files may be read again.
-  const tableFiles = text.patterns === undefined ? {} : { readFile: refuseTableFile };
+  const tableFiles = text.patterns === undefined ? (current.tableFiles ?? {}) : { readFile: refuseTableFile };
   return compileProgram({ patternSources, ruleSources, registry, tableFiles, ...(timeZone === undefined ? {} : { timeZone }) });
 }
 
