@@ -87,8 +87,9 @@ export function renderReference(entries: readonly Entry[]): string {
   }
   lines.push(
     'A `?` marks an optional parameter, `...` any number more. Every function returns null for a null argument (or one',
-    'of the wrong type at run time), and a comparison with null is false. `if(c, a, b)`, `coalesce(a, b)` and the',
-    'aggregates (`count(v)`, `sum(v.f)`, ...) are part of the language itself (above), not of this table.',
+    'of the wrong type at run time), and a comparison with null is false. `if(c, a, b)`, `coalesce(a, b)`,',
+    '`lookup(table, key, default?)` (see "Lookup tables") and the aggregates (`count(v)`, `sum(v.f)`, ...) are part of',
+    'the language itself (above), not of this table.',
     '',
     END_MARKER,
   );

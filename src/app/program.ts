@@ -14,6 +14,7 @@ import {
   parseProgram,
   parseRuleFile,
   type RecordSchema,
+  type TableFiles,
   type Type,
   type Value,
 } from '../dsl/index.js';
@@ -115,6 +116,8 @@ export interface LoadedProgram {
   readonly sources: readonly SourceFile[];
   readonly rules: readonly LinkedRule[];
   readonly allRules: readonly Rule[];
+  /** How its pattern files read their table files, for checking the same files again (a reload of rules only). */
+  readonly tableFiles?: TableFiles;
 }
 
 /** Reads, checks and links pattern files and rule files; throws a ProgramErrors with every error found. */
@@ -132,7 +135,7 @@ export function loadProgram(options: {
   readonly timeZone?: string;
 }): LoadedProgram {
   const { patternFiles, ruleFiles, cwd, ...rest } = options;
-  return compileProgram({ ...rest, patternSources: readSources(patternFiles, cwd), ruleSources: readSources(ruleFiles, cwd) });
+  return compileProgram({ ...rest, patternSources: readSources(patternFiles, cwd), ruleSources: readSources(ruleFiles, cwd), tableFiles: { baseDir: cwd } });
 }
 
 /** loadProgram over texts already read (a rule set sent to the service's API): the same checks, the same errors. */
@@ -142,6 +145,8 @@ export function compileProgram(options: {
   readonly registry: CheckpointRegistry | null;
   readonly schema?: RecordSchema;
   readonly timeZone?: string;
+  /** Where `table t = file "..."` reads (the pattern files' names are relative to `baseDir`); default the process's directory. */
+  readonly tableFiles?: TableFiles;
 }): LoadedProgram {
   const { patternSources, ruleSources } = options;
   const checked = compileSources(patternSources, {
@@ -149,6 +154,7 @@ export function compileProgram(options: {
     lookups: lookupSignatures(),
     schemas: domainSchemas(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
   });
   const errors: DslError[] = [...checked.errors];
   const rules: Rule[] = [];
@@ -164,7 +170,13 @@ export function compileProgram(options: {
     linked = l.linked;
   }
   if (errors.length > 0 || checked.program === null) throw new ProgramErrors(errors, [...patternSources, ...ruleSources]);
-  return { program: checked.program, sources: [...patternSources, ...ruleSources], rules: linked.filter((l) => l.rule.enabled), allRules: rules };
+  return {
+    program: checked.program,
+    sources: [...patternSources, ...ruleSources],
+    rules: linked.filter((l) => l.rule.enabled),
+    allRules: rules,
+    ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
+  };
 }
 
 /** An input file named on the command line: '-' is stdin; others resolve against the working directory and must exist. */

@@ -368,10 +368,27 @@ export interface PatternDecl {
 
 export type Decl = SourceDecl | StreamDecl | PatternDecl;
 
+/**
+ * `table t = { "k": literal, ... }` or `table t = file "path.json" [at "a.b"]`: a constant key -> value table that
+ * `lookup(t, key)` reads. Exactly one of `entries` and `file` is set; the file is read by the checker, once.
+ */
+export interface TableDecl {
+  readonly kind: 'table';
+  readonly name: Name;
+  readonly entries: ObjectLit | null;
+  /** A JSON file, relative to the pattern file's directory. */
+  readonly file: StringLit | null;
+  /** `at "provinces"` / `at "a.b"`: the sub-object of the file's JSON object to use; null: the whole object. */
+  readonly at: StringLit | null;
+  readonly pos: Pos;
+}
+
 export interface Program {
   readonly kind: 'program';
   readonly file: string;
   readonly decls: readonly Decl[];
+  /** Lookup tables, in source order (a namespace of their own, read only by `lookup(...)`). */
+  readonly tables: readonly TableDecl[];
 }
 
 export type Node =

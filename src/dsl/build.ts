@@ -267,8 +267,22 @@ export function pattern(kw: Token, n: Token, from: Token, c: PatternClauses): A.
   };
 }
 
-export function program(file: string, decls: readonly A.Decl[]): A.Program {
-  return { kind: 'program', file, decls };
+export function program(file: string, decls: readonly (A.Decl | A.TableDecl)[]): A.Program {
+  const tables: A.TableDecl[] = [];
+  const rest: A.Decl[] = [];
+  for (const d of decls) {
+    if (d.kind === 'table') tables.push(d);
+    else rest.push(d);
+  }
+  return { kind: 'program', file, decls: rest, tables };
+}
+
+export function inlineTable(kw: Token, n: Token, entries: A.ObjectLit): A.TableDecl {
+  return { kind: 'table', name: name(n), entries, file: null, at: null, pos: pos(kw) };
+}
+
+export function fileTable(kw: Token, n: Token, file: Token, at: Token | null): A.TableDecl {
+  return { kind: 'table', name: name(n), entries: null, file: string(file), at: at === null ? null : string(at), pos: pos(kw) };
 }
 
 export { DURATION_UNITS };

@@ -8,6 +8,7 @@ import { type DslError, errorAt, type Located } from './errors.js';
 import { type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, paramType } from './functions.js';
 import { printExpr, printString } from './print.js';
 import { didYouMean } from './suggest.js';
+import type { LookupTable, TableValue } from './tables.js';
 import { assignable, describeType, isNumeric, join, type Type } from './types.js';
 
 export type AggregateMode = 'none' | 'window' | 'pattern';
@@ -47,6 +48,8 @@ export interface CheckTables {
   readonly calls: Map<A.Call, FunctionSignature>;
   /** Expressions already reported (a wrong use of a `let`): typed unknown and not checked again. */
   readonly silenced: Set<A.Expr>;
+  /** `lookup(t, key)` calls and their table's Map. */
+  readonly tableLookups: Map<A.Call, ReadonlyMap<string, TableValue>>;
 }
 
 export const NO_PARAMS: ReadonlyMap<string, ParamInfo> = new Map();
@@ -56,6 +59,8 @@ export class ExprChecker {
     private readonly out: CheckTables,
     private readonly functions: FunctionRegistry,
     private readonly lookups: LookupRegistry,
+    /** Declared tables by name; null: declared but not built (its error is reported already). */
+    private readonly lookupTables: ReadonlyMap<string, LookupTable | null> = new Map(),
   ) {}
 
   private error(at: Located, message: string): void {
@@ -305,6 +310,7 @@ export class ExprChecker {
 
   private call(e: A.Call, scope: Scope): Type {
     const name = e.callee.name;
+    if (name === 'lookup' && !this.functions.has(name)) return this.tableLookup(e, scope);
     const sig = this.functions.get(name);
     if (sig === undefined) {
       if (name === 'if') {
@@ -320,6 +326,39 @@ export class ExprChecker {
     const types = this.arguments(e, sig, scope);
     this.out.calls.set(e, sig);
     return typeof sig.returns === 'function' ? sig.returns(types) : sig.returns;
+  }
+
+  /** `lookup(t, key)` / `lookup(t, key, default)`: the value of `key` in table `t`, else the default (null). */
+  private tableLookup(e: A.Call, scope: Scope): Type {
+    const [table, key, otherwise, ...extra] = e.args;
+    if (table === undefined || key === undefined || extra.length > 0) {
+      this.error(e.pos, `'lookup' takes 2 or 3 arguments (table, key[, default]), got ${e.args.length}`);
+      for (const arg of e.args) if (arg !== table || arg.kind !== 'field') this.expr(arg, scope);
+      return 'unknown';
+    }
+    if (scope.constant) this.error(e.pos, `'lookup' is not a constant; only literals and parameters may be used ${scope.where}`);
+    let valueType: Type = 'unknown';
+    if (table.kind !== 'field') {
+      this.error(table.pos, `the first argument of 'lookup' must be the name of a table (declared with 'table name = ...')`);
+      this.expr(table, scope);
+    } else {
+      this.out.types.set(table, 'unknown');
+      const t = this.lookupTables.get(table.name);
+      if (t === undefined) {
+        this.error(table.pos, `unknown table '${table.name}'${didYouMean(table.name, [...this.lookupTables.keys()])}`);
+      } else if (t !== null) {
+        valueType = t.type;
+        this.out.tableLookups.set(e, t.values);
+      }
+    }
+    const k = this.expr(key, scope);
+    if (!assignable(k, 'string') && !isNumeric(k)) this.error(key.pos, `the key of 'lookup' must be a string or a number, got ${describeType(k)}`);
+    if (otherwise === undefined) return valueType;
+    const d = this.expr(otherwise, scope);
+    const j = join(valueType, d);
+    if (j === null)
+      this.error(otherwise.pos, `the default of 'lookup' is ${describeType(d)}, but the table's values are of another type (${describeType(valueType)})`);
+    return j ?? 'unknown';
   }
 
   /** Checks arity and argument types against a signature; returns the argument types. */

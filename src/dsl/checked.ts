@@ -5,6 +5,7 @@
 import type * as A from './ast.js';
 import type { FunctionRegistry, FunctionSignature, LookupRegistry, LookupSignature, Value } from './functions.js';
 import type { FeedMapping, SourceShape } from './schemas.js';
+import type { TableValue } from './tables.js';
 import type { Type } from './types.js';
 
 export type { RecordSchema } from './schemas.js';
@@ -118,6 +119,8 @@ export interface CheckedProgram {
   readonly bindings: ReadonlyMap<A.FieldRef | A.MemberRef, Binding>;
   readonly aggregates: ReadonlyMap<A.Aggregate, AggregateBinding>;
   readonly calls: ReadonlyMap<A.Call, FunctionSignature>;
+  /** `lookup(t, key)` calls and the Map of their table (built once, by the checker). */
+  readonly tableLookups: ReadonlyMap<A.Call, ReadonlyMap<string, TableValue>>;
   readonly functions: FunctionRegistry;
   readonly lookups: LookupRegistry;
 }

@@ -14,6 +14,7 @@ import { MAX_DURATION_MS, MAX_QUANTIFIER_COUNT } from './limits.js';
 import { printExpr } from './print.js';
 import type { SchemaRegistry } from './schemas.js';
 import { didYouMean } from './suggest.js';
+import { buildTable, type LookupTable, type TableFiles } from './tables.js';
 import { assignable, describeType, join, type Type } from './types.js';
 
 export { constantValue, literalValue, sameExpr } from './constants.js';
@@ -30,6 +31,8 @@ export interface CheckOptions {
    */
   readonly schema?: RecordSchema;
   readonly sourceSchemas?: Readonly<Record<string, RecordSchema>>;
+  /** Where `table t = file "..."` reads from (relative to the declaring pattern file); default the file system. */
+  readonly tableFiles?: TableFiles;
 }
 
 export interface CheckResult {
@@ -63,7 +66,9 @@ class Checker {
     aggregates: new Map(),
     calls: new Map(),
     silenced: new Set(),
+    tableLookups: new Map(),
   };
+  private readonly lookupTables = new Map<string, LookupTable | null>();
   private readonly ex: ExprChecker;
   private readonly functions: FunctionRegistry;
   private readonly lookups: LookupRegistry;
@@ -83,7 +88,7 @@ class Checker {
   ) {
     this.functions = options.functions ?? builtinFunctions();
     this.lookups = options.lookups ?? builtinLookups();
-    this.ex = new ExprChecker(this.tables, this.functions, this.lookups);
+    this.ex = new ExprChecker(this.tables, this.functions, this.lookups, this.lookupTables);
   }
 
   private error(at: Located, message: string): void {
@@ -91,6 +96,7 @@ class Checker {
   }
 
   run(): void {
+    this.declareTables();
     this.declare();
     for (const program of this.programs) {
       for (const decl of program.decls) this.checkDecl(decl);
@@ -132,12 +138,32 @@ class Checker {
       bindings: t.bindings,
       aggregates: t.aggregates,
       calls: t.calls,
+      tableLookups: t.tableLookups,
       functions: this.functions,
       lookups: this.lookups,
     };
   }
 
   // ------------------------------------------------------------ names
+
+  /** Tables have a namespace of their own over all files (only `lookup` names them); each is built once, here. */
+  private declareTables(): void {
+    const declared = new Map<string, A.TableDecl>();
+    for (const program of this.programs) {
+      for (const decl of program.tables) {
+        const previous = declared.get(decl.name.name);
+        if (previous !== undefined) {
+          const p = previous.name.pos;
+          this.error(decl.name.pos, `the table '${decl.name.name}' is already declared at ${p.file}:${p.line}:${p.col}`);
+          continue;
+        }
+        declared.set(decl.name.name, decl);
+        const table = buildTable(decl, this.options.tableFiles ?? {}, this.tables.errors);
+        // A table that could not be built stays declared (null), so its lookups are not reported again.
+        this.lookupTables.set(decl.name.name, table);
+      }
+    }
+  }
 
   /** One namespace for sources, streams and patterns; `late into` names join it unless already declared. */
   private declare(): void {

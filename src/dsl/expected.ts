@@ -39,7 +39,7 @@ const GROUPS: readonly { readonly label: string; readonly members: readonly stri
   { label: 'a modifier', members: ["'greedy'", "'consecutive'", "'any'", "'until'"], least: 3 },
   { label: 'a connector', members: ["'next'", "'followed'", "'not'"], least: 3 },
   { label: 'the next clause', members: ["'within'", "'after'", "'allowed'", "'late'", "'emit'", "'on'"], least: 3 },
-  { label: "a new declaration ('source', 'stream' or 'pattern')", members: ["'source'", "'stream'", "'pattern'"], least: 3 },
+  { label: "a new declaration ('source', 'stream' or 'pattern')", members: ["'source'", "'stream'", "'pattern'", "'table'"], least: 3 },
 ];
 
 export function describeExpected(terminals: readonly string[]): string {

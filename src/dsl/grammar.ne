@@ -20,7 +20,14 @@ program -> null                                                     {% () => nul
 decls -> decl                                                       {% (d) => b.cons(null, d[0]) %}
        | decls decl                                                 {% (d) => b.cons(d[0], d[1]) %}
 
-decl -> sourceDecl {% id %} | streamDecl {% id %} | patternDecl {% id %}
+decl -> sourceDecl {% id %} | streamDecl {% id %} | patternDecl {% id %} | tableDecl {% id %}
+
+# ------------------------------------------------------------------ table
+
+# A constant key -> value table for lookup(t, key): inline, or a JSON object read from a file when the program loads.
+tableDecl -> "table" %ident "=" object                              {% (d) => b.inlineTable(d[0], d[1], d[3]) %}
+           | "table" %ident "=" "file" %string                      {% (d) => b.fileTable(d[0], d[1], d[4], null) %}
+           | "table" %ident "=" "file" %string "at" %string         {% (d) => b.fileTable(d[0], d[1], d[4], d[6]) %}
 
 # ------------------------------------------------------------------ source
 

@@ -3,7 +3,7 @@
  * nearley's failures into one-sentence DslErrors.
  */
 import nearley from 'nearley';
-import type { Expr, Program } from './ast.js';
+import type { Expr, Program, TableDecl } from './ast.js';
 import { type Cons, items, program } from './build.js';
 import { DslError, sortErrors } from './errors.js';
 import { describeExpected } from './expected.js';
@@ -180,7 +180,7 @@ const EXPRESSION_KINDS = new Set<string>([
  * An error for each expression nested beyond the limit (the checker and compiler recurse on expressions; past
  * the limit they would run out of stack). Walks the declarations without recursion, as deep input is the point.
  */
-function tooDeepExpressions(decls: Program['decls']): DslError[] {
+function tooDeepExpressions(decls: readonly (Program['decls'][number] | TableDecl)[]): DslError[] {
   const errors: DslError[] = [];
   const stack: unknown[] = [...decls];
   for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
@@ -197,7 +197,7 @@ function tooDeepExpressions(decls: Program['decls']): DslError[] {
 }
 
 type TokensResult =
-  | { readonly ok: true; readonly decls: Program['decls'] }
+  | { readonly ok: true; readonly decls: readonly (Program['decls'][number] | TableDecl)[] }
   /** `at`: index of the offending token, null at the end of input. */
   | { readonly ok: false; readonly error: DslError; readonly at: number | null };
 
@@ -221,7 +221,7 @@ function parseTokens(tokens: readonly Token[], start: number, file: string): Tok
         `first difference at ${firstDifference(build(results[0]), build(results[1]))}`,
     );
   }
-  const decls = build(results[0]) as Cons<Program['decls'][number]> | null;
+  const decls = build(results[0]) as Cons<Program['decls'][number] | TableDecl> | null;
   return { ok: true, decls: decls === null ? [] : items(decls) };
 }
 

@@ -277,8 +277,14 @@ export function printDecl(d: A.Decl): string {
   return lines.join('\n') + '\n';
 }
 
+function printTable(t: A.TableDecl): string {
+  if (t.entries !== null) return `table ${t.name.name} = ${printObject(t.entries)}\n`;
+  const file = t.file === null ? '""' : printString(t.file.value);
+  return `table ${t.name.name} = file ${file}${t.at === null ? '' : ` at ${printString(t.at.value)}`}\n`;
+}
+
 export function printProgram(p: A.Program): string {
-  return p.decls.map(printDecl).join('\n');
+  return [...p.tables.map(printTable), ...p.decls.map(printDecl)].join('\n');
 }
 
 /** Whether a name can be printed bare (the printer relies on the AST holding only parseable names). */

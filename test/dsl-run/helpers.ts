@@ -48,8 +48,10 @@ export async function runFiles(options: {
   readonly match?: readonly string[];
   readonly streams?: readonly string[];
   readonly schema?: boolean;
+  /** Further files beside the patterns (tables a pattern reads). */
+  readonly files?: Readonly<Record<string, string>>;
 }): Promise<RunResult> {
-  const files: Record<string, string> = { ...options.patterns, ...(options.rules ?? {}), 'input.ndjson': ndjson(options.input) };
+  const files: Record<string, string> = { ...(options.files ?? {}), ...options.patterns, ...(options.rules ?? {}), 'input.ndjson': ndjson(options.input) };
   const dir = tempDir(files);
   const loaded = loadProgram({
     patternFiles: Object.keys(options.patterns).map((f) => join(dir, f)),

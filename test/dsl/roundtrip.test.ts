@@ -230,7 +230,9 @@ const pattern = fc
   })
   .map((r): A.PatternDecl => ({ kind: 'pattern', ...r, pos: P }));
 
-const program = fc.array(fc.oneof(source, stream, pattern), { maxLength: 3 }).map((decls): A.Program => ({ kind: 'program', file: 'gen.pattern', decls }));
+const program = fc
+  .array(fc.oneof(source, stream, pattern), { maxLength: 3 })
+  .map((decls): A.Program => ({ kind: 'program', file: 'gen.pattern', decls, tables: [] }));
 
 describe('print then parse', () => {
   test('gives back the same expression', () => {
@@ -240,6 +242,7 @@ describe('print then parse', () => {
         const p: A.Program = {
           kind: 'program',
           file: 'gen.pattern',
+          tables: [],
           decls: [
             {
               kind: 'stream',

@@ -128,6 +128,19 @@ describe('POST /api/rules/validate', () => {
     expect(err?.text).toBe(`rules/clone.yaml:2:10: ${err?.message}\npattern: cloned_plates\n         ^`);
   });
 
+  it('reads no table file for pattern texts sent over the API (inline tables are fine)', async () => {
+    const { app } = await server();
+    const text = 'source s event time ts\ntable t = file "../fixtures/plate-prefixes.json" at "provinces"\ntable u = { a: "x" }\n';
+    const res = await app.inject({ method: 'POST', url: '/api/rules/validate', headers: auth, payload: { rules: {}, patterns: { 't.pattern': text } } });
+    expect(res.statusCode, res.body).toBe(422);
+    const [err, ...more] = (res.json() as { errors: Diagnostic[] }).errors;
+    expect(more).toEqual([]);
+    expect(err).toMatchObject({ file: 'patterns/t.pattern', line: 2, col: 16 });
+    expect(err?.message).toBe(
+      "cannot read the table file '../fixtures/plate-prefixes.json': pattern files sent over the API cannot read table files; declare the table inline",
+    );
+  });
+
   it('answers 422 with a positioned error for a pattern file past a limit of the language (brackets nested too deeply)', async () => {
     const { app } = await server();
     const deep = `source s event time ts\nstream t = from s where ${'('.repeat(5000)}x${')'.repeat(5000)} > 1\n`;

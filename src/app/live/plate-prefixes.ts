@@ -1,7 +1,8 @@
 /**
  * The names of plate prefixes (fixtures/plate-prefixes.json): the province character (`浙`) and province + city
- * letter (`浙A`). The dashboard shows them beside the prefixes plate_origin_15m ranks; the language has no table
- * look-up, so the names are joined where they are shown.
+ * letter (`浙A`). The dashboard shows them beside the prefixes plate_origin_15m ranks. The language's lookup tables
+ * could name them in the stream, but the shipped patterns are also used copied away from fixtures/, so the names
+ * are joined where they are shown.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

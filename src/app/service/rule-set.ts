@@ -89,7 +89,13 @@ export function loadRuleSetFromText(text: RuleSetText, current: LoadedProgram, r
     text.patterns === undefined
       ? current.sources.filter((s) => !isRuleFile(s.file))
       : Object.entries(text.patterns).map(([name, source]) => ({ file: `patterns/${name}`, source }));
-  return compileProgram({ patternSources, ruleSources, registry, ...(timeZone === undefined ? {} : { timeZone }) });
+  // Pattern texts sent over the API never read the server's files; the running program's own files may be read again.
+  const tableFiles = text.patterns === undefined ? (current.tableFiles ?? {}) : { readFile: refuseTableFile };
+  return compileProgram({ patternSources, ruleSources, registry, tableFiles, ...(timeZone === undefined ? {} : { timeZone }) });
+}
+
+function refuseTableFile(): never {
+  throw new Error('pattern files sent over the API cannot read table files; declare the table inline');
 }
 
 function diagnostic(error: DslError, text: string): Diagnostic {

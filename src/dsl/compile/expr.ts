@@ -113,6 +113,17 @@ export function compileExpr(node: A.Expr, cx: ExprContext): Evaluator {
   }
 }
 
+/** `lookup(t, key[, default])`: one Map.get per record; a number key reads the entry of its decimal spelling. */
+function compileTableLookup(node: A.Call, table: ReadonlyMap<string, Value>, cx: ExprContext): Evaluator {
+  const key = compileExpr(node.args[1] as A.Expr, cx);
+  const otherwise = node.args[2] === undefined ? () => null : compileExpr(node.args[2], cx);
+  return (s) => {
+    const k = key(s);
+    const v = typeof k === 'string' ? table.get(k) : typeof k === 'number' ? table.get(String(k)) : undefined;
+    return v === undefined ? otherwise(s) : v;
+  };
+}
+
 /** A condition: true only for the boolean true (null and non-booleans are false). */
 export function compileCondition(node: A.Expr, cx: ExprContext): (s: Scope) => boolean {
   const e = compileExpr(node, cx);
@@ -245,6 +256,8 @@ function compileBinary(node: A.Binary, cx: ExprContext): Evaluator {
 }
 
 function compileCall(node: A.Call, cx: ExprContext): Evaluator {
+  const table = cx.program.tableLookups.get(node);
+  if (table !== undefined) return compileTableLookup(node, table, cx);
   const sig = cx.program.calls.get(node);
   if (sig === undefined) throw new Error(`internal: unresolved call '${node.callee.name}'`);
   const impl = sig.impl;
