@@ -86,7 +86,7 @@ describe('table declarations and lookup()', () => {
 describe('lookup() in a run', () => {
   it('joins each record with its table entry, null or the default when absent', async () => {
     const text =
-      'table province = file "../shared/names.json" at "provinces"\n' +
+      'table province = file "../tables/names.json" at "provinces"\n' +
       'table lanes = { "1": "bus", "2": "car" }\n' +
       SOURCE +
       'stream t = from passes\n' +
@@ -95,7 +95,7 @@ describe('lookup() in a run', () => {
     const rec = (plate: string, lane: number, ts: number) => ({ plate, lane, checkpoint: 'CP0001', speed: 50, ts: T0 + ts });
     const r = await runFiles({
       patterns: { 'p/f.pattern': text },
-      files: { 'shared/names.json': FILES['names.json'] as string },
+      files: { 'tables/names.json': FILES['names.json'] as string },
       input: [rec('浙A1', 1, s(1)), rec('沪B2', 2, s(2)), rec('京C3', 3, s(3))],
       streams: ['t'],
       match: [],
