@@ -41,7 +41,6 @@ import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { type DashboardInfo, dashboardCheckpoints } from '../live/dashboard-info.js';
 import { keptStreams } from '../live/dashboard-streams.js';
-import { loadPlatePrefixes } from '../live/plate-prefixes.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
 import { SIGHTINGS_STREAM, trajectoryPoint } from '../live/trajectory.js';
 import { lookupsFor } from '../lookups.js';
@@ -382,7 +381,6 @@ export class VigilService implements ServiceControl {
       replay: null,
       vehicleLookup: false,
       days: false,
-      platePrefixes: loadPlatePrefixes(),
     };
   }
 
