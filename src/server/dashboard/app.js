@@ -184,9 +184,15 @@ const handlers = {
 const EXTRA_PANELS = [
   { stream: 'top_vehicles_1h', title: 'Top vehicles', rows: (r) => [r.plate ?? r.key ?? '?', cpName(r.checkpoint ?? ''), r.passes ?? r.count ?? r.flow] },
   { stream: 'frequent_vehicles', title: 'Frequent vehicles', rows: (r) => [r.plate, cpName(r.checkpoint), r.passes] },
-  // One record per window: its `origins` ranking, places the stream has already named (analytics.pattern's tables).
-  { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => (Array.isArray(r.origins) ? r.origins : []).map((o) => [o.value, `${fmt(o.share * 100, 1)}%`, o.count]) },
+  // One record per window: its `origins` ranking, places the stream has already named (analytics.pattern's tables);
+  // a program of its own without them shows its raw `cities` prefixes.
+  { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => rankingOf(r.origins ?? r.cities).map((o) => [o.value, `${fmt(o.share * 100, 1)}%`, o.count]) },
 ];
+
+/** A `top` column: its entries, or none when the record lacks it. */
+function rankingOf(column) {
+  return Array.isArray(column) ? column : [];
+}
 
 function bandIndex(band) {
   if (typeof band === 'number') return Math.max(0, Math.min(4, Math.round(band)));
