@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
+import { copyPatterns } from '../src/app/copy-patterns.js';
 import type { KafkaClient } from '../src/io/kafka/client.js';
 import { connectRedis } from '../src/io/redis/client.js';
 import { unlinkMatching } from '../src/io/redis/keys.js';
@@ -165,17 +166,22 @@ export function rulesRoutedTo(topic: string): string {
   return dir;
 }
 
-/** A copy of the shipped patterns with every source's `watermark 5m out of order` bound replaced by `bound` (e.g. '2s'). */
+/**
+ * A copy of the shipped patterns (and the table files they read) with every source's `watermark 5m out of order`
+ * bound replaced by `bound` (e.g. '2s'); returns the copy's patterns folder.
+ */
 export function patternsWithBound(bound: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-patterns-'));
   let replaced = 0;
-  for (const f of readdirSync(join(repo, 'patterns'))) {
-    const text = readFileSync(join(repo, 'patterns', f), 'utf8').replace(/watermark 5m out of order/g, () => {
-      replaced++;
-      return `watermark ${bound} out of order`;
-    });
-    writeFileSync(join(dir, f), text);
-  }
+  const dir = copyPatterns({
+    from: join(repo, 'patterns'),
+    root: repo,
+    toRoot: mkdtempSync(join(tmpdir(), 'vigil-bench-patterns-')),
+    edit: (_name, text) =>
+      text.replace(/watermark 5m out of order/g, () => {
+        replaced++;
+        return `watermark ${bound} out of order`;
+      }),
+  });
   if (replaced === 0) throw new Error("no 'watermark 5m out of order' in the shipped patterns: update patternsWithBound");
   return dir;
 }

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Rule } from '../dsl/index.js';
 import {
@@ -118,6 +118,47 @@ export interface LoadedProgram {
   readonly allRules: readonly Rule[];
   /** How its pattern files read their table files, for checking the same files again (a reload of rules only). */
   readonly tableFiles?: TableFiles;
+  /** The table files its pattern files read, as read: part of the set's version, and stored with it for the group. */
+  readonly tableTexts: readonly TableText[];
+}
+
+/** A table file's text, named as its pattern file names it: the pattern file's name (no folder) and the path written. */
+export interface TableText {
+  readonly pattern: string;
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * Reads table files through `files` (default: from disk) and keeps what each gave, once per pattern file and path:
+ * the texts a rule set carries to another process.
+ */
+function recordingTableFiles(files: TableFiles | undefined): { files: TableFiles; texts: TableText[] } {
+  const texts: TableText[] = [];
+  const read = files?.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  return {
+    texts,
+    files: {
+      ...(files?.baseDir === undefined ? {} : { baseDir: files.baseDir }),
+      readFile: (path, ref) => {
+        const text = read(path, ref);
+        const pattern = basename(ref.file);
+        if (!texts.some((t) => t.pattern === pattern && t.path === ref.path)) texts.push({ pattern, path: ref.path, text });
+        return text;
+      },
+    },
+  };
+}
+
+/** Table files read from texts a rule set carries (its `tableTexts`), never from disk; a file it lacks cannot be read. */
+export function tableFilesFrom(texts: readonly TableText[]): TableFiles {
+  return {
+    readFile: (_path, ref) => {
+      const found = texts.find((t) => t.pattern === basename(ref.file) && t.path === ref.path);
+      if (found === undefined) throw new Error('the rule set carries no copy of it');
+      return found.text;
+    },
+  };
 }
 
 /** Reads, checks and links pattern files and rule files; throws a ProgramErrors with every error found. */
@@ -149,12 +190,13 @@ export function compileProgram(options: {
   readonly tableFiles?: TableFiles;
 }): LoadedProgram {
   const { patternSources, ruleSources } = options;
+  const tables = recordingTableFiles(options.tableFiles);
   const checked = compileSources(patternSources, {
     functions: functionsFor(options.registry, options.timeZone),
     lookups: lookupSignatures(),
     schemas: domainSchemas(),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
-    ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
+    tableFiles: tables.files,
   });
   const errors: DslError[] = [...checked.errors];
   const rules: Rule[] = [];
@@ -176,6 +218,7 @@ export function compileProgram(options: {
     rules: linked.filter((l) => l.rule.enabled),
     allRules: rules,
     ...(options.tableFiles === undefined ? {} : { tableFiles: options.tableFiles }),
+    tableTexts: tables.texts,
   };
 }
 

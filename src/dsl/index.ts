@@ -15,7 +15,7 @@ export type { ParseResult } from './parser.js';
 export { printExpr, printProgram } from './print.js';
 export type { DeclaredField, FeedMapping, NamedSchema, SourceShape, ValueMap } from './schemas.js';
 export { isIdentityMapping, NO_MAPPING, parseZoneOffset, SchemaRegistry } from './schemas.js';
-export type { LookupTable, TableFiles, TableValue } from './tables.js';
+export type { LookupTable, TableFileRef, TableFiles, TableValue } from './tables.js';
 export type { Type } from './types.js';
 export { assignable, isNumeric, join } from './types.js';
 

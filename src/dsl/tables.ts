@@ -19,11 +19,17 @@ export interface LookupTable {
   readonly type: Type;
 }
 
+/** A table file as a pattern file names it: the pattern file (as positions name it) and the path written there. */
+export interface TableFileRef {
+  readonly file: string;
+  readonly path: string;
+}
+
 export interface TableFiles {
   /** The directory relative file names in positions (`Pos.file`) are relative to; default the process's. */
   readonly baseDir?: string;
-  /** Reads a table file (tests give their own); default: the file system, UTF-8. */
-  readonly readFile?: (path: string) => string;
+  /** Reads a table file at `path` (resolved), named as `ref` (tests and copies give their own); default: the file system, UTF-8. */
+  readonly readFile?: (path: string, ref: TableFileRef) => string;
 }
 
 /** Builds a declared table, or reports why it cannot be built (at the literal or the file name). */
@@ -48,7 +54,7 @@ export function buildTable(decl: A.TableDecl, files: TableFiles, errors: DslErro
   const path = resolve(base, dirname(file.pos.file), file.value);
   let text: string;
   try {
-    text = (files.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    text = (files.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path, { file: file.pos.file, path: file.value });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     errors.push(errorAt(file.pos, `cannot read the table file '${file.value}'${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`));

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { copyPatterns } from '../../src/app/copy-patterns.js';
+import { defaultPaths, packageRoot } from '../../src/app/program.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
@@ -37,4 +39,13 @@ export function tempDir(files: Readonly<Record<string, string>> = {}): string {
     writeFileSync(join(dir, name), text);
   }
   return dir;
+}
+
+/**
+ * The shipped pattern files (all but `except`) copied into `root/patterns`, with every table file they read
+ * (`table t = file "../fixtures/x.json"`) at the same place relative to them: the copies load as the shipped files
+ * do, and nothing is written outside `root`. Returns the patterns folder.
+ */
+export function copyShippedPatterns(root: string = tempDir(), except: readonly string[] = []): string {
+  return copyPatterns({ from: defaultPaths.patterns, root: packageRoot, toRoot: root, except });
 }

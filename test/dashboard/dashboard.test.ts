@@ -114,11 +114,14 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (${haveChromium ?
     expect(await page.locator('#congestion li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(OUT, 'dashboard.png') });
 
-    // Vehicle origins: plate_origin_15m's prefixes with their names from fixtures/plate-prefixes.json (the generated
-    // city's plates are mostly Hangzhou's, 浙A).
+    // Vehicle origins: plate_origin_15m's `origins`, places the stream named from fixtures/plate-prefixes.json (the
+    // generated city's plates are mostly Hangzhou's, 浙A): the first row is Hangzhou, with its share and count.
     await page.locator('#extra-tabs button', { hasText: 'Vehicle origins' }).click();
     await page.locator('#extra-body td', { hasText: 'Hangzhou 杭州' }).first().waitFor({ timeout: 5_000 });
-    expect(await page.locator('#extra-body tr').first().locator('td').nth(1).textContent()).toMatch(/^[\u4e00-\u9fff][A-Z]$/);
+    const origin = page.locator('#extra-body tr').first().locator('td');
+    expect(await origin.nth(0).textContent()).toBe('Hangzhou 杭州');
+    expect(await origin.nth(1).textContent()).toMatch(/^\d+(\.\d)?%$/);
+    expect(Number(await origin.nth(2).textContent())).toBeGreaterThan(0);
 
     // The cloned plate: typed into the lookup, its sightings come back from /api/vehicles.
     const clone = page.locator('#alerts li[data-rule="cloned-plate"] .detail').first();

@@ -5,12 +5,12 @@
  * alerts the same records give in Vigil's own shape through a source that maps nothing. The conversion back below
  * is written from the tables in examples/kakou/README.md, independently of the source's maps.
  */
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultPaths, packageRoot } from '../../src/app/index.js';
+import { packageRoot } from '../../src/app/index.js';
 import { main } from '../../src/cli/main.js';
-import { captureIo, tempDir } from '../cli/helpers.js';
+import { captureIo, copyShippedPatterns, tempDir } from '../cli/helpers.js';
 
 const EXAMPLE = join(packageRoot, 'examples', 'kakou');
 
@@ -45,12 +45,10 @@ stream plates = from passes
   where plate_readable
 `;
 
-/** A patterns folder: the shipped files with passes.pattern replaced. */
+/** A patterns folder: the shipped files (and the table files they read) with passes.pattern replaced. */
 function program(passes: string): string {
-  const dir = tempDir({ 'passes.pattern': passes });
-  for (const f of readdirSync(defaultPaths.patterns)) {
-    if (f.endsWith('.pattern') && f !== 'passes.pattern') copyFileSync(join(defaultPaths.patterns, f), join(dir, f));
-  }
+  const dir = copyShippedPatterns(tempDir(), ['passes.pattern']);
+  writeFileSync(join(dir, 'passes.pattern'), passes);
   return dir;
 }
 

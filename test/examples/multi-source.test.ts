@@ -7,18 +7,16 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPaths, packageRoot } from '../../src/app/index.js';
-import { tempDir, vigil } from '../cli/helpers.js';
+import { copyShippedPatterns, tempDir, vigil } from '../cli/helpers.js';
 
 const BUS = join(packageRoot, 'examples', 'bus');
 const SAMPLE = join(packageRoot, 'fixtures', 'sample-traffic.ndjson');
 const TRUTH = join(packageRoot, 'fixtures', 'sample-truth.json');
 
-/** A folder with the shipped patterns and rules plus the bus example's. */
+/** A folder with the shipped patterns (and the table files they read) and rules plus the bus example's. */
 function city(): string {
-  const dir = tempDir();
-  for (const from of [defaultPaths.patterns, defaultPaths.rules]) {
-    for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, f));
-  }
+  const dir = copyShippedPatterns();
+  for (const f of readdirSync(defaultPaths.rules)) copyFileSync(join(defaultPaths.rules, f), join(dir, f));
   for (const f of ['bus.pattern', 'stalled-bus.yaml']) copyFileSync(join(BUS, f), join(dir, f));
   return dir;
 }

@@ -53,6 +53,13 @@ pattern fast(min_speed = 200)
   emit { plate: f.plate, speed: f.speed, seen: f.id }
 `;
 
+/** A pattern file that reads a table file beside it, as the shipped analytics.pattern does: the group carries its text. */
+const NAMES = `table cp_names = file "cp-names.json"
+
+stream named_passes = from plates
+  select plate, lookup(cp_names, checkpoint, "elsewhere") as place
+`;
+
 const rule = (id: string, severity: string, alerts: string): string =>
   `id: ${id}\npattern: ${id}\nseverity: ${severity}\nroutes:\n  - kafka: ${alerts}\ndescription: reload test rule ${id}\n`;
 
@@ -91,7 +98,10 @@ interface Setup {
   readonly args: string[];
 }
 
-/** Topics, a group, and folders holding passes.pattern, the test patterns and the two rules routed to the alert topic. */
+/**
+ * Topics, a group, and folders holding passes.pattern, the test patterns (one reads a table file) and the two rules
+ * routed to the alert topic.
+ */
 async function setup(partitions: number): Promise<Setup> {
   const input = uniqueName('vigil-it-reload-in');
   const alerts = uniqueName('vigil-it-reload-alerts');
@@ -110,6 +120,8 @@ async function setup(partitions: number): Promise<Setup> {
   if (!passes.includes('schema traffic { correct_clocks: true }')) throw new Error('passes.pattern no longer corrects clocks as this test expects');
   writeFileSync(join(patterns, 'passes.pattern'), passes.replace('schema traffic { correct_clocks: true }', 'schema traffic'));
   writeFileSync(join(patterns, 'reload-test.pattern'), PATTERNS);
+  writeFileSync(join(patterns, 'names.pattern'), NAMES);
+  writeFileSync(join(patterns, 'cp-names.json'), JSON.stringify({ CP0128: 'first gate', CP0140: 'second gate' }));
   writeFileSync(join(rules, 'pair.yaml'), rule('pair', 'medium', alerts));
   writeFileSync(join(rules, 'fast.yaml'), rule('fast', 'low', alerts));
   const flags = serveFlags({
@@ -283,7 +295,8 @@ describe('vigil serve hot reload', () => {
     const stored = put.json['version'] as string;
     expect(stored).not.toBe(disk);
 
-    // Started after the reload, with the folders' set on disk: it runs the group's.
+    // Started after the reload, with the folders' set on disk: it runs the group's (names.pattern's table file read
+    // from the text the first process stored with the set).
     const two = await start(s);
     const view = (await two.api.call('GET', '/api/rules')).json;
     expect(view).toMatchObject({ version: stored, origin: 'group' });

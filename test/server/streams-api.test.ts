@@ -25,7 +25,6 @@ const info: DashboardInfo = {
   replay: null,
   vehicleLookup: true,
   days: false,
-  platePrefixes: { provinces: { 浙: 'Zhejiang 浙江' }, cities: { 浙A: 'Hangzhou 杭州' } },
 };
 
 async function setup(token: string | undefined = TOKEN) {

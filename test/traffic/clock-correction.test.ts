@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { simulation, writeSimulation } from '../../src/app/generate.js';
 import { runTraffic, type TrafficRunSummary } from '../../src/app/traffic.js';
 import { cityRegistryJson } from '../../src/traffic/generator/city.js';
 import type { GroundTruth } from '../../src/traffic/generator/truth.js';
+import { copyShippedPatterns } from '../cli/helpers.js';
 
 /**
  * Golden: a skewed camera corrected. A small generated city (40 minutes, a clean feed but for a few camera clocks
@@ -80,8 +81,7 @@ beforeAll(async () => {
     join(dir, 'truth.json'),
   );
   const shipped = join(REPO, 'patterns');
-  const plain = join(dir, 'patterns');
-  cpSync(shipped, plain, { recursive: true });
+  const plain = copyShippedPatterns(dir);
   const passes = join(plain, 'passes.pattern');
   const text = readFileSync(passes, 'utf8');
   expect(text).toContain('schema traffic { correct_clocks: true }');

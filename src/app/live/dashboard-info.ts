@@ -1,6 +1,5 @@
 /** What the dashboard page needs besides the streams: the checkpoints to draw, the city's zone, the rules, the replay. */
 import type { CheckpointRegistry } from '../../traffic/registry.js';
-import type { PlatePrefixes } from './plate-prefixes.js';
 
 export interface DashboardCheckpoint {
   readonly id: string;
@@ -27,8 +26,6 @@ export interface DashboardInfo {
   readonly vehicleLookup: boolean;
   /** Whether /api/days answers (days made final by `vigil rerun`). */
   readonly days: boolean;
-  /** Names of plate prefixes, for the vehicle origins (fixtures/plate-prefixes.json). */
-  readonly platePrefixes: PlatePrefixes;
 }
 
 export function dashboardCheckpoints(registry: CheckpointRegistry): DashboardCheckpoint[] {

@@ -23,7 +23,6 @@ import { keptStreams } from './dashboard-streams.js';
 import { MemoryAlertHistory } from './memory-alert-history.js';
 import { PacedSource, readNdjsonLines } from './paced-source.js';
 /** The stream the vehicle lookup is fed from: every capture with a readable plate. */
-import { loadPlatePrefixes } from './plate-prefixes.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from './stream-rings.js';
 import { SIGHTINGS_STREAM } from './trajectory.js';
 import { VehicleSightings } from './vehicle-sightings.js';
@@ -141,7 +140,6 @@ export class DemoService {
       replay: { input: options.input, pace: options.pace },
       vehicleLookup: true,
       days: false,
-      platePrefixes: loadPlatePrefixes(),
     };
   }
 

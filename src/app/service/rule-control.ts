@@ -9,6 +9,7 @@ import { checkBuild } from '../check-build.js';
 import { ProgramErrors, UserError } from '../errors.js';
 import type { LoadedProgram } from '../program.js';
 import {
+  type CarriedRuleSetText,
   type Diagnostic,
   describeRule,
   describeRules,
@@ -178,7 +179,7 @@ export class RuleBook {
    * Reads (from the folders when `text` is null) and compiles a set, and builds its job once: the set a reload would
    * run. Throws RuleSetRejected with every positioned error.
    */
-  async prepare(text: RuleSetText | null): Promise<LoadedProgram> {
+  async prepare(text: CarriedRuleSetText | null): Promise<LoadedProgram> {
     const { registry, timeZone, paths, cwd } = this.options;
     try {
       const loaded = text === null ? loadRuleSetFromDisk(paths, registry, cwd, timeZone) : loadRuleSetFromText(text, this.current, registry, timeZone);

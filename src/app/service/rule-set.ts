@@ -9,12 +9,20 @@ import { basename } from 'node:path';
 import { type DslError, formatDslError, formatWarning, lintProgram, type ParamValue, type Route, type Severity } from '../../dsl/index.js';
 import type { CheckpointRegistry } from '../../traffic/registry.js';
 import type { ProgramErrors, SourceFile } from '../errors.js';
-import { collectFiles, compileProgram, type LoadedProgram, loadProgram } from '../program.js';
+import { collectFiles, compileProgram, type LoadedProgram, loadProgram, type TableText, tableFilesFrom } from '../program.js';
 
 /** Pattern and rule files by file name, as the API takes them. Without patterns, the running set's are used. */
 export interface RuleSetText {
   readonly rules: Readonly<Record<string, string>>;
   readonly patterns?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A rule set as one process hands it to another (the group's stored set): its texts, and the texts of the table
+ * files its patterns read where it was loaded. Never what the API takes: a set sent over the API reads no table file.
+ */
+export interface CarriedRuleSetText extends RuleSetText {
+  readonly tables?: readonly TableText[];
 }
 
 /** A file name in a rule set: a plain name (no folder), with the extension of its kind. */
@@ -80,17 +88,19 @@ export function loadRuleSetFromDisk(
 }
 
 /**
- * Compiles texts sent over the API. Files show as `rules/NAME` and `patterns/NAME` in errors; without pattern files
- * the running program's are used (`current`). Throws ProgramErrors with every error.
+ * Compiles texts sent over the API, or another process's set. Files show as `rules/NAME` and `patterns/NAME` in
+ * errors; without pattern files the running program's are used (`current`). Throws ProgramErrors with every error.
  */
-export function loadRuleSetFromText(text: RuleSetText, current: LoadedProgram, registry: CheckpointRegistry, timeZone?: string): LoadedProgram {
+export function loadRuleSetFromText(text: CarriedRuleSetText, current: LoadedProgram, registry: CheckpointRegistry, timeZone?: string): LoadedProgram {
   const ruleSources: SourceFile[] = Object.entries(text.rules).map(([name, source]) => ({ file: `rules/${name}`, source }));
   const patternSources: SourceFile[] =
     text.patterns === undefined
       ? current.sources.filter((s) => !isRuleFile(s.file))
       : Object.entries(text.patterns).map(([name, source]) => ({ file: `patterns/${name}`, source }));
-  // Pattern texts sent over the API never read the server's files; the running program's own files may be read again.
-  const tableFiles = text.patterns === undefined ? (current.tableFiles ?? {}) : { readFile: refuseTableFile };
+  // Pattern texts sent over the API never read the server's files; the running program's own files may be read again,
+  // and another process's set reads the table files' texts it carries (as that process read them).
+  const tableFiles =
+    text.patterns === undefined ? (current.tableFiles ?? {}) : text.tables !== undefined ? tableFilesFrom(text.tables) : { readFile: refuseTableFile };
   return compileProgram({ patternSources, ruleSources, registry, tableFiles, ...(timeZone === undefined ? {} : { timeZone }) });
 }
 
@@ -120,9 +130,15 @@ export function warningsOf(loaded: LoadedProgram): Diagnostic[] {
   }));
 }
 
-/** A hash of the files' kinds, names (without folders) and texts: equal sets give equal versions wherever they were read. */
+/**
+ * A hash of the files' kinds, names (without folders) and texts, and of the table files read: equal sets give equal
+ * versions wherever they were read, and a changed table file is a new version.
+ */
 export function ruleSetVersion(loaded: LoadedProgram): string {
-  const entries = loaded.sources.map((s) => `${isRuleFile(s.file) ? 'rule' : 'pattern'}/${basename(s.file)}\u0000${s.source}`).sort();
+  const entries = [
+    ...loaded.sources.map((s) => `${isRuleFile(s.file) ? 'rule' : 'pattern'}/${basename(s.file)}\u0000${s.source}`),
+    ...loaded.tableTexts.map((t) => `table/${t.pattern}\u0000${t.path}\u0000${t.text}`),
+  ].sort();
   const hash = createHash('sha256');
   for (const e of entries) hash.update(e).update('\u0001');
   return hash.digest('hex').slice(0, 16);
@@ -160,7 +176,7 @@ export function describeRule(loaded: LoadedProgram, id: string): RuleDetail | un
   };
 }
 
-/** Per rule, a hash of its file and its pattern's file: what tells a changed rule from an unchanged one. */
+/** Per rule, a hash of its file, its pattern's file and the table files that reads: what tells a changed rule from an unchanged one. */
 export function ruleFingerprints(loaded: LoadedProgram): Map<string, string> {
   const text = new Map(loaded.sources.map((s) => [s.file, s.source]));
   const out = new Map<string, string>();
@@ -169,9 +185,9 @@ export function ruleFingerprints(loaded: LoadedProgram): Map<string, string> {
     const h = createHash('sha256')
       .update(text.get(r.file) ?? '')
       .update('\u0000')
-      .update(text.get(patternFile) ?? '')
-      .digest('hex');
-    out.set(r.id, h);
+      .update(text.get(patternFile) ?? '');
+    for (const t of loaded.tableTexts) if (t.pattern === basename(patternFile)) h.update(`\u0000${t.path}\u0000${t.text}`);
+    out.set(r.id, h.digest('hex'));
   }
   return out;
 }

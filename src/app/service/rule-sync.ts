@@ -13,13 +13,15 @@
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/index.js';
-import type { LoadedProgram } from '../program.js';
+import type { LoadedProgram, TableText } from '../program.js';
 import { isRuleFile, type RuleSetText } from './rule-set.js';
 
 export interface StoredRuleSet {
   readonly version: string;
   readonly rules: Readonly<Record<string, string>>;
   readonly patterns: Readonly<Record<string, string>>;
+  /** The table files its patterns read, as the storing process read them (absent in sets stored before tables). */
+  readonly tables?: readonly TableText[];
   /** Epoch ms. */
   readonly storedAt: number;
   /** The process that stored it. */
@@ -120,6 +122,6 @@ export class RuleSync {
   }
 
   private toStored(loaded: LoadedProgram, version: string): StoredRuleSet {
-    return { version, ...ruleSetText(loaded), storedAt: Date.now(), by: this.member };
+    return { version, ...ruleSetText(loaded), tables: loaded.tableTexts, storedAt: Date.now(), by: this.member };
   }
 }

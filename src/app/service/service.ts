@@ -41,7 +41,6 @@ import { UserError } from '../errors.js';
 import { compileJob, sourceNamesOf, sourceParser } from '../job.js';
 import { type DashboardInfo, dashboardCheckpoints } from '../live/dashboard-info.js';
 import { keptStreams } from '../live/dashboard-streams.js';
-import { loadPlatePrefixes } from '../live/plate-prefixes.js';
 import { DEFAULT_STREAM_BUFFER, StreamRings } from '../live/stream-rings.js';
 import { SIGHTINGS_STREAM, trajectoryPoint } from '../live/trajectory.js';
 import { lookupsFor } from '../lookups.js';
@@ -82,7 +81,7 @@ import {
   type RuleSetOrigin,
   RuleSetRejected,
 } from './rule-control.js';
-import { type RuleSetText, ruleFingerprints, ruleSetVersion } from './rule-set.js';
+import { type CarriedRuleSetText, ruleFingerprints, ruleSetVersion } from './rule-set.js';
 import { RuleSync } from './rule-sync.js';
 
 /** How often a process checks that it runs its group's stored rule set (announcements do it at once). */
@@ -382,7 +381,6 @@ export class VigilService implements ServiceControl {
       replay: null,
       vehicleLookup: false,
       days: false,
-      platePrefixes: loadPlatePrefixes(),
     };
   }
 
@@ -1215,7 +1213,7 @@ export class VigilService implements ServiceControl {
    * savepoint restores into a changed rule set; only when every one restored are they swapped in, the old ones
    * closed, and the new ones checkpointed at once (a restart or the partition's next owner resumes the new job).
    */
-  private async reload(text: RuleSetText | null, options: ReloadOptions, origin: RuleSetOrigin): Promise<ReloadResult> {
+  private async reload(text: CarriedRuleSetText | null, options: ReloadOptions, origin: RuleSetOrigin): Promise<ReloadResult> {
     const started = performance.now();
     if (this.reloading) throw this.refused(new ReloadRefused('reload_in_progress', 'a reload is under way: try again when it is done'));
     this.reloading = true;
@@ -1311,7 +1309,7 @@ export class VigilService implements ServiceControl {
       return;
     }
     try {
-      const loaded = await this.book.prepare({ rules: stored.rules, patterns: stored.patterns });
+      const loaded = await this.book.prepare({ rules: stored.rules, patterns: stored.patterns, tables: stored.tables ?? [] });
       checkStreamNames(loaded, this.options.streams ?? []);
       this.book.accept(loaded, 'group');
       this.log.info(
@@ -1348,7 +1346,7 @@ export class VigilService implements ServiceControl {
     try {
       const stored = await sync.stored();
       if (stored === null || stored.version === this.book.currentVersion) return;
-      await this.reload({ rules: stored.rules, patterns: stored.patterns }, { allowNonRestoredState: true }, 'group');
+      await this.reload({ rules: stored.rules, patterns: stored.patterns, tables: stored.tables ?? [] }, { allowNonRestoredState: true }, 'group');
     } catch (error) {
       this.log.warn(`vigil serve: cannot follow the group's rule set: ${(error as Error).message}`);
     }

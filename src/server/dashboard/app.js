@@ -184,16 +184,14 @@ const handlers = {
 const EXTRA_PANELS = [
   { stream: 'top_vehicles_1h', title: 'Top vehicles', rows: (r) => [r.plate ?? r.key ?? '?', cpName(r.checkpoint ?? ''), r.passes ?? r.count ?? r.flow] },
   { stream: 'frequent_vehicles', title: 'Frequent vehicles', rows: (r) => [r.plate, cpName(r.checkpoint), r.passes] },
-  // One record per window: its `cities` ranking (province + city letter), named from the shipped prefix table.
-  { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => (Array.isArray(r.cities) ? r.cities : []).map((c) => [prefixName(c.value), c.value, `${fmt(c.share * 100, 1)}%`, c.count]) },
+  // One record per window: its `origins` ranking, places the stream has already named (analytics.pattern's tables);
+  // a program of its own without them shows its raw `cities` prefixes.
+  { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => rankingOf(r.origins ?? r.cities).map((o) => [o.value, `${fmt(o.share * 100, 1)}%`, o.count]) },
 ];
 
-/** The name of a plate prefix: its city's where the table has it, else its province's. */
-function prefixName(prefix) {
-  const table = state.info?.platePrefixes;
-  if (table === undefined || typeof prefix !== 'string') return prefix;
-  const chars = [...prefix];
-  return table.cities[chars.slice(0, 2).join('')] ?? table.provinces[chars[0]] ?? prefix;
+/** A `top` column: its entries, or none when the record lacks it. */
+function rankingOf(column) {
+  return Array.isArray(column) ? column : [];
 }
 
 function bandIndex(band) {

@@ -55,13 +55,12 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
       schema: {
         tags: ['dashboard'],
         summary: 'What the dashboard page draws besides the streams',
-        description:
-          'The checkpoints (registry positions), the zone times are shown in, the enabled rules, the streams kept, the replay when it is one, and the names of plate prefixes.',
+        description: 'The checkpoints (registry positions), the zone times are shown in, the enabled rules, the streams kept, and the replay when it is one.',
         ...(guards.readsNeedToken ? { security: bearerSecurity } : {}),
         response: {
           200: {
             type: 'object',
-            required: ['timeZone', 'checkpoints', 'rules', 'streams', 'replay', 'vehicleLookup', 'days', 'platePrefixes'],
+            required: ['timeZone', 'checkpoints', 'rules', 'streams', 'replay', 'vehicleLookup', 'days'],
             properties: {
               timeZone: { type: 'string' },
               checkpoints: {
@@ -93,15 +92,6 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
               replay: { type: ['object', 'null'], required: ['input', 'pace'], properties: { input: { type: 'string' }, pace: { type: 'number' } } },
               vehicleLookup: { type: 'boolean' },
               days: { type: 'boolean', description: 'Whether /api/days answers (final days of the re-run).' },
-              platePrefixes: {
-                type: 'object',
-                description: 'Names of plate prefixes: province characters and province + city letter (fixtures/plate-prefixes.json).',
-                required: ['provinces', 'cities'],
-                properties: {
-                  provinces: { type: 'object', additionalProperties: { type: 'string' } },
-                  cities: { type: 'object', additionalProperties: { type: 'string' } },
-                },
-              },
             },
           },
           ...errorResponses(401),
