@@ -126,7 +126,7 @@ export function lineTime(line: string): number {
   return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
 }
 
-/** Blank lines are no records (NdjsonSource would hand them on as dead letters): left out, as the live feed has none. */
+/** The input's lines in batches, blank ones left out (they hold no record; the in-memory sort left them out too). */
 async function* recordLines(path: string): AsyncGenerator<string[]> {
   try {
     for await (const batch of byteLineBatches(path)) yield batch.filter((line) => line.trim() !== '');
