@@ -1,10 +1,11 @@
 /**
  * A day's results as the API serves them: the re-run's final ones once published (marked `final`), else what the
- * service produced live (the alerts of the day in the alert history, the flow it recorded).
+ * service produced live (the alerts of the day in the alert history, the flow it recorded); and the live results
+ * the re-run compares with (every alert of the day by the service's day index, the flow it recorded).
  */
 import type { Alert } from '../dsl/index.js';
 import type { AlertHistory } from '../io/redis/alert-history.js';
-import type { DayStore } from '../io/redis/day-store.js';
+import type { DayAlert, DayStore } from '../io/redis/day-store.js';
 import { dayRange } from './days.js';
 import type { FinalDay, LiveDay } from './rerun.js';
 
@@ -51,10 +52,19 @@ export async function liveAlerts(history: AlertHistory, from: number, to: number
   return alerts.sort((a, b) => a.event_time - b.event_time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The live results of a day: its alerts in the history and the flow the service recorded. */
+/**
+ * The live results of a day for the re-run: every alert the service recorded in its day index, with any the alert
+ * history still holds (a service that began recording the index during the day), and the flow it recorded. Without
+ * an index for the day, the alerts are only those the capped history holds: `alertsComplete` is false then.
+ */
 export async function liveDay(history: AlertHistory | undefined, store: DayStore, day: string, zone: string): Promise<LiveDay> {
   const { from, to } = dayRange(day, zone);
-  return { alerts: history === undefined ? [] : await liveAlerts(history, from, to), flow: await store.liveFlow(day) };
+  const recorded = await store.liveAlerts(day);
+  const byId = new Map<string, DayAlert>();
+  for (const a of recorded ?? []) if (a.event_time >= from && a.event_time < to) byId.set(a.id, a);
+  for (const a of history === undefined ? [] : await liveAlerts(history, from, to)) if (!byId.has(a.id)) byId.set(a.id, a);
+  const alerts = [...byId.values()].sort((a, b) => a.event_time - b.event_time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { alerts, alertsComplete: recorded !== null, flow: await store.liveFlow(day) };
 }
 
 export class RedisDayResults implements DayResults {
@@ -88,16 +98,16 @@ export class RedisDayResults implements DayResults {
     const store = await this.store();
     const json = await store.final(day);
     if (json !== null) return JSON.parse(json) as FinalDay;
-    const live = await liveDay(this.history, store, day, this.zone);
     const { from, to } = dayRange(day, this.zone);
+    const flow = await store.liveFlow(day);
     return {
       day,
       zone: this.zone,
       from,
       to,
       final: false,
-      alerts: live.alerts,
-      flow: live.flow === null ? null : Object.fromEntries([...live.flow].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      alerts: this.history === undefined ? [] : await liveAlerts(this.history, from, to),
+      flow: flow === null ? null : Object.fromEntries([...flow].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
   }
 }

@@ -1,8 +1,26 @@
-/** The re-run's pure parts: the city's days, the input put in event-time order, and the live-to-final comparison. */
-import { describe, expect, it } from 'vitest';
+/**
+ * The re-run's parts without the service: the city's days, the input put in event-time order (on disk, a run at a
+ * time, as the stable in-memory sort would), the day's final results whatever the sort's run size, and the
+ * live-to-final comparison.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dayOf, dayRange, isDay } from '../../src/app/days.js';
-import { diffDay, inEventTimeOrder } from '../../src/app/rerun.js';
+import { computeFinal, diffDay, finalDay, formatDayReport, lineTime, sortDayInput } from '../../src/app/rerun.js';
 import type { Alert } from '../../src/dsl/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-test-rerun-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What the re-run sorted in memory before (the whole file at once): the reference for the sort on disk. */
+function inEventTimeOrder(lines: readonly string[]): string[] {
+  return lines
+    .map((line, i) => ({ line, i, t: lineTime(line) }))
+    .sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i))
+    .map((k) => k.line);
+}
 
 const alert = (id: string, eventTime: number): Alert => ({
   id,
@@ -36,19 +54,35 @@ describe('days of the city', () => {
 });
 
 describe('the re-run', () => {
-  it('orders the input by event time, stably, lines without a time first', () => {
-    const lines = ['{"id":"a","ts":3000}', '{"id":"b","ts":"1970-01-01T00:00:01Z"}', 'not json', '{"id":"c","ts":1000}', '{"id":"d"}'];
-    expect(inEventTimeOrder(lines)).toEqual([
-      'not json',
-      '{"id":"d"}',
-      '{"id":"b","ts":"1970-01-01T00:00:01Z"}',
-      '{"id":"c","ts":1000}',
-      '{"id":"a","ts":3000}',
-    ]);
+  it('orders the input by event time, stably, lines without a time first, blank lines left out', async () => {
+    const lines = ['{"id":"a","ts":3000}', '{"id":"b","ts":"1970-01-01T00:00:01Z"}', 'not json', '  ', '{"id":"c","ts":1000}', '{"id":"d"}'];
+    const input = join(dir, 'small.ndjson');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'small-sorted.ndjson');
+    await sortDayInput(input, out, dir, 2);
+    expect(readFileSync(out, 'utf8')).toBe(
+      `${['not json', '{"id":"d"}', '{"id":"b","ts":"1970-01-01T00:00:01Z"}', '{"id":"c","ts":1000}', '{"id":"a","ts":3000}'].join('\n')}\n`,
+    );
+  });
+
+  it('sorts a day on disk as it did in memory: runs out of order, ties across runs in file order, bytes as read', async () => {
+    // 300 records of 7 instants, in no order, each with a non-ASCII plate; a run holds 16.
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) lines.push(JSON.stringify({ id: `r${i}`, plate: `浙A${i}`, ts: 1000 * ((i * 37) % 7) }));
+    lines.splice(150, 0, '{"id":"broken"', '{"id":"no-ts"}');
+    const input = join(dir, 'ties.ndjson');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'ties-sorted.ndjson');
+    const stats = await sortDayInput(input, out, dir, 16);
+    expect(stats.runs).toBe(19);
+    expect(stats.maxHeld).toBe(16);
+    const latin1 = readFileSync(input, 'latin1').trimEnd().split('\n');
+    expect(readFileSync(out).equals(Buffer.from(`${inEventTimeOrder(latin1).join('\n')}\n`, 'latin1'))).toBe(true);
   });
 
   it('lists the alerts added and withdrawn by id in event-time order and the checkpoints whose flow changed', () => {
     const live = {
+      alertsComplete: true,
       alerts: [alert('x', 30), alert('w2', 20), alert('w1', 10)],
       flow: new Map([
         ['A', 10],
@@ -65,7 +99,7 @@ describe('the re-run', () => {
       ]),
     };
     expect(diffDay(live, final, 'flow_1m')).toEqual({
-      alerts: { live: 3, final: 3, added: ['a1', 'a2'], withdrawn: ['w1', 'w2'], unchanged: 1 },
+      alerts: { live: 3, final: 3, added: ['a1', 'a2'], withdrawn: ['w1', 'w2'], unchanged: 1, liveComplete: true },
       flow: {
         stream: 'flow_1m',
         liveRecorded: true,
@@ -81,7 +115,7 @@ describe('the re-run', () => {
   });
 
   it('says so when the service recorded no live flow: every checkpoint is a correction from unknown', () => {
-    const report = diffDay({ alerts: [], flow: null }, { alerts: [], flow: new Map([['A', 3]]) }, 'flow_1m');
+    const report = diffDay({ alerts: [], alertsComplete: true, flow: null }, { alerts: [], flow: new Map([['A', 3]]) }, 'flow_1m');
     expect(report.flow).toEqual({
       stream: 'flow_1m',
       liveRecorded: false,
@@ -90,4 +124,102 @@ describe('the re-run', () => {
       corrected: [{ checkpoint: 'A', live: null, final: 3 }],
     });
   });
+});
+
+const PATTERNS = `
+source passes
+  event time ts
+  watermark 1m out of order
+  schema traffic
+
+stream plates = from passes
+  where plate_readable
+
+stream flow_1m = from passes
+  key by checkpoint
+  window tumbling 1m
+  select checkpoint, count() as flow
+
+pattern speeding
+  from plates
+  key by plate, plate_color
+  define s as speed > 120
+  match s
+  emit { plate: s.plate, checkpoint: s.checkpoint, speed: s.speed }
+
+pattern missed_b
+  from plates
+  key by plate, plate_color
+  define
+    a as checkpoint == "CP0001"
+    b as checkpoint == "CP0002"
+  match a not followed by b
+  within 10m
+  emit { plate: a.plate, at: a.ts }
+`;
+
+describe('the day re-run, whatever the sort run size', () => {
+  it('gives the same final alerts and flow with runs of 5 lines as with one run, and names an incomplete live side', async () => {
+    // 24 vehicles 10 minutes apart on 2026-03-03 (UTC), each at CP0001 then CP0002 two minutes later (every third
+    // speeding there); CP0002's sightings from 01:00 to 03:00 come at the end of the file, as a flushed backlog.
+    const at = (i: number, b: boolean): number => Date.parse('2026-03-03T00:00:00Z') + i * 600_000 + (b ? 120_000 : 0);
+    const rec = (i: number, b: boolean): string =>
+      JSON.stringify({
+        id: `v${i}-${b ? 'b' : 'a'}`,
+        plate: `浙A${10_000 + i}`,
+        plate_color: 'blue',
+        vehicle_type: 'car',
+        checkpoint: b ? 'CP0002' : 'CP0001',
+        lane: 1,
+        direction: 'in',
+        speed: b && i % 3 === 0 ? 130 : 60,
+        ts: at(i, b),
+      });
+    const onTime: string[] = [];
+    const held: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      onTime.push(rec(i, false));
+      const t = at(i, true);
+      (t >= Date.parse('2026-03-03T01:00:00Z') && t < Date.parse('2026-03-03T03:00:00Z') ? held : onTime).push(rec(i, true));
+    }
+    const root = join(dir, 'day');
+    mkdirSync(join(root, 'patterns'), { recursive: true });
+    mkdirSync(join(root, 'rules'));
+    writeFileSync(join(root, 'patterns', 'day.pattern'), PATTERNS);
+    for (const [id, pattern] of [
+      ['speeding', 'speeding'],
+      ['missed-b', 'missed_b'],
+    ]) {
+      writeFileSync(join(root, 'rules', `${id}.yaml`), `id: ${id}\npattern: ${pattern}\nseverity: medium\nenabled: true\nroutes:\n  - kafka: t\n`);
+    }
+    writeFileSync(join(root, 'day.ndjson'), `${[...onTime, ...held].join('\n')}\n`);
+    const options = {
+      cwd: process.cwd(),
+      input: join(root, 'day.ndjson'),
+      day: '2026-03-03',
+      zone: 'UTC',
+      patterns: join(root, 'patterns'),
+      rules: join(root, 'rules'),
+    };
+    const quiet = (): void => undefined;
+    const small = await computeFinal({ ...options, sortRunLines: 5 }, quiet);
+    const whole = await computeFinal(options, quiet);
+    expect(small.sort).toEqual({ lines: 48, runs: 10, maxHeld: 5, passes: 0 });
+    expect(whole.sort.runs).toBe(1);
+    // detected_at is the wall clock: the rest of each alert is the same.
+    const stable = (alerts: readonly Alert[]): unknown[] => alerts.map(({ detected_at: _, ...a }) => a);
+    expect(stable(small.alerts)).toEqual(stable(whole.alerts));
+    expect(small.alerts.map((a) => `${a.rule} ${(a.payload as { plate: string }).plate}`)).toEqual(
+      [0, 3, 6, 9, 12, 15, 18, 21].map((i) => `speeding 浙A${10_000 + i}`),
+    );
+    expect(Object.fromEntries(small.flow)).toEqual({ CP0001: 24, CP0002: 24 });
+    expect(small.flow).toEqual(whole.flow);
+
+    // A live side from the capped history only: the report says it is incomplete.
+    const final = finalDay(options, small, { alerts: small.alerts.slice(0, 2), alertsComplete: false, flow: null }, 0);
+    expect(final.report.alerts).toMatchObject({ live: 2, final: 8, liveComplete: false });
+    expect(formatDayReport(final, new Map())).toContain("live alerts: only those the service's capped alert history still holds");
+    const complete = finalDay(options, small, { alerts: small.alerts, alertsComplete: true, flow: null }, 0);
+    expect(formatDayReport(complete, new Map())).not.toContain('capped alert history');
+  }, 60_000);
 });

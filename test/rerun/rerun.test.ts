@@ -14,6 +14,8 @@
  *  - missed-b (seen at CP0001, not at CP0002 within 10 minutes): live it fires for vehicles 6 to 17, whose CP0002
  *    sightings were late; the re-run withdraws all 12.
  * Flow of the day (flow_1m windows starting in the day): CP0001 24 live and final; CP0002 12 live, 24 final.
+ * Before the re-run the alert history is emptied (as its cap would trim a busy day): the re-run compares with the
+ * service's day index of alerts, which has all 16.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinalDay } from '../../src/app/rerun.js';
 import type { Alert } from '../../src/dsl/index.js';
 import { KafkaClient } from '../../src/io/kafka/client.js';
+import { alertHistoryKeys } from '../../src/io/redis/alert-history.js';
+import { connectRedis } from '../../src/io/redis/client.js';
+import { dayKeys } from '../../src/io/redis/day-store.js';
 import { vigil } from '../cli/helpers.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import { BROKERS, Leftovers, produceFinalWatermark, produceLines, REPO, ServeProcess, scratchDir, serveUrl, uniqueName, until } from '../serve/harness.js';
@@ -235,6 +240,17 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
     ]);
     expect((await fetch(`${url}/api/vehicles/${encodeURIComponent(plateOf(6))}?day=2026-03-02`)).status).toBe(404);
 
+    // The day's alert index has every live alert; the history is then emptied, as a cap smaller than the day's
+    // alerts would trim it: the comparison must not take its alerts for added ones.
+    const redisUrl = process.env['VIGIL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
+    const redis = await connectRedis({ url: redisUrl, connectionName: 'vigil-test-rerun' });
+    try {
+      expect(Object.keys(await redis.hgetall(dayKeys(group).alerts(DAY))).sort()).toEqual(live.alerts.map((a) => a.id).sort());
+      await redis.unlink(alertHistoryKeys(group).stream);
+    } finally {
+      redis.disconnect();
+    }
+
     const reportFile = join(dir, 'final.json');
     const rerun = await vigil(
       [
@@ -246,7 +262,7 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
         '--group',
         group,
         '--redis',
-        process.env['VIGIL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379',
+        redisUrl,
         '--patterns',
         patterns,
         '--rules',
@@ -277,6 +293,8 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
     expect(tags(final.alerts, final.report.alerts.added)).toEqual([6, 9, 12, 15].map((i) => `speeding ${plateOf(i)}`));
     expect(tags(live.alerts, final.report.alerts.withdrawn)).toEqual(missedLive);
     expect(final.report.alerts.unchanged).toBe(4);
+    expect(final.report.alerts.liveComplete).toBe(true);
+    expect(rerun.out).not.toContain('capped alert history');
     // Unchanged alerts keep their ids from live to final.
     const liveSpeeding = live.alerts.filter((a) => a.rule === 'speeding').map((a) => a.id);
     expect(liveSpeeding.every((id) => final.alerts.some((a) => a.id === id))).toBe(true);

@@ -417,16 +417,15 @@ export class VigilService implements ServiceControl {
         log: this.log,
       });
     }
-    if (options.dayFlow !== undefined || (options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH) > 0) {
-      this.daysRedis = await connectRedis({ url: options.redis, connectionName: `vigil-days-${this.group}` });
-      this.days = new DayWriter({
-        redis: this.daysRedis,
-        keys: dayKeys(this.group),
-        maxPerVehicle: options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH,
-        metrics: this.metrics,
-        log: this.log,
-      });
-    }
+    // Always: the day index of alerts is what the next-morning re-run compares with, whatever the history keeps.
+    this.daysRedis = await connectRedis({ url: options.redis, connectionName: `vigil-days-${this.group}` });
+    this.days = new DayWriter({
+      redis: this.daysRedis,
+      keys: dayKeys(this.group),
+      maxPerVehicle: options.trajectoryLength ?? DEFAULT_TRAJECTORY_LENGTH,
+      metrics: this.metrics,
+      log: this.log,
+    });
     this.sync = new RuleSync(this.redis, `${this.group}:${this.inputTopic}`, `${hostname()}#${process.pid}`, this.log);
     await this.adoptGroupRules(this.sync);
     await this.sync.report(this.book.currentVersion, this.clock.now());
@@ -609,16 +608,7 @@ export class VigilService implements ServiceControl {
     const days = this.days;
     if (days === undefined) return;
     const zone = this.zone;
-    const keep = this.options.dayKeepMs ?? DEFAULT_DAY_KEEP_MS;
-    // Kept `keep` past the day's end, or past now when the day ended long ago (a replay of old traffic): a key
-    // whose expiry is in the past would vanish as it is written.
-    let memo = { day: '', at: Number.NEGATIVE_INFINITY, expireAt: 0 };
-    const expiry = (day: string): number => {
-      const now = this.clock.now();
-      // Worked out once a minute per day, not per record.
-      if (day !== memo.day || now - memo.at > 60_000) memo = { day, at: now, expireAt: Math.max(dayRange(day, zone).to, now) + keep };
-      return memo.expireAt;
-    };
+    const expiry = this.dayExpiry();
     const flowName = this.options.dayFlow;
     const flowSink = flowName === undefined ? undefined : streams.get(flowName);
     if (flowName !== undefined && flowSink !== undefined) {
@@ -648,6 +638,22 @@ export class VigilService implements ServiceControl {
     }
   }
 
+  /**
+   * When a day's keys expire: `dayKeepMs` (3 days by default) past the day's end, or past now when the day ended long ago (a replay of
+   * old traffic): a key whose expiry is in the past would vanish as it is written.
+   */
+  private dayExpiry(): (day: string) => number {
+    const zone = this.zone;
+    const keep = this.options.dayKeepMs ?? DEFAULT_DAY_KEEP_MS;
+    let memo = { day: '', at: Number.NEGATIVE_INFINITY, expireAt: 0 };
+    return (day) => {
+      const now = this.clock.now();
+      // Worked out once a minute per day, not per record.
+      if (day !== memo.day || now - memo.at > 60_000) memo = { day, at: now, expireAt: Math.max(dayRange(day, zone).to, now) + keep };
+      return memo.expireAt;
+    };
+  }
+
   private sink<T>(topic: string, make: () => KafkaSink<T>): Sink<T> {
     let sink = this.sinks.get(topic) as KafkaSink<T> | undefined;
     if (sink === undefined) {
@@ -670,9 +676,13 @@ export class VigilService implements ServiceControl {
     );
   }
 
-  /** Every alert of every rule: counted by rule and severity, and appended to the history. */
+  /** Every alert of every rule: counted by rule and severity, appended to the history and to its day's index. */
   private everyAlert(): Sink<Alert> {
     const counters = new Map<string, Counter>();
+    const zone = this.zone;
+    const expiry = this.dayExpiry();
+    // The local day of an event time changes rarely: its bounds are kept, not worked out per alert.
+    let span = { day: '', from: 0, to: 0 };
     return {
       write: (alert) => {
         const id = `${alert.rule}\u0000${alert.severity}`;
@@ -680,6 +690,13 @@ export class VigilService implements ServiceControl {
         if (c === undefined) counters.set(id, (c = this.metrics.counter('vigil_alerts_total', { rule: alert.rule, severity: alert.severity })));
         c.value++;
         this.history?.write(alert);
+        const days = this.days;
+        if (days === undefined) return;
+        if (!(alert.event_time >= span.from && alert.event_time < span.to)) {
+          const day = dayOf(alert.event_time, zone);
+          span = { day, ...dayRange(day, zone) };
+        }
+        days.alert(span.day, alert, expiry(span.day));
       },
     };
   }
@@ -1116,7 +1133,7 @@ export class VigilService implements ServiceControl {
     if (this.history !== undefined && !(await this.history.drain(HISTORY_DRAIN_MS)))
       this.log.info(`vigil serve: ${this.history.buffered} alert(s) not in the Redis history yet; they stay buffered`);
     if (this.days !== undefined && !(await this.days.drain(HISTORY_DRAIN_MS)))
-      this.log.info(`vigil serve: ${this.days.buffered} day flow and trajectory write(s) not in Redis yet; they stay buffered`);
+      this.log.info(`vigil serve: ${this.days.buffered} day data write(s) (alert index, flow, trajectories) not in Redis yet; they stay buffered`);
     let bytes = 0;
     let failed: Error | undefined;
     await Promise.all(

@@ -55,7 +55,8 @@ the server refuses any host but loopback.
 Days of the city's calendar (the registry's time_zone or --time-zone): each vehicle's sightings of the day are kept
 in Redis per plate, the latest --trajectory-length (0: none), for /api/vehicles/PLATE?day=YYYY-MM-DD and the
 dashboard's lookup; --day-flow STREAM (such as flow_1m) records that stream's flow per checkpoint and window per day,
-the live figures 'vigil rerun' compares its final ones with. /api/days/DAY serves a day's results: final once
+the live figures 'vigil rerun' compares its final ones with; every alert's id is kept per day of its event time
+too, however short --alert-history is, so the re-run knows each alert raised live. /api/days/DAY serves a day's results: final once
 'vigil rerun' published them, else live. Day data lasts three days after the day.
 Each flag can also be set in the environment: VIGIL_KAFKA, VIGIL_INPUT_TOPIC, VIGIL_GROUP, VIGIL_REDIS,
 VIGIL_PATTERNS, VIGIL_RULES, VIGIL_CHECKPOINTS, VIGIL_CHECKPOINT_INTERVAL, VIGIL_FIRST_SEEN_PREFIX,

@@ -1,19 +1,22 @@
 /**
- * What the service keeps per day of the city's calendar in Redis, beside the alert history: the live flow per
- * checkpoint (every window result of one stream, so the next-morning re-run can say what it corrected), each
- * vehicle's sightings (its trajectory, queried by plate), and the re-run's final results, which replace the live
- * ones for that day in the API and the dashboard.
+ * What the service keeps per day of the city's calendar in Redis, beside the alert history: the day's alerts by id
+ * (every one, however many: the history is capped, and the next-morning re-run must know each alert raised live to
+ * say which it adds and withdraws), the live flow per checkpoint (every window result of one stream, so the re-run
+ * can say what it corrected), each vehicle's sightings (its trajectory, queried by plate), and the re-run's final
+ * results, which replace the live ones for that day in the API and the dashboard.
  *
  * Keys sit under `vigil:day:{GROUP}` (the group as a hash tag, as the alert history's: one job's keys share a
  * Redis Cluster slot). Writes are idempotent so a replay after a crash rewrites what it wrote: a window's flow is
- * a hash field per window (a re-fired window overwrites its older figure), a sighting is a sorted-set member (the
- * same sighting is one member). Everything of a day expires a while after the day ends.
+ * a hash field per window (a re-fired window overwrites its older figure), an alert a hash field per id (a replayed
+ * alert has the same id), a sighting is a sorted-set member (the same sighting is one member). Everything of a day expires a while after the day ends.
  */
 import type { Redis } from 'ioredis';
 import { type Logger, type MetricRegistry, silentLogger } from '../../core/index.js';
 import { BufferedRedisWriter } from './buffered-writer.js';
 
 export interface DayKeys {
+  /** Hash: alert id -> the alert's summary (DayAlert JSON), for every alert whose event time is in the day. */
+  alerts(day: string): string;
   /** Hash: `window_start|checkpoint` -> flow of that window (the live figure, last fired). */
   flow(day: string): string;
   /** Sorted set of a plate's sightings that day (score: event time; member: the sighting's JSON). */
@@ -27,11 +30,21 @@ export interface DayKeys {
 export function dayKeys(group: string): DayKeys {
   const base = `vigil:day:{${group}}`;
   return {
+    alerts: (day) => `${base}:alerts:${day}`,
     flow: (day) => `${base}:flow:${day}`,
     trajectory: (day, plate) => `${base}:trajectory:${day}:${plate}`,
     final: (day) => `${base}:final:${day}`,
     finalDays: `${base}:final-days`,
   };
+}
+
+/** What the day's alert index keeps of an alert: enough to compare by id and to name it in the re-run's report. */
+export interface DayAlert {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: string;
+  readonly key: string;
+  readonly event_time: number;
 }
 
 /** One sighting of a vehicle, as its trajectory keeps it. */
@@ -51,6 +64,7 @@ export const DEFAULT_TRAJECTORY_LENGTH = 1000;
 export const DEFAULT_DAY_KEEP_MS = 3 * 86_400_000;
 
 type Op =
+  | { readonly kind: 'alert'; readonly key: string; readonly field: string; readonly value: string; readonly expireAt: number }
   | { readonly kind: 'flow'; readonly key: string; readonly field: string; readonly flow: number; readonly expireAt: number }
   | { readonly kind: 'sighting'; readonly key: string; readonly ts: number; readonly member: string; readonly expireAt: number };
 
@@ -89,6 +103,13 @@ export class DayWriter {
     });
   }
 
+  /** An alert of the day (by its event time), whatever the alert history keeps; `expireAt` as for flow. */
+  alert(day: string, alert: DayAlert, expireAt: number): void {
+    // Fields in one order: a replayed alert writes the same value.
+    const value = JSON.stringify({ id: alert.id, rule: alert.rule, severity: alert.severity, key: alert.key, event_time: alert.event_time });
+    this.writer.push({ kind: 'alert', key: this.options.keys.alerts(day), field: alert.id, value, expireAt });
+  }
+
   /** A window's live flow at a checkpoint; `expireAt` is when the day's keys go (epoch ms). */
   flow(day: string, checkpoint: string, windowStart: number, flow: number, expireAt: number): void {
     this.writer.push({ kind: 'flow', key: this.options.keys.flow(day), field: `${windowStart}|${checkpoint}`, flow, expireAt });
@@ -122,7 +143,8 @@ export class DayWriter {
     // Trim and expiry once per key and batch, after its writes.
     const touched = new Map<string, Op>();
     for (const op of part) {
-      if (op.kind === 'flow') pipeline.hset(op.key, op.field, String(op.flow));
+      if (op.kind === 'alert') pipeline.hset(op.key, op.field, op.value);
+      else if (op.kind === 'flow') pipeline.hset(op.key, op.field, String(op.flow));
       else pipeline.zadd(op.key, op.ts, op.member);
       touched.set(op.key, op);
     }
@@ -147,6 +169,26 @@ export class DayStore {
     private readonly redis: Redis,
     private readonly keys: DayKeys,
   ) {}
+
+  /**
+   * Every alert the service raised for the day, by its alert index; null when it recorded none (a day without
+   * alerts, or one it ran for without the index: then only the capped alert history tells).
+   */
+  async liveAlerts(day: string): Promise<DayAlert[] | null> {
+    const fields = await this.redis.hgetall(this.keys.alerts(day));
+    const ids = Object.keys(fields);
+    if (ids.length === 0) return null;
+    const alerts: DayAlert[] = [];
+    for (const id of ids) {
+      try {
+        const a = JSON.parse(fields[id] as string) as DayAlert;
+        alerts.push({ id, rule: String(a.rule), severity: String(a.severity), key: String(a.key), event_time: Number(a.event_time) });
+      } catch {
+        // A foreign field: skipped.
+      }
+    }
+    return alerts;
+  }
 
   /** The live flow of the day per checkpoint (the sum of its windows); null when the service recorded none. */
   async liveFlow(day: string): Promise<Map<string, number> | null> {

@@ -31,6 +31,11 @@ const reportSchema = {
         added: { type: 'array', items: { type: 'string' }, description: 'Ids of final alerts the live service did not raise.' },
         withdrawn: { type: 'array', items: { type: 'string' }, description: 'Ids of live alerts the re-run does not raise.' },
         unchanged: { type: 'integer' },
+        liveComplete: {
+          type: 'boolean',
+          description:
+            'Whether the live alerts are every one the service raised for the day (its day index of alerts); false when it kept none for the day and the live side is what the capped alert history still held (an alert trimmed from it then counts as added). Absent in results published before the index.',
+        },
       },
     },
     flow: {
