@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dayOf, dayRange, isDay } from '../../src/app/days.js';
 import { computeFinal, diffDay, finalDay, formatDayReport, lineTime, sortDayInput } from '../../src/app/rerun.js';
 import type { Alert } from '../../src/dsl/index.js';
+import { RERUN_PATTERNS } from '../rerun/rerun-patterns.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-test-rerun-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,38 +127,6 @@ describe('the re-run', () => {
   });
 });
 
-const PATTERNS = `
-source passes
-  event time ts
-  watermark 1m out of order
-  schema traffic
-
-stream plates = from passes
-  where plate_readable
-
-stream flow_1m = from passes
-  key by checkpoint
-  window tumbling 1m
-  select checkpoint, count() as flow
-
-pattern speeding
-  from plates
-  key by plate, plate_color
-  define s as speed > 120
-  match s
-  emit { plate: s.plate, checkpoint: s.checkpoint, speed: s.speed }
-
-pattern missed_b
-  from plates
-  key by plate, plate_color
-  define
-    a as checkpoint == "CP0001"
-    b as checkpoint == "CP0002"
-  match a not followed by b
-  within 10m
-  emit { plate: a.plate, at: a.ts }
-`;
-
 describe('the day re-run, whatever the sort run size', () => {
   it('gives the same final alerts and flow with runs of 5 lines as with one run, and names an incomplete live side', async () => {
     // 24 vehicles 10 minutes apart on 2026-03-03 (UTC), each at CP0001 then CP0002 two minutes later (every third
@@ -185,7 +154,7 @@ describe('the day re-run, whatever the sort run size', () => {
     const root = join(dir, 'day');
     mkdirSync(join(root, 'patterns'), { recursive: true });
     mkdirSync(join(root, 'rules'));
-    writeFileSync(join(root, 'patterns', 'day.pattern'), PATTERNS);
+    writeFileSync(join(root, 'patterns', 'day.pattern'), RERUN_PATTERNS);
     for (const [id, pattern] of [
       ['speeding', 'speeding'],
       ['missed-b', 'missed_b'],

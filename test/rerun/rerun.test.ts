@@ -29,43 +29,12 @@ import { dayKeys } from '../../src/io/redis/day-store.js';
 import { vigil } from '../cli/helpers.js';
 import { requireBroker } from '../io/kafka/broker.js';
 import { BROKERS, Leftovers, produceFinalWatermark, produceLines, REPO, ServeProcess, scratchDir, serveUrl, uniqueName, until } from '../serve/harness.js';
+import { RERUN_PATTERNS } from './rerun-patterns.js';
 
 const DAY = '2026-03-03';
 const ZONE = 'Asia/Shanghai';
 const local = (hhmm: string, day = DAY): number => Date.parse(`${day}T${hhmm}:00+08:00`);
 const MIN = 60_000;
-
-const PATTERNS = `
-source passes
-  event time ts
-  watermark 1m out of order
-  schema traffic
-
-stream plates = from passes
-  where plate_readable
-
-stream flow_1m = from passes
-  key by checkpoint
-  window tumbling 1m
-  select checkpoint, count() as flow
-
-pattern speeding
-  from plates
-  key by plate, plate_color
-  define s as speed > 120
-  match s
-  emit { plate: s.plate, checkpoint: s.checkpoint, speed: s.speed }
-
-pattern missed_b
-  from plates
-  key by plate, plate_color
-  define
-    a as checkpoint == "CP0001"
-    b as checkpoint == "CP0002"
-  match a not followed by b
-  within 10m
-  emit { plate: a.plate, at: a.ts }
-`;
 
 const rule = (id: string, pattern: string, topic: string): string =>
   `id: ${id}\npattern: ${pattern}\nseverity: medium\nenabled: true\nroutes:\n  - kafka: ${topic}\ndescription: test rule ${id}\n`;
@@ -154,7 +123,7 @@ describe('vigil rerun: the day re-run replaces the live results', () => {
     await client.ensureTopics([{ topic: input, partitions: 1 }, { topic: alertsTopic }, { topic: late }, { topic: dead }]);
     mkdirSync(patterns);
     mkdirSync(rules);
-    writeFileSync(join(patterns, 'day.pattern'), PATTERNS);
+    writeFileSync(join(patterns, 'day.pattern'), RERUN_PATTERNS);
     writeFileSync(join(rules, 'speeding.yaml'), rule('speeding', 'speeding', alertsTopic));
     writeFileSync(join(rules, 'missed-b.yaml'), rule('missed-b', 'missed_b', alertsTopic));
     const { onTime, held, last } = feed();
