@@ -21,6 +21,10 @@
  *   no earlier than event_time + bound; what remains is fetch, the watermark of the slowest partition, the batch's
  *   processing and the sink's flush. The hold itself (the bound) is configuration, not processing;
  * - webhook deliveries received (POSTs answered 200), and error lines (`error ...`) in the child's log.
+ * Planted clones: the generated input's anomalies need 20 minutes of baseline (flow) or 10 of confirmation (first
+ * entry) before they alert, so a short soak would see no alert to time. Every --clone-every seconds (default 20; 0:
+ * none) a cloned plate is planted: one plate seen at the two inner checkpoints of the registry farthest apart, four
+ * times 20 s apart (two impossible pairs), so cloned-plate raises a confirmed alert about a minute later.
  * Verdict: RSS flat after warm-up (the least-squares slope over the last half of the samples under
  * --rss-slope MiB/min, default 2), processing p99 under 200 ms, no error line, every alert delivered by webhook.
  */
@@ -35,6 +39,7 @@ import { createInterface } from 'node:readline';
 import type { Consumer, Message } from 'kafkajs';
 import { openFirstSeenStore, seedKnownVehicles } from '../src/app/lookups.js';
 import { KafkaClient } from '../src/io/kafka/client.js';
+import { haversineKm } from '../src/traffic/geo.js';
 import {
   argNumber,
   argString,
@@ -57,6 +62,7 @@ const bound = argString('bound', '2s');
 const brokers = argString('kafka', '127.0.0.1:9092');
 const redisUrl = argString('redis', 'redis://127.0.0.1:6379');
 const rssSlopeLimit = argNumber('rss-slope', 2);
+const cloneEverySeconds = argNumber('clone-every', 20);
 /** --node-arg X (repeatable): a flag for the serve child's node, e.g. --cpu-prof or --max-old-space-size=512. */
 const repeated = (flag: string): string[] => process.argv.flatMap((a, i, all) => (a === flag && all[i + 1] !== undefined ? [all[i + 1] as string] : []));
 const nodeArgs = repeated('--node-arg');
@@ -170,6 +176,52 @@ async function metric(url: string, name: string): Promise<number> {
 }
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
+interface Checkpoint {
+  readonly id: string;
+  readonly lat: number;
+  readonly lon: number;
+  readonly kind?: string;
+  readonly segment: string;
+  readonly direction?: string;
+}
+
+/** The two inner checkpoints of the registry farthest apart: no car drives between them in a minute. */
+function farthestInner(file: string): readonly [Checkpoint, Checkpoint] {
+  const inner = (JSON.parse(readFileSync(file, 'utf8')) as Checkpoint[]).filter((c) => c.kind !== 'entry');
+  let best: [Checkpoint, Checkpoint] | undefined;
+  let bestKm = -1;
+  for (const a of inner)
+    for (const b of inner) {
+      const km = haversineKm(a.lat, a.lon, b.lat, b.lon);
+      if (km > bestKm) {
+        bestKm = km;
+        best = [a, b];
+      }
+    }
+  if (best === undefined) throw new Error(`${file}: no inner checkpoints to plant clones at`);
+  return best;
+}
+
+/** One planted clone's sightings: A, B, A, B, 20 s apart from `at` (wall time, which is event time here). */
+function plantClone(n: number, at: number, [a, b]: readonly [Checkpoint, Checkpoint]): { due: number; cp: string; line: string }[] {
+  const plate = `京Z${String(n % 100_000).padStart(5, '0')}`;
+  return [a, b, a, b].map((c, k) => ({
+    due: at + k * 20_000,
+    cp: c.id,
+    line: JSON.stringify({
+      id: `soak-clone-${n}-${k}`,
+      plate,
+      plate_color: 'blue',
+      vehicle_type: 'car',
+      checkpoint: c.id,
+      lane: 1,
+      ...(c.direction === undefined ? {} : { direction: c.direction }),
+      speed: 50,
+      ts: 0,
+    }),
+  }));
+}
+
 async function main(): Promise<void> {
   const seconds = minutes * 60;
   const { lines, truth } = await inputLines(Math.ceil(seconds * rate));
@@ -238,6 +290,7 @@ async function main(): Promise<void> {
   const lags: number[] = [];
   let metricsUrl = '';
   let sent = 0;
+  let clones = 0;
   let code: number | null = null;
   try {
     await consumer.connect();
@@ -270,6 +323,9 @@ async function main(): Promise<void> {
     metricsUrl = `${/listening on (https?:\/\/\S+)/.exec(log)?.[1]}/metrics`;
     const pid = child.pid as number;
     const t0 = Date.now();
+    const cloneAt = farthestInner(join(repo, 'fixtures', 'checkpoints.json'));
+    const planted: { due: number; cp: string; line: string }[] = [];
+    let nextClone = cloneEverySeconds > 0 ? t0 + cloneEverySeconds * 1000 : Number.POSITIVE_INFINITY;
     rss.push([0, rssOf(pid)]);
     let nextSample = t0 + SAMPLE_MS;
     for (;;) {
@@ -280,6 +336,15 @@ async function main(): Promise<void> {
       for (; sent < due; sent++) {
         const line = lines[sent] as string;
         messages.push({ key: checkpointOf(line), value: line.replace(TS, `"ts":${now}`) });
+      }
+      if (now >= nextClone) {
+        planted.push(...plantClone(++clones, now, cloneAt));
+        planted.sort((x, y) => x.due - y.due);
+        nextClone += cloneEverySeconds * 1000;
+      }
+      while (planted.length > 0 && (planted[0] as { due: number }).due <= now) {
+        const p = planted.shift() as { cp: string; line: string };
+        messages.push({ key: p.cp, value: p.line.replace(TS, `"ts":${now}`) });
       }
       if (messages.length > 0) await producer.send({ topic: input, messages, acks: -1 });
       if (now >= nextSample) {
@@ -333,7 +398,7 @@ async function main(): Promise<void> {
         );
 
   console.log(
-    `soak: ${minutes} min at ${grouped(rate)} records/s: ${grouped(sent)} records produced; ${loadavg()[0]?.toFixed(1)} load on ${availableParallelism()} cores`,
+    `soak: ${minutes} min at ${grouped(rate)} records/s: ${grouped(sent)} records produced, ${grouped(clones)} clones planted; ${loadavg()[0]?.toFixed(1)} load on ${availableParallelism()} cores`,
   );
   console.log(`RSS every ${SAMPLE_MS / 1000} s (s: MiB): ${rss.map(([t, b]) => `${Math.round(t)}: ${(b / 2 ** 20).toFixed(0)}`).join(', ')}`);
   console.log(`consumer lag (records) at the same samples: ${lags.map((l) => grouped(l)).join(', ')}`);
