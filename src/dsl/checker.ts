@@ -335,12 +335,14 @@ class Checker {
           unreachable(window);
       }
     }
-    if (decl.allowedLateness !== null) {
-      if (window === null) this.error(decl.allowedLateness.pos, "'allowed lateness' needs a window: without one a stream refuses no record");
-      this.duration(decl.allowedLateness, 'allowed lateness', 'non-negative', NO_PARAMS);
-    }
     const select = decl.select;
     const prevs = select === null ? [] : prevCalls(select.items.map((i) => i.expr));
+    if (decl.allowedLateness !== null) {
+      if (window === null && prevs.length === 0) {
+        this.error(decl.allowedLateness.pos, "'allowed lateness' needs a window or prev(): without one a stream refuses no record");
+      }
+      this.duration(decl.allowedLateness, 'allowed lateness', 'non-negative', NO_PARAMS);
+    }
     if (decl.lateInto !== null && window === null && prevs.length === 0) {
       this.error(decl.lateInto.pos, "'late into' needs a window or prev(): without one a stream refuses no record");
     }

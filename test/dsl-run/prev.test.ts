@@ -67,4 +67,30 @@ describe('prev() in a keyed stream', () => {
     const b = await runFiles({ patterns: { 'f.pattern': PROGRAM }, input: reversed, streams: ['steps'], match: [], schema: false });
     expect(b.streams['steps']).toEqual(a.streams['steps']);
   });
+
+  it("with allowed lateness takes a late record among its key's records and emits the next one again as an update", async () => {
+    const program = PROGRAM.replace('  late into late_steps', '  allowed lateness 10m\n  late into late_steps');
+    // z1 moves the watermark to 4m: a2 (30 s) and w1 (2m) are late but within 10m; y1 moves it to 19m: a0 (5 s) is
+    // 19 minutes behind, past the allowed lateness.
+    const input = [
+      rec('a1', 'A', 'CP1', s(0)),
+      rec('a3', 'A', 'CP3', s(60)),
+      rec('z1', 'Z', 'CP9', m(5)),
+      rec('a2', 'A', 'CP2', s(30)),
+      rec('w1', 'W', 'CP4', m(2)),
+      rec('y1', 'Y', 'CP9', m(20)),
+      rec('a0', 'A', 'CP0', s(5)),
+    ];
+    const r = await runFiles({ patterns: { 'f.pattern': program }, input, streams: ['steps'], match: [], schema: false });
+    expect(r.streams['steps']).toEqual([
+      step('A', 'CP1', s(0), null),
+      step('A', 'CP3', s(60), ['CP1', s(0)]),
+      step('A', 'CP2', s(30), ['CP1', s(0)]),
+      { ...step('A', 'CP3', s(60), ['CP2', s(30)]), update: true },
+      step('W', 'CP4', m(2), null),
+      step('Z', 'CP9', m(5), null),
+      step('Y', 'CP9', m(20), null),
+    ]);
+    expect(r.late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id'])).toEqual(['a0']);
+  });
 });

@@ -325,7 +325,7 @@ const cases: readonly BadCase[] = [
     name: 'allowed lateness without window',
     source: 'source passes\n  event time ts\nstream s = from passes allowed lateness 1m select *',
     expected: [
-      "bad.pattern:3:41: 'allowed lateness' needs a window: without one a stream refuses no record\nstream s = from passes allowed lateness 1m select *\n                                        ^",
+      "bad.pattern:3:41: 'allowed lateness' needs a window or prev(): without one a stream refuses no record\nstream s = from passes allowed lateness 1m select *\n                                        ^",
     ],
   },
   {

@@ -527,7 +527,8 @@ class JobCompiler {
 
   /**
    * A select with `prev(x)`: keyed, in event-time order at the watermark (ties by record id), each record with the
-   * values of its key's previous record; late records go to the late output (and `late into`).
+   * values of its key's previous record. A record within `allowed lateness` is emitted at once and its key's next
+   * record again (`update: true`); later ones go to the late output (and `late into`).
    */
   private previousSelect(s: DataStream<Rec>, decl: A.StreamDecl, select: A.Select, keep: A.Expr, prevs: readonly A.Call[]): DataStream<Rec> {
     const name = decl.name.name;
@@ -548,9 +549,12 @@ class JobCompiler {
       return args.map((a) => a(argScope));
     };
     const project = projection(select, cx, scope);
-    const emit = (r: Rec, previous: Value[] | null): Rec => {
+    const emit = (r: Rec, previous: Value[] | null, update: boolean): Rec => {
       scope.previous = previous;
-      return project(r);
+      const out = project(r);
+      // A record whose previous record came late is emitted again, marked as a window's re-firing is.
+      if (update) (out as Record<string, Value>)['update'] = true;
+      return out;
     };
     const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
     const keepMs = constantNumber(keep, this.baseCx, 'keep');
@@ -563,6 +567,7 @@ class JobCompiler {
           key,
           tie: compareTies as (a: unknown, b: unknown) => number,
           keepMs,
+          ...(decl.allowedLateness === null ? {} : { allowedLatenessMs: constantNumberAllowZero(decl.allowedLateness, this.baseCx, '`allowed lateness`') }),
           remember,
           emit,
           ...(lateTag === undefined ? {} : { lateTag }),
