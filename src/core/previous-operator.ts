@@ -22,6 +22,8 @@ export interface PreviousOptions<IN, S, OUT> {
   readonly maxKept?: number;
   /** What of a record the next one of its key may read. */
   readonly remember: (value: IN) => S;
+  /** What of a record is kept for late ones (default: all of it): enough for `key`, `tie` and `emit`. */
+  readonly keepValue?: (value: IN) => IN;
   /** The output record of `value`, given what its key's previous record left (null for none); `update` on a re-emission. */
   readonly emit: (value: IN, previous: S | null, update: boolean) => OUT;
   /** A named side output that also receives the late records (`late into x`). */
@@ -156,7 +158,7 @@ export class PreviousOperator<IN, S, OUT> implements Operator<IN, OUT> {
     if (this.lateness === 0) {
       s.ts = h.ts;
       s.remembered = remembered;
-    } else this.keep(key, s, s.recent.length, { ts: h.ts, seq: h.seq, value: h.value, remembered });
+    } else this.keep(key, s, s.recent.length, { ts: h.ts, seq: h.seq, value: this.options.keepValue?.(h.value) ?? h.value, remembered });
   }
 
   /**
@@ -167,7 +169,7 @@ export class PreviousOperator<IN, S, OUT> implements Operator<IN, OUT> {
     const key = this.options.key(value);
     const known = this.keys.get(key);
     if (known !== undefined && known.ts !== NONE && ts <= known.ts) return false;
-    const e: Entry<IN, S> = { ts, seq: this.seq++, value, remembered: this.options.remember(value) };
+    const e: Entry<IN, S> = { ts, seq: this.seq++, value: this.options.keepValue?.(value) ?? value, remembered: this.options.remember(value) };
     const state = known ?? this.stateOf(key, e.ts);
     const recent = state.recent;
     let i = recent.length;

@@ -22,6 +22,17 @@ export function prevCalls(exprs: readonly A.Expr[]): A.Call[] {
   return out;
 }
 
+/** The names of the fields the expressions read (bare names: a table's name in `lookup` counts too, harmlessly). */
+export function fieldsRead(exprs: readonly A.Expr[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (e: A.Expr): void => {
+    if (e.kind === 'field') out.add(e.name);
+    for (const child of childrenOf(e)) visit(child);
+  };
+  for (const e of exprs) visit(e);
+  return out;
+}
+
 /** The direct subexpressions of `e`. */
 function childrenOf(e: A.Expr): readonly A.Expr[] {
   switch (e.kind) {

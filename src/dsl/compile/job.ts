@@ -32,14 +32,14 @@ import { selectItemName } from '../ast.js';
 import type { CheckedProgram, CheckedStream } from '../checked.js';
 import { DslError } from '../errors.js';
 import type { Value } from '../functions.js';
-import { prevCalls } from '../prev.js';
+import { fieldsRead, prevCalls } from '../prev.js';
 import { printExpr } from '../print.js';
 import { type Alert, makeAlert, suppression, suppressionKey } from '../rules/alert.js';
 import type { LinkedRule } from '../rules/link.js';
 import type { Route, Rule } from '../rules/rule.js';
 import { EnrichPlan } from './enrich.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
-import { compareTies, identityCodec } from './identity.js';
+import { assignedIdentity, compareTies, identityCodec, setIdentity } from './identity.js';
 import type { BatchLookup } from './lookups.js';
 import { constantNumber, type PatternPlan, planPattern } from './pattern.js';
 import { type Evaluator, type Rec, RecordScope } from './scope.js';
@@ -570,6 +570,7 @@ class JobCompiler {
           ...(decl.allowedLateness === null ? {} : { allowedLatenessMs: constantNumberAllowZero(decl.allowedLateness, this.baseCx, '`allowed lateness`') }),
           remember,
           emit,
+          ...(select.star ? {} : { keepValue: keptFields([...select.items.map((i) => i.expr), ...decl.keyBy]) }),
           ...(lateTag === undefined ? {} : { lateTag }),
         }),
     );
@@ -791,6 +792,22 @@ function keySelectorOf(exprs: readonly A.Expr[], cx: ExprContext): (r: Rec) => K
 function keyPart(v: Value): string {
   if (v === null) return NULL_KEY;
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/**
+ * What a prev() stream keeps of a record for late ones: the fields its select and keys read, its id and identity
+ * (the tie order), not the whole capture.
+ */
+function keptFields(exprs: readonly A.Expr[]): (r: Rec) => Rec {
+  const names = [...fieldsRead(exprs), 'id'];
+  const plain = plainRecordFactory();
+  return (r) => {
+    const out = plain() as Record<string, Value | undefined>;
+    for (const n of names) if (r[n] !== undefined) out[n] = r[n];
+    const identity = assignedIdentity(r);
+    if (identity !== undefined) setIdentity(out, identity);
+    return out;
+  };
 }
 
 /** The scope of a select with prev(): the record, and the values its key's previous record left (null: none). */
