@@ -12,6 +12,7 @@ export * from './min-heap.js';
 export { MultiplexSource } from './multiplex-source.js';
 export * from './operator.js';
 export * from './plain-records.js';
+export * from './previous-operator.js';
 export * from './sink.js';
 export * from './sorted-runs.js';
 export * from './source.js';

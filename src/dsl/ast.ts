@@ -267,6 +267,8 @@ export interface StreamDecl {
   readonly where: Expr | null;
   readonly enrich: readonly Enrich[];
   readonly keyBy: readonly Expr[];
+  /** `keep <duration>`: how long a key's `prev(...)` state lasts after its last record (event time). */
+  readonly keep: Expr | null;
   readonly window: WindowClause | null;
   readonly allowedLateness: Expr | null;
   readonly lateInto: Name | null;

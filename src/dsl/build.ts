@@ -138,6 +138,7 @@ export interface StreamClauses {
   readonly where: A.Expr | null;
   readonly enrich: readonly A.Enrich[];
   readonly keyBy: readonly A.Expr[] | null;
+  readonly keep: A.Expr | null;
   readonly window: A.WindowClause | null;
   readonly allowedLateness: A.Expr | null;
   readonly lateInto: Token | null;
@@ -153,6 +154,7 @@ export function stream(kw: Token, n: Token, from: Token, c: StreamClauses): A.St
     where: c.where,
     enrich: c.enrich,
     keyBy: c.keyBy ?? [],
+    keep: c.keep,
     window: c.window,
     allowedLateness: c.allowedLateness,
     lateInto: c.lateInto === null ? null : name(c.lateInto),

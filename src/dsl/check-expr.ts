@@ -6,6 +6,7 @@ import type * as A from './ast.js';
 import type { AggregateBinding, Binding, ParamInfo, Schema, VariableInfo } from './checked.js';
 import { type DslError, errorAt, type Located } from './errors.js';
 import { type FunctionRegistry, type FunctionSignature, type LookupRegistry, type LookupSignature, paramType } from './functions.js';
+import { isPrev } from './prev.js';
 import { printExpr, printString } from './print.js';
 import { didYouMean } from './suggest.js';
 import type { LookupTable, TableValue } from './tables.js';
@@ -37,6 +38,8 @@ export interface Scope {
   readonly where: string;
   /** A clause fixed before the run (`within`, window sizes, ...): only literals and parameters. */
   readonly constant: boolean;
+  /** `prev(x)` may be used: the select of a stream without a window (the stream checks its `key by` and `keep`). */
+  readonly prev?: boolean;
 }
 
 /** The checker's outputs, shared by the declaration and expression passes. */
@@ -311,6 +314,7 @@ export class ExprChecker {
   private call(e: A.Call, scope: Scope): Type {
     const name = e.callee.name;
     if (name === 'lookup' && !this.functions.has(name)) return this.tableLookup(e, scope);
+    if (isPrev(e) && !this.functions.has(name)) return this.prev(e, scope);
     const sig = this.functions.get(name);
     if (sig === undefined) {
       if (name === 'if') {
@@ -326,6 +330,19 @@ export class ExprChecker {
     const types = this.arguments(e, sig, scope);
     this.out.calls.set(e, sig);
     return typeof sig.returns === 'function' ? sig.returns(types) : sig.returns;
+  }
+
+  /** `prev(x)`: `x` on the key's previous record; its type is x's (null on a key's first record). */
+  private prev(e: A.Call, scope: Scope): Type {
+    if (scope.aggregates === 'window') {
+      this.error(e.callee.pos, "'prev' cannot be used in a windowed select; it belongs in the select of a keyed stream with 'keep' and no window");
+    } else if (scope.prev !== true) {
+      this.error(e.callee.pos, `'prev' is not allowed ${scope.where}; it belongs in the select of a keyed stream with 'keep' and no window`);
+    }
+    if (e.args.length !== 1) this.error(e.pos, `'prev' takes 1 argument (the value on the key's previous record), got ${e.args.length}`);
+    const inner: Scope = { ...scope, prev: false, where: "inside 'prev(...)'" };
+    const types = e.args.map((arg) => this.expr(arg, inner));
+    return e.args.length === 1 ? (types[0] as Type) : 'unknown';
   }
 
   /** `lookup(t, key)` / `lookup(t, key, default)`: the value of `key` in table `t`, else the default (null). */

@@ -2,6 +2,7 @@
  * The checker: one pass over all declarations that reports every error it finds (sorted by place) and,
  * when there are none, returns the checked program the compiler works from.
  */
+
 import type * as A from './ast.js';
 import { type CheckTables, constantScope, ExprChecker, NO_PARAMS, type PatternScope, type Scope } from './check-expr.js';
 import { checkSourceShape } from './check-source.js';
@@ -11,6 +12,7 @@ import { type DslError, errorAt, type Located, sortErrors } from './errors.js';
 import { builtinFunctions, builtinLookups, type FunctionRegistry, type LookupRegistry, type LookupSignature } from './functions.js';
 import { expandLets } from './lets.js';
 import { MAX_DURATION_MS, MAX_QUANTIFIER_COUNT } from './limits.js';
+import { prevCalls } from './prev.js';
 import { printExpr } from './print.js';
 import type { SchemaRegistry } from './schemas.js';
 import { didYouMean } from './suggest.js';
@@ -333,19 +335,23 @@ class Checker {
           unreachable(window);
       }
     }
+    const select = decl.select;
+    const prevs = select === null ? [] : prevCalls(select.items.map((i) => i.expr));
     if (decl.allowedLateness !== null) {
-      if (window === null) this.error(decl.allowedLateness.pos, "'allowed lateness' needs a window: without one a stream refuses no record");
+      if (window === null && prevs.length === 0) {
+        this.error(decl.allowedLateness.pos, "'allowed lateness' needs a window or prev(): without one a stream refuses no record");
+      }
       this.duration(decl.allowedLateness, 'allowed lateness', 'non-negative', NO_PARAMS);
     }
-    if (decl.lateInto !== null && window === null) {
-      this.error(decl.lateInto.pos, "'late into' needs a window: without one a stream refuses no record");
+    if (decl.lateInto !== null && window === null && prevs.length === 0) {
+      this.error(decl.lateInto.pos, "'late into' needs a window or prev(): without one a stream refuses no record");
     }
-    const select = decl.select;
     if (select === null) {
       if (window !== null) this.error(decl.window?.pos ?? decl.pos, `the windowed stream '${name}' needs a 'select' with its keys and aggregates`);
     } else {
-      this.checkSelect(decl, select, { ...record(), aggregates: window === null ? 'none' : 'window', where: "in 'select'" });
+      this.checkSelect(decl, select, { ...record(), aggregates: window === null ? 'none' : 'window', where: "in 'select'", prev: window === null });
     }
+    this.checkKeep(decl, prevs);
     const output = this.streamOutput(decl, input);
     if (this.decls.get(name) === decl) this.schemas.set(name, output);
     this.streams.set(name, { decl, input, output, lookups });
@@ -397,6 +403,25 @@ class Checker {
       }
     }
     return { open: inputs.every((i) => i.schema.open), fields };
+  }
+
+  /**
+   * `prev(x)` keeps per key the previous record's values: it needs keys (`key by`) and a bound on how long a key's
+   * state outlives its last record (`keep`); `keep` without prev() bounds nothing.
+   */
+  private checkKeep(decl: A.StreamDecl, prevs: readonly A.Call[]): void {
+    const first = prevs[0];
+    if (decl.keep !== null) {
+      this.duration(decl.keep, 'keep', 'positive', NO_PARAMS);
+      if (first === undefined) this.error(decl.keep.pos, "'keep' bounds the state of prev(); this stream's select has no prev(...)");
+      else if (decl.window !== null) this.error(decl.keep.pos, "'keep' cannot be used with a window; prev() belongs in a stream without one");
+    }
+    if (first === undefined || decl.window !== null) return;
+    if (decl.keyBy.length === 0) {
+      this.error(first.callee.pos, "'prev' needs 'key by': it reads the previous record of the same key (e.g. 'key by plate, plate_color')");
+    } else if (decl.keep === null) {
+      this.error(first.callee.pos, "'prev' needs 'keep <duration>' after 'key by': how long a key's previous record is remembered (e.g. 'keep 1d')");
+    }
   }
 
   /** As in Flink, a window offset must be shorter than the period it shifts (size, or slide for sliding). */

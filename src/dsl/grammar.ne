@@ -61,10 +61,12 @@ rename -> word "as" %ident                                          {% (d) => b.
 
 # ------------------------------------------------------------------ stream
 
-streamDecl -> "stream" %ident "=" "from" %ident unionClauses whereClause:? enrichClauses keyByClause:? windowClause:?
+streamDecl -> "stream" %ident "=" "from" %ident unionClauses whereClause:? enrichClauses keyedClauses:? windowClause:?
               latenessClause:? lateIntoClause:? selectClause:?
-    {% (d) => b.stream(d[0], d[1], d[4], { union: b.list(d[5]), where: d[6], enrich: b.list(d[7]), keyBy: d[8], window: d[9],
-                                           allowedLateness: d[10], lateInto: d[11], select: d[12] }) %}
+    {% (d) => b.stream(d[0], d[1], d[4], { union: b.list(d[5]), where: d[6], enrich: b.list(d[7]), keyBy: d[8]?.[0] ?? null,
+                                           keep: d[8]?.[1] ?? null, window: d[9], allowedLateness: d[10], lateInto: d[11], select: d[12] }) %}
+# [keys, keep]: `keep` follows `key by` (it bounds per-key state).
+keyedClauses -> keyByClause keepClause:?                             {% (d) => [d[0], d[1]] %}
 
 unionClause -> "union" %ident                                       {% (d) => d[1] %}
 unionClauses -> null                                                {% () => null %}
@@ -75,6 +77,8 @@ enrichClauses -> null                                               {% () => nul
 whereClause -> "where" expr                                         {% (d) => d[1] %}
 enrichClause -> "enrich" %ident "=" %ident "(" args ")"             {% (d) => b.enrich(d[0], d[1], b.plainCall(d[3], d[5])) %}
 keyByClause -> "key" "by" exprList                                  {% (d) => b.items(d[2]) %}
+# How long a key's `prev(...)` state outlives its last record (event time).
+keepClause -> "keep" expr                                           {% (d) => d[1] %}
 latenessClause -> "allowed" "lateness" expr                         {% (d) => d[2] %}
 lateIntoClause -> "late" "into" %ident                              {% (d) => d[2] %}
 

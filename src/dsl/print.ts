@@ -246,6 +246,7 @@ export function printDecl(d: A.Decl): string {
       if (d.where !== null) lines.push(`  where ${printExpr(d.where)}`);
       for (const e of d.enrich) lines.push(`  enrich ${e.name.name} = ${printExpr(e.call)}`);
       if (d.keyBy.length > 0) lines.push(`  key by ${list(d.keyBy)}`);
+      if (d.keep !== null) lines.push(`  keep ${printExpr(d.keep)}`);
       if (d.window !== null) lines.push(`  ${printWindow(d.window)}`);
       if (d.allowedLateness !== null) lines.push(`  allowed lateness ${printExpr(d.allowedLateness)}`);
       if (d.lateInto !== null) lines.push(`  late into ${d.lateInto.name}`);

@@ -123,6 +123,19 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (${haveChromium ?
     expect(await origin.nth(1).textContent()).toMatch(/^\d+(\.\d)?%$/);
     expect(Number(await origin.nth(2).textContent())).toBeGreaterThan(0);
 
+    // Top vehicles: top_vehicles_1h's `vehicles` rankings ("plate|plate_color"), one row per vehicle and checkpoint,
+    // the most passes first: the first row names a plate (province character, city letter, five more), never "?".
+    await page.locator('#extra-tabs button', { hasText: 'Top vehicles' }).click();
+    // (Until the tab's first redraw the table still shows the origins.)
+    await page.locator('#extra-body tr td:nth-child(4)').first().waitFor({ timeout: 5_000 });
+    const first = page.locator('#extra-body tr').first().locator('td');
+    expect(await first.nth(0).textContent()).toMatch(/^\p{Script=Han}[A-Z][A-Z0-9]{5,6}$/u);
+    expect(await first.nth(1).textContent()).toMatch(/^[a-z_]+$/);
+    expect(((await first.nth(2).textContent()) ?? '').length).toBeGreaterThan(3);
+    const counts = (await page.locator('#extra-body tr td:nth-child(4)').allTextContents()).map(Number);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+
     // The cloned plate: typed into the lookup, its sightings come back from /api/vehicles.
     const clone = page.locator('#alerts li[data-rule="cloned-plate"] .detail').first();
     const plate = ((await clone.textContent()) ?? '').split(' ')[0] as string;

@@ -325,7 +325,7 @@ const cases: readonly BadCase[] = [
     name: 'allowed lateness without window',
     source: 'source passes\n  event time ts\nstream s = from passes allowed lateness 1m select *',
     expected: [
-      "bad.pattern:3:41: 'allowed lateness' needs a window: without one a stream refuses no record\nstream s = from passes allowed lateness 1m select *\n                                        ^",
+      "bad.pattern:3:41: 'allowed lateness' needs a window or prev(): without one a stream refuses no record\nstream s = from passes allowed lateness 1m select *\n                                        ^",
     ],
   },
   {
@@ -504,6 +504,74 @@ const cases: readonly BadCase[] = [
     expected: [
       "bad.pattern:1:42: expected an operator or 'out' after '30s', found end of input\nsource passes event time ts watermark 30s\n                                         ^",
     ],
+  },
+  {
+    name: 'prev: without key by',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: [
+      "bad.pattern:4:17: 'prev' needs 'key by': it reads the previous record of the same key (e.g. 'key by plate, plate_color')\n  select plate, prev(speed) as p\n                ^",
+    ],
+  },
+  {
+    name: 'prev: without keep',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: [
+      "bad.pattern:5:17: 'prev' needs 'keep <duration>' after 'key by': how long a key's previous record is remembered (e.g. 'keep 1d')\n  select plate, prev(speed) as p\n                ^",
+    ],
+  },
+  {
+    name: 'prev: outside select',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  where prev(speed) > 1\n  key by plate\n  keep 1h\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: [
+      "bad.pattern:4:9: 'prev' is not allowed in 'where'; it belongs in the select of a keyed stream with 'keep' and no window\n  where prev(speed) > 1\n        ^",
+    ],
+  },
+  {
+    name: 'prev: in a windowed select',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  window tumbling 1m\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: [
+      "bad.pattern:6:17: 'prev' cannot be used in a windowed select; it belongs in the select of a keyed stream with 'keep' and no window\n  select plate, prev(speed) as p\n                ^",
+      "bad.pattern:6:17: 'prev(speed)' is neither a key of 'key by' nor inside an aggregate\n  select plate, prev(speed) as p\n                ^",
+    ],
+  },
+  {
+    name: 'prev: in a pattern',
+    source: 'source passes\n  event time ts\npattern p from passes\n  key by plate\n  match a\n  emit { s: prev(a.speed) }',
+    schema: true,
+    expected: [
+      "bad.pattern:6:13: 'prev' is not allowed in 'emit'; it belongs in the select of a keyed stream with 'keep' and no window\n  emit { s: prev(a.speed) }\n            ^",
+    ],
+  },
+  {
+    name: 'prev: nested and with two arguments',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  keep 1h\n  select plate, prev(prev(speed)) as p, prev(speed, 0) as q',
+    schema: true,
+    expected: [
+      "bad.pattern:6:22: 'prev' is not allowed inside 'prev(...)'; it belongs in the select of a keyed stream with 'keep' and no window\n  select plate, prev(prev(speed)) as p, prev(speed, 0) as q\n                     ^",
+      "bad.pattern:6:41: 'prev' takes 1 argument (the value on the key's previous record), got 2\n  select plate, prev(prev(speed)) as p, prev(speed, 0) as q\n                                        ^",
+    ],
+  },
+  {
+    name: 'keep: without prev',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  keep 1h\n  select plate',
+    schema: true,
+    expected: ["bad.pattern:5:8: 'keep' bounds the state of prev(); this stream's select has no prev(...)\n  keep 1h\n       ^"],
+  },
+  {
+    name: 'keep: not a duration',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  keep "1d"\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: ['bad.pattern:5:8: \'keep\' must be a duration such as 5m, got a string\n  keep "1d"\n       ^'],
+  },
+  {
+    name: 'parse: keep without its duration',
+    source: 'source passes\n  event time ts\nstream s = from passes\n  key by plate\n  keep\n  select plate, prev(speed) as p',
+    schema: true,
+    expected: ["bad.pattern:6:3: expected an expression after 'keep', found 'select'\n  select plate, prev(speed) as p\n  ^"],
   },
 ];
 

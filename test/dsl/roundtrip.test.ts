@@ -161,12 +161,14 @@ const stream = fc
       { maxLength: 2 },
     ),
     keyBy: fc.array(expr, { maxLength: 2 }),
+    keep: opt(expr),
     window: opt(windowSpec),
     allowedLateness: opt(expr),
     lateInto: opt(name),
     select: opt(select),
   })
-  .map((r): A.StreamDecl => ({ kind: 'stream', ...r, pos: P }));
+  // `keep` follows `key by`: none without keys.
+  .map((r): A.StreamDecl => ({ kind: 'stream', ...r, keep: r.keyBy.length === 0 ? null : r.keep, pos: P }));
 
 const count = fc.nat({ max: 20 });
 const quantified: fc.Arbitrary<[A.Quantifier | null, boolean]> = fc.oneof(
@@ -252,6 +254,7 @@ describe('print then parse', () => {
               where: e,
               enrich: [],
               keyBy: [],
+              keep: null,
               window: null,
               allowedLateness: null,
               lateInto: null,

@@ -139,4 +139,18 @@ describe('VehicleSightings', () => {
     expect(v.sightingsNow('C')).toHaveLength(1);
     expect(v.vehicles).toBe(2);
   });
+
+  it('takes the gap from trajectory_steps, and an update replaces the capture it updates', () => {
+    const v = new VehicleSightings();
+    v.write({ id: 'x1', plate: 'A', checkpoint: 'C1', ts: 1000, gap: null });
+    v.write({ id: 'x3', plate: 'A', checkpoint: 'C3', ts: 5000, gap: 4000 });
+    // A backlog: x2 came between them; x3 is emitted again with its new gap.
+    v.write({ id: 'x2', plate: 'A', checkpoint: 'C2', ts: 2000, gap: 1000 });
+    v.write({ id: 'x3', plate: 'A', checkpoint: 'C3', ts: 5000, gap: 3000, update: true });
+    expect(v.sightingsNow('A').map((s) => [s.checkpoint, s.gap])).toEqual([
+      ['C1', null],
+      ['C2', 1000],
+      ['C3', 3000],
+    ]);
+  });
 });

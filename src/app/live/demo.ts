@@ -95,11 +95,11 @@ export class DemoService {
     this.source = new PacedSource(options.input, readNdjsonLines(input), { pace: options.pace, ...(options.now === undefined ? {} : { now: options.now }) });
 
     const outputs = new Map<string, Sink<Rec>>(kept.map((name) => [name, this.streams.sink(name)]));
-    const ringOfPlates = outputs.get(SIGHTINGS_STREAM);
+    const ringOfSightings = outputs.get(SIGHTINGS_STREAM);
     outputs.set(SIGHTINGS_STREAM, {
       write: (record, ts) => {
         this.vehicles.write(record);
-        ringOfPlates?.write(record, ts);
+        ringOfSightings?.write(record, ts);
       },
     });
     const counters = new Map<string, Counter>();

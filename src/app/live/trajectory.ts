@@ -1,14 +1,16 @@
 /**
- * Each vehicle's trajectory of the day, from the job's `plates` stream (the validated records whose plate can key a
- * vehicle): `vigil serve` keeps it in Redis per plate and day (bounded, expiring a few days after the day), the
- * demo in memory (VehicleSightings). Both answer /api/vehicles/PLATE through VehicleLookup.
+ * Each vehicle's trajectory of the day, from the program's `trajectory_steps` stream (patterns/analytics.pattern:
+ * every capture of a readable plate with its previous capture of the day and the gap, computed in the language by
+ * prev()): `vigil serve` keeps it in Redis per plate and day (bounded, expiring a few days after the day), the demo
+ * in memory (VehicleSightings). Both answer /api/vehicles/PLATE through VehicleLookup. A record with `update: true`
+ * (a backlog put a capture before it) replaces the one of the same capture.
  */
 import type { Rec } from '../../dsl/index.js';
 import type { DayStore, TrajectoryPoint } from '../../io/redis/day-store.js';
 import { dayOf } from '../days.js';
 
-/** The stream whose records are sightings. */
-export const SIGHTINGS_STREAM = 'plates';
+/** The stream whose records are sightings, with their gap. */
+export const SIGHTINGS_STREAM = 'trajectory_steps';
 
 export interface Sighting {
   readonly plate: string;
@@ -18,6 +20,8 @@ export interface Sighting {
   readonly direction: string | null;
   readonly speed: number | null;
   readonly lane: number | null;
+  /** Since the vehicle's previous capture that day (ms); null for its first. */
+  readonly gap: number | null;
 }
 
 /** What the lookup answers: a plate's sightings in event-time order (of `day`, a local date, where days are kept). */
@@ -32,7 +36,7 @@ export interface VehicleLookup {
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** A `plates` record as a sighting; null without plate, checkpoint or time. */
+/** A `trajectory_steps` record as a sighting; null without plate, checkpoint or time. */
 export function trajectoryPoint(record: Rec): (TrajectoryPoint & { readonly plate: string }) | null {
   const plate = text(record['plate']);
   const checkpoint = text(record['checkpoint']);
@@ -47,7 +51,14 @@ export function trajectoryPoint(record: Rec): (TrajectoryPoint & { readonly plat
     direction: text(record['direction']),
     speed: num(record['speed']),
     lane: num(record['lane']),
+    gap: num(record['gap']),
   };
+}
+
+/** Whether two sightings are one capture (an update replaces the record it updates): its id, else checkpoint and time. */
+export function sameCapture(a: { id?: string | null; checkpoint: string; ts: number }, b: { id?: string | null; checkpoint: string; ts: number }): boolean {
+  if (a.id != null || b.id != null) return a.id === b.id;
+  return a.checkpoint === b.checkpoint && a.ts === b.ts;
 }
 
 /** Plates as the traffic schema writes them: upper case (half-width is the validator's; a lookup is typed). */
@@ -80,6 +91,7 @@ export class RedisTrajectories implements VehicleLookup {
       direction: p.direction,
       speed: p.speed,
       lane: p.lane,
+      gap: p.gap ?? null,
     }));
   }
 }

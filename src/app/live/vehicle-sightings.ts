@@ -1,18 +1,18 @@
 /**
- * Each vehicle's sightings in memory, fed by the job's `plates` stream: the demo's vehicle lookup (a replay of one
+ * Each vehicle's sightings in memory, fed by the job's `trajectory_steps` stream: the demo's vehicle lookup (a replay of one
  * recording; `vigil serve` keeps trajectories per day in Redis, see trajectory.ts). Bounded: the vehicles seen least
  * recently are forgotten past `maxVehicles`, and a vehicle keeps its latest `maxPerVehicle`.
  */
 import type { Sink } from '../../core/index.js';
 import type { Rec } from '../../dsl/index.js';
-import { lookupPlate, type Sighting, trajectoryPoint, type VehicleLookup } from './trajectory.js';
+import { lookupPlate, type Sighting, sameCapture, trajectoryPoint, type VehicleLookup } from './trajectory.js';
 
 export type { Sighting, VehicleLookup } from './trajectory.js';
 
 export class VehicleSightings implements VehicleLookup, Sink<Rec> {
   readonly byDay = false;
   /** Plate -> sightings in arrival order; Map order is recency (a vehicle seen again moves to the end). */
-  private readonly byPlate = new Map<string, Sighting[]>();
+  private readonly byPlate = new Map<string, (Sighting & { readonly id: string | null })[]>();
 
   constructor(
     private readonly maxVehicles = 200_000,
@@ -32,15 +32,21 @@ export class VehicleSightings implements VehicleLookup, Sink<Rec> {
       }
     } else this.byPlate.delete(plate);
     this.byPlate.set(plate, list);
-    list.push({
+    const sighting = {
       plate,
+      id: point.id,
       plate_color: point.plate_color,
       checkpoint: point.checkpoint,
       ts: point.ts,
       direction: point.direction,
       speed: point.speed,
       lane: point.lane,
-    });
+      gap: point.gap,
+    };
+    // An update (a backlog came before this capture) replaces the capture's record.
+    const at = record['update'] === true ? list.findIndex((s) => sameCapture(s, sighting)) : -1;
+    if (at >= 0) list[at] = sighting;
+    else list.push(sighting);
     if (list.length > this.maxPerVehicle) list.shift();
   }
 
@@ -55,7 +61,7 @@ export class VehicleSightings implements VehicleLookup, Sink<Rec> {
 
   sightingsNow(plate: string): Sighting[] {
     const list = this.byPlate.get(lookupPlate(plate)) ?? this.byPlate.get(plate.trim()) ?? [];
-    return [...list].sort((a, b) => a.ts - b.ts);
+    return list.map(({ id: _id, ...s }) => s).sort((a, b) => a.ts - b.ts);
   }
 
   get vehicles(): number {

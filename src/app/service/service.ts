@@ -601,8 +601,9 @@ export class VigilService implements ServiceControl {
   }
 
   /**
-   * Wraps the day-flow stream's sink and the `plates` stream's (taken whether kept or not) so their records also go
-   * to the day store: each window's flow under the day its window starts in, each sighting under its own day.
+   * Wraps the day-flow stream's sink and the `trajectory_steps` stream's (taken whether kept or not) so their records
+   * also go to the day store: each window's flow under the day its window starts in, each sighting (with the gap
+   * the stream computed) under its own day.
    */
   private recordDays(streams: Map<string, Sink<Rec>>, loaded: LoadedProgram): void {
     const days = this.days;

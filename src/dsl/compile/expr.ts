@@ -3,6 +3,7 @@ import type * as A from '../ast.js';
 import type { AggregateBinding, Binding, CheckedProgram } from '../checked.js';
 import { literalValue } from '../constants.js';
 import type { Value } from '../functions.js';
+import { isPrev } from '../prev.js';
 import type { Evaluator, Rec, Scope } from './scope.js';
 
 /**
@@ -16,6 +17,8 @@ export interface ExprContext {
   readonly params: Readonly<Record<string, Value>>;
   /** Compiles window aggregates (only inside a windowed select); returns the evaluator of the aggregate's result. */
   readonly windowAggregate?: (node: A.Aggregate, binding: Extract<AggregateBinding, { kind: 'window' }>) => Evaluator;
+  /** Compiles `prev(x)` (only in the select of a stream with `keep`): the evaluator of x's value on the previous record. */
+  readonly prevValue?: (node: A.Call) => Evaluator;
 }
 
 export function compileExpr(node: A.Expr, cx: ExprContext): Evaluator {
@@ -259,6 +262,7 @@ function compileCall(node: A.Call, cx: ExprContext): Evaluator {
   const table = cx.program.tableLookups.get(node);
   if (table !== undefined) return compileTableLookup(node, table, cx);
   const sig = cx.program.calls.get(node);
+  if (sig === undefined && isPrev(node) && cx.prevValue !== undefined) return cx.prevValue(node);
   if (sig === undefined) throw new Error(`internal: unresolved call '${node.callee.name}'`);
   const impl = sig.impl;
   const args = node.args.map((a) => compileExpr(a, cx));

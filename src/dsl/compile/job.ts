@@ -16,6 +16,7 @@ import {
   MultiplexSource,
   OutputTag,
   type ParseContext,
+  PreviousOperator,
   parseEventTime,
   plainRecordFactory,
   type Sink,
@@ -31,13 +32,14 @@ import { selectItemName } from '../ast.js';
 import type { CheckedProgram, CheckedStream } from '../checked.js';
 import { DslError } from '../errors.js';
 import type { Value } from '../functions.js';
+import { fieldsRead, prevCalls } from '../prev.js';
 import { printExpr } from '../print.js';
 import { type Alert, makeAlert, suppression, suppressionKey } from '../rules/alert.js';
 import type { LinkedRule } from '../rules/link.js';
 import type { Route, Rule } from '../rules/rule.js';
 import { EnrichPlan } from './enrich.js';
 import { compileCondition, compileExpr, type ExprContext } from './expr.js';
-import { compareTies, identityCodec } from './identity.js';
+import { assignedIdentity, compareTies, identityCodec, setIdentity } from './identity.js';
 import type { BatchLookup } from './lookups.js';
 import { constantNumber, type PatternPlan, planPattern } from './pattern.js';
 import { type Evaluator, type Rec, RecordScope } from './scope.js';
@@ -515,8 +517,65 @@ class JobCompiler {
       if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, out);
       return out;
     }
+    if (decl.select !== null && decl.keep !== null && decl.keyBy.length > 0) {
+      const prevs = prevCalls(decl.select.items.map((i) => i.expr));
+      if (prevs.length > 0) return this.previousSelect(s, decl, decl.select, decl.keep, prevs);
+    }
     if (decl.select !== null) return s.map(`stream:${name}:select`, projection(decl.select, cx));
     return s;
+  }
+
+  /**
+   * A select with `prev(x)`: keyed, in event-time order at the watermark (ties by record id), each record with the
+   * values of its key's previous record. A record within `allowed lateness` is emitted at once and its key's next
+   * record again (`update: true`); later ones go to the late output (and `late into`).
+   */
+  private previousSelect(s: DataStream<Rec>, decl: A.StreamDecl, select: A.Select, keep: A.Expr, prevs: readonly A.Call[]): DataStream<Rec> {
+    const name = decl.name.name;
+    const slots = new Map(prevs.map((p, i) => [p, i]));
+    const scope = new PreviousScope();
+    const cx: ExprContext = {
+      ...this.baseCx,
+      prevValue: (node) => {
+        const slot = slots.get(node) as number;
+        return () => scope.previous?.[slot] ?? null;
+      },
+    };
+    // The argument of prev(x) is evaluated on each record, for the next one of its key.
+    const args = prevs.map((p) => compileExpr(p.args[0] as A.Expr, this.baseCx));
+    const argScope = new RecordScope();
+    const remember = (r: Rec): Value[] => {
+      argScope.event = r;
+      return args.map((a) => a(argScope));
+    };
+    const project = projection(select, cx, scope);
+    const emit = (r: Rec, previous: Value[] | null, update: boolean): Rec => {
+      scope.previous = previous;
+      const out = project(r);
+      // A record whose previous record came late is emitted again, marked as a window's re-firing is.
+      if (update) (out as Record<string, Value>)['update'] = true;
+      return out;
+    };
+    const lateTag = decl.lateInto === null ? undefined : this.lateTag(decl.lateInto.name);
+    const keepMs = constantNumber(keep, this.baseCx, 'keep');
+    const keyed = this.keyStream(s, decl.keyBy, this.baseCx, undefined);
+    const out = keyed.transform(
+      `stream:${name}:prev`,
+      (key) =>
+        new PreviousOperator<Rec, Value[], Rec>({
+          uid: `stream:${name}:prev`,
+          key,
+          tie: compareTies as (a: unknown, b: unknown) => number,
+          keepMs,
+          ...(decl.allowedLateness === null ? {} : { allowedLatenessMs: constantNumberAllowZero(decl.allowedLateness, this.baseCx, '`allowed lateness`') }),
+          remember,
+          emit,
+          ...(select.star ? {} : { keepValue: keptFields([...select.items.map((i) => i.expr), ...decl.keyBy]) }),
+          ...(lateTag === undefined ? {} : { lateTag }),
+        }),
+    );
+    if (decl.lateInto !== null) this.built.set(`$late-producer:${decl.lateInto.name}`, out);
+    return out;
   }
 
   private assigner(w: A.WindowClause): WindowAssigner {
@@ -735,11 +794,31 @@ function keyPart(v: Value): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/**
+ * What a prev() stream keeps of a record for late ones: the fields its select and keys read, its id and identity
+ * (the tie order), not the whole capture.
+ */
+function keptFields(exprs: readonly A.Expr[]): (r: Rec) => Rec {
+  const names = [...fieldsRead(exprs), 'id'];
+  const plain = plainRecordFactory();
+  return (r) => {
+    const out = plain() as Record<string, Value | undefined>;
+    for (const n of names) if (r[n] !== undefined) out[n] = r[n];
+    const identity = assignedIdentity(r);
+    if (identity !== undefined) setIdentity(out, identity);
+    return out;
+  };
+}
+
+/** The scope of a select with prev(): the record, and the values its key's previous record left (null: none). */
+class PreviousScope extends RecordScope {
+  previous: readonly Value[] | null = null;
+}
+
 /** A non-window select: the named items, or every field plus the items for `select *`. */
-function projection(select: A.Select, cx: ExprContext): (r: Rec) => Rec {
+function projection(select: A.Select, cx: ExprContext, scope: RecordScope = new RecordScope()): (r: Rec) => Rec {
   const names = select.items.map((item, i) => selectItemName(item, i));
   const evals = select.items.map((item) => compileExpr(item.expr, cx));
-  const scope = new RecordScope();
   const star = select.star;
   const plain = plainRecordFactory();
   return (r) => {

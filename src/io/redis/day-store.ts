@@ -8,9 +8,11 @@
  * Keys sit under `vigil:day:{GROUP}` (the group as a hash tag, as the alert history's: one job's keys share a
  * Redis Cluster slot). Writes are idempotent so a replay after a crash rewrites what it wrote: a window's flow is
  * a hash field per window (a re-fired window overwrites its older figure), an alert a hash field per id (a replayed
- * alert has the same id), a sighting is a sorted-set member (the same sighting is one member). Everything of a day expires a while after the day ends.
+ * alert has the same id), a sighting is a sorted-set member (the same sighting is one member; a sighting written
+ * again with another gap, an update of trajectory_steps after a backlog, replaces its member). Everything of a day
+ * expires a while after the day ends.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { type Logger, type MetricRegistry, silentLogger } from '../../core/index.js';
 import { BufferedRedisWriter } from './buffered-writer.js';
 
@@ -56,7 +58,26 @@ export interface TrajectoryPoint {
   readonly direction: string | null;
   readonly speed: number | null;
   readonly lane: number | null;
+  /** Since the vehicle's previous capture that day (ms), as trajectory_steps computed it; null for its first. */
+  readonly gap: number | null;
 }
+
+/**
+ * Adds a sighting (KEYS[1]; ARGV: score, the capture's member prefix, member) and removes the other members of the
+ * same capture: members at that score starting with the prefix (its id, checkpoint and time).
+ */
+const SIGHTING_LUA = `
+local key, ts, prefix, member = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', key, ts, ts)) do
+  if m ~= member and string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', key, m) end
+end
+return redis.call('ZADD', key, ts, member)
+`;
+
+/** The pipeline with the sighting command defined on the connection. */
+type SightingPipeline = ChainableCommander & {
+  vigilSighting(key: string, ts: number, prefix: string, member: string): ChainableCommander;
+};
 
 /** Sightings a vehicle keeps per day by default: its latest ones past this (a taxi passes ~300 cameras a day). */
 export const DEFAULT_TRAJECTORY_LENGTH = 1000;
@@ -66,7 +87,14 @@ export const DEFAULT_DAY_KEEP_MS = 3 * 86_400_000;
 type Op =
   | { readonly kind: 'alert'; readonly key: string; readonly field: string; readonly value: string; readonly expireAt: number }
   | { readonly kind: 'flow'; readonly key: string; readonly field: string; readonly flow: number; readonly expireAt: number }
-  | { readonly kind: 'sighting'; readonly key: string; readonly ts: number; readonly member: string; readonly expireAt: number };
+  | {
+      readonly kind: 'sighting';
+      readonly key: string;
+      readonly ts: number;
+      readonly prefix: string;
+      readonly member: string;
+      readonly expireAt: number;
+    };
 
 export interface DayWriterOptions {
   readonly redis: Redis;
@@ -91,6 +119,7 @@ export class DayWriter {
 
   constructor(private readonly options: DayWriterOptions) {
     this.maxPerVehicle = options.maxPerVehicle ?? DEFAULT_TRAJECTORY_LENGTH;
+    options.redis.defineCommand('vigilSighting', { numberOfKeys: 1, lua: SIGHTING_LUA });
     this.writer = new BufferedRedisWriter({
       send: (part) => this.send(part),
       batch: options.batch ?? 2000,
@@ -116,7 +145,8 @@ export class DayWriter {
   }
 
   sighting(day: string, plate: string, point: TrajectoryPoint, expireAt: number): void {
-    // Fields in one order: a replayed sighting is the same member.
+    // Fields in one order: a replayed sighting is the same member, and the capture (id, checkpoint, time) its prefix.
+    const capture = JSON.stringify({ id: point.id, checkpoint: point.checkpoint, ts: point.ts });
     const member = JSON.stringify({
       id: point.id,
       checkpoint: point.checkpoint,
@@ -125,8 +155,10 @@ export class DayWriter {
       direction: point.direction,
       speed: point.speed,
       lane: point.lane,
+      gap: point.gap,
     });
-    this.writer.push({ kind: 'sighting', key: this.options.keys.trajectory(day, plate), ts: point.ts, member, expireAt });
+    const prefix = `${capture.slice(0, -1)},`;
+    this.writer.push({ kind: 'sighting', key: this.options.keys.trajectory(day, plate), ts: point.ts, prefix, member, expireAt });
   }
 
   get buffered(): number {
@@ -145,7 +177,7 @@ export class DayWriter {
     for (const op of part) {
       if (op.kind === 'alert') pipeline.hset(op.key, op.field, op.value);
       else if (op.kind === 'flow') pipeline.hset(op.key, op.field, String(op.flow));
-      else pipeline.zadd(op.key, op.ts, op.member);
+      else (pipeline as SightingPipeline).vigilSighting(op.key, op.ts, op.prefix, op.member);
       touched.set(op.key, op);
     }
     for (const [key, op] of touched) {

@@ -182,12 +182,23 @@ const handlers = {
   },
 };
 const EXTRA_PANELS = [
-  { stream: 'top_vehicles_1h', title: 'Top vehicles', rows: (r) => [r.plate ?? r.key ?? '?', cpName(r.checkpoint ?? ''), r.passes ?? r.count ?? r.flow] },
+  // One record per checkpoint and hour: its `vehicles` ranking ("plate|plate_color" values), the hour's most seen
+  // vehicles across checkpoints first.
+  { stream: 'top_vehicles_1h', title: 'Top vehicles', expand: topVehicleRows, order: (a, b) => b[3] - a[3] },
   { stream: 'frequent_vehicles', title: 'Frequent vehicles', rows: (r) => [r.plate, cpName(r.checkpoint), r.passes] },
   // One record per window: its `origins` ranking, places the stream has already named (analytics.pattern's tables);
   // a program of its own without them shows its raw `cities` prefixes.
   { stream: 'plate_origin_15m', title: 'Vehicle origins', expand: (r) => rankingOf(r.origins ?? r.cities).map((o) => [o.value, `${fmt(o.share * 100, 1)}%`, o.count]) },
 ];
+
+/** top_vehicles_1h's rows: plate, plate colour, checkpoint, passes; a program of its own keying by plate has no ranking. */
+function topVehicleRows(r) {
+  if (!Array.isArray(r.vehicles)) return [[r.plate ?? r.key ?? '', r.plate_color ?? '', cpName(r.checkpoint ?? ''), r.passes ?? r.count ?? 0]];
+  return r.vehicles.map((v) => {
+    const [plate, color = ''] = String(v.value).split('|');
+    return [plate, color, cpName(r.checkpoint ?? ''), v.count];
+  });
+}
 
 /** A `top` column: its entries, or none when the record lacks it. */
 function rankingOf(column) {
@@ -442,7 +453,12 @@ function drawExtra() {
     const records = state.extras.get(p.stream) ?? [];
     const lastWindow = records.reduce((m, r) => Math.max(m, r.window_end ?? 0), 0);
     const latest = records.filter((r) => (r.window_end ?? 0) === lastWindow);
-    rows = p.expand !== undefined ? latest.flatMap(p.expand).slice(0, 10) : latest.slice(-12).map(p.rows);
+    if (p.expand === undefined) rows = latest.slice(-12).map(p.rows);
+    else {
+      rows = latest.flatMap(p.expand);
+      if (p.order !== undefined) rows.sort(p.order);
+      rows = rows.slice(0, 10);
+    }
   }
   if (rows.length === 0) {
     const empty = document.createElement('p');

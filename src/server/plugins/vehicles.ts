@@ -1,6 +1,7 @@
 /**
  * `/api/vehicles/:plate`: a vehicle's trajectory (its sightings in event-time order, with the gap since the one
- * before); `vigil serve` answers per day of the city's calendar (`?day=YYYY-MM-DD`, default today).
+ * before, as the program's trajectory_steps stream computed it); `vigil serve` answers per day of the city's calendar
+ * (`?day=YYYY-MM-DD`, default today).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { isDay } from '../../app/days.js';
@@ -24,7 +25,7 @@ const sightingSchema = {
     checkpoint: { type: 'string' },
     name: { type: ['string', 'null'], description: "The checkpoint's name in the registry." },
     ts: { type: 'number', description: 'Event time, epoch ms.' },
-    gapS: { type: ['number', 'null'], description: 'Seconds since the sighting before (null for the first).' },
+    gapS: { type: ['number', 'null'], description: "Seconds since the vehicle's capture before, that day (null for its first)." },
     plate_color: { type: ['string', 'null'] },
     direction: { type: ['string', 'null'] },
     speed: { type: ['number', 'null'] },
@@ -80,11 +81,11 @@ export const vehiclesPlugin: FastifyPluginAsync<VehiclesOptions> = async (app, {
       return {
         plate: list[0]?.plate ?? plate,
         day,
-        sightings: list.map((s, i) => ({
+        sightings: list.map((s) => ({
           checkpoint: s.checkpoint,
           name: placeName(s.checkpoint) ?? null,
           ts: s.ts,
-          gapS: i === 0 ? null : Math.round((s.ts - (list[i - 1]?.ts ?? s.ts)) / 100) / 10,
+          gapS: s.gap === null ? null : Math.round(s.gap / 100) / 10,
           plate_color: s.plate_color,
           direction: s.direction,
           speed: s.speed,
