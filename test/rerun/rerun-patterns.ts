@@ -11,10 +11,11 @@ stream plates = from passes
 
 -- What the trajectory API reads (as patterns/analytics.pattern has it): the CP0002 backlog comes up to 3 hours late.
 stream trajectory_steps = from plates
-  key by plate, plate_color, local_date(ts)
+  key by plate, plate_color
   keep 1d
   allowed lateness 4h
-  select id, plate, plate_color, checkpoint, ts, direction, speed, lane, ts - prev(ts) as gap
+  select id, plate, plate_color, checkpoint, ts, direction, speed, lane,
+         if(local_date(prev(ts)) == local_date(ts), ts - prev(ts), null) as gap
 
 stream flow_1m = from passes
   key by checkpoint
