@@ -51,7 +51,7 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (${haveChromium ?
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
-    demo = await startDemo();
+    // The browser first: launching it is the slow part on a loaded machine, and the demo's replay starts as it does.
     profile = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -68,6 +68,7 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (${haveChromium ?
       ],
       viewport: { width: 1920, height: 1080 },
     });
+    demo = await startDemo();
   }, 60_000);
 
   afterAll(async () => {
