@@ -28,7 +28,8 @@ they hold, over all keys (default ${DEFAULT_MAX_STATE_ENTRIES.toLocaleString('en
 
 /** The usage paragraph of --cep-kept-budget (vigil run, match and serve). */
 export const CEP_KEPT_BUDGET_HELP = `--cep-kept-budget N (env VIGIL_CEP_KEPT_BUDGET): each pattern with \`allowed lateness\` keeps the events that
-entered it for the lateness plus \`within\`, to match late events with: at most N of them over all keys (default
+entered it for the lateness plus \`within\`, to match late events with (a \`prev()\` stream with \`allowed lateness\`
+keeps its records likewise, to slot late ones in): at most N of them over all keys (default
 ${DEFAULT_MAX_KEPT_EVENTS.toLocaleString('en-US')}, about 300 bytes each with the record). Beyond it the oldest are dropped, with a warning naming the pattern
 and a count in the summary: the lateness covered is then about N / records per second. Size it as records per second x
 (lateness + within) to keep the whole lateness.`;

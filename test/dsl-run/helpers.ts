@@ -50,6 +50,8 @@ export async function runFiles(options: {
   readonly schema?: boolean;
   /** Further files beside the patterns (tables a pattern reads). */
   readonly files?: Readonly<Record<string, string>>;
+  /** --cep-kept-budget. */
+  readonly maxCepKeptEvents?: number;
 }): Promise<RunResult> {
   const files: Record<string, string> = { ...(options.files ?? {}), ...options.patterns, ...(options.rules ?? {}), 'input.ndjson': ndjson(options.input) };
   const dir = tempDir(files);
@@ -70,6 +72,7 @@ export async function runFiles(options: {
       lookups: new Map([['first_seen', firstSeenLookup(store)]]),
       late: join(dir, 'late.ndjson'),
       streams: options.streams ?? [],
+      ...(options.maxCepKeptEvents === undefined ? {} : { maxCepKeptEvents: options.maxCepKeptEvents }),
       clock: new ManualClock(T0 + m(60)),
     },
     io,

@@ -93,4 +93,27 @@ describe('prev() in a keyed stream', () => {
     ]);
     expect(r.late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id'])).toEqual(['a0']);
   });
+
+  it('keeps no more records for late ones than --cep-kept-budget: a late record before one let go is late', async () => {
+    const program = PROGRAM.replace('  late into late_steps', '  allowed lateness 10m\n  late into late_steps');
+    // z1 moves the watermark to 4m: a0 (5 s) is late, within 10m, and belongs before a1 (10 s).
+    const input = [rec('a1', 'A', 'CP1', s(10)), rec('a3', 'A', 'CP3', s(60)), rec('z1', 'Z', 'CP9', m(5)), rec('a0', 'A', 'CP0', s(5))];
+    const lateIds = (late: Record<string, unknown>[]) => late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id']);
+    // With room for one kept record over all keys, a1 is let go when a3 is kept (a3's previous record is still a1):
+    // a0 would go before a record no longer kept, so it is late.
+    const tight = await runFiles({ patterns: { 'f.pattern': program }, input, streams: ['steps'], match: [], schema: false, maxCepKeptEvents: 1 });
+    expect(tight.streams['steps']).toEqual([step('A', 'CP1', s(10), null), step('A', 'CP3', s(60), ['CP1', s(10)]), step('Z', 'CP9', m(5), null)]);
+    expect(lateIds(tight.late)).toEqual(['a0']);
+    // With the default budget it takes its place, and a1 is emitted again with a0 before it.
+    const roomy = await runFiles({ patterns: { 'f.pattern': program }, input, streams: ['steps'], match: [], schema: false });
+    expect(roomy.streams['steps']).toEqual([
+      step('A', 'CP1', s(10), null),
+      step('A', 'CP3', s(60), ['CP1', s(10)]),
+      step('A', 'CP0', s(5), null),
+      { ...step('A', 'CP1', s(10), ['CP0', s(5)]), update: true },
+      // z1 waited for the watermark to pass it (the end of the input); a0 came out as it arrived
+      step('Z', 'CP9', m(5), null),
+    ]);
+    expect(lateIds(roomy.late)).toEqual([]);
+  });
 });

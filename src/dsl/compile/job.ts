@@ -571,6 +571,8 @@ class JobCompiler {
           remember,
           emit,
           ...(select.star ? {} : { keepValue: keptFields([...select.items.map((i) => i.expr), ...decl.keyBy]) }),
+          // The records a prev() stream keeps for late ones are bounded like a pattern's kept events.
+          ...(this.spec.maxCepKeptEvents === undefined ? {} : { maxKept: this.spec.maxCepKeptEvents }),
           ...(lateTag === undefined ? {} : { lateTag }),
         }),
     );
