@@ -3,6 +3,7 @@
  * BY key ORDER BY rowtime)); null on a key's first record, and once the previous record is older than `keep`.
  */
 import type * as A from './ast.js';
+import { forEachChild } from './ast.js';
 
 /** The name of the built-in; a registered function of that name would take its place. */
 export const PREV = 'prev';
@@ -16,7 +17,7 @@ export function prevCalls(exprs: readonly A.Expr[]): A.Call[] {
   const out: A.Call[] = [];
   const visit = (e: A.Expr): void => {
     if (e.kind === 'call' && isPrev(e)) out.push(e);
-    for (const child of childrenOf(e)) visit(child);
+    forEachChild(e, visit);
   };
   for (const e of exprs) visit(e);
   return out;
@@ -27,38 +28,8 @@ export function fieldsRead(exprs: readonly A.Expr[]): Set<string> {
   const out = new Set<string>();
   const visit = (e: A.Expr): void => {
     if (e.kind === 'field') out.add(e.name);
-    for (const child of childrenOf(e)) visit(child);
+    forEachChild(e, visit);
   };
   for (const e of exprs) visit(e);
   return out;
-}
-
-/** The direct subexpressions of `e`. */
-function childrenOf(e: A.Expr): readonly A.Expr[] {
-  switch (e.kind) {
-    case 'number':
-    case 'string':
-    case 'boolean':
-    case 'null':
-    case 'duration':
-    case 'field':
-    case 'member':
-      return [];
-    case 'unary':
-      return [e.operand];
-    case 'binary':
-      return [e.left, e.right];
-    case 'in':
-      return [e.value, ...e.items];
-    case 'between':
-      return [e.value, e.low, e.high];
-    case 'call':
-    case 'aggregate':
-    case 'coalesce':
-      return e.args;
-    case 'if':
-      return [e.cond, e.then, e.else];
-    case 'object':
-      return e.entries.map((entry) => entry.value);
-  }
 }

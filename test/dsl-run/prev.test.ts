@@ -34,6 +34,10 @@ const INPUT = [
   rec('y1', 'Y', 'CP9', m(20)),
 ];
 
+/** The ids of late-output records (a record itself, or a wrapper holding it as `record`). */
+const lateIds = (late: readonly Record<string, unknown>[]): unknown[] =>
+  late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id']);
+
 const step = (plate: string, checkpoint: string, ts: number, prev: [string, number] | null) => ({
   plate,
   checkpoint,
@@ -57,7 +61,7 @@ describe('prev() in a keyed stream', () => {
       step('A', 'CP7', m(7), null),
       step('Y', 'CP9', m(20), null),
     ]);
-    expect(r.late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id'])).toEqual(['a6']);
+    expect(lateIds(r.late)).toEqual(['a6']);
     expect(r.streams['late_steps']?.map((l) => l['id'])).toEqual(['a6']);
   });
 
@@ -91,14 +95,13 @@ describe('prev() in a keyed stream', () => {
       step('Z', 'CP9', m(5), null),
       step('Y', 'CP9', m(20), null),
     ]);
-    expect(r.late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id'])).toEqual(['a0']);
+    expect(lateIds(r.late)).toEqual(['a0']);
   });
 
   it('keeps no more records for late ones than --cep-kept-budget: a late record before one let go is late', async () => {
     const program = PROGRAM.replace('  late into late_steps', '  allowed lateness 10m\n  late into late_steps');
     // z1 moves the watermark to 4m: a0 (5 s) is late, within 10m, and belongs before a1 (10 s).
     const input = [rec('a1', 'A', 'CP1', s(10)), rec('a3', 'A', 'CP3', s(60)), rec('z1', 'Z', 'CP9', m(5)), rec('a0', 'A', 'CP0', s(5))];
-    const lateIds = (late: Record<string, unknown>[]) => late.map((l) => l['id'] ?? (l['record'] as Record<string, unknown> | undefined)?.['id']);
     // With room for one kept record over all keys, a1 is let go when a3 is kept (a3's previous record is still a1):
     // a0 would go before a record no longer kept, so it is late.
     const tight = await runFiles({ patterns: { 'f.pattern': program }, input, streams: ['steps'], match: [], schema: false, maxCepKeptEvents: 1 });
