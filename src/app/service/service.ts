@@ -685,8 +685,6 @@ export class VigilService implements ServiceControl {
     const counters = new Map<string, Counter>();
     const zone = this.zone;
     const expiry = this.dayExpiry();
-    // The local day of an event time changes rarely: its bounds are kept, not worked out per alert.
-    let span = { day: '', from: 0, to: 0 };
     return {
       write: (alert) => {
         const id = `${alert.rule}\u0000${alert.severity}`;
@@ -696,11 +694,9 @@ export class VigilService implements ServiceControl {
         this.history?.write(alert);
         const days = this.days;
         if (days === undefined) return;
-        if (!(alert.event_time >= span.from && alert.event_time < span.to)) {
-          const day = dayOf(alert.event_time, zone);
-          span = { day, ...dayRange(day, zone) };
-        }
-        days.alert(span.day, alert, expiry(span.day));
+        // dayOf is cheap: the zone's offsets are cached per quarter hour (as the flow and sighting writers rely on).
+        const day = dayOf(alert.event_time, zone);
+        days.alert(day, alert, expiry(day));
       },
     };
   }
