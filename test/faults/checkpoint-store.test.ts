@@ -217,7 +217,11 @@ describe('vigil serve when its checkpoint storage refuses writes', () => {
     ).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${logs()}`);
     });
-    expect(second.stderr).toContain('restored checkpoint');
+    // The log comes through a pipe the test reads on its own schedule: wait for the line rather than assume it came
+    // before the job API's answer (CI once read the answer first and saw only the "listening" line).
+    await until('the restore in the second process log', () => second.stderr.includes('restored checkpoint'), 15_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    });
     expect(reader.ids()).toEqual(expected);
     await until('the second process not ready either', async () => !(await isReady(second)) && /checkpoint not stored/.test(second.stderr), 30_000, 100);
     expect(await total(client.committedOffsets(group, input))).toBe(half);
